@@ -1,0 +1,2 @@
+module NumpyRandom
+end

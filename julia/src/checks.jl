@@ -1,0 +1,1 @@
+# checks.jl — to be written

@@ -1,0 +1,1 @@
+# datasets.jl — to be written

@@ -1,0 +1,1 @@
+# functions.jl — to be written

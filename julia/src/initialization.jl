@@ -1,0 +1,1 @@
+# initialization.jl — to be written

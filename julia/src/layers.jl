@@ -1,0 +1,1 @@
+# layers.jl — to be written

@@ -1,0 +1,1 @@
+# nets.jl — to be written

@@ -1,0 +1,1 @@
+# npy.jl — to be written

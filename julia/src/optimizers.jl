@@ -1,0 +1,1 @@
+# optimizers.jl — to be written

@@ -1,0 +1,1 @@
+# search.jl — to be written

@@ -1,0 +1,1 @@
+# trainer.jl — to be written
