@@ -1,3 +1,72 @@
-"""pyref: chapter 6 of "Deep Learning from Scratch", a Python reference with a Julia twin."""
+"""pyref: chapter 6 of 『ゼロから作るDeep Learning』 (Deep Learning from Scratch) in Python,
+with a Julia twin (PyRef) proven to agree.
+
+The book's names are exported here, so the book's ch06 scripts run against pyref by
+changing only their imports: ``from pyref import *``.
+"""
+
+from pyref.functions import (
+    cross_entropy_error,
+    numerical_gradient,
+    relu,
+    sigmoid,
+    smooth_curve,
+    softmax,
+)
+from pyref.initialization import activation_histogram, weight_scale
+from pyref.layers import (
+    Affine,
+    BatchNormalization,
+    Dropout,
+    Relu,
+    Sigmoid,
+    SoftmaxWithLoss,
+    Tanh,
+)
+from pyref.nets import MultiLayerNet, MultiLayerNetExtend
+from pyref.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+from pyref.trainer import Trainer
 
 __version__ = "0.1.0"
+
+#: Names loaded on first use: the data module imports the embedded-data package lazily.
+_LAZY = {"load_mnist": "pyref.datasets", "shuffle_dataset": "pyref.datasets",
+         "split_validation": "pyref.datasets"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pyref' has no attribute {name!r}")
+
+__all__ = [
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "Affine",
+    "BatchNormalization",
+    "Dropout",
+    "Momentum",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
+    "Nesterov",
+    "RMSprop",
+    "Relu",
+    "Sigmoid",
+    "SoftmaxWithLoss",
+    "Tanh",
+    "Trainer",
+    "activation_histogram",
+    "cross_entropy_error",
+    "load_mnist",
+    "numerical_gradient",
+    "relu",
+    "shuffle_dataset",
+    "sigmoid",
+    "smooth_curve",
+    "softmax",
+    "split_validation",
+    "weight_scale",
+]

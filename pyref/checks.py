@@ -1,0 +1,101 @@
+"""Argument checks shared by every public function.
+
+Each raises ValueError or TypeError with a message that names the argument,
+so a user sees at once which input was wrong and why.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+
+def check_real(name: str, value: object) -> float:
+    """``value`` as a float, refusing bools, non-numbers and non-finite values."""
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return out
+
+
+def check_positive(name: str, value: object) -> float:
+    """A finite number > 0 (learning rates, eps, scales)."""
+    out = check_real(name, value)
+    if out <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return out
+
+
+def check_nonnegative(name: str, value: object) -> float:
+    """A finite number >= 0 (weight decay strengths)."""
+    out = check_real(name, value)
+    if out < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return out
+
+
+def check_unit_interval(name: str, value: object, *, closed_low: bool = True) -> float:
+    """A number in [0, 1) (or (0, 1) with ``closed_low=False``): momenta, decay rates, ratios."""
+    out = check_real(name, value)
+    low_ok = out >= 0 if closed_low else out > 0
+    if not (low_ok and out < 1):
+        interval = "[0, 1)" if closed_low else "(0, 1)"
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return out
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """An int >= 1 (sizes, epochs, batch sizes, trial counts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def check_array(
+    name: str, x: object, *, ndim: int | tuple[int, ...] | None = None, finite: bool = True
+) -> np.ndarray:
+    """``x`` as a numeric ndarray with the given number of dimensions, finite if asked."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, not {type(x).__name__}")
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers, not dtype {x.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if x.ndim not in allowed:
+            want = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name} must have {want} dimensions, got shape {x.shape}")
+    if finite and x.dtype.kind == "f" and not np.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def check_labels(name: str, t: object, batch_size: int, n_classes: int) -> np.ndarray:
+    """Labels: integer class indices in [0, n_classes) or one-hot rows, one per sample."""
+    t = check_array(name, t, ndim=(1, 2))
+    if t.shape[0] != batch_size:
+        raise ValueError(f"{name} has {t.shape[0]} labels for {batch_size} samples")
+    if t.ndim == 2:
+        if t.shape[1] != n_classes:
+            raise ValueError(f"{name} is one-hot with {t.shape[1]} columns, expected {n_classes}")
+        return t
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels, not dtype {t.dtype}")
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        raise ValueError(f"{name} must be class indices in [0, {n_classes}), got {t.min()}..{t.max()}")
+    return t
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str]) -> str:
+    """A string among ``choices`` (case-insensitive), returned lower-cased."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    low = value.lower()
+    if low not in choices:
+        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(choices)}")
+    return low

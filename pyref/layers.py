@@ -1,0 +1,217 @@
+"""Layers with forward and backward passes: activations, Affine, SoftmaxWithLoss,
+Dropout and BatchNormalization (sections 5 and 6.3-6.4 of the book).
+
+Forward passes keep what backward needs; backward takes the upstream gradient and
+returns the gradient for the layer below, storing parameter gradients on the layer
+(``Affine.dW``/``db``, ``BatchNormalization.dgamma``/``dbeta``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyref.checks import check_array, check_unit_interval
+from pyref.functions import cross_entropy_error, sigmoid, softmax
+from pyref.rng import resolve_rng
+
+#: Added to the variance before the square root in Batch Normalization (the book's 10e-7).
+BATCHNORM_EPS = 10e-7
+
+#: Weight of the old value in Batch Normalization's running averages (the book's 0.9).
+BATCHNORM_MOMENTUM = 0.9
+
+
+class Relu:
+    """max(0, x); the gradient passes where x > 0."""
+
+    def __init__(self) -> None:
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, 0.0, dout)
+
+
+class Sigmoid:
+    """1 / (1 + exp(-x)); the gradient is dout * (1 - y) * y."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out) * self.out
+
+
+class Tanh:
+    """tanh(x); the gradient is dout * (1 - y * y)."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out * self.out)
+
+
+#: Activation names the nets accept and their layer classes.
+ACTIVATIONS: dict[str, type] = {"sigmoid": Sigmoid, "relu": Relu, "tanh": Tanh}
+
+
+class Affine:
+    """x @ W + b, for inputs of any shape whose first axis is the batch."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        check_array("W", W, ndim=2)
+        check_array("b", b, ndim=1)
+        if b.shape[0] != W.shape[1]:
+            raise ValueError(f"b has {b.shape[0]} entries for W with {W.shape[1]} columns")
+        self.W = W
+        self.b = b
+        self.x: np.ndarray | None = None
+        self.original_x_shape: tuple[int, ...] | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        if x.shape[1] != self.W.shape[0]:
+            raise ValueError(f"x has {x.shape[1]} features per sample, W expects {self.W.shape[0]}")
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(*self.original_x_shape)
+
+
+class SoftmaxWithLoss:
+    """Softmax followed by the mean cross-entropy against labels or one-hot rows."""
+
+    def __init__(self) -> None:
+        self.loss: float | None = None
+        self.y: np.ndarray | None = None
+        self.t: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        self.t = t
+        self.y = softmax(x)
+        self.loss = cross_entropy_error(self.y, t)
+        return self.loss
+
+    def backward(self, dout: float = 1) -> np.ndarray:
+        batch_size = self.t.shape[0]
+        if self.t.size == self.y.size:  # one-hot labels
+            return (self.y - self.t) / batch_size
+        dx = self.y.copy()
+        dx[np.arange(batch_size), self.t] -= 1
+        return dx / batch_size
+
+
+class Dropout:
+    """Dropout (Hinton et al., arXiv:1207.0580) in the book's form.
+
+    Training keeps each unit where a uniform draw exceeds ``dropout_ratio`` (one
+    ``rand`` of the input's shape per forward pass); at test time every unit is
+    kept and scaled by ``1 - dropout_ratio``.
+    """
+
+    def __init__(
+        self, dropout_ratio: float = 0.5, *, rng: np.random.RandomState | None = None
+    ) -> None:
+        self.dropout_ratio = check_unit_interval("dropout_ratio", dropout_ratio)
+        self.rng = rng
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        if train_flg:
+            self.mask = resolve_rng(self.rng).rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self.mask
+
+
+class BatchNormalization:
+    """Batch Normalization (Ioffe & Szegedy, arXiv:1502.03167).
+
+    Training normalises with the batch's mean and variance and updates the running
+    averages (running = momentum * running + (1 - momentum) * batch); test mode
+    normalises with the running averages. Inputs of more than two dimensions are
+    flattened per sample, as in the book.
+    """
+
+    def __init__(
+        self,
+        gamma: np.ndarray,
+        beta: np.ndarray,
+        momentum: float = BATCHNORM_MOMENTUM,
+        running_mean: np.ndarray | None = None,
+        running_var: np.ndarray | None = None,
+    ) -> None:
+        check_array("gamma", gamma, ndim=1)
+        check_array("beta", beta, ndim=1)
+        if gamma.shape != beta.shape:
+            raise ValueError(f"gamma {gamma.shape} and beta {beta.shape} must have one shape")
+        self.gamma = gamma
+        self.beta = beta
+        self.momentum = check_unit_interval("momentum", momentum)
+        self.running_mean = running_mean
+        self.running_var = running_var
+        self.input_shape: tuple[int, ...] | None = None
+        self.batch_size: int | None = None
+        self.xc: np.ndarray | None = None
+        self.xn: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+        self.dgamma: np.ndarray | None = None
+        self.dbeta: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        self.input_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        if x.shape[1] != self.gamma.shape[0]:
+            raise ValueError(f"x has {x.shape[1]} features, gamma has {self.gamma.shape[0]}")
+        if self.running_mean is None:
+            self.running_mean = np.zeros(x.shape[1])
+            self.running_var = np.zeros(x.shape[1])
+        if train_flg:
+            mu = x.mean(axis=0)
+            xc = x - mu
+            var = np.mean(xc**2, axis=0)
+            std = np.sqrt(var + BATCHNORM_EPS)
+            xn = xc / std
+            self.batch_size = x.shape[0]
+            self.xc, self.xn, self.std = xc, xn, std
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        else:
+            xc = x - self.running_mean
+            xn = xc / np.sqrt(self.running_var + BATCHNORM_EPS)
+        out = self.gamma * xn + self.beta
+        return out.reshape(*self.input_shape)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = dout.reshape(dout.shape[0], -1)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc += (2.0 / self.batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        dx = dxc - dmu / self.batch_size
+        return dx.reshape(*self.input_shape)

@@ -1,0 +1,223 @@
+"""The book's fully connected nets: MultiLayerNet (6.2, 6.4.1) and MultiLayerNetExtend
+(6.3, 6.4.3), with L2 weight decay as in the book, L1 selectable, Dropout and
+Batch Normalization.
+
+Weights are drawn at construction, W1 first, each as ``scale * randn(n_in, n_out)``
+from the given ``rng`` (numpy's global stream by default), exactly as the book does.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+
+from pyref.checks import (
+    check_array,
+    check_choice,
+    check_labels,
+    check_nonnegative,
+    check_positive_int,
+    check_unit_interval,
+)
+from pyref.functions import numerical_gradient
+from pyref.initialization import WeightInit, weight_scale
+from pyref.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout, SoftmaxWithLoss
+from pyref.rng import resolve_rng
+
+#: Weight decay penalties: 'l2' adds lambda/2 * sum(W**2) (the book's), 'l1' lambda * sum(|W|).
+WEIGHT_DECAY_KINDS = ("l2", "l1")
+
+
+class MultiLayerNetExtend:
+    """Fully connected net: (Affine [BatchNorm] Activation [Dropout]) x hidden, Affine, Softmax.
+
+    Arguments are the book's (``dropout_ration`` keeps the book's spelling;
+    ``dropout_ratio`` is accepted too), plus ``weight_decay`` ('l2' or 'l1') and ``rng``.
+    Parameters live in ``params`` ('W1', 'b1', ..., then 'gamma1', 'beta1', ...);
+    the layers hold references to the same arrays, so in-place optimizer updates
+    reach them.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: Sequence[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: WeightInit = "relu",
+        weight_decay_lambda: float = 0,
+        use_dropout: bool = False,
+        dropout_ration: float = 0.5,
+        use_batchnorm: bool = False,
+        *,
+        dropout_ratio: float | None = None,
+        weight_decay: str = "l2",
+        rng: np.random.RandomState | None = None,
+    ) -> None:
+        self.input_size = check_positive_int("input_size", input_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
+            raise TypeError("hidden_size_list must be a list of layer sizes")
+        self.hidden_size_list = [check_positive_int("hidden_size_list", n) for n in hidden_size_list]
+        self.hidden_layer_num = len(self.hidden_size_list)
+        self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
+        self.weight_decay_lambda = check_nonnegative("weight_decay_lambda", weight_decay_lambda)
+        self.weight_decay = check_choice("weight_decay", weight_decay, WEIGHT_DECAY_KINDS)
+        if dropout_ratio is not None:
+            dropout_ration = dropout_ratio
+        self.dropout_ratio = check_unit_interval("dropout_ratio", dropout_ration)
+        self.use_dropout = bool(use_dropout)
+        self.use_batchnorm = bool(use_batchnorm)
+        self.rng = rng
+        self.params: dict[str, np.ndarray] = {}
+
+        sizes = [self.input_size, *self.hidden_size_list, self.output_size]
+        r = resolve_rng(rng)
+        for idx in range(1, len(sizes)):
+            scale = weight_scale(weight_init_std, sizes[idx - 1])
+            self.params[f"W{idx}"] = scale * r.randn(sizes[idx - 1], sizes[idx])
+            self.params[f"b{idx}"] = np.zeros(sizes[idx])
+
+        self.layers: OrderedDict[str, object] = OrderedDict()
+        for idx in range(1, self.hidden_layer_num + 1):
+            self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+            if self.use_batchnorm:
+                n = self.hidden_size_list[idx - 1]
+                self.params[f"gamma{idx}"] = np.ones(n)
+                self.params[f"beta{idx}"] = np.zeros(n)
+                self.layers[f"BatchNorm{idx}"] = BatchNormalization(
+                    self.params[f"gamma{idx}"], self.params[f"beta{idx}"]
+                )
+            self.layers[f"Activation_function{idx}"] = ACTIVATIONS[self.activation]()
+            if self.use_dropout:
+                self.layers[f"Dropout{idx}"] = Dropout(self.dropout_ratio, rng=rng)
+        idx = self.hidden_layer_num + 1
+        self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+        self.last_layer = SoftmaxWithLoss()
+
+    # -- checks -------------------------------------------------------------
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=(2, 4))
+        if int(np.prod(x.shape[1:])) != self.input_size:
+            raise ValueError(f"x has {np.prod(x.shape[1:])} features per sample, net takes {self.input_size}")
+        return x
+
+    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> None:
+        self._check_x(x)
+        check_labels("t", t, x.shape[0], self.output_size)
+
+    # -- forward ------------------------------------------------------------
+
+    def _forward(self, x: np.ndarray, train_flg: bool) -> np.ndarray:
+        for layer in self.layers.values():
+            if isinstance(layer, (Dropout, BatchNormalization)):
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
+        """Scores (before softmax) for each sample of ``x``."""
+        return self._forward(self._check_x(x), train_flg)
+
+    def weight_decay_penalty(self) -> float:
+        """The decay term added to the loss, summed over W1..W(L+1) in order."""
+        penalty = 0
+        if self.weight_decay == "l2":
+            for idx in range(1, self.hidden_layer_num + 2):
+                W = self.params[f"W{idx}"]
+                penalty += 0.5 * self.weight_decay_lambda * np.sum(W**2)
+        else:
+            for idx in range(1, self.hidden_layer_num + 2):
+                W = self.params[f"W{idx}"]
+                penalty += self.weight_decay_lambda * np.sum(np.abs(W))
+        return penalty
+
+    def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
+        """Cross-entropy of the predictions plus the weight-decay penalty."""
+        self._check_xt(x, t)
+        y = self._forward(x, train_flg)
+        return self.last_layer.forward(y, t) + self.weight_decay_penalty()
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Fraction of samples whose highest score is the label (test mode)."""
+        self._check_xt(x, t)
+        y = np.argmax(self._forward(x, False), axis=1)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        return np.sum(y == t) / float(x.shape[0])
+
+    # -- gradients ----------------------------------------------------------
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss by backpropagation (training mode: dropout masks
+        are drawn, batch statistics used and running averages updated)."""
+        self._check_xt(x, t)
+        # Forward through the layers; the penalty's value is not needed for its gradient.
+        self.last_layer.forward(self._forward(x, True), t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+
+        lam = self.weight_decay_lambda
+        grads: dict[str, np.ndarray] = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            affine = self.layers[f"Affine{idx}"]
+            W = self.params[f"W{idx}"]
+            if self.weight_decay == "l2":
+                grads[f"W{idx}"] = affine.dW + lam * W
+            else:
+                grads[f"W{idx}"] = affine.dW + lam * np.sign(W)
+            grads[f"b{idx}"] = affine.db
+            if self.use_batchnorm and idx != self.hidden_layer_num + 1:
+                bn = self.layers[f"BatchNorm{idx}"]
+                grads[f"gamma{idx}"] = bn.dgamma
+                grads[f"beta{idx}"] = bn.dbeta
+        return grads
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients by central differences of the training-mode loss (slow; for checks)."""
+        self._check_xt(x, t)
+
+        def loss_w(_: np.ndarray) -> float:
+            return self.loss(x, t, train_flg=True)
+
+        grads: dict[str, np.ndarray] = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            grads[f"W{idx}"] = numerical_gradient(loss_w, self.params[f"W{idx}"])
+            grads[f"b{idx}"] = numerical_gradient(loss_w, self.params[f"b{idx}"])
+            if self.use_batchnorm and idx != self.hidden_layer_num + 1:
+                grads[f"gamma{idx}"] = numerical_gradient(loss_w, self.params[f"gamma{idx}"])
+                grads[f"beta{idx}"] = numerical_gradient(loss_w, self.params[f"beta{idx}"])
+        return grads
+
+
+class MultiLayerNet(MultiLayerNetExtend):
+    """The book's plain fully connected net: (Affine Activation) x hidden, Affine, Softmax,
+    with weight decay; no Dropout, no Batch Normalization."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: Sequence[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: WeightInit = "relu",
+        weight_decay_lambda: float = 0,
+        *,
+        weight_decay: str = "l2",
+        rng: np.random.RandomState | None = None,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size_list,
+            output_size,
+            activation=activation,
+            weight_init_std=weight_init_std,
+            weight_decay_lambda=weight_decay_lambda,
+            weight_decay=weight_decay,
+            rng=rng,
+        )

@@ -1,0 +1,218 @@
+"""The optimizers of 6.1: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam.
+
+Each keeps the book's constructor arguments, its ``update(params, grads)`` that
+changes ``params`` in place, and its state attributes under the book's names
+(``Momentum.v``, ``AdaGrad.h``, ``Adam.m``/``Adam.v``/``Adam.iter``, ...). State is
+created on the first update, one zero array per parameter, unless the user has
+set it beforehand to start from a given state.
+
+Every update repeats the book's floating-point operations in the book's order;
+in-place forms are used only where they round identically (a *= b is a = a * b),
+so trajectories stay bit-identical to the book's code while allocating less.
+``params`` may hold numpy arrays or plain floats (the 2-D toy problem of 6.1.7).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Dict, Union
+
+import numpy as np
+
+from pyref.checks import check_choice, check_positive, check_unit_interval
+
+Param = Union[np.ndarray, float]
+Params = Dict[str, Param]
+
+#: The book's constant added to the square-root denominator of AdaGrad, RMSprop and Adam.
+DEFAULT_EPS = 1e-7
+
+#: Adam's two forms: the book's folded learning rate, or the paper's bias-corrected moments.
+ADAM_FORMS = ("textbook", "paper")
+
+
+def _check_update_args(params: Params, grads: Params) -> None:
+    """Every parameter has a gradient of its shape."""
+    for key, val in params.items():
+        if key not in grads:
+            raise ValueError(f"grads has no entry for parameter {key!r}")
+        if np.shape(grads[key]) != np.shape(val):
+            raise ValueError(
+                f"grads[{key!r}] has shape {np.shape(grads[key])}, params[{key!r}] has {np.shape(val)}"
+            )
+
+
+def _zeros_like(params: Params) -> dict[str, np.ndarray]:
+    """One float64 zero array per parameter: a fresh optimizer state."""
+    return {key: np.zeros_like(val, dtype=float) for key, val in params.items()}
+
+
+class SGD:
+    """Stochastic gradient descent: W <- W - lr * dW."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = check_positive("lr", lr)
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place."""
+        _check_update_args(params, grads)
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """Momentum SGD: v <- momentum * v - lr * dW; W <- W + v."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr = check_positive("lr", lr)
+        self.momentum = check_unit_interval("momentum", momentum)
+        self.v: dict[str, np.ndarray] | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place; creates ``v`` on the first call."""
+        _check_update_args(params, grads)
+        if self.v is None:
+            self.v = _zeros_like(params)
+        for key in params:
+            v = self.v[key]
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += v
+
+
+class Nesterov:
+    """Nesterov's accelerated gradient in the book's form (Bengio et al., arXiv:1212.0901)."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr = check_positive("lr", lr)
+        self.momentum = check_unit_interval("momentum", momentum)
+        self.v: dict[str, np.ndarray] | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place; creates ``v`` on the first call."""
+        _check_update_args(params, grads)
+        if self.v is None:
+            self.v = _zeros_like(params)
+        for key in params:
+            v = self.v[key]
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * v
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class AdaGrad:
+    """AdaGrad: h <- h + dW*dW; W <- W - lr * dW / (sqrt(h) + eps)."""
+
+    def __init__(self, lr: float = 0.01, *, eps: float = DEFAULT_EPS) -> None:
+        self.lr = check_positive("lr", lr)
+        self.eps = check_positive("eps", eps)
+        self.h: dict[str, np.ndarray] | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place; creates ``h`` on the first call."""
+        _check_update_args(params, grads)
+        if self.h is None:
+            self.h = _zeros_like(params)
+        for key in params:
+            g = grads[key]
+            h = self.h[key]
+            h += g * g
+            params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class RMSprop:
+    """RMSprop: h <- decay*h + (1-decay)*dW*dW; W <- W - lr * dW / (sqrt(h) + eps)."""
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, *, eps: float = DEFAULT_EPS):
+        self.lr = check_positive("lr", lr)
+        self.decay_rate = check_unit_interval("decay_rate", decay_rate)
+        self.eps = check_positive("eps", eps)
+        self.h: dict[str, np.ndarray] | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place; creates ``h`` on the first call."""
+        _check_update_args(params, grads)
+        if self.h is None:
+            self.h = _zeros_like(params)
+        for key in params:
+            g = grads[key]
+            h = self.h[key]
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * g * g
+            params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class Adam:
+    """Adam (Kingma & Ba, arXiv:1412.6980).
+
+    ``form="textbook"`` (default) is the book's: the bias corrections folded into
+    one step size lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t), with the moments
+    updated as m += (1-beta1)*(g-m). ``form="paper"`` is Algorithm 1 of the paper:
+    m = beta1*m + (1-beta1)*g, v = beta2*v + (1-beta2)*g**2, and the step
+    lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m/(1-beta1**t), v_hat = v/(1-beta2**t).
+    """
+
+    def __init__(
+        self,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        *,
+        eps: float = DEFAULT_EPS,
+        form: str = "textbook",
+    ) -> None:
+        self.lr = check_positive("lr", lr)
+        self.beta1 = check_unit_interval("beta1", beta1)
+        self.beta2 = check_unit_interval("beta2", beta2)
+        self.eps = check_positive("eps", eps)
+        self.form = check_choice("form", form, ADAM_FORMS)
+        self.iter = 0
+        self.m: dict[str, np.ndarray] | None = None
+        self.v: dict[str, np.ndarray] | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place; creates ``m`` and ``v`` on the first call."""
+        _check_update_args(params, grads)
+        if self.m is None:
+            self.m = _zeros_like(params)
+        if self.v is None:
+            self.v = _zeros_like(params)
+        self.iter += 1
+        # Python's float ** int is the C library's pow, as in the book.
+        bias1 = 1.0 - self.beta1**self.iter
+        bias2 = 1.0 - self.beta2**self.iter
+        if self.form == "textbook":
+            lr_t = self.lr * math.sqrt(bias2) / bias1
+            for key in params:
+                g = grads[key]
+                m, v = self.m[key], self.v[key]
+                m += (1 - self.beta1) * (g - m)
+                v += (1 - self.beta2) * (g**2 - v)
+                params[key] -= lr_t * m / (np.sqrt(v) + self.eps)
+        else:
+            for key in params:
+                g = grads[key]
+                m, v = self.m[key], self.v[key]
+                m *= self.beta1
+                m += (1 - self.beta1) * g
+                v *= self.beta2
+                v += (1 - self.beta2) * (g * g)
+                params[key] -= self.lr * (m / bias1) / (np.sqrt(v / bias2) + self.eps)
+
+
+#: Optimizer names (lower case, as the Trainer takes them) and their classes.
+OPTIMIZERS: dict[str, type] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def make_optimizer(name: str, **params: float) -> object:
+    """An optimizer from its name (case-insensitive) and constructor arguments."""
+    key = check_choice("optimizer", name, tuple(OPTIMIZERS))
+    return OPTIMIZERS[key](**params)
