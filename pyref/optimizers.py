@@ -81,7 +81,8 @@ class Momentum:
 
 
 class Nesterov:
-    """Nesterov's accelerated gradient in the book's form (Bengio et al., arXiv:1212.0901)."""
+    """Nesterov's accelerated gradient in the book's form (Bengio et al., arXiv:1212.0901):
+    W <- W + momentum**2 * v - (1 + momentum) * lr * dW, then v <- momentum * v - lr * dW."""
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = check_positive("lr", lr)
@@ -95,10 +96,10 @@ class Nesterov:
             self.v = _zeros_like(params)
         for key in params:
             v = self.v[key]
-            v *= self.momentum
-            v -= self.lr * grads[key]
             params[key] += self.momentum * self.momentum * v
             params[key] -= (1 + self.momentum) * self.lr * grads[key]
+            v *= self.momentum
+            v -= self.lr * grads[key]
 
 
 class AdaGrad:

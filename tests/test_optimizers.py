@@ -21,10 +21,10 @@ def plain_rule(name: str, steps: int, p0: dict, gs: list[dict]) -> dict:
                 s1[k] = 0.9 * s1[k] - 0.01 * g[k]
                 p[k] = p[k] + s1[k]
             elif name == "nesterov":
-                s1[k] = s1[k] * 0.9
-                s1[k] = s1[k] - 0.01 * g[k]
                 p[k] = p[k] + 0.9 * 0.9 * s1[k]
                 p[k] = p[k] - (1 + 0.9) * 0.01 * g[k]
+                s1[k] = s1[k] * 0.9
+                s1[k] = s1[k] - 0.01 * g[k]
             elif name == "adagrad":
                 s1[k] = s1[k] + g[k] * g[k]
                 p[k] = p[k] - 0.01 * g[k] / (np.sqrt(s1[k]) + 1e-7)
