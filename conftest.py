@@ -1,0 +1,45 @@
+"""Shared pytest fixtures.
+
+Tests that need Julia take the ``julia_exe`` fixture. Where no Julia can be found
+they are skipped with the reason, unless ``PYREF_REQUIRE_JULIA=1`` (set it in CI
+and wherever Julia is meant to be present), in which case they fail: a missing
+Julia must not silently turn a parity run green.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REQUIRE_JULIA_ENV = "PYREF_REQUIRE_JULIA"
+
+
+def julia_required() -> bool:
+    """Whether the environment demands Julia (``PYREF_REQUIRE_JULIA`` is 1/true/yes)."""
+    return os.environ.get(REQUIRE_JULIA_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip the current test with `reason`, or fail it when Julia is required."""
+    if julia_required():
+        pytest.fail(f"{reason} ({REQUIRE_JULIA_ENV}=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def julia_exe() -> Path:
+    """A working julia executable, as pyref resolves it (PYREF_JULIA, runtime, PATH).
+
+    It is checked once per session by running ``using LinearAlgebra``; when there
+    is none, or it does not work, dependent tests skip (or fail, see above).
+    """
+    from pyref.julia import runtime
+
+    try:
+        exe = runtime.which()
+        runtime.verify(exe)
+    except runtime.JuliaNotFoundError as err:
+        skip_or_fail(f"no working Julia: {err}")
+    return exe
