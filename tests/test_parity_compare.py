@@ -1,0 +1,76 @@
+"""The parity harness's comparison logic: tiers, ULP distances, mismatch reports."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pyref.parity import (
+    EXACT,
+    ULP,
+    Scenario,
+    Tier,
+    compare_output,
+    compare_outputs,
+    flatten_outputs,
+    trajectory,
+    ulp_distance,
+)
+
+
+def test_ulp_distance() -> None:
+    one = 1.0
+    assert ulp_distance(one, np.nextafter(one, 2.0)) == 1
+    assert ulp_distance(one, np.nextafter(np.nextafter(one, 0.0), 0.0)) == 2
+    assert ulp_distance(-1e-310, 1e-310) == 2 * ulp_distance(0.0, 1e-310)
+    assert ulp_distance(float("nan"), 1.0) == math.inf
+    assert ulp_distance(float("nan"), float("nan")) == 0
+
+
+def test_exact_tier_sees_the_last_bit_and_the_sign_of_zero() -> None:
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    b = a.copy()
+    assert compare_output("s", "o", EXACT, a, b).passed
+    b[1, 0] = np.nextafter(3.0, 4.0)
+    c = compare_output("s", "o", EXACT, a, b)
+    assert not c.passed and c.first_diff == (1, 0) and c.max_ulps == 1
+    assert "first differs at index (1, 0)" in c.message() and "1 ULPs" in c.message()
+    z = compare_output("s", "o", EXACT, np.array([0.0]), np.array([-0.0]))
+    assert not z.passed
+    nan = compare_output("s", "o", EXACT, np.array([np.nan, np.inf]), np.array([np.nan, np.inf]))
+    assert nan.passed
+
+
+def test_ulp_and_trajectory_tiers() -> None:
+    a = np.array([1.0, 2.0, 3.0])
+    b = a * (1 + 1e-14)
+    assert compare_output("s", "o", ULP, a, b).passed
+    assert not compare_output("s", "o", Tier("ulp", rtol=1e-15), a, b).passed
+    traj = compare_output("s", "loss", trajectory(1e-9), a, a + np.array([0, 1e-12, 1e-10]))
+    assert traj.passed and traj.divergence == pytest.approx([0, 1e-12, 1e-10])
+    assert not compare_output("s", "acc", trajectory(0), a, a + np.array([0, 0, 1e-3])).passed
+
+
+def test_shape_and_missing_outputs_fail_with_a_reason() -> None:
+    bad = compare_output("s", "o", EXACT, np.zeros(3), np.zeros(4))
+    assert not bad.passed and "shapes differ" in bad.message()
+    sc = Scenario("s", lambda: {}, "PyRef.f", tiers={"loss": ULP})
+    results = compare_outputs(sc, {"a": 1.0, "b": {"loss": [1.0]}}, {"a": 1.0, "c": 2})
+    verdict = {r.output: r for r in results}
+    assert verdict["a"].passed
+    assert not verdict["b/loss"].passed and "no such output" in verdict["b/loss"].note
+    assert verdict["b/loss"].tier == ULP
+    assert not verdict["c"].passed
+
+
+def test_flatten_and_tier_inheritance() -> None:
+    flat = flatten_outputs({"variants": {"L2": {"train_acc": [1], "kind": "l2"}}})
+    assert set(flat) == {"variants/L2/train_acc", "variants/L2/kind"}
+    sc = Scenario("s", lambda: {}, "PyRef.f", tiers={"train_acc": trajectory(0.01)})
+    res = compare_outputs(sc, {"variants": {"L2": {"train_acc": [0.5]}}},
+                          {"variants": {"L2": {"train_acc": [0.505]}}})  # fmt: skip
+    assert res[0].tier.kind == "trajectory" and res[0].passed
+    with pytest.raises(ValueError, match="tier kind"):
+        Tier("fuzzy")
