@@ -30,8 +30,11 @@ from pyref.trainer import Trainer
 __version__ = "0.1.0"
 
 #: Names loaded on first use: the data module imports the embedded-data package lazily.
-_LAZY = {"load_mnist": "pyref.datasets", "shuffle_dataset": "pyref.datasets",
-         "split_validation": "pyref.datasets"}
+_LAZY = {
+    "load_mnist": "pyref.datasets",
+    "shuffle_dataset": "pyref.datasets",
+    "split_validation": "pyref.datasets",
+}
 
 
 def __getattr__(name: str):
@@ -40,6 +43,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'pyref' has no attribute {name!r}")
+
 
 __all__ = [
     "SGD",

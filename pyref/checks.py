@@ -87,7 +87,9 @@ def check_labels(name: str, t: object, batch_size: int, n_classes: int) -> np.nd
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, not dtype {t.dtype}")
     if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise ValueError(f"{name} must be class indices in [0, {n_classes}), got {t.min()}..{t.max()}")
+        raise ValueError(
+            f"{name} must be class indices in [0, {n_classes}), got {t.min()}..{t.max()}"
+        )
     return t
 
 

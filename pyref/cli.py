@@ -4,6 +4,103 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
+
+
+def _seed_arg(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if not 0 <= seed <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"--seed must be between 0 and 2**32 - 1, got {seed}")
+    return seed
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pyref.experiments import EXPERIMENTS
+
+    if args.list:
+        width = max(len(name) for name in EXPERIMENTS)
+        for name, exp in EXPERIMENTS.items():
+            print(f"{name:<{width}}  {exp.section:<6} {exp.title}")
+        return 0
+    if args.experiment is None:
+        print("pyref run: name an experiment (pyref run --list shows them)", file=sys.stderr)
+        return 2
+    if args.experiment not in EXPERIMENTS:
+        print(f"pyref run: unknown experiment {args.experiment!r}; choose from "
+              f"{', '.join(EXPERIMENTS)}", file=sys.stderr)  # fmt: skip
+        return 2
+    return _run_experiment(EXPERIMENTS[args.experiment], args)
+
+
+def _run_experiment(exp, args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pyref
+    from pyref.datasets import MnistUnavailableError, load_mnist_with_info
+    from pyref.figures import FIGURES
+    from pyref.io import save_figure, write_json
+    from pyref.rng import make_rng
+
+    kwargs = dict(exp.quick) if args.quick else {}
+    data_description = None
+    if exp.needs_data:
+        try:
+            data, info = load_mnist_with_info(one_hot_label=exp.one_hot_label, source=args.data)
+        except MnistUnavailableError as err:
+            print(f"pyref run: {err}", file=sys.stderr)
+            return 2
+        data_description = info.description
+        print(f"data: {info.description}")
+        kwargs_args = (data,)
+    else:
+        kwargs_args = ()
+    print(
+        f"seed: {args.seed}" if args.seed is not None else "seed: none (pass --seed N to reproduce)"
+    )
+    make_rng(args.seed)
+    if exp.progress:
+        kwargs["progress"] = True
+    start = time.perf_counter()
+    result = exp.func(*kwargs_args, **kwargs)
+    elapsed = time.perf_counter() - start
+    _print_like_the_book(exp.name, result)
+
+    out = Path(args.out)
+    record = {
+        "experiment": exp.name, "section": exp.section, "title": exp.title,
+        "seed": args.seed, "quick": bool(args.quick), "data": data_description,
+        "pyref_version": pyref.__version__, "elapsed_seconds": round(elapsed, 3),
+        "settings": {k: v for k, v in kwargs.items() if k != "progress"}, "result": result,
+    }  # fmt: skip
+    written = [write_json(out / f"{exp.name}.json", record)]
+    figures = FIGURES[exp.name](result)
+    if isinstance(figures, dict):
+        for fig_name, fig in figures.items():
+            written.append(save_figure(fig, out / f"{exp.name}-{fig_name}.png"))
+    else:
+        written.append(save_figure(figures, out / f"{exp.name}.png"))
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{exp.name}: done in {elapsed:.1f} s")
+    return 0
+
+
+def _print_like_the_book(name: str, result: dict) -> None:
+    """The lines the book's scripts print at their end."""
+    if name == "batch-norm-gradient-check":
+        for key, diff in result["diff"].items():
+            print(f"{key}:{diff}")
+    elif name == "hyperparameter-optimization":
+        from pyref.search import Trial, format_best
+
+        trials = [Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"],
+                        t["train_acc_list"]) for t in result["trials"]]  # fmt: skip
+        print(format_best(trials))
 
 
 def _cmd_julia(args: argparse.Namespace) -> int:
@@ -29,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `pyref` and all its subcommands."""
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one of the book's ch06 experiments")
+    run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
+    run.add_argument("--list", action="store_true", help="list the experiments")
+    run.add_argument("--out", default="out", help="output directory (default: out/)")
+    run.add_argument("--seed", type=_seed_arg, default=None, help="seed numpy's global stream")
+    run.add_argument("--data", choices=("embedded", "mnist"), default=None,
+                     help="embedded MNIST subset (default) or the full MNIST")  # fmt: skip
+    run.add_argument(
+        "--quick", action="store_true", help="shortened settings: seconds, not minutes"
+    )
+    run.set_defaults(func=_cmd_run)
 
     jl = sub.add_parser("julia", help="install, locate and test the Julia runtime for PyRef")
     jl_sub = jl.add_subparsers(dest="julia_command", required=True)

@@ -22,14 +22,15 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from pyref.checks import check_unit_interval
+from pyref.io import write_bytes
 from pyref.rng import resolve_rng
 
 SOURCES = ("embedded", "mnist")
@@ -121,19 +122,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     payload = header + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes()
     if path.name.endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    _write_bytes_atomic(path, payload)
-
-
-def _write_bytes_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, payload)
 
 
 # -- sources --------------------------------------------------------------------
@@ -207,7 +196,10 @@ def _download(url: str, dest: Path, expected_md5: str | None) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp, os.fdopen(fd, "wb") as f:
+        with (
+            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp,
+            os.fdopen(fd, "wb") as f,
+        ):
             total = int(resp.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False) as bar:
                 for chunk in iter(lambda: resp.read(1 << 16), b""):

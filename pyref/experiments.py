@@ -9,8 +9,9 @@ gives the book script's numbers under the same seed. Experiments on MNIST take
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -151,7 +152,9 @@ def optimizer_compare_mnist(
     x_train, _ = _first(data, None)
     opts = {name: make_optimizer(name) for name in optimizers}
     nets = {name: MultiLayerNet(x_train.shape[1], list(hidden), 10, rng=rng) for name in opts}
-    losses = _compare_on_mnist(data, nets, opts, iterations, batch_size, rng, progress, "optimizers")
+    losses = _compare_on_mnist(
+        data, nets, opts, iterations, batch_size, rng, progress, "optimizers"
+    )
     return {"iterations": iterations, "batch_size": batch_size, "train_loss": losses}
 
 
@@ -259,14 +262,14 @@ def batch_norm_test(
         train_acc: list[float] = []
         bn_train_acc: list[float] = []
 
-        def step(mask: np.ndarray) -> None:
+        def step(mask: np.ndarray, nets=(bn_net, net), opt: SGD = optimizer) -> None:
             x_batch, t_batch = x_train[mask], t_train[mask]
-            for _net in (bn_net, net):
-                optimizer.update(_net.params, _net.gradient(x_batch, t_batch))
+            for _net in nets:
+                opt.update(_net.params, _net.gradient(x_batch, t_batch))
 
-        def evaluate() -> None:
-            train_acc.append(float(net.accuracy(x_train, t_train)))
-            bn_train_acc.append(float(bn_net.accuracy(x_train, t_train)))
+        def evaluate(nets=(bn_net, net), accs=(bn_train_acc, train_acc)) -> None:
+            for _net, acc_list in zip(nets, accs):
+                acc_list.append(float(_net.accuracy(x_train, t_train)))
 
         _epoch_loop(x_train.shape[0], batch_size, max_epochs, rng, step, evaluate)
         acc.append(train_acc)
@@ -442,30 +445,80 @@ class Experiment:
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
-        Experiment("optimizer-compare-naive", optimizer_compare_naive, "6.1.7",
-                   "Optimizer paths on f(x, y) = x²/20 + y²", needs_data=False,
-                   quick={}, progress=False),
-        Experiment("optimizer-compare-mnist", optimizer_compare_mnist, "6.1.8",
-                   "Optimizers compared on MNIST", quick={"iterations": 60}),
-        Experiment("weight-init-activation-histogram", weight_init_activation_histogram,
-                   "6.2.2", "Activation histograms by initial weight scale",
-                   needs_data=False, progress=False),
-        Experiment("weight-init-compare", weight_init_compare, "6.2.4",
-                   "Initial weight scales compared on MNIST", quick={"iterations": 60}),
-        Experiment("batch-norm-test", batch_norm_test, "6.3.2",
-                   "Batch Normalization vs. weight scale",
-                   quick={"train_samples": 200, "max_epochs": 3, "scales": 4}),
-        Experiment("batch-norm-gradient-check", batch_norm_gradient_check, "6.3",
-                   "Batch Normalization gradient check", one_hot_label=True,
-                   quick={"hidden": (10, 10)}, progress=False),
-        Experiment("overfit-weight-decay", overfit_weight_decay, "6.4.2",
-                   "Overfitting and weight decay", quick={"max_epochs": 11}),
-        Experiment("overfit-dropout", overfit_dropout, "6.4.3", "Overfitting and Dropout",
-                   quick={"epochs": 11}),
-        Experiment("hyperparameter-optimization", hyperparameter_optimization, "6.5.3",
-                   "Random hyperparameter search", quick={"trials": 4, "epochs": 3}),
-        Experiment("gradient-vanishing", gradient_vanishing, "6.2",
-                   "Gradient vanishing: sigmoid vs. ReLU vs. Xavier",
-                   quick={"epochs": 2, "train_samples": 1000}),
+        Experiment(
+            "optimizer-compare-naive",
+            optimizer_compare_naive,
+            "6.1.7",
+            "Optimizer paths on f(x, y) = x²/20 + y²",
+            needs_data=False,
+            quick={},
+            progress=False,
+        ),
+        Experiment(
+            "optimizer-compare-mnist",
+            optimizer_compare_mnist,
+            "6.1.8",
+            "Optimizers compared on MNIST",
+            quick={"iterations": 60},
+        ),
+        Experiment(
+            "weight-init-activation-histogram",
+            weight_init_activation_histogram,
+            "6.2.2",
+            "Activation histograms by initial weight scale",
+            needs_data=False,
+            progress=False,
+        ),
+        Experiment(
+            "weight-init-compare",
+            weight_init_compare,
+            "6.2.4",
+            "Initial weight scales compared on MNIST",
+            quick={"iterations": 60},
+        ),
+        Experiment(
+            "batch-norm-test",
+            batch_norm_test,
+            "6.3.2",
+            "Batch Normalization vs. weight scale",
+            quick={"train_samples": 200, "max_epochs": 3, "scales": 4},
+        ),
+        Experiment(
+            "batch-norm-gradient-check",
+            batch_norm_gradient_check,
+            "6.3",
+            "Batch Normalization gradient check",
+            one_hot_label=True,
+            quick={"hidden": (10, 10)},
+            progress=False,
+        ),
+        Experiment(
+            "overfit-weight-decay",
+            overfit_weight_decay,
+            "6.4.2",
+            "Overfitting and weight decay",
+            quick={"max_epochs": 11},
+        ),
+        Experiment(
+            "overfit-dropout",
+            overfit_dropout,
+            "6.4.3",
+            "Overfitting and Dropout",
+            quick={"epochs": 11},
+        ),
+        Experiment(
+            "hyperparameter-optimization",
+            hyperparameter_optimization,
+            "6.5.3",
+            "Random hyperparameter search",
+            quick={"trials": 4, "epochs": 3},
+        ),
+        Experiment(
+            "gradient-vanishing",
+            gradient_vanishing,
+            "6.2",
+            "Gradient vanishing: sigmoid vs. ReLU vs. Xavier",
+            quick={"epochs": 5, "train_samples": 2000},
+        ),
     )  # fmt: skip
 }

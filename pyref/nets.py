@@ -9,7 +9,7 @@ from the given ``rng`` (numpy's global stream by default), exactly as the book d
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -60,7 +60,9 @@ class MultiLayerNetExtend:
         self.output_size = check_positive_int("output_size", output_size)
         if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
             raise TypeError("hidden_size_list must be a list of layer sizes")
-        self.hidden_size_list = [check_positive_int("hidden_size_list", n) for n in hidden_size_list]
+        self.hidden_size_list = [
+            check_positive_int("hidden_size_list", n) for n in hidden_size_list
+        ]
         self.hidden_layer_num = len(self.hidden_size_list)
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
         self.weight_decay_lambda = check_nonnegative("weight_decay_lambda", weight_decay_lambda)
@@ -102,7 +104,9 @@ class MultiLayerNetExtend:
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=(2, 4))
         if int(np.prod(x.shape[1:])) != self.input_size:
-            raise ValueError(f"x has {np.prod(x.shape[1:])} features per sample, net takes {self.input_size}")
+            raise ValueError(
+                f"x has {np.prod(x.shape[1:])} features per sample, net takes {self.input_size}"
+            )
         return x
 
     def _check_xt(self, x: np.ndarray, t: np.ndarray) -> None:

@@ -15,14 +15,14 @@ so trajectories stay bit-identical to the book's code while allocating less.
 from __future__ import annotations
 
 import math
-from typing import Dict, Union
+from typing import Union
 
 import numpy as np
 
 from pyref.checks import check_choice, check_positive, check_unit_interval
 
 Param = Union[np.ndarray, float]
-Params = Dict[str, Param]
+Params = dict[str, Param]
 
 #: The book's constant added to the square-root denominator of AdaGrad, RMSprop and Adam.
 DEFAULT_EPS = 1e-7

@@ -108,9 +108,7 @@ class Trainer:
         self.train_acc_list.append(train_acc)
         self.test_acc_list.append(test_acc)
         if self.verbose:
-            print(
-                f"=== epoch:{self.current_epoch}, train acc:{train_acc}, test acc:{test_acc} ==="
-            )
+            print(f"=== epoch:{self.current_epoch}, train acc:{train_acc}, test acc:{test_acc} ===")
 
     def train(self) -> float:
         """Run all ``max_iter`` steps; returns the final test accuracy."""

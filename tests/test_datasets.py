@@ -101,7 +101,9 @@ def test_full_mnist_loader_on_small_idx_files(tmp_path) -> None:
 def test_offline_and_not_cached_fails_fast_with_one_line(tmp_path) -> None:
     start = time.monotonic()
     with pytest.raises(MnistUnavailableError) as err:
-        load_mnist_with_info(source="mnist", data_dir=tmp_path / "none", mirrors=("http://127.0.0.1:9/",))
+        load_mnist_with_info(
+            source="mnist", data_dir=tmp_path / "none", mirrors=("http://127.0.0.1:9/",)
+        )
     assert time.monotonic() - start < 10
     msg = str(err.value)
     assert "\n" not in msg and "--data embedded" in msg and str(tmp_path / "none") in msg

@@ -53,9 +53,10 @@ def test_initial_weights_follow_the_book_draw_order() -> None:
         assert net.params[f"W{i}"].tobytes() == w.tobytes()
         assert not net.params[f"b{i}"].any()
     xavier = MultiLayerNet(5, [4], 2, weight_init_std="Xavier", rng=np.random.RandomState(1))
-    assert xavier.params["W1"].tobytes() == (
-        np.sqrt(1.0 / 5) * np.random.RandomState(1).randn(5, 4)
-    ).tobytes()
+    assert (
+        xavier.params["W1"].tobytes()
+        == (np.sqrt(1.0 / 5) * np.random.RandomState(1).randn(5, 4)).tobytes()
+    )
     fixed = MultiLayerNet(5, [4], 2, weight_init_std=0.01, rng=np.random.RandomState(1))
     assert fixed.params["W1"].tobytes() == (0.01 * np.random.RandomState(1).randn(5, 4)).tobytes()
 

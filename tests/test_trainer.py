@@ -60,7 +60,9 @@ def test_evaluate_sample_num_and_optimizer_objects(capsys: pytest.CaptureFixture
                  evaluate_sample_num_per_epoch=10, verbose=True, rng=np.random.RandomState(2))  # fmt: skip
     acc = tr.train()
     out = capsys.readouterr().out
-    assert "train loss:" in out and "=== epoch:1, train acc:" in out and "Final Test Accuracy" in out
+    assert (
+        "train loss:" in out and "=== epoch:1, train acc:" in out and "Final Test Accuracy" in out
+    )
     assert tr.train_acc_list[0] in {k / 10 for k in range(11)}  # evaluated on 10 samples
     assert 0.0 <= acc <= 1.0
 

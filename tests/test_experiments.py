@@ -1,0 +1,111 @@
+"""Every experiment end to end in --quick mode through the CLI, plus its data's meaning."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pyref.cli import main
+from pyref.experiments import EXPERIMENTS, optimizer_compare_naive
+from pyref.io import write_json
+
+
+def run(tmp_path, name: str, *extra: str) -> dict:
+    assert main(["run", name, "--quick", "--seed", "0", "--out", str(tmp_path), *extra]) == 0
+    record = json.loads((tmp_path / f"{name}.json").read_text())
+    assert record["experiment"] == name and record["seed"] == 0 and record["quick"] is True
+    pngs = list(tmp_path.glob(f"{name}*.png"))
+    assert pngs and all(p.stat().st_size > 5000 for p in pngs)
+    assert not list(tmp_path.glob(".*tmp"))
+    return record["result"]
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_experiment_runs_quick(tmp_path, name: str) -> None:
+    result = run(tmp_path, name)
+    assert result
+
+
+def test_naive_paths_follow_the_update_rules() -> None:
+    paths = optimizer_compare_naive()["paths"]
+    assert paths["SGD"]["x"][0] == -7.0 and paths["SGD"]["y"][0] == 2.0
+    # SGD(lr=0.95): x <- x - 0.95 * x / 10, y <- y - 0.95 * 2y
+    assert paths["SGD"]["x"][1] == -7.0 - 0.95 * (-7.0 / 10.0)
+    assert paths["SGD"]["y"][1] == 2.0 - 0.95 * (2.0 * 2.0)
+    for path in paths.values():  # every optimizer ends nearer the minimum than it started
+        assert abs(path["x"][-1]) + abs(path["y"][-1]) < 9.0
+
+
+def test_results_mean_what_they_say(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    res = run(tmp_path, "optimizer-compare-mnist")
+    for losses in res["train_loss"].values():
+        assert len(losses) == 60 and np.all(np.isfinite(losses))
+        assert np.mean(losses[-10:]) < np.mean(losses[:10])
+    res = run(tmp_path, "hyperparameter-optimization")
+    for trial in res["trials"]:
+        assert 1e-6 <= trial["lr"] <= 1e-2 and 1e-8 <= trial["weight_decay"] <= 1e-4
+        assert len(trial["val_acc_list"]) == 3  # evaluated once per epoch
+    assert "Best-1(val acc:" in capsys.readouterr().out
+    res = run(tmp_path, "batch-norm-gradient-check")
+    assert res["diff"]["W1"] < 1e-6 and set(res["diff"]) >= {"W1", "gamma1", "beta2", "W3"}
+    hist = run(tmp_path, "weight-init-activation-histogram")
+    counts = hist["counts"]["sigmoid"]["std=1"]
+    assert len(counts) == 5 and len(counts[0]) == 30
+    assert sum(counts[0]) == 100_000  # sigmoid outputs all lie in (0, 1)
+
+
+def test_gradient_vanishing_sigmoid_with_small_weights_does_not_learn(tmp_path) -> None:
+    res = run(tmp_path, "gradient-vanishing")["configs"]
+    assert res["sigmoid, std=0.01"]["test_acc"][-1] <= 0.2
+    assert res["ReLU, He"]["test_acc"][-1] > 0.5
+
+
+def test_same_seed_same_numbers(tmp_path) -> None:
+    a = run(tmp_path / "a", "overfit-dropout")
+    b = run(tmp_path / "b", "overfit-dropout")
+    assert a == b
+    assert (
+        main(["run", "overfit-dropout", "--quick", "--seed", "1", "--out", str(tmp_path / "c")])
+        == 0
+    )
+    c = json.loads((tmp_path / "c" / "overfit-dropout.json").read_text())["result"]
+    assert c != a
+
+
+def test_list_unknown_and_bad_seed(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in EXPERIMENTS)
+    assert main(["run", "optimizer-compare-adam"]) == 2
+    assert "unknown experiment" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "optimizer-compare-naive", "--seed", "-3"])
+
+
+def test_console_script_and_offline_full_mnist(tmp_path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "run", "optimizer-compare-naive", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "optimizer-compare-naive.png").exists()
+    env = {"PYREF_DATA_DIR": str(tmp_path / "nothing-here"), "PATH": "/usr/bin:/bin"}
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "run", "overfit-dropout", "--quick", "--data", "mnist",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "--data embedded" in proc.stderr
+
+
+def test_failed_write_leaves_no_file(tmp_path) -> None:
+    with pytest.raises(TypeError):
+        write_json(tmp_path / "x.json", {"a": object()})
+    assert list(tmp_path.iterdir()) == []
