@@ -1,1 +1,60 @@
-# checks.jl — to be written
+# Argument checks shared by every public function (twin of pyref/checks.py): each
+# throws ArgumentError (or DimensionMismatch) with a message naming the argument.
+
+function check_real(name::AbstractString, value)::Float64
+    (value isa Real && !(value isa Bool)) || throw(ArgumentError("$name must be a real number, not $(typeof(value))"))
+    out = Float64(value)
+    isfinite(out) || throw(ArgumentError("$name must be finite, got $value"))
+    return out
+end
+
+function check_positive(name::AbstractString, value)::Float64
+    out = check_real(name, value)
+    out > 0 || throw(ArgumentError("$name must be > 0, got $value"))
+    return out
+end
+
+function check_nonnegative(name::AbstractString, value)::Float64
+    out = check_real(name, value)
+    out >= 0 || throw(ArgumentError("$name must be >= 0, got $value"))
+    return out
+end
+
+function check_unit_interval(name::AbstractString, value; closed_low::Bool=true)::Float64
+    out = check_real(name, value)
+    ok = (closed_low ? out >= 0 : out > 0) && out < 1
+    ok || throw(ArgumentError("$name must be in $(closed_low ? "[0, 1)" : "(0, 1)"), got $value"))
+    return out
+end
+
+function check_positive_int(name::AbstractString, value)::Int
+    (value isa Integer && !(value isa Bool)) || throw(ArgumentError("$name must be an integer, not $(typeof(value))"))
+    value >= 1 || throw(ArgumentError("$name must be >= 1, got $value"))
+    return Int(value)
+end
+
+function check_finite(name::AbstractString, x::AbstractArray)
+    eltype(x) <: AbstractFloat && !all(isfinite, x) && throw(ArgumentError("$name contains NaN or infinite values"))
+    return x
+end
+
+"""Labels: 0-based class indices in [0, n_classes) or one-hot rows, one per sample."""
+function check_labels(name::AbstractString, t::AbstractArray, batch_size::Integer, n_classes::Integer)
+    ndims(t) in (1, 2) || throw(ArgumentError("$name must have 1 or 2 dimensions, got size $(size(t))"))
+    size(t, 1) == batch_size || throw(DimensionMismatch("$name has $(size(t, 1)) labels for $batch_size samples"))
+    if ndims(t) == 2
+        size(t, 2) == n_classes || throw(DimensionMismatch("$name is one-hot with $(size(t, 2)) columns, expected $n_classes"))
+    elseif !isempty(t)
+        eltype(t) <: Integer || throw(ArgumentError("$name must hold integer class labels, not $(eltype(t))"))
+        (minimum(t) >= 0 && maximum(t) < n_classes) ||
+            throw(ArgumentError("$name must be class indices in [0, $n_classes), got $(minimum(t))..$(maximum(t))"))
+    end
+    return t
+end
+
+function check_choice(name::AbstractString, value, choices)::String
+    value isa AbstractString || throw(ArgumentError("$name must be a string, not $(typeof(value))"))
+    low = lowercase(value)
+    low in choices || throw(ArgumentError("unknown $name \"$value\"; choose from $(join(choices, ", "))"))
+    return low
+end

@@ -1,1 +1,166 @@
-# layers.jl — to be written
+# Layers with forward and backward passes (twin of pyref/layers.py). Data in the
+# book's layout: samples in rows. Labels: 0-based class indices or one-hot rows.
+
+const BATCHNORM_EPS = 10e-7
+const BATCHNORM_MOMENTUM = 0.9
+
+abstract type Layer end
+
+tofloat(x::AbstractArray{Float64}) = x
+tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
+
+"""max(0, x); the gradient passes where x > 0."""
+mutable struct Relu <: Layer
+    mask::BitArray{2}
+end
+Relu() = Relu(falses(0, 0))
+function forward(l::Relu, x::AbstractMatrix{Float64})
+    l.mask = x .<= 0
+    return ifelse.(l.mask, 0.0, x)
+end
+backward(l::Relu, dout::AbstractMatrix{Float64}) = ifelse.(l.mask, 0.0, dout)
+
+"""1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
+mutable struct Sigmoid <: Layer
+    out::Matrix{Float64}
+end
+Sigmoid() = Sigmoid(zeros(0, 0))
+forward(l::Sigmoid, x::AbstractMatrix{Float64}) = (l.out = sigmoid(x))
+backward(l::Sigmoid, dout::AbstractMatrix{Float64}) = dout .* (1.0 .- l.out) .* l.out
+
+"""tanh(x); the gradient is dout·(1 − y²)."""
+mutable struct Tanh <: Layer
+    out::Matrix{Float64}
+end
+Tanh() = Tanh(zeros(0, 0))
+forward(l::Tanh, x::AbstractMatrix{Float64}) = (l.out = tanh_activation(x))
+backward(l::Tanh, dout::AbstractMatrix{Float64}) = dout .* (1.0 .- l.out .* l.out)
+
+const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh" => Tanh)
+const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
+
+"""x·W .+ b for a batch of rows (BLAS: last bits may differ from numpy's)."""
+mutable struct Affine <: Layer
+    W::Matrix{Float64}
+    b::Vector{Float64}
+    x::Matrix{Float64}
+    dW::Matrix{Float64}
+    db::Vector{Float64}
+end
+function Affine(W::Matrix{Float64}, b::Vector{Float64})
+    length(b) == size(W, 2) || throw(DimensionMismatch("b has $(length(b)) entries for W with $(size(W, 2)) columns"))
+    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)))
+end
+function forward(l::Affine, x::AbstractMatrix)
+    size(x, 2) == size(l.W, 1) ||
+        throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
+    l.x = tofloat(x)
+    return l.x * l.W .+ l.b'
+end
+function backward(l::Affine, dout::AbstractMatrix{Float64})
+    dx = dout * l.W'
+    l.dW = l.x' * dout
+    l.db = sum_rows(dout)
+    return dx
+end
+
+"""Softmax followed by the mean cross-entropy."""
+mutable struct SoftmaxWithLoss <: Layer
+    loss::Float64
+    y::Matrix{Float64}
+    t::Any
+end
+SoftmaxWithLoss() = SoftmaxWithLoss(0.0, zeros(0, 0), nothing)
+function forward(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray)
+    l.t = t
+    l.y = softmax(x)
+    l.loss = cross_entropy_error(l.y, t)
+    return l.loss
+end
+function backward(l::SoftmaxWithLoss, dout=1)
+    n = size(l.y, 1)
+    ndims(l.t) == 2 && return (l.y .- l.t) ./ n
+    dx = copy(l.y)
+    for i in 1:n
+        dx[i, l.t[i] + 1] -= 1
+    end
+    return dx ./ n
+end
+
+"""
+Dropout in the book's form: training keeps units where a uniform draw exceeds the
+ratio (one `rand` of the input's shape per pass); test time scales by 1 − ratio.
+"""
+mutable struct Dropout <: Layer
+    dropout_ratio::Float64
+    rng::NumpyRandom.RandomState
+    mask::Matrix{Float64}
+end
+Dropout(ratio::Real=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
+    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0))
+function forward(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    if train_flg
+        # numpy multiplies by the mask cast to 1.0/0.0 (IEEE: NaN stays NaN).
+        l.mask = Float64.(NumpyRandom.rand(l.rng, size(x)...) .> l.dropout_ratio)
+        return x .* l.mask
+    end
+    return x .* (1.0 - l.dropout_ratio)
+end
+backward(l::Dropout, dout::AbstractMatrix{Float64}) = dout .* l.mask
+
+"""Batch Normalization; running averages with momentum 0.9, created on first use."""
+mutable struct BatchNormalization <: Layer
+    gamma::Vector{Float64}
+    beta::Vector{Float64}
+    momentum::Float64
+    running_mean::Union{Nothing,Vector{Float64}}
+    running_var::Union{Nothing,Vector{Float64}}
+    batch_size::Int
+    xc::Matrix{Float64}
+    xn::Matrix{Float64}
+    std::Vector{Float64}
+    dgamma::Vector{Float64}
+    dbeta::Vector{Float64}
+end
+function BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCHNORM_MOMENTUM,
+                            running_mean=nothing, running_var=nothing)
+    size(gamma) == size(beta) || throw(DimensionMismatch("gamma $(size(gamma)) and beta $(size(beta)) must have one size"))
+    return BatchNormalization(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var,
+                              0, zeros(0, 0), zeros(0, 0), Float64[], Float64[], Float64[])
+end
+function forward(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    n, d = size(x)
+    d == length(l.gamma) || throw(DimensionMismatch("x has $d features, gamma has $(length(l.gamma))"))
+    if l.running_mean === nothing
+        l.running_mean = zeros(d)
+        l.running_var = zeros(d)
+    end
+    if train_flg
+        mu = sum_rows(x) ./ n
+        xc = x .- mu'
+        var = sum_rows(xc .* xc) ./ n
+        std = sqrt.(var .+ BATCHNORM_EPS)
+        xn = xc ./ std'
+        l.batch_size = n
+        l.xc, l.xn, l.std = xc, xn, std
+        l.running_mean = l.momentum .* l.running_mean .+ (1 - l.momentum) .* mu
+        l.running_var = l.momentum .* l.running_var .+ (1 - l.momentum) .* var
+    else
+        xc = x .- l.running_mean'
+        xn = xc ./ sqrt.(l.running_var .+ BATCHNORM_EPS)'
+    end
+    return l.gamma' .* xn .+ l.beta'
+end
+function backward(l::BatchNormalization, dout::AbstractMatrix{Float64})
+    l.dbeta = sum_rows(dout)
+    l.dgamma = sum_rows(l.xn .* dout)
+    dxn = l.gamma' .* dout
+    dxc = dxn ./ l.std'
+    dstd = .-sum_rows((dxn .* l.xc) ./ (l.std .* l.std)')
+    dvar = 0.5 .* dstd ./ l.std
+    dxc .+= (2.0 / l.batch_size) .* l.xc .* dvar'
+    dmu = sum_rows(dxc)
+    return dxc .- (dmu ./ l.batch_size)'
+end
+
+export Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, Dropout, BatchNormalization, forward, backward

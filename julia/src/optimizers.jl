@@ -1,1 +1,185 @@
-# optimizers.jl — to be written
+# The optimizers of 6.1 (twin of pyref/optimizers.py). Each rule is a small mutable
+# struct holding its hyperparameters and its state under the book's names (`nothing`
+# until the first update, unless set by the user); `update!(opt, params, grads)`
+# changes the parameter arrays in place, in numpy's order of operations.
+
+const ParamDict = Dict{String,Array{Float64}}
+const DEFAULT_EPS = 1e-7
+const ADAM_FORMS = ("textbook", "paper")
+
+function check_update_args(params::AbstractDict, grads::AbstractDict)
+    for (key, val) in params
+        haskey(grads, key) || throw(ArgumentError("grads has no entry for parameter \"$key\""))
+        size(grads[key]) == size(val) ||
+            throw(DimensionMismatch("grads[\"$key\"] has size $(size(grads[key])), params[\"$key\"] has $(size(val))"))
+    end
+end
+
+zeros_like(params::AbstractDict) = ParamDict(k => zeros(size(v)) for (k, v) in params)
+
+"""Stochastic gradient descent: W ← W − lr·dW."""
+mutable struct SGD
+    lr::Float64
+end
+SGD(; lr=0.01) = SGD(check_positive("lr", lr))
+
+function update!(opt::SGD, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    for (key, p) in params
+        _sgd!(p, grads[key], opt.lr)
+    end
+end
+_sgd!(p, g, lr) = (p .-= lr .* g; nothing)
+
+"""Momentum SGD: v ← momentum·v − lr·dW; W ← W + v."""
+mutable struct Momentum
+    lr::Float64
+    momentum::Float64
+    v::Union{Nothing,ParamDict}
+end
+Momentum(; lr=0.01, momentum=0.9) =
+    Momentum(check_positive("lr", lr), check_unit_interval("momentum", momentum), nothing)
+
+function update!(opt::Momentum, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    opt.v === nothing && (opt.v = zeros_like(params))
+    for (key, p) in params
+        _momentum!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
+    end
+end
+function _momentum!(p, g, v, lr, m)
+    v .*= m
+    v .-= lr .* g
+    p .+= v
+    return nothing
+end
+
+"""Nesterov in the book's form: W ← W + m²·v − (1+m)·lr·dW, then v ← m·v − lr·dW."""
+mutable struct Nesterov
+    lr::Float64
+    momentum::Float64
+    v::Union{Nothing,ParamDict}
+end
+Nesterov(; lr=0.01, momentum=0.9) =
+    Nesterov(check_positive("lr", lr), check_unit_interval("momentum", momentum), nothing)
+
+function update!(opt::Nesterov, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    opt.v === nothing && (opt.v = zeros_like(params))
+    for (key, p) in params
+        _nesterov!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
+    end
+end
+function _nesterov!(p, g, v, lr, m)
+    p .+= (m * m) .* v
+    p .-= ((1 + m) * lr) .* g
+    v .*= m
+    v .-= lr .* g
+    return nothing
+end
+
+"""AdaGrad: h ← h + dW²; W ← W − lr·dW / (√h + eps)."""
+mutable struct AdaGrad
+    lr::Float64
+    eps::Float64
+    h::Union{Nothing,ParamDict}
+end
+AdaGrad(; lr=0.01, eps=DEFAULT_EPS) = AdaGrad(check_positive("lr", lr), check_positive("eps", eps), nothing)
+
+function update!(opt::AdaGrad, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    opt.h === nothing && (opt.h = zeros_like(params))
+    for (key, p) in params
+        _adagrad!(p, grads[key], opt.h[key], opt.lr, opt.eps)
+    end
+end
+function _adagrad!(p, g, h, lr, eps)
+    h .+= g .* g
+    p .-= lr .* g ./ (sqrt.(h) .+ eps)
+    return nothing
+end
+
+"""RMSprop: h ← d·h + (1−d)·dW²; W ← W − lr·dW / (√h + eps)."""
+mutable struct RMSprop
+    lr::Float64
+    decay_rate::Float64
+    eps::Float64
+    h::Union{Nothing,ParamDict}
+end
+RMSprop(; lr=0.01, decay_rate=0.99, eps=DEFAULT_EPS) = RMSprop(check_positive("lr", lr),
+    check_unit_interval("decay_rate", decay_rate), check_positive("eps", eps), nothing)
+
+function update!(opt::RMSprop, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    opt.h === nothing && (opt.h = zeros_like(params))
+    for (key, p) in params
+        _rmsprop!(p, grads[key], opt.h[key], opt.lr, opt.decay_rate, opt.eps)
+    end
+end
+function _rmsprop!(p, g, h, lr, d, eps)
+    h .*= d
+    h .+= (1 - d) .* g .* g
+    p .-= lr .* g ./ (sqrt.(h) .+ eps)
+    return nothing
+end
+
+"""
+Adam (Kingma & Ba). `form="textbook"` (default) folds the bias corrections into
+lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ) as the book does; `form="paper"` is the paper's Algorithm 1.
+βᵗ is the C library's pow, as Python's float ** int is.
+"""
+mutable struct Adam
+    lr::Float64
+    beta1::Float64
+    beta2::Float64
+    eps::Float64
+    form::String
+    iter::Int
+    m::Union{Nothing,ParamDict}
+    v::Union{Nothing,ParamDict}
+end
+Adam(; lr=0.001, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook") =
+    Adam(check_positive("lr", lr), check_unit_interval("beta1", beta1), check_unit_interval("beta2", beta2),
+         check_positive("eps", eps), check_choice("form", form, ADAM_FORMS), 0, nothing, nothing)
+
+function update!(opt::Adam, params::AbstractDict, grads::AbstractDict)
+    check_update_args(params, grads)
+    opt.m === nothing && (opt.m = zeros_like(params))
+    opt.v === nothing && (opt.v = zeros_like(params))
+    opt.iter += 1
+    bias1 = 1.0 - c_pow(opt.beta1, Float64(opt.iter))
+    bias2 = 1.0 - c_pow(opt.beta2, Float64(opt.iter))
+    for (key, p) in params
+        if opt.form == "textbook"
+            _adam_textbook!(p, grads[key], opt.m[key], opt.v[key], opt.lr * sqrt(bias2) / bias1,
+                            opt.beta1, opt.beta2, opt.eps)
+        else
+            _adam_paper!(p, grads[key], opt.m[key], opt.v[key], opt.lr, bias1, bias2,
+                         opt.beta1, opt.beta2, opt.eps)
+        end
+    end
+end
+function _adam_textbook!(p, g, m, v, lr_t, b1, b2, eps)
+    m .+= (1 - b1) .* (g .- m)
+    v .+= (1 - b2) .* (g .* g .- v)
+    p .-= lr_t .* m ./ (sqrt.(v) .+ eps)
+    return nothing
+end
+function _adam_paper!(p, g, m, v, lr, bias1, bias2, b1, b2, eps)
+    m .*= b1
+    m .+= (1 - b1) .* g
+    v .*= b2
+    v .+= (1 - b2) .* (g .* g)
+    p .-= lr .* (m ./ bias1) ./ (sqrt.(v ./ bias2) .+ eps)
+    return nothing
+end
+
+"""Optimizer names (lower case) and their constructors."""
+const OPTIMIZERS = Dict{String,Any}("sgd" => SGD, "momentum" => Momentum, "nesterov" => Nesterov,
+                                    "adagrad" => AdaGrad, "rmsprop" => RMSprop, "adam" => Adam)
+const OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+"""An optimizer from its name (any case) and keyword arguments."""
+make_optimizer(name::AbstractString; kwargs...) = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZER_NAMES)](; kwargs...)
+
+export SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, update!, make_optimizer

@@ -1,1 +1,92 @@
-# trainer.jl — to be written
+# The book's Trainer (twin of pyref/trainer.py).
+
+"""
+    Trainer(network, x_train, t_train, x_test, t_test; epochs=20, mini_batch_size=100,
+            optimizer="SGD", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=nothing,
+            verbose=true, rng)
+
+Each step draws `choice(train_size, batch_size)`, takes the gradient, updates, and
+records the batch loss; every `iter_per_epoch` steps (from step 0) it records the
+train and test accuracy.
+"""
+mutable struct Trainer
+    network::MultiLayerNetExtend
+    x_train::AbstractMatrix
+    t_train::AbstractArray
+    x_test::AbstractMatrix
+    t_test::AbstractArray
+    epochs::Int
+    batch_size::Int
+    optimizer::Any
+    evaluate_sample_num_per_epoch::Union{Nothing,Int}
+    verbose::Bool
+    rng::NumpyRandom.RandomState
+    train_size::Int
+    iter_per_epoch::Float64
+    max_iter::Int
+    current_iter::Int
+    current_epoch::Int
+    train_loss_list::Vector{Float64}
+    train_acc_list::Vector{Float64}
+    test_acc_list::Vector{Float64}
+end
+
+function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, mini_batch_size::Integer=100,
+                 optimizer="SGD", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=nothing,
+                 verbose::Bool=true, rng::NumpyRandom.RandomState=NumpyRandom.global_state())
+    size(t_train, 1) == size(x_train, 1) || throw(DimensionMismatch("t_train has $(size(t_train, 1)) labels for $(size(x_train, 1)) samples"))
+    size(t_test, 1) == size(x_test, 1) || throw(DimensionMismatch("t_test has $(size(t_test, 1)) labels for $(size(x_test, 1)) samples"))
+    epochs = check_positive_int("epochs", epochs)
+    batch = check_positive_int("mini_batch_size", mini_batch_size)
+    evaluate_sample_num_per_epoch === nothing || check_positive_int("evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch)
+    opt = optimizer isa AbstractString ?
+        make_optimizer(optimizer; (Symbol(k) => v for (k, v) in optimizer_param)...) : optimizer
+    train_size = size(x_train, 1)
+    iter_per_epoch = max(train_size / batch, 1)   # a float, as Python's true division
+    return Trainer(network, x_train, t_train, x_test, t_test, epochs, batch, opt, evaluate_sample_num_per_epoch,
+                   verbose, rng, train_size, iter_per_epoch, trunc(Int, epochs * iter_per_epoch), 0, 0,
+                   Float64[], Float64[], Float64[])
+end
+
+"""One minibatch step; returns the batch loss after the update."""
+function train_step!(tr::Trainer)
+    mask = NumpyRandom.choice(tr.rng, tr.train_size, tr.batch_size) .+ 1
+    x_batch = tr.x_train[mask, :]
+    t_batch = rows(tr.t_train, mask)
+    grads = gradient(tr.network, x_batch, t_batch)
+    update!(tr.optimizer, tr.network.params, grads)
+    l = loss(tr.network, x_batch, t_batch)
+    push!(tr.train_loss_list, l)
+    tr.verbose && println("train loss:", l)
+    if rem(Float64(tr.current_iter), tr.iter_per_epoch) == 0
+        tr.current_epoch += 1
+        n = tr.evaluate_sample_num_per_epoch
+        xtr, ttr, xte, tte = tr.x_train, tr.t_train, tr.x_test, tr.t_test
+        if n !== nothing
+            xtr, ttr = xtr[1:min(n, end), :], rows(ttr, 1:min(n, size(ttr, 1)))
+            xte, tte = xte[1:min(n, end), :], rows(tte, 1:min(n, size(tte, 1)))
+        end
+        train_acc = accuracy(tr.network, xtr, ttr)
+        test_acc = accuracy(tr.network, xte, tte)
+        push!(tr.train_acc_list, train_acc)
+        push!(tr.test_acc_list, test_acc)
+        tr.verbose && println("=== epoch:", tr.current_epoch, ", train acc:", train_acc, ", test acc:", test_acc, " ===")
+    end
+    tr.current_iter += 1
+    return l
+end
+
+"""Run all `max_iter` steps; returns the final test accuracy."""
+function train!(tr::Trainer)
+    for _ in 1:tr.max_iter
+        train_step!(tr)
+    end
+    test_acc = accuracy(tr.network, tr.x_test, tr.t_test)
+    if tr.verbose
+        println("=============== Final Test Accuracy ===============")
+        println("test acc:", test_acc)
+    end
+    return test_acc
+end
+
+export Trainer, train_step!, train!

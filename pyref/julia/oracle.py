@@ -97,6 +97,7 @@ def write_oracle(directory: str | os.PathLike) -> None:
                 manifest.append("\t".join(words))
     # Tab-separated (Julia's standard library reads it without a JSON parser).
     (out / "manifest.tsv").write_text("\n".join(manifest) + "\n")
+    write_components(out)
 
 
 def _word(value: Any) -> str:
@@ -106,3 +107,90 @@ def _word(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def _save(out: Path, name: str, value: Any) -> None:
+    np.save(out / f"{name}.npy", np.asarray(value), allow_pickle=False)
+
+
+def write_components(directory: str | os.PathLike) -> None:
+    """Inputs and pyref's outputs for the Julia twin's component tests (the
+    ``comp_*`` files): each computation is replayed in Julia and compared, exactly
+    where the arithmetic is elementwise, to 1e-12 relative where BLAS is involved."""
+    from pyref import layers as L
+    from pyref.functions import cross_entropy_error, smooth_curve, softmax
+    from pyref.initialization import activation_histogram
+    from pyref.nets import MultiLayerNetExtend
+    from pyref.optimizers import make_optimizer
+    from pyref.search import random_search
+    from pyref.trainer import Trainer
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    rs = np.random.RandomState(2024)
+    # Elementwise functions and reductions on given inputs.
+    x = rs.randn(7, 10) * 3
+    _save(out, "comp_x", x)
+    _save(out, "comp_softmax", softmax(x))
+    t = rs.randint(0, 10, 7)
+    _save(out, "comp_t", t)
+    _save(out, "comp_ce", cross_entropy_error(softmax(x), t))
+    big = rs.randn(784, 100) * 10 ** rs.uniform(-3, 3, (784, 100))
+    _save(out, "comp_big", big)
+    _save(out, "comp_big_sum", np.sum(big**2))
+    _save(out, "comp_big_sum0", big.sum(axis=0))
+    curve = np.abs(rs.randn(40))
+    _save(out, "comp_smooth_in", curve)
+    _save(out, "comp_smooth", smooth_curve(curve))
+    # Layers on given inputs.
+    for name in ("Sigmoid", "Relu"):
+        layer = getattr(L, name)()
+        _save(out, f"comp_{name}_fwd", layer.forward(x))
+        _save(out, f"comp_{name}_bwd", layer.backward(x * 0.5))
+    gamma, beta = rs.rand(10) + 0.5, rs.randn(10)
+    bn = L.BatchNormalization(gamma.copy(), beta.copy())
+    _save(out, "comp_gamma", gamma)
+    _save(out, "comp_beta", beta)
+    _save(out, "comp_bn_fwd", bn.forward(x, True))
+    _save(out, "comp_bn_bwd", bn.backward(x * 0.25))
+    _save(out, "comp_bn_dgamma", bn.dgamma)
+    _save(out, "comp_bn_running_var", bn.running_var)
+    _save(out, "comp_bn_test", bn.forward(x, False))
+    drop = L.Dropout(0.3, rng=np.random.RandomState(8))
+    _save(out, "comp_dropout", drop.forward(x, True))
+    # Optimizers over given gradients.
+    p0 = rs.randn(6, 4)
+    grads = rs.randn(12, 6, 4)
+    _save(out, "comp_p0", p0)
+    _save(out, "comp_grads", grads)
+    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+        params = {"w": p0.copy()}
+        opt = make_optimizer(name)
+        for g in grads:
+            opt.update(params, {"w": g})
+        _save(out, f"comp_opt_{name}", params["w"])
+    # Initial weights, gradients, a training run and a search on small data.
+    xs = rs.rand(60, 20).astype(np.float32)
+    ts = rs.randint(0, 10, 60).astype(np.uint8)
+    _save(out, "comp_xs", xs)
+    _save(out, "comp_ts", ts)
+    net = MultiLayerNetExtend(20, [8, 6], 10, use_batchnorm=True, use_dropout=True, dropout_ratio=0.2,
+                              weight_decay_lambda=0.05, rng=np.random.RandomState(3))  # fmt: skip
+    _save(out, "comp_net_W1", net.params["W1"])
+    _save(out, "comp_net_W3", net.params["W3"])
+    g = net.gradient(xs[:10], ts[:10])
+    for key in ("W1", "b2", "gamma1", "beta2", "W3"):
+        _save(out, f"comp_net_grad_{key}", g[key])
+    _save(out, "comp_net_loss", net.loss(xs[:10], ts[:10]))
+    rng = np.random.RandomState(4)
+    net2 = MultiLayerNetExtend(20, [8, 6], 10, use_dropout=True, dropout_ratio=0.2, rng=rng)
+    tr = Trainer(net2, xs, ts, xs[:20], ts[:20], epochs=3, mini_batch_size=16, optimizer="adam",
+                 optimizer_param={"lr": 0.01}, verbose=False, rng=rng)  # fmt: skip
+    tr.train()
+    _save(out, "comp_trainer_loss", tr.train_loss_list)
+    _save(out, "comp_trainer_acc", tr.train_acc_list)
+    found = random_search(xs, ts, trials=3, epochs=2, hidden=(5, 5), rng=np.random.RandomState(5))
+    _save(out, "comp_search_hp", [[tr.weight_decay, tr.lr] for tr in found])
+    _save(out, "comp_search_val", [tr.val_acc_list for tr in found])
+    h = activation_histogram("sigmoid", "xavier", rng=np.random.RandomState(6))
+    _save(out, "comp_hist_counts", h["counts"])
