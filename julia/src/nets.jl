@@ -119,14 +119,14 @@ end
 """Cross-entropy of the predictions plus the weight-decay penalty."""
 function loss(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray; train_flg::Bool=false)
     check_xt(net, x, t)
-    y = forward_layers(net, x, train_flg)
-    return forward(net.last_layer, y, t) + weight_decay_penalty(net)
+    y = forward_layers(net, x, train_flg)::Matrix{Float64}
+    return forward(net.last_layer, y, t)::Float64 + weight_decay_penalty(net)
 end
 
 """Fraction of rows whose highest score is the label (test mode)."""
 function accuracy(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)::Float64
     check_xt(net, x, t)
-    y = argmax_rows(forward_layers(net, x, false))
+    y = argmax_rows(forward_layers(net, x, false)::Matrix{Float64})
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
 end
@@ -134,8 +134,8 @@ end
 """Gradients by backpropagation (training mode)."""
 function gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
-    forward(net.last_layer, forward_layers(net, x, true), t)
-    dout = backward(net.last_layer, 1)
+    forward(net.last_layer, forward_layers(net, x, true)::Matrix{Float64}, t)
+    dout = backward(net.last_layer, 1)::Matrix{Float64}
     for layer in Iterators.reverse(net.layers)
         dout = backward(layer, dout)
     end

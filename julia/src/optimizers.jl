@@ -28,6 +28,7 @@ function update!(opt::SGD, params::AbstractDict, grads::AbstractDict)
     for (key, p) in params
         _sgd!(p, grads[key], opt.lr)
     end
+    return nothing
 end
 _sgd!(p, g, lr) = (p .-= lr .* g; nothing)
 
@@ -46,6 +47,7 @@ function update!(opt::Momentum, params::AbstractDict, grads::AbstractDict)
     for (key, p) in params
         _momentum!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
     end
+    return nothing
 end
 function _momentum!(p, g, v, lr, m)
     v .*= m
@@ -69,6 +71,7 @@ function update!(opt::Nesterov, params::AbstractDict, grads::AbstractDict)
     for (key, p) in params
         _nesterov!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
     end
+    return nothing
 end
 function _nesterov!(p, g, v, lr, m)
     p .+= (m * m) .* v
@@ -92,6 +95,7 @@ function update!(opt::AdaGrad, params::AbstractDict, grads::AbstractDict)
     for (key, p) in params
         _adagrad!(p, grads[key], opt.h[key], opt.lr, opt.eps)
     end
+    return nothing
 end
 function _adagrad!(p, g, h, lr, eps)
     h .+= g .* g
@@ -115,6 +119,7 @@ function update!(opt::RMSprop, params::AbstractDict, grads::AbstractDict)
     for (key, p) in params
         _rmsprop!(p, grads[key], opt.h[key], opt.lr, opt.decay_rate, opt.eps)
     end
+    return nothing
 end
 function _rmsprop!(p, g, h, lr, d, eps)
     h .*= d
@@ -158,6 +163,7 @@ function update!(opt::Adam, params::AbstractDict, grads::AbstractDict)
                          opt.beta1, opt.beta2, opt.eps)
         end
     end
+    return nothing
 end
 function _adam_textbook!(p, g, m, v, lr_t, b1, b2, eps)
     m .+= (1 - b1) .* (g .- m)

@@ -75,6 +75,11 @@ end
         @test close12(g[key], ref("net_grad_$key"))     # through BLAS
     end
     @test close12([loss(net, xs[1:10, :], ts[1:10])], [ref("net_loss")])
+    # Type stability of the hot path.
+    @test @inferred(loss(net, xs[1:10, :], ts[1:10])) isa Float64
+    @test @inferred(gradient(net, xs[1:10, :], ts[1:10])) isa PyRef.ParamDict
+    @test @inferred(accuracy(net, xs[1:10, :], ts[1:10])) isa Float64
+    @test @inferred(update!(SGD(), net.params, g)) === nothing
     rng = NR2.RandomState(4)
     net2 = MultiLayerNetExtend(20, [8, 6], 10; use_dropout=true, dropout_ratio=0.2, rng=rng)
     tr = Trainer(net2, xs, ts, xs[1:20, :], ts[1:20]; epochs=3, mini_batch_size=16, optimizer="adam",
