@@ -3,6 +3,7 @@ directory and renamed into place, so an interrupted run never leaves half a file
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -68,16 +69,7 @@ def write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 
 def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
-    """Save a matplotlib figure as PNG atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, format="png")
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Save a matplotlib figure as PNG atomically (rendered in memory, then written)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="png")
+    return write_bytes(path, buf.getvalue())

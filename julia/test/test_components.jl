@@ -5,16 +5,7 @@ using Test
 using PyRef
 const NR2 = PyRef.NumpyRandom
 
-function components_dir()
-    dir = get(ENV, "PYREF_ORACLE_DIR", "")
-    isempty(dir) || return dir
-    dir = mktempdir()
-    python = get(ENV, "PYTHON", "python3")
-    run(`$python -c "from pyref.julia.oracle import write_oracle; write_oracle('$dir')"`)
-    return dir
-end
-const CDIR = components_dir()
-ref(name) = (a = read_npy(joinpath(CDIR, "comp_$name.npy")); ndims(a) == 0 ? a[] : a)
+ref(name) = (a = read_npy(joinpath(ORACLE_DIR, "comp_$name.npy")); ndims(a) == 0 ? a[] : a)
 bits_equal(a, b) = size(a) == size(b) && all(x -> x[1] === x[2], zip(a, b))
 # Relative 1e-12, plus 1e-14 absolute for entries that are mathematically zero and
 # numerically cancellation noise (e.g. the bias gradient before a BatchNorm layer).

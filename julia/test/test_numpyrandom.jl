@@ -3,14 +3,6 @@ using Test
 using PyRef
 const NR = PyRef.NumpyRandom
 
-function oracle_dir()
-    dir = get(ENV, "PYREF_ORACLE_DIR", "")
-    isempty(dir) || return dir
-    dir = mktempdir()
-    python = get(ENV, "PYTHON", "python3")
-    run(`$python -c "from pyref.julia.oracle import write_oracle; write_oracle('$dir')"`)
-    return dir
-end
 
 parsearg(w::AbstractString) = w == "true" ? true : w == "false" ? false :
     occursin(r"[.eE]", w) ? parse(Float64, w) : parse(Int, w)
@@ -43,7 +35,7 @@ end
 same(a, b) = size(a) == size(b) && all(x -> x[1] === x[2], zip(a, b))
 
 @testset "NumpyRandom matches numpy bit for bit" begin
-    dir = oracle_dir()
+    dir = ORACLE_DIR
     states = Dict{Tuple{Int,String},NR.RandomState}()
     ncases = 0
     for line in eachline(joinpath(dir, "manifest.tsv"))
