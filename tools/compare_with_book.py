@@ -36,7 +36,9 @@ import dataset.mnist
 dataset.mnist.load_mnist = pyref.load_mnist  # the same data for both runs
 if mode == "pyref":
     src = re.sub(r"^sys\.path\.append.*$", "", src, flags=re.M)
-    src = re.sub(r"^from (dataset|common)\.\w+ import .*$", "from pyref import *", src, flags=re.M)
+    # numpy too: some scripts get `np` only through `from common.optimizer import *`.
+    src = re.sub(r"^from (dataset|common)\.\w+ import .*$", "import numpy as np; from pyref import *",
+                 src, flags=re.M)
 np.random.seed(seed)
 exec(compile(src, script, "exec"), {"__name__": "__main__"})
 """
