@@ -333,6 +333,31 @@ def overfit_weight_decay(
     return {"variants": results}
 
 
+def _train_curves(
+    net: MultiLayerNetExtend,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    epochs: int,
+    lr: float,
+    rng: np.random.RandomState | None,
+    progress: bool,
+) -> dict[str, list[float]]:
+    """Train ``net`` with the book's Trainer (SGD, batches of 100); its three curves."""
+    trainer = Trainer(
+        net, x_train, t_train, x_test, t_test,
+        epochs=epochs, mini_batch_size=100, optimizer="sgd",
+        optimizer_param={"lr": lr}, verbose=False, progress=progress, rng=rng,
+    )  # fmt: skip
+    trainer.train()
+    return {
+        "train_acc": [float(a) for a in trainer.train_acc_list],
+        "test_acc": [float(a) for a in trainer.test_acc_list],
+        "train_loss": [float(v) for v in trainer.train_loss_list],
+    }
+
+
 def overfit_dropout(
     data: Data,
     *,
@@ -353,18 +378,8 @@ def overfit_dropout(
             x_train.shape[1], list(hidden), 10,
             use_dropout=use, dropout_ration=dropout_ratio, rng=rng,
         )  # fmt: skip
-        trainer = Trainer(
-            net, x_train, t_train, x_test, t_test,
-            epochs=epochs, mini_batch_size=100, optimizer="sgd",
-            optimizer_param={"lr": lr}, verbose=False, progress=progress, rng=rng,
-        )  # fmt: skip
-        trainer.train()
-        results[label] = {
-            "dropout_ratio": dropout_ratio if use else 0.0,
-            "train_acc": [float(a) for a in trainer.train_acc_list],
-            "test_acc": [float(a) for a in trainer.test_acc_list],
-            "train_loss": [float(v) for v in trainer.train_loss_list],
-        }
+        curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
+        results[label] = {"dropout_ratio": dropout_ratio if use else 0.0, **curves}
     return {"variants": results}
 
 
@@ -411,19 +426,8 @@ def gradient_vanishing(
         net = MultiLayerNet(
             x_train.shape[1], list(hidden), 10, activation=act, weight_init_std=init, rng=rng
         )
-        trainer = Trainer(
-            net, x_train, t_train, x_test, t_test,
-            epochs=epochs, mini_batch_size=100, optimizer="sgd",
-            optimizer_param={"lr": lr}, verbose=False, progress=progress, rng=rng,
-        )  # fmt: skip
-        trainer.train()
-        results[label] = {
-            "activation": act,
-            "weight_init_std": init,
-            "train_acc": [float(a) for a in trainer.train_acc_list],
-            "test_acc": [float(a) for a in trainer.test_acc_list],
-            "train_loss": [float(v) for v in trainer.train_loss_list],
-        }
+        curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
+        results[label] = {"activation": act, "weight_init_std": init, **curves}
     return {"configs": results}
 
 
