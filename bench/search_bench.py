@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +36,22 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_study(workers: int, trials: int, epochs: int, engine: str, out: Path) -> dict:
@@ -46,9 +63,13 @@ def run_study(workers: int, trials: int, epochs: int, engine: str, out: Path) ->
     ]  # fmt: skip
     env = dict(os.environ, MPLBACKEND="Agg")
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    busy0, own0 = _busy_cpu_seconds(), _children_cpu_seconds()
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
     wall = time.perf_counter() - start
+    busy1, own = _busy_cpu_seconds(), _children_cpu_seconds() - own0
+    # CPU time other processes took from this machine meanwhile: they skew the numbers.
+    others = None if busy0 is None or busy1 is None else max(0.0, busy1 - busy0 - own)
     if proc.returncode != 0:
         sys.exit(f"study with {workers} worker(s) failed:\n{proc.stderr}")
     with sqlite3.connect(out / "search.db") as conn:
@@ -70,6 +91,8 @@ def run_study(workers: int, trials: int, epochs: int, engine: str, out: Path) ->
         "wall_seconds": round(wall, 2),
         "steady_trials_per_hour": round(steady, 1),
         "wall_trials_per_hour": round(trials / wall * 3600, 1),
+        "own_cpu_seconds": round(own, 1),
+        "other_cpu_seconds": None if others is None else round(others, 1),
         "trials_json": (out / "trials.json").read_bytes(),
     }
 
@@ -95,13 +118,20 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(r)
             print(
                 f"  {workers} worker(s): {r['steady_trials_per_hour']:>8.1f} trials/hour steady, "
-                f"{r['wall_trials_per_hour']:>8.1f} trials/hour wall ({r['wall_seconds']} s)"
+                f"{r['wall_trials_per_hour']:>8.1f} trials/hour wall ({r['wall_seconds']} s; "
+                f"CPU s: {r['own_cpu_seconds']} ours, {r['other_cpu_seconds']} other processes)"
             )
     same = runs[0]["trials_json"] == runs[1]["trials_json"]
     speedup = runs[1]["steady_trials_per_hour"] / runs[0]["steady_trials_per_hour"]
     wall_speedup = runs[1]["wall_trials_per_hour"] / runs[0]["wall_trials_per_hour"]
     print(f"  speed-up with 2 workers: {speedup:.2f}x steady, {wall_speedup:.2f}x wall")
     print(f"  identical results with 1 and 2 workers: {'yes' if same else 'NO'}")
+    busy = [r["other_cpu_seconds"] / r["wall_seconds"] for r in runs if r["other_cpu_seconds"]]
+    if busy and max(busy) > 0.1:
+        print(
+            f"  warning: other processes kept up to {max(busy):.2f} CPUs busy during a run; "
+            "the numbers are skewed, run again on a quiet machine"
+        )
     if args.json:
         record = {
             "engine": args.engine, "epochs": epochs, "trials": trials,

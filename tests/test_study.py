@@ -454,7 +454,7 @@ def postgres_url():
 
     def unavailable(reason: str):
         if required:
-            pytest.fail(f"{reason} ({REQUIRE_POSTGRES_ENV}=1, so this is a failure)", False)
+            pytest.fail(f"{reason} ({REQUIRE_POSTGRES_ENV}=1, so this is a failure)", pytrace=False)
         pytest.skip(reason)
 
     bindir = _postgres_bindir()
