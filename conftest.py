@@ -43,3 +43,17 @@ def julia_exe() -> Path:
     except runtime.JuliaNotFoundError as err:
         skip_or_fail(f"no working Julia: {err}")
     return exe
+
+
+@pytest.fixture(scope="session")
+def julia_session(julia_exe: Path):
+    """The shared Julia session (pyref.julia.session(): the bridge PYREF_JULIA_BRIDGE
+    names, else the automatic choice), started once for the whole test run."""
+    from pyref.julia import JuliaBridgeError, close_session, session
+
+    try:
+        yield session()
+    except JuliaBridgeError as err:
+        skip_or_fail(f"no Julia session: {err}")
+    finally:
+        close_session()

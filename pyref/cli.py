@@ -122,6 +122,52 @@ def _cmd_julia(args: argparse.Namespace) -> int:
     raise AssertionError(args.julia_command)
 
 
+def _cmd_parity(args: argparse.Namespace) -> int:
+    from pyref import parity
+    from pyref.julia.bridge import JuliaBridgeError, session
+
+    try:
+        for source in args.load:
+            parity.load_scenarios(source)
+        chosen = parity.select(args.scenario, quick=args.quick)
+    except (ValueError, ImportError, OSError) as err:
+        print(f"pyref parity: {err}", file=sys.stderr)
+        return 2
+    if args.list:
+        width = max(len(sc.name) for sc in chosen)
+        for sc in chosen:
+            flag = "quick" if sc.quick else "full "
+            print(f"{sc.name:<{width}}  {sc.section:<6} {flag}  {sc.description}")
+        return 0
+    started = time.perf_counter()
+    try:
+        julia = session(args.bridge)
+    except (JuliaBridgeError, ValueError) as err:
+        print(f"pyref parity: {err}", file=sys.stderr)
+        return 2
+    ready = time.perf_counter() - started
+    info = parity.environment_info(julia)
+    print(parity.format_info(info))
+    print(f"Julia ready in {ready:.1f} s; {len(chosen)} scenario(s)\n")
+    try:
+        results = parity.run_suite(chosen, julia, progress=sys.stderr.isatty())
+    except JuliaBridgeError as err:
+        print(f"pyref parity: {err}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - started
+    print(parity.format_table(results))
+    print(f"wall time {elapsed:.1f} s (Julia start-up {ready:.1f} s)")
+    info = {**info, "wall_seconds": round(elapsed, 2), "julia_startup_seconds": round(ready, 2)}
+    if args.json:
+        from pyref.io import write_json
+
+        print(f"wrote {write_json(args.json, parity.report(results, info))}")
+    if args.plot:
+        for path in parity.plot_divergence(results, args.plot):
+            print(f"wrote {path}")
+    return 0 if all(r.passed for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `pyref` and all its subcommands."""
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
@@ -138,6 +184,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="shortened settings: seconds, not minutes"
     )
     run.set_defaults(func=_cmd_run)
+
+    par = sub.add_parser(
+        "parity",
+        help="run the scenario suite in Python and in Julia and compare the outputs",
+        description="Run every parity scenario through pyref (Python) and PyRef (Julia) with "
+        "the same seeds and compare their outputs: exit status 0 when all agree within "
+        "their tiers, 1 when one does not, 2 when the suite could not run.",
+    )
+    par.add_argument("--quick", action="store_true", help="only the quick scenarios (seconds)")
+    par.add_argument("--scenario", nargs="+", default=[], metavar="NAME",
+                     help="run only these scenarios (see --list)")  # fmt: skip
+    par.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    par.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    par.add_argument("--plot", metavar="DIR",
+                     help="draw the per-iteration divergence of the training scenarios into DIR")  # fmt: skip
+    par.add_argument("--load", action="append", default=[], metavar="FILE.py|MODULE",
+                     help="load scenarios registered by a Python file or module (repeatable)")  # fmt: skip
+    par.add_argument("--bridge", choices=("exe", "juliacall"), default=None,
+                     help="force a bridge (default: $PYREF_JULIA_BRIDGE, else automatic)")  # fmt: skip
+    par.set_defaults(func=_cmd_parity)
 
     jl = sub.add_parser("julia", help="install, locate and test the Julia runtime for PyRef")
     jl_sub = jl.add_subparsers(dest="julia_command", required=True)

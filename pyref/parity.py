@@ -5,8 +5,9 @@ Tiers:
 
 - ``exact``: bit-identical (random streams, initial weights, masks, split indices,
   sampled hyperparameters, elementwise updates, histogram counts ...).
-- ``ulp``: relative difference at most ``rtol`` (default 1e-12): one pass through BLAS,
-  whose last bits differ between numpy's OpenBLAS and Julia's.
+- ``ulp``: relative difference at most ``rtol`` (default 1e-12) of the output's scale
+  (its largest magnitude): one pass through BLAS, whose last bits differ between
+  numpy's OpenBLAS and Julia's.
 - ``trajectory``: over training; the divergence per iteration is reported and its
   maximum must stay within the scenario's ``bound`` (``bound=0`` demands equality,
   as for accuracies).
@@ -14,8 +15,14 @@ Tiers:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -26,21 +33,32 @@ DEFAULT_ULP_RTOL = 1e-12
 
 @dataclass(frozen=True)
 class Tier:
-    """How closely one output must agree."""
+    """How closely one output must agree.
+
+    ``exact``: every bit. ``ulp``: ``|python - julia| <= atol + rtol * scale`` for
+    every element, where ``scale`` is the output's largest magnitude: a matrix
+    product's rounding error scales with its terms, not with each result, so an
+    entry that cancels to nearly zero carries the error of the large terms it came
+    from (``atol`` is for outputs that are zero mathematically, i.e. pure noise).
+    ``trajectory``: every ``|python - julia| <= bound``, reported per iteration.
+    """
 
     kind: str = "exact"
     rtol: float = DEFAULT_ULP_RTOL
     bound: float = 0.0
+    atol: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in TIER_KINDS:
             raise ValueError(f"tier kind must be one of {', '.join(TIER_KINDS)}, got {self.kind!r}")
-        if not (self.rtol >= 0 and self.bound >= 0):
-            raise ValueError("tier rtol and bound must be >= 0")
+        for name in ("rtol", "bound", "atol"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"tier {name} must be a finite number >= 0, got {value!r}")
 
     def describe(self) -> str:
         if self.kind == "ulp":
-            return f"ulp≤{self.rtol:g}"
+            return f"ulp≤{self.rtol:g}" + (f"+{self.atol:g}" if self.atol else "")
         if self.kind == "trajectory":
             return f"traj≤{self.bound:g}"
         return "exact"
@@ -55,15 +73,25 @@ def trajectory(bound: float) -> Tier:
     return Tier("trajectory", bound=bound)
 
 
+def ulp(rtol: float = DEFAULT_ULP_RTOL, atol: float = 0.0) -> Tier:
+    """A one-pass-through-BLAS tier: relative ``rtol`` of the output's scale, plus ``atol``."""
+    return Tier("ulp", rtol=rtol, atol=atol)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A named, seeded computation with a Python side and a Julia side.
 
-    ``python(**kwargs)`` and the Julia function ``julia`` (a qualified name, called
-    through ``pyref.julia`` with the same keyword arguments) both return a dict of
-    named outputs; ``tiers`` maps each output name to its tier (unlisted: exact).
-    ``quick`` scenarios form ``pyref parity --quick``; ``section`` groups them by the
-    book's section (6.1 ... 6.5) for the notebooks.
+    ``python(**kwargs)`` and the Julia function named ``julia`` (a qualified name
+    such as ``"PyRef.Scenarios.layer_affine"``, called through :mod:`pyref.julia`
+    with the same keywords) both return a dict of named outputs; nested dicts
+    compare leaf by leaf (``"grads/W1"``). ``tiers`` maps output names to tiers
+    (unlisted: exact; a name also covers what is nested under it, and a leaf name
+    applies at any depth). ``inputs``, if given, returns more keywords (arrays such
+    as data) computed once in Python and handed to both sides. ``julia_files`` are
+    loaded into the Julia session first, for scenarios whose Julia side lives
+    outside PyRef. ``quick`` scenarios form ``pyref parity --quick``; ``section``
+    groups them by the book's section (6.1 ... 6.5) for the notebooks.
     """
 
     name: str
@@ -73,10 +101,33 @@ class Scenario:
     tiers: dict[str, Tier] = field(default_factory=dict)
     section: str = ""
     quick: bool = True
-    args: tuple[Any, ...] = ()
+    inputs: Callable[[], dict[str, Any]] | None = None
+    julia_files: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name
+        ):
+            raise ValueError(
+                f"scenario name must be letters, digits, '-', '_' or '.', got {self.name!r}"
+            )
+        if not callable(self.python):
+            raise TypeError(f"scenario {self.name}: python must be callable")
+        if not isinstance(self.julia, str) or not self.julia:
+            raise TypeError(f"scenario {self.name}: julia must be a qualified Julia function name")
+        for key, tier in self.tiers.items():
+            if not isinstance(tier, Tier):
+                raise TypeError(
+                    f"scenario {self.name}: tier of {key!r} must be a Tier, not {type(tier).__name__}"
+                )
 
     def tier(self, output: str) -> Tier:
-        return self.tiers.get(output, EXACT)
+        return _tier_for(self, output)
+
+    def arguments(self) -> dict[str, Any]:
+        """The keywords both sides are called with: ``kwargs`` plus ``inputs()``."""
+        return {**self.kwargs, **(self.inputs() if self.inputs is not None else {})}
 
 
 @dataclass
@@ -157,12 +208,15 @@ def _as_array(value: Any) -> np.ndarray:
 
 
 def flatten_outputs(outputs: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested result dicts become 'a/b/c' keys, so experiment results compare leaf by leaf."""
+    """Nested result dicts become 'a/b/c' keys, so experiment results compare leaf by
+    leaf; a list of dicts (such as a search's trials) is numbered: 'trials/0/lr'."""
     flat: dict[str, Any] = {}
     for key, value in outputs.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             flat.update(flatten_outputs(value, name + "/"))
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+            flat.update(flatten_outputs({str(i): v for i, v in enumerate(value)}, name + "/"))
         else:
             flat[name] = value
     return flat
@@ -188,10 +242,12 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     with np.errstate(invalid="ignore", over="ignore"):
         absdiff = np.where(both_nan, 0.0, np.abs(fa - fb))
         absdiff = np.where(np.isinf(fa) & (fa == fb), 0.0, absdiff)
-        scale = np.maximum(np.abs(fa), np.abs(fb))
-        rel = np.where(absdiff == 0, 0.0, absdiff / np.where(scale == 0, 1.0, scale))
     absdiff = np.where(np.isnan(absdiff), np.inf, absdiff)
-    rel = np.where(np.isnan(rel), np.inf, rel)
+    magnitudes = np.abs(np.concatenate([fa.ravel(), fb.ravel()]))
+    finite = magnitudes[np.isfinite(magnitudes)]
+    scale = float(finite.max()) if finite.size else 0.0
+    max_abs = float(absdiff.max())
+    max_rel = 0.0 if max_abs == 0 else (max_abs / scale if scale > 0 else math.inf)
     oa, ob = _ordered_int(fa.ravel()), _ordered_int(fb.ravel())
     ulps = np.abs(oa - ob).astype(float).reshape(fa.shape)
     ulps = np.where(both_nan, 0.0, ulps)
@@ -199,16 +255,14 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     if a.dtype.kind in "iub" and b.dtype.kind in "iub":
         bits_equal = a.astype(np.int64) == b.astype(np.int64)
     if tier.kind == "exact":
-        passed = bool(bits_equal.all())
         bad = ~bits_equal
     elif tier.kind == "ulp":
-        bad = rel > tier.rtol
-        passed = not bad.any()
+        bad = absdiff > tier.atol + tier.rtol * scale
     else:
         bad = absdiff > tier.bound
-        passed = not bad.any()
-    comp = Comparison(**base, passed=passed, max_abs=float(absdiff.max()),
-                      max_rel=float(rel.max()), max_ulps=float(ulps.max()))  # fmt: skip
+    passed = not bad.any()
+    comp = Comparison(**base, passed=passed, max_abs=max_abs, max_rel=max_rel,
+                      max_ulps=float(ulps.max()))  # fmt: skip
     if tier.kind == "trajectory" and fa.ndim >= 1:
         div = absdiff.reshape(fa.shape[0], -1).max(axis=1)
         comp.divergence = [float(v) for v in div]
@@ -248,3 +302,296 @@ def _tier_for(scenario: Scenario, name: str) -> Tier:
             return scenario.tiers[key]
     # A declared leaf name applies at any depth (e.g. 'train_acc' inside variants).
     return scenario.tiers.get(parts[-1], EXACT)
+
+
+# ---------------------------------------------------------------------------
+# The suite: built-in scenarios plus those registered by users
+# ---------------------------------------------------------------------------
+
+_REGISTERED: dict[str, Scenario] = {}
+
+
+def register(scenario: Scenario) -> Scenario:
+    """Add ``scenario`` to the suite ``pyref parity`` runs (for ports of other chapters).
+
+    Returns it, so it can be used as ``SC = register(Scenario(...))``. A name that is
+    already taken raises ValueError, unless it is the same scenario again.
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a pyref.parity.Scenario, not {type(scenario).__name__}")
+    existing = all_scenarios().get(scenario.name)
+    if existing is not None and existing != scenario:
+        raise ValueError(f"a scenario named {scenario.name!r} exists already")
+    _REGISTERED[scenario.name] = scenario
+    return scenario
+
+
+def load_scenarios(source: str) -> None:
+    """Import a Python file (``path.py``) or module (``package.module``) whose import
+    registers scenarios with :func:`register`."""
+    import importlib
+    import importlib.util
+
+    if source.endswith(".py") or os.sep in source:
+        path = Path(source).resolve()
+        if not path.is_file():
+            raise ValueError(f"--load: no Python file at {path}")
+        spec = importlib.util.spec_from_file_location(f"pyref_user_scenarios_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"--load: cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        importlib.import_module(source)
+
+
+def all_scenarios() -> dict[str, Scenario]:
+    """Every scenario by name: pyref's own (pyref.scenarios), then registered ones."""
+    from pyref.scenarios import SCENARIOS
+
+    return {**SCENARIOS, **_REGISTERED}
+
+
+def select(names: Sequence[str] | None = None, *, quick: bool = False,
+           section: str | None = None) -> list[Scenario]:  # fmt: skip
+    """Scenarios by name (all when ``names`` is empty), the quick ones with ``quick``,
+    one section's with ``section``. Unknown names raise ValueError listing the known."""
+    known = all_scenarios()
+    if names:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        chosen = [known[n] for n in dict.fromkeys(names)]
+    else:
+        chosen = list(known.values())
+    if quick and not names:
+        chosen = [sc for sc in chosen if sc.quick]
+    if section is not None:
+        chosen = [sc for sc in chosen if sc.section == section]
+    return chosen
+
+
+# ---------------------------------------------------------------------------
+# Running scenarios through a Julia session
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's verdict: its comparisons, timings, or the error that stopped it."""
+
+    scenario: Scenario
+    comparisons: list[Comparison]
+    python_seconds: float = 0.0
+    julia_seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(c.passed for c in self.comparisons)
+
+    def failures(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.passed]
+
+    def message(self) -> str:
+        """Why the scenario failed, one line per failing output (empty when it passed)."""
+        if self.error is not None:
+            return f"{self.scenario.name}: {self.error}"
+        return "\n".join(c.message() for c in self.failures())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.name,
+            "section": self.scenario.section,
+            "description": self.scenario.description,
+            "julia": self.scenario.julia,
+            "passed": self.passed,
+            "error": self.error,
+            "python_seconds": round(self.python_seconds, 4),
+            "julia_seconds": round(self.julia_seconds, 4),
+            "outputs": [c.to_dict() for c in self.comparisons],
+        }
+
+
+def run_scenario(scenario: Scenario, session: Any) -> ScenarioResult:
+    """Run both sides of ``scenario`` and compare them; a Julia error is a failure
+    with its message, not an exception (a broken bridge still raises)."""
+    from pyref.julia.bridge import JuliaBridgeError, JuliaError
+
+    for path in scenario.julia_files:
+        _include_once(session, path)
+    kwargs = scenario.arguments()
+    started = time.perf_counter()
+    py = scenario.python(**kwargs)
+    python_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        jl = session.call(scenario.julia, **kwargs)
+    except JuliaBridgeError:
+        raise
+    except JuliaError as err:
+        return ScenarioResult(scenario, [], python_seconds, time.perf_counter() - started,
+                              error=str(err))  # fmt: skip
+    julia_seconds = time.perf_counter() - started
+    if not isinstance(py, dict) or not isinstance(jl, dict):
+        return ScenarioResult(scenario, [], python_seconds, julia_seconds,
+                              error="both sides must return a dict of named outputs")  # fmt: skip
+    return ScenarioResult(
+        scenario, compare_outputs(scenario, py, jl), python_seconds, julia_seconds
+    )
+
+
+def _include_once(session: Any, path: str) -> None:
+    loaded = session.__dict__.setdefault("_pyref_parity_included", set())
+    resolved = str(Path(path).resolve())
+    if resolved not in loaded:
+        session.include(resolved)
+        loaded.add(resolved)
+
+
+def run_suite(
+    scenarios: Sequence[Scenario], session: Any, *, progress: bool = False
+) -> list[ScenarioResult]:
+    """Every scenario in order, through one session; a tqdm bar with ``progress``."""
+    items: Any = scenarios
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(scenarios, desc="parity", unit="scenario", leave=False)
+        items = bar
+    results = []
+    for sc in items:
+        if bar is not None:
+            bar.set_postfix_str(sc.name)
+        results.append(run_scenario(sc, session))
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Reports: a table, JSON, divergence plots
+# ---------------------------------------------------------------------------
+
+
+def environment_info(session: Any) -> dict[str, Any]:
+    """What the results depend on: versions, bridge, BLAS, the host's CPU."""
+    import platform
+
+    import pyref
+
+    info: dict[str, Any] = {
+        "pyref": pyref.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "bridge": getattr(session, "bridge", "?"),
+        "julia": session.info.get("julia_version", "?"),
+    }
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy < 2
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            features = {}
+    info["avx512"] = bool(features.get("AVX512_SKX"))
+    with contextlib.suppress(Exception):
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        info["numpy_blas"] = f"{blas.get('name')} {blas.get('version')}"
+    with contextlib.suppress(Exception):
+        info["julia_blas"] = str(session.eval("string(LinearAlgebra.BLAS.vendor())"))
+    return info
+
+
+def format_info(info: dict[str, Any]) -> str:
+    """One line per fact of :func:`environment_info`."""
+    width = max(len(k) for k in info)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in info.items())
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.2e}"
+
+
+def format_table(results: Sequence[ScenarioResult]) -> str:
+    """One row per (scenario, output): tier, max abs and relative difference, max ULPs,
+    pass/fail; failures are detailed below the table."""
+    header = ("scenario", "output", "tier", "max abs", "max rel", "max ULPs", "result")
+    rows = []
+    for res in results:
+        if res.error is not None:
+            rows.append((res.scenario.name, "-", "-", "-", "-", "-", "ERROR"))
+            continue
+        for c in res.comparisons:
+            rows.append((res.scenario.name, c.output, c.tier.describe(), _fmt(c.max_abs),
+                         _fmt(c.max_rel), f"{c.max_ulps:g}", "pass" if c.passed else "FAIL"))  # fmt: skip
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    failed = [r for r in results if not r.passed]
+    n_out = sum(len(r.comparisons) for r in results)
+    lines.append("")
+    lines.append(f"{len(results) - len(failed)}/{len(results)} scenarios passed "
+                 f"({n_out} outputs compared)")  # fmt: skip
+    for res in failed:
+        lines.append(res.message())
+    return "\n".join(lines)
+
+
+def report(results: Sequence[ScenarioResult], info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report: environment ``info`` and every scenario's outputs."""
+    return {
+        "passed": all(r.passed for r in results),
+        "scenarios_passed": sum(r.passed for r in results),
+        "scenarios": len(results),
+        "info": info or {},
+        "results": [r.to_dict() for r in results],
+    }
+
+
+def divergence_series(results: Sequence[ScenarioResult]) -> dict[str, dict[str, list[float]]]:
+    """For each scenario with trajectory outputs: output name -> |python - julia| per step."""
+    series: dict[str, dict[str, list[float]]] = {}
+    for res in results:
+        for c in res.comparisons:
+            if c.divergence is not None and len(c.divergence) > 1:
+                series.setdefault(res.scenario.name, {})[c.output] = c.divergence
+    return series
+
+
+#: Differences of exactly zero are drawn at this floor on the log scale.
+PLOT_FLOOR = 1e-18
+
+
+def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathLike) -> list[Path]:
+    """One PNG per training scenario: the cross-language divergence of each trajectory
+    output per iteration (epoch for accuracies) on a log scale; zero (bit-identical)
+    sits on the floor line. Returns the files written."""
+    from matplotlib.figure import Figure
+
+    from pyref.io import save_figure
+
+    written = []
+    for name, outputs in divergence_series(results).items():
+        fig = Figure(figsize=(8, 4.5))
+        ax = fig.add_subplot(1, 1, 1)
+        for output, div in sorted(outputs.items()):
+            y = np.maximum(np.asarray(div, dtype=float), PLOT_FLOOR)
+            ax.plot(np.arange(len(y)), y, label=output, linewidth=1)
+        ax.set_yscale("log")
+        ax.axhline(PLOT_FLOOR, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_ylim(PLOT_FLOOR / 3, None)
+        ax.set_xlabel("iteration (epoch for accuracies)")
+        ax.set_ylabel("|Python - Julia|")
+        ax.set_title(f"{name}: divergence (floor line = identical)")
+        if len(outputs) <= 12:
+            ax.legend(fontsize="small")
+        fig.tight_layout()
+        written.append(save_figure(fig, Path(directory) / f"{name}.png"))
+    return written

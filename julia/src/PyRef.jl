@@ -15,6 +15,11 @@ using LinearAlgebra
 using Printf
 using Statistics
 
+const PROJECT_TOML = joinpath(@__DIR__, "..", "Project.toml")
+include_dependency(PROJECT_TOML)
+"""PyRef's version, read from julia/Project.toml (its one source)."""
+const PYREF_VERSION = VersionNumber(match(r"(?m)^version\s*=\s*\"([^\"]+)\"", read(PROJECT_TOML, String))[1])
+
 include("NumpyRandom.jl")
 using .NumpyRandom
 const NR = NumpyRandom
@@ -31,5 +36,7 @@ include("datasets.jl")
 include("trainer.jl")
 include("search.jl")
 include("experiments.jl")
+include("scenarios.jl")
+include("bridge.jl")
 
 end # module

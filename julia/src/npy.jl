@@ -69,7 +69,7 @@ function write_npy(path::AbstractString, A::AbstractArray{T}) where {T}
         write(io, UInt8(1), UInt8(0))
         write(io, htol(UInt16(length(header))))
         write(io, header)
-        write(io, collect(A))
+        write(io, A isa Array ? A : Array{T}(A))   # dense: a BitArray's chunks are not Bools
     end
     mv(tmp, path; force=true)
     return path

@@ -1,0 +1,390 @@
+# The Julia end of pyref's bridge (twin of pyref/julia/bridge.py): a worker that
+# reads one JSON request per line on stdin and answers one JSON line on stdout.
+# Arrays travel as .npy files in a folder both sides share; everything else as JSON.
+
+"""
+    Bridge
+
+Calls PyRef functions on behalf of Python. Two ways in:
+
+- `serve()`: the `julia` executable as a persistent worker (pyref's `exe` bridge).
+  Requests are JSON lines `{"id", "op", ...}` with `op` one of `call`, `include`,
+  `eval`, `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
+  (optionally with `"key"`, kept for later `{"__cached__": key}` references).
+  Answers are `{"id", "ok": true, "value", "seconds"}` or `{"id", "ok": false,
+  "error": {"type", "message", "trace"}}`; numeric arrays in values are written
+  as .npy files next to the request's and named `{"__npy__": path}`.
+- `invoke(name, args, kwargs)`: the same call, for juliacall (in process).
+
+Results are normalised first (`plain`): Dicts get String keys, tuples become
+vectors, structs become Dicts of their fields, so Python sees plain data.
+"""
+module Bridge
+
+using ..PyRef: read_npy, write_npy, NPY_DESCR, PYREF_VERSION
+
+# ---------------------------------------------------------------------------
+# JSON: a small reader and writer (Julia's standard library has none).
+# Floats are written in shortest round-trip form, so they cross exactly.
+# ---------------------------------------------------------------------------
+
+struct JSONError <: Exception
+    msg::String
+end
+Base.showerror(io::IO, e::JSONError) = print(io, "JSON: ", e.msg)
+
+mutable struct Reader
+    s::String
+    i::Int
+end
+
+function skipws!(r::Reader)
+    while r.i <= ncodeunits(r.s) && r.s[r.i] in (' ', '\t', '\n', '\r')
+        r.i += 1
+    end
+end
+
+function expect!(r::Reader, word::String)
+    n = ncodeunits(word)
+    (r.i + n - 1 <= ncodeunits(r.s) && SubString(r.s, r.i, r.i + n - 1) == word) ||
+        throw(JSONError("expected $word at byte $(r.i)"))
+    r.i += n
+end
+
+"""Parse one JSON document. Lists of numbers, strings or booleans become typed vectors."""
+function parse_json(s::AbstractString)
+    r = Reader(String(s), 1)
+    v = read_value!(r)
+    skipws!(r)
+    r.i > ncodeunits(r.s) || throw(JSONError("trailing characters at byte $(r.i)"))
+    return v
+end
+
+function read_value!(r::Reader)
+    skipws!(r)
+    r.i <= ncodeunits(r.s) || throw(JSONError("unexpected end of input"))
+    c = r.s[r.i]
+    c == '{' && return read_object!(r)
+    c == '[' && return read_array!(r)
+    c == '"' && return read_string!(r)
+    c == 't' && (expect!(r, "true"); return true)
+    c == 'f' && (expect!(r, "false"); return false)
+    c == 'n' && (expect!(r, "null"); return nothing)
+    c == 'N' && (expect!(r, "NaN"); return NaN)
+    c == 'I' && (expect!(r, "Infinity"); return Inf)
+    return read_number!(r)
+end
+
+function read_object!(r::Reader)
+    r.i += 1
+    d = Dict{String,Any}()
+    skipws!(r)
+    if r.s[r.i] == '}'
+        r.i += 1
+        return d
+    end
+    while true
+        skipws!(r)
+        key = read_string!(r)
+        skipws!(r)
+        expect!(r, ":")
+        d[key] = read_value!(r)
+        skipws!(r)
+        c = r.s[r.i]
+        r.i += 1
+        c == '}' && return d
+        c == ',' || throw(JSONError("expected , or } at byte $(r.i - 1)"))
+    end
+end
+
+function read_array!(r::Reader)
+    r.i += 1
+    items = Any[]
+    skipws!(r)
+    if r.s[r.i] == ']'
+        r.i += 1
+        return items
+    end
+    while true
+        push!(items, read_value!(r))
+        skipws!(r)
+        c = r.s[r.i]
+        r.i += 1
+        c == ']' && return typed(items)
+        c == ',' || throw(JSONError("expected , or ] at byte $(r.i - 1)"))
+    end
+end
+
+"""A JSON list as the narrowest useful vector: Int, Float64, Bool, String, else Any."""
+function typed(items::Vector{Any})
+    isempty(items) && return items
+    all(x -> x isa Bool, items) && return Bool[x for x in items]
+    all(x -> x isa Int, items) && return Int[x for x in items]
+    all(x -> x isa Real && !(x isa Bool), items) && return Float64[x for x in items]
+    all(x -> x isa String, items) && return String[x for x in items]
+    return items
+end
+
+function read_string!(r::Reader)
+    r.s[r.i] == '"' || throw(JSONError("expected a string at byte $(r.i)"))
+    r.i += 1
+    io = IOBuffer()
+    while true
+        r.i <= ncodeunits(r.s) || throw(JSONError("unterminated string"))
+        c = r.s[r.i]
+        if c == '"'
+            r.i += 1
+            return String(take!(io))
+        elseif c == '\\'
+            e = r.s[r.i + 1]
+            r.i += 2
+            if e == 'u'
+                code = parse(UInt32, SubString(r.s, r.i, r.i + 3); base=16)
+                r.i += 4
+                if 0xd800 <= code <= 0xdbff   # a surrogate pair
+                    expect!(r, "\\u")
+                    low = parse(UInt32, SubString(r.s, r.i, r.i + 3); base=16)
+                    r.i += 4
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
+                end
+                print(io, Char(code))
+            else
+                print(io, e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' :
+                          e == 'f' ? '\f' : e)
+            end
+        else
+            print(io, c)
+            r.i = nextind(r.s, r.i)
+        end
+    end
+end
+
+function read_number!(r::Reader)
+    start = r.i
+    if r.s[r.i] == '-'
+        r.i += 1
+        if r.i <= ncodeunits(r.s) && r.s[r.i] == 'I'
+            expect!(r, "Infinity")
+            return -Inf
+        end
+    end
+    while r.i <= ncodeunits(r.s) && r.s[r.i] in "0123456789+-.eE"
+        r.i += 1
+    end
+    text = SubString(r.s, start, r.i - 1)
+    isempty(text) && throw(JSONError("unexpected character at byte $start"))
+    if occursin(r"[.eE]", text)
+        return parse(Float64, text)
+    end
+    v = tryparse(Int, text)
+    return v === nothing ? parse(Float64, text) : v   # beyond Int64: as a float
+end
+
+write_json(io::IO, ::Nothing) = print(io, "null")
+write_json(io::IO, b::Bool) = print(io, b ? "true" : "false")
+write_json(io::IO, x::Integer) = print(io, x)
+function write_json(io::IO, x::AbstractFloat)
+    y = Float64(x)
+    isnan(y) ? print(io, "NaN") : isinf(y) ? print(io, y > 0 ? "Infinity" : "-Infinity") : print(io, repr(y))
+end
+function write_json(io::IO, s::AbstractString)
+    print(io, '"')
+    for c in s
+        if c == '"' || c == '\\'
+            print(io, '\\', c)
+        elseif c == '\n'
+            print(io, "\\n")
+        elseif c == '\r'
+            print(io, "\\r")
+        elseif c == '\t'
+            print(io, "\\t")
+        elseif c < ' '
+            print(io, "\\u", string(UInt32(c); base=16, pad=4))
+        else
+            print(io, c)
+        end
+    end
+    print(io, '"')
+end
+function write_json(io::IO, d::AbstractDict)
+    print(io, '{')
+    first = true
+    for (k, v) in d
+        first || print(io, ',')
+        first = false
+        write_json(io, string(k))
+        print(io, ':')
+        write_json(io, v)
+    end
+    print(io, '}')
+end
+function write_json(io::IO, v::AbstractVector)
+    print(io, '[')
+    for (i, x) in enumerate(v)
+        i > 1 && print(io, ',')
+        write_json(io, x)
+    end
+    print(io, ']')
+end
+json_string(x) = sprint(write_json, x)
+
+# ---------------------------------------------------------------------------
+# Values: what Python may send, and what goes back.
+# ---------------------------------------------------------------------------
+
+"""
+    plain(x)
+
+`x` as plain data for Python: Dicts with String keys, vectors, numeric arrays,
+strings, numbers, booleans and nothing. Tuples become vectors, Symbols strings,
+structs Dicts of their fields (e.g. a search `Trial`).
+"""
+plain(x::Union{Nothing,Number}) = x
+plain(x::Union{Symbol,AbstractString,Char}) = String(string(x))
+plain(x::AbstractArray{<:Union{Number,Bool}}) = x
+plain(x::AbstractArray) = Any[plain(v) for v in x]
+plain(x::Tuple) = Any[plain(v) for v in x]
+plain(x::NamedTuple) = Dict{String,Any}(string(k) => plain(v) for (k, v) in pairs(x))
+plain(x::AbstractDict) = Dict{String,Any}(string(k) => plain(v) for (k, v) in x)
+plain(x::Pair) = Any[plain(x.first), plain(x.second)]
+function plain(x)
+    T = typeof(x)
+    isstructtype(T) || throw(ArgumentError("cannot hand a $T to Python"))
+    return Dict{String,Any}(string(f) => plain(getfield(x, f)) for f in fieldnames(T))
+end
+
+"""Arrays Python sent, kept by key so large inputs (data sets) cross once."""
+const CACHE = Dict{String,Any}()
+
+"""Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they name."""
+function resolve(x)
+    if x isa Dict{String,Any}
+        if haskey(x, "__npy__")
+            a = read_npy(x["__npy__"]::String)
+            value = ndims(a) == 0 ? a[] : a
+            haskey(x, "key") && (CACHE[x["key"]::String] = value)
+            return value
+        elseif haskey(x, "__cached__")
+            key = x["__cached__"]::String
+            haskey(CACHE, key) || throw(ArgumentError("no cached array $key (the session forgot it)"))
+            return CACHE[key]
+        end
+        return Dict{String,Any}(k => resolve(v) for (k, v) in x)
+    elseif x isa Vector{Any}
+        return typed(Any[resolve(v) for v in x])
+    end
+    return x
+end
+
+"""Numeric arrays inside `x` written as .npy files under `dir`, replaced by their paths."""
+function externalize(x, dir::String, prefix::String, counter::Ref{Int})
+    if x isa AbstractArray{<:Union{Number,Bool}}
+        counter[] += 1
+        path = joinpath(dir, "$(prefix)_$(counter[]).npy")
+        write_npy(path, npy_eltype(x))
+        return Dict{String,Any}("__npy__" => path)
+    elseif x isa AbstractDict
+        return Dict{String,Any}(k => externalize(v, dir, prefix, counter) for (k, v) in x)
+    elseif x isa AbstractVector
+        return Any[externalize(v, dir, prefix, counter) for v in x]
+    end
+    return x
+end
+
+"""`a` with an element type .npy knows (Float64, Float32, Int64, ..., Bool), as a dense Array."""
+function npy_eltype(a::AbstractArray{T}) where {T}
+    haskey(NPY_DESCR, T) && return a isa Array ? a : Array{T}(a)
+    T <: AbstractFloat && return Array{Float64}(a)
+    T <: Signed && return Array{Int64}(a)
+    T <: Unsigned && return Array{UInt64}(a)
+    throw(ArgumentError("cannot write arrays of $T as .npy"))
+end
+
+"""The function (or value) a dotted name such as "PyRef.Scenarios.rand" names, from Main."""
+function lookup(name::AbstractString)
+    occursin(r"^([A-Za-z_][A-Za-z0-9_!]*\.)*([A-Za-z_][A-Za-z0-9_!]*|[-+*/\\^<>=!%&|~÷]+)$", name) ||
+        throw(ArgumentError("not a qualified Julia name: \"$name\""))
+    obj = Main
+    for part in split(name, '.')
+        sym = Symbol(part)
+        (obj isa Module && isdefined(obj, sym)) ||
+            throw(ArgumentError("$name: $(part) is not defined in $(obj)"))
+        obj = getfield(obj, sym)
+    end
+    return obj
+end
+
+"""Call `name(args...; kwargs...)` with Python's arguments and return plain data."""
+function invoke(name::AbstractString, args, kwargs)
+    f = lookup(name)
+    kw = Pair{Symbol,Any}[Symbol(string(k)) => v for (k, v) in pairs(kwargs)]
+    return plain(Base.invokelatest(f, args...; kw...))
+end
+
+# ---------------------------------------------------------------------------
+# The worker loop.
+# ---------------------------------------------------------------------------
+
+function error_info(err, bt)
+    trace = sprint(Base.show_backtrace, bt)
+    return Dict{String,Any}("type" => string(nameof(typeof(err))),
+                            "message" => sprint(showerror, err),
+                            "trace" => length(trace) > 4000 ? trace[1:prevind(trace, 4000)] : trace)
+end
+
+function handle(req::Dict{String,Any}, dir::String)
+    op = get(req, "op", "call")
+    if op == "call"
+        args = resolve(get(req, "args", Any[]))
+        kwargs = resolve(get(req, "kwargs", Dict{String,Any}()))
+        value = invoke(req["fn"]::String, args isa AbstractVector ? args : Any[args], kwargs)
+        return externalize(value, dir, "r$(req["id"])", Ref(0))
+    elseif op == "include"
+        Base.include(Main, req["path"]::String)
+        return nothing
+    elseif op == "eval"
+        value = include_string(Main, req["code"]::String, "pyref-bridge")
+        return externalize(plain(value), dir, "r$(req["id"])", Ref(0))
+    elseif op == "forget"
+        empty!(CACHE)
+        return nothing
+    end
+    throw(ArgumentError("unknown bridge op \"$op\""))
+end
+
+"""
+    serve(dir)
+
+Answer requests from stdin until it closes or a `quit` arrives. Julia's own stdout
+is redirected to stderr, so prints from called code never corrupt the protocol.
+"""
+function serve(dir::AbstractString=tempdir())
+    proto = stdout
+    redirect_stdout(stderr)
+    hello = Dict{String,Any}("ready" => true, "julia_version" => string(VERSION), "pid" => getpid(),
+                             "pyref_version" => string(PYREF_VERSION))
+    println(proto, json_string(hello))
+    flush(proto)
+    while !eof(stdin)
+        line = readline(stdin)
+        isempty(strip(line)) && continue
+        id = nothing
+        reply = try
+            req = parse_json(line)::Dict{String,Any}
+            id = get(req, "id", nothing)
+            get(req, "op", "") == "quit" && break
+            started = time()
+            value = handle(req, String(dir))
+            Dict{String,Any}("id" => id, "ok" => true, "value" => value, "seconds" => time() - started)
+        catch err
+            Dict{String,Any}("id" => id, "ok" => false, "error" => error_info(err, catch_backtrace()))
+        end
+        flush(stdout)   # what the call printed (redirected to stderr), before the answer
+        flush(stderr)
+        println(proto, json_string(reply))
+        flush(proto)
+    end
+    return nothing
+end
+
+end # module Bridge

@@ -1,0 +1,173 @@
+# The Julia side of the parity scenarios (twin of pyref/scenarios.py): each function
+# takes the Python function's keywords and returns the same named outputs.
+
+"""
+    Scenarios
+
+One function per kind of parity scenario, twins of `pyref.scenarios`. Each starts its
+own `NumpyRandom.RandomState(seed)`, draws in the order pyref does and returns a
+Dict whose keys are the Python side's. The suite itself (names, arguments, tiers)
+is defined once, in Python.
+"""
+module Scenarios
+
+using ..PyRef
+using ..PyRef: NumpyRandom, ParamDict, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
+const NR = NumpyRandom
+
+kw(d) = (Symbol(k) => v for (k, v) in d)
+
+"""One call `[function, args...]` on `rs` (see pyref.scenarios.random_call)."""
+function random_call(rs::NR.RandomState, call::AbstractVector)
+    name, args = call[1], call[2:end]
+    name == "rand" && return NR.rand(rs, args...)
+    name == "randn" && return NR.randn(rs, args...)
+    name == "uniform" && return NR.uniform(rs, args...)
+    name == "randint" && return NR.randint(rs, args...)
+    name == "choice" && return NR.choice(rs, args[1], args[2]; replace=args[3])
+    name == "permutation" && return NR.permutation(rs, args[1])
+    if name == "shuffle"
+        rows, cols = args
+        x = Float64[(i - 1) * cols + (j - 1) for i in 1:rows, j in 1:cols]
+        return NR.shuffle!(rs, x)
+    end
+    if name == "state"
+        key, pos, has_gauss, gauss = NR.get_state(rs)
+        return Dict{String,Any}("key" => Int64.(key), "pos" => pos, "has_gauss" => Int(has_gauss), "gauss" => gauss)
+    end
+    throw(ArgumentError("unknown random call \"$name\""))
+end
+
+function random_calls(; seeds, calls)
+    out = Dict{String,Any}()
+    for seed in seeds
+        rs = NR.RandomState(seed)
+        for (k, call) in enumerate(calls)
+            out["seed$seed/$(k - 1):$(call[1])"] = random_call(rs, call)
+        end
+    end
+    return out
+end
+
+function init_weights(; seed, input_size, hidden, output_size, inits, use_batchnorm=false)
+    rs = NR.RandomState(seed)
+    out = Dict{String,Any}()
+    for (label, init) in inits
+        net = MultiLayerNetExtend(input_size, hidden, output_size; weight_init_std=init,
+                                  use_batchnorm=use_batchnorm, rng=rs)
+        out[label] = copy(net.params)
+    end
+    return out
+end
+
+function optimizer_steps(; name, params, seed, steps, shape)
+    rs = NR.RandomState(seed)
+    p = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+    opt = make_optimizer(name; kw(params)...)
+    trail = Dict{String,Any}("W" => zeros(steps, shape...), "b" => zeros(steps, shape[end]))
+    for k in 1:steps
+        grads = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+        update!(opt, p, grads)
+        trail["W"][k, :, :] = p["W"]
+        trail["b"][k, :] = p["b"]
+    end
+    return trail
+end
+
+function layer_affine(; seed, n, d_in, d_out)
+    rs = NR.RandomState(seed)
+    x, W, b = NR.randn(rs, n, d_in), NR.randn(rs, d_in, d_out), NR.randn(rs, d_out)
+    dout = NR.randn(rs, n, d_out)
+    layer = Affine(W, b)
+    out = forward(layer, x)
+    dx = backward(layer, dout)
+    return Dict{String,Any}("out" => out, "dx" => dx, "dW" => layer.dW, "db" => layer.db)
+end
+
+function layer_activation(; name, seed, n, d, scale)
+    rs = NR.RandomState(seed)
+    x = scale .* NR.randn(rs, n, d)
+    dout = NR.randn(rs, n, d)
+    layer = ACTIVATIONS[name]()
+    return Dict{String,Any}("out" => forward(layer, x), "dx" => backward(layer, dout))
+end
+
+function layer_softmax_with_loss(; seed, n, classes, one_hot)
+    rs = NR.RandomState(seed)
+    x = 3.0 .* NR.randn(rs, n, classes)
+    t = NR.randint(rs, 0, classes, n)
+    if one_hot
+        t = Float64[t[i] == j - 1 for i in 1:n, j in 1:classes]
+    end
+    layer = SoftmaxWithLoss()
+    loss = forward(layer, x, t)
+    return Dict{String,Any}("loss" => loss, "y" => layer.y, "dx" => backward(layer, 1))
+end
+
+function layer_dropout(; seed, n, d, ratio, passes)
+    rs = NR.RandomState(seed)
+    x = NR.randn(rs, n, d)
+    layer = Dropout(ratio; rng=rs)
+    out = Dict{String,Any}()
+    for k in 0:(passes - 1)
+        out["train$k"] = forward(layer, x, true)
+        out["dx$k"] = backward(layer, NR.randn(rs, n, d))
+    end
+    out["test"] = forward(layer, x, false)
+    return out
+end
+
+function layer_batchnorm(; seed, n, d, batches)
+    rs = NR.RandomState(seed)
+    gamma = NR.rand(rs, d) .+ 0.5
+    beta = NR.randn(rs, d)
+    layer = BatchNormalization(gamma, beta)
+    out = Dict{String,Any}()
+    for k in 0:(batches - 1)
+        x = 2.0 .* NR.randn(rs, n, d) .+ 1.0
+        out["out$k"] = forward(layer, x, true)
+        out["dx$k"] = backward(layer, NR.randn(rs, n, d))
+        out["dgamma$k"], out["dbeta$k"] = layer.dgamma, layer.dbeta
+    end
+    out["running_mean"], out["running_var"] = layer.running_mean, layer.running_var
+    out["test"] = forward(layer, NR.randn(rs, n, d), false)
+    return out
+end
+
+function net_gradients(; x, t, seed, hidden, settings)
+    rs = NR.RandomState(seed)
+    net = MultiLayerNetExtend(size(x, 2), hidden, 10; rng=rs, kw(settings)...)
+    initial = Dict{String,Any}(k => copy(v) for (k, v) in net.params)
+    grads = gradient(net, x, t)
+    return Dict{String,Any}("initial" => initial, "grads" => grads, "loss" => loss(net, x, t),
+                            "accuracy" => accuracy(net, x, t))
+end
+
+function trainer_run(; x_train, t_train, x_test, t_test, seed, hidden, net, trainer)
+    rs = NR.RandomState(seed)
+    model = MultiLayerNetExtend(size(x_train, 2), hidden, 10; rng=rs, kw(net)...)
+    tr = Trainer(model, x_train, t_train, x_test, t_test; verbose=false, rng=rs, kw(trainer)...)
+    train!(tr)
+    return Dict{String,Any}("train_loss" => tr.train_loss_list, "train_acc" => tr.train_acc_list,
+                            "test_acc" => tr.test_acc_list)
+end
+
+function validation_split(; x, t, seed, validation_rate)
+    (x_train, t_train), (x_val, t_val) = split_validation(x, t; validation_rate=validation_rate,
+                                                          rng=NR.RandomState(seed))
+    return Dict{String,Any}("x_train" => x_train, "t_train" => t_train, "x_val" => x_val, "t_val" => t_val)
+end
+
+activation_histograms(; seed, activations, inits) =
+    weight_init_activation_histogram(; activations=activations, inits=inits, rng=NR.RandomState(seed))
+
+"""A ch06 experiment by its `pyref run` name, with `settings`, on one seeded stream."""
+function experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing)
+    f = EXPERIMENTS[name]
+    name == "optimizer-compare-naive" && return f(; kw(settings)...)
+    rng = NR.RandomState(seed)
+    x_train === nothing && return f(; rng=rng, kw(settings)...)
+    return f(((x_train, t_train), (x_test, t_test)); rng=rng, kw(settings)...)
+end
+
+end # module Scenarios

@@ -1,0 +1,623 @@
+"""Sessions that call PyRef, the Julia twin, from Python: numpy arrays in and out.
+
+Two bridges give the same :class:`JuliaSession` interface, ``call(name, *args,
+**kwargs)``:
+
+- ``exe``: the ``julia`` executable (as :mod:`pyref.julia.runtime` finds it) runs
+  as a persistent worker process serving ``PyRef.Bridge.serve``. Requests and
+  answers are JSON lines over its stdin/stdout; arrays travel as .npy files in a
+  private temporary folder (numpy writes C order, PyRef writes Fortran order, and
+  both read either, so indices mean the same on both sides). Large inputs, such as
+  a data set, cross once and are then named by their digest. Julia's own prints
+  and errors go to a log file, whose tail is shown if the worker dies.
+- ``juliacall`` (``pip install 'pyref[julia]'``): Julia inside this process through
+  PythonCall; no files, results converted from Julia's values. It needs Julia ≥ 1.10
+  and PythonCall from Julia's package registry, which juliacall installs itself
+  where the internet is reachable.
+
+:func:`session` picks one: ``PYREF_JULIA_BRIDGE=exe|juliacall`` forces it; by
+default juliacall is tried when it is installed and the executable bridge is used
+when juliacall is absent or cannot start. One session serves the whole process.
+Nothing here waits forever: a missing Julia fails at once, a broken one as soon as
+it exits, a worker that does not come up within ``PYREF_JULIA_STARTUP_TIMEOUT``
+seconds (default 300: the first start precompiles PyRef) is killed, and a worker
+that dies during a call is reported as soon as it is gone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyref.julia import runtime
+
+ENV_BRIDGE = "PYREF_JULIA_BRIDGE"
+ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
+BRIDGES = ("exe", "juliacall")
+DEFAULT_STARTUP_TIMEOUT = 300.0
+#: Arrays at least this large are cached by the worker and sent only once.
+CACHE_MIN_BYTES = 1 << 16
+#: When the worker's cache would hold more than this, it is emptied first.
+CACHE_MAX_BYTES = 1 << 30
+#: Lines of the worker's log quoted when it dies.
+LOG_TAIL_LINES = 25
+
+#: The Julia code the worker runs: load PyRef, answer requests (ARGS[1]: the shared folder).
+WORKER_CODE = "using PyRef; PyRef.Bridge.serve(ARGS[1])"
+
+HOW_TO_JULIACALL = (
+    "juliacall needs Julia >= 1.10 and the PythonCall package from Julia's registry; "
+    "it downloads both on first use where the internet is reachable. Without them, "
+    f"use the executable bridge ({ENV_BRIDGE}=exe, the default when juliacall fails), "
+    "which needs only `pyref julia install`."
+)
+
+
+class JuliaBridgeError(RuntimeError):
+    """No session could be started, or the worker stopped; the message says what to do."""
+
+
+class JuliaWorkerCrashed(JuliaBridgeError):
+    """The Julia worker process died (or was killed) while serving a request."""
+
+
+class JuliaError(RuntimeError):
+    """A Julia function raised: ``julia_type``, ``julia_message`` and ``trace`` tell what."""
+
+    def __init__(self, name: str, julia_type: str, message: str, trace: str = "") -> None:
+        # Julia's showerror mostly starts with the type already ("ArgumentError: ...").
+        text = message if message.startswith(julia_type) else f"{julia_type}: {message}"
+        super().__init__(f"{name}: Julia {text}")
+        self.julia_type = julia_type
+        self.julia_message = message
+        self.trace = trace
+
+
+class JuliaArgumentError(JuliaError, ValueError):
+    """Julia refused an argument (ArgumentError, DimensionMismatch, DomainError)."""
+
+
+class JuliaTypeError(JuliaError, TypeError):
+    """No Julia method takes arguments of these types (MethodError)."""
+
+
+_ERROR_CLASSES: dict[str, type[JuliaError]] = {
+    "ArgumentError": JuliaArgumentError,
+    "DimensionMismatch": JuliaArgumentError,
+    "DomainError": JuliaArgumentError,
+    "BoundsError": JuliaArgumentError,
+    "MethodError": JuliaTypeError,
+    "TypeError": JuliaTypeError,
+}
+
+
+def julia_error(name: str, julia_type: str, message: str, trace: str = "") -> JuliaError:
+    """The Python exception for a Julia error of type ``julia_type``."""
+    return _ERROR_CLASSES.get(julia_type, JuliaError)(name, julia_type, message, trace)
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise TypeError(
+            f"name must be a qualified Julia name such as 'PyRef.softmax', not {name!r}"
+        )
+    return name
+
+
+class JuliaSession:
+    """Calls into PyRef; subclasses move the data. Use :func:`session` to get one."""
+
+    #: "exe" or "juliacall".
+    bridge: str = ""
+    #: What the Julia side reported when it started (version, pid, ...).
+    info: dict[str, Any]
+
+    def call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """``name(args...; kwargs...)`` in Julia, e.g. ``call("PyRef.softmax", x)``.
+
+        Arguments may be numpy arrays, numbers, strings, booleans, None, and lists,
+        tuples and dicts (string keys) of these. Julia's result comes back as plain
+        data: Dicts as dicts, numeric arrays as numpy arrays (same indices), other
+        vectors as lists. A Julia exception becomes a :class:`JuliaError`
+        (ValueError for ArgumentError/DimensionMismatch, TypeError for MethodError).
+        """
+        return self.call_with_timeout(None, name, *args, **kwargs)
+
+    def call_with_timeout(
+        self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
+    ) -> Any:
+        """:meth:`call`, giving up (and stopping the worker) after ``timeout`` seconds."""
+        raise NotImplementedError
+
+    def include(self, path: str | os.PathLike) -> None:
+        """Load a Julia source file into Julia's Main (for scenarios of your own)."""
+        raise NotImplementedError
+
+    def eval(self, code: str) -> Any:
+        """Evaluate Julia code in Main and return its value as plain data."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the session (the worker process, if any)."""
+
+    def __enter__(self) -> JuliaSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------
+# The executable bridge
+# ---------------------------------------------------------------------------
+
+
+def _startup_timeout() -> float:
+    text = os.environ.get(ENV_STARTUP_TIMEOUT, "")
+    if not text:
+        return DEFAULT_STARTUP_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise JuliaBridgeError(
+            f"{ENV_STARTUP_TIMEOUT} must be a number of seconds, got {text!r}"
+        ) from None
+    if not value > 0:
+        raise JuliaBridgeError(f"{ENV_STARTUP_TIMEOUT} must be > 0, got {text!r}")
+    return value
+
+
+class ExeSession(JuliaSession):
+    """PyRef in a ``julia`` worker process, exchanging JSON lines and .npy files."""
+
+    bridge = "exe"
+
+    def __init__(
+        self, exe: str | os.PathLike | None = None, *, startup_timeout: float | None = None
+    ) -> None:
+        if exe is None:
+            try:
+                exe = runtime.which()
+            except runtime.JuliaNotFoundError as err:
+                raise JuliaBridgeError(str(err)) from None
+        self.exe = Path(exe)
+        self._dir = Path(tempfile.mkdtemp(prefix="pyref-bridge-"))
+        self.log_path = self._dir / "worker.log"
+        self._lock = threading.RLock()
+        self._next_id = 0
+        self._next_file = 0
+        self._buffer = b""
+        self._sent: dict[str, int] = {}  # array digest -> bytes, held by the worker
+        self._pid = os.getpid()
+        self._proc: subprocess.Popen[bytes] | None = None
+        argv = [
+            str(self.exe),
+            f"--project={runtime.julia_project_dir()}",
+            "--startup-file=no",
+            "-e",
+            WORKER_CODE,
+            str(self._dir),
+        ]
+        with open(self.log_path, "wb") as log:
+            try:
+                self._proc = subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                    env=runtime.julia_env(), cwd=str(self._dir),
+                )  # fmt: skip
+            except OSError as err:
+                self._cleanup()
+                raise JuliaBridgeError(
+                    f"could not start Julia at {self.exe}: {err}. {runtime.HOW_TO_GET_JULIA}"
+                ) from None
+        timeout = _startup_timeout() if startup_timeout is None else startup_timeout
+        try:
+            hello = json.loads(self._read_line(time.monotonic() + timeout, "starting PyRef"))
+        except BaseException:
+            self._kill()
+            raise
+        if not isinstance(hello, dict) or not hello.get("ready"):
+            self._kill()
+            raise JuliaBridgeError(f"the Julia worker sent {hello!r} instead of its greeting")
+        self.info = hello
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _log_tail(self) -> str:
+        try:
+            lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        tail = [ln for ln in lines if ln.strip()][-LOG_TAIL_LINES:]
+        return "\n".join(tail) if tail else "(the log is empty)"
+
+    def _read_line(self, deadline: float | None, what: str) -> str:
+        """One line from the worker; raises when it dies or ``deadline`` passes."""
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        fd = proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            ready, _, _ = select.select([fd], [], [], wait)
+            if ready:
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    self._buffer += chunk
+                    continue
+            if proc.poll() is not None or (ready and not chunk):
+                code = proc.wait()
+                self._proc = None
+                raise JuliaWorkerCrashed(
+                    f"the Julia worker exited (code {code}) while {what}. "
+                    f"Last lines of its log ({self.log_path}):\n{self._log_tail()}"
+                )
+            if deadline is not None and time.monotonic() >= deadline:
+                raise JuliaBridgeError(
+                    f"the Julia worker did not answer within the time limit while {what}; "
+                    f"it was stopped. Last lines of its log:\n{self._log_tail()}"
+                )
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8")
+
+    def _request(self, message: dict[str, Any], what: str, timeout: float | None = None) -> Any:
+        with self._lock:
+            if self._pid != os.getpid():
+                raise JuliaBridgeError(
+                    "this Julia session belongs to another process; call session() again"
+                )
+            if self._proc is None:
+                raise JuliaBridgeError("this Julia session is closed; call session() for a new one")
+            self._next_id += 1
+            message = {"id": self._next_id, **message}
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write(json.dumps(message, allow_nan=True).encode("utf-8") + b"\n")
+                self._proc.stdin.flush()
+                deadline = None if timeout is None else time.monotonic() + timeout
+                reply = json.loads(self._read_line(deadline, what))
+            except BrokenPipeError:
+                code = self._proc.wait() if self._proc else None
+                self._proc = None
+                raise JuliaWorkerCrashed(
+                    f"the Julia worker exited (code {code}) before {what}. "
+                    f"Last lines of its log:\n{self._log_tail()}"
+                ) from None
+            except BaseException:
+                # Interrupted or timed out mid-call: the worker's answer would arrive
+                # out of step with the next request, so the worker goes.
+                self._kill()
+                raise
+            if reply.get("id") != message["id"]:
+                self._kill()
+                raise JuliaBridgeError(
+                    f"the Julia worker answered request {reply.get('id')} to {message['id']}"
+                )
+            value = self._decode(reply.get("value"))
+            if not reply.get("ok"):
+                err = reply.get("error") or {}
+                raise julia_error(
+                    what, err.get("type", "error"), err.get("message", ""), err.get("trace", "")
+                )
+            return value
+
+    def _encode(self, value: Any, where: str) -> Any:
+        """``value`` as JSON for the worker, arrays written as .npy files."""
+        if isinstance(value, np.ndarray):
+            return self._encode_array(value, where)
+        if isinstance(value, np.generic):
+            return value.item()
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if isinstance(value, Mapping):
+            out = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"{where}: dict keys must be strings, not {type(key).__name__}")
+                out[key] = self._encode(item, f"{where}[{key!r}]")
+            return out
+        if isinstance(value, (list, tuple)):
+            return [self._encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        raise TypeError(f"{where}: cannot pass a {type(value).__name__} to Julia")
+
+    def _encode_array(self, a: np.ndarray, where: str) -> dict[str, str]:
+        if a.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{where}: arrays passed to Julia must hold numbers, not dtype {a.dtype}"
+            )
+        if a.dtype.byteorder == ">":
+            a = a.astype(a.dtype.newbyteorder("<"))
+        key = None
+        if a.nbytes >= CACHE_MIN_BYTES:
+            digest = hashlib.blake2b(
+                np.ascontiguousarray(a).view(np.uint8).reshape(-1), digest_size=16
+            )
+            digest.update(repr((a.dtype.str, a.shape)).encode())
+            key = digest.hexdigest()
+            if key in self._sent:
+                return {"__cached__": key}
+            if sum(self._sent.values()) + a.nbytes > CACHE_MAX_BYTES:
+                self.forget()
+        self._next_file += 1
+        path = self._dir / f"a{self._next_file}.npy"
+        np.save(path, a, allow_pickle=False)
+        marker = {"__npy__": str(path)}
+        if key is not None:
+            marker["key"] = key
+            self._sent[key] = a.nbytes
+        return marker
+
+    def _decode(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if "__npy__" in value and len(value) == 1:
+                path = Path(value["__npy__"])
+                try:
+                    arr = np.load(path, allow_pickle=False)
+                finally:
+                    path.unlink(missing_ok=True)
+                return arr[()] if arr.ndim == 0 else arr
+            return {k: self._decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._decode(v) for v in value]
+        return value
+
+    def _sweep_inputs(self) -> None:
+        for path in self._dir.glob("a*.npy"):
+            path.unlink(missing_ok=True)
+
+    # -- the interface ------------------------------------------------------------
+
+    def call_with_timeout(
+        self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
+    ) -> Any:
+        name = _check_name(name)
+        with self._lock:
+            message = {
+                "op": "call",
+                "fn": name,
+                "args": [self._encode(a, f"{name} argument {i + 1}") for i, a in enumerate(args)],
+                "kwargs": {k: self._encode(v, f"{name} keyword {k}") for k, v in kwargs.items()},
+            }
+            try:
+                return self._request(message, f"calling {name}", timeout)
+            finally:
+                self._sweep_inputs()
+
+    def forget(self) -> None:
+        """Drop the large input arrays the worker keeps (they are sent again when needed)."""
+        with self._lock:
+            self._sent.clear()
+            self._request({"op": "forget"}, "emptying the array cache")
+
+    def include(self, path: str | os.PathLike) -> None:
+        resolved = Path(path).resolve()
+        if not resolved.is_file():
+            raise ValueError(f"path: no Julia file at {resolved}")
+        self._request({"op": "include", "path": str(resolved)}, f"including {resolved}")
+
+    def eval(self, code: str) -> Any:
+        if not isinstance(code, str):
+            raise TypeError(f"code must be a string of Julia code, not {type(code).__name__}")
+        return self._request({"op": "eval", "code": code}, "evaluating Julia code")
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker process is running."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            with contextlib.suppress(OSError):
+                self._proc.kill()
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                self._proc.wait(timeout=10)
+            self._proc = None
+
+    def _cleanup(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def close(self) -> None:
+        if self._pid != os.getpid():
+            return  # a forked child must not stop its parent's worker
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(OSError, ValueError):
+                    assert proc.stdin is not None
+                    proc.stdin.write(b'{"op":"quit"}\n')
+                    proc.stdin.close()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            self._cleanup()
+
+    def __repr__(self) -> str:
+        state = f"pid {self._proc.pid}" if self.alive and self._proc else "closed"
+        return f"<ExeSession {self.exe} ({state})>"
+
+
+# ---------------------------------------------------------------------------
+# The juliacall bridge
+# ---------------------------------------------------------------------------
+
+
+class JuliacallSession(JuliaSession):
+    """PyRef inside this process through juliacall (PythonCall).
+
+    Untested on machines without Julia >= 1.10 and PythonCall (such as the project's
+    CI, which can only check that it fails clearly there): it is kept thin, the
+    argument handling and result normalisation being PyRef.Bridge's, as for ``exe``.
+    """
+
+    bridge = "juliacall"
+
+    def __init__(self) -> None:
+        if importlib.util.find_spec("juliacall") is None:
+            raise JuliaBridgeError(
+                "juliacall is not installed (pip install 'pyref[julia]'). " + HOW_TO_JULIACALL
+            )
+        try:
+            # juliacall starts Julia (installing it and PythonCall if it can) and
+            # reports its progress on stdout, which belongs to the caller: send it to stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                from juliacall import Main as jl
+        except Exception as err:
+            raise JuliaBridgeError(
+                f"juliacall could not start Julia: {runtime._one_line(str(err) or type(err).__name__)}. "
+                + HOW_TO_JULIACALL
+            ) from None
+        project = str(runtime.julia_project_dir())
+        try:
+            jl.seval(f"pushfirst!(LOAD_PATH, {json.dumps(project)}); using PyRef")
+        except Exception as err:
+            raise JuliaBridgeError(
+                f"juliacall started Julia but could not load PyRef from {project}: {err}"
+            ) from None
+        self._jl = jl
+        self.info = {"julia_version": str(jl.seval("string(VERSION)")), "pid": os.getpid()}
+
+    def call_with_timeout(
+        self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
+    ) -> Any:
+        # juliacall runs Julia in this thread: a call cannot be interrupted, so no timeout.
+        name = _check_name(name)
+        try:
+            value = self._jl.PyRef.Bridge.invoke(name, list(args), kwargs)
+        except Exception as err:
+            raise self._translate(name, err) from None
+        return _from_juliacall(value)
+
+    def include(self, path: str | os.PathLike) -> None:
+        self._jl.seval(f"Base.include(Main, {json.dumps(str(Path(path).resolve()))})")
+
+    def eval(self, code: str) -> Any:
+        return _from_juliacall(self._jl.PyRef.Bridge.plain(self._jl.seval(code)))
+
+    def _translate(self, name: str, err: Exception) -> Exception:
+        exc = getattr(err, "exception", None)  # juliacall's JuliaError carries the Julia exception
+        if exc is None:
+            return err
+        julia_type = str(self._jl.seval("e -> string(nameof(typeof(e)))")(exc))
+        message = str(self._jl.seval("e -> sprint(showerror, e)")(exc))
+        return julia_error(f"calling {name}", julia_type, message)
+
+
+def _from_juliacall(value: Any) -> Any:
+    """juliacall's wrappers of PyRef.Bridge.plain data as Python data (arrays copied)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "to_numpy"):  # juliacall ArrayValue
+        arr = value.to_numpy(copy=False)
+        if arr.dtype == object:
+            return [_from_juliacall(v) for v in value]
+        return arr
+    if isinstance(value, Mapping) or hasattr(value, "items"):
+        return {str(k): _from_juliacall(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_from_juliacall(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Choosing a bridge
+# ---------------------------------------------------------------------------
+
+_SESSION: JuliaSession | None = None
+_SESSION_PID: int | None = None
+_SESSION_LOCK = threading.Lock()
+
+
+def _wanted_bridge(bridge: str | None) -> str:
+    choice = bridge if bridge is not None else os.environ.get(ENV_BRIDGE, "").strip()
+    choice = (choice or "auto").lower()
+    if choice not in (*BRIDGES, "auto"):
+        raise ValueError(
+            f"unknown Julia bridge {choice!r} (from {ENV_BRIDGE}?); choose from exe, juliacall, auto"
+        )
+    return choice
+
+
+def start_session(bridge: str | None = None) -> JuliaSession:
+    """A new session (not the shared one) through ``bridge`` (exe, juliacall or auto)."""
+    choice = _wanted_bridge(bridge)
+    if choice == "exe":
+        return ExeSession()
+    if choice == "juliacall":
+        return JuliacallSession()
+    if importlib.util.find_spec("juliacall") is not None:
+        try:
+            return JuliacallSession()
+        except JuliaBridgeError as err:
+            warnings.warn(
+                f"{err} Using the julia executable instead.", RuntimeWarning, stacklevel=2
+            )
+    return ExeSession()
+
+
+def session(bridge: str | None = None) -> JuliaSession:
+    """The process's shared Julia session, started on first use (see the module doc).
+
+    A session whose worker died is replaced by a new one on the next call here.
+    """
+    global _SESSION, _SESSION_PID
+    with _SESSION_LOCK:
+        current = _SESSION
+        usable = current is not None and _SESSION_PID == os.getpid()
+        if usable and isinstance(current, ExeSession) and not current.alive:
+            usable = False
+        wanted = _wanted_bridge(bridge)
+        if usable and wanted != "auto" and current.bridge != wanted:
+            usable = False
+        if not usable:
+            if current is not None and _SESSION_PID == os.getpid():
+                current.close()
+            _SESSION = start_session(wanted)
+            _SESSION_PID = os.getpid()
+        return _SESSION
+
+
+def close_session() -> None:
+    """Stop the shared session, if one is running in this process."""
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is not None and _SESSION_PID == os.getpid():
+            _SESSION.close()
+        _SESSION = None
+
+
+atexit.register(close_session)
+
+__all__ = [
+    "BRIDGES",
+    "ENV_BRIDGE",
+    "ExeSession",
+    "JuliaArgumentError",
+    "JuliaBridgeError",
+    "JuliaError",
+    "JuliaSession",
+    "JuliaTypeError",
+    "JuliaWorkerCrashed",
+    "JuliacallSession",
+    "close_session",
+    "session",
+    "start_session",
+]

@@ -1,0 +1,447 @@
+"""The parity scenarios: every chapter-6 component as a named, seeded computation.
+
+Each function here has a twin of the same name in ``julia/src/scenarios.jl``
+(``PyRef.Scenarios``): called with the same keyword arguments, the two return
+the same named outputs, which :mod:`pyref.parity` compares under the tier each
+output declares. Every scenario starts its own ``RandomState(seed)`` stream, so
+scenarios are independent of each other and of numpy's global state.
+
+``SCENARIOS`` (at the bottom) is the suite: names, arguments, tiers, the book
+section each belongs to, and whether it is part of ``--quick``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pyref import layers as L
+from pyref.datasets import split_validation
+from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
+from pyref.nets import MultiLayerNetExtend
+from pyref.optimizers import make_optimizer
+from pyref.parity import EXACT, ULP, Scenario, trajectory, ulp
+from pyref.trainer import Trainer
+
+RandomState = np.random.RandomState
+
+# ---------------------------------------------------------------------------
+# The random stream
+# ---------------------------------------------------------------------------
+
+#: Seeds the random-stream scenarios cover: small, typical, large, the largest.
+RANDOM_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
+
+
+def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
+    """One call ``[function, args...]`` on ``rs``, as PyRef.Scenarios.random_call makes it.
+
+    ``rand``/``randn``: dims...; ``uniform``: low, high, dims...; ``randint``: low,
+    high, dims...; ``choice``: n, size, replace; ``permutation``: n; ``shuffle``:
+    rows, cols (of an arange matrix); ``state``: the generator's state afterwards.
+    """
+    name, *args = call
+    if name == "rand":
+        return rs.rand(*args)
+    if name == "randn":
+        return rs.randn(*args)
+    if name == "uniform":
+        low, high, *dims = args
+        return rs.uniform(low, high, tuple(dims) if dims else None)
+    if name == "randint":
+        low, high, *dims = args
+        return rs.randint(low, high, size=tuple(dims) if dims else None, dtype=np.int64)
+    if name == "choice":
+        n, size, replace = args
+        return rs.choice(n, size, replace=replace)
+    if name == "permutation":
+        return rs.permutation(args[0])
+    if name == "shuffle":
+        rows, cols = args
+        x = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+        rs.shuffle(x)
+        return x
+    if name == "state":
+        _, key, pos, has_gauss, gauss = rs.get_state()
+        return {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss),
+                "gauss": float(gauss)}  # fmt: skip
+    raise ValueError(f"unknown random call {name!r}")
+
+
+def random_calls(*, seeds: Sequence[int], calls: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Each seed's stream through ``calls`` in order; output ``seed<s>/<k>`` per call."""
+    out: dict[str, Any] = {}
+    for seed in seeds:
+        rs = RandomState(seed)
+        for k, call in enumerate(calls):
+            out[f"seed{seed}/{k}:{call[0]}"] = random_call(rs, call)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Initial weights, optimizers, layers
+# ---------------------------------------------------------------------------
+
+
+def init_weights(
+    *,
+    seed: int,
+    input_size: int,
+    hidden: Sequence[int],
+    output_size: int,
+    inits: Sequence[Sequence[Any]],
+    use_batchnorm: bool = False,
+) -> dict[str, Any]:
+    """Initial parameters of one net per (label, weight_init_std), drawn in turn from one stream."""
+    rs = RandomState(seed)
+    out: dict[str, Any] = {}
+    for label, init in inits:
+        net = MultiLayerNetExtend(input_size, list(hidden), output_size, weight_init_std=init,
+                                  use_batchnorm=use_batchnorm, rng=rs)  # fmt: skip
+        out[label] = dict(net.params)
+    return out
+
+
+def optimizer_steps(
+    *, name: str, params: dict[str, Any], seed: int, steps: int, shape: Sequence[int]
+) -> dict[str, Any]:
+    """``steps`` updates of W (``shape``) and b on gradients drawn from the stream;
+    the parameters after every step."""
+    rs = RandomState(seed)
+    p = {"W": rs.randn(*shape), "b": rs.randn(shape[-1])}
+    optimizer = make_optimizer(name, **params)
+    trail: dict[str, list[np.ndarray]] = {"W": [], "b": []}
+    for _ in range(steps):
+        grads = {"W": rs.randn(*shape), "b": rs.randn(shape[-1])}
+        optimizer.update(p, grads)
+        for key in trail:
+            trail[key].append(p[key].copy())
+    return {key: np.stack(values) for key, values in trail.items()}
+
+
+def layer_affine(*, seed: int, n: int, d_in: int, d_out: int) -> dict[str, Any]:
+    """Affine forward and backward on drawn x, W, b and upstream gradient."""
+    rs = RandomState(seed)
+    x, W, b = rs.randn(n, d_in), rs.randn(d_in, d_out), rs.randn(d_out)
+    dout = rs.randn(n, d_out)
+    layer = L.Affine(W, b)
+    out = layer.forward(x)
+    dx = layer.backward(dout)
+    return {"out": out, "dx": dx, "dW": layer.dW, "db": layer.db}
+
+
+def layer_activation(*, name: str, seed: int, n: int, d: int, scale: float) -> dict[str, Any]:
+    """An activation layer (relu, sigmoid, tanh) forward and backward."""
+    rs = RandomState(seed)
+    x = scale * rs.randn(n, d)
+    dout = rs.randn(n, d)
+    layer = L.ACTIVATIONS[name]()
+    return {"out": layer.forward(x), "dx": layer.backward(dout)}
+
+
+def layer_softmax_with_loss(*, seed: int, n: int, classes: int, one_hot: bool) -> dict[str, Any]:
+    """SoftmaxWithLoss: the loss and dx for integer or one-hot labels."""
+    rs = RandomState(seed)
+    x = 3.0 * rs.randn(n, classes)
+    t = rs.randint(0, classes, n)
+    if one_hot:
+        t = np.eye(classes)[t]
+    layer = L.SoftmaxWithLoss()
+    loss = layer.forward(x, t)
+    return {"loss": loss, "y": layer.y, "dx": layer.backward(1)}
+
+
+def layer_dropout(*, seed: int, n: int, d: int, ratio: float, passes: int) -> dict[str, Any]:
+    """Dropout in training (``passes`` masks drawn in turn) and in test mode."""
+    rs = RandomState(seed)
+    x = rs.randn(n, d)
+    layer = L.Dropout(ratio, rng=rs)
+    out: dict[str, Any] = {}
+    for k in range(passes):
+        out[f"train{k}"] = layer.forward(x, True)
+        out[f"dx{k}"] = layer.backward(rs.randn(n, d))
+    out["test"] = layer.forward(x, False)
+    return out
+
+
+def layer_batchnorm(*, seed: int, n: int, d: int, batches: int) -> dict[str, Any]:
+    """BatchNormalization over ``batches`` training batches, then test mode."""
+    rs = RandomState(seed)
+    gamma, beta = rs.rand(d) + 0.5, rs.randn(d)
+    layer = L.BatchNormalization(gamma, beta)
+    out: dict[str, Any] = {}
+    for k in range(batches):
+        x = 2.0 * rs.randn(n, d) + 1.0
+        out[f"out{k}"] = layer.forward(x, True)
+        out[f"dx{k}"] = layer.backward(rs.randn(n, d))
+        out[f"dgamma{k}"], out[f"dbeta{k}"] = layer.dgamma, layer.dbeta
+    out["running_mean"], out["running_var"] = layer.running_mean, layer.running_var
+    out["test"] = layer.forward(rs.randn(n, d), False)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Nets, the Trainer, the validation split, histograms, experiments
+# ---------------------------------------------------------------------------
+
+
+def net_gradients(*, x: np.ndarray, t: np.ndarray, seed: int, hidden: Sequence[int],
+                  settings: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A MultiLayerNetExtend (``settings``: the constructor's keywords) on (x, t):
+    initial weights, loss, gradients (training mode: dropout masks drawn), accuracy."""
+    rs = RandomState(seed)
+    net = MultiLayerNetExtend(x.shape[1], list(hidden), 10, rng=rs, **settings)
+    initial = {key: value.copy() for key, value in net.params.items()}
+    grads = net.gradient(x, t)
+    return {"initial": initial, "grads": grads, "loss": net.loss(x, t),
+            "accuracy": net.accuracy(x, t)}  # fmt: skip
+
+
+def trainer_run(*, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
+                t_test: np.ndarray, seed: int, hidden: Sequence[int], net: dict[str, Any],
+                trainer: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A net built from ``seed``'s stream, trained by the Trainer on the same stream."""
+    rs = RandomState(seed)
+    model = MultiLayerNetExtend(x_train.shape[1], list(hidden), 10, rng=rs, **net)
+    tr = Trainer(model, x_train, t_train, x_test, t_test, verbose=False, rng=rs, **trainer)
+    tr.train()
+    return {"train_loss": tr.train_loss_list, "train_acc": tr.train_acc_list,
+            "test_acc": tr.test_acc_list}  # fmt: skip
+
+
+def validation_split(
+    *, x: np.ndarray, t: np.ndarray, seed: int, validation_rate: float
+) -> dict[str, Any]:
+    """6.5.1: shuffle and split off the validation set."""
+    (x_train, t_train), (x_val, t_val) = split_validation(
+        x, t, validation_rate, rng=RandomState(seed)
+    )
+    return {"x_train": x_train, "t_train": t_train, "x_val": x_val, "t_val": t_val}
+
+
+def activation_histograms(
+    *, seed: int, activations: Sequence[str], inits: Sequence[Sequence[Any]]
+) -> dict[str, Any]:
+    """6.2.2: activation histograms for each activation x (label, init) pair, in order."""
+    return weight_init_activation_histogram(
+        activations=list(activations), inits={label: init for label, init in inits},
+        rng=RandomState(seed),
+    )  # fmt: skip
+
+
+def experiment(*, name: str, seed: int, settings: dict[str, Any], x_train: np.ndarray | None = None,
+               t_train: np.ndarray | None = None, x_test: np.ndarray | None = None,
+               t_test: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
+    """A ch06 experiment (``pyref run`` name) with ``settings`` on one seeded stream."""
+    func = EXPERIMENTS[name].func
+    if name == "optimizer-compare-naive":  # draws nothing
+        return func(**settings)
+    rng = RandomState(seed)
+    if x_train is None:
+        return func(rng=rng, **settings)
+    return func(((x_train, t_train), (x_test, t_test)), rng=rng, **settings)
+
+
+# ---------------------------------------------------------------------------
+# Inputs from the data
+# ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _mnist(one_hot: bool) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    from pyref.datasets import load_mnist
+
+    return load_mnist(normalize=True, one_hot_label=one_hot)
+
+
+def mnist_inputs(n_train: int, n_test: int = 0, *, one_hot: bool = False) -> dict[str, np.ndarray]:
+    """The first ``n_train`` training and ``n_test`` test digits (normalised floats)."""
+    (x_train, t_train), (x_test, t_test) = _mnist(one_hot)
+    out = {"x_train": x_train[:n_train], "t_train": t_train[:n_train]}
+    if n_test:
+        out.update(x_test=x_test[:n_test], t_test=t_test[:n_test])
+    return out
+
+
+def mnist_batch(n: int) -> dict[str, np.ndarray]:
+    """``x`` and ``t``: the first ``n`` training digits."""
+    data = mnist_inputs(n)
+    return {"x": data["x_train"], "t": data["t_train"]}
+
+
+# ---------------------------------------------------------------------------
+# The suite
+# ---------------------------------------------------------------------------
+
+_J = "PyRef.Scenarios."
+#: Training outputs: accuracies must agree exactly; losses within LOSS_BOUND.
+LOSS_BOUND = 1e-9
+ACCURACY = trajectory(0.0)
+#: Outputs that are zero mathematically and rounding noise numerically.
+NOISE = ulp(atol=1e-15)
+TRAINING_TIERS = {"train_loss": trajectory(LOSS_BOUND), "train_acc": ACCURACY, "test_acc": ACCURACY,
+                  "val_acc_list": ACCURACY, "train_acc_list": ACCURACY, "final_val_acc": ACCURACY,
+                  "final_train_acc": ACCURACY, "bn_train_acc": ACCURACY}  # fmt: skip
+
+
+def _random(name: str, calls: list[list[Any]], description: str) -> Scenario:
+    return Scenario(f"random-{name}", random_calls, _J + "random_calls",
+                    kwargs={"seeds": list(RANDOM_SEEDS), "calls": calls},
+                    section="random", description=description)  # fmt: skip
+
+
+def _experiment(name: str, section: str, settings: dict[str, Any], *, variant: str = "",
+                quick: bool = True, data: tuple[int, int] | None = (1000, 500),
+                tiers: dict | None = None) -> Scenario:  # fmt: skip
+    """Experiment ``name`` (a ``pyref run`` name) shortened by ``settings``; ``variant``
+    suffixes the scenario name when one experiment appears twice."""
+    inputs = None if data is None else functools.partial(mnist_inputs, *data)
+    return Scenario(f"exp-{name}{variant}", experiment, _J + "experiment",
+                    kwargs={"name": name, "seed": 7, "settings": settings},
+                    tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=quick,
+                    inputs=inputs, description=f"pyref run {name}, shortened")  # fmt: skip
+
+
+OPTIMIZER_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "sgd": ("sgd", {"lr": 0.1}),
+    "momentum": ("momentum", {"lr": 0.1, "momentum": 0.9}),
+    "nesterov": ("nesterov", {"lr": 0.1, "momentum": 0.9}),
+    "adagrad": ("adagrad", {"lr": 0.5}),
+    "rmsprop": ("rmsprop", {"lr": 0.05, "decay_rate": 0.99}),
+    "adam": ("adam", {"lr": 0.01}),
+    "adam-paper": ("adam", {"lr": 0.01, "form": "paper"}),
+}
+
+HISTOGRAM_INITS = [["std=1", 1.0], ["std=0.01", 0.01], ["Xavier", "xavier"], ["He", "he"]]
+
+
+def _build() -> list[Scenario]:
+    suite = [
+        _random("rand", [["rand"], ["rand", 5], ["rand", 3, 4], ["rand", 2, 3, 4]], "rand over shapes"),
+        _random("randn", [["randn", 3], ["randn"], ["randn", 2, 2], ["randn", 5], ["randn", 784, 50]],
+                "randn, odd counts carrying the cached Gaussian"),  # fmt: skip
+        _random("uniform", [["uniform", -8.0, -4.0], ["uniform", -6.0, -2.0], ["uniform", 0.0, 1.0, 7],
+                            ["uniform", -1.0, 3.0, 2, 3]], "uniform, as the search samples"),  # fmt: skip
+        _random("randint", [["randint", 0, 10, 20], ["randint", -5, 5, 3, 3], ["randint", 7, 8, 4],
+                            ["randint", 0, 2**40, 6], ["randint", 0, 2**32, 5],
+                            ["randint", 0, 2**32 + 1, 5]], "randint, ranges past 2**32"),  # fmt: skip
+        _random("choice", [["choice", 60000, 128, True], ["choice", 10, 10, False],
+                           ["choice", 500, 100, True], ["choice", 300, 7, False]],
+                "choice: minibatch masks, without replacement"),  # fmt: skip
+        _random("permutation", [["permutation", 10], ["permutation", 500], ["permutation", 1]],
+                "permutation"),  # fmt: skip
+        _random("shuffle", [["shuffle", 7, 3], ["shuffle", 1, 4], ["shuffle", 50, 2]], "row shuffles"),
+        _random("state", [["randn", 3], ["rand", 2, 2], ["randint", 0, 100, 3], ["randn", 1],
+                          ["uniform", 1.0, 2.0], ["permutation", 5], ["state"]],
+                "interleaved calls, then the generator state"),  # fmt: skip
+        Scenario("init-weights", init_weights, _J + "init_weights",
+                 kwargs={"seed": 3, "input_size": 784, "hidden": [50, 30], "output_size": 10,
+                         "inits": [["std=1", 1.0], ["std=0.01", 0.01], ["relu", "relu"], ["he", "he"],
+                                   ["sigmoid", "sigmoid"], ["xavier", "xavier"]]},
+                 section="6.2", description="initial weights for every weight_init_std"),
+        Scenario("init-weights-batchnorm", init_weights, _J + "init_weights",
+                 kwargs={"seed": 4, "input_size": 20, "hidden": [8, 6], "output_size": 10,
+                         "inits": [["he", "he"], ["std=0.1", 0.1]], "use_batchnorm": True},
+                 section="6.3", description="initial weights, gamma and beta of BatchNorm nets"),
+        Scenario("optimizer-compare-naive", experiment, _J + "experiment",
+                 kwargs={"name": "optimizer-compare-naive", "seed": 0, "settings": {}},
+                 section="6.1", description="6.1.7 paths on f(x, y) = x²/20 + y²"),
+    ]  # fmt: skip
+    for label, (name, params) in OPTIMIZER_CASES.items():
+        suite.append(Scenario(f"optimizer-{label}", optimizer_steps, _J + "optimizer_steps",
+                              kwargs={"name": name, "params": params, "seed": 11, "steps": 25,
+                                      "shape": [6, 4]},
+                              section="6.1", description=f"{label}: 25 steps on drawn gradients"))  # fmt: skip
+    suite += [
+        Scenario("layer-affine", layer_affine, _J + "layer_affine",
+                 kwargs={"seed": 5, "n": 32, "d_in": 784, "d_out": 100},
+                 tiers={"out": ULP, "dx": ULP, "dW": ULP}, section="6.1",
+                 description="Affine forward/backward (matrix products: BLAS)"),
+        *[Scenario(f"layer-{name}", layer_activation, _J + "layer_activation",
+                   kwargs={"name": name, "seed": 6, "n": 100, "d": 50, "scale": scale},
+                   section="6.2", description=f"{name} forward/backward")
+          for name, scale in (("relu", 1.0), ("sigmoid", 4.0), ("tanh", 2.0))],
+        Scenario("layer-softmax-with-loss", layer_softmax_with_loss, _J + "layer_softmax_with_loss",
+                 kwargs={"seed": 8, "n": 100, "classes": 10, "one_hot": False}, section="6.1",
+                 description="softmax, cross-entropy and dx"),
+        Scenario("layer-softmax-with-loss-onehot", layer_softmax_with_loss, _J + "layer_softmax_with_loss",
+                 kwargs={"seed": 9, "n": 50, "classes": 10, "one_hot": True}, section="6.1",
+                 description="the same with one-hot labels"),
+        Scenario("layer-dropout", layer_dropout, _J + "layer_dropout",
+                 kwargs={"seed": 10, "n": 100, "d": 40, "ratio": 0.3, "passes": 3}, section="6.4",
+                 description="Dropout masks in training, scaling in test mode"),
+        Scenario("layer-batchnorm", layer_batchnorm, _J + "layer_batchnorm",
+                 kwargs={"seed": 12, "n": 64, "d": 30, "batches": 3}, section="6.3",
+                 description="BatchNorm train/test, backward, running statistics"),
+        Scenario("net-relu-l2", net_gradients, _J + "net_gradients",
+                 kwargs={"seed": 13, "hidden": [100, 50],
+                         "settings": {"weight_decay_lambda": 0.1}},
+                 tiers={"grads": ULP, "loss": ULP}, section="6.4", inputs=functools.partial(mnist_batch, 100),
+                 description="MultiLayerNet, ReLU/He, L2 decay: loss and gradients"),
+        Scenario("net-sigmoid-l1", net_gradients, _J + "net_gradients",
+                 kwargs={"seed": 14, "hidden": [100, 50],
+                         "settings": {"activation": "sigmoid", "weight_init_std": "xavier",
+                                      "weight_decay_lambda": 0.01, "weight_decay": "l1"}},
+                 tiers={"grads": ULP, "loss": ULP}, section="6.4", inputs=functools.partial(mnist_batch, 100),
+                 description="sigmoid/Xavier, L1 decay"),
+        Scenario("net-batchnorm-dropout", net_gradients, _J + "net_gradients",
+                 kwargs={"seed": 15, "hidden": [100, 100],
+                         "settings": {"use_batchnorm": True, "use_dropout": True, "dropout_ratio": 0.2,
+                                      "weight_decay_lambda": 0.05}},
+                 # b1, b2 (biases before BatchNorm) have gradient 0 mathematically: what is
+                 # computed is cancellation noise (~1e-17), compared absolutely.
+                 tiers={"grads": ULP, "loss": ULP, "grads/b1": NOISE, "grads/b2": NOISE}, section="6.3",
+                 inputs=functools.partial(mnist_batch, 100),
+                 description="MultiLayerNetExtend with BatchNorm, Dropout and L2"),
+        Scenario("trainer-sgd", trainer_run, _J + "trainer_run",
+                 kwargs={"seed": 16, "hidden": [50, 50], "net": {},
+                         "trainer": {"epochs": 4, "mini_batch_size": 100, "optimizer": "sgd",
+                                     "optimizer_param": {"lr": 0.1}}},
+                 tiers=TRAINING_TIERS, section="6.1", inputs=functools.partial(mnist_inputs, 1000, 500),
+                 description="the Trainer with SGD"),
+        Scenario("trainer-adam-batchnorm-dropout", trainer_run, _J + "trainer_run",
+                 kwargs={"seed": 17, "hidden": [50, 50],
+                         "net": {"use_batchnorm": True, "use_dropout": True, "dropout_ratio": 0.15},
+                         "trainer": {"epochs": 3, "mini_batch_size": 50, "optimizer": "adam",
+                                     "optimizer_param": {"lr": 0.001}}},
+                 tiers=TRAINING_TIERS, section="6.3", inputs=functools.partial(mnist_inputs, 600, 300),
+                 description="the Trainer with Adam, BatchNorm and Dropout"),
+        Scenario("trainer-momentum-l1-long", trainer_run, _J + "trainer_run",
+                 kwargs={"seed": 18, "hidden": [100, 100, 100],
+                         "net": {"weight_decay_lambda": 0.001, "weight_decay": "l1"},
+                         "trainer": {"epochs": 10, "mini_batch_size": 100, "optimizer": "momentum",
+                                     "optimizer_param": {"lr": 0.05}}},
+                 tiers=TRAINING_TIERS, section="6.4", quick=False,
+                 inputs=functools.partial(mnist_inputs, 2000, 1000),
+                 description="a longer run: Momentum, L1 decay, 10 epochs"),
+        Scenario("validation-split", validation_split, _J + "validation_split",
+                 kwargs={"seed": 19, "validation_rate": 0.2}, section="6.5",
+                 inputs=functools.partial(mnist_batch, 500), description="6.5.1 shuffle and split"),
+        Scenario("activation-histograms", activation_histograms, _J + "activation_histograms",
+                 kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INITS},
+                 tiers={"stats": ULP}, section="6.2",
+                 description="6.2.2 histogram counts for every activation and scale"),
+        _experiment("optimizer-compare-mnist", "6.1", {"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
+        _experiment("optimizer-compare-mnist", "6.1", {"iterations": 150}, variant="-book-net", quick=False,
+                    data=(4000, 0)),
+        _experiment("weight-init-compare", "6.2", {"iterations": 40, "hidden": [50, 50, 50]}, data=(1000, 0)),
+        _experiment("batch-norm-test", "6.3",
+                    {"train_samples": 300, "max_epochs": 3, "scales": 4, "hidden": [50, 50, 50]},
+                    tiers={"weight_scales": EXACT}),
+        _experiment("overfit-weight-decay", "6.4", {"max_epochs": 6, "hidden": [100, 100, 100]}),
+        _experiment("overfit-dropout", "6.4", {"epochs": 6, "hidden": [100, 100, 100]}),
+        _experiment("overfit-dropout", "6.4", {"epochs": 31}, variant="-book-net", quick=False),
+        _experiment("gradient-vanishing", "6.2", {"epochs": 2, "train_samples": 1000}),
+        _experiment("hyperparameter-optimization", "6.5",
+                    {"train_samples": 200, "trials": 4, "epochs": 3}),
+        _experiment("hyperparameter-optimization", "6.5",
+                    {"train_samples": 500, "trials": 8, "epochs": 10}, variant="-long", quick=False),
+    ]  # fmt: skip
+    return suite
+
+
+#: The built-in suite, by name.
+SCENARIOS: dict[str, Scenario] = {sc.name: sc for sc in _build()}
