@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from pyref import parity
 from pyref.parity import (
     EXACT,
     ULP,
@@ -16,6 +17,7 @@ from pyref.parity import (
     compare_outputs,
     flatten_outputs,
     trajectory,
+    ulp,
     ulp_distance,
 )
 
@@ -74,3 +76,57 @@ def test_flatten_and_tier_inheritance() -> None:
     assert res[0].tier.kind == "trajectory" and res[0].passed
     with pytest.raises(ValueError, match="tier kind"):
         Tier("fuzzy")
+
+
+def test_ulp_tier_is_relative_to_the_outputs_scale() -> None:
+    # A product whose entry cancels to ~1e-6 carries the error of its O(1) terms.
+    a = np.array([1.0, -2.0, 1e-6])
+    b = a + np.array([0.0, 4e-16, 4e-16])
+    c = compare_output("s", "dW", ULP, a, b)
+    assert c.passed and c.max_rel == pytest.approx(2e-16) and c.max_ulps > 1e6
+    assert not compare_output("s", "dW", ULP, a, a + np.array([0, 0, 1e-11])).passed
+    noise = np.array([1e-17, -3e-18])
+    assert not compare_output("s", "db", ULP, noise, -noise).passed
+    assert compare_output("s", "db", ulp(atol=1e-15), noise, -noise).passed
+    assert ulp(atol=1e-15).describe() == "ulp≤1e-12+1e-15"
+    with pytest.raises(ValueError, match="atol"):
+        ulp(atol=-1.0)
+
+
+def test_lists_of_dicts_compare_item_by_item() -> None:
+    flat = flatten_outputs({"trials": [{"lr": 0.1, "acc": [0.5]}, {"lr": 0.2, "acc": [0.6]}]})
+    assert set(flat) == {"trials/0/lr", "trials/0/acc", "trials/1/lr", "trials/1/acc"}
+    assert flatten_outputs({"curve": [0.1, 0.2]}) == {"curve": [0.1, 0.2]}
+
+
+def test_trajectory_divergence_per_iteration_in_ulps() -> None:
+    a = np.array([1.0, 1.0, 1.0])
+    b = np.array([1.0, np.nextafter(1.0, 2.0), 1.0 + 4 * np.finfo(float).eps])
+    c = compare_output("s", "loss", trajectory(1e-9), a, b)
+    assert c.divergence_ulps == [0.0, 1.0, 4.0] and c.passed
+
+
+def test_scenarios_check_their_definition() -> None:
+    with pytest.raises(ValueError, match="scenario name"):
+        Scenario("bad name", lambda: {}, "PyRef.f")
+    with pytest.raises(TypeError, match="callable"):
+        Scenario("s", "not callable", "PyRef.f")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must be a Tier"):
+        Scenario("s", lambda: {}, "PyRef.f", tiers={"x": "exact"})  # type: ignore[dict-item]
+    sc = Scenario("s", lambda **kw: kw, "PyRef.f", kwargs={"a": 1}, inputs=lambda: {"b": 2})
+    assert sc.arguments() == {"a": 1, "b": 2}
+
+
+def test_register_and_select() -> None:
+    builtin = parity.all_scenarios()
+    assert "layer-batchnorm" in builtin and all(sc.section for sc in builtin.values())
+    quick = parity.select(quick=True)
+    assert 0 < len(quick) < len(builtin) and all(sc.quick for sc in quick)
+    assert [sc.name for sc in parity.select(["random-rand", "random-rand"])] == ["random-rand"]
+    assert {sc.section for sc in parity.select(section="6.3")} == {"6.3"}
+    with pytest.raises(ValueError, match="unknown scenario"):
+        parity.select(["nope"])
+    with pytest.raises(ValueError, match="exists already"):
+        parity.register(Scenario("layer-batchnorm", lambda: {}, "PyRef.f"))
+    with pytest.raises(TypeError, match="Scenario"):
+        parity.register("layer-batchnorm")  # type: ignore[arg-type]

@@ -352,6 +352,14 @@ function handle(req::Dict{String,Any}, dir::String)
     throw(ArgumentError("unknown bridge op \"$op\""))
 end
 
+"""Which BLAS Julia's matrix products go through (its name and configuration)."""
+function blas_info()
+    B = Main.PyRef.LinearAlgebra.BLAS
+    isdefined(B, :get_config) && return string(B.get_config())      # Julia >= 1.7
+    isdefined(B, :openblas_get_config) && return strip(B.openblas_get_config())
+    return string(B.vendor())
+end
+
 """
     serve(dir)
 
@@ -362,7 +370,7 @@ function serve(dir::AbstractString=tempdir())
     proto = stdout
     redirect_stdout(stderr)
     hello = Dict{String,Any}("ready" => true, "julia_version" => string(VERSION), "pid" => getpid(),
-                             "pyref_version" => string(PYREF_VERSION))
+                             "pyref_version" => string(PYREF_VERSION), "blas" => blas_info())
     println(proto, json_string(hello))
     flush(proto)
     while !eof(stdin)

@@ -493,7 +493,11 @@ class JuliacallSession(JuliaSession):
                 f"juliacall started Julia but could not load PyRef from {project}: {err}"
             ) from None
         self._jl = jl
-        self.info = {"julia_version": str(jl.seval("string(VERSION)")), "pid": os.getpid()}
+        self.info = {
+            "julia_version": str(jl.seval("string(VERSION)")),
+            "pid": os.getpid(),
+            "blas": str(jl.PyRef.Bridge.blas_info()),
+        }
 
     def call_with_timeout(
         self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
