@@ -133,6 +133,17 @@ def test_large_inputs_cross_once(julia_session) -> None:
     assert not list(Path(julia_session._dir).glob("*.npy")), "request files are removed"
 
 
+def test_assign_then_run_julia_code(julia_session) -> None:
+    x = np.arange(6.0).reshape(2, 3)
+    julia_session.assign("xs_from_python", x)
+    assert julia_session.eval("size(xs_from_python)") == [2, 3]
+    assert julia_session.eval("xs_from_python[2, 1]") == 3.0
+    julia_session.assign("settings_from_python", {"lr": 0.1, "hidden": [5, 5]})
+    assert julia_session.eval('settings_from_python["hidden"]').tolist() == [5, 5]
+    with pytest.raises(ValueError, match="variable name"):
+        julia_session.assign("not valid", 1)
+
+
 def test_include_loads_user_code(julia_session, tmp_path: Path) -> None:
     src = tmp_path / "mine.jl"
     src.write_text("module MineForTest\ntwice(x) = 2 .* x\nend\n")

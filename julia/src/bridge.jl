@@ -9,7 +9,7 @@ Calls PyRef functions on behalf of Python. Two ways in:
 
 - `serve()`: the `julia` executable as a persistent worker (pyref's `exe` bridge).
   Requests are JSON lines `{"id", "op", ...}` with `op` one of `call`, `include`,
-  `eval`, `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
+  `eval`, `assign` (a global of Main), `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
   (optionally with `"key"`, kept for later `{"__cached__": key}` references).
   Answers are `{"id", "ok": true, "value", "seconds"}` or `{"id", "ok": false,
   "error": {"type", "message", "trace"}}`; numeric arrays in values are written
@@ -345,6 +345,11 @@ function handle(req::Dict{String,Any}, dir::String)
     elseif op == "eval"
         value = include_string(Main, req["code"]::String, "pyref-bridge")
         return externalize(plain(value), dir, "r$(req["id"])", Ref(0))
+    elseif op == "assign"
+        name = req["name"]::String
+        occursin(r"^[A-Za-z_][A-Za-z0-9_]*$", name) || throw(ArgumentError("not a Julia variable name: \"$name\""))
+        Core.eval(Main, Expr(:(=), Symbol(name), resolve(req["value"])))
+        return nothing
     elseif op == "forget"
         empty!(CACHE)
         return nothing

@@ -113,6 +113,12 @@ def julia_error(name: str, julia_type: str, message: str, trace: str = "") -> Ju
     return _ERROR_CLASSES.get(julia_type, JuliaError)(name, julia_type, message, trace)
 
 
+def _check_variable(name: object) -> str:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Julia variable name such as 'data', not {name!r}")
+    return name
+
+
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not name:
         raise TypeError(
@@ -152,6 +158,11 @@ class JuliaSession:
 
     def eval(self, code: str) -> Any:
         """Evaluate Julia code in Main and return its value as plain data."""
+        raise NotImplementedError
+
+    def assign(self, name: str, value: Any) -> None:
+        """Set the global ``name`` of Julia's Main to ``value`` (converted as for
+        :meth:`call`), so Julia code run by :meth:`eval` can use it."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -417,6 +428,15 @@ class ExeSession(JuliaSession):
             raise TypeError(f"code must be a string of Julia code, not {type(code).__name__}")
         return self._request({"op": "eval", "code": code}, "evaluating Julia code")
 
+    def assign(self, name: str, value: Any) -> None:
+        _check_variable(name)
+        with self._lock:
+            try:
+                message = {"op": "assign", "name": name, "value": self._encode(value, name)}
+                self._request(message, f"assigning {name}")
+            finally:
+                self._sweep_inputs()
+
     @property
     def alive(self) -> bool:
         """Whether the worker process is running."""
@@ -515,6 +535,11 @@ class JuliacallSession(JuliaSession):
 
     def eval(self, code: str) -> Any:
         return _from_juliacall(self._jl.PyRef.Bridge.plain(self._jl.seval(code)))
+
+    def assign(self, name: str, value: Any) -> None:
+        _check_variable(name)
+        setter = self._jl.seval("(name, value) -> Core.eval(Main, Expr(:(=), Symbol(name), value))")
+        setter(name, value)
 
     def _translate(self, name: str, err: Exception) -> Exception:
         exc = getattr(err, "exception", None)  # juliacall's JuliaError carries the Julia exception
