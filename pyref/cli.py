@@ -168,6 +168,23 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pyref import bench
+    from pyref.julia.bridge import JuliaBridgeError
+
+    try:
+        record = bench.run(quick=args.quick)
+    except (JuliaBridgeError, RuntimeError) as err:
+        print(f"pyref bench: {err}", file=sys.stderr)
+        return 2
+    print(bench.format_table(record))
+    if args.json:
+        from pyref.io import write_json
+
+        print(f"wrote {write_json(args.json, record)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `pyref` and all its subcommands."""
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
@@ -204,6 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--bridge", choices=("exe", "juliacall"), default=None,
                      help="force a bridge (default: $PYREF_JULIA_BRIDGE, else automatic)")  # fmt: skip
     par.set_defaults(func=_cmd_parity)
+
+    ben = sub.add_parser(
+        "bench",
+        help="measure a training step, a search and a parity run against their limits",
+        description="Time a training step in Python and Julia against each one's GEMM-only "
+        "bound, search throughput, the parity run and peak memory; print a table.",
+    )
+    ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
+    ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
+    ben.set_defaults(func=_cmd_bench)
 
     jl = sub.add_parser("julia", help="install, locate and test the Julia runtime for PyRef")
     jl_sub = jl.add_subparsers(dest="julia_command", required=True)

@@ -37,6 +37,7 @@ include("trainer.jl")
 include("search.jl")
 include("experiments.jl")
 include("scenarios.jl")
+include("bench.jl")
 include("bridge.jl")
 
 end # module

@@ -1,0 +1,80 @@
+# The Julia half of `pyref bench` (twin of pyref/bench.py): a training step of the
+# optimizer_compare_mnist net timed inside Julia, against the matrix products alone.
+
+"""
+    Bench
+
+`step_timing` times one iteration of 6.1.8's loop (draw a minibatch, gradient,
+SGD update) and, interleaved with it, the same forward and backward matrix
+products alone through the same BLAS (the step's lower bound). Both with one BLAS
+thread, best of `repeats` rounds of `iterations`.
+"""
+module Bench
+
+using LinearAlgebra
+using ..PyRef: NumpyRandom, MultiLayerNet, SGD, gradient, update!, rows
+
+"""The matrix products of one step for layer sizes `sizes` and a batch of `batch` rows:
+forward x·W, backward dout·Wᵀ and xᵀ·dout per layer, with random operands."""
+function gemm_bound_closure(sizes::Vector{Int}, batch::Int)
+    L = length(sizes) - 1
+    W = [rand(sizes[i], sizes[i + 1]) for i in 1:L]
+    X = [rand(batch, sizes[i]) for i in 1:L]
+    D = [rand(batch, sizes[i + 1]) for i in 1:L]
+    Y = [zeros(batch, sizes[i + 1]) for i in 1:L]
+    DX = [zeros(batch, sizes[i]) for i in 1:L]
+    DW = [zeros(sizes[i], sizes[i + 1]) for i in 1:L]
+    return function ()
+        for i in 1:L
+            mul!(Y[i], X[i], W[i])
+        end
+        for i in L:-1:1
+            mul!(DX[i], D[i], transpose(W[i]))
+            mul!(DW[i], transpose(X[i]), D[i])
+        end
+        return nothing
+    end
+end
+
+function best_per_call(f, iterations::Int)
+    t0 = time_ns()
+    for _ in 1:iterations
+        f()
+    end
+    return (time_ns() - t0) / 1e9 / iterations
+end
+
+"""
+    step_timing(x, t; hidden, batch, lr, iterations, repeats, seed, blas_threads=1)
+
+Seconds per step and per bound (best of `repeats`), their ratio, and this process's
+peak resident memory.
+"""
+function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Integer=128, lr::Real=0.01,
+                     iterations::Integer=50, repeats::Integer=7, seed::Integer=0, blas_threads::Integer=1)
+    BLAS.set_num_threads(blas_threads)
+    rng = NumpyRandom.RandomState(seed)
+    net = MultiLayerNet(size(x, 2), collect(hidden), 10; rng=rng)
+    opt = SGD(lr=lr)
+    n = size(x, 1)
+    step = function ()
+        mask = NumpyRandom.choice(rng, n, batch) .+ 1
+        update!(opt, net.params, gradient(net, x[mask, :], rows(t, mask)))
+        return nothing
+    end
+    bound = gemm_bound_closure(vcat(size(x, 2), collect(hidden), 10), Int(batch))
+    for _ in 1:5   # compile and warm up
+        step()
+        bound()
+    end
+    steps, bounds = Float64[], Float64[]
+    for _ in 1:repeats
+        push!(bounds, best_per_call(bound, iterations))
+        push!(steps, best_per_call(step, iterations))
+    end
+    return Dict{String,Any}("step_seconds" => minimum(steps), "bound_seconds" => minimum(bounds),
+                            "ratio" => minimum(steps) / minimum(bounds), "steps" => steps, "bounds" => bounds,
+                            "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads))
+end
+
+end # module Bench

@@ -1,0 +1,280 @@
+"""``pyref bench``: what a training step, a search and a parity run cost, each beside
+its limit, measured in one run on one machine.
+
+- **step**: one iteration of 6.1.8's loop for the optimizer_compare_mnist net
+  (784-100x4-10, ReLU, He, SGD, batches of 128: draw the minibatch, gradient,
+  update) in pyref and in PyRef (timed inside Julia), each against its own
+  *GEMM bound*: the same forward and backward matrix products alone, through the
+  same BLAS. Both languages use one BLAS thread (as search workers do), and step and
+  bound are timed in alternating rounds, the best round counting, so that load from
+  elsewhere hits both alike. The figure reported is ``step.<language>.ratio`` =
+  step ÷ bound.
+- **search**: trials per hour of the book's search configuration with 1 and 2
+  workers, Python and Julia engines (see :mod:`pyref.study`).
+- **parity**: the wall time of ``pyref parity`` in a fresh process and Julia's
+  time to its first result (start-up, loading PyRef, compiling the first scenario).
+- **memory**: peak resident memory of each step loop and of a two-worker search.
+
+Every number is a measurement of this machine at this moment: the table says which
+machine, and whether other processes were busy meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyref.experiments import MNIST_COMPARE_BATCH, MNIST_COMPARE_HIDDEN
+
+#: The targets of issue #7: step ÷ GEMM bound.
+TARGETS = {"step.python": 1.25, "step.julia": 1.10}
+#: Iterations per timed round, and rounds (the best counts); --quick uses fewer.
+STEP_ITERATIONS, STEP_REPEATS = 50, 9
+QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS = 20, 3
+STEP_LR = 0.01
+STEP_SEED = 0
+#: Environment that pins BLAS to one thread; set before numpy is imported.
+ONE_BLAS_THREAD = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+# ---------------------------------------------------------------------------
+# The Python step
+# ---------------------------------------------------------------------------
+
+
+def gemm_bound(sizes: list[int], batch: int, rng: np.random.RandomState) -> Callable[[], None]:
+    """The step's matrix products alone: x·W forward, dout·Wᵀ and xᵀ·dout backward,
+    per layer, on random float64 operands of the step's shapes."""
+    W = [rng.rand(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    X = [rng.rand(batch, a) for a in sizes[:-1]]
+    D = [rng.rand(batch, b) for b in sizes[1:]]
+
+    def run() -> None:
+        for x, w in zip(X, W):
+            np.dot(x, w)
+        for x, w, d in zip(reversed(X), reversed(W), reversed(D)):
+            np.dot(d, w.T)
+            np.dot(x.T, d)
+
+    return run
+
+
+def _best_per_call(f: Callable[[], None], iterations: int) -> float:
+    start = time.perf_counter()
+    for _ in range(iterations):
+        f()
+    return (time.perf_counter() - start) / iterations
+
+
+def python_step_timing(
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    hidden: tuple[int, ...] = MNIST_COMPARE_HIDDEN,
+    batch: int = MNIST_COMPARE_BATCH,
+    iterations: int = STEP_ITERATIONS,
+    repeats: int = STEP_REPEATS,
+    seed: int = STEP_SEED,
+) -> dict[str, Any]:
+    """Seconds per step and per GEMM bound in this process (best of ``repeats``)."""
+    from pyref.nets import MultiLayerNet
+    from pyref.optimizers import SGD
+
+    rng = np.random.RandomState(seed)
+    net = MultiLayerNet(x.shape[1], list(hidden), 10, rng=rng)
+    opt = SGD(lr=STEP_LR)
+    n = x.shape[0]
+
+    def step() -> None:
+        mask = rng.choice(n, batch)
+        opt.update(net.params, net.gradient(x[mask], t[mask]))
+
+    bound = gemm_bound([x.shape[1], *hidden, 10], batch, np.random.RandomState(seed + 1))
+    for _ in range(5):
+        step()
+        bound()
+    steps, bounds = [], []
+    for _ in range(repeats):
+        bounds.append(_best_per_call(bound, iterations))
+        steps.append(_best_per_call(step, iterations))
+    return {
+        "step_seconds": min(steps),
+        "bound_seconds": min(bounds),
+        "ratio": min(steps) / min(bounds),
+        "steps": steps,
+        "bounds": bounds,
+        "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "blas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0),
+    }
+
+
+def _step_data() -> tuple[np.ndarray, np.ndarray]:
+    from pyref.datasets import load_mnist
+
+    (x, t), _ = load_mnist(normalize=True)
+    return x, t
+
+
+def _worker_step(quick: bool) -> None:
+    """Entry of the one-BLAS-thread subprocess: time the Python step, print JSON."""
+    x, t = _step_data()
+    iterations, repeats = (
+        (QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS) if quick else (STEP_ITERATIONS, STEP_REPEATS)
+    )
+    print(json.dumps(python_step_timing(x, t, iterations=iterations, repeats=repeats)))
+
+
+def bench_step_python(quick: bool) -> dict[str, Any]:
+    """The Python step in a fresh process with one BLAS thread."""
+    env = dict(os.environ, **ONE_BLAS_THREAD)
+    cmd = [sys.executable, "-c", f"from pyref.bench import _worker_step; _worker_step({quick!r})"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the Python step benchmark failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_step_julia(quick: bool) -> dict[str, Any]:
+    """The Julia step, timed inside Julia (one BLAS thread) through a fresh session."""
+    from pyref.julia.bridge import ExeSession
+
+    x, t = _step_data()
+    iterations, repeats = (
+        (QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS) if quick else (STEP_ITERATIONS, STEP_REPEATS)
+    )
+    with ExeSession() as julia:
+        out = julia.call(
+            "PyRef.Bench.step_timing", x, t, hidden=list(MNIST_COMPARE_HIDDEN), batch=MNIST_COMPARE_BATCH,
+            lr=STEP_LR, iterations=iterations, repeats=repeats, seed=STEP_SEED,
+        )  # fmt: skip
+    out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The parity run
+# ---------------------------------------------------------------------------
+
+
+def bench_parity(quick: bool) -> dict[str, Any]:
+    """``pyref parity`` in a fresh process: its wall time and Julia's first result."""
+    with tempfile.TemporaryDirectory(prefix="pyref-bench-") as tmp:
+        report_path = Path(tmp) / "parity.json"
+        cmd = [sys.executable, "-m", "pyref.cli", "parity", "--json", str(report_path)]
+        if quick:
+            cmd.append("--quick")
+        env = dict(os.environ, MPLBACKEND="Agg", PYREF_JULIA_BRIDGE="exe")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+        wall = time.perf_counter() - started
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"pyref parity could not run:\n{proc.stderr[-3000:]}")
+        report = json.loads(report_path.read_text())
+    first = report["results"][0] if report["results"] else {"julia_seconds": 0.0}
+    startup = report["info"].get("julia_startup_seconds", 0.0)
+    return {
+        "quick": quick,
+        "wall_seconds": wall,
+        "julia_startup_seconds": startup,
+        "julia_first_result_seconds": startup + first["julia_seconds"],
+        "scenarios": report["scenarios"],
+        "scenarios_passed": report["scenarios_passed"],
+    }
+
+
+# ---------------------------------------------------------------------------
+# The whole benchmark
+# ---------------------------------------------------------------------------
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_info() -> dict[str, Any]:
+    """Which machine the numbers come from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+def run(
+    quick: bool = False, sections: tuple[str, ...] = ("step", "search", "parity")
+) -> dict[str, Any]:
+    """Every section's measurements as one flat dict of figures plus details."""
+    record: dict[str, Any] = {
+        "machine": machine_info(),
+        "quick": quick,
+        "figures": {},
+        "details": {},
+    }
+    figures = record["figures"]
+    busy0, t0 = _busy_cpu_seconds(), time.monotonic()
+    if "step" in sections:
+        for lang, func in (("python", bench_step_python), ("julia", bench_step_julia)):
+            r = func(quick)
+            record["details"][f"step.{lang}"] = r
+            figures[f"step.{lang}.seconds"] = r["step_seconds"]
+            figures[f"step.{lang}.bound_seconds"] = r["bound_seconds"]
+            figures[f"step.{lang}.ratio"] = r["ratio"]
+            figures[f"memory.step.{lang}.peak_rss_mb"] = r["maxrss_bytes"] / 2**20
+    if "parity" in sections:
+        r = bench_parity(quick)
+        record["details"]["parity"] = r
+        figures["parity.wall_seconds"] = r["wall_seconds"]
+        figures["parity.julia_first_result_seconds"] = r["julia_first_result_seconds"]
+    busy1 = _busy_cpu_seconds()
+    if busy0 is not None and busy1 is not None:
+        record["machine"]["busy_cpus_during_run"] = round(
+            (busy1 - busy0) / (time.monotonic() - t0), 2
+        )
+    return record
+
+
+def format_table(record: dict[str, Any]) -> str:
+    """The figures as a table, with targets where the issue set one."""
+    lines = [f"{'figure':<40} {'value':>12}  target"]
+    for key, value in record["figures"].items():
+        target = TARGETS.get(key.rsplit(".", 1)[0]) if key.endswith(".ratio") else None
+        mark = "" if target is None else (f"≤ {target}  " + ("ok" if value <= target else "MISSED"))
+        shown = f"{value:.6f}" if key.endswith("seconds") and value < 1 else f"{value:.3f}"
+        lines.append(f"{key:<40} {shown:>12}  {mark}")
+    m = record["machine"]
+    lines.append("")
+    lines.append(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}"
+                 + (f"; other load meanwhile: {m['busy_cpus_during_run']} busy CPUs incl. this run"
+                    if "busy_cpus_during_run" in m else ""))  # fmt: skip
+    return "\n".join(lines)
