@@ -274,6 +274,52 @@ def test_launcher_finds_root_relative_to_itself(tmp_path: Path) -> None:
     assert out[1] == "-e 1 + 1"
 
 
+def test_launcher_names_the_blas_kernels_the_cpu_can_run(tmp_path: Path) -> None:
+    """Debian's OpenBLAS 0.3.9 falls back to its slowest kernels on newer CPUs."""
+    fake_julia = tmp_path / "root" / "usr" / "bin" / "julia"
+    fake_julia.parent.mkdir(parents=True)
+    fake_julia.write_text('#!/bin/sh\necho "${OPENBLAS_CORETYPE:-unset}"\n')
+    fake_julia.chmod(0o755)
+    launcher = tmp_path / "bin" / "julia"
+    launcher.parent.mkdir()
+    launcher.write_text(runtime.launcher_script("x86_64-linux-gnu"))
+    launcher.chmod(0o755)
+    cpuinfo = tmp_path / "cpuinfo"
+
+    def coretype(flags: str, **env: str) -> str:
+        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nflags\t\t: avx512f\n")
+        full = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+        full.update(PYREF_CPUINFO=str(cpuinfo), **env)
+        out = subprocess.run([str(launcher)], env=full, capture_output=True, text=True, timeout=30)
+        return out.stdout.strip()
+
+    avx512 = "fpu sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl xsave"
+    assert coretype(avx512) == "SkylakeX"
+    assert coretype("fpu sse2 avx avx2 fma avx512f") == "Haswell"  # not the whole AVX-512 set
+    assert coretype("fpu sse2 avx fma") == "unset"
+    assert coretype(avx512, OPENBLAS_CORETYPE="Zen") == "Zen"  # the user's choice wins
+    assert "OPENBLAS_CORETYPE" not in runtime.launcher_script("aarch64-linux-gnu")
+
+
+def test_install_refreshes_an_old_launcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, julia_exe: Path
+) -> None:
+    """An install from an older pyref gets today's launcher; the unpacked Julia stays."""
+    old = tmp_path / "bin" / "julia"
+    old.parent.mkdir()
+    real = f'exec "{julia_exe}" "$@"\n'
+    old.write_text('#!/bin/sh\nlib="$root/usr/lib/x86_64-linux-gnu"\n' + real)
+    old.chmod(0o755)
+    monkeypatch.setattr(runtime, "launcher_path", lambda: old)
+    monkeypatch.setattr(
+        runtime, "launcher_script", lambda triplet: f"#!/bin/sh\n# {triplet}\n{real}"
+    )
+    monkeypatch.delenv("PYREF_JULIA", raising=False)
+    assert runtime.install() == old
+    assert old.read_text() == f"#!/bin/sh\n# x86_64-linux-gnu\n{real}"
+    assert os.access(old, os.X_OK)
+
+
 def test_launcher_rejects_odd_triplet() -> None:
     with pytest.raises(ValueError):
         runtime.launcher_script('x86_64"; rm -rf /')

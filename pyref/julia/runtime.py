@@ -539,14 +539,33 @@ def private_apt_config(apt_dir: Path, mirror: str, arch: str, signed_by: str | N
     return main
 
 
+#: Shell lines of the launcher that name the BLAS kernels this CPU can run. Debian's
+#: OpenBLAS 0.3.9 (Julia 1.5's) does not recognise CPUs released after early 2020 and
+#: falls back to its slowest kernels ("Prescott"), 2-3x slower here; an
+#: OPENBLAS_CORETYPE set by the user wins.
+_CORETYPE_LINES = (
+    'if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r "${PYREF_CPUINFO:-/proc/cpuinfo}" ]; then\n'
+    '  flags=" $(grep -m1 \'^flags\' "${PYREF_CPUINFO:-/proc/cpuinfo}" | cut -d: -f2) "\n'
+    '  has() { case "$flags" in *" $1 "*) return 0 ;; esac; return 1; }\n'
+    "  if has avx512f && has avx512cd && has avx512bw && has avx512dq && has avx512vl; then\n"
+    "    export OPENBLAS_CORETYPE=SkylakeX\n"
+    "  elif has avx2 && has fma; then\n"
+    "    export OPENBLAS_CORETYPE=Haswell\n"
+    "  fi\n"
+    "fi\n"
+)
+
+
 def launcher_script(multiarch: str) -> str:
     """Text of ``bin/julia``: run ``../root/usr/bin/julia`` with its libraries found.
 
     It locates the unpacked root relative to itself (following symlinks), so the
-    runtime folder can be built in a staging folder and renamed into place.
+    runtime folder can be built in a staging folder and renamed into place. On
+    x86-64 it also tells Debian's OpenBLAS which kernels the CPU can run.
     """
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", multiarch):
         raise ValueError(f"odd multiarch triplet {multiarch!r}")
+    coretype = _CORETYPE_LINES if multiarch.startswith("x86_64") else ""
     return (
         "#!/bin/sh\n"
         "# Written by `pyref julia install`: runs Debian's Julia unpacked in ../root\n"
@@ -555,7 +574,8 @@ def launcher_script(multiarch: str) -> str:
         'root=$(dirname -- "$(dirname -- "$self")")/root\n'
         f'lib="$root/usr/lib/{multiarch}"\n'
         'export LD_LIBRARY_PATH="$lib:$lib/julia${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"\n'
-        'exec "$root/usr/bin/julia" "$@"\n'
+        + coretype
+        + 'exec "$root/usr/bin/julia" "$@"\n'
     )
 
 
@@ -767,6 +787,18 @@ def _install_runtime(target: Path, force: bool) -> Path:
     return launcher
 
 
+def _refresh_launcher(launcher: Path) -> None:
+    """Rewrite a runtime's launcher written by an older pyref (same triplet, new text)."""
+    text = launcher.read_text(encoding="utf-8")
+    found = re.search(r'lib="\$root/usr/lib/([A-Za-z0-9_.-]+)"', text)
+    if found is None:
+        return  # not a launcher of ours
+    wanted = launcher_script(found.group(1))
+    if text != wanted:
+        _write_atomic(launcher, wanted, mode=0o755)
+        _step(f"updated the launcher {launcher}")
+
+
 def install(force: bool = False) -> Path:
     """Make sure a working Julia is available and return the executable to use.
 
@@ -792,6 +824,8 @@ def install(force: bool = False) -> Path:
                     raise
                 _step(f"{exe} does not work ({err}); installing the project-local Julia")
             else:
+                if exe == launcher_path():
+                    _refresh_launcher(exe)
                 _step(f"using Julia {version} at {exe}")
                 return exe
     launcher = _install_runtime(runtime_dir(), force)
