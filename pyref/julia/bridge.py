@@ -480,12 +480,33 @@ class ExeSession(JuliaSession):
 # ---------------------------------------------------------------------------
 
 
+#: Julia code run once per juliacall session: Python's arguments arrive as PythonCall
+#: wrappers (numpy arrays as PyArray, lists as PyList, dicts as PyDict, other objects
+#: as Py); they become the plain Julia values PyRef.Bridge.invoke takes from the exe
+#: bridge's JSON (arrays copied into Julia's layout, same indices).
+JULIACALL_GLUE = """
+module PyRefJuliacall
+using PythonCall
+import PyRef
+arg(x) = x
+arg(x::Py) = arg(pyconvert(Any, x))
+arg(x::PyArray) = Array(x)
+arg(x::PyList) = PyRef.Bridge.typed(Any[arg(v) for v in x])
+arg(x::PyDict) = Dict{String,Any}(string(k) => arg(v) for (k, v) in x)
+arg(x::Tuple) = PyRef.Bridge.typed(Any[arg(v) for v in x])
+call(name, args, kwargs) = PyRef.Bridge.invoke(name, arg(args), arg(kwargs))
+assign(name, value) = Core.eval(Main, Expr(:(=), Symbol(name), arg(value)))
+end
+"""
+
+
 class JuliacallSession(JuliaSession):
     """PyRef inside this process through juliacall (PythonCall).
 
     Untested on machines without Julia >= 1.10 and PythonCall (such as the project's
     CI, which can only check that it fails clearly there): it is kept thin, the
-    argument handling and result normalisation being PyRef.Bridge's, as for ``exe``.
+    argument handling and result normalisation being PyRef.Bridge's, as for ``exe``,
+    plus JULIACALL_GLUE. Results cross without copies (numpy views of Julia arrays).
     """
 
     bridge = "juliacall"
@@ -508,6 +529,7 @@ class JuliacallSession(JuliaSession):
         project = str(runtime.julia_project_dir())
         try:
             jl.seval(f"pushfirst!(LOAD_PATH, {json.dumps(project)}); using PyRef")
+            jl.seval(JULIACALL_GLUE)
         except Exception as err:
             raise JuliaBridgeError(
                 f"juliacall started Julia but could not load PyRef from {project}: {err}"
@@ -525,7 +547,7 @@ class JuliacallSession(JuliaSession):
         # juliacall runs Julia in this thread: a call cannot be interrupted, so no timeout.
         name = _check_name(name)
         try:
-            value = self._jl.PyRef.Bridge.invoke(name, list(args), kwargs)
+            value = self._jl.PyRefJuliacall.call(name, list(args), kwargs)
         except Exception as err:
             raise self._translate(name, err) from None
         return _from_juliacall(value)
@@ -538,8 +560,7 @@ class JuliacallSession(JuliaSession):
 
     def assign(self, name: str, value: Any) -> None:
         _check_variable(name)
-        setter = self._jl.seval("(name, value) -> Core.eval(Main, Expr(:(=), Symbol(name), value))")
-        setter(name, value)
+        self._jl.PyRefJuliacall.assign(name, value)
 
     def _translate(self, name: str, err: Exception) -> Exception:
         exc = getattr(err, "exception", None)  # juliacall's JuliaError carries the Julia exception
