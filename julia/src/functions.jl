@@ -9,10 +9,10 @@ const SMOOTH_KAISER_BETA = 2
 # The C library's functions, for Python-level float math (`10 ** u`, `b ** t`,
 # math.exp, ...), which always calls them. numpy's ufuncs on arrays may run SIMD
 # kernels instead: use np_exp, np_log, np_tanh, np_power (numpymath.jl) for those.
-c_exp(x::Float64) = libm_exp(x)
-c_log(x::Float64) = libm_log(x)
-c_pow(x::Float64, y::Float64) = libm_pow(x, y)
-c_tanh(x::Float64) = libm_tanh(x)
+c_exp(x::Float64) = ccall((:exp, NumpyRandom.LIBM), Float64, (Float64,), x)
+c_log(x::Float64) = NumpyRandom.c_log(x)
+c_pow(x::Float64, y::Float64) = ccall((:pow, NumpyRandom.LIBM), Float64, (Float64, Float64), x, y)
+c_tanh(x::Float64) = ccall((:tanh, NumpyRandom.LIBM), Float64, (Float64,), x)
 
 """numpy's pairwise summation of a contiguous run `v[lo:hi]` (blocks of 8 below 128 values)."""
 function pairwise_sum(v::AbstractVector{Float64}, lo::Int, n::Int)::Float64

@@ -149,10 +149,64 @@ end
 # The C library (numpy's npy_exp, npy_log, npy_pow, npy_tanh)
 # --------------------------------------------------------------------------
 
-libm_exp(x::Float64) = ccall((:exp, NumpyRandom.LIBM), Float64, (Float64,), x)
-libm_log(x::Float64) = ccall((:log, NumpyRandom.LIBM), Float64, (Float64,), x)
+# numpy's Linux wheels are built against an old glibc, so they bind exp, log and
+# pow to those functions' first symbol versions (GLIBC_2.2.5 on x86_64,
+# GLIBC_2.17 on aarch64): glibc's compatibility wrappers, which agree with the
+# current versions (GLIBC_2.29) except that log(x < 0) is +NaN instead of -NaN.
+# Those versions are looked up with dlvsym; where there are none (other C
+# libraries, other platforms) the default symbols are used. tanh has one version.
+
+const _GLIBC_FIRST_VERSION = Sys.ARCH === :x86_64 ? "GLIBC_2.2.5" : Sys.ARCH === :aarch64 ? "GLIBC_2.17" : ""
+
+# exp, log, pow entry points as numpy binds them; C_NULL: use the default symbol.
+const _LIBM_FUNCS = Ref{NTuple{3,Ptr{Cvoid}}}((C_NULL, C_NULL, C_NULL))
+const _LIBM_READY = Ref(false)
+
+function _versioned_libm_symbol(name::String)::Ptr{Cvoid}
+    (Sys.islinux() && !isempty(_GLIBC_FIRST_VERSION)) || return C_NULL
+    try
+        lib = ccall(:dlopen, Ptr{Cvoid}, (Cstring, Cint), NumpyRandom.LIBM, 2)   # RTLD_NOW
+        lib == C_NULL && return C_NULL
+        return ccall(:dlvsym, Ptr{Cvoid}, (Ptr{Cvoid}, Cstring, Cstring), lib, name, _GLIBC_FIRST_VERSION)
+    catch
+        return C_NULL                     # no dlvsym: not glibc
+    end
+end
+
+@noinline function _init_libm!()
+    funcs = (_versioned_libm_symbol("exp"), _versioned_libm_symbol("log"), _versioned_libm_symbol("pow"))
+    if ccall(:jl_generating_output, Cint, ()) == 0
+        _LIBM_FUNCS[] = funcs
+        _LIBM_READY[] = true
+    end
+    return funcs
+end
+
+@inline _libm_funcs() = _LIBM_READY[] ? _LIBM_FUNCS[] : _init_libm!()
+
+"""The C library's exp, as numpy calls it (npy_exp)."""
+function libm_exp(x::Float64)
+    f = _libm_funcs()[1]
+    f == C_NULL && return ccall((:exp, NumpyRandom.LIBM), Float64, (Float64,), x)
+    return ccall(f, Float64, (Float64,), x)
+end
+
+"""The C library's log, as numpy calls it (npy_log)."""
+function libm_log(x::Float64)
+    f = _libm_funcs()[2]
+    f == C_NULL && return ccall((:log, NumpyRandom.LIBM), Float64, (Float64,), x)
+    return ccall(f, Float64, (Float64,), x)
+end
+
+"""The C library's pow, as numpy calls it (npy_pow)."""
+function libm_pow(x::Float64, y::Float64)
+    f = _libm_funcs()[3]
+    f == C_NULL && return ccall((:pow, NumpyRandom.LIBM), Float64, (Float64, Float64), x, y)
+    return ccall(f, Float64, (Float64, Float64), x, y)
+end
+
+"""The C library's tanh (npy_tanh)."""
 libm_tanh(x::Float64) = ccall((:tanh, NumpyRandom.LIBM), Float64, (Float64,), x)
-libm_pow(x::Float64, y::Float64) = ccall((:pow, NumpyRandom.LIBM), Float64, (Float64, Float64), x, y)
 
 # --------------------------------------------------------------------------
 # Bits and exactly rounded arithmetic
