@@ -397,13 +397,46 @@ const RCP14_STEPS_POW = UInt16[518, 1575, 2666, 3792, 4957, 6159, 7410, 8701, 10
                                33154, 35533, 38026, 40651, 43407, 46313, 49376, 52616, 56038, 59669,
                                63523]
 
-"""How many of the sorted `steps` are <= p (a branch-free count)."""
-@inline function _steps_below(steps::Vector{UInt16}, p::UInt16)
+"""How many of the sorted `steps` are <= p."""
+function _steps_below(steps::Vector{UInt16}, p::UInt16)
     n = 0
-    @inbounds for s in steps
+    for s in steps
         n += (s <= p) % Int
     end
     return n
+end
+
+"""
+    _bucketed(steps) -> (below, inside)
+
+The same count by lookup: for each block of 256 prefixes, how many steps lie
+before it, and the one step inside it (65536 if none; steps are far enough
+apart that there is never more than one).
+"""
+function _bucketed(steps::Vector{UInt16})
+    below = [_steps_below(steps, UInt16(256b) - 0x0001) * (b > 0) for b in 0:255]
+    inside = fill(Int32(65536), 256)
+    for s in steps
+        b = Int(s >> 8) + 1
+        inside[b] == 65536 || error("two vrcp14 steps in one block of prefixes")
+        inside[b] = s
+    end
+    return below, inside
+end
+
+const _LOG_STEPS_BELOW, _LOG_STEP_INSIDE = _bucketed(RCP14_STEPS_LOG)
+const _POW_STEPS_BELOW, _POW_STEP_INSIDE = _bucketed(RCP14_STEPS_POW)
+
+"""round(32 / (m rounded by vrcp14pd)) as SVML log gets it, from m's 16-bit prefix p."""
+@inline function _log_rcp_k(p::UInt16)
+    b = Int(p >> 8) + 1
+    @inbounds return 32 - _LOG_STEPS_BELOW[b] - (Int32(p) >= _LOG_STEP_INSIDE[b])
+end
+
+"""The same for SVML pow, which rounds 2/m to 1/32 (so the result is in 32:64)."""
+@inline function _pow_rcp_k(p::UInt16)
+    b = Int(p >> 8) + 1
+    @inbounds return 64 - _POW_STEPS_BELOW[b] - (Int32(p) >= _POW_STEP_INSIDE[b])
 end
 
 """The top 16 fraction bits of m, all vrcp14pd looks at."""
@@ -591,7 +624,7 @@ hosts.
         return _svml_log_rare(x)
     end
     m, e = _getmant(x, false)
-    k = 32 - _steps_below(RCP14_STEPS_LOG, _rcp14_fraction_prefix(m))   # d = k/32
+    k = _log_rcp_k(_rcp14_fraction_prefix(m))   # d = k/32
     d = k * 0.03125
     r = fma(d, m, -1.0)
     ef = Float64(e)
@@ -742,7 +775,7 @@ function svml_pow(x::Float64, y::Float64)::Float64
     # vfpclasspd: x NaN/+-0/+-Inf/negative, y NaN/+-Inf -> callout.
     (0x0000000000000000 < bx < _EXP_MASK && isfinite(y)) || return _svml_pow_rare(x, y)
     m, e = _getmant(x, true)
-    k = 64 - _steps_below(RCP14_STEPS_POW, _rcp14_fraction_prefix(m))   # d = k/32
+    k = _pow_rcp_k(_rcp14_fraction_prefix(m))   # d = k/32
     d = k * 0.03125
     r = fma(0.5 * m, d, -0.5)
     ef = Float64(e)

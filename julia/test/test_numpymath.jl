@@ -143,6 +143,9 @@ hw_rcp14(x::Float64) = Base.llvmcall("""
         exact = [floor(Int, (denominator / (k + 0.5) - 1) * 65536) for k in (denominator - 1):-1:(denominator ÷ 2)]
         @test all(abs.(Int.(steps) .- exact) .<= 16)
     end
+    # The lookup the kernels use counts the steps right.
+    @test all(PyRef._log_rcp_k(UInt16(p)) == 32 - PyRef._steps_below(PyRef.RCP14_STEPS_LOG, UInt16(p)) for p in 0:65535)
+    @test all(PyRef._pow_rcp_k(UInt16(p)) == 64 - PyRef._steps_below(PyRef.RCP14_STEPS_POW, UInt16(p)) for p in 0:65535)
     # Where the CPU has the instruction, check the tables against it on every
     # 16-bit fraction prefix (with low bits all zero, all one, and mixed), rounded
     # to 1/32 with ties to even as vrndscalepd does; mantissas in [1,2) for log,
@@ -151,9 +154,8 @@ hw_rcp14(x::Float64) = Base.llvmcall("""
         wrong = 0
         for p in 0:65535, low in (UInt64(0), (UInt64(1) << 36) - 1, UInt64(0x5a5a5a5a5))
             m = reinterpret(Float64, 0x3ff0000000000000 | (UInt64(p) << 36) | low)
-            prefix = UInt16(p)
-            wrong += round(hw_rcp14(m) * 32) != 32 - PyRef._steps_below(PyRef.RCP14_STEPS_LOG, prefix)
-            wrong += round(hw_rcp14(m / 2) * 32) != 64 - PyRef._steps_below(PyRef.RCP14_STEPS_POW, prefix)
+            wrong += round(hw_rcp14(m) * 32) != PyRef._log_rcp_k(UInt16(p))
+            wrong += round(hw_rcp14(m / 2) * 32) != PyRef._pow_rcp_k(UInt16(p))
         end
         @test wrong == 0
     else
