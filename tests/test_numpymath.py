@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import warnings
@@ -73,7 +72,7 @@ def _numpy_in_subprocess(tmp_path: Path, disable: list[str]) -> tuple[Path, dict
 def _run_julia_test(
     julia_exe: Path, oracle_dir: Path, env: dict[str, str], mode: dict
 ) -> tuple[int, str]:
-    """Run test_numpymath.jl with PyRef in `mode`; return its output (asserting success)."""
+    """Run test_numpymath.jl with PyRef in `mode`; return its exit code and output."""
     env = dict(env)
     env[mathmode.ENV_MATH] = mode["math"]
     env[mathmode.ENV_TANH] = mode["tanh"]
@@ -105,13 +104,6 @@ def test_np_functions_match_numpy(julia_exe: Path, tmp_path: Path, scenario: str
     oracle_dir, found, env = _numpy_in_subprocess(tmp_path, disable)
     if scenario == "as-dispatched":
         assert found["math"] == native.math and found["tanh"] == native.tanh
-        linux_avx512 = (
-            platform.system() == "Linux"
-            and platform.machine().lower() in ("x86_64", "amd64")
-            and "X86_V4" in _dispatched()
-        )
-        if linux_avx512:
-            assert found["math"] == "svml"
     elif scenario == "no-avx512":
         # Switching AVX-512 off really sends exp/log/power back to the C library.
         assert not any(found["differs"][f] for f in ("exp", "log", "power")), found
