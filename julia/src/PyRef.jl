@@ -27,6 +27,7 @@ export NumpyRandom
 
 include("npy.jl")
 include("checks.jl")
+include("numpymath.jl")
 include("functions.jl")
 include("optimizers.jl")
 include("layers.jl")

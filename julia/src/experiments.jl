@@ -142,7 +142,8 @@ function batch_norm_test(data; train_samples=BATCHNORM_TRAIN_SAMPLES, max_epochs
                          hidden=BATCHNORM_HIDDEN, rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
     x_train, t_train = first_rows(data, train_samples)
     max_epochs = check_positive_int("max_epochs", max_epochs)
-    scale_list = [c_pow(10.0, e) for e in np_linspace(0.0, -4.0, check_positive_int("scales", scales))]
+    # np.logspace(0, -4, n) = np.power(10.0, np.linspace(0, -4, n)): numpy's array pow.
+    scale_list = [np_power(10.0, e) for e in np_linspace(0.0, -4.0, check_positive_int("scales", scales))]
     acc, bn_acc = Any[], Any[]
     for w in scale_list
         bn_net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), 10; weight_init_std=w, use_batchnorm=true, rng=rng)

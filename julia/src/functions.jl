@@ -6,11 +6,12 @@ const NUMERICAL_GRADIENT_H = 1e-4
 const SMOOTH_WINDOW = 11
 const SMOOTH_KAISER_BETA = 2
 
-# numpy calls the C library for float64 exp/log/pow (no AVX-512 here); so do we.
+# The C library's functions, for Python-level float math (`10 ** u`, `b ** t`,
+# math.exp, ...), which always calls them. numpy's ufuncs on arrays may run SIMD
+# kernels instead: use np_exp, np_log, np_tanh, np_power (numpymath.jl) for those.
 c_exp(x::Float64) = ccall((:exp, NumpyRandom.LIBM), Float64, (Float64,), x)
 c_log(x::Float64) = NumpyRandom.c_log(x)
 c_pow(x::Float64, y::Float64) = ccall((:pow, NumpyRandom.LIBM), Float64, (Float64, Float64), x, y)
-"""tanh from the C library; numpy's np.tanh uses its own SIMD kernel (last bits may differ)."""
 c_tanh(x::Float64) = ccall((:tanh, NumpyRandom.LIBM), Float64, (Float64,), x)
 
 """numpy's pairwise summation of a contiguous run `v[lo:hi]` (blocks of 8 below 128 values)."""
@@ -78,18 +79,18 @@ function sum_last(x::AbstractMatrix{Float64})::Vector{Float64}
     return out
 end
 
-sigmoid(x::AbstractArray{Float64}) = 1.0 ./ (1.0 .+ c_exp.(.-x))
+sigmoid(x::AbstractArray{Float64}) = 1.0 ./ (1.0 .+ np_exp.(.-x))
 relu(x::AbstractArray{Float64}) = ifelse.(x .<= 0, 0.0, x)
-tanh_activation(x::AbstractArray{Float64}) = c_tanh.(x)
+tanh_activation(x::AbstractArray{Float64}) = np_tanh.(x)
 
 """Softmax over each row (the last axis), shifted by the row maximum."""
 function softmax(x::AbstractMatrix{Float64})
     z = x .- maximum(x; dims=2)
-    e = c_exp.(z)
+    e = np_exp.(z)
     return e ./ sum_last(e)
 end
 function softmax(x::AbstractVector{Float64})
-    e = c_exp.(x .- maximum(x))
+    e = np_exp.(x .- maximum(x))
     return e ./ np_sum(e)
 end
 
@@ -110,7 +111,7 @@ end
 function cross_entropy_error(y::AbstractMatrix{Float64}, t::AbstractArray)
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     n = size(y, 1)
-    picked = [c_log(y[i, labels[i] + 1] + CROSS_ENTROPY_DELTA) for i in 1:n]
+    picked = [np_log(y[i, labels[i] + 1] + CROSS_ENTROPY_DELTA) for i in 1:n]
     return -np_sum(picked) / n
 end
 cross_entropy_error(y::AbstractVector{Float64}, t) =
@@ -174,8 +175,8 @@ end
 
 function np_i0(x::Float64)
     x = abs(x)
-    x <= 8.0 && return c_exp(x) * chbevl(x / 2.0 - 2, I0_A)
-    return c_exp(x) * chbevl(32.0 / x - 2.0, I0_B) / sqrt(x)
+    x <= 8.0 && return np_exp(x) * chbevl(x / 2.0 - 2, I0_A)
+    return np_exp(x) * chbevl(32.0 / x - 2.0, I0_B) / sqrt(x)
 end
 
 """numpy's Kaiser window of length m and shape beta."""

@@ -1,8 +1,11 @@
-"""Test vectors that numpy itself produces, for checking PyRef.NumpyRandom bit for bit.
+"""Test vectors that numpy itself produces, for checking PyRef bit for bit.
 
 ``write_oracle(directory)`` runs a list of cases through ``np.random.RandomState``
 and writes each output as .npy plus a ``manifest.tsv`` listing the calls; the
-Julia tests replay the same calls and compare with ``===``.
+Julia tests replay the same calls and compare with ``===``. It also writes the
+component vectors (``comp_*``, see :func:`write_components`) and numpy's float64
+exp/log/tanh/power on about 1.2 million inputs (``nm_*``, see
+:func:`write_numpymath`).
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ def write_oracle(directory: str | os.PathLike) -> None:
     # Tab-separated (Julia's standard library reads it without a JSON parser).
     (out / "manifest.tsv").write_text("\n".join(manifest) + "\n")
     write_components(out)
+    write_numpymath(out)
 
 
 def _word(value: Any) -> str:
@@ -194,3 +198,194 @@ def write_components(directory: str | os.PathLike) -> None:
     _save(out, "comp_search_val", [tr.val_acc_list for tr in found])
     h = activation_histogram("sigmoid", "xavier", rng=np.random.RandomState(6))
     _save(out, "comp_hist_counts", h["counts"])
+
+
+# --------------------------------------------------------------------------
+# numpy's elementwise math: np.exp, np.log, np.tanh, np.power
+# --------------------------------------------------------------------------
+
+#: Seed of the random inputs of :func:`write_numpymath`.
+NUMPYMATH_SEED = 20240607
+
+
+def _f64(bits: Any) -> np.ndarray:
+    """Doubles from their IEEE bit patterns."""
+    return np.asarray(bits, dtype=np.uint64).view(np.float64)
+
+
+def _neighbours(values: Any, k: int) -> np.ndarray:
+    """Each value and the k doubles on either side of it (stepping through the bit patterns)."""
+    bits = np.asarray(values, dtype=np.float64).view(np.int64)
+    return (bits[:, None] + np.arange(-k, k + 1)[None, :]).ravel().view(np.float64)
+
+
+def _random_doubles(rs: np.random.RandomState, n: int) -> np.ndarray:
+    """n uniformly random bit patterns: every sign, exponent, NaN payload and subnormal."""
+    high = rs.randint(0, 2**32, size=n, dtype=np.uint64)
+    low = rs.randint(0, 2**32, size=n, dtype=np.uint64)
+    return _f64((high << np.uint64(32)) | low)
+
+
+def _subnormals(rs: np.random.RandomState, n: int) -> np.ndarray:
+    return _f64(rs.randint(1, 2**52, size=n, dtype=np.uint64))
+
+
+def _with_fraction_prefixes(rs: np.random.RandomState, prefixes: np.ndarray, n: int) -> np.ndarray:
+    """n positive normal doubles whose top 16 fraction bits are drawn from `prefixes`
+    (the rest of the fraction and the exponent random)."""
+    prefix = np.asarray(prefixes, dtype=np.uint64)[rs.randint(0, len(prefixes), n)]
+    exponent = rs.randint(1, 2047, n).astype(np.uint64)
+    low = rs.randint(0, 2**36, size=n, dtype=np.uint64)
+    return _f64((exponent << np.uint64(52)) | (prefix << np.uint64(36)) | low)
+
+
+def _rounding_steps(denominator: int) -> np.ndarray:
+    """16-bit fraction prefixes of m in [1, 2) around the points where round(denominator/m)
+    steps (m = denominator/(k + 1/2)): where SVML's rounded vrcp14pd reciprocal of the
+    mantissa changes, in log (denominator 32) and pow (64). vrcp14pd's relative error
+    below 2^-14 moves a step by at most 16 prefixes, so 16 either side are covered."""
+    k = np.arange(denominator // 2, denominator)
+    centre = np.floor((denominator / (k + 0.5) - 1.0) * 65536).astype(np.int64)
+    near = (centre[:, None] + np.arange(-16, 17)[None, :]).ravel()
+    return np.unique(near[(near >= 0) & (near < 65536)])
+
+
+_SPECIALS = np.concatenate(
+    [
+        [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0],
+        _f64([0x7FF8000000000123, 0xFFF0000000000001, 0x7FF4000000000007]),  # payloads, sNaN
+        [5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308],
+        [1.7976931348623157e308, -1.7976931348623157e308, 1e-300, -1e-300, 1e300, -1e300],
+    ]
+)
+
+
+def numpymath_inputs(rs: np.random.RandomState) -> dict[str, tuple[np.ndarray, ...]]:
+    """Inputs for exp, log, tanh and power: the ranges nets produce (softmax arguments,
+    sigmoid arguments, log of probabilities, np.logspace), whole-range and random-bit
+    values, special values, and the thresholds and table boundaries of SVML's
+    kernels with their neighbours."""
+    ln2 = np.log(2.0)
+    # exp: main/rare-path switch (|x| >= 707.70...), overflow, subnormal results, zero.
+    exp_edges = _f64([0x40861DA04CBAFE44, 0xC0861DA04CBAFE44, 0x40862E42FEFA39EF])
+    exp_edges = np.concatenate([exp_edges, [-708.3964185322641, -745.1332191019411]])
+    k16 = rs.randint(-11300, 11300, 3000)
+    k64 = np.concatenate([rs.randint(45300, 45430, 300), -rs.randint(45300, 47700, 1500)])
+    exp_x = np.concatenate(
+        [
+            rs.uniform(-700.0, 0.0, 200_000),  # softmax: x - max(x)
+            rs.uniform(-40.0, 40.0, 100_000),  # sigmoid: -x
+            rs.normal(0.0, 5.0, 60_000),
+            rs.uniform(-746.0, 710.0, 40_000),
+            rs.uniform(-745.2, -707.7, 10_000),  # rare path: subnormal results
+            rs.uniform(707.7, 709.8, 5_000),
+            rs.uniform(-1e-6, 1e-6, 5_000),
+            _random_doubles(rs, 20_000),
+            _subnormals(rs, 2_000),
+            _neighbours(exp_edges, 60),
+            _neighbours(k16 * ln2 / 16, 3),  # where floor(16 x/ln2) steps
+            _neighbours(k64 * ln2 / 64, 3),  # the rare path's 1/64 steps
+            _SPECIALS,
+        ]
+    )
+    log_x = np.concatenate(
+        [
+            rs.uniform(0.0, 1.0, 150_000) + 1e-7,  # cross-entropy: y + delta
+            10 ** rs.uniform(-7.0, 0.0, 100_000),
+            10 ** rs.uniform(-308.0, 308.0, 30_000),
+            np.abs(_random_doubles(rs, 20_000)),
+            _random_doubles(rs, 2_000),
+            _subnormals(rs, 3_000),
+            _with_fraction_prefixes(rs, _rounding_steps(32), 30_000),
+            _neighbours([1.0, 2.0, 0.5, 0.75, 4.0 / 3.0, 1e-7], 50),
+            _SPECIALS,
+            [-1e-300, -1e300, -7.5],
+        ]
+    )
+    # tanh: the 16 intervals start at |x| = 2^-3 * (1 + i/8 ...) (exponent and top 3
+    # fraction bits), and |x| >= 0x7fe8... is "huge".
+    tanh_edges = _f64((np.arange(0x3FC00, 0x3FC00 + 16 * 8, 8, dtype=np.uint64)) << np.uint64(44))
+    tanh_edges = np.concatenate([tanh_edges, _f64([0x7FE0000000000000, 0x7FE8000000000000])])
+    tanh_x = np.concatenate(
+        [
+            rs.uniform(-20.0, 20.0, 120_000),
+            rs.normal(0.0, 3.0, 60_000),
+            _random_doubles(rs, 15_000),
+            _subnormals(rs, 2_000),
+            _neighbours(np.concatenate([tanh_edges, -tanh_edges]), 20),
+            _SPECIALS,
+        ]
+    )
+    power = _power_inputs(rs)
+    return {"exp": (exp_x,), "log": (log_x,), "tanh": (tanh_x,), "power": power}
+
+
+def _power_inputs(rs: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
+    xs: list[Any] = []
+    ys: list[Any] = []
+
+    def add(x: Any, y: Any) -> None:
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        xs.append(x.ravel())
+        ys.append(y.ravel())
+
+    n = 40_000
+    add(10.0, rs.uniform(-4.0, 0.0, n))  # np.logspace(0, -4, ...)
+    for num in (2, 5, 16, 50, 101):
+        add(10.0, np.linspace(0.0, -4.0, num))
+    add(rs.uniform(0.0, 10.0, n), rs.uniform(-10.0, 10.0, n))
+    add(10 ** rs.uniform(-300.0, 300.0, n // 2), rs.uniform(-3.0, 3.0, n // 2))
+    add(-rs.uniform(0.0, 10.0, n // 4), np.round(rs.uniform(-40.0, 40.0, n // 4)))
+    add(-rs.uniform(0.0, 10.0, 2_000), rs.uniform(-5.0, 5.0, 2_000))
+    add(_random_doubles(rs, 10_000), _random_doubles(rs, 10_000))
+    # x near 1 with large y; y*log2(x) across the whole exponent range.
+    near_one = 1.0 + rs.choice([-1.0, 1.0], 10_000) * 2.0 ** rs.uniform(-40.0, -1.0, 10_000)
+    add(near_one, rs.uniform(-1100.0, 1100.0, 10_000) / np.log2(near_one))
+    # y*log2(x) at the main/rare switch (+-1021.5) and where results overflow or
+    # turn subnormal in the rare path (-1022, -1032, -1084, -1075, 1024).
+    base = rs.uniform(1.5, 100.0, 20_000)
+    target = rs.choice([1021.5, -1021.5, 1024.0, -1022.0, -1032.0, -1084.0, -1075.0], 20_000)
+    spread = rs.choice([1e-12, 1e-6, 1.0, 10.0], 20_000)
+    add(base, (target + rs.uniform(-1.0, 1.0, 20_000) * spread) / np.log2(base))
+    add(-base[:4_000], np.round(rs.uniform(-1090.0, 1030.0, 4_000) / np.log2(base[:4_000])))
+    for lo, hi in ((-1086.0, -1021.5), (-1033.0, -1021.5), (1021.5, 1025.0)):
+        b = rs.uniform(1.5, 100.0, 4_000) ** rs.choice([-1.0, 1.0], 4_000)
+        add(b, rs.uniform(lo, hi, 4_000) / np.log2(b))
+    add(_subnormals(rs, 3_000), rs.uniform(-1.2, 1.2, 3_000))
+    add(10 ** rs.uniform(-10.0, 10.0, 2_000), _subnormals(rs, 2_000))
+    add(_with_fraction_prefixes(rs, _rounding_steps(64), 20_000), rs.uniform(-3.0, 3.0, 20_000))
+    grid = np.concatenate(
+        [
+            _SPECIALS,
+            [2.0, -2.0, 0.5, -0.5, 3.0, -3.0, 1.5, 1024.0, -1075.0, 1e10, -1e10],
+            [2.0**53, 2.0**53 + 2, -(2.0**53), 2.0**53 - 1, 2.0**52 + 1, 2.0**51 + 0.5],
+            [2.0**20 + 1, 2.0**21 + 1, 2.0**21 + 0.5, 2.0**31 + 1, 0.9999999999999999],
+        ]
+    )
+    gx, gy = np.meshgrid(grid, grid)
+    add(gx, gy)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def write_numpymath(directory: str | os.PathLike) -> None:
+    """numpy's float64 np.exp, np.log, np.tanh and np.power (array against array, the
+    general loop) on :func:`numpymath_inputs`, as ``nm_<f>_x``, ``nm_power_y`` and
+    ``nm_<f>``; plus ``nm_mode.txt``, the implementations this numpy uses as
+    pyref.julia.mathmode finds them (``svml simd``, ``libm simd``, ...)."""
+    from pyref.julia import mathmode
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = numpymath_inputs(np.random.RandomState(NUMPYMATH_SEED))
+    ufuncs = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "power": np.power}
+    with np.errstate(all="ignore"):
+        for name, args in inputs.items():
+            for arg, suffix in zip(args, ("x", "y")):
+                _save(out, f"nm_{name}_{suffix}", arg)
+            _save(out, f"nm_{name}", ufuncs[name](*args))
+    try:
+        mode = mathmode.numpy_math()
+        words = f"{mode.math} {mode.tanh}"
+    except mathmode.NumpyMathError:
+        words = "unknown unknown"
+    (out / "nm_mode.txt").write_text(words + "\n")

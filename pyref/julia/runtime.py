@@ -204,14 +204,24 @@ def which() -> Path:
 
 
 def julia_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for launching Julia: `base` (default os.environ) plus a private depot.
+    """Environment for launching Julia: `base` (default os.environ) plus a private depot
+    and the numpy math mode.
 
     JULIA_DEPOT_PATH is pointed into the runtime folder unless already set, so
     pyref's compiled caches and logs never land in the user's ~/.julia.
+    PYREF_NUMPY_MATH and PYREF_NUMPY_TANH, unless already set, tell PyRef which
+    exp/log/power and tanh code the numpy in this process runs (SVML and SIMD
+    kernels, or the C library; see pyref.julia.mathmode), so that Julia matches it.
     """
+    from pyref.julia import mathmode
+
     env = dict(os.environ if base is None else base)
     if not env.get("JULIA_DEPOT_PATH"):
         env["JULIA_DEPOT_PATH"] = str(depot_dir())
+    if not (env.get(mathmode.ENV_MATH) and env.get(mathmode.ENV_TANH)):
+        for name, value in mathmode.julia_math_env().items():
+            if not env.get(name):
+                env[name] = value
     return env
 
 
