@@ -46,14 +46,22 @@ def julia_exe() -> Path:
 
 
 @pytest.fixture(scope="session")
-def julia_session(julia_exe: Path):
+def _shared_julia_session(julia_exe: Path):
+    """Stops the process's shared Julia session when the test run ends."""
+    from pyref.julia import close_session
+
+    yield
+    close_session()
+
+
+@pytest.fixture
+def julia_session(_shared_julia_session):
     """The shared Julia session (pyref.julia.session(): the bridge PYREF_JULIA_BRIDGE
-    names, else the automatic choice), started once for the whole test run."""
-    from pyref.julia import JuliaBridgeError, close_session, session
+    names, else the automatic choice): one worker for the whole run, replaced if a
+    test stopped it."""
+    from pyref.julia import JuliaBridgeError, session
 
     try:
-        yield session()
+        return session()
     except JuliaBridgeError as err:
         skip_or_fail(f"no Julia session: {err}")
-    finally:
-        close_session()

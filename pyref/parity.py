@@ -490,14 +490,18 @@ def environment_info(session: Any) -> dict[str, Any]:
         "bridge": getattr(session, "bridge", "?"),
         "julia": session.info.get("julia_version", "?"),
     }
+    from pyref.julia import mathmode
+
     try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:  # numpy < 2
-        try:
-            from numpy.core._multiarray_umath import __cpu_features__ as features
-        except ImportError:
-            features = {}
-    info["avx512"] = bool(features.get("AVX512_SKX"))
+        mode = mathmode.numpy_math()
+        info["numpy_math"] = f"exp/log/power {mode.math}, tanh {mode.tanh}"
+    except mathmode.NumpyMathError as err:
+        info["numpy_math"] = f"unknown ({err})"
+    julia_mode = session.info.get("numpy_math")
+    if isinstance(julia_mode, dict):
+        info["julia_math"] = (
+            f"exp/log/power {julia_mode.get('math')}, tanh {julia_mode.get('tanh')}"
+        )
     with contextlib.suppress(Exception):
         config = np.show_config(mode="dicts")
         blas = config["Build Dependencies"]["blas"]

@@ -375,7 +375,8 @@ function serve(dir::AbstractString=tempdir())
     proto = stdout
     redirect_stdout(stderr)
     hello = Dict{String,Any}("ready" => true, "julia_version" => string(VERSION), "pid" => getpid(),
-                             "pyref_version" => string(PYREF_VERSION), "blas" => blas_info())
+                             "pyref_version" => string(PYREF_VERSION), "blas" => blas_info(),
+                             "numpy_math" => plain(Main.PyRef.numpy_math_mode()))
     println(proto, json_string(hello))
     flush(proto)
     while !eof(stdin)

@@ -539,6 +539,7 @@ class JuliacallSession(JuliaSession):
             "julia_version": str(jl.seval("string(VERSION)")),
             "pid": os.getpid(),
             "blas": str(jl.PyRef.Bridge.blas_info()),
+            "numpy_math": _from_juliacall(jl.PyRef.Bridge.plain(jl.PyRef.numpy_math_mode())),
         }
 
     def call_with_timeout(
