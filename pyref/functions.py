@@ -39,7 +39,8 @@ def tanh(x: np.ndarray) -> np.ndarray:
 def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, shifted by the row maximum against overflow."""
     x = x - np.max(x, axis=-1, keepdims=True)
-    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+    e = np.exp(x)  # the book computes np.exp(x) twice; once gives the same numbers
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:

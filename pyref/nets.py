@@ -163,8 +163,10 @@ class MultiLayerNetExtend:
         # Forward through the layers; the penalty's value is not needed for its gradient.
         self.last_layer.forward(self._forward(x, True), t)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
             dout = layer.backward(dout)
+        layers[0].backward(dout, need_dx=False)  # Affine1: the input's gradient is not needed
 
         lam = self.weight_decay_lambda
         grads: dict[str, np.ndarray] = {}
