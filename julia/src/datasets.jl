@@ -27,3 +27,35 @@ function split_validation(x::AbstractArray, t::AbstractArray; validation_rate::R
 end
 
 export shuffle_dataset, split_validation
+
+"""
+    RowBatcher(x)
+    batch!(b, idx) -> Matrix{Float64}
+
+Minibatches of the rows `idx` of `x` (book layout), as `Float64.(x[idx, :])` — the
+same numbers numpy's `x[idx]` gives once its float32 pixels meet float64 weights.
+Rows of a column-major matrix are strided in memory, so `x[idx, :]` touches a cache
+line per element; the batcher keeps `x` transposed (one sample per column, made
+once) and gathers whole samples into a reused buffer. The returned array is
+overwritten by the next `batch!`.
+"""
+mutable struct RowBatcher{T<:Real}
+    xt::Matrix{T}            # x transposed: one sample per column
+    cols::Matrix{Float64}    # the batch, one sample per column
+    buf::Matrix{Float64}     # the batch in the book's layout
+end
+RowBatcher(x::AbstractMatrix{T}) where {T<:Real} = RowBatcher{T}(permutedims(x), zeros(size(x, 2), 0), zeros(0, size(x, 2)))
+
+function batch!(b::RowBatcher, idx::AbstractVector{<:Integer})
+    d, n = size(b.xt)
+    b.cols = sized(b.cols, (d, length(idx)))
+    cols, xt = b.cols, b.xt
+    for (i, r) in enumerate(idx)
+        1 <= r <= n || throw(BoundsError(xt, (1, r)))
+        @inbounds @simd for j in 1:d
+            cols[j, i] = xt[j, r]   # contiguous, converted exactly to Float64
+        end
+    end
+    b.buf = sized(b.buf, (length(idx), d))
+    return transpose!(b.buf, cols)   # blocked, cache-friendly
+end

@@ -60,11 +60,13 @@ end
 function compare_on_mnist(data, nets::Vector, optimizers::Vector, labels::Vector{String}, iterations, batch_size, rng)
     x_train, t_train = first_rows(data, nothing)
     losses = Dict{String,Any}(l => Float64[] for l in labels)
+    batcher = RowBatcher(x_train)
+    grads = [gradient_buffers(net) for net in nets]
     for _ in 1:iterations
         mask = NumpyRandom.choice(rng, size(x_train, 1), batch_size) .+ 1
-        xb, tb = x_train[mask, :], rows(t_train, mask)
+        xb, tb = batch!(batcher, mask), rows(t_train, mask)
         for (k, net) in enumerate(nets)
-            update!(optimizers[k], net.params, gradient(net, xb, tb))
+            update!(optimizers[k], net.params, gradient!(grads[k], net, xb, tb))
             push!(losses[labels[k]], loss(net, xb, tb))
         end
     end
@@ -150,10 +152,12 @@ function batch_norm_test(data; train_samples=BATCHNORM_TRAIN_SAMPLES, max_epochs
         net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), 10; weight_init_std=w, rng=rng)
         opt = SGD(lr=lr)
         train_acc, bn_train_acc = Float64[], Float64[]
+        batcher = RowBatcher(x_train)
+        grads = (gradient_buffers(bn_net), gradient_buffers(net))
         step = mask -> begin
-            xb, tb = x_train[mask, :], rows(t_train, mask)
-            for n in (bn_net, net)
-                update!(opt, n.params, gradient(n, xb, tb))
+            xb, tb = batch!(batcher, mask), rows(t_train, mask)
+            for (k, n) in enumerate((bn_net, net))
+                update!(opt, n.params, gradient!(grads[k], n, xb, tb))
             end
         end
         evaluate = () -> begin
@@ -189,7 +193,8 @@ function overfit_weight_decay(data; train_samples=OVERFIT_TRAIN_SAMPLES, max_epo
         net = MultiLayerNet(size(x_train, 2), collect(hidden), 10; weight_decay_lambda=lam, weight_decay=kind, rng=rng)
         opt = SGD(lr=lr)
         train_acc, test_acc = Float64[], Float64[]
-        step = mask -> update!(opt, net.params, gradient(net, x_train[mask, :], rows(t_train, mask)))
+        batcher, grads = RowBatcher(x_train), gradient_buffers(net)
+        step = mask -> update!(opt, net.params, gradient!(grads, net, batch!(batcher, mask), rows(t_train, mask)))
         evaluate = () -> (push!(train_acc, accuracy(net, x_train, t_train)); push!(test_acc, accuracy(net, x_test, t_test)))
         epoch_loop(step, evaluate, size(x_train, 1), batch_size, check_positive_int("max_epochs", max_epochs), rng)
         results[label] = Dict{String,Any}("kind" => kind, "lambda" => lam, "train_acc" => train_acc, "test_acc" => test_acc)

@@ -52,9 +52,12 @@ np_sum(v::AbstractVector{Float64}) = 0.0 + pairwise_sum(v, firstindex(v), length
 np_sum(A::AbstractMatrix{Float64}) = np_sum(vec(permutedims(A)))
 
 """`x.sum(axis=0)` of a C-order (N, D) array: rows accumulated one after another."""
-function sum_rows(x::AbstractMatrix{Float64})::Vector{Float64}
+sum_rows(x::AbstractMatrix{Float64})::Vector{Float64} = sum_rows!(zeros(size(x, 2)), x)
+
+"""`sum_rows` into `out` (length: the number of columns)."""
+function sum_rows!(out::AbstractVector{Float64}, x::AbstractMatrix{Float64})
     n, d = size(x)
-    out = zeros(d)
+    length(out) == d || throw(DimensionMismatch("out has $(length(out)) entries for $d columns"))
     @inbounds for j in 1:d
         s = 0.0
         for i in 1:n
@@ -79,7 +82,8 @@ function sum_last(x::AbstractMatrix{Float64})::Vector{Float64}
     return out
 end
 
-sigmoid(x::AbstractArray{Float64}) = 1.0 ./ (1.0 .+ np_exp.(.-x))
+sigmoid(v::Float64) = 1.0 / (1.0 + np_exp(-v))
+sigmoid(x::AbstractArray{Float64}) = sigmoid.(x)
 relu(x::AbstractArray{Float64}) = ifelse.(x .<= 0, 0.0, x)
 tanh_activation(x::AbstractArray{Float64}) = np_tanh.(x)
 

@@ -9,32 +9,67 @@ abstract type Layer end
 tofloat(x::AbstractArray{Float64}) = x
 tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
 
-"""max(0, x); the gradient passes where x > 0."""
+# Each layer keeps the arrays its pass writes and reuses them while the batch size
+# stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
+# pass), `forward`/`backward` return copies. The nets use the former.
+
+"""`buf` if it already has size `dims`, else a new array of that size."""
+sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
+
+"""max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
+gradient passes where x > 0."""
 mutable struct Relu <: Layer
-    mask::BitArray{2}
+    mask::Matrix{Bool}
+    out::Matrix{Float64}
+    dx::Matrix{Float64}
 end
-Relu() = Relu(falses(0, 0))
-function forward(l::Relu, x::AbstractMatrix{Float64})
-    l.mask = x .<= 0
-    return ifelse.(l.mask, 0.0, x)
+Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0))
+function forward!(l::Relu, x::AbstractMatrix{Float64})
+    l.mask = sized(l.mask, size(x))
+    l.out = sized(l.out, size(x))
+    l.mask .= x .<= 0
+    l.out .= ifelse.(l.mask, 0.0, x)
+    return l.out
 end
-backward(l::Relu, dout::AbstractMatrix{Float64}) = ifelse.(l.mask, 0.0, dout)
+function backward!(l::Relu, dout::AbstractMatrix{Float64})
+    l.dx = sized(l.dx, size(dout))
+    l.dx .= ifelse.(l.mask, 0.0, dout)
+    return l.dx
+end
 
 """1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
 mutable struct Sigmoid <: Layer
     out::Matrix{Float64}
+    dx::Matrix{Float64}
 end
-Sigmoid() = Sigmoid(zeros(0, 0))
-forward(l::Sigmoid, x::AbstractMatrix{Float64}) = (l.out = sigmoid(x))
-backward(l::Sigmoid, dout::AbstractMatrix{Float64}) = dout .* (1.0 .- l.out) .* l.out
+Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0))
+function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
+    l.out = sized(l.out, size(x))
+    l.out .= sigmoid.(x)
+    return l.out
+end
+function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
+    l.dx = sized(l.dx, size(dout))
+    l.dx .= dout .* (1.0 .- l.out) .* l.out
+    return l.dx
+end
 
 """tanh(x); the gradient is dout·(1 − y²)."""
 mutable struct Tanh <: Layer
     out::Matrix{Float64}
+    dx::Matrix{Float64}
 end
-Tanh() = Tanh(zeros(0, 0))
-forward(l::Tanh, x::AbstractMatrix{Float64}) = (l.out = tanh_activation(x))
-backward(l::Tanh, dout::AbstractMatrix{Float64}) = dout .* (1.0 .- l.out .* l.out)
+Tanh() = Tanh(zeros(0, 0), zeros(0, 0))
+function forward!(l::Tanh, x::AbstractMatrix{Float64})
+    l.out = sized(l.out, size(x))
+    l.out .= np_tanh.(x)
+    return l.out
+end
+function backward!(l::Tanh, dout::AbstractMatrix{Float64})
+    l.dx = sized(l.dx, size(dout))
+    l.dx .= dout .* (1.0 .- l.out .* l.out)
+    return l.dx
+end
 
 const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh" => Tanh)
 const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
@@ -46,22 +81,33 @@ mutable struct Affine <: Layer
     x::Matrix{Float64}
     dW::Matrix{Float64}
     db::Vector{Float64}
+    out::Matrix{Float64}
+    dx::Matrix{Float64}
 end
 function Affine(W::Matrix{Float64}, b::Vector{Float64})
     length(b) == size(W, 2) || throw(DimensionMismatch("b has $(length(b)) entries for W with $(size(W, 2)) columns"))
-    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)))
+    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)), zeros(0, 0), zeros(0, 0))
 end
-function forward(l::Affine, x::AbstractMatrix)
+function forward!(l::Affine, x::AbstractMatrix)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
-    return l.x * l.W .+ l.b'
+    l.out = sized(l.out, (size(x, 1), size(l.W, 2)))
+    mul!(l.out, l.x, l.W)
+    l.out .+= l.b'
+    return l.out
 end
-function backward(l::Affine, dout::AbstractMatrix{Float64})
-    dx = dout * l.W'
-    l.dW = l.x' * dout
-    l.db = sum_rows(dout)
-    return dx
+"""dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
+skips it, as nothing uses the gradient of the input images."""
+function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
+    l.dW = sized(l.dW, size(l.W))
+    mul!(l.dW, transpose(l.x), dout)
+    l.db = sized(l.db, (size(dout, 2),))
+    sum_rows!(l.db, dout)
+    need_dx || return l.dx
+    l.dx = sized(l.dx, size(l.x))
+    mul!(l.dx, dout, transpose(l.W))
+    return l.dx
 end
 
 """Softmax followed by the mean cross-entropy."""
@@ -95,18 +141,27 @@ mutable struct Dropout <: Layer
     dropout_ratio::Float64
     rng::NumpyRandom.RandomState
     mask::Matrix{Float64}
+    out::Matrix{Float64}
+    dx::Matrix{Float64}
 end
 Dropout(ratio::Real=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
-    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0))
-function forward(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0), zeros(0, 0), zeros(0, 0))
+function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    l.out = sized(l.out, size(x))
     if train_flg
         # numpy multiplies by the mask cast to 1.0/0.0 (IEEE: NaN stays NaN).
         l.mask = Float64.(NumpyRandom.rand(l.rng, size(x)...) .> l.dropout_ratio)
-        return x .* l.mask
+        l.out .= x .* l.mask
+    else
+        l.out .= x .* (1.0 - l.dropout_ratio)
     end
-    return x .* (1.0 - l.dropout_ratio)
+    return l.out
 end
-backward(l::Dropout, dout::AbstractMatrix{Float64}) = dout .* l.mask
+function backward!(l::Dropout, dout::AbstractMatrix{Float64})
+    l.dx = sized(l.dx, size(dout))
+    l.dx .= dout .* l.mask
+    return l.dx
+end
 
 """Batch Normalization; running averages with momentum 0.9, created on first use."""
 mutable struct BatchNormalization <: Layer
@@ -128,7 +183,7 @@ function BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momen
     return BatchNormalization(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var,
                               0, zeros(0, 0), zeros(0, 0), Float64[], Float64[], Float64[])
 end
-function forward(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     n, d = size(x)
     d == length(l.gamma) || throw(DimensionMismatch("x has $d features, gamma has $(length(l.gamma))"))
     if l.running_mean === nothing
@@ -151,7 +206,7 @@ function forward(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::B
     end
     return l.gamma' .* xn .+ l.beta'
 end
-function backward(l::BatchNormalization, dout::AbstractMatrix{Float64})
+function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
     l.dbeta = sum_rows(dout)
     l.dgamma = sum_rows(l.xn .* dout)
     dxn = l.gamma' .* dout
@@ -163,4 +218,13 @@ function backward(l::BatchNormalization, dout::AbstractMatrix{Float64})
     return dxc .- (dmu ./ l.batch_size)'
 end
 
-export Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, Dropout, BatchNormalization, forward, backward
+# The allocating forms: what a layer's pass returns, as a new array.
+forward(l::Layer, x::AbstractMatrix) = copy(forward!(l, x))
+forward(l::Union{Dropout,BatchNormalization}, x::AbstractMatrix, train_flg::Bool=true) = copy(forward!(l, x, train_flg))
+backward(l::Layer, dout::AbstractMatrix) = copy(backward!(l, dout))
+# SoftmaxWithLoss and BatchNormalization compute into new arrays anyway.
+forward!(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray) = forward(l, x, t)
+backward!(l::SoftmaxWithLoss, dout=1) = backward(l, dout)
+
+export Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, Dropout, BatchNormalization, forward, backward,
+       forward!, backward!

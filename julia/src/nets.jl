@@ -87,10 +87,11 @@ function check_xt(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_labels("t", t, size(x, 1), net.output_size)
 end
 
-function forward_layers(net::MultiLayerNetExtend, x::AbstractMatrix, train_flg::Bool)
+"""The layers' forward passes; returns the last layer's own output array."""
+function forward_layers!(net::MultiLayerNetExtend, x::AbstractMatrix, train_flg::Bool)
     h = tofloat(x)
     for layer in net.layers
-        h = (layer isa Dropout || layer isa BatchNormalization) ? forward(layer, h, train_flg) : forward(layer, h)
+        h = (layer isa Dropout || layer isa BatchNormalization) ? forward!(layer, h, train_flg) : forward!(layer, h)
     end
     return h
 end
@@ -99,7 +100,7 @@ end
 function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=false)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    return forward_layers(net, check_finite("x", x), train_flg)
+    return copy(forward_layers!(net, check_finite("x", x), train_flg))
 end
 
 """The decay term of the loss, accumulated over W1 … W(L+1) as numpy does."""
@@ -119,36 +120,68 @@ end
 """Cross-entropy of the predictions plus the weight-decay penalty."""
 function loss(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray; train_flg::Bool=false)
     check_xt(net, x, t)
-    y = forward_layers(net, x, train_flg)::Matrix{Float64}
+    y = forward_layers!(net, x, train_flg)::Matrix{Float64}
     return forward(net.last_layer, y, t)::Float64 + weight_decay_penalty(net)
 end
 
 """Fraction of rows whose highest score is the label (test mode)."""
 function accuracy(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)::Float64
     check_xt(net, x, t)
-    y = argmax_rows(forward_layers(net, x, false)::Matrix{Float64})
+    y = argmax_rows(forward_layers!(net, x, false)::Matrix{Float64})
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
 end
 
-"""Gradients by backpropagation (training mode)."""
-function gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+"""Forward (training mode) and backward through every layer: the parameter
+gradients are left on the layers (the first Affine skips the input's gradient)."""
+function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
-    forward(net.last_layer, forward_layers(net, x, true)::Matrix{Float64}, t)
+    forward(net.last_layer, forward_layers!(net, x, true)::Matrix{Float64}, t)
     dout = backward(net.last_layer, 1)::Matrix{Float64}
-    for layer in Iterators.reverse(net.layers)
-        dout = backward(layer, dout)
+    layers = net.layers
+    for k in length(layers):-1:2
+        dout = backward!(layers[k], dout)::Matrix{Float64}
     end
+    backward!(layers[1]::Affine, dout; need_dx=false)
+    return nothing
+end
+
+"""The gradient of W: dW plus the decay term's, lam·W (L2) or lam·sign(W) (L1)."""
+function decayed!(g::Matrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::Matrix{Float64})
     lam = net.weight_decay_lambda
+    net.weight_decay == "l2" ? (g .= affine.dW .+ lam .* W) : (g .= affine.dW .+ lam .* sign.(W))
+    return g
+end
+
+"""Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
+function gradient_buffers(net::MultiLayerNetExtend)
     grads = ParamDict()
+    for (k, v) in net.params
+        grads[k] = similar(v)
+    end
+    return grads
+end
+
+"""Gradients by backpropagation (training mode), as new arrays."""
+gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray) = gradient!(gradient_buffers(net), net, x, t)
+
+"""
+    gradient!(grads, net, x, t)
+
+`gradient`, written into the arrays of `grads` (a dict from an earlier `gradient`
+call or with arrays of the parameters' sizes): training loops reuse one, sparing
+an allocation per parameter and step.
+"""
+function gradient!(grads::AbstractDict, net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+    backprop!(net, x, t)
     for idx in 1:(net.hidden_layer_num + 1)
         affine = net.affines[idx]
         W = net.params["W$idx"]::Matrix{Float64}
-        grads["W$idx"] = net.weight_decay == "l2" ? affine.dW .+ lam .* W : affine.dW .+ lam .* sign.(W)
-        grads["b$idx"] = affine.db
+        decayed!(grads["W$idx"]::Matrix{Float64}, net, affine, W)
+        copyto!(grads["b$idx"], affine.db)
         if net.use_batchnorm && idx != net.hidden_layer_num + 1
-            grads["gamma$idx"] = net.batchnorms[idx].dgamma
-            grads["beta$idx"] = net.batchnorms[idx].dbeta
+            copyto!(grads["gamma$idx"], net.batchnorms[idx].dgamma)
+            copyto!(grads["beta$idx"], net.batchnorms[idx].dbeta)
         end
     end
     return grads
@@ -170,4 +203,4 @@ function numerical_gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::Abst
     return grads
 end
 
-export MultiLayerNet, MultiLayerNetExtend, predict, loss, accuracy, gradient, numerical_gradient
+export MultiLayerNet, MultiLayerNetExtend, predict, loss, accuracy, gradient, gradient!, gradient_buffers, numerical_gradient

@@ -29,6 +29,8 @@ mutable struct Trainer
     train_loss_list::Vector{Float64}
     train_acc_list::Vector{Float64}
     test_acc_list::Vector{Float64}
+    batcher::RowBatcher   # minibatches of x_train, gathered fast
+    grads::ParamDict      # reused by every step
 end
 
 function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, mini_batch_size::Integer=100,
@@ -45,16 +47,15 @@ function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, 
     iter_per_epoch = max(train_size / batch, 1)   # a float, as Python's true division
     return Trainer(network, x_train, t_train, x_test, t_test, epochs, batch, opt, evaluate_sample_num_per_epoch,
                    verbose, rng, train_size, iter_per_epoch, trunc(Int, epochs * iter_per_epoch), 0, 0,
-                   Float64[], Float64[], Float64[])
+                   Float64[], Float64[], Float64[], RowBatcher(x_train), gradient_buffers(network))
 end
 
 """One minibatch step; returns the batch loss after the update."""
 function train_step!(tr::Trainer)
     mask = NumpyRandom.choice(tr.rng, tr.train_size, tr.batch_size) .+ 1
-    x_batch = tr.x_train[mask, :]
+    x_batch = batch!(tr.batcher, mask)
     t_batch = rows(tr.t_train, mask)
-    grads = gradient(tr.network, x_batch, t_batch)
-    update!(tr.optimizer, tr.network.params, grads)
+    update!(tr.optimizer, tr.network.params, gradient!(tr.grads, tr.network, x_batch, t_batch))
     l = loss(tr.network, x_batch, t_batch)
     push!(tr.train_loss_list, l)
     tr.verbose && println("train loss:", l)

@@ -1,0 +1,27 @@
+# Argument checks that sit on the hot path must still see every bad value.
+using Test
+using PyRef
+
+@testset "all_finite sees every NaN and Inf" begin
+    for T in (Float64, Float32, Float16)
+        x = rand(T, 37, 53)
+        @test PyRef.all_finite(x)
+        for bad in (T(NaN), T(Inf), T(-Inf)), pos in (1, 17, 1000, length(x))
+            y = copy(x)
+            y[pos] = bad
+            @test !PyRef.all_finite(y)
+            @test_throws ArgumentError PyRef.check_finite("x", y)
+        end
+    end
+    @test PyRef.all_finite(Float64[]) && PyRef.all_finite(fill(floatmax(Float64), 3)) && PyRef.all_finite([-0.0, 5e-324])
+end
+
+@testset "RowBatcher gathers rows exactly" begin
+    x = rand(Float32, 50, 9)
+    b = PyRef.RowBatcher(x)
+    for idx in ([3, 3, 50, 1], collect(1:50), [7])
+        @test PyRef.batch!(b, idx) == Float64.(x[idx, :])
+    end
+    @test_throws BoundsError PyRef.batch!(b, [51])
+    @test_throws BoundsError PyRef.batch!(b, [0])
+end
