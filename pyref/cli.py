@@ -144,17 +144,22 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from pyref.datasets import resolve_source
 
     try:
+        data = resolve_source(args.data)  # --data, else $PYREF_DATA
+    except ValueError as err:
+        print(f"pyref search: error: {err}", file=sys.stderr)
+        return 2
+    try:
         config = study.SearchConfig(
             trials=args.trials, epochs=args.epochs, train_size=args.train_size, seed=args.seed,
             stream=args.stream or ("per-trial" if args.workers > 1 else "textbook"),
-            engine=args.engine, hidden=args.hidden, data=resolve_source(args.data),
+            engine=args.engine, hidden=args.hidden, data=data,
         )  # fmt: skip
         return study.run_search(
             config, out=args.out, storage=args.storage, study=args.study, workers=args.workers,
             heartbeat=args.heartbeat, grace=args.grace, connect_timeout=args.connect_timeout,
             progress=not args.no_progress,
         )  # fmt: skip
-    except (study.SearchError, ValueError, OSError) as err:  # bad input, unwritable --out, ...
+    except (study.SearchError, OSError) as err:  # bad input, unusable database or --out
         print(f"pyref search: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

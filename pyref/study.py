@@ -176,7 +176,7 @@ class SearchConfig:
             raise SearchError("hidden must name at least one layer size")
         for size in self.hidden:
             _positive_int("hidden layer size", size)
-        if not 0 < self.validation_rate < 1:
+        if not isinstance(self.validation_rate, (int, float)) or not 0 < self.validation_rate < 1:
             raise SearchError(f"validation_rate must be in (0, 1), got {self.validation_rate}")
 
     def to_json(self) -> dict[str, Any]:
@@ -644,8 +644,11 @@ class SearchStore:
         claim.optuna_trial_id = self._optuna_running_trial(claim, lr, weight_decay, worker)
         if claim.optuna_trial_id is not None:
             u = self.t_unit.c
-            self._update(claim.index, [u.token == claim.token],
-                         optuna_trial_id=claim.optuna_trial_id)  # fmt: skip
+            try:  # only for tidying the mirror later: a database hiccup must not fail the trial
+                self._update(claim.index, [u.token == claim.token],
+                             optuna_trial_id=claim.optuna_trial_id)  # fmt: skip
+            except SQLAlchemyError as err:
+                _warn(f"could not link trial {claim.index} to its Optuna trial: {_first_line(err)}")
 
     def finish(self, claim: Claim, result: TrialResult) -> bool:
         """Record ``result`` if ``claim`` still holds its trial; False if it was lost."""
@@ -1083,6 +1086,7 @@ def run_search(
                 with threadpool_limits(limits=1):  # as local workers: one BLAS thread
                     run_worker(config, store, heartbeat=heartbeat, grace=grace, data=data,
                                on_finished=advance)  # fmt: skip
+                advance()  # trials other commands finished meanwhile
             else:
                 status = _run_local_workers(config, store, workers, advance, heartbeat=heartbeat,
                                             grace=grace, connect_timeout=connect_timeout)  # fmt: skip

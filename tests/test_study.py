@@ -43,8 +43,8 @@ REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
 TINY = ["--trials", "8", "--epochs", "4", "--train-size", "250", "--hidden", "20,20"]
 TINY_CONFIG = study.SearchConfig(trials=8, epochs=4, train_size=250, hidden=(20, 20),
                                  stream="per-trial")  # fmt: skip
-#: Slower trials (about 0.2 s each), so that a study can be killed in the middle.
-SLOW = ["--trials", "10", "--epochs", "25", "--train-size", "500", "--hidden", "100,100,100"]
+#: Slower trials (about 0.1 s each), so that a study can be killed in the middle.
+SLOW = ["--trials", "8", "--epochs", "15", "--train-size", "500", "--hidden", "100,100,100"]
 FAST_HEARTBEAT = ["--heartbeat", "0.2", "--grace", "2"]
 
 
@@ -201,6 +201,32 @@ def test_results_do_not_depend_on_the_worker_count(tmp_path: Path, tiny_referenc
         assert t.user_attrs["val_acc_list"] == rec["val_acc_list"]
 
 
+def test_optuna_dashboard_shows_the_study(tiny_reference: Path) -> None:
+    """optuna-dashboard's own web app, served in process, reads the study's database."""
+    from wsgiref.util import setup_testing_defaults
+
+    dashboard = pytest.importorskip("optuna_dashboard")
+    app = dashboard.wsgi(f"sqlite:///{tiny_reference / 'search.db'}")
+
+    def get(path: str) -> dict:
+        env: dict = {}
+        setup_testing_defaults(env)
+        env["PATH_INFO"] = path
+        status = []
+        body = b"".join(app(env, lambda s, headers, exc_info=None: status.append(s)))
+        assert status == ["200 OK"], body[:300]
+        return json.loads(body)
+
+    (summary,) = get("/api/studies")["study_summaries"]
+    assert summary["study_name"] == study.DEFAULT_STUDY and summary["directions"] == ["maximize"]
+    trials = get(f"/api/studies/{summary['study_id']}")["trials"]
+    records = trials_json(tiny_reference)
+    assert [t["values"] for t in trials] == [[r["final_val_acc"]] for r in records]
+    assert [{p["name"]: p["param_internal_value"] for p in t["params"]} for t in trials] == [
+        {"lr": r["lr"], "weight_decay": r["weight_decay"]} for r in records
+    ]
+
+
 def test_two_commands_share_one_sqlite_file(tmp_path: Path, tiny_reference: Path) -> None:
     out = tmp_path / "shared"
     args = [*TINY, "--stream", "per-trial", "--out", str(out)]
@@ -272,7 +298,7 @@ def test_a_killed_study_resumes_to_the_same_results(tmp_path: Path, slow_referen
     args = [*SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT]
     kill_when(start_cli(args), lambda: done_count(db) >= 2)  # the launcher and both workers
     before = units(db)
-    assert 0 < sum(u[1] == "complete" for u in before) < 10, before
+    assert 0 < sum(u[1] == "complete" for u in before) < 8, before
     assert any(u[1] == "running" for u in before)  # killed in the middle of trials
     again = run_cli(args)
     assert again.returncode == 0, again.stderr
@@ -312,11 +338,11 @@ def test_a_killed_worker_s_trial_is_retried(tmp_path: Path, slow_reference: Path
     assert "exited abnormally" in err
     assert (out / "trials.json").read_bytes() == (slow_reference / "trials.json").read_bytes()
     attempts = {u[0]: u[3] for u in units(db)}
-    assert attempts[victim] == 2 and sum(attempts.values()) == 11
+    assert attempts[victim] == 2 and sum(attempts.values()) == 9
     trials = optuna_trials(f"sqlite:///{db}")
     lost = [t for t in trials if t.user_attrs["index"] == victim and t.state.name == "FAIL"]
     assert len(lost) == 1 and "worker lost" in lost[0].user_attrs["fail_reason"]
-    assert sum(t.state.name == "COMPLETE" for t in trials) == 10
+    assert sum(t.state.name == "COMPLETE" for t in trials) == 8
 
 
 def test_a_stale_heartbeat_from_another_machine_is_retried(
@@ -338,14 +364,14 @@ def test_a_stale_heartbeat_from_another_machine_is_retried(
 def test_textbook_study_resumes_after_sigkill(tmp_path: Path) -> None:
     out = tmp_path / "textbook"
     db = out / "search.db"
-    args = [*SLOW, "--trials", "8", "--seed", "3", "--out", str(out)]
+    args = [*SLOW, "--seed", "3", "--out", str(out)]
     kill_when(start_cli(args), lambda: done_count(db) >= 2)
     assert done_count(db) < 8
     again = run_cli(args)
     assert again.returncode == 0, again.stderr
     (x, t), _ = load_mnist(normalize=True)
     with threadpool_limits(1):
-        expected = random_search(x[:500], t[:500], trials=8, epochs=25, hidden=(100, 100, 100),
+        expected = random_search(x[:500], t[:500], trials=8, epochs=15, hidden=(100, 100, 100),
                                  rng=np.random.RandomState(3))  # fmt: skip
     got = trials_json(out)
     assert [(g["lr"], g["val_acc_list"]) for g in got] == [(e.lr, e.val_acc_list) for e in expected]
