@@ -143,6 +143,13 @@ def _positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+def _seconds(name: str, value: object) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and value > 0):
+        raise SearchError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class SearchConfig:
     """What defines a study's results. All but ``trials`` must match when a study is
@@ -313,8 +320,9 @@ def _train_julia(
     through the bridge. PyRef draws from the same stream as pyref would (per-trial:
     from ``trial_seed(seed, index)``; textbook: from ``rng``'s state, which it hands
     back); the hyperparameters it drew are checked against pyref's own draws, and
-    ``rng`` is moved to the state PyRef left. The call holds the GIL, so this
-    worker's heartbeat waits for it: a trial must take less than ``grace`` seconds.
+    ``rng`` is moved to the state PyRef left. (Should the bridge hold the GIL during
+    the call, this worker's heartbeat waits for it: trials must then take less than
+    ``grace`` seconds.)
     """
     from pyref.julia import session
 
@@ -330,8 +338,8 @@ def _train_julia(
         stream = {"seed": config.seed}
     out = session().call(
         "PyRef.search_trial", data.x_train, data.t_train, data.x_val, data.t_val,
-        index=index, epochs=config.epochs, hidden=list(config.hidden),
-        batch_size=config.batch_size, stop_on_divergence=not textbook, **stream,
+        index=index, epochs=config.epochs, hidden=np.asarray(config.hidden, dtype=np.int64),
+        batch_size=config.batch_size, stop_on_divergence=int(not textbook), **stream,
     )  # fmt: skip
     if (out["weight_decay"], out["lr"]) != (weight_decay, lr):
         raise RuntimeError(f"PyRef drew weight decay {out['weight_decay']}, lr {out['lr']} for "
@@ -357,6 +365,10 @@ def study_trial(
     """Trial ``index`` of the study, drawing from ``rng`` (the textbook stream where
     trial index - 1 left it, or the trial's own stream): weight decay, lr, then
     training with the study's engine."""
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise SearchError(f"index must be an integer >= 0, got {index!r}")
+    if not isinstance(rng, np.random.RandomState):
+        raise TypeError(f"rng must be a numpy.random.RandomState, not {type(rng).__name__}")
     textbook = config.stream == "textbook"
     seed = None if textbook else trial_seed(config.seed, index)
     try:
@@ -895,6 +907,7 @@ def run_worker(
     """Claim and run trials until the study has none left; returns how many this
     worker recorded. Data are loaded (and Julia started) at the first claim, so a
     worker that finds nothing to do exits at once."""
+    heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
     me = worker_id()
     textbook = config.stream == "textbook"
     idle = min(1.0, heartbeat / 4)
@@ -1046,10 +1059,8 @@ def run_search(
     failed), 1 when some are left (run again to resume). Raises SearchError for
     bad settings or an unusable database."""
     workers = _positive_int("workers", workers)
-    for name, value in (("heartbeat", heartbeat), ("grace", grace),
-                        ("connect_timeout", connect_timeout)):  # fmt: skip
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise SearchError(f"{name} must be a positive number of seconds, got {value!r}")
+    heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
+    connect_timeout = _seconds("connect_timeout", connect_timeout)
     if config.stream == "textbook" and workers != 1:
         raise SearchError("the textbook stream is one stream and runs sequentially: use "
                           "--workers 1, or --stream per-trial to run trials in parallel")  # fmt: skip

@@ -108,7 +108,8 @@ end
         -> Dict{String,Any}
 
 Trial `index` of a `pyref search` study, trained in PyRef (called from Python by
-pyref.study through the bridge). The stream it draws from is either
+pyref.study through the bridge, so flags may come as 0/1 and `hidden` as an
+integer array). The stream it draws from is either
 
 - per-trial: `seed` given, `RandomState(trial_seed(seed, index))`; or
 - textbook: the book's single stream, passed in as numpy's `get_state()` parts
@@ -121,7 +122,7 @@ It draws weight decay, lr, the initial weights and the minibatches from it
 """
 function search_trial(x_train::AbstractMatrix, t_train::AbstractArray, x_val::AbstractMatrix, t_val::AbstractArray;
                       index::Integer, epochs::Integer=SEARCH_EPOCHS, hidden=SEARCH_HIDDEN,
-                      batch_size::Integer=SEARCH_BATCH_SIZE, stop_on_divergence::Bool=false,
+                      batch_size::Integer=SEARCH_BATCH_SIZE, stop_on_divergence::Integer=false,
                       seed::Union{Nothing,Integer}=nothing, rng_key=nothing, rng_pos=nothing,
                       rng_has_gauss=nothing, rng_cached_gaussian=nothing)
     state = (rng_key, rng_pos, rng_has_gauss, rng_cached_gaussian)
@@ -135,7 +136,7 @@ function search_trial(x_train::AbstractMatrix, t_train::AbstractArray, x_val::Ab
         NumpyRandom.set_state!(rng, rng_key, rng_pos, Bool(rng_has_gauss), rng_cached_gaussian)
     end
     trial, tr = _run_trial(index, x_train, t_train, x_val, t_val, epochs; hidden=hidden, batch_size=batch_size,
-                           rng=rng, stop_on_divergence=stop_on_divergence)
+                           rng=rng, stop_on_divergence=Bool(stop_on_divergence))
     key, pos, has_gauss, gauss = NumpyRandom.get_state(rng)
     return Dict{String,Any}("number" => trial.number, "lr" => trial.lr, "weight_decay" => trial.weight_decay,
         "val_acc_list" => trial.val_acc_list, "train_acc_list" => trial.train_acc_list,

@@ -58,7 +58,7 @@ end
 @testset "a diverging trial stops with pyref's reason" begin
     x_tr, t_tr, x_val, t_val = SEARCH_DATA
     big = Float64.(x_tr) .* 1e300
-    out = search_trial(big, t_tr, x_val, t_val; index=0, seed=7, stop_on_divergence=true, SEARCH_KW...)
+    out = search_trial(big, t_tr, x_val, t_val; index=0, seed=7, stop_on_divergence=1, SEARCH_KW...)
     @test length(out["train_loss_list"]) == 1 && !isfinite(out["train_loss_list"][1])
     @test out["val_acc_list"] == sref("diverged_acc")[1, :]
     tr = run_trial(0, big, t_tr, x_val, t_val, 15; hidden=[12, 10], batch_size=16,
