@@ -1070,7 +1070,9 @@ def run_search(
     store = SearchStore(storage, study, connect_timeout=connect_timeout)
     try:
         config = store.ensure_study(config)
-        data = prepare_data(config) if workers == 1 else None
+        counts = store.counts()
+        left = counts["waiting"] + counts["running"]
+        data = prepare_data(config) if workers == 1 and left else None
         description = data.description if data else describe_source(config.data)
         print(f"data: {description}")
         print(f"study {study!r} in {mask_url(storage)}: {config.trials} trials of "
@@ -1080,7 +1082,6 @@ def run_search(
         if progress:
             from tqdm.auto import tqdm
 
-            counts = store.counts()
             bar = tqdm(total=config.trials, initial=counts["complete"] + counts["failed"],
                        desc="trials", unit="trial", dynamic_ncols=True, smoothing=0.1)  # fmt: skip
 
@@ -1091,7 +1092,9 @@ def run_search(
 
         status = 0
         try:
-            if workers == 1:
+            if not left:
+                pass  # finished already: the outputs are written again
+            elif workers == 1:
                 from threadpoolctl import threadpool_limits
 
                 with threadpool_limits(limits=1):  # as local workers: one BLAS thread

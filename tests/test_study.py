@@ -456,16 +456,34 @@ def test_bad_input_fails_fast_and_clearly(
     assert not (tmp_path / "trials.json").exists()
 
 
-def test_the_julia_engine_says_when_the_bridge_is_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
+def test_the_julia_engine_gives_pyref_s_trials(
+    tmp_path: Path, capsys: pytest.CaptureFixture, request: pytest.FixtureRequest,
+    tiny_reference: Path,
+) -> None:  # fmt: skip
+    """--engine julia trains in PyRef (PyRef.search_trial) through the bridge: the same
+    hyperparameters (exact) and accuracy curves (trajectory bound 0) as pyref, in both
+    streams. Until the bridge is there, the command says so clearly."""
     import pyref.julia
 
-    if hasattr(pyref.julia, "session"):
-        pytest.skip("the bridge exists: --engine julia is tested with it")
-    code = run_inprocess([*TINY, "--engine", "julia", "--out", str(tmp_path)])
-    assert code == 2
-    assert "the Julia bridge is not available" in capsys.readouterr().err
+    if not hasattr(pyref.julia, "session"):
+        code = run_inprocess([*TINY, "--engine", "julia", "--out", str(tmp_path)])
+        assert code == 2
+        assert "the Julia bridge is not available" in capsys.readouterr().err
+        return
+    request.getfixturevalue("julia_exe")  # fails when Julia is required and missing
+    per_trial = tmp_path / "per-trial"
+    args = [*TINY, "--stream", "per-trial", "--engine", "julia", "--out", str(per_trial)]
+    assert run_inprocess(args) == 0
+    textbook = tmp_path / "textbook"
+    assert run_inprocess([*TINY, "--trials", "3", "--engine", "julia", "--out", str(textbook)]) == 0
+    assert run_inprocess([*TINY, "--trials", "3", "--out", str(tmp_path / "py")]) == 0
+    for got, expected in ((trials_json(per_trial), trials_json(tiny_reference)),
+                          (trials_json(textbook), trials_json(tmp_path / "py"))):  # fmt: skip
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert (g["lr"], g["weight_decay"]) == (e["lr"], e["weight_decay"])
+            assert g["val_acc_list"] == e["val_acc_list"]
+            assert g["train_acc_list"] == e["train_acc_list"]
 
 
 def test_resuming_with_other_settings_is_refused(
