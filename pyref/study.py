@@ -77,6 +77,8 @@ from typing import Any, Callable
 import numpy as np
 import optuna
 import sqlalchemy as sa
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState, create_trial
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
@@ -745,9 +747,6 @@ class SearchStore:
 
     def _optuna_running_trial(self, claim: Claim, lr: float, weight_decay: float,
                               worker: str) -> int | None:  # fmt: skip
-        from optuna.distributions import FloatDistribution
-        from optuna.trial import TrialState, create_trial
-
         try:
             template = create_trial(
                 state=TrialState.RUNNING,
@@ -765,8 +764,6 @@ class SearchStore:
             return None
 
     def _optuna_finish(self, trial_id: int | None, result: TrialResult) -> None:
-        from optuna.trial import TrialState
-
         if trial_id is None:
             return
         st = self.optuna
@@ -782,8 +779,6 @@ class SearchStore:
             _warn(f"could not finish Optuna trial {trial_id}: {_first_line(err)}")
 
     def _optuna_fail(self, trial_id: int | None, reason: str) -> None:
-        from optuna.trial import TrialState
-
         if trial_id is None:
             return
         try:
@@ -796,8 +791,6 @@ class SearchStore:
     def reconcile_optuna(self) -> None:
         """Once no trial is left: close Optuna trials still RUNNING (their workers died
         between recording a result and mirroring it, or before recording the attempt)."""
-        from optuna.trial import TrialState
-
         u = self.t_unit.c
         with self.engine.connect() as conn:
             rows = {r.optuna_trial_id: r for r in conn.execute(
