@@ -432,6 +432,8 @@ def parse_storage_url(url: str) -> URL:
                           f"{parsed.drivername!r} ({err})") from None  # fmt: skip
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise SearchError("--storage: an SQLite study needs a file (sqlite:///path/search.db)")
+    if parsed.drivername == "postgresql":  # no driver named: the one the search extra installs
+        parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
 
 
@@ -477,7 +479,7 @@ class SearchStore:
         try:
             self.engine = sa.create_engine(self.parsed, **self._engine_kwargs)
         except ImportError as err:
-            hint = " (pip install 'pyref[search]')" if backend == "postgresql" else ""
+            hint = " (pip install 'pyref[search]' for psycopg)" if backend == "postgresql" else ""
             raise SearchError(
                 f"--storage {mask_url(url)}: database driver missing: {err}{hint}"
             ) from None

@@ -510,8 +510,8 @@ def _postgres_bindir() -> Path | None:
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    """A throwaway PostgreSQL server on a loopback port, in a temporary directory;
+def postgres():
+    """host:port of a throwaway PostgreSQL server on a loopback port, in a temporary directory;
     stopped and removed afterwards. initdb refuses to run as root, so as root the
     server runs as the `postgres` user Debian's package creates (or `nobody`)."""
     required = os.environ.get(REQUIRE_POSTGRES_ENV, "").strip().lower() in ("1", "true", "yes")
@@ -525,9 +525,9 @@ def postgres_url():
     if bindir is None:
         unavailable("no PostgreSQL server (apt-get install postgresql)")
     try:
-        import psycopg2  # noqa: F401
+        import psycopg  # noqa: F401
     except ImportError:
-        unavailable("psycopg2 is not installed (pip install 'pyref[search]')")
+        unavailable("psycopg is not installed (pip install 'pyref[search]')")
     base = Path(tempfile.mkdtemp(prefix="pyref-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
@@ -558,7 +558,7 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
         unavailable(f"could not start PostgreSQL: {err}: {detail.strip()}")
     try:
-        yield f"postgresql://pyref@127.0.0.1:{port}/postgres"
+        yield f"127.0.0.1:{port}"
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
@@ -567,14 +567,16 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_two_workers_on_postgresql(tmp_path: Path, postgres_url: str, tiny_reference: Path) -> None:
+def test_two_workers_on_postgresql(tmp_path: Path, postgres: str, tiny_reference: Path) -> None:
+    postgres_url = f"postgresql://pyref@{postgres}/postgres"  # the CLI picks psycopg
+    direct_url = f"postgresql+psycopg://pyref@{postgres}/postgres"  # for optuna here
     out = tmp_path / "pg"
     proc = run_cli([*TINY, "--workers", "2", "--storage", postgres_url, "--study", "pg-tiny",
                     "--out", str(out)])  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert not (out / "search.db").exists()
     assert (out / "trials.json").read_bytes() == (tiny_reference / "trials.json").read_bytes()
-    trials = optuna_trials(postgres_url, "pg-tiny")
+    trials = optuna_trials(direct_url, "pg-tiny")
     assert sorted(t.user_attrs["index"] for t in trials) == list(range(8))
     assert all(t.state.name == "COMPLETE" for t in trials)
     assert len({t.user_attrs["worker"] for t in trials}) == 2
@@ -585,7 +587,7 @@ def test_two_workers_on_postgresql(tmp_path: Path, postgres_url: str, tiny_refer
     for p in procs:
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
-    trials = optuna_trials(postgres_url, "pg-tiny")
+    trials = optuna_trials(direct_url, "pg-tiny")
     assert sorted(t.user_attrs["index"] for t in trials) == list(range(12))
     first = trials_json(tmp_path / "m0")
     assert first == trials_json(tmp_path / "m1") and len(first) == 12
