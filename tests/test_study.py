@@ -25,15 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
-pytest.importorskip("optuna")
-pytest.importorskip("sqlalchemy")
-
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-from pyref import cli, study  # noqa: E402
-from pyref.datasets import load_mnist  # noqa: E402
-from pyref.search import random_search, trial_seed  # noqa: E402
+# The search extra is part of `.[dev]`: without it these imports fail, loudly.
+from pyref import cli, study
+from pyref.datasets import load_mnist
+from pyref.search import random_search, trial_seed
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
