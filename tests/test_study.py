@@ -202,7 +202,8 @@ def test_optuna_dashboard_shows_the_study(tiny_reference: Path) -> None:
     """optuna-dashboard's own web app, served in process, reads the study's database."""
     from wsgiref.util import setup_testing_defaults
 
-    dashboard = pytest.importorskip("optuna_dashboard")
+    import optuna_dashboard as dashboard  # in `.[dev]`
+
     app = dashboard.wsgi(f"sqlite:///{tiny_reference / 'search.db'}")
 
     def get(path: str) -> dict:
