@@ -138,8 +138,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     try:
         from pyref import study
     except ImportError as err:
-        print(f"pyref search: error: {err}; install the search extra: "
-              "python3 -m pip install 'pyref[search]'", file=sys.stderr)  # fmt: skip
+        print(f"pyref search: error: {err}; install the search extra "
+              "(pip install -e '.[search]' in the pyref folder)", file=sys.stderr)  # fmt: skip
         return 2
     from pyref.datasets import resolve_source
 

@@ -479,7 +479,7 @@ class SearchStore:
         try:
             self.engine = sa.create_engine(self.parsed, **self._engine_kwargs)
         except ImportError as err:
-            hint = " (pip install 'pyref[search]' for psycopg)" if backend == "postgresql" else ""
+            hint = " (the search extra installs psycopg)" if backend == "postgresql" else ""
             raise SearchError(
                 f"--storage {mask_url(url)}: database driver missing: {err}{hint}"
             ) from None

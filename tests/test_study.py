@@ -525,7 +525,7 @@ def postgres():
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        unavailable("psycopg is not installed (pip install 'pyref[search]')")
+        unavailable("psycopg is not installed (pip install -e '.[search]')")
     base = Path(tempfile.mkdtemp(prefix="pyref-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
