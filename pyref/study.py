@@ -46,6 +46,12 @@ Heartbeats and retries
     recorded as failed. Heartbeats compare the clocks of different machines: keep
     them in sync (NTP) well within ``grace``.
 
+Engines
+    ``python`` trains with pyref (:func:`pyref.search.run_trial`); ``julia`` with
+    PyRef's ``search_trial`` (julia/src/search.jl) through the bridge
+    ``pyref.julia.session()``, drawing the same hyperparameters, weights and
+    minibatches from the same stream.
+
 Failed trials
     A trial whose training loss becomes NaN or inf is recorded as failed with the
     step and epoch (in textbook mode it still trains to its end, so that the
