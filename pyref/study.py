@@ -72,6 +72,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -294,6 +295,26 @@ def prepare_data(config: SearchConfig) -> SearchData:
     if x_val.shape[0] == 0:
         raise SearchError(f"train size {config.train_size} leaves no validation samples")
     return SearchData(x_tr, t_tr, x_val, t_val, _state_to_json(rng), info.description)
+
+
+def _save_data(data: SearchData, path: Path) -> None:
+    """Write the split (and the stream after it) for local workers, atomically."""
+    from pyref.io import write_bytes
+
+    buf = io.BytesIO()
+    state = data.rng_after_split
+    np.savez(buf, x_train=data.x_train, t_train=data.t_train, x_val=data.x_val, t_val=data.t_val,
+             rng_key=np.asarray(state["key"], dtype=np.uint32),
+             rng_rest=np.array([state["pos"], state["has_gauss"], state["cached_gaussian"]]))  # fmt: skip
+    write_bytes(path, buf.getvalue())
+
+
+def _load_data(path: str, description: str) -> SearchData:
+    with np.load(path, allow_pickle=False) as z:
+        pos, has_gauss, cached = z["rng_rest"].tolist()
+        state = {"key": z["rng_key"].tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
+                 "cached_gaussian": cached}  # fmt: skip
+        return SearchData(z["x_train"], z["t_train"], z["x_val"], z["t_val"], state, description)
 
 
 def check_engine(engine: str, *, start: bool = False) -> None:
@@ -980,7 +1001,8 @@ def _worker_main(payload_text: str) -> int:
                             connect_timeout=payload["connect_timeout"])  # fmt: skip
         try:
             run_worker(SearchConfig.from_json(payload["config"]), store,
-                       heartbeat=payload["heartbeat"], grace=payload["grace"])  # fmt: skip
+                       heartbeat=payload["heartbeat"], grace=payload["grace"],
+                       data=_load_data(payload["data"], payload["description"]))  # fmt: skip
         finally:
             store.dispose()
     except SearchError as err:
@@ -1073,7 +1095,7 @@ def run_search(
         config = store.ensure_study(config)
         counts = store.counts()
         left = counts["waiting"] + counts["running"]
-        data = prepare_data(config) if workers == 1 and left else None
+        data = prepare_data(config) if left else None  # once, for all local workers
         description = data.description if data else describe_source(config.data)
         print(f"data: {description}")
         print(f"study {study!r} in {mask_url(storage)}: {config.trials} trials of "
@@ -1103,8 +1125,9 @@ def run_search(
                                on_finished=advance)  # fmt: skip
                 advance()  # trials other commands finished meanwhile
             else:
-                status = _run_local_workers(config, store, workers, advance, heartbeat=heartbeat,
-                                            grace=grace, connect_timeout=connect_timeout)  # fmt: skip
+                status = _run_local_workers(config, store, data, workers, advance,
+                                            heartbeat=heartbeat, grace=grace,
+                                            connect_timeout=connect_timeout)  # fmt: skip
         finally:
             if bar is not None:
                 bar.close()
@@ -1128,17 +1151,24 @@ def run_search(
 
 
 def _run_local_workers(
-    config: SearchConfig, store: SearchStore, workers: int, advance: Callable[[], None], *,
-    heartbeat: float, grace: float, connect_timeout: float,
+    config: SearchConfig, store: SearchStore, data: SearchData, workers: int,
+    advance: Callable[[], None], *, heartbeat: float, grace: float, connect_timeout: float,
 ) -> int:  # fmt: skip
     """Run ``workers`` worker processes to the end; 2 if one of them stopped on a
-    SearchError (bad data, no Julia: it printed why), else 0."""
-    payload = json.dumps({"config": config.to_json(), "storage": store.url, "study": store.study,
-                          "heartbeat": heartbeat, "grace": grace,
-                          "connect_timeout": connect_timeout})  # fmt: skip
-    env = {**os.environ, **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
-    cmd = [sys.executable, "-m", "pyref.study", "--worker", payload]
-    procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
+    SearchError (no Julia, say: it printed why), else 0."""
+    with tempfile.TemporaryDirectory(prefix="pyref-search-") as tmp:
+        _save_data(data, Path(tmp) / "data.npz")
+        payload = json.dumps({"config": config.to_json(), "storage": store.url,
+                              "study": store.study, "heartbeat": heartbeat, "grace": grace,
+                              "connect_timeout": connect_timeout,
+                              "data": str(Path(tmp) / "data.npz"),
+                              "description": data.description})  # fmt: skip
+        env = {**os.environ, **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
+        cmd = [sys.executable, "-m", "pyref.study", "--worker", payload]
+        return _wait_for_workers([subprocess.Popen(cmd, env=env) for _ in range(workers)], advance)
+
+
+def _wait_for_workers(procs: list[subprocess.Popen], advance: Callable[[], None]) -> int:
     try:
         while any(p.poll() is None for p in procs):
             advance()
@@ -1156,7 +1186,7 @@ def _run_local_workers(
         raise
     codes = [p.returncode for p in procs]
     if any(codes):  # their trials were taken over by the others, or are left for a rerun
-        _warn(f"{sum(c != 0 for c in codes)} of {workers} worker(s) exited abnormally "
+        _warn(f"{sum(c != 0 for c in codes)} of {len(procs)} worker(s) exited abnormally "
               f"(codes {codes})")  # fmt: skip
     return 2 if 2 in codes else 0
 
