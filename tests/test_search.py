@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pyref.nets import MultiLayerNet
-from pyref.search import Trial, best_n, format_best, random_search, sample_hyperparameters
+from pyref.search import (
+    Trial,
+    best_n,
+    divergence_reason,
+    format_best,
+    random_search,
+    run_trial,
+    sample_hyperparameters,
+    trial_seed,
+)
 from pyref.trainer import Trainer
 
 
@@ -52,3 +62,51 @@ def test_best_n_is_stable_and_listing_has_the_book_format() -> None:
     text = format_best(trials, 2)
     assert text.splitlines()[1] == "Best-1(val acc:0.9) | lr:0.002, weight decay:1e-06"
     assert trials[0].to_dict()["final_val_acc"] == 0.5
+
+
+def test_trial_seed_is_one_documented_formula() -> None:
+    assert trial_seed(0, 5) == 5
+    assert trial_seed(7, 3) == 7 * 1_000_003 + 3
+    assert trial_seed(2**32 - 1, 10) == ((2**32 - 1) * 1_000_003 + 10) % 2**32
+    assert len({trial_seed(123, i) for i in range(10_000)}) == 10_000
+    for bad, error in (((-1, 0), ValueError), ((2**32, 0), ValueError), ((0, -1), ValueError),
+                       ((0.5, 0), TypeError), ((0, True), TypeError)):  # fmt: skip
+        with pytest.raises(error, match="seed|index"):
+            trial_seed(*bad)
+
+
+def test_run_trial_is_train_trial_after_the_draws() -> None:
+    rs = np.random.RandomState(0)
+    x = rs.rand(50, 12).astype(np.float32)
+    t = rs.randint(0, 10, 50).astype(np.uint8)
+    seen = []
+    trial = run_trial(4, x[10:], t[10:], x[:10], t[:10], 3, hidden=(6, 6), batch_size=8,
+                      rng=np.random.RandomState(9), on_start=lambda lr, wd: seen.append((lr, wd)))  # fmt: skip
+    rng = np.random.RandomState(9)
+    wd, lr = sample_hyperparameters(rng)
+    net = MultiLayerNet(12, [6, 6], 10, weight_decay_lambda=wd, rng=rng)
+    tr = Trainer(net, x[10:], t[10:], x[:10], t[:10], epochs=3, mini_batch_size=8,
+                 optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng)  # fmt: skip
+    tr.train()
+    assert (trial.number, trial.weight_decay, trial.lr) == (4, wd, lr) and seen == [(lr, wd)]
+    assert trial.val_acc_list == tr.test_acc_list and len(trial.val_acc_list) == 3
+    assert trial.train_acc_list == tr.train_acc_list and trial.fail_reason is None
+
+
+def test_run_trial_records_divergence() -> None:
+    rs = np.random.RandomState(0)
+    x = rs.rand(40, 12) * 1e300  # the first forward pass overflows
+    t = rs.randint(0, 10, 40)
+    kw = {"hidden": (8,), "batch_size": 10}
+    stopped = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1),
+                        stop_on_divergence=True, **kw)  # fmt: skip
+    assert stopped.fail_reason == "diverged: training loss became nan at step 1 (epoch 1)"
+    assert len(stopped.val_acc_list) == 1
+    full = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1), **kw)
+    assert full.fail_reason == stopped.fail_reason and len(full.val_acc_list) == 5
+    assert divergence_reason([1.0, 0.5, float("inf")], 2.0) == (
+        "diverged: training loss became inf at step 3 (epoch 2)"
+    )
+    assert divergence_reason([1.0, 0.5], 2.0) is None
+    with pytest.raises(ValueError, match="epochs"):
+        run_trial(0, x, t, x, t, 0)

@@ -102,6 +102,7 @@ def write_oracle(directory: str | os.PathLike) -> None:
     (out / "manifest.tsv").write_text("\n".join(manifest) + "\n")
     write_components(out)
     write_numpymath(out)
+    write_search_trials(out)
 
 
 def _word(value: Any) -> str:
@@ -389,3 +390,91 @@ def write_numpymath(directory: str | os.PathLike) -> None:
     except mathmode.NumpyMathError:
         words = "unknown unknown"
     (out / "nm_mode.txt").write_text(words + "\n")
+
+
+def _save_state(out: Path, name: str, rng: np.random.RandomState) -> None:
+    _, key, pos, has_gauss, gauss = rng.get_state()
+    _save(out, f"{name}_key", key)
+    _save(out, f"{name}_rest", [float(pos), float(has_gauss), float(gauss)])
+
+
+def _trial_losses(
+    x_tr: np.ndarray,
+    t_tr: np.ndarray,
+    x_val: np.ndarray,
+    t_val: np.ndarray,
+    epochs: int,
+    rng: np.random.RandomState,
+    hidden: tuple[int, ...],
+    batch_size: int,
+) -> tuple[list[float], list[float]]:
+    """What run_trial does, step by step, keeping the losses: (losses, val_acc_list)."""
+    from pyref.nets import MultiLayerNet
+    from pyref.search import sample_hyperparameters
+    from pyref.trainer import Trainer
+
+    weight_decay, lr = sample_hyperparameters(rng)
+    net = MultiLayerNet(x_tr.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng)
+    trainer = Trainer(
+        net,
+        x_tr,
+        t_tr,
+        x_val,
+        t_val,
+        epochs=epochs,
+        mini_batch_size=batch_size,
+        optimizer="sgd",
+        optimizer_param={"lr": lr},
+        verbose=False,
+        rng=rng,
+    )
+    for _ in range(trainer.max_iter):
+        trainer.train_step()
+    return trainer.train_loss_list, trainer.test_acc_list
+
+
+def write_search_trials(directory: str | os.PathLike) -> None:
+    """Inputs and pyref's results for PyRef.search_trial (the ``search_*`` files):
+    trials of both streams of `pyref search`, run by pyref.search.run_trial on small
+    learnable data, their training losses, and a diverging trial."""
+    from pyref.datasets import split_validation
+    from pyref.search import run_trial, sample_hyperparameters, trial_seed
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    rs = np.random.RandomState(2025)
+    x = rs.rand(100, 20).astype(np.float32)
+    t = np.argmax(x @ rs.randn(20, 10), axis=1).astype(np.uint8)  # a rule a net can learn
+    epochs, kw = 15, {"hidden": (12, 10), "batch_size": 16}
+
+    def record(name: str, rng: np.random.RandomState, number: int) -> None:
+        replay = np.random.RandomState()
+        replay.set_state(rng.get_state())
+        tr = run_trial(number, x_tr, t_tr, x_val, t_val, epochs, rng=rng, **kw)
+        losses, val = _trial_losses(x_tr, t_tr, x_val, t_val, epochs, replay, **kw)
+        assert val == tr.val_acc_list and replay.get_state()[2] == rng.get_state()[2]
+        _save(out, f"{name}_hp", [tr.weight_decay, tr.lr])
+        _save(out, f"{name}_acc", [tr.val_acc_list, tr.train_acc_list])
+        _save(out, f"{name}_loss", losses)
+
+    stream = np.random.RandomState(5)  # the textbook stream: split, then trials 0 and 1
+    (x_tr, t_tr), (x_val, t_val) = split_validation(x, t, 0.2, rng=stream)
+    for name, value in (("x_train", x_tr), ("t_train", t_tr), ("x_val", x_val), ("t_val", t_val)):
+        _save(out, f"search_{name}", value)
+    _save_state(out, "search_textbook_state0", stream)
+    for i in range(2):
+        record(f"search_textbook_{i}", stream, i)
+        _save_state(out, f"search_textbook_state{i + 1}", stream)
+    _save(out, "search_trial_seeds", [trial_seed(s, i) for s, i in
+                                      ((0, 0), (7, 3), (2**32 - 1, 10), (123, 10**6))])  # fmt: skip
+    # Per-trial stream: the first trial of seed 7 with a large lr, so that it learns.
+    index = next(i for i in range(1000)
+                 if sample_hyperparameters(np.random.RandomState(trial_seed(7, i)))[1] > 3e-3)  # fmt: skip
+    _save(out, "search_per_trial_index", index)
+    record("search_per_trial", np.random.RandomState(trial_seed(7, index)), index)
+    # Inputs so large that the first loss overflows: stopped at once, with a reason.
+    tr = run_trial(0, x_tr.astype(np.float64) * 1e300, t_tr, x_val, t_val, epochs,
+                   rng=np.random.RandomState(trial_seed(7, 0)), stop_on_divergence=True, **kw)  # fmt: skip
+    assert tr.fail_reason is not None
+    _save(out, "search_diverged_acc", [tr.val_acc_list, tr.train_acc_list])
+    (out / "search_diverged_reason.txt").write_text(tr.fail_reason)
