@@ -571,6 +571,20 @@ def divergence_series(results: Sequence[ScenarioResult]) -> dict[str, dict[str, 
     return series
 
 
+def _minor_ulp_label(ax: Any) -> Callable[[float, Any], str]:
+    """Minor tick labels for a log axis of ULPs: 2 and 5 times a power of ten, as
+    plain numbers, when the axis spans less than about a decade and a half."""
+
+    def label(value: float, _pos: Any) -> str:
+        low, high = ax.get_ylim()
+        if value <= 0 or low <= 0 or high / low > 30:
+            return ""
+        mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if round(mantissa) in (2, 5) else ""
+
+    return label
+
+
 def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
     """For every training scenario, a matplotlib Figure of the cross-language divergence
     of each trajectory output per iteration (per epoch for accuracies), in ULPs on a
@@ -578,7 +592,7 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
     it grows through training. Outputs that never differ are named instead of drawn.
     Returns scenario name -> Figure (object API, no pyplot state)."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FuncFormatter
 
     figures: dict[str, Figure] = {}
     for name, outputs in divergence_series(results).items():
@@ -592,7 +606,8 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
                     linewidth=1, label=output)  # fmt: skip
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.4)
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(_minor_ulp_label(ax)))
         ax.set_xlabel("iteration (epoch for accuracies)")
         ax.set_ylabel("ULPs between Python and Julia\n(gaps: bit-identical)")
         ax.set_title(f"{name}: cross-language divergence")

@@ -121,6 +121,9 @@ def test_divergence_figures_one_per_training_scenario() -> None:
     assert ax.get_yscale() == "log" and "train" in ax.get_title()
     assert [line.get_label() for line in ax.get_lines()] == ["loss"]
     assert any("bit-identical throughout: acc" in t.get_text() for t in ax.texts)
+    # ULPs read as plain numbers (1, 10), not as powers of ten in mathtext.
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True)]
+    assert "1" in labels and not any("$" in label for label in labels)
 
 
 def test_scenarios_check_their_definition() -> None:
