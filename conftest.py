@@ -46,14 +46,22 @@ def julia_exe() -> Path:
 
 
 @pytest.fixture(scope="session")
-def julia_session(julia_exe: Path):
+def _julia_shared_session(julia_exe: Path):
+    """Closes the shared Julia session after the last test that used it."""
+    from pyref.julia import close_session
+
+    yield
+    close_session()
+
+
+@pytest.fixture
+def julia_session(_julia_shared_session):
     """The shared Julia session (pyref.julia.session(): the bridge PYREF_JULIA_BRIDGE
-    names, else the automatic choice), started once for the whole test run."""
-    from pyref.julia import JuliaBridgeError, close_session, session
+    names, else the automatic choice), started once for the whole test run, and again
+    if a test stopped its worker (as the bridge's crash tests do)."""
+    from pyref.julia import JuliaBridgeError, session
 
     try:
-        yield session()
+        return session()
     except JuliaBridgeError as err:
         skip_or_fail(f"no Julia session: {err}")
-    finally:
-        close_session()
