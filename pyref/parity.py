@@ -23,9 +23,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TIER_KINDS = ("exact", "ulp", "trajectory")
 DEFAULT_ULP_RTOL = 1e-12
@@ -572,18 +575,30 @@ def divergence_series(results: Sequence[ScenarioResult]) -> dict[str, dict[str, 
     return series
 
 
-def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathLike) -> list[Path]:
-    """One PNG per training scenario: the cross-language divergence of each trajectory
-    output per iteration (per epoch for accuracies), in ULPs on a log scale, so a
-    difference born in the last bit of a matrix product shows whether it grows
-    through training. Outputs that never differ are named instead of drawn.
-    Returns the files written."""
+def _minor_ulp_label(ax: Any) -> Callable[[float, Any], str]:
+    """Minor tick labels for a log axis of ULPs: 2 and 5 times a power of ten, as
+    plain numbers, when the axis spans less than about a decade and a half."""
+
+    def label(value: float, _pos: Any) -> str:
+        low, high = ax.get_ylim()
+        if value <= 0 or low <= 0 or high / low > 30:
+            return ""
+        mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if round(mantissa) in (2, 5) else ""
+
+    return label
+
+
+def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
+    """For every training scenario, a matplotlib Figure of the cross-language divergence
+    of each trajectory output per iteration (per epoch for accuracies), in ULPs on a
+    log scale, so a difference born in the last bit of a matrix product shows whether
+    it grows through training. Outputs that never differ are named instead of drawn.
+    Returns scenario name -> Figure (object API, no pyplot state)."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FuncFormatter
 
-    from pyref.io import save_figure
-
-    written = []
+    figures: dict[str, Figure] = {}
     for name, outputs in divergence_series(results).items():
         fig = Figure(figsize=(8, 4.5))
         ax = fig.add_subplot(1, 1, 1)
@@ -595,7 +610,8 @@ def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathL
                     linewidth=1, label=output)  # fmt: skip
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.4)
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(_minor_ulp_label(ax)))
         ax.set_xlabel("iteration (epoch for accuracies)")
         ax.set_ylabel("ULPs between Python and Julia\n(gaps: bit-identical)")
         ax.set_title(f"{name}: cross-language divergence")
@@ -609,5 +625,16 @@ def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathL
         if not drawn:
             ax.set_ylim(0.4, 10)
         fig.tight_layout()
-        written.append(save_figure(fig, Path(directory) / f"{name}.png"))
-    return written
+        figures[name] = fig
+    return figures
+
+
+def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathLike) -> list[Path]:
+    """:func:`divergence_figures` written as one PNG per training scenario into
+    ``directory`` (``<scenario>.png``). Returns the files written."""
+    from pyref.io import save_figure
+
+    return [
+        save_figure(fig, Path(directory) / f"{name}.png")
+        for name, fig in divergence_figures(results).items()
+    ]

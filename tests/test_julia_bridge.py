@@ -25,6 +25,7 @@ from pyref.julia.bridge import (
     JuliaError,
     JuliaTypeError,
     JuliaWorkerCrashed,
+    ordered_like,
     start_session,
 )
 
@@ -300,3 +301,17 @@ def test_automatic_choice_falls_back_to_the_executable(julia_exe: Path) -> None:
         assert bridge_name == "exe" and warned == "0"
     elif bridge_name == "exe":  # juliacall installed but unable to start: said so
         assert warned == "1"
+
+
+def test_ordered_like_puts_julia_keys_in_the_python_order() -> None:
+    python = {"paths": {"SGD": [1], "Momentum": [2], "Adam": [3]}, "steps": 2,
+              "trials": [{"lr": 0.1, "acc": 0.5}]}  # fmt: skip
+    julia = {"steps": 2, "trials": [{"acc": 0.5, "lr": 0.1}, {"acc": 0.7, "lr": 0.2}],
+             "extra": 1, "paths": {"Adam": [3], "SGD": [1], "Momentum": [2]}}  # fmt: skip
+    ordered = ordered_like(python, julia)
+    assert ordered == julia
+    assert list(ordered) == ["paths", "steps", "trials", "extra"]
+    assert list(ordered["paths"]) == ["SGD", "Momentum", "Adam"]
+    assert [list(t) for t in ordered["trials"]] == [["lr", "acc"], ["acc", "lr"]]
+    arr = np.arange(3.0)
+    assert ordered_like({"x": [0.0]}, {"x": arr})["x"] is arr

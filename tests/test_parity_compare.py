@@ -106,6 +106,26 @@ def test_trajectory_divergence_per_iteration_in_ulps() -> None:
     assert c.divergence_ulps == [0.0, 1.0, 4.0] and c.passed
 
 
+def test_divergence_figures_one_per_training_scenario() -> None:
+    sc = Scenario("train", lambda: {}, "PyRef.f", tiers={"loss": trajectory(1e-9)})
+    a = np.array([1.0, 1.0, 1.0])
+    b = np.array([1.0, np.nextafter(1.0, 2.0), 1.0])
+    comps = [compare_output("train", "loss", trajectory(1e-9), a, b),
+             compare_output("train", "acc", trajectory(0), a, a)]  # fmt: skip
+    results = [parity.ScenarioResult(sc, comps),
+               parity.ScenarioResult(Scenario("one-pass", lambda: {}, "PyRef.f"),
+                                     [compare_output("one-pass", "x", EXACT, a, a)])]  # fmt: skip
+    figures = parity.divergence_figures(results)
+    assert list(figures) == ["train"]
+    (ax,) = figures["train"].axes
+    assert ax.get_yscale() == "log" and "train" in ax.get_title()
+    assert [line.get_label() for line in ax.get_lines()] == ["loss"]
+    assert any("bit-identical throughout: acc" in t.get_text() for t in ax.texts)
+    # ULPs read as plain numbers (1, 10), not as powers of ten in mathtext.
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True)]
+    assert "1" in labels and not any("$" in label for label in labels)
+
+
 def test_scenarios_check_their_definition() -> None:
     with pytest.raises(ValueError, match="scenario name"):
         Scenario("bad name", lambda: {}, "PyRef.f")

@@ -1,8 +1,9 @@
 """Bridges from Python to PyRef, the Julia twin, and the Julia runtime it needs.
 
-``session()`` gives the process's shared :class:`JuliaSession`; see
-:mod:`pyref.julia.bridge` for the two bridges and how one is chosen, and
-:mod:`pyref.julia.runtime` for finding and installing Julia.
+``session()`` gives the process's shared :class:`JuliaSession` (see
+:mod:`pyref.julia.bridge` for the two bridges and how one is chosen);
+``ordered_like`` puts a Julia result's dict keys in the order of the Python result
+it mirrors; :mod:`pyref.julia.runtime` finds and installs Julia.
 """
 
 from pyref.julia.bridge import (
@@ -13,6 +14,7 @@ from pyref.julia.bridge import (
     JuliaTypeError,
     JuliaWorkerCrashed,
     close_session,
+    ordered_like,
     session,
     start_session,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "JuliaTypeError",
     "JuliaWorkerCrashed",
     "close_session",
+    "ordered_like",
     "session",
     "start_session",
 ]

@@ -588,6 +588,28 @@ def _from_juliacall(value: Any) -> Any:
     return value
 
 
+def ordered_like(reference: Any, value: Any) -> Any:
+    """``value`` (a result from Julia) with every dict's keys in ``reference``'s order.
+
+    Julia's ``Dict`` has no order, so a result that crosses the bridge lists its keys
+    in hash order. Reordered like the Python result, figures that iterate over the
+    keys (panels, colours, legends) come out the same for both languages. Nested
+    dicts and lists are matched element by element; keys ``reference`` lacks follow
+    in their own order; anything else is returned as it is.
+    """
+    if isinstance(value, Mapping):
+        ref = reference if isinstance(reference, Mapping) else {}
+        keys = [k for k in ref if k in value] + [k for k in value if k not in ref]
+        return {k: ordered_like(ref.get(k), value[k]) for k in keys}
+    if isinstance(value, list):
+        ref_items = list(reference) if isinstance(reference, (list, tuple)) else []
+        return [
+            ordered_like(ref_items[i] if i < len(ref_items) else None, item)
+            for i, item in enumerate(value)
+        ]
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Choosing a bridge
 # ---------------------------------------------------------------------------
@@ -669,6 +691,7 @@ __all__ = [
     "JuliaWorkerCrashed",
     "JuliacallSession",
     "close_session",
+    "ordered_like",
     "session",
     "start_session",
 ]
