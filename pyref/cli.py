@@ -339,7 +339,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from pyref.julia.bridge import JuliaBridgeError
 
     try:
-        record = bench.run(quick=args.quick)
+        record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS))
     except (JuliaBridgeError, RuntimeError) as err:
         print(f"pyref bench: {err}", file=sys.stderr)
         return 2
@@ -395,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
+    ben.add_argument("--only", nargs="+", choices=("step", "search", "parity"),
+                     help="measure only these sections (default: all)")  # fmt: skip
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
     _add_search_parser(sub)

@@ -49,6 +49,7 @@ function all_finite(x::AbstractArray{T}) where {T<:Union{Float32,Float64}}
     end
     return m != E
 end
+all_finite(x::Union{Transpose,Adjoint}) = all_finite(parent(x))
 all_finite(x::AbstractArray{<:AbstractFloat}) = all(isfinite, x)
 
 """Labels: 0-based class indices in [0, n_classes) or one-hot rows, one per sample."""

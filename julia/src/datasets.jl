@@ -30,21 +30,22 @@ export shuffle_dataset, split_validation
 
 """
     RowBatcher(x)
-    batch!(b, idx) -> Matrix{Float64}
+    batch!(b, idx)
 
-Minibatches of the rows `idx` of `x` (book layout), as `Float64.(x[idx, :])` — the
-same numbers numpy's `x[idx]` gives once its float32 pixels meet float64 weights.
-Rows of a column-major matrix are strided in memory, so `x[idx, :]` touches a cache
-line per element; the batcher keeps `x` transposed (one sample per column, made
-once) and gathers whole samples into a reused buffer. The returned array is
-overwritten by the next `batch!`.
+Minibatches of the rows `idx` of `x` (book layout), with the values of
+`Float64.(x[idx, :])` — the numbers numpy's `x[idx]` gives once its float32 pixels
+meet float64 weights. Rows of a column-major matrix are strided in memory, so
+`x[idx, :]` touches a cache line per element; the batcher keeps `x` transposed (one
+sample per column, made once) and copies whole samples into a reused buffer. The
+batch comes back as `transpose` of that buffer: the book's layout without moving
+the data again (BLAS reads it transposed at no cost). It is overwritten by the next
+`batch!`.
 """
 mutable struct RowBatcher{T<:Real}
     xt::Matrix{T}            # x transposed: one sample per column
     cols::Matrix{Float64}    # the batch, one sample per column
-    buf::Matrix{Float64}     # the batch in the book's layout
 end
-RowBatcher(x::AbstractMatrix{T}) where {T<:Real} = RowBatcher{T}(permutedims(x), zeros(size(x, 2), 0), zeros(0, size(x, 2)))
+RowBatcher(x::AbstractMatrix{T}) where {T<:Real} = RowBatcher{T}(permutedims(x), zeros(size(x, 2), 0))
 
 function batch!(b::RowBatcher, idx::AbstractVector{<:Integer})
     d, n = size(b.xt)
@@ -56,6 +57,5 @@ function batch!(b::RowBatcher, idx::AbstractVector{<:Integer})
             cols[j, i] = xt[j, r]   # contiguous, converted exactly to Float64
         end
     end
-    b.buf = sized(b.buf, (length(idx), d))
-    return transpose!(b.buf, cols)   # blocked, cache-friendly
+    return transpose(cols)
 end

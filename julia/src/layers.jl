@@ -78,7 +78,7 @@ const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
 mutable struct Affine <: Layer
     W::Matrix{Float64}
     b::Vector{Float64}
-    x::Matrix{Float64}
+    x::AbstractMatrix{Float64}   # the input, kept for backward (a matrix or a transposed one)
     dW::Matrix{Float64}
     db::Vector{Float64}
     out::Matrix{Float64}

@@ -14,13 +14,15 @@ using PyRef
         end
     end
     @test PyRef.all_finite(Float64[]) && PyRef.all_finite(fill(floatmax(Float64), 3)) && PyRef.all_finite([-0.0, 5e-324])
+    @test !PyRef.all_finite(transpose([1.0 NaN; 2.0 3.0])) && PyRef.all_finite(transpose([1.0 2.0]))
 end
 
 @testset "RowBatcher gathers rows exactly" begin
     x = rand(Float32, 50, 9)
     b = PyRef.RowBatcher(x)
     for idx in ([3, 3, 50, 1], collect(1:50), [7])
-        @test PyRef.batch!(b, idx) == Float64.(x[idx, :])
+        xb = PyRef.batch!(b, idx)
+        @test xb == Float64.(x[idx, :]) && eltype(xb) == Float64 && size(xb) == (length(idx), 9)
     end
     @test_throws BoundsError PyRef.batch!(b, [51])
     @test_throws BoundsError PyRef.batch!(b, [0])
