@@ -146,6 +146,9 @@ def _step_data() -> tuple[np.ndarray, np.ndarray]:
 
 def _worker_step(quick: bool) -> None:
     """Entry of the one-BLAS-thread subprocess: time the Python step, print JSON."""
+    from pyref.memory import keep_freed_memory
+
+    keep_freed_memory()  # as pyref's commands do
     x, t = _step_data()
     iterations, repeats = (
         (QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS) if quick else (STEP_ITERATIONS, STEP_REPEATS)

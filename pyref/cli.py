@@ -416,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pyref` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pyref.memory import keep_freed_memory
+
+    keep_freed_memory()
     return int(args.func(args) or 0)
 
 

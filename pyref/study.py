@@ -90,6 +90,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from pyref.datasets import SOURCES, describe_source
+from pyref.memory import child_env
 from pyref.search import (
     BEST_N,
     CONNECT_TIMEOUT,
@@ -1158,7 +1159,7 @@ def _run_local_workers(
                               "connect_timeout": connect_timeout,
                               "data": str(Path(tmp) / "data.npz"),
                               "description": data.description})  # fmt: skip
-        env = {**os.environ, **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
+        env = {**child_env(dict(os.environ)), **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
         cmd = [sys.executable, "-m", "pyref.study", "--worker", payload]
         return _wait_for_workers([subprocess.Popen(cmd, env=env) for _ in range(workers)], advance)
 

@@ -214,8 +214,9 @@ def julia_env(base: dict[str, str] | None = None) -> dict[str, str]:
     kernels, or the C library; see pyref.julia.mathmode), so that Julia matches it.
     """
     from pyref.julia import mathmode
+    from pyref.memory import child_env
 
-    env = dict(os.environ if base is None else base)
+    env = child_env(dict(os.environ if base is None else base))
     if not env.get("JULIA_DEPOT_PATH"):
         env["JULIA_DEPOT_PATH"] = str(depot_dir())
     if not (env.get(mathmode.ENV_MATH) and env.get(mathmode.ENV_TANH)):
