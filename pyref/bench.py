@@ -189,7 +189,7 @@ def bench_step_julia(quick: bool) -> dict[str, Any]:
 
 #: The book's search configuration (784-100x6-10, 400 train / 100 validation, 50
 #: epochs) in per-trial mode; trials per run, and for --quick (epochs shortened).
-SEARCH_BENCH_TRIALS, QUICK_SEARCH_TRIALS, QUICK_SEARCH_EPOCHS = 16, 6, 10
+SEARCH_BENCH_TRIALS, QUICK_SEARCH_TRIALS, QUICK_SEARCH_EPOCHS = 24, 6, 10
 
 
 def _tree_rss_bytes(root: int) -> int:

@@ -15,13 +15,15 @@ using LinearAlgebra
 using ..PyRef: NumpyRandom, MultiLayerNet, SGD, gradient!, gradient_buffers, update!, rows, RowBatcher, batch!
 
 """The matrix products of one step for layer sizes `sizes` and a batch of `batch` rows:
-forward x·W, backward dout·Wᵀ and xᵀ·dout per layer, with random operands;
+forward x·W, backward dout·Wᵀ and xᵀ·dout per layer, with random operands in the
+step's layouts (the minibatch transposed, as `RowBatcher` hands it on);
 `first_dx=false` leaves out the first layer's dout·Wᵀ (the input images' gradient,
 which the book computes and PyRef skips)."""
 function gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
     L = length(sizes) - 1
     W = [rand(sizes[i], sizes[i + 1]) for i in 1:L]
-    X = [rand(batch, sizes[i]) for i in 1:L]
+    # The first layer's input as the step gets it from RowBatcher: a transposed matrix.
+    X = AbstractMatrix{Float64}[i == 1 ? transpose(rand(sizes[1], batch)) : rand(batch, sizes[i]) for i in 1:L]
     D = [rand(batch, sizes[i + 1]) for i in 1:L]
     Y = [zeros(batch, sizes[i + 1]) for i in 1:L]
     DX = [zeros(batch, sizes[i]) for i in 1:L]
