@@ -125,6 +125,30 @@ def divergence_reason(losses: list[float], iter_per_epoch: float) -> str | None:
     return None
 
 
+def _trial_trainer(
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_val: np.ndarray,
+    t_val: np.ndarray,
+    lr: float,
+    weight_decay: float,
+    epochs: int,
+    hidden: tuple[int, ...],
+    batch_size: int,
+    rng: np.random.RandomState | None,
+) -> Trainer:
+    """A trial's net (L2 decay ``weight_decay``, weights drawn from ``rng``) and its
+    Trainer (SGD(lr), minibatches from the same stream), not yet trained."""
+    network = MultiLayerNet(
+        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
+    )
+    return Trainer(
+        network, x_train, t_train, x_val, t_val,
+        epochs=epochs, mini_batch_size=batch_size,
+        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
+    )  # fmt: skip
+
+
 def train_trial(
     x_train: np.ndarray,
     t_train: np.ndarray,
@@ -138,14 +162,8 @@ def train_trial(
     rng: np.random.RandomState | None = None,
 ) -> tuple[list[float], list[float]]:
     """Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
-    network = MultiLayerNet(
-        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
-    )
-    trainer = Trainer(
-        network, x_train, t_train, x_val, t_val,
-        epochs=epochs, mini_batch_size=SEARCH_BATCH_SIZE,
-        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
-    )  # fmt: skip
+    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
+                             hidden, SEARCH_BATCH_SIZE, rng)  # fmt: skip
     trainer.train()
     return trainer.test_acc_list, trainer.train_acc_list
 
@@ -180,14 +198,8 @@ def run_trial(
     weight_decay, lr = sample_hyperparameters(rng)
     if on_start is not None:
         on_start(lr, weight_decay)
-    network = MultiLayerNet(
-        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
-    )
-    trainer = Trainer(
-        network, x_train, t_train, x_val, t_val,
-        epochs=epochs, mini_batch_size=batch_size,
-        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
-    )  # fmt: skip
+    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
+                             hidden, batch_size, rng)  # fmt: skip
     reason = None
     with np.errstate(all="ignore"):  # a diverging trial is recorded, not warned about
         for _ in range(trainer.max_iter):
