@@ -600,10 +600,17 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
 
     figures: dict[str, Figure] = {}
     for name, outputs in divergence_series(results).items():
-        fig = Figure(figsize=(8, 4.5))
-        ax = fig.add_subplot(1, 1, 1)
         identical = sorted(out for out, div in outputs.items() if not any(div))
         drawn = {out: div for out, div in sorted(outputs.items()) if any(div)}
+        if not drawn:  # nothing to draw: say so instead of showing empty axes
+            fig = Figure(figsize=(8, 1.6))
+            fig.text(0.5, 0.62, f"{name}: no divergence", ha="center", fontsize="large")
+            fig.text(0.5, 0.3, "bit-identical at every iteration: " + ", ".join(identical),
+                     ha="center", color="dimgrey", wrap=True)  # fmt: skip
+            figures[name] = fig
+            continue
+        fig = Figure(figsize=(8, 4.5))
+        ax = fig.add_subplot(1, 1, 1)
         for output, div in drawn.items():
             y = np.asarray(div, dtype=float)
             ax.plot(np.arange(len(y)), np.where(y > 0, y, np.nan), marker=".", markersize=3,
@@ -615,15 +622,13 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
         ax.set_xlabel("iteration (epoch for accuracies)")
         ax.set_ylabel("ULPs between Python and Julia\n(gaps: bit-identical)")
         ax.set_title(f"{name}: cross-language divergence")
-        if drawn and len(drawn) <= 12:
+        if len(drawn) <= 12:
             ax.legend(fontsize="small")
         if identical:
             text = "bit-identical throughout: " + ", ".join(identical)
             if len(text) > 110:
                 text = text[:107] + "..."
             ax.text(0.01, 0.01, text, transform=ax.transAxes, fontsize="small", color="dimgrey")
-        if not drawn:
-            ax.set_ylim(0.4, 10)
         fig.tight_layout()
         figures[name] = fig
     return figures
