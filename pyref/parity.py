@@ -604,9 +604,11 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
         drawn = {out: div for out, div in sorted(outputs.items()) if any(div)}
         if not drawn:  # nothing to draw: say so instead of showing empty axes
             fig = Figure(figsize=(8, 1.6))
-            fig.text(0.5, 0.62, f"{name}: no divergence", ha="center", fontsize="large")
-            fig.text(0.5, 0.3, "bit-identical at every iteration: " + ", ".join(identical),
-                     ha="center", color="dimgrey", wrap=True)  # fmt: skip
+            ax = fig.add_subplot(1, 1, 1)  # (a figure without axes is not drawn inline)
+            ax.axis("off")
+            ax.text(0.5, 0.68, f"{name}: no divergence", ha="center", fontsize="large")
+            ax.text(0.5, 0.25, "bit-identical at every iteration: " + ", ".join(identical),
+                    ha="center", color="dimgrey", wrap=True)  # fmt: skip
             figures[name] = fig
             continue
         fig = Figure(figsize=(8, 4.5))
