@@ -40,7 +40,7 @@ def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
     """One call ``[function, args...]`` on ``rs``, as PyRef.Scenarios.random_call makes it.
 
     ``rand``/``randn``: dims...; ``uniform``: low, high, dims...; ``randint``: low,
-    high, dims...; ``choice``: n, size, replace; ``permutation``: n; ``shuffle``:
+    high, dims... (or high alone); ``choice``: n, size[, replace]; ``permutation``: n; ``shuffle``:
     rows, cols (of an arange matrix); ``state``: the generator's state afterwards.
     """
     name, *args = call
@@ -52,11 +52,13 @@ def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
         low, high, *dims = args
         return rs.uniform(low, high, tuple(dims) if dims else None)
     if name == "randint":
+        if len(args) == 1:  # randint(high)
+            return rs.randint(args[0], dtype=np.int64)
         low, high, *dims = args
         return rs.randint(low, high, size=tuple(dims) if dims else None, dtype=np.int64)
     if name == "choice":
-        n, size, replace = args
-        return rs.choice(n, size, replace=replace)
+        n, size, *replace = args
+        return rs.choice(n, size, replace=replace[0] if replace else True)
     if name == "permutation":
         return rs.permutation(args[0])
     if name == "shuffle":

@@ -53,34 +53,22 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
 
 
 def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
+    """One call as an array to save: pyref.scenarios.random_call does the drawing (the
+    oracle's names ``shuffle_rows`` and ``get_state`` are its ``shuffle`` and
+    ``state``; the state is saved flat: key, pos, has_gauss, gauss)."""
+    from pyref.scenarios import random_call
+
     name, *args = call
-    if name == "rand":
-        return np.asarray(rs.rand(*args))
-    if name == "randn":
-        return np.asarray(rs.randn(*args))
-    if name == "uniform":
-        lo, hi, *size = args
-        return np.asarray(rs.uniform(lo, hi, *size) if not size else rs.uniform(lo, hi, size[0]))
-    if name == "randint":
-        if len(args) == 1:
-            return np.asarray(rs.randint(args[0]), dtype=np.int64)
-        lo, hi, *size = args
-        return np.asarray(rs.randint(lo, hi, size=tuple(size)), dtype=np.int64)
-    if name == "choice":
-        n, size, *replace = args
-        return np.asarray(
-            rs.choice(n, size, replace=replace[0] if replace else True), dtype=np.int64
-        )
-    if name == "permutation":
-        return np.asarray(rs.permutation(args[0]), dtype=np.int64)
-    if name == "shuffle_rows":
-        x = np.arange(args[0] * args[1], dtype=np.float64).reshape(args[0], args[1])
-        rs.shuffle(x)
-        return x
-    if name == "get_state":
-        _, key, pos, has_gauss, gauss = rs.get_state()
-        return np.concatenate([key.astype(np.float64), [pos, has_gauss, gauss]])
-    raise ValueError(f"unknown oracle call {name!r}")
+    name = {"shuffle_rows": "shuffle", "get_state": "state"}.get(name, name)
+    out = random_call(rs, [name, *args])
+    if name == "state":
+        return np.concatenate([out["key"].astype(np.float64),
+                               [out["pos"], out["has_gauss"], out["gauss"]]])  # fmt: skip
+    return (
+        np.asarray(out, dtype=np.int64)
+        if name in ("randint", "choice", "permutation")
+        else np.asarray(out)
+    )
 
 
 def write_oracle(directory: str | os.PathLike) -> None:
