@@ -214,6 +214,7 @@ class ExeSession(JuliaSession):
         self._lock = threading.RLock()
         self._next_id = 0
         self._next_file = 0
+        self._inputs: list[Path] = []  # .npy files of the request being sent
         self._buffer = b""
         self._sent: dict[str, int] = {}  # array digest -> bytes, held by the worker
         self._pid = os.getpid()
@@ -369,6 +370,7 @@ class ExeSession(JuliaSession):
         self._next_file += 1
         path = self._dir / f"a{self._next_file}.npy"
         np.save(path, a, allow_pickle=False)
+        self._inputs.append(path)
         marker = {"__npy__": str(path)}
         if key is not None:
             marker["key"] = key
@@ -390,8 +392,10 @@ class ExeSession(JuliaSession):
         return value
 
     def _sweep_inputs(self) -> None:
-        for path in self._dir.glob("a*.npy"):
+        """Remove the request's input files (Julia has read them)."""
+        for path in self._inputs:
             path.unlink(missing_ok=True)
+        self._inputs.clear()
 
     # -- the interface ------------------------------------------------------------
 
