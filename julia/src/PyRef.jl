@@ -11,6 +11,7 @@ Files mirror pyref's modules one to one.
 """
 module PyRef
 
+using Libdl
 using LinearAlgebra
 using Printf
 using Statistics
@@ -28,6 +29,7 @@ export NumpyRandom
 include("npy.jl")
 include("checks.jl")
 include("numpymath.jl")
+include("numpyblas.jl")
 include("functions.jl")
 include("optimizers.jl")
 include("layers.jl")

@@ -357,12 +357,13 @@ function handle(req::Dict{String,Any}, dir::String)
     throw(ArgumentError("unknown bridge op \"$op\""))
 end
 
-"""Which BLAS Julia's matrix products go through (its name and configuration)."""
-function blas_info()
-    B = Main.PyRef.LinearAlgebra.BLAS
-    isdefined(B, :get_config) && return string(B.get_config())      # Julia >= 1.7
-    isdefined(B, :openblas_get_config) && return strip(B.openblas_get_config())
-    return string(B.vendor())
+"""What PyRef's matrix products run on (`PyRef.blas_info()`), or why that is unknown."""
+function matmul_info()
+    try
+        return Main.PyRef.blas_info()
+    catch err
+        return Dict{String,Any}("mode" => "error", "error" => sprint(showerror, err))
+    end
 end
 
 """
@@ -375,7 +376,7 @@ function serve(dir::AbstractString=tempdir())
     proto = stdout
     redirect_stdout(stderr)
     hello = Dict{String,Any}("ready" => true, "julia_version" => string(VERSION), "pid" => getpid(),
-                             "pyref_version" => string(PYREF_VERSION), "blas" => blas_info(),
+                             "pyref_version" => string(PYREF_VERSION), "blas" => Main.PyRef.julia_blas_name(), "matmul" => matmul_info(),
                              "numpy_math" => plain(Main.PyRef.numpy_math_mode()))
     println(proto, json_string(hello))
     flush(proto)

@@ -100,8 +100,8 @@ function weight_init_activation_histogram(; activations=HISTOGRAM_ACTIVATIONS, i
             h = activation_histogram(act, init; rng=rng)
             counts[act][label] = h["counts"]
             a = h["activations"]
-            means = [mean(a[i, :, :]) for i in 1:size(a, 1)]
-            stds = [std(a[i, :, :]; corrected=false) for i in 1:size(a, 1)]
+            means = [np_mean(a[i, :, :]) for i in 1:size(a, 1)]
+            stds = [np_std(a[i, :, :]) for i in 1:size(a, 1)]
             stats[act][label] = Dict{String,Any}("mean" => means, "std" => stds)
             edges = h["edges"]
         end
@@ -178,7 +178,7 @@ function batch_norm_gradient_check(data; hidden=BATCHNORM_GRADCHECK_HIDDEN, samp
     net = MultiLayerNetExtend(size(x, 2), collect(hidden), 10; use_batchnorm=true, rng=rng)
     bp = gradient(net, x, t)
     num = numerical_gradient(net, x, t)
-    diff = Dict{String,Any}(k => mean(abs.(bp[k] .- num[k])) for k in keys(num))
+    diff = Dict{String,Any}(k => np_mean(abs.(bp[k] .- num[k])) for k in keys(num))
     return Dict{String,Any}("hidden" => collect(hidden), "samples" => samples, "diff" => diff)
 end
 

@@ -51,6 +51,14 @@ np_sum(v::AbstractVector{Float64}) = 0.0 + pairwise_sum(v, firstindex(v), length
 """`np.sum(A)` over a whole matrix: numpy sums its row-major flattening."""
 np_sum(A::AbstractMatrix{Float64}) = np_sum(vec(permutedims(A)))
 
+"""`A.mean()` of a C-ordered array: numpy's sum of its elements (row-major) over their count."""
+np_mean(A::AbstractVecOrMat{Float64}) = np_sum(A) / length(A)
+"""`A.std()` (ddof 0): the square root of the mean squared deviation, summed as numpy does."""
+function np_std(A::AbstractMatrix{Float64})
+    d = A .- np_mean(A)
+    return sqrt(np_sum(d .* d) / length(A))
+end
+
 """`x.sum(axis=0)` of a C-order (N, D) array: rows accumulated one after another."""
 sum_rows(x::AbstractMatrix{Float64})::Vector{Float64} = sum_rows!(zeros(size(x, 2)), x)
 

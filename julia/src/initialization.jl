@@ -70,7 +70,7 @@ function activation_histogram(activation::AbstractString="sigmoid", weight_init_
     edges = Float64[]
     for i in 1:layers
         w = NumpyRandom.randn(rng, nodes, nodes) .* scale
-        x = forward(layer, x * w)
+        x = forward(layer, np_dot(x, w))
         activations[i, :, :] = x
         c, edges = np_histogram(vec(permutedims(x)), bins, 0.0, 1.0)
         counts[i, :] = c

@@ -74,7 +74,11 @@ end
 const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh" => Tanh)
 const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
 
-"""x·W .+ b for a batch of rows (BLAS: last bits may differ from numpy's)."""
+"""
+x·W .+ b for a batch of rows. In `:numpy` BLAS mode (see `blas_mode`) the three
+products are numpy's own calls on numpy's row-major layout, bit for bit; in
+`:native` mode Julia's BLAS computes them (the last bits may differ).
+"""
 mutable struct Affine <: Layer
     W::Matrix{Float64}
     b::Vector{Float64}
@@ -83,17 +87,31 @@ mutable struct Affine <: Layer
     db::Vector{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    # numpy's C-ordered copies of x, W and dout, for numpy's BLAS.
+    xc::NpMatrix
+    Wc::Matrix{Float64}
+    doutc::Matrix{Float64}
 end
 function Affine(W::Matrix{Float64}, b::Vector{Float64})
     length(b) == size(W, 2) || throw(DimensionMismatch("b has $(length(b)) entries for W with $(size(W, 2)) columns"))
-    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)), zeros(0, 0), zeros(0, 0))
+    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)), zeros(0, 0), zeros(0, 0),
+                  NpMatrix(zeros(0, 0), 0, 0, false), zeros(0, 0), zeros(0, 0))
 end
+"""numpy's C-ordered `x`: a transposed matrix is one already (its parent), else a copy into `buf`."""
+c_order_of(buf::Matrix{Float64}, x::Transpose{Float64,Matrix{Float64}}) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
+c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(sized(buf, (size(x, 2), size(x, 1))), x)
 function forward!(l::Affine, x::AbstractMatrix)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
     l.out = sized(l.out, (size(x, 1), size(l.W, 2)))
-    mul!(l.out, l.x, l.W)
+    if blas_mode() === :numpy
+        l.xc = c_order_of(l.xc.data, l.x)
+        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
+        np_dot!(l.out, l.xc, c_order!(l.Wc, l.W))
+    else
+        mul!(l.out, l.x, l.W)
+    end
     l.out .+= l.b'
     return l.out
 end
@@ -101,12 +119,24 @@ end
 skips it, as nothing uses the gradient of the input images."""
 function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     l.dW = sized(l.dW, size(l.W))
-    mul!(l.dW, transpose(l.x), dout)
+    numpy = blas_mode() === :numpy
+    if numpy
+        l.doutc = sized(l.doutc, (size(dout, 2), size(dout, 1)))
+        dc = c_order!(l.doutc, dout)
+        np_dot!(l.dW, np_transpose(l.xc), dc)           # np.dot(x.T, dout)
+    else
+        mul!(l.dW, transpose(l.x), dout)
+    end
     l.db = sized(l.db, (size(dout, 2),))
     sum_rows!(l.db, dout)
     need_dx || return l.dx
     l.dx = sized(l.dx, size(l.x))
-    mul!(l.dx, dout, transpose(l.W))
+    if numpy
+        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
+        np_dot!(l.dx, dc, np_transpose(c_order!(l.Wc, l.W)))   # np.dot(dout, W.T)
+    else
+        mul!(l.dx, dout, transpose(l.W))
+    end
     return l.dx
 end
 
