@@ -290,19 +290,21 @@ def _cmd_julia(args: argparse.Namespace) -> int:
 
 def _cmd_parity(args: argparse.Namespace) -> int:
     from pyref import parity
+    from pyref.julia import numpyblas
     from pyref.julia.bridge import JuliaBridgeError, session
+    from pyref.julia.numpyblas import NumpyBlasError
 
     try:
         for source in args.load:
             parity.load_scenarios(source)
-        chosen = parity.select(args.scenario, quick=args.quick)
+        chosen = parity.select(args.scenario, quick=args.quick, full=args.full)
     except (ValueError, ImportError, OSError) as err:
         print(f"pyref parity: {err}", file=sys.stderr)
         return 2
     if args.list:
         width = max(len(sc.name) for sc in chosen)
         for sc in chosen:
-            flag = "quick" if sc.quick else "full "
+            flag = "quick" if sc.quick else "long " if not sc.full else "full "
             print(f"{sc.name:<{width}}  {sc.section:<6} {flag}  {sc.description}")
         return 0
     started = time.perf_counter()
@@ -312,7 +314,12 @@ def _cmd_parity(args: argparse.Namespace) -> int:
         print(f"pyref parity: {err}", file=sys.stderr)
         return 2
     ready = time.perf_counter() - started
-    info = parity.environment_info(julia)
+    try:
+        matmul = parity.use_blas(julia, args.blas or numpyblas.wanted_mode())
+    except (NumpyBlasError, ValueError) as err:
+        print(f"pyref parity: {err}", file=sys.stderr)
+        return 2
+    info = parity.environment_info(julia, matmul)
     print(parity.format_info(info))
     print(f"Julia ready in {ready:.1f} s; {len(chosen)} scenario(s)\n")
     try:
@@ -384,6 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="draw the per-iteration divergence of the training scenarios into DIR")  # fmt: skip
     par.add_argument("--load", action="append", default=[], metavar="FILE.py|MODULE",
                      help="load scenarios registered by a Python file or module (repeatable)")  # fmt: skip
+    par.add_argument("--full", action="store_true",
+                     help="add the book's experiments at full length (minutes)")  # fmt: skip
+    par.add_argument("--blas", choices=("numpy", "native"), default=None,
+                     help="Julia's matrix products: numpy's OpenBLAS, every output exact "
+                     "(default, from $PYREF_JULIA_BLAS), or Julia's own BLAS, outputs within "
+                     "their declared tiers")  # fmt: skip
     par.add_argument("--bridge", choices=("exe", "juliacall"), default=None,
                      help="force a bridge (default: $PYREF_JULIA_BRIDGE, else automatic)")  # fmt: skip
     par.set_defaults(func=_cmd_parity)

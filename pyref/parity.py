@@ -1,7 +1,10 @@
 """The parity harness: run each scenario in Python (pyref) and in Julia (PyRef),
 and compare their named outputs under the tolerance tier each output declares.
 
-Tiers:
+In ``numpy`` BLAS mode (the default wherever numpy runs on OpenBLAS) PyRef's
+matrix products go through numpy's own OpenBLAS with numpy's call, so every output
+of every scenario is compared ``exact``. In ``native`` mode (Julia's own BLAS) each
+output is compared under the tier it declares:
 
 - ``exact``: bit-identical (random streams, initial weights, masks, split indices,
   sampled hyperparameters, elementwise updates, histogram counts ...).
@@ -15,7 +18,6 @@ Tiers:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
@@ -93,8 +95,9 @@ class Scenario:
     applies at any depth). ``inputs``, if given, returns more keywords (arrays such
     as data) computed once in Python and handed to both sides. ``julia_files`` are
     loaded into the Julia session first, for scenarios whose Julia side lives
-    outside PyRef. ``quick`` scenarios form ``pyref parity --quick``; ``section``
-    groups them by the book's section (6.1 ... 6.5) for the notebooks.
+    outside PyRef. ``quick`` scenarios form ``pyref parity --quick``; ``full`` ones (the
+    book's experiments at full length, minutes each) run only with ``--full`` or by
+    name; ``section`` groups them by the book's section (6.1 ... 6.5) for the notebooks.
     """
 
     name: str
@@ -107,6 +110,7 @@ class Scenario:
     inputs: Callable[[], dict[str, Any]] | None = None
     julia_files: tuple[str, ...] = ()
     description: str = ""
+    full: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not re.fullmatch(
@@ -281,19 +285,25 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     return comp
 
 
-def compare_outputs(scenario: Scenario, py: dict[str, Any], jl: dict[str, Any]) -> list[Comparison]:
-    """Compare every output the Python side produced; a missing Julia output fails."""
+def compare_outputs(
+    scenario: Scenario, py: dict[str, Any], jl: dict[str, Any], *, strict: bool = False
+) -> list[Comparison]:
+    """Compare every output the Python side produced; a missing Julia output fails.
+
+    ``strict`` (numpy's BLAS on both sides) compares every output ``exact``, whatever
+    tier the scenario declares for Julia's own BLAS."""
     py_flat, jl_flat = flatten_outputs(py), flatten_outputs(jl)
     results = []
     for name, value in py_flat.items():
-        tier = _tier_for(scenario, name)
+        tier = EXACT if strict else _tier_for(scenario, name)
         if name not in jl_flat:
             results.append(Comparison(scenario.name, name, tier, False, math.inf, math.inf,
                                       math.inf, note="the Julia side returned no such output"))  # fmt: skip
             continue
         results.append(compare_output(scenario.name, name, tier, value, jl_flat[name]))
     for name in jl_flat.keys() - py_flat.keys():
-        results.append(Comparison(scenario.name, name, _tier_for(scenario, name), False,
+        tier = EXACT if strict else _tier_for(scenario, name)
+        results.append(Comparison(scenario.name, name, tier, False,
                                   math.inf, math.inf, math.inf,
                                   note="the Python side returned no such output"))  # fmt: skip
     return results
@@ -359,9 +369,10 @@ def all_scenarios() -> dict[str, Scenario]:
 
 
 def select(names: Sequence[str] | None = None, *, quick: bool = False,
-           section: str | None = None) -> list[Scenario]:  # fmt: skip
-    """Scenarios by name (all when ``names`` is empty), the quick ones with ``quick``,
-    one section's with ``section``. Unknown names raise ValueError listing the known."""
+           section: str | None = None, full: bool = False) -> list[Scenario]:  # fmt: skip
+    """Scenarios by name (all when ``names`` is empty; the full-length ones only with
+    ``full``), the quick ones with ``quick``, one section's with ``section``. Unknown
+    names raise ValueError listing the known."""
     known = all_scenarios()
     if names:
         unknown = [n for n in names if n not in known]
@@ -369,7 +380,7 @@ def select(names: Sequence[str] | None = None, *, quick: bool = False,
             raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
         chosen = [known[n] for n in dict.fromkeys(names)]
     else:
-        chosen = list(known.values())
+        chosen = [sc for sc in known.values() if full or not sc.full]
     if quick and not names:
         chosen = [sc for sc in chosen if sc.quick]
     if section is not None:
@@ -391,6 +402,7 @@ class ScenarioResult:
     python_seconds: float = 0.0
     julia_seconds: float = 0.0
     error: str | None = None
+    blas: str = ""
 
     @property
     def passed(self) -> bool:
@@ -411,6 +423,7 @@ class ScenarioResult:
             "section": self.scenario.section,
             "description": self.scenario.description,
             "julia": self.scenario.julia,
+            "blas": self.blas,
             "passed": self.passed,
             "error": self.error,
             "python_seconds": round(self.python_seconds, 4),
@@ -419,11 +432,42 @@ class ScenarioResult:
         }
 
 
-def run_scenario(scenario: Scenario, session: Any) -> ScenarioResult:
+def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
+    """Switch PyRef's matrix products in ``session`` to ``mode`` (``numpy`` or
+    ``native``; None keeps the session's) and return what they now run on.
+
+    In ``numpy`` mode Julia is given numpy's current BLAS thread count, which the
+    last bits of some products depend on. A numpy BLAS that cannot be used raises
+    :class:`pyref.julia.numpyblas.NumpyBlasError` with the reason."""
+    from pyref.julia import numpyblas
+    from pyref.julia.bridge import JuliaError
+
+    try:
+        if mode is None:
+            info = session.call("PyRef.blas_info")
+        else:
+            info = session.call("PyRef.set_blas_mode!", numpyblas.wanted_mode(mode))
+        if info.get("mode") == "numpy":
+            threads = numpyblas.current_threads()
+            if int(info.get("threads", 0)) != threads:
+                session.call("PyRef.set_numpy_blas_threads!", threads)
+                info["threads"] = threads
+    except JuliaError as err:
+        raise numpyblas.NumpyBlasError(f"numpy's BLAS cannot be used in Julia: {err}") from err
+    return dict(info)
+
+
+def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None) -> ScenarioResult:
     """Run both sides of ``scenario`` and compare them; a Julia error is a failure
-    with its message, not an exception (a broken bridge still raises)."""
+    with its message, not an exception (a broken bridge still raises).
+
+    ``strict`` compares every output ``exact`` (numpy's BLAS on both sides); None
+    asks the session which BLAS it runs."""
     from pyref.julia.bridge import JuliaBridgeError, JuliaError
 
+    if strict is None:
+        strict = use_blas(session).get("mode") == "numpy"
+    blas = "numpy" if strict else "native"
     for path in scenario.julia_files:
         _include_once(session, path)
     kwargs = scenario.arguments()
@@ -437,13 +481,17 @@ def run_scenario(scenario: Scenario, session: Any) -> ScenarioResult:
         raise
     except JuliaError as err:
         return ScenarioResult(scenario, [], python_seconds, time.perf_counter() - started,
-                              error=str(err))  # fmt: skip
+                              error=str(err), blas=blas)  # fmt: skip
     julia_seconds = time.perf_counter() - started
     if not isinstance(py, dict) or not isinstance(jl, dict):
         return ScenarioResult(scenario, [], python_seconds, julia_seconds,
-                              error="both sides must return a dict of named outputs")  # fmt: skip
+                              error="both sides must return a dict of named outputs", blas=blas)  # fmt: skip
     return ScenarioResult(
-        scenario, compare_outputs(scenario, py, jl), python_seconds, julia_seconds
+        scenario,
+        compare_outputs(scenario, py, jl, strict=strict),
+        python_seconds,
+        julia_seconds,
+        blas=blas,
     )
 
 
@@ -456,9 +504,14 @@ def _include_once(session: Any, path: str) -> None:
 
 
 def run_suite(
-    scenarios: Sequence[Scenario], session: Any, *, progress: bool = False
-) -> list[ScenarioResult]:
-    """Every scenario in order, through one session; a tqdm bar with ``progress``."""
+    scenarios: Sequence[Scenario], session: Any, *, progress: bool = False,
+    blas: str | None = None,
+) -> list[ScenarioResult]:  # fmt: skip
+    """Every scenario in order, through one session; a tqdm bar with ``progress``.
+
+    ``blas`` (``numpy`` or ``native``) switches the session's matrix products first
+    (see :func:`use_blas`); in ``numpy`` mode every output is compared ``exact``."""
+    strict = use_blas(session, blas).get("mode") == "numpy"
     items: Any = scenarios
     bar = None
     if progress:
@@ -470,7 +523,7 @@ def run_suite(
     for sc in items:
         if bar is not None:
             bar.set_postfix_str(sc.name)
-        results.append(run_scenario(sc, session))
+        results.append(run_scenario(sc, session, strict=strict))
     return results
 
 
@@ -479,8 +532,10 @@ def run_suite(
 # ---------------------------------------------------------------------------
 
 
-def environment_info(session: Any) -> dict[str, Any]:
-    """What the results depend on: versions, bridge, BLAS, the host's CPU."""
+def environment_info(session: Any, matmul: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the results depend on: versions, bridge, math kernels, BLAS on each side.
+
+    ``matmul`` is :func:`use_blas`'s answer (asked here when not given)."""
     import platform
 
     import pyref
@@ -505,11 +560,29 @@ def environment_info(session: Any) -> dict[str, Any]:
         info["julia_math"] = (
             f"exp/log/power {julia_mode.get('math')}, tanh {julia_mode.get('tanh')}"
         )
-    with contextlib.suppress(Exception):
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        info["numpy_blas"] = f"{blas.get('name')} {blas.get('version')}"
-    info["julia_blas"] = session.info.get("blas", "?")
+    from pyref.julia import numpyblas
+
+    try:
+        nb = numpyblas.numpy_blas()
+        info["numpy_blas"] = (f"OpenBLAS {nb.version}, {nb.core} kernels, "
+                              f"{numpyblas.current_threads()} thread(s): {nb.path}")  # fmt: skip
+    except numpyblas.NumpyBlasError as err:
+        info["numpy_blas"] = str(err)
+    if matmul is None:
+        try:
+            matmul = use_blas(session)
+        except numpyblas.NumpyBlasError as err:
+            matmul = {"mode": "error", "error": str(err)}
+    if matmul.get("mode") == "numpy":
+        info["julia_blas"] = (f"numpy's OpenBLAS (the same file), {matmul.get('core')} kernels, "
+                              f"{matmul.get('threads')} thread(s): every output compared exact")  # fmt: skip
+    elif matmul.get("mode") == "native":
+        reason = matmul.get("reason") or ""
+        info["julia_blas"] = (f"Julia's own ({matmul.get('library')}), {matmul.get('threads')} "
+                              f"thread(s): outputs compared under their declared tiers"
+                              + (f" [{reason}]" if reason and reason != "chosen" else ""))  # fmt: skip
+    else:
+        info["julia_blas"] = f"unusable: {matmul.get('error')}"
     return info
 
 

@@ -91,13 +91,18 @@ def numpy_blas() -> NumpyBlas:
     if not os.path.isfile(path):
         raise NumpyBlasError(f"numpy's OpenBLAS {path} does not exist")
     lib = ctypes.CDLL(path)
-    for prefix, suffix, bits in _SPELLINGS:
-        if hasattr(lib, f"{prefix}cblas_dgemm{suffix}") and hasattr(
-            lib, f"{prefix}openblas_get_corename{suffix}"
-        ):
-            break
-    else:
+    spelling = next(
+        (
+            (prefix, suffix, bits)
+            for prefix, suffix, bits in _SPELLINGS
+            if hasattr(lib, f"{prefix}cblas_dgemm{suffix}")
+            and hasattr(lib, f"{prefix}openblas_get_corename{suffix}")
+        ),
+        None,
+    )
+    if spelling is None:
         raise NumpyBlasError(f"{path} has no CBLAS dgemm under any spelling pyref knows")
+    prefix, suffix, bits = spelling
     corename = getattr(lib, f"{prefix}openblas_get_corename{suffix}")
     corename.restype = ctypes.c_char_p
     core = corename().decode()
