@@ -433,28 +433,11 @@ class ScenarioResult:
 
 
 def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
-    """Switch PyRef's matrix products in ``session`` to ``mode`` (``numpy`` or
-    ``native``; None keeps the session's) and return what they now run on.
-
-    In ``numpy`` mode Julia is given numpy's current BLAS thread count, which the
-    last bits of some products depend on. A numpy BLAS that cannot be used raises
-    :class:`pyref.julia.numpyblas.NumpyBlasError` with the reason."""
+    """PyRef's matrix products in ``session`` switched to ``mode`` (see
+    :func:`pyref.julia.numpyblas.use_blas`)."""
     from pyref.julia import numpyblas
-    from pyref.julia.bridge import JuliaError
 
-    try:
-        if mode is None:
-            info = session.call("PyRef.blas_info")
-        else:
-            info = session.call("PyRef.set_blas_mode!", numpyblas.wanted_mode(mode))
-        if info.get("mode") == "numpy":
-            threads = numpyblas.current_threads()
-            if int(info.get("threads", 0)) != threads:
-                session.call("PyRef.set_numpy_blas_threads!", threads)
-                info["threads"] = threads
-    except JuliaError as err:
-        raise numpyblas.NumpyBlasError(f"numpy's BLAS cannot be used in Julia: {err}") from err
-    return dict(info)
+    return numpyblas.use_blas(session, mode)
 
 
 def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None) -> ScenarioResult:

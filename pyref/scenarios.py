@@ -307,6 +307,22 @@ def _experiment(name: str, section: str, settings: dict[str, Any], *, variant: s
                     inputs=inputs, description=f"pyref run {name}, shortened")  # fmt: skip
 
 
+#: The embedded digits whole: 4,000 training and 1,000 test images.
+FULL_DATA = (4000, 1000)
+
+
+def _full_experiment(name: str, section: str, *, data: tuple[int, int] | None = FULL_DATA,
+                     tiers: dict | None = None) -> Scenario:  # fmt: skip
+    """Experiment ``name`` at the book's full length (its script's settings), on the
+    whole embedded data set: ``pyref parity --full``."""
+    inputs = None if data is None else functools.partial(mnist_inputs, *data)
+    return Scenario(f"full-{name}", experiment, _J + "experiment",
+                    kwargs={"name": name, "seed": 0, "settings": {}},
+                    tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=False,
+                    full=True, inputs=inputs,
+                    description=f"pyref run {name} at the book's length")  # fmt: skip
+
+
 OPTIMIZER_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "sgd": ("sgd", {"lr": 0.1}),
     "momentum": ("momentum", {"lr": 0.1, "momentum": 0.9}),
@@ -362,6 +378,10 @@ def _build() -> list[Scenario]:
                  kwargs={"seed": 5, "n": 32, "d_in": 784, "d_out": 100},
                  tiers={"out": ULP, "dx": ULP, "dW": ULP}, section="6.1",
                  description="Affine forward/backward (matrix products: BLAS)"),
+        Scenario("layer-affine-single", layer_affine, _J + "layer_affine",
+                 kwargs={"seed": 21, "n": 1, "d_in": 784, "d_out": 100},
+                 tiers={"out": ULP, "dx": ULP, "dW": ULP}, section="6.1",
+                 description="Affine on one sample (numpy: gemv, and gemm of rank 1)"),
         *[Scenario(f"layer-{name}", layer_activation, _J + "layer_activation",
                    kwargs={"name": name, "seed": 6, "n": 100, "d": 50, "scale": scale},
                    section="6.2", description=f"{name} forward/backward")
@@ -441,6 +461,15 @@ def _build() -> list[Scenario]:
                     {"train_samples": 200, "trials": 4, "epochs": 3}),
         _experiment("hyperparameter-optimization", "6.5",
                     {"train_samples": 500, "trials": 8, "epochs": 10}, variant="-long", quick=False),
+        _full_experiment("optimizer-compare-mnist", "6.1"),
+        _full_experiment("weight-init-activation-histogram", "6.2", data=None),
+        _full_experiment("weight-init-compare", "6.2"),
+        _full_experiment("batch-norm-test", "6.3", tiers={"weight_scales": EXACT}),
+        _full_experiment("batch-norm-gradient-check", "6.3"),
+        _full_experiment("overfit-weight-decay", "6.4"),
+        _full_experiment("overfit-dropout", "6.4"),
+        _full_experiment("gradient-vanishing", "6.2"),
+        _full_experiment("hyperparameter-optimization", "6.5"),
     ]  # fmt: skip
     return suite
 

@@ -349,7 +349,7 @@ def _train_julia(
     the call, this worker's heartbeat waits for it: trials must then take less than
     ``grace`` seconds.)
     """
-    from pyref.julia import session
+    from pyref.julia import numpyblas, session
 
     _, key, pos, has_gauss, cached = rng.get_state()
     weight_decay, lr = sample_hyperparameters(rng)  # the same draws PyRef makes first
@@ -361,7 +361,9 @@ def _train_julia(
                   "rng_cached_gaussian": float(cached)}  # fmt: skip
     else:
         stream = {"seed": config.seed}
-    out = session().call(
+    julia = session()
+    numpyblas.use_blas(julia)  # numpy's thread count now: the products' last bits depend on it
+    out = julia.call(
         "PyRef.search_trial", data.x_train, data.t_train, data.x_val, data.t_val,
         index=index, epochs=config.epochs, hidden=np.asarray(config.hidden, dtype=np.int64),
         batch_size=config.batch_size, stop_on_divergence=int(not textbook), **stream,
