@@ -12,7 +12,9 @@ thread, best of `repeats` rounds of `iterations`.
 module Bench
 
 using LinearAlgebra
-using ..PyRef: NumpyRandom, MultiLayerNet, SGD, gradient!, gradient_buffers, update!, rows, RowBatcher, batch!
+using ..PyRef: NumpyRandom, MultiLayerNet, SGD, gradient!, gradient_buffers, update!, rows, RowBatcher, batch!,
+               blas_mode, blas_info, set_numpy_blas_threads!, numpy_blas_lib, NpMatrix, np_transpose, _gemm!,
+               CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS
 
 """The matrix products of one step for layer sizes `sizes` and a batch of `batch` rows:
 forward x·W, backward dout·Wᵀ and xᵀ·dout per layer, with random operands in the
@@ -40,6 +42,34 @@ function gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
     end
 end
 
+"""The same products as `gemm_bound_closure`, as numpy makes them: numpy's OpenBLAS,
+row-major gemm on C-ordered operands, with numpy's transpose flags (`:numpy` mode)."""
+function numpy_gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
+    lib = numpy_blas_lib()
+    L = length(sizes) - 1
+    # C-ordered numpy arrays: element (i, j) of an r×c array is data[j, i].
+    W = [rand(sizes[i + 1], sizes[i]) for i in 1:L]
+    X = [rand(sizes[i], batch) for i in 1:L]
+    D = [rand(sizes[i + 1], batch) for i in 1:L]
+    Y = [zeros(sizes[i + 1], batch) for i in 1:L]
+    DX = [zeros(sizes[i], batch) for i in 1:L]
+    DW = [zeros(sizes[i + 1], sizes[i]) for i in 1:L]
+    N, T, R = CBLAS_NO_TRANS, CBLAS_TRANS, CBLAS_ROW_MAJOR
+    return function ()
+        for i in 1:L   # np.dot(x, W)
+            a, h = sizes[i], sizes[i + 1]
+            _gemm!(lib, R, N, N, batch, h, a, X[i], a, W[i], h, Y[i], h)
+        end
+        for i in L:-1:1
+            a, h = sizes[i], sizes[i + 1]
+            # np.dot(dout, W.T) and np.dot(x.T, dout)
+            (i > 1 || first_dx) && _gemm!(lib, R, N, T, batch, a, h, D[i], h, W[i], h, DX[i], a)
+            _gemm!(lib, R, T, N, a, h, batch, X[i], a, D[i], h, DW[i], h)
+        end
+        return nothing
+    end
+end
+
 function best_per_call(f, iterations::Int)
     t0 = time_ns()
     for _ in 1:iterations
@@ -56,7 +86,8 @@ peak resident memory.
 """
 function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Integer=128, lr::Real=0.01,
                      iterations::Integer=50, repeats::Integer=7, seed::Integer=0, blas_threads::Integer=1)
-    BLAS.set_num_threads(blas_threads)
+    numpy = blas_mode() === :numpy
+    numpy ? set_numpy_blas_threads!(blas_threads) : BLAS.set_num_threads(blas_threads)
     rng = NumpyRandom.RandomState(seed)
     net = MultiLayerNet(size(x, 2), collect(hidden), 10; rng=rng)
     opt = SGD(lr=lr)
@@ -68,8 +99,9 @@ function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Intege
         return nothing
     end
     sizes = vcat(size(x, 2), collect(hidden), 10)
-    bound = gemm_bound_closure(sizes, Int(batch))
-    minimal = gemm_bound_closure(sizes, Int(batch); first_dx=false)
+    closure = numpy ? numpy_gemm_bound_closure : gemm_bound_closure
+    bound = closure(sizes, Int(batch))
+    minimal = closure(sizes, Int(batch); first_dx=false)
     for _ in 1:5   # compile and warm up
         step()
         bound()
@@ -85,7 +117,8 @@ function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Intege
                             "ratio" => minimum(steps) / minimum(bounds),
                             "minimal_bound_seconds" => minimum(minimals),
                             "minimal_ratio" => minimum(steps) / minimum(minimals), "steps" => steps, "bounds" => bounds,
-                            "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads))
+                            "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
+                            "blas" => String(blas_mode()))
 end
 
 end # module Bench
