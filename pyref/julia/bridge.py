@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import select
 import shutil
@@ -72,6 +73,10 @@ HOW_TO_JULIACALL = (
 
 class JuliaBridgeError(RuntimeError):
     """No session could be started, or the worker stopped; the message says what to do."""
+
+
+class JuliaBridgeConfigError(JuliaBridgeError, ValueError):
+    """A setting of the bridge (an argument or environment variable) is invalid."""
 
 
 class JuliaWorkerCrashed(JuliaBridgeError):
@@ -180,19 +185,24 @@ class JuliaSession:
 # ---------------------------------------------------------------------------
 
 
+def _check_timeout(value: object, name: str) -> float:
+    """``value`` as a number of seconds: finite and > 0, else a ValueError naming ``name``."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise JuliaBridgeConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise JuliaBridgeConfigError(
+            f"{name} must be a finite number of seconds > 0, got {value!r}"
+        )
+    return seconds
+
+
 def _startup_timeout() -> float:
     text = os.environ.get(ENV_STARTUP_TIMEOUT, "")
     if not text:
         return DEFAULT_STARTUP_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        raise JuliaBridgeError(
-            f"{ENV_STARTUP_TIMEOUT} must be a number of seconds, got {text!r}"
-        ) from None
-    if not value > 0:
-        raise JuliaBridgeError(f"{ENV_STARTUP_TIMEOUT} must be > 0, got {text!r}")
-    return value
+    return _check_timeout(text, ENV_STARTUP_TIMEOUT)
 
 
 class ExeSession(JuliaSession):
@@ -203,6 +213,12 @@ class ExeSession(JuliaSession):
     def __init__(
         self, exe: str | os.PathLike | None = None, *, startup_timeout: float | None = None
     ) -> None:
+        # Checked before anything is started, so a bad value leaves nothing behind.
+        timeout = (
+            _startup_timeout()
+            if startup_timeout is None
+            else _check_timeout(startup_timeout, "startup_timeout")
+        )
         if exe is None:
             try:
                 exe = runtime.which()
@@ -238,7 +254,6 @@ class ExeSession(JuliaSession):
                 raise JuliaBridgeError(
                     f"could not start Julia at {self.exe}: {err}. {runtime.HOW_TO_GET_JULIA}"
                 ) from None
-        timeout = _startup_timeout() if startup_timeout is None else startup_timeout
         try:
             hello = json.loads(self._read_line(time.monotonic() + timeout, "starting PyRef"))
         except BaseException:
@@ -688,6 +703,7 @@ __all__ = [
     "ENV_BRIDGE",
     "ExeSession",
     "JuliaArgumentError",
+    "JuliaBridgeConfigError",
     "JuliaBridgeError",
     "JuliaError",
     "JuliaSession",
