@@ -231,7 +231,8 @@ class ExeSession(JuliaSession):
         self._next_id = 0
         self._next_file = 0
         self._inputs: list[Path] = []  # .npy files of the request being sent
-        self._buffer = b""
+        self._buffer = bytearray()  # what the worker wrote after the last full line
+        self._scanned = 0  # bytes of _buffer known to hold no newline
         self._sent: dict[str, int] = {}  # array digest -> bytes, held by the worker
         self._pid = os.getpid()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -274,18 +275,30 @@ class ExeSession(JuliaSession):
         tail = [ln for ln in lines if ln.strip()][-LOG_TAIL_LINES:]
         return "\n".join(tail) if tail else "(the log is empty)"
 
-    def _read_line(self, deadline: float | None, what: str) -> str:
-        """One line from the worker; raises when it dies or ``deadline`` passes."""
+    def _read_line(self, deadline: float | None, what: str) -> bytes:
+        """One line from the worker; raises when it dies or ``deadline`` passes.
+
+        Linear in the line's length however many chunks it arrives in: the buffer
+        grows in place and only the bytes not yet searched are searched for the newline.
+        """
         proc = self._proc
         assert proc is not None and proc.stdout is not None
         fd = proc.stdout.fileno()
-        while b"\n" not in self._buffer:
+        buffer = self._buffer
+        while True:
+            end = buffer.find(b"\n", self._scanned)
+            if end >= 0:
+                line = bytes(buffer[:end])
+                del buffer[: end + 1]
+                self._scanned = 0
+                return line
+            self._scanned = len(buffer)
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
             ready, _, _ = select.select([fd], [], [], wait)
             if ready:
-                chunk = os.read(fd, 1 << 16)
+                chunk = os.read(fd, 1 << 20)
                 if chunk:
-                    self._buffer += chunk
+                    buffer += chunk
                     continue
             if proc.poll() is not None or (ready and not chunk):
                 code = proc.wait()
@@ -299,8 +312,6 @@ class ExeSession(JuliaSession):
                     f"the Julia worker did not answer within the time limit while {what}; "
                     f"it was stopped. Last lines of its log:\n{self._log_tail()}"
                 )
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8")
 
     def _request(self, message: dict[str, Any], what: str, timeout: float | None = None) -> Any:
         with self._lock:

@@ -7,6 +7,7 @@ start in milliseconds.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -90,3 +91,30 @@ def test_an_invalid_startup_timeout_starts_nothing(
         ExeSession(exe, startup_timeout=-2.0)
     time.sleep(0.3)
     assert not marker.exists(), "a worker was started"
+
+
+# -- L11: large replies are read in linear time --------------------------------------
+
+
+def test_a_large_line_is_read_in_linear_time(tmp_path: Path) -> None:
+    size = 48 << 20
+    body = f"""
+import os, sys
+line = b'{{"ready": true, "pad": "' + b"x" * {size} + b'"}}\\n'
+out = sys.stdout.buffer
+for i in range(0, len(line), 1 << 16):
+    out.write(line[i : i + (1 << 16)])
+    out.flush()
+sys.stdin.read()
+"""
+    exe = fake_julia(tmp_path / "bin", body, shebang=sys.executable)
+    started = time.monotonic()
+    s = ExeSession(exe)
+    elapsed = time.monotonic() - started
+    try:
+        assert len(s.info["pad"]) == size
+    finally:
+        s.close()
+    # Linear reading takes well under a second here; rescanning the buffer on every
+    # 64 KiB chunk took over 20 s.
+    assert elapsed < 6.0, f"reading a {size >> 20} MB line took {elapsed:.1f} s"
