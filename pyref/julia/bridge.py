@@ -35,6 +35,7 @@ import math
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,35 @@ def _startup_timeout() -> float:
     return _check_timeout(text, ENV_STARTUP_TIMEOUT)
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ``proc``'s process group unless ``proc`` is gone, wait for it, close its pipes."""
+    if proc.returncode is None:
+        # Not yet reaped, so its pid still names its process group (and no other).
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            with contextlib.suppress(OSError):
+                proc.kill()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc.wait(timeout=10)
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+def _save_npy(path: Path, a: np.ndarray) -> None:
+    """Write ``a`` to ``path`` atomically: the file is complete or absent."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as f:
+            np.save(f, a, allow_pickle=False)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
 class ExeSession(JuliaSession):
     """PyRef in a ``julia`` worker process, exchanging JSON lines and .npy files."""
 
@@ -244,26 +274,43 @@ class ExeSession(JuliaSession):
             WORKER_CODE,
             str(self._dir),
         ]
+        try:
+            self.info = self._start(argv, timeout)
+        except BaseException:
+            # A start that fails leaves nothing behind: no process, no folder.
+            self._kill()
+            self._cleanup()
+            raise
+
+    def _start(self, argv: list[str], timeout: float) -> dict[str, Any]:
+        """Start the worker and return its greeting."""
         with open(self.log_path, "wb") as log:
             try:
+                # Its own session and process group: a launcher that runs Julia as a
+                # child (instead of exec-ing it) is stopped together with that child.
                 self._proc = subprocess.Popen(
                     argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    env=runtime.julia_env(), cwd=str(self._dir),
+                    env=runtime.julia_env(), cwd=str(self._dir), start_new_session=True,
                 )  # fmt: skip
             except OSError as err:
-                self._cleanup()
                 raise JuliaBridgeError(
                     f"could not start Julia at {self.exe}: {err}. {runtime.HOW_TO_GET_JULIA}"
                 ) from None
+        line = self._read_line(time.monotonic() + timeout, "starting PyRef")
         try:
-            hello = json.loads(self._read_line(time.monotonic() + timeout, "starting PyRef"))
-        except BaseException:
-            self._kill()
-            raise
+            hello = json.loads(line)
+        except ValueError:
+            hello = None
         if not isinstance(hello, dict) or not hello.get("ready"):
-            self._kill()
-            raise JuliaBridgeError(f"the Julia worker sent {hello!r} instead of its greeting")
-        self.info = hello
+            text = line.decode("utf-8", errors="replace")
+            if len(text) > 300:
+                text = text[:300] + "..."
+            raise JuliaBridgeError(
+                f"the Julia executable {self.exe} did not greet as PyRef's worker: it printed "
+                f"{text!r}. Is it Julia (with the PyRef project)? "
+                f"Last lines of its log:\n{self._log_tail()}"
+            )
+        return hello
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -302,10 +349,12 @@ class ExeSession(JuliaSession):
                     continue
             if proc.poll() is not None or (ready and not chunk):
                 code = proc.wait()
-                self._proc = None
+                self._kill()  # closes its pipes
+                # Before the greeting, the folder (and log) go with the failed start.
+                log = f" ({self.log_path})" if hasattr(self, "info") else ""
                 raise JuliaWorkerCrashed(
                     f"the Julia worker exited (code {code}) while {what}. "
-                    f"Last lines of its log ({self.log_path}):\n{self._log_tail()}"
+                    f"Last lines of its log{log}:\n{self._log_tail()}"
                 )
             if deadline is not None and time.monotonic() >= deadline:
                 raise JuliaBridgeError(
@@ -331,7 +380,7 @@ class ExeSession(JuliaSession):
                 reply = json.loads(self._read_line(deadline, what))
             except BrokenPipeError:
                 code = self._proc.wait() if self._proc else None
-                self._proc = None
+                self._kill()  # closes its pipes
                 raise JuliaWorkerCrashed(
                     f"the Julia worker exited (code {code}) before {what}. "
                     f"Last lines of its log:\n{self._log_tail()}"
@@ -395,8 +444,13 @@ class ExeSession(JuliaSession):
                 self.forget()
         self._next_file += 1
         path = self._dir / f"a{self._next_file}.npy"
-        np.save(path, a, allow_pickle=False)
-        self._inputs.append(path)
+        self._inputs.append(path)  # removed after the request, however it ends
+        try:
+            _save_npy(path, a)
+        except OSError as err:
+            raise JuliaBridgeError(
+                f"{where}: could not write it for Julia into {self._dir}: {err}"
+            ) from err
         marker = {"__npy__": str(path)}
         if key is not None:
             marker["key"] = key
@@ -473,12 +527,10 @@ class ExeSession(JuliaSession):
         return self._proc is not None and self._proc.poll() is None
 
     def _kill(self) -> None:
-        if self._proc is not None:
-            with contextlib.suppress(OSError):
-                self._proc.kill()
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                self._proc.wait(timeout=10)
-            self._proc = None
+        """Stop the worker at once, with whatever it started, and close its pipes."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _stop(proc)
 
     def _cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -488,16 +540,15 @@ class ExeSession(JuliaSession):
             return  # a forked child must not stop its parent's worker
         with self._lock:
             proc, self._proc = self._proc, None
-            if proc is not None and proc.poll() is None:
-                with contextlib.suppress(OSError, ValueError):
-                    assert proc.stdin is not None
-                    proc.stdin.write(b'{"op":"quit"}\n')
-                    proc.stdin.close()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is not None:
+                if proc.poll() is None:
+                    with contextlib.suppress(OSError, ValueError):
+                        assert proc.stdin is not None
+                        proc.stdin.write(b'{"op":"quit"}\n')
+                        proc.stdin.close()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=10)
+                _stop(proc)
             self._cleanup()
 
     def __repr__(self) -> str:

@@ -7,9 +7,15 @@ start in milliseconds.
 
 from __future__ import annotations
 
+import gc
+import json
+import os
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,6 +99,90 @@ def test_an_invalid_startup_timeout_starts_nothing(
     assert not marker.exists(), "a worker was started"
 
 
+# -- L1, L3: failed starts leave no folder behind and say what Julia printed ----------
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (None, "exited"),  # /bin/false
+        ("echo 'ERROR: no such library' >&2; exit 1", "no such library"),
+        ("exec sleep 30", "did not answer"),
+        # Greetings that are not PyRef's: the executable is named, what it printed quoted.
+        ("echo 'Welcome to not-julia 0.1'; exec sleep 30", "greet.*'Welcome to not-julia 0.1'"),
+        ("echo '[1, 2]'; exec sleep 30", r"greet.*'\[1, 2\]'"),
+    ],
+)
+def test_failed_starts_clean_up_and_explain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_tmp: Path, body, message
+) -> None:
+    exe = Path("/bin/false") if body is None else fake_julia(tmp_path / "bin", body)
+    monkeypatch.setenv("PYREF_JULIA", str(exe))
+    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    with pytest.raises(JuliaBridgeError, match=message) as info:
+        start_session("exe")
+    assert not isinstance(info.value, json.JSONDecodeError)
+    assert bridge_folders(private_tmp) == []
+    if "greet" in message:
+        assert str(exe) in str(info.value)
+
+
+def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
+    exe = fake_julia(tmp_path / "bin", GREET_THEN_READ)
+    code = f"""
+        import resource, signal
+        from pathlib import Path
+        import numpy as np
+        from pyref.julia.bridge import ExeSession
+        s = ExeSession({str(exe)!r})
+        # Files larger than 128 KiB cannot be written: np.save fails half way.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 17, hard))
+        try:
+            s.call("identity", np.zeros(1 << 18))
+        except Exception as err:
+            print(type(err).__name__, err)
+        print(sorted(p.name for p in Path(s._dir).iterdir()))
+        s.close()
+    """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=60, cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    error, files = proc.stdout.strip().splitlines()
+    assert "argument 1" in error and "could not write" in error
+    assert files == "['worker.log']"
+
+
+# -- L2: a wrapper that does not exec: its children go too ---------------------------
+
+
+def test_a_timed_out_start_stops_the_whole_process_group(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "child.pid"
+    exe = fake_julia(tmp_path / "bin", f'sleep 30 &\necho $! > "{pidfile}"\nwait')
+    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    with pytest.raises(JuliaBridgeError, match="did not answer"):
+        ExeSession(exe)
+    child = int(pidfile.read_text())
+    assert wait_until(lambda: not running(child)), "the wrapper's child outlived it"
+
+
+def test_a_timed_out_call_stops_the_whole_process_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    body = f"""echo '{{"ready": true}}'\nsleep 30 &\necho $! > "{pidfile}"\nwait"""
+    s = ExeSession(fake_julia(tmp_path / "bin", body))
+    try:
+        with pytest.raises(JuliaBridgeError, match="did not answer"):
+            s.call_with_timeout(0.5, "identity", 1)
+        child = int(pidfile.read_text())
+        assert wait_until(lambda: not running(child)), "the wrapper's child outlived it"
+    finally:
+        s.close()
+
+
 # -- L11: large replies are read in linear time --------------------------------------
 
 
@@ -118,3 +208,29 @@ sys.stdin.read()
     # Linear reading takes well under a second here; rescanning the buffer on every
     # 64 KiB chunk took over 20 s.
     assert elapsed < 6.0, f"reading a {size >> 20} MB line took {elapsed:.1f} s"
+
+
+# -- L12: killed workers leave no unclosed pipes -------------------------------------
+
+
+def test_killed_workers_leave_no_unclosed_pipes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for body in ("exit 1", "exec sleep 30", "echo 'not json'; exec sleep 30"):
+            try:
+                ExeSession(fake_julia(tmp_path / body.split()[0], body))
+            except JuliaBridgeError:
+                pass
+        s = ExeSession(fake_julia(tmp_path / "hang", GREET_THEN_HANG))
+        try:
+            s.call_with_timeout(0.3, "identity", 1)
+        except JuliaBridgeError:
+            pass
+        s.close()
+        del s
+        gc.collect()
+    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert unclosed == []
