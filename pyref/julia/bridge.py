@@ -235,6 +235,19 @@ def _save_npy(path: Path, a: np.ndarray) -> None:
         raise
 
 
+def _npy_markers(value: Any, found: list[Any]) -> None:
+    """Append what every ``{"__npy__": path}`` marker inside ``value`` names to ``found``."""
+    if isinstance(value, dict):
+        if "__npy__" in value and len(value) == 1:
+            found.append(value["__npy__"])
+            return
+        for item in value.values():
+            _npy_markers(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _npy_markers(item, found)
+
+
 class ExeSession(JuliaSession):
     """PyRef in a ``julia`` worker process, exchanging JSON lines and .npy files."""
 
@@ -458,17 +471,44 @@ class ExeSession(JuliaSession):
         return marker
 
     def _decode(self, value: Any) -> Any:
+        """The worker's reply value as Python data, its .npy files read and removed.
+
+        Only files directly inside the session's own folder are read or removed: a
+        reply naming any other path is refused (and that path left alone).
+        """
+        named: list[Any] = []
+        _npy_markers(value, named)
+        own = [self._own_file(text) for text in named]
+        try:
+            if None in own:
+                stranger = named[own.index(None)]
+                raise JuliaBridgeError(
+                    f"the Julia worker named {stranger!r} as a result file, which is outside "
+                    f"this session's folder {self._dir}; it was neither read nor removed"
+                )
+            return self._load(value)
+        finally:
+            for path in own:
+                if path is not None:
+                    path.unlink(missing_ok=True)
+
+    def _own_file(self, text: Any) -> Path | None:
+        """``text`` as the path of a .npy file directly inside the session folder, else None."""
+        if not isinstance(text, str):
+            return None
+        path = Path(text)
+        if path.parent != self._dir or path.suffix != ".npy" or path.is_symlink():
+            return None
+        return path
+
+    def _load(self, value: Any) -> Any:
         if isinstance(value, dict):
             if "__npy__" in value and len(value) == 1:
-                path = Path(value["__npy__"])
-                try:
-                    arr = np.load(path, allow_pickle=False)
-                finally:
-                    path.unlink(missing_ok=True)
+                arr = np.load(value["__npy__"], allow_pickle=False)
                 return arr[()] if arr.ndim == 0 else arr
-            return {k: self._decode(v) for k, v in value.items()}
+            return {k: self._load(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._decode(v) for v in value]
+            return [self._load(v) for v in value]
         return value
 
     def _sweep_inputs(self) -> None:

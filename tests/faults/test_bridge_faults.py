@@ -18,6 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pyref.julia import bridge
@@ -76,6 +77,23 @@ def wait_until(predicate, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+# -- L10: only files in the session's own folder are read or removed -----------------
+
+
+def test_replies_cannot_name_files_outside_the_session_folder(
+    julia_session, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.npy"
+    np.save(victim, np.arange(3.0))
+    with pytest.raises(JuliaBridgeError, match="outside"):
+        julia_session.eval(f'Dict("__npy__" => {json.dumps(str(victim))})')
+    assert victim.is_file(), "a file outside the session folder was removed"
+    sneaky = Path(julia_session._dir) / ".." / victim.name
+    with pytest.raises(JuliaBridgeError, match="outside"):
+        julia_session.eval(f'Dict("__npy__" => {json.dumps(str(sneaky))})')
+    assert julia_session.call("+", 1, 1) == 2
 
 
 # -- M7: an invalid startup timeout starts nothing -----------------------------------
