@@ -223,6 +223,39 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
                 pipe.close()
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _quote(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_int(value: int, where: str) -> int:
+    """``value`` if Julia's Int64 holds it (Julia reads JSON integers as Int64), else a
+    ValueError: larger integers are refused rather than rounded to a float."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    shown = str(value) if value.bit_length() <= 100 else f"with {value.bit_length()} bits"
+    raise ValueError(
+        f"{where}: the integer {shown} does not fit Julia's Int64 (-2^63 to 2^63-1); "
+        "pass it as a float, a string, or a uint64 numpy array"
+    )
+
+
+def _check_text(value: str, where: str) -> str:
+    """``value`` if it is valid Unicode text (no lone surrogates), else a ValueError."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = value[err.start : err.end]
+        raise ValueError(
+            f"{where}: the string holds {bad!r} at index {err.start}, a lone surrogate, "
+            "which UTF-8 (and so Julia) cannot represent"
+        ) from None
+    return value
+
+
 def _save_npy(path: Path, a: np.ndarray) -> None:
     """Write ``a`` to ``path`` atomically: the file is complete or absent."""
     part = path.with_name(path.name + ".part")
@@ -390,7 +423,14 @@ class ExeSession(JuliaSession):
                 self._proc.stdin.write(json.dumps(message, allow_nan=True).encode("utf-8") + b"\n")
                 self._proc.stdin.flush()
                 deadline = None if timeout is None else time.monotonic() + timeout
-                reply = json.loads(self._read_line(deadline, what))
+                line = self._read_line(deadline, what)
+                try:
+                    reply = json.loads(line)
+                except ValueError:
+                    raise JuliaBridgeError(
+                        f"the Julia worker answered {_quote(line)} while {what}, which is not "
+                        f"JSON; it was stopped. Last lines of its log:\n{self._log_tail()}"
+                    ) from None
             except BrokenPipeError:
                 code = self._proc.wait() if self._proc else None
                 self._kill()  # closes its pipes
@@ -403,10 +443,10 @@ class ExeSession(JuliaSession):
                 # out of step with the next request, so the worker goes.
                 self._kill()
                 raise
-            if reply.get("id") != message["id"]:
+            if not isinstance(reply, dict) or reply.get("id") != message["id"]:
                 self._kill()
                 raise JuliaBridgeError(
-                    f"the Julia worker answered request {reply.get('id')} to {message['id']}"
+                    f"the Julia worker answered {_quote(reply)} to request {message['id']}"
                 )
             value = self._decode(reply.get("value"))
             if not reply.get("ok"):
@@ -421,17 +461,22 @@ class ExeSession(JuliaSession):
         if isinstance(value, np.ndarray):
             return self._encode_array(value, where)
         if isinstance(value, np.generic):
-            return value.item()
-        if value is None or isinstance(value, (bool, int, float, str)):
+            return self._encode(value.item(), where)
+        if value is None or isinstance(value, (bool, float)):
             return value
+        if isinstance(value, int):
+            return _check_int(value, where)
+        if isinstance(value, str):
+            return _check_text(value, where)
         if isinstance(value, os.PathLike):
-            return os.fspath(value)
+            return self._encode(os.fspath(value), where)
         if isinstance(value, Mapping):
             out = {}
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise TypeError(f"{where}: dict keys must be strings, not {type(key).__name__}")
-                out[key] = self._encode(item, f"{where}[{key!r}]")
+                inner = f"{where}[{key!r}]"
+                out[_check_text(key, inner)] = self._encode(item, inner)
             return out
         if isinstance(value, (list, tuple)):
             return [self._encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
@@ -550,6 +595,7 @@ class ExeSession(JuliaSession):
     def eval(self, code: str) -> Any:
         if not isinstance(code, str):
             raise TypeError(f"code must be a string of Julia code, not {type(code).__name__}")
+        _check_text(code, "code")
         return self._request({"op": "eval", "code": code}, "evaluating Julia code")
 
     def assign(self, name: str, value: Any) -> None:

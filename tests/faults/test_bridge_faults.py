@@ -25,6 +25,7 @@ from pyref.julia import bridge
 from pyref.julia.bridge import (
     ExeSession,
     JuliaBridgeError,
+    JuliaError,
     start_session,
 )
 
@@ -77,6 +78,47 @@ def wait_until(predicate, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+# -- M5: results the worker cannot write are Julia errors, not a dead worker ----------
+
+
+def test_unwritable_results_raise_and_the_worker_survives(julia_session) -> None:
+    pid = julia_session.info["pid"]
+    for code, type_name in [
+        ("π", "Irrational"),
+        ("1//3", "Rational"),
+        ("1 + 2im", "Complex"),
+        ("(a = 1, b = 2//3)", "Rational"),
+        ('"\\xff"', "UTF-8"),
+    ]:
+        with pytest.raises(JuliaError, match=type_name):
+            julia_session.eval(code)
+        assert julia_session.alive and julia_session.info["pid"] == pid
+    with pytest.raises(JuliaError, match="Rational"):
+        julia_session.call("//", 1, 3)
+    assert julia_session.call("+", 1, 2) == 3
+    assert not list(Path(julia_session._dir).glob("*.npy"))
+
+
+# -- M8: input the worker's JSON reader would refuse ----------------------------------
+
+
+def test_input_julia_cannot_read_is_refused_and_the_worker_survives(julia_session) -> None:
+    pid = julia_session.info["pid"]
+    with pytest.raises(ValueError, match=r"argument 1.*UTF-8"):
+        julia_session.call("identity", "a\ud800b")
+    with pytest.raises(ValueError, match=r"argument 1\[0\].*Int64"):
+        julia_session.call("identity", [10**399])
+    with pytest.raises(ValueError, match=r"keyword k\['\\ud800'\].*UTF-8"):
+        julia_session.call("identity", k={"\ud800": 1})
+    with pytest.raises(ValueError, match=r"code.*UTF-8"):
+        julia_session.eval('"\udc00"')
+    # Should such a line reach the worker anyway, it answers the request with an error.
+    with pytest.raises(JuliaError, match="JSON"):
+        julia_session._request({"op": "eval", "code": '"\ud800"'}, "sending a lone surrogate")
+    assert julia_session.alive and julia_session.info["pid"] == pid
+    assert julia_session.call("identity", "ok ✓") == "ok ✓"
 
 
 # -- L10: only files in the session's own folder are read or removed -----------------
