@@ -53,7 +53,7 @@ function expect!(r::Reader, word::String)
     r.i += n
 end
 
-"""Parse one JSON document. Lists of numbers, strings or booleans become typed vectors."""
+"""Parse one JSON document. Lists become `Vector{Any}`; `resolve` types them."""
 function parse_json(s::AbstractString)
     r = Reader(String(s), 1)
     v = read_value!(r)
@@ -112,7 +112,7 @@ function read_array!(r::Reader)
         skipws!(r)
         c = r.s[r.i]
         r.i += 1
-        c == ']' && return typed(items)
+        c == ']' && return items
         c == ',' || throw(JSONError("expected , or ] at byte $(r.i - 1)"))
     end
 end
@@ -273,7 +273,8 @@ end
 """Arrays Python sent, kept by key so large inputs (data sets) cross once."""
 const CACHE = Dict{String,Any}()
 
-"""Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they name."""
+"""Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they
+name, and lists (`Vector{Any}`) by typed vectors where their items allow (`typed`)."""
 function resolve(x)
     if x isa Dict{String,Any}
         if haskey(x, "__npy__")
@@ -352,9 +353,10 @@ end
 function handle(req::Dict{String,Any}, dir::String)
     op = get(req, "op", "call")
     if op == "call"
-        args = resolve(get(req, "args", Any[]))
+        # Each positional argument on its own: 1.0 and 10 stay a Float64 and an Int.
+        args = Any[resolve(v) for v in get(req, "args", Any[])::Vector{Any}]
         kwargs = resolve(get(req, "kwargs", Dict{String,Any}()))
-        value = invoke(req["fn"]::String, args isa AbstractVector ? args : Any[args], kwargs)
+        value = invoke(req["fn"]::String, args, kwargs)
         return externalize(value, dir, "r$(req["id"])", Ref(0))
     elseif op == "include"
         Base.include(Main, req["path"]::String)

@@ -650,7 +650,8 @@ class ExeSession(JuliaSession):
 #: Julia code run once per juliacall session: Python's arguments arrive as PythonCall
 #: wrappers (numpy arrays as PyArray, lists as PyList, dicts as PyDict, other objects
 #: as Py); they become the plain Julia values PyRef.Bridge.invoke takes from the exe
-#: bridge's JSON (arrays copied into Julia's layout, same indices).
+#: bridge's JSON (arrays copied into Julia's layout, same indices). Positional
+#: arguments are converted one by one, so each keeps its own type.
 JULIACALL_GLUE = """
 module PyRefJuliacall
 using PythonCall
@@ -661,7 +662,7 @@ arg(x::PyArray) = Array(x)
 arg(x::PyList) = PyRef.Bridge.typed(Any[arg(v) for v in x])
 arg(x::PyDict) = Dict{String,Any}(string(k) => arg(v) for (k, v) in x)
 arg(x::Tuple) = PyRef.Bridge.typed(Any[arg(v) for v in x])
-call(name, args, kwargs) = PyRef.Bridge.invoke(name, arg(args), arg(kwargs))
+call(name, args, kwargs) = PyRef.Bridge.invoke(name, Any[arg(v) for v in args], arg(kwargs))
 assign(name, value) = Core.eval(Main, Expr(:(=), Symbol(name), arg(value)))
 end
 """

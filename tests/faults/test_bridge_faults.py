@@ -80,6 +80,22 @@ def wait_until(predicate, seconds: float = 5.0) -> bool:
     return predicate()
 
 
+# -- M4: each argument keeps its own type; ints beyond Int64 are refused --------------
+
+
+def test_positional_arguments_keep_their_own_types(julia_session) -> None:
+    assert julia_session.call("string", 1.0, 10) == "1.010"
+    assert isinstance(julia_session.call("PyRef.weight_scale", 1.0, 10), float)
+    back = julia_session.call("tuple", 1.0, 10, True, "s")
+    assert [type(v) for v in back] == [float, int, bool, str]
+    assert julia_session.call("identity", -(2**63)) == -(2**63)
+    assert julia_session.call("identity", 2**63 - 1) == 2**63 - 1
+    with pytest.raises(ValueError, match=r"argument 2.*Int64"):
+        julia_session.call("tuple", 1, 2**63)
+    with pytest.raises(ValueError, match=r"keyword n\['x'\]\[1\].*Int64"):
+        julia_session.call("tuple", n={"x": [1, -(2**63) - 1]})
+
+
 # -- M5: results the worker cannot write are Julia errors, not a dead worker ----------
 
 
