@@ -11,9 +11,10 @@ Calls PyRef functions on behalf of Python. Two ways in:
   Requests are JSON lines `{"id", "op", ...}` with `op` one of `call`, `include`,
   `eval`, `assign` (a global of Main), `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
   (optionally with `"key"`, kept for later `{"__cached__": key}` references).
-  Answers are `{"id", "ok": true, "value", "seconds"}` or `{"id", "ok": false,
-  "error": {"type", "message", "trace"}}`; numeric arrays in values are written
-  as .npy files next to the request's and named `{"__npy__": path}`.
+  Answers are `{"id", "ok": true, "value", "seconds", "cached"}` or `{"id", "ok": false,
+  "error": {"type", "message", "trace"}, "cached"}`; numeric arrays in values are written
+  as .npy files next to the request's and named `{"__npy__": path}`; `cached` lists the
+  keys of the arrays this request added to the cache (Python marks only those as sent).
   Every request is answered, also one whose line cannot be read or whose value
   cannot be written: with an error, and the worker goes on.
 - `invoke(name, args, kwargs)`: the same call, for juliacall (in process).
@@ -273,19 +274,36 @@ end
 """Arrays Python sent, kept by key so large inputs (data sets) cross once."""
 const CACHE = Dict{String,Any}()
 
+"""The keys the current request added to `CACHE` (its answer lists them)."""
+const CACHED_NOW = String[]
+
+# A called function may change its arguments (sort!, a layer writing into its input).
+# The cached array must stay what Python sent, so each use gets a copy of it. A copy
+# is one memcpy: much cheaper than sending the array again (Python writes a file,
+# Julia reads it back), and no dearer than the hash Python computes of the whole
+# array on every call anyway; dropping the entry after each call instead would
+# resend a data set on every call of a loop. The copy is garbage once the call ends.
+cached_use(value::AbstractArray) = copy(value)
+cached_use(value) = value
+
 """Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they
 name, and lists (`Vector{Any}`) by typed vectors where their items allow (`typed`)."""
 function resolve(x)
     if x isa Dict{String,Any}
         if haskey(x, "__npy__")
+            key = get(x, "key", nothing)
+            # The same array twice in one request: both name its file; read it once.
+            key isa String && haskey(CACHE, key) && return cached_use(CACHE[key])
             a = read_npy(x["__npy__"]::String)
             value = ndims(a) == 0 ? a[] : a
-            haskey(x, "key") && (CACHE[x["key"]::String] = value)
-            return value
+            key isa String || return value
+            CACHE[key] = value
+            push!(CACHED_NOW, key)
+            return cached_use(value)
         elseif haskey(x, "__cached__")
             key = x["__cached__"]::String
             haskey(CACHE, key) || throw(ArgumentError("no cached array $key (the session forgot it)"))
-            return CACHE[key]
+            return cached_use(CACHE[key])
         end
         return Dict{String,Any}(k => resolve(v) for (k, v) in x)
     elseif x isa Vector{Any}
@@ -405,6 +423,7 @@ end
 errors, also in reading the line or writing the answer, become error answers."""
 function answer(line::AbstractString, dir::String)
     id = request_id(line)
+    empty!(CACHED_NOW)
     reply = try
         req = parse_json(line)
         req isa Dict{String,Any} || throw(JSONError("a request must be a JSON object"))
@@ -416,13 +435,14 @@ function answer(line::AbstractString, dir::String)
     catch err
         Dict{String,Any}("id" => id, "ok" => false, "error" => error_info(err, catch_backtrace()))
     end
+    reply["cached"] = copy(CACHED_NOW)
     flush(stdout)   # what the call printed (redirected to stderr), before the answer
     flush(stderr)
     return try
         json_string(reply)   # a value JSON cannot carry (π, 1//3, 2im) throws here
     catch err
         discard_files(get(reply, "value", nothing))
-        json_string(Dict{String,Any}("id" => id, "ok" => false,
+        json_string(Dict{String,Any}("id" => id, "ok" => false, "cached" => copy(CACHED_NOW),
                                      "error" => error_info(err, catch_backtrace())))
     end
 end

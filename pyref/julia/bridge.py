@@ -310,6 +310,9 @@ class ExeSession(JuliaSession):
         self._buffer = bytearray()  # what the worker wrote after the last full line
         self._scanned = 0  # bytes of _buffer known to hold no newline
         self._sent: dict[str, int] = {}  # array digest -> bytes, held by the worker
+        # Large arrays written for the request being sent: digest -> (marker, bytes).
+        # They count as sent once the worker's answer lists them as cached.
+        self._pending: dict[str, tuple[dict[str, str], int]] = {}
         self._pid = os.getpid()
         self._proc: subprocess.Popen[bytes] | None = None
         argv = [
@@ -448,6 +451,8 @@ class ExeSession(JuliaSession):
                 raise JuliaBridgeError(
                     f"the Julia worker answered {_quote(reply)} to request {message['id']}"
                 )
+            # Also after an error: what the worker read before it, it keeps.
+            self._confirm_cached(reply.get("cached"))
             value = self._decode(reply.get("value"))
             if not reply.get("ok"):
                 err = reply.get("error") or {}
@@ -498,7 +503,10 @@ class ExeSession(JuliaSession):
             key = digest.hexdigest()
             if key in self._sent:
                 return {"__cached__": key}
-            if sum(self._sent.values()) + a.nbytes > CACHE_MAX_BYTES:
+            if key in self._pending:  # the same array again in this request: the same file
+                return dict(self._pending[key][0])
+            pending = sum(n for _, n in self._pending.values())
+            if sum(self._sent.values()) + pending + a.nbytes > CACHE_MAX_BYTES:
                 self.forget()
         self._next_file += 1
         path = self._dir / f"a{self._next_file}.npy"
@@ -512,7 +520,7 @@ class ExeSession(JuliaSession):
         marker = {"__npy__": str(path)}
         if key is not None:
             marker["key"] = key
-            self._sent[key] = a.nbytes
+            self._pending[key] = (dict(marker), a.nbytes)
         return marker
 
     def _decode(self, value: Any) -> Any:
@@ -557,10 +565,17 @@ class ExeSession(JuliaSession):
         return value
 
     def _sweep_inputs(self) -> None:
-        """Remove the request's input files (Julia has read them)."""
+        """Remove the request's input files (Julia has read them, or never will)."""
         for path in self._inputs:
             path.unlink(missing_ok=True)
         self._inputs.clear()
+        self._pending.clear()
+
+    def _confirm_cached(self, keys: Any) -> None:
+        """Mark as sent the large arrays the worker's answer says it now holds."""
+        for key in keys if isinstance(keys, list) else ():
+            if key in self._pending:
+                self._sent[key] = self._pending[key][1]
 
     # -- the interface ------------------------------------------------------------
 

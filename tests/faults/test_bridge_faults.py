@@ -80,6 +80,36 @@ def wait_until(predicate, seconds: float = 5.0) -> bool:
     return predicate()
 
 
+# -- M2: a call cannot change the worker's cached copy of an input -------------------
+
+
+def test_a_mutating_call_does_not_change_cached_inputs(julia_session) -> None:
+    rs = np.random.RandomState(2)
+    for first in ("Base.sort!", "identity"):  # mutated on its first crossing, or once cached
+        x = rs.rand(BIG)
+        original = x.copy()
+        julia_session.call(first, x)
+        assert np.array_equal(julia_session.call("Base.sort!", x), np.sort(original))
+        back = julia_session.call("identity", x)
+        assert np.array_equal(back, original), f"after {first}, Julia saw a sorted copy"
+    assert np.array_equal(x, original), "Python's array never changes"
+
+
+# -- M3: only what Julia confirmed is marked as sent --------------------------------
+
+
+def test_a_failed_call_does_not_mark_unread_arrays_as_sent(julia_session) -> None:
+    big = np.random.RandomState(3).rand(BIG)
+    with pytest.raises(JuliaError):
+        julia_session.call("tuple", np.zeros(3, dtype=np.float16), big)
+    assert julia_session.call("sum", big) == pytest.approx(big.sum())
+    # An argument Python itself refuses sends nothing, so nothing is marked either.
+    other = np.random.RandomState(4).rand(BIG)
+    with pytest.raises(TypeError):
+        julia_session.call("tuple", other, object())
+    assert julia_session.call("sum", other) == pytest.approx(other.sum())
+
+
 # -- M4: each argument keeps its own type; ints beyond Int64 are refused --------------
 
 
