@@ -145,7 +145,12 @@ class JuliaSession:
         """``name(args...; kwargs...)`` in Julia, e.g. ``call("PyRef.softmax", x)``.
 
         Arguments may be numpy arrays, numbers, strings, booleans, None, and lists,
-        tuples and dicts (string keys) of these. Julia's result comes back as plain
+        tuples and dicts (string keys) of these. Each positional argument keeps its
+        own type (``call(f, 1.0, 10)`` passes a Float64 and an Int); a list's items
+        are converted together (``[1, 2.5]`` becomes a ``Vector{Float64}``). Integers
+        must fit Julia's Int64 and strings must be valid Unicode, else ValueError.
+        Julia functions that change their arguments change copies only, also of the
+        large arrays the ``exe`` worker keeps. Julia's result comes back as plain
         data: Dicts as dicts, numeric arrays as numpy arrays (same indices), other
         vectors as lists. A Julia exception becomes a :class:`JuliaError`
         (ValueError for ArgumentError/DimensionMismatch, TypeError for MethodError).
