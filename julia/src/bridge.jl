@@ -11,9 +11,12 @@ Calls PyRef functions on behalf of Python. Two ways in:
   Requests are JSON lines `{"id", "op", ...}` with `op` one of `call`, `include`,
   `eval`, `assign` (a global of Main), `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
   (optionally with `"key"`, kept for later `{"__cached__": key}` references).
-  Answers are `{"id", "ok": true, "value", "seconds"}` or `{"id", "ok": false,
-  "error": {"type", "message", "trace"}}`; numeric arrays in values are written
-  as .npy files next to the request's and named `{"__npy__": path}`.
+  Answers are `{"id", "ok": true, "value", "seconds", "cached"}` or `{"id", "ok": false,
+  "error": {"type", "message", "trace"}, "cached"}`; numeric arrays in values are written
+  as .npy files next to the request's and named `{"__npy__": path}`; `cached` lists the
+  keys of the arrays this request added to the cache (Python marks only those as sent).
+  Every request is answered, also one whose line cannot be read or whose value
+  cannot be written: with an error, and the worker goes on.
 - `invoke(name, args, kwargs)`: the same call, for juliacall (in process).
 
 Results are normalised first (`plain`): Dicts get String keys, tuples become
@@ -51,7 +54,7 @@ function expect!(r::Reader, word::String)
     r.i += n
 end
 
-"""Parse one JSON document. Lists of numbers, strings or booleans become typed vectors."""
+"""Parse one JSON document. Lists become `Vector{Any}`; `resolve` types them."""
 function parse_json(s::AbstractString)
     r = Reader(String(s), 1)
     v = read_value!(r)
@@ -110,7 +113,7 @@ function read_array!(r::Reader)
         skipws!(r)
         c = r.s[r.i]
         r.i += 1
-        c == ']' && return typed(items)
+        c == ']' && return items
         c == ',' || throw(JSONError("expected , or ] at byte $(r.i - 1)"))
     end
 end
@@ -145,7 +148,11 @@ function read_string!(r::Reader)
                     expect!(r, "\\u")
                     low = parse(UInt32, SubString(r.s, r.i, r.i + 3); base=16)
                     r.i += 4
+                    0xdc00 <= low <= 0xdfff ||
+                        throw(JSONError("a lone UTF-16 surrogate before byte $(r.i - 6)"))
                     code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
+                elseif 0xdc00 <= code <= 0xdfff
+                    throw(JSONError("a lone UTF-16 surrogate before byte $(r.i)"))
                 end
                 print(io, Char(code))
             else
@@ -177,7 +184,9 @@ function read_number!(r::Reader)
         return parse(Float64, text)
     end
     v = tryparse(Int, text)
-    return v === nothing ? parse(Float64, text) : v   # beyond Int64: as a float
+    v === nothing && throw(JSONError(occursin(r"^-?[0-9]+$", text) ?
+        "the integer at byte $start does not fit Int64" : "not a number at byte $start"))
+    return v
 end
 
 write_json(io::IO, ::Nothing) = print(io, "null")
@@ -198,6 +207,8 @@ function write_json(io::IO, s::AbstractString)
             print(io, "\\r")
         elseif c == '\t'
             print(io, "\\t")
+        elseif !isvalid(c)   # only in error messages: values are checked by `plain`
+            print(io, "\\ufffd")
         elseif c < ' '
             print(io, "\\u", string(UInt32(c); base=16, pad=4))
         else
@@ -226,6 +237,7 @@ function write_json(io::IO, v::AbstractVector)
     end
     print(io, ']')
 end
+write_json(io::IO, x) = throw(ArgumentError("cannot hand a $(typeof(x)) to Python"))
 json_string(x) = sprint(write_json, x)
 
 # ---------------------------------------------------------------------------
@@ -239,8 +251,14 @@ json_string(x) = sprint(write_json, x)
 strings, numbers, booleans and nothing. Tuples become vectors, Symbols strings,
 structs Dicts of their fields (e.g. a search `Trial`).
 """
-plain(x::Union{Nothing,Number}) = x
-plain(x::Union{Symbol,AbstractString,Char}) = String(string(x))
+plain(x::Union{Nothing,Bool,Integer,AbstractFloat}) = x
+plain(x::Number) = throw(ArgumentError(
+    "cannot hand a $(typeof(x)) to Python: convert it to a Float64 (or a string) first"))
+function plain(x::Union{Symbol,AbstractString,Char})
+    s = String(string(x))
+    isvalid(s) || throw(ArgumentError("cannot hand a $(typeof(x)) that is not valid UTF-8 to Python"))
+    return s
+end
 plain(x::AbstractArray{<:Union{Number,Bool}}) = x
 plain(x::AbstractArray) = Any[plain(v) for v in x]
 plain(x::Tuple) = Any[plain(v) for v in x]
@@ -256,18 +274,36 @@ end
 """Arrays Python sent, kept by key so large inputs (data sets) cross once."""
 const CACHE = Dict{String,Any}()
 
-"""Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they name."""
+"""The keys the current request added to `CACHE` (its answer lists them)."""
+const CACHED_NOW = String[]
+
+# A called function may change its arguments (sort!, a layer writing into its input).
+# The cached array must stay what Python sent, so each use gets a copy of it. A copy
+# is one memcpy: much cheaper than sending the array again (Python writes a file,
+# Julia reads it back), and no dearer than the hash Python computes of the whole
+# array on every call anyway; dropping the entry after each call instead would
+# resend a data set on every call of a loop. The copy is garbage once the call ends.
+cached_use(value::AbstractArray) = copy(value)
+cached_use(value) = value
+
+"""Replace `{"__npy__": path}` and `{"__cached__": key}` markers by the arrays they
+name, and lists (`Vector{Any}`) by typed vectors where their items allow (`typed`)."""
 function resolve(x)
     if x isa Dict{String,Any}
         if haskey(x, "__npy__")
+            key = get(x, "key", nothing)
+            # The same array twice in one request: both name its file; read it once.
+            key isa String && haskey(CACHE, key) && return cached_use(CACHE[key])
             a = read_npy(x["__npy__"]::String)
             value = ndims(a) == 0 ? a[] : a
-            haskey(x, "key") && (CACHE[x["key"]::String] = value)
-            return value
+            key isa String || return value
+            CACHE[key] = value
+            push!(CACHED_NOW, key)
+            return cached_use(value)
         elseif haskey(x, "__cached__")
             key = x["__cached__"]::String
             haskey(CACHE, key) || throw(ArgumentError("no cached array $key (the session forgot it)"))
-            return CACHE[key]
+            return cached_use(CACHE[key])
         end
         return Dict{String,Any}(k => resolve(v) for (k, v) in x)
     elseif x isa Vector{Any}
@@ -335,9 +371,10 @@ end
 function handle(req::Dict{String,Any}, dir::String)
     op = get(req, "op", "call")
     if op == "call"
-        args = resolve(get(req, "args", Any[]))
+        # Each positional argument on its own: 1.0 and 10 stay a Float64 and an Int.
+        args = Any[resolve(v) for v in get(req, "args", Any[])::Vector{Any}]
         kwargs = resolve(get(req, "kwargs", Dict{String,Any}()))
-        value = invoke(req["fn"]::String, args isa AbstractVector ? args : Any[args], kwargs)
+        value = invoke(req["fn"]::String, args, kwargs)
         return externalize(value, dir, "r$(req["id"])", Ref(0))
     elseif op == "include"
         Base.include(Main, req["path"]::String)
@@ -366,6 +403,51 @@ function matmul_info()
     end
 end
 
+"""The id of a request line, read without parsing the line (Python writes it first):
+the answer to a line that cannot be parsed still names its request."""
+function request_id(line::AbstractString)
+    m = match(r"^\s*\{\s*\"id\"\s*:\s*(\d{1,18})\s*[,}]", line)
+    return m === nothing ? nothing : parse(Int, m.captures[1])
+end
+
+"""Every `{"__npy__": path}` file inside `x` removed (a value that could not be sent)."""
+function discard_files(x)
+    if x isa AbstractDict
+        haskey(x, "__npy__") && x["__npy__"] isa String && rm(x["__npy__"]; force=true)
+        foreach(discard_files, values(x))
+    elseif x isa AbstractVector{Any}
+        foreach(discard_files, x)
+    end
+end
+
+"""The JSON answer to one request line, or `nothing` for `quit`. Never throws:
+errors, also in reading the line or writing the answer, become error answers."""
+function answer(line::AbstractString, dir::String)
+    id = request_id(line)
+    empty!(CACHED_NOW)
+    reply = try
+        req = parse_json(line)
+        req isa Dict{String,Any} || throw(JSONError("a request must be a JSON object"))
+        id = get(req, "id", id)
+        get(req, "op", "") == "quit" && return nothing
+        started = time()
+        value = handle(req, dir)
+        Dict{String,Any}("id" => id, "ok" => true, "value" => value, "seconds" => time() - started)
+    catch err
+        Dict{String,Any}("id" => id, "ok" => false, "error" => error_info(err, catch_backtrace()))
+    end
+    reply["cached"] = copy(CACHED_NOW)
+    flush(stdout)   # what the call printed (redirected to stderr), before the answer
+    flush(stderr)
+    return try
+        json_string(reply)   # a value JSON cannot carry (π, 1//3, 2im) throws here
+    catch err
+        discard_files(get(reply, "value", nothing))
+        json_string(Dict{String,Any}("id" => id, "ok" => false, "cached" => copy(CACHED_NOW),
+                                     "error" => error_info(err, catch_backtrace())))
+    end
+end
+
 """
     serve(dir)
 
@@ -383,20 +465,9 @@ function serve(dir::AbstractString=tempdir())
     while !eof(stdin)
         line = readline(stdin)
         isempty(strip(line)) && continue
-        id = nothing
-        reply = try
-            req = parse_json(line)::Dict{String,Any}
-            id = get(req, "id", nothing)
-            get(req, "op", "") == "quit" && break
-            started = time()
-            value = handle(req, String(dir))
-            Dict{String,Any}("id" => id, "ok" => true, "value" => value, "seconds" => time() - started)
-        catch err
-            Dict{String,Any}("id" => id, "ok" => false, "error" => error_info(err, catch_backtrace()))
-        end
-        flush(stdout)   # what the call printed (redirected to stderr), before the answer
-        flush(stderr)
-        println(proto, json_string(reply))
+        text = answer(line, String(dir))
+        text === nothing && break
+        println(proto, text)
         flush(proto)
     end
     return nothing

@@ -31,9 +31,11 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,6 +74,10 @@ HOW_TO_JULIACALL = (
 
 class JuliaBridgeError(RuntimeError):
     """No session could be started, or the worker stopped; the message says what to do."""
+
+
+class JuliaBridgeConfigError(JuliaBridgeError, ValueError):
+    """A setting of the bridge (an argument or environment variable) is invalid."""
 
 
 class JuliaWorkerCrashed(JuliaBridgeError):
@@ -139,7 +145,12 @@ class JuliaSession:
         """``name(args...; kwargs...)`` in Julia, e.g. ``call("PyRef.softmax", x)``.
 
         Arguments may be numpy arrays, numbers, strings, booleans, None, and lists,
-        tuples and dicts (string keys) of these. Julia's result comes back as plain
+        tuples and dicts (string keys) of these. Each positional argument keeps its
+        own type (``call(f, 1.0, 10)`` passes a Float64 and an Int); a list's items
+        are converted together (``[1, 2.5]`` becomes a ``Vector{Float64}``). Integers
+        must fit Julia's Int64 and strings must be valid Unicode, else ValueError.
+        Julia functions that change their arguments change copies only, also of the
+        large arrays the ``exe`` worker keeps. Julia's result comes back as plain
         data: Dicts as dicts, numeric arrays as numpy arrays (same indices), other
         vectors as lists. A Julia exception becomes a :class:`JuliaError`
         (ValueError for ArgumentError/DimensionMismatch, TypeError for MethodError).
@@ -180,19 +191,99 @@ class JuliaSession:
 # ---------------------------------------------------------------------------
 
 
+def _check_timeout(value: object, name: str) -> float:
+    """``value`` as a number of seconds: finite and > 0, else a ValueError naming ``name``."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise JuliaBridgeConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise JuliaBridgeConfigError(
+            f"{name} must be a finite number of seconds > 0, got {value!r}"
+        )
+    return seconds
+
+
 def _startup_timeout() -> float:
     text = os.environ.get(ENV_STARTUP_TIMEOUT, "")
     if not text:
         return DEFAULT_STARTUP_TIMEOUT
+    return _check_timeout(text, ENV_STARTUP_TIMEOUT)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ``proc``'s process group unless ``proc`` is gone, wait for it, close its pipes."""
+    if proc.returncode is None:
+        # Not yet reaped, so its pid still names its process group (and no other).
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            with contextlib.suppress(OSError):
+                proc.kill()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc.wait(timeout=10)
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _quote(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_int(value: int, where: str) -> int:
+    """``value`` if Julia's Int64 holds it (Julia reads JSON integers as Int64), else a
+    ValueError: larger integers are refused rather than rounded to a float."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    shown = str(value) if value.bit_length() <= 100 else f"with {value.bit_length()} bits"
+    raise ValueError(
+        f"{where}: the integer {shown} does not fit Julia's Int64 (-2^63 to 2^63-1); "
+        "pass it as a float, a string, or a uint64 numpy array"
+    )
+
+
+def _check_text(value: str, where: str) -> str:
+    """``value`` if it is valid Unicode text (no lone surrogates), else a ValueError."""
     try:
-        value = float(text)
-    except ValueError:
-        raise JuliaBridgeError(
-            f"{ENV_STARTUP_TIMEOUT} must be a number of seconds, got {text!r}"
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = value[err.start : err.end]
+        raise ValueError(
+            f"{where}: the string holds {bad!r} at index {err.start}, a lone surrogate, "
+            "which UTF-8 (and so Julia) cannot represent"
         ) from None
-    if not value > 0:
-        raise JuliaBridgeError(f"{ENV_STARTUP_TIMEOUT} must be > 0, got {text!r}")
     return value
+
+
+def _save_npy(path: Path, a: np.ndarray) -> None:
+    """Write ``a`` to ``path`` atomically: the file is complete or absent."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as f:
+            np.save(f, a, allow_pickle=False)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def _npy_markers(value: Any, found: list[Any]) -> None:
+    """Append what every ``{"__npy__": path}`` marker inside ``value`` names to ``found``."""
+    if isinstance(value, dict):
+        if "__npy__" in value and len(value) == 1:
+            found.append(value["__npy__"])
+            return
+        for item in value.values():
+            _npy_markers(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _npy_markers(item, found)
 
 
 class ExeSession(JuliaSession):
@@ -203,6 +294,12 @@ class ExeSession(JuliaSession):
     def __init__(
         self, exe: str | os.PathLike | None = None, *, startup_timeout: float | None = None
     ) -> None:
+        # Checked before anything is started, so a bad value leaves nothing behind.
+        timeout = (
+            _startup_timeout()
+            if startup_timeout is None
+            else _check_timeout(startup_timeout, "startup_timeout")
+        )
         if exe is None:
             try:
                 exe = runtime.which()
@@ -215,8 +312,12 @@ class ExeSession(JuliaSession):
         self._next_id = 0
         self._next_file = 0
         self._inputs: list[Path] = []  # .npy files of the request being sent
-        self._buffer = b""
+        self._buffer = bytearray()  # what the worker wrote after the last full line
+        self._scanned = 0  # bytes of _buffer known to hold no newline
         self._sent: dict[str, int] = {}  # array digest -> bytes, held by the worker
+        # Large arrays written for the request being sent: digest -> (marker, bytes).
+        # They count as sent once the worker's answer lists them as cached.
+        self._pending: dict[str, tuple[dict[str, str], int]] = {}
         self._pid = os.getpid()
         self._proc: subprocess.Popen[bytes] | None = None
         argv = [
@@ -227,27 +328,43 @@ class ExeSession(JuliaSession):
             WORKER_CODE,
             str(self._dir),
         ]
+        try:
+            self.info = self._start(argv, timeout)
+        except BaseException:
+            # A start that fails leaves nothing behind: no process, no folder.
+            self._kill()
+            self._cleanup()
+            raise
+
+    def _start(self, argv: list[str], timeout: float) -> dict[str, Any]:
+        """Start the worker and return its greeting."""
         with open(self.log_path, "wb") as log:
             try:
+                # Its own session and process group: a launcher that runs Julia as a
+                # child (instead of exec-ing it) is stopped together with that child.
                 self._proc = subprocess.Popen(
                     argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    env=runtime.julia_env(), cwd=str(self._dir),
+                    env=runtime.julia_env(), cwd=str(self._dir), start_new_session=True,
                 )  # fmt: skip
             except OSError as err:
-                self._cleanup()
                 raise JuliaBridgeError(
                     f"could not start Julia at {self.exe}: {err}. {runtime.HOW_TO_GET_JULIA}"
                 ) from None
-        timeout = _startup_timeout() if startup_timeout is None else startup_timeout
+        line = self._read_line(time.monotonic() + timeout, "starting PyRef")
         try:
-            hello = json.loads(self._read_line(time.monotonic() + timeout, "starting PyRef"))
-        except BaseException:
-            self._kill()
-            raise
+            hello = json.loads(line)
+        except ValueError:
+            hello = None
         if not isinstance(hello, dict) or not hello.get("ready"):
-            self._kill()
-            raise JuliaBridgeError(f"the Julia worker sent {hello!r} instead of its greeting")
-        self.info = hello
+            text = line.decode("utf-8", errors="replace")
+            if len(text) > 300:
+                text = text[:300] + "..."
+            raise JuliaBridgeError(
+                f"the Julia executable {self.exe} did not greet as PyRef's worker: it printed "
+                f"{text!r}. Is it Julia (with the PyRef project)? "
+                f"Last lines of its log:\n{self._log_tail()}"
+            )
+        return hello
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -259,33 +376,45 @@ class ExeSession(JuliaSession):
         tail = [ln for ln in lines if ln.strip()][-LOG_TAIL_LINES:]
         return "\n".join(tail) if tail else "(the log is empty)"
 
-    def _read_line(self, deadline: float | None, what: str) -> str:
-        """One line from the worker; raises when it dies or ``deadline`` passes."""
+    def _read_line(self, deadline: float | None, what: str) -> bytes:
+        """One line from the worker; raises when it dies or ``deadline`` passes.
+
+        Linear in the line's length however many chunks it arrives in: the buffer
+        grows in place and only the bytes not yet searched are searched for the newline.
+        """
         proc = self._proc
         assert proc is not None and proc.stdout is not None
         fd = proc.stdout.fileno()
-        while b"\n" not in self._buffer:
+        buffer = self._buffer
+        while True:
+            end = buffer.find(b"\n", self._scanned)
+            if end >= 0:
+                line = bytes(buffer[:end])
+                del buffer[: end + 1]
+                self._scanned = 0
+                return line
+            self._scanned = len(buffer)
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
             ready, _, _ = select.select([fd], [], [], wait)
             if ready:
-                chunk = os.read(fd, 1 << 16)
+                chunk = os.read(fd, 1 << 20)
                 if chunk:
-                    self._buffer += chunk
+                    buffer += chunk
                     continue
             if proc.poll() is not None or (ready and not chunk):
                 code = proc.wait()
-                self._proc = None
+                self._kill()  # closes its pipes
+                # Before the greeting, the folder (and log) go with the failed start.
+                log = f" ({self.log_path})" if hasattr(self, "info") else ""
                 raise JuliaWorkerCrashed(
                     f"the Julia worker exited (code {code}) while {what}. "
-                    f"Last lines of its log ({self.log_path}):\n{self._log_tail()}"
+                    f"Last lines of its log{log}:\n{self._log_tail()}"
                 )
             if deadline is not None and time.monotonic() >= deadline:
                 raise JuliaBridgeError(
                     f"the Julia worker did not answer within the time limit while {what}; "
                     f"it was stopped. Last lines of its log:\n{self._log_tail()}"
                 )
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8")
 
     def _request(self, message: dict[str, Any], what: str, timeout: float | None = None) -> Any:
         with self._lock:
@@ -302,10 +431,17 @@ class ExeSession(JuliaSession):
                 self._proc.stdin.write(json.dumps(message, allow_nan=True).encode("utf-8") + b"\n")
                 self._proc.stdin.flush()
                 deadline = None if timeout is None else time.monotonic() + timeout
-                reply = json.loads(self._read_line(deadline, what))
+                line = self._read_line(deadline, what)
+                try:
+                    reply = json.loads(line)
+                except ValueError:
+                    raise JuliaBridgeError(
+                        f"the Julia worker answered {_quote(line)} while {what}, which is not "
+                        f"JSON; it was stopped. Last lines of its log:\n{self._log_tail()}"
+                    ) from None
             except BrokenPipeError:
                 code = self._proc.wait() if self._proc else None
-                self._proc = None
+                self._kill()  # closes its pipes
                 raise JuliaWorkerCrashed(
                     f"the Julia worker exited (code {code}) before {what}. "
                     f"Last lines of its log:\n{self._log_tail()}"
@@ -315,11 +451,13 @@ class ExeSession(JuliaSession):
                 # out of step with the next request, so the worker goes.
                 self._kill()
                 raise
-            if reply.get("id") != message["id"]:
+            if not isinstance(reply, dict) or reply.get("id") != message["id"]:
                 self._kill()
                 raise JuliaBridgeError(
-                    f"the Julia worker answered request {reply.get('id')} to {message['id']}"
+                    f"the Julia worker answered {_quote(reply)} to request {message['id']}"
                 )
+            # Also after an error: what the worker read before it, it keeps.
+            self._confirm_cached(reply.get("cached"))
             value = self._decode(reply.get("value"))
             if not reply.get("ok"):
                 err = reply.get("error") or {}
@@ -333,17 +471,22 @@ class ExeSession(JuliaSession):
         if isinstance(value, np.ndarray):
             return self._encode_array(value, where)
         if isinstance(value, np.generic):
-            return value.item()
-        if value is None or isinstance(value, (bool, int, float, str)):
+            return self._encode(value.item(), where)
+        if value is None or isinstance(value, (bool, float)):
             return value
+        if isinstance(value, int):
+            return _check_int(value, where)
+        if isinstance(value, str):
+            return _check_text(value, where)
         if isinstance(value, os.PathLike):
-            return os.fspath(value)
+            return self._encode(os.fspath(value), where)
         if isinstance(value, Mapping):
             out = {}
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise TypeError(f"{where}: dict keys must be strings, not {type(key).__name__}")
-                out[key] = self._encode(item, f"{where}[{key!r}]")
+                inner = f"{where}[{key!r}]"
+                out[_check_text(key, inner)] = self._encode(item, inner)
             return out
         if isinstance(value, (list, tuple)):
             return [self._encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
@@ -365,37 +508,79 @@ class ExeSession(JuliaSession):
             key = digest.hexdigest()
             if key in self._sent:
                 return {"__cached__": key}
-            if sum(self._sent.values()) + a.nbytes > CACHE_MAX_BYTES:
+            if key in self._pending:  # the same array again in this request: the same file
+                return dict(self._pending[key][0])
+            pending = sum(n for _, n in self._pending.values())
+            if sum(self._sent.values()) + pending + a.nbytes > CACHE_MAX_BYTES:
                 self.forget()
         self._next_file += 1
         path = self._dir / f"a{self._next_file}.npy"
-        np.save(path, a, allow_pickle=False)
-        self._inputs.append(path)
+        self._inputs.append(path)  # removed after the request, however it ends
+        try:
+            _save_npy(path, a)
+        except OSError as err:
+            raise JuliaBridgeError(
+                f"{where}: could not write it for Julia into {self._dir}: {err}"
+            ) from err
         marker = {"__npy__": str(path)}
         if key is not None:
             marker["key"] = key
-            self._sent[key] = a.nbytes
+            self._pending[key] = (dict(marker), a.nbytes)
         return marker
 
     def _decode(self, value: Any) -> Any:
+        """The worker's reply value as Python data, its .npy files read and removed.
+
+        Only files directly inside the session's own folder are read or removed: a
+        reply naming any other path is refused (and that path left alone).
+        """
+        named: list[Any] = []
+        _npy_markers(value, named)
+        own = [self._own_file(text) for text in named]
+        try:
+            if None in own:
+                stranger = named[own.index(None)]
+                raise JuliaBridgeError(
+                    f"the Julia worker named {stranger!r} as a result file, which is outside "
+                    f"this session's folder {self._dir}; it was neither read nor removed"
+                )
+            return self._load(value)
+        finally:
+            for path in own:
+                if path is not None:
+                    path.unlink(missing_ok=True)
+
+    def _own_file(self, text: Any) -> Path | None:
+        """``text`` as the path of a .npy file directly inside the session folder, else None."""
+        if not isinstance(text, str):
+            return None
+        path = Path(text)
+        if path.parent != self._dir or path.suffix != ".npy" or path.is_symlink():
+            return None
+        return path
+
+    def _load(self, value: Any) -> Any:
         if isinstance(value, dict):
             if "__npy__" in value and len(value) == 1:
-                path = Path(value["__npy__"])
-                try:
-                    arr = np.load(path, allow_pickle=False)
-                finally:
-                    path.unlink(missing_ok=True)
+                arr = np.load(value["__npy__"], allow_pickle=False)
                 return arr[()] if arr.ndim == 0 else arr
-            return {k: self._decode(v) for k, v in value.items()}
+            return {k: self._load(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._decode(v) for v in value]
+            return [self._load(v) for v in value]
         return value
 
     def _sweep_inputs(self) -> None:
-        """Remove the request's input files (Julia has read them)."""
+        """Remove the request's input files (Julia has read them, or never will)."""
         for path in self._inputs:
             path.unlink(missing_ok=True)
         self._inputs.clear()
+        self._pending.clear()
+
+    def _confirm_cached(self, keys: Any) -> None:
+        """Mark as sent the large arrays the worker's answer says it now holds."""
+        for key in keys if isinstance(keys, list) else ():
+            if key in self._pending:
+                self._sent[key] = self._pending[key][1]
 
     # -- the interface ------------------------------------------------------------
 
@@ -430,6 +615,7 @@ class ExeSession(JuliaSession):
     def eval(self, code: str) -> Any:
         if not isinstance(code, str):
             raise TypeError(f"code must be a string of Julia code, not {type(code).__name__}")
+        _check_text(code, "code")
         return self._request({"op": "eval", "code": code}, "evaluating Julia code")
 
     def assign(self, name: str, value: Any) -> None:
@@ -447,12 +633,10 @@ class ExeSession(JuliaSession):
         return self._proc is not None and self._proc.poll() is None
 
     def _kill(self) -> None:
-        if self._proc is not None:
-            with contextlib.suppress(OSError):
-                self._proc.kill()
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                self._proc.wait(timeout=10)
-            self._proc = None
+        """Stop the worker at once, with whatever it started, and close its pipes."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _stop(proc)
 
     def _cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -462,16 +646,15 @@ class ExeSession(JuliaSession):
             return  # a forked child must not stop its parent's worker
         with self._lock:
             proc, self._proc = self._proc, None
-            if proc is not None and proc.poll() is None:
-                with contextlib.suppress(OSError, ValueError):
-                    assert proc.stdin is not None
-                    proc.stdin.write(b'{"op":"quit"}\n')
-                    proc.stdin.close()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is not None:
+                if proc.poll() is None:
+                    with contextlib.suppress(OSError, ValueError):
+                        assert proc.stdin is not None
+                        proc.stdin.write(b'{"op":"quit"}\n')
+                        proc.stdin.close()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=10)
+                _stop(proc)
             self._cleanup()
 
     def __repr__(self) -> str:
@@ -487,7 +670,8 @@ class ExeSession(JuliaSession):
 #: Julia code run once per juliacall session: Python's arguments arrive as PythonCall
 #: wrappers (numpy arrays as PyArray, lists as PyList, dicts as PyDict, other objects
 #: as Py); they become the plain Julia values PyRef.Bridge.invoke takes from the exe
-#: bridge's JSON (arrays copied into Julia's layout, same indices).
+#: bridge's JSON (arrays copied into Julia's layout, same indices). Positional
+#: arguments are converted one by one, so each keeps its own type.
 JULIACALL_GLUE = """
 module PyRefJuliacall
 using PythonCall
@@ -498,7 +682,7 @@ arg(x::PyArray) = Array(x)
 arg(x::PyList) = PyRef.Bridge.typed(Any[arg(v) for v in x])
 arg(x::PyDict) = Dict{String,Any}(string(k) => arg(v) for (k, v) in x)
 arg(x::Tuple) = PyRef.Bridge.typed(Any[arg(v) for v in x])
-call(name, args, kwargs) = PyRef.Bridge.invoke(name, arg(args), arg(kwargs))
+call(name, args, kwargs) = PyRef.Bridge.invoke(name, Any[arg(v) for v in args], arg(kwargs))
 assign(name, value) = Core.eval(Main, Expr(:(=), Symbol(name), arg(value)))
 end
 """
@@ -688,6 +872,7 @@ __all__ = [
     "ENV_BRIDGE",
     "ExeSession",
     "JuliaArgumentError",
+    "JuliaBridgeConfigError",
     "JuliaBridgeError",
     "JuliaError",
     "JuliaSession",
