@@ -76,6 +76,19 @@ function sum_rows!(out::AbstractVector{Float64}, x::AbstractMatrix{Float64})
     return out
 end
 
+# A C-ordered matrix (a transposed buffer, one sample per column): the same sums,
+# each row added in turn, read in memory order.
+function sum_rows!(out::AbstractVector{Float64}, x::Transpose{Float64,Matrix{Float64}})
+    P = parent(x)
+    d, n = size(P)
+    length(out) == d || throw(DimensionMismatch("out has $(length(out)) entries for $d columns"))
+    fill!(out, 0.0)
+    @inbounds for i in 1:n, j in 1:d
+        out[j] += P[j, i]
+    end
+    return out
+end
+
 """`x.sum(axis=-1)`: numpy's pairwise sum along each row."""
 function sum_last(x::AbstractMatrix{Float64})::Vector{Float64}
     n, d = size(x)

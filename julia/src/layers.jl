@@ -16,59 +16,88 @@ tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 input
 """`buf` if it already has size `dims`, else a new array of that size."""
 sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
 
+# In numpy BLAS mode an Affine layer hands its results on as numpy holds them,
+# C-ordered: `transpose(P)` of a buffer `P` whose columns are the samples. The
+# elementwise layers keep that layout (they compute on `P`), so nothing is
+# reordered between one product and the next; their arithmetic is the same in
+# either layout.
+"""A C-ordered matrix: the transpose of a buffer with one sample per column."""
+const CMatrix = Transpose{Float64,Matrix{Float64}}
+
+"""The array an elementwise layer computes on for `x`, and whether it is C-ordered."""
+_mem(x::CMatrix) = (parent(x), true)
+_mem(x::Matrix{Float64}) = (x, false)
+_mem(x::AbstractMatrix) = (Matrix{Float64}(x), false)
+
+"""`dout` in the layout of the forward pass (`c`: C-ordered), copied only if it is not."""
+_in_layout(dout::CMatrix, c::Bool) = c ? parent(dout) : Matrix{Float64}(dout)
+_in_layout(dout::AbstractMatrix, c::Bool) = c ? permutedims(dout) : dout
+
+"""The layer's buffer handed on in its layout."""
+_wrap(buf::Matrix{Float64}, c::Bool) = c ? transpose(buf) : buf
+
 """max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
 gradient passes where x > 0."""
 mutable struct Relu <: Layer
     mask::Matrix{Bool}
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    c::Bool   # the forward input was C-ordered
 end
-Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0))
+Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Relu, x::AbstractMatrix{Float64})
-    l.mask = sized(l.mask, size(x))
-    l.out = sized(l.out, size(x))
-    l.mask .= x .<= 0
-    l.out .= ifelse.(l.mask, 0.0, x)
-    return l.out
+    xm, l.c = _mem(x)
+    l.mask = sized(l.mask, size(xm))
+    l.out = sized(l.out, size(xm))
+    l.mask .= xm .<= 0
+    l.out .= ifelse.(l.mask, 0.0, xm)
+    return _wrap(l.out, l.c)
 end
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
-    l.dx = sized(l.dx, size(dout))
-    l.dx .= ifelse.(l.mask, 0.0, dout)
-    return l.dx
+    dm = _in_layout(dout, l.c)
+    l.dx = sized(l.dx, size(dm))
+    l.dx .= ifelse.(l.mask, 0.0, dm)
+    return _wrap(l.dx, l.c)
 end
 
 """1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
 mutable struct Sigmoid <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    c::Bool
 end
-Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0))
+Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
-    l.out = sized(l.out, size(x))
-    l.out .= sigmoid.(x)
-    return l.out
+    xm, l.c = _mem(x)
+    l.out = sized(l.out, size(xm))
+    l.out .= sigmoid.(xm)
+    return _wrap(l.out, l.c)
 end
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
-    l.dx = sized(l.dx, size(dout))
-    l.dx .= dout .* (1.0 .- l.out) .* l.out
-    return l.dx
+    dm = _in_layout(dout, l.c)
+    l.dx = sized(l.dx, size(dm))
+    l.dx .= dm .* (1.0 .- l.out) .* l.out
+    return _wrap(l.dx, l.c)
 end
 
 """tanh(x); the gradient is dout·(1 − y²)."""
 mutable struct Tanh <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    c::Bool
 end
-Tanh() = Tanh(zeros(0, 0), zeros(0, 0))
+Tanh() = Tanh(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Tanh, x::AbstractMatrix{Float64})
-    l.out = sized(l.out, size(x))
-    l.out .= np_tanh.(x)
-    return l.out
+    xm, l.c = _mem(x)
+    l.out = sized(l.out, size(xm))
+    l.out .= np_tanh.(xm)
+    return _wrap(l.out, l.c)
 end
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
-    l.dx = sized(l.dx, size(dout))
-    l.dx .= dout .* (1.0 .- l.out .* l.out)
-    return l.dx
+    dm = _in_layout(dout, l.c)
+    l.dx = sized(l.dx, size(dm))
+    l.dx .= dm .* (1.0 .- l.out .* l.out)
+    return _wrap(l.dx, l.c)
 end
 
 const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh" => Tanh)
@@ -76,8 +105,9 @@ const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
 
 """
 x·W .+ b for a batch of rows. In `:numpy` BLAS mode (see `blas_mode`) the three
-products are numpy's own calls on numpy's row-major layout, bit for bit; in
-`:native` mode Julia's BLAS computes them (the last bits may differ).
+products are numpy's own calls on numpy's row-major layout, bit for bit, and the
+results are handed on C-ordered (see `CMatrix`); in `:native` mode Julia's BLAS
+computes them on Julia's layout (the last bits may differ).
 """
 mutable struct Affine <: Layer
     W::Matrix{Float64}
@@ -87,31 +117,34 @@ mutable struct Affine <: Layer
     db::Vector{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    # numpy's C-ordered copies of x, W and dout, for numpy's BLAS.
+    # numpy BLAS mode: x, W and dout C-ordered, and the results as numpy holds them.
     xc::NpMatrix
     Wc::Matrix{Float64}
     doutc::Matrix{Float64}
+    dWc::Matrix{Float64}
 end
 function Affine(W::Matrix{Float64}, b::Vector{Float64})
     length(b) == size(W, 2) || throw(DimensionMismatch("b has $(length(b)) entries for W with $(size(W, 2)) columns"))
     return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)), zeros(0, 0), zeros(0, 0),
-                  NpMatrix(zeros(0, 0), 0, 0, false), zeros(0, 0), zeros(0, 0))
+                  NpMatrix(zeros(0, 0), 0, 0, false), zeros(0, 0), zeros(0, 0), zeros(0, 0))
 end
-"""numpy's C-ordered `x`: a transposed matrix is one already (its parent), else a copy into `buf`."""
-c_order_of(buf::Matrix{Float64}, x::Transpose{Float64,Matrix{Float64}}) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
+"""numpy's C-ordered `x`: a C-ordered matrix is one already (its parent), else a copy into `buf`."""
+c_order_of(buf::Matrix{Float64}, x::CMatrix) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
 c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(sized(buf, (size(x, 2), size(x, 1))), x)
 function forward!(l::Affine, x::AbstractMatrix)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
-    l.out = sized(l.out, (size(x, 1), size(l.W, 2)))
     if blas_mode() === :numpy
         l.xc = c_order_of(l.xc.data, l.x)
         l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
-        np_dot!(l.out, l.xc, c_order!(l.Wc, l.W))
-    else
-        mul!(l.out, l.x, l.W)
+        l.out = sized(l.out, (size(l.W, 2), size(x, 1)))   # numpy's out, C-ordered
+        np_dot_c!(l.out, l.xc, c_order!(l.Wc, l.W))
+        l.out .+= l.b
+        return transpose(l.out)
     end
+    l.out = sized(l.out, (size(x, 1), size(l.W, 2)))
+    mul!(l.out, l.x, l.W)
     l.out .+= l.b'
     return l.out
 end
@@ -119,24 +152,23 @@ end
 skips it, as nothing uses the gradient of the input images."""
 function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     l.dW = sized(l.dW, size(l.W))
-    numpy = blas_mode() === :numpy
-    if numpy
-        l.doutc = sized(l.doutc, (size(dout, 2), size(dout, 1)))
-        dc = c_order!(l.doutc, dout)
-        np_dot!(l.dW, np_transpose(l.xc), dc)           # np.dot(x.T, dout)
-    else
-        mul!(l.dW, transpose(l.x), dout)
-    end
     l.db = sized(l.db, (size(dout, 2),))
     sum_rows!(l.db, dout)
+    if blas_mode() === :numpy
+        dc = c_order_of(l.doutc, dout)
+        dout isa CMatrix || (l.doutc = dc.data)
+        l.dWc = sized(l.dWc, (size(l.W, 2), size(l.W, 1)))
+        transpose!(l.dW, np_dot_c!(l.dWc, np_transpose(l.xc), dc).data)     # np.dot(x.T, dout)
+        need_dx || return l.dx
+        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
+        l.dx = sized(l.dx, (size(l.x, 2), size(l.x, 1)))
+        np_dot_c!(l.dx, dc, np_transpose(c_order!(l.Wc, l.W)))             # np.dot(dout, W.T)
+        return transpose(l.dx)
+    end
+    mul!(l.dW, transpose(l.x), dout)
     need_dx || return l.dx
     l.dx = sized(l.dx, size(l.x))
-    if numpy
-        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
-        np_dot!(l.dx, dc, np_transpose(c_order!(l.Wc, l.W)))   # np.dot(dout, W.T)
-    else
-        mul!(l.dx, dout, transpose(l.W))
-    end
+    mul!(l.dx, dout, transpose(l.W))
     return l.dx
 end
 
@@ -173,24 +205,29 @@ mutable struct Dropout <: Layer
     mask::Matrix{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    c::Bool
 end
 Dropout(ratio::Real=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
-    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0), zeros(0, 0), zeros(0, 0))
+    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0), zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
-    l.out = sized(l.out, size(x))
+    xm, l.c = _mem(x)
+    l.out = sized(l.out, size(xm))
     if train_flg
-        # numpy multiplies by the mask cast to 1.0/0.0 (IEEE: NaN stays NaN).
-        l.mask = Float64.(NumpyRandom.rand(l.rng, size(x)...) .> l.dropout_ratio)
-        l.out .= x .* l.mask
+        # One draw per element in numpy's C order (a C-ordered buffer is filled in
+        # memory order); numpy multiplies by the mask cast to 1.0/0.0 (NaN stays NaN).
+        draws = l.c ? reshape(NumpyRandom.rand(l.rng, length(xm)), size(xm)) : NumpyRandom.rand(l.rng, size(xm)...)
+        l.mask = Float64.(draws .> l.dropout_ratio)
+        l.out .= xm .* l.mask
     else
-        l.out .= x .* (1.0 - l.dropout_ratio)
+        l.out .= xm .* (1.0 - l.dropout_ratio)
     end
-    return l.out
+    return _wrap(l.out, l.c)
 end
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
-    l.dx = sized(l.dx, size(dout))
-    l.dx .= dout .* l.mask
-    return l.dx
+    dm = _in_layout(dout, l.c)
+    l.dx = sized(l.dx, size(dm))
+    l.dx .= dm .* l.mask
+    return _wrap(l.dx, l.c)
 end
 
 """Batch Normalization; running averages with momentum 0.9, created on first use."""
@@ -214,6 +251,7 @@ function BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momen
                               0, zeros(0, 0), zeros(0, 0), Float64[], Float64[], Float64[])
 end
 function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    x isa CMatrix && (x = Matrix{Float64}(x))   # computed in Julia's layout (same arithmetic)
     n, d = size(x)
     d == length(l.gamma) || throw(DimensionMismatch("x has $d features, gamma has $(length(l.gamma))"))
     if l.running_mean === nothing
@@ -237,6 +275,7 @@ function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::
     return l.gamma' .* xn .+ l.beta'
 end
 function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
+    dout isa CMatrix && (dout = Matrix{Float64}(dout))
     l.dbeta = sum_rows(dout)
     l.dgamma = sum_rows(l.xn .* dout)
     dxn = l.gamma' .* dout
@@ -248,10 +287,11 @@ function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
     return dxc .- (dmu ./ l.batch_size)'
 end
 
-# The allocating forms: what a layer's pass returns, as a new array.
-forward(l::Layer, x::AbstractMatrix) = copy(forward!(l, x))
-forward(l::Union{Dropout,BatchNormalization}, x::AbstractMatrix, train_flg::Bool=true) = copy(forward!(l, x, train_flg))
-backward(l::Layer, dout::AbstractMatrix) = copy(backward!(l, dout))
+# The allocating forms: what a layer's pass returns, as a new matrix in Julia's layout.
+forward(l::Layer, x::AbstractMatrix) = Matrix{Float64}(forward!(l, x))
+forward(l::Union{Dropout,BatchNormalization}, x::AbstractMatrix, train_flg::Bool=true) =
+    Matrix{Float64}(forward!(l, x, train_flg))
+backward(l::Layer, dout::AbstractMatrix) = Matrix{Float64}(backward!(l, dout))
 # SoftmaxWithLoss and BatchNormalization compute into new arrays anyway.
 forward!(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray) = forward(l, x, t)
 backward!(l::SoftmaxWithLoss, dout=1) = backward(l, dout)

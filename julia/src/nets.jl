@@ -100,7 +100,7 @@ end
 function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=false)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    return copy(forward_layers!(net, check_finite("x", x), train_flg))
+    return Matrix{Float64}(forward_layers!(net, check_finite("x", x), train_flg))
 end
 
 """The decay term of the loss, accumulated over W1 … W(L+1) as numpy does."""
@@ -120,14 +120,14 @@ end
 """Cross-entropy of the predictions plus the weight-decay penalty."""
 function loss(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray; train_flg::Bool=false)
     check_xt(net, x, t)
-    y = forward_layers!(net, x, train_flg)::Matrix{Float64}
+    y = forward_layers!(net, x, train_flg)
     return forward(net.last_layer, y, t)::Float64 + weight_decay_penalty(net)
 end
 
 """Fraction of rows whose highest score is the label (test mode)."""
 function accuracy(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)::Float64
     check_xt(net, x, t)
-    y = argmax_rows(forward_layers!(net, x, false)::Matrix{Float64})
+    y = argmax_rows(forward_layers!(net, x, false))
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
 end
@@ -136,11 +136,11 @@ end
 gradients are left on the layers (the first Affine skips the input's gradient)."""
 function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
-    forward(net.last_layer, forward_layers!(net, x, true)::Matrix{Float64}, t)
+    forward(net.last_layer, forward_layers!(net, x, true), t)
     dout = backward(net.last_layer, 1)::Matrix{Float64}
     layers = net.layers
     for k in length(layers):-1:2
-        dout = backward!(layers[k], dout)::Matrix{Float64}
+        dout = backward!(layers[k], dout)
     end
     backward!(layers[1]::Affine, dout; need_dx=false)
     return nothing

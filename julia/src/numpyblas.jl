@@ -266,74 +266,77 @@ function _ddot(lib, n, X, incx, Y, incy)::Float64
 end
 
 """
-    np_dot!(out, a, b) -> out
+    np_dot_c!(c, a, b) -> NpMatrix
 
 `np.dot(a, b)` for numpy float64 matrices `a` (L×M) and `b` (M×N), with the call
 numpy's `cblas_matrixproduct` makes through numpy's OpenBLAS: a scalar operand by
 multiplication, row·column by `ddot`, matrix·vector and vector·matrix by `gemv`, a
 matrix times its own transpose by `syrk`, everything else by row-major `gemm`, with
-numpy's transpose flags and leading dimensions. `out` (L×N, Julia's layout) receives
-numpy's C-ordered result.
+numpy's transpose flags and leading dimensions. The result is written as numpy
+holds it, C-ordered, into `c` (N×L: its columns are the result's rows), and
+returned as an `NpMatrix` on `c`.
 """
-function np_dot!(out::AbstractMatrix{Float64}, a::NpMatrix, b::NpMatrix)
+function np_dot_c!(c::Matrix{Float64}, a::NpMatrix, b::NpMatrix)
     a.cols == b.rows || throw(DimensionMismatch("shapes ($(a.rows),$(a.cols)) and ($(b.rows),$(b.cols)) not aligned"))
-    size(out) == (a.rows, b.cols) ||
-        throw(DimensionMismatch("out is $(size(out)), the product is ($(a.rows), $(b.cols))"))
-    isempty(out) && return out
-    if a.cols == 0
-        return fill!(out, 0.0)
-    end
+    L, M, N = a.rows, a.cols, b.cols
+    size(c) == (N, L) || throw(DimensionMismatch("c is $(size(c)), numpy's result needs ($N, $L)"))
+    result = NpMatrix(c, L, N, false)
+    isempty(c) && return result
+    M == 0 && (fill!(c, 0.0); return result)
     lib = numpy_blas_lib()
     sa, sb = _shape(a), _shape(b)
     if sa == SCALAR || sb == SCALAR
         # numpy multiplies by the scalar with axpy into zeros (0 + a·b: one rounding,
         # and +0 for a product of -0), or, for a single element, directly.
-        single = length(out) == 1
-        @inbounds for j in 1:size(out, 2), i in 1:size(out, 1)
+        single = length(c) == 1
+        @inbounds for i in 1:L, j in 1:N
             p = _at(a, i, 1) * _at(b, 1, j)
-            out[i, j] = single ? p : 0.0 + p
+            c[j, i] = single ? p : 0.0 + p
         end
-        return out
+        return result
     end
     I = x -> _I(lib, x)
-    GC.@preserve a b begin
-        pa, pb = pointer(a.data), pointer(b.data)
+    GC.@preserve a b c begin
+        pa, pb, pc = pointer(a.data), pointer(b.data), pointer(c)
         if sb == COLUMN && sa != MATRIX
             # row · column: numpy's DOUBLE_dot, which sums cblas_ddot's result onto 0.
-            out[1, 1] = 0.0 + _ddot(lib, I(a.cols), pa, I(1), pb, I(1))
-        elseif sa == MATRIX && sb != MATRIX
-            y = Vector{Float64}(undef, a.rows)
-            order, lda = !a.fortran ? (CBLAS_ROW_MAJOR, max(a.cols, 1)) : (CBLAS_COL_MAJOR, max(a.rows, 1))
-            _gemv!(lib, order, CBLAS_NO_TRANS, I(a.rows), I(a.cols), pa, I(lda), pb, I(1), pointer(y))
-            copyto!(out, y)
+            c[1] = 0.0 + _ddot(lib, I(M), pa, I(1), pb, I(1))
+        elseif sa == MATRIX && sb != MATRIX   # a vector result: its memory is the same in any order
+            order, lda = !a.fortran ? (CBLAS_ROW_MAJOR, max(M, 1)) : (CBLAS_COL_MAJOR, max(L, 1))
+            _gemv!(lib, order, CBLAS_NO_TRANS, I(L), I(M), pa, I(lda), pb, I(1), pc)
         elseif sa != MATRIX && sb == MATRIX
-            y = Vector{Float64}(undef, b.cols)
-            order, ldb = !b.fortran ? (CBLAS_ROW_MAJOR, max(b.cols, 1)) : (CBLAS_COL_MAJOR, max(b.rows, 1))
-            _gemv!(lib, order, CBLAS_TRANS, I(b.rows), I(b.cols), pb, I(ldb), pa, I(1), pointer(y))
-            copyto!(out, y)
+            order, ldb = !b.fortran ? (CBLAS_ROW_MAJOR, max(N, 1)) : (CBLAS_COL_MAJOR, max(M, 1))
+            _gemv!(lib, order, CBLAS_TRANS, I(M), I(N), pb, I(ldb), pa, I(1), pc)
         else
-            L, N, M = a.rows, b.cols, b.rows
-            ta, lda = CBLAS_NO_TRANS, max(a.cols, 1)
-            tb, ldb = CBLAS_NO_TRANS, max(b.cols, 1)
-            _f_contiguous(a) && ((ta, lda) = (CBLAS_TRANS, max(a.rows, 1)))
-            _f_contiguous(b) && ((tb, ldb) = (CBLAS_TRANS, max(b.rows, 1)))
-            c = Matrix{Float64}(undef, N, L)   # numpy's C-ordered result
+            ta, lda = CBLAS_NO_TRANS, max(M, 1)
+            tb, ldb = CBLAS_NO_TRANS, max(N, 1)
+            _f_contiguous(a) && ((ta, lda) = (CBLAS_TRANS, max(L, 1)))
+            _f_contiguous(b) && ((tb, ldb) = (CBLAS_TRANS, max(M, 1)))
             ldc = max(N, 1)
-            if a.data === b.data && a.rows == b.cols && a.cols == b.rows && a.fortran != b.fortran &&
-               (ta == CBLAS_TRANS) != (tb == CBLAS_TRANS)
+            if a.data === b.data && L == N && a.fortran != b.fortran && (ta == CBLAS_TRANS) != (tb == CBLAS_TRANS)
                 # A matrix times its own transpose: syrk fills the upper triangle, numpy mirrors it.
-                ta == CBLAS_NO_TRANS ? _syrk!(lib, CBLAS_ROW_MAJOR, ta, I(N), I(M), pa, I(lda), pointer(c), I(ldc)) :
-                                       _syrk!(lib, CBLAS_ROW_MAJOR, ta, I(N), I(M), pb, I(ldb), pointer(c), I(ldc))
+                ta == CBLAS_NO_TRANS ? _syrk!(lib, CBLAS_ROW_MAJOR, ta, I(N), I(M), pa, I(lda), pc, I(ldc)) :
+                                       _syrk!(lib, CBLAS_ROW_MAJOR, ta, I(N), I(M), pb, I(ldb), pc, I(ldc))
                 for i in 1:L, j in (i + 1):N
                     c[i, j] = c[j, i]   # c[col, row]: numpy's R[j, i] = R[i, j]
                 end
             else
-                _gemm!(lib, CBLAS_ROW_MAJOR, ta, tb, I(L), I(N), I(M), pa, I(lda), pb, I(ldb), pointer(c), I(ldc))
+                _gemm!(lib, CBLAS_ROW_MAJOR, ta, tb, I(L), I(N), I(M), pa, I(lda), pb, I(ldb), pc, I(ldc))
             end
-            transpose!(out, c)
         end
     end
-    return out
+    return result
+end
+
+"""
+    np_dot!(out, a, b) -> out
+
+`np_dot_c!`'s result written into `out` (L×N, Julia's layout).
+"""
+function np_dot!(out::AbstractMatrix{Float64}, a::NpMatrix, b::NpMatrix)
+    size(out) == (a.rows, b.cols) ||
+        throw(DimensionMismatch("out is $(size(out)), the product is ($(a.rows), $(b.cols))"))
+    return transpose!(out, np_dot_c!(Matrix{Float64}(undef, b.cols, a.rows), a, b).data)
 end
 
 # Element (i, j) of numpy's matrix `a`.
@@ -350,4 +353,4 @@ function np_dot(x::AbstractMatrix, w::AbstractMatrix)
                    c_order!(similar(wf, size(wf, 2), size(wf, 1)), wf))
 end
 
-export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, NpMatrix
+export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, np_dot_c!, NpMatrix
