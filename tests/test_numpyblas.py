@@ -121,3 +121,18 @@ def test_strict_parity_without_numpy_s_simd(julia_exe: Path) -> None:
     assert "every output compared exact" in proc.stdout
     assert "tanh libm" in proc.stdout  # numpy's SIMD really was off
     assert f"{len(NO_SIMD_SCENARIOS)}/{len(NO_SIMD_SCENARIOS)} scenarios passed" in proc.stdout
+
+
+def test_strict_parity_on_other_kernels(julia_exe: Path) -> None:
+    """numpy's OpenBLAS told to run another CPU's kernels (as on a machine without
+    AVX-512): Julia loads it with the same ones, and every output is still exact."""
+    core = "Haswell" if numpyblas.numpy_blas().core.lower() != "haswell" else "Sandybridge"
+    env = dict(os.environ, OPENBLAS_CORETYPE=core, PYREF_JULIA_BRIDGE="exe")
+    env.pop(numpyblas.ENV_MODE, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "parity", "--scenario", *NO_SIMD_SCENARIOS],
+        env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert f"numpy's OpenBLAS (the same file), {core} kernels" in proc.stdout
+    assert f"{len(NO_SIMD_SCENARIOS)}/{len(NO_SIMD_SCENARIOS)} scenarios passed" in proc.stdout
