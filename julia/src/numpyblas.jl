@@ -5,9 +5,10 @@
 # the transpose flags and sizes. numpy's `cblas_matrixproduct` chooses that call
 # from the operands' shapes and memory layouts. In `:numpy` mode PyRef calls the
 # very OpenBLAS file numpy loaded, with numpy's thread count and exactly numpy's
-# call, on the operands laid out in memory as numpy holds them (row-major copies of
-# PyRef's column-major matrices). In `:native` mode it uses Julia's own BLAS on its
-# own layout (faster to set up, equal only to the last bits).
+# call, on the operands laid out in memory as numpy holds them (`NpMatrix`: the
+# Affine layers keep their inputs and results C-ordered, and copy only the weights
+# in and their gradients out). In `:native` mode PyRef uses Julia's own BLAS on its
+# own layout (equal to numpy's only up to the last bits).
 #
 # pyref passes numpy's library to every Julia it starts (pyref/julia/numpyblas.py):
 #   PYREF_JULIA_BLAS            numpy | native: the mode this process starts in
