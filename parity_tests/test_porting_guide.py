@@ -36,7 +36,9 @@ def test_the_porting_guide_first_fails_then_matches(julia_exe: Path, tmp_path: P
     proc = run_parity(*command(), cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     for output in ("scores", "y"):
-        assert f"softmax-port/{output} [exact]: first differs at index (" in proc.stdout, proc.stdout
+        assert f"softmax-port/{output} [exact]: first differs at index (" in proc.stdout, (
+            proc.stdout
+        )
 
     jl.write_text(files["softmax_port.jl"], encoding="utf-8")
     proc = run_parity(*command(), cwd=tmp_path)
