@@ -8,6 +8,7 @@ abstract type Layer end
 
 tofloat(x::AbstractArray{Float64}) = x
 tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
+tofloat(x::Transpose{T,Matrix{T}}) where {T<:Real} = transpose(Float64.(parent(x)))   # stays C-ordered
 
 # Each layer keeps the arrays its pass writes and reuses them while the batch size
 # stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
@@ -21,9 +22,6 @@ sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? bu
 # elementwise layers keep that layout (they compute on `P`), so nothing is
 # reordered between one product and the next; their arithmetic is the same in
 # either layout.
-"""A C-ordered matrix: the transpose of a buffer with one sample per column."""
-const CMatrix = Transpose{Float64,Matrix{Float64}}
-
 """The array an elementwise layer computes on for `x`, and whether it is C-ordered."""
 _mem(x::CMatrix) = (parent(x), true)
 _mem(x::Matrix{Float64}) = (x, false)
@@ -110,36 +108,42 @@ results are handed on C-ordered (see `CMatrix`); in `:native` mode Julia's BLAS
 computes them on Julia's layout (the last bits may differ).
 """
 mutable struct Affine <: Layer
-    W::Matrix{Float64}
+    W::AbstractMatrix{Float64}   # C-ordered in PyRef's nets (as numpy's), or any matrix
     b::Vector{Float64}
     x::AbstractMatrix{Float64}   # the input, kept for backward (a matrix or a transposed one)
-    dW::Matrix{Float64}
+    dW::AbstractMatrix{Float64}  # laid out as W
     db::Vector{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    # numpy BLAS mode: x, W and dout C-ordered, and the results as numpy holds them.
+    # numpy BLAS mode: x and dout C-ordered, W's C-ordered copy when W is not C-ordered.
     xc::NpMatrix
     Wc::Matrix{Float64}
     doutc::Matrix{Float64}
     dWc::Matrix{Float64}
 end
-function Affine(W::Matrix{Float64}, b::Vector{Float64})
+function Affine(W::AbstractMatrix{Float64}, b::Vector{Float64})
     length(b) == size(W, 2) || throw(DimensionMismatch("b has $(length(b)) entries for W with $(size(W, 2)) columns"))
-    return Affine(W, b, zeros(0, 0), zeros(size(W)), zeros(length(b)), zeros(0, 0), zeros(0, 0),
+    dW = W isa CMatrix ? transpose(zeros(size(parent(W)))) : zeros(size(W))
+    return Affine(W, b, zeros(0, 0), dW, zeros(length(b)), zeros(0, 0), zeros(0, 0),
                   NpMatrix(zeros(0, 0), 0, 0, false), zeros(0, 0), zeros(0, 0), zeros(0, 0))
 end
 """numpy's C-ordered `x`: a C-ordered matrix is one already (its parent), else a copy into `buf`."""
 c_order_of(buf::Matrix{Float64}, x::CMatrix) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
 c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(sized(buf, (size(x, 2), size(x, 1))), x)
+"""W as numpy holds it (the layer's copy if W is not C-ordered)."""
+function _weights_c!(l::Affine)
+    l.W isa CMatrix && return c_order_of(l.Wc, l.W)
+    l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
+    return c_order!(l.Wc, l.W)
+end
 function forward!(l::Affine, x::AbstractMatrix)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
     if blas_mode() === :numpy
         l.xc = c_order_of(l.xc.data, l.x)
-        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
         l.out = sized(l.out, (size(l.W, 2), size(x, 1)))   # numpy's out, C-ordered
-        np_dot_c!(l.out, l.xc, c_order!(l.Wc, l.W))
+        np_dot_c!(l.out, l.xc, _weights_c!(l))
         l.out .+= l.b
         return transpose(l.out)
     end
@@ -151,21 +155,26 @@ end
 """dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
 skips it, as nothing uses the gradient of the input images."""
 function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
-    l.dW = sized(l.dW, size(l.W))
+    size(l.dW) == size(l.W) && (l.dW isa CMatrix) == (l.W isa CMatrix) ||
+        (l.dW = l.W isa CMatrix ? transpose(zeros(size(parent(l.W)))) : zeros(size(l.W)))
     l.db = sized(l.db, (size(dout, 2),))
     sum_rows!(l.db, dout)
     if blas_mode() === :numpy
         dc = c_order_of(l.doutc, dout)
         dout isa CMatrix || (l.doutc = dc.data)
-        l.dWc = sized(l.dWc, (size(l.W, 2), size(l.W, 1)))
-        transpose!(l.dW, np_dot_c!(l.dWc, np_transpose(l.xc), dc).data)     # np.dot(x.T, dout)
+        if l.dW isa CMatrix   # numpy's C-ordered dW is the layer's own
+            np_dot_c!(parent(l.dW), np_transpose(l.xc), dc)                 # np.dot(x.T, dout)
+        else
+            l.dWc = sized(l.dWc, (size(l.W, 2), size(l.W, 1)))
+            transpose!(l.dW, np_dot_c!(l.dWc, np_transpose(l.xc), dc).data)
+        end
         need_dx || return l.dx
-        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
         l.dx = sized(l.dx, (size(l.x, 2), size(l.x, 1)))
-        np_dot_c!(l.dx, dc, np_transpose(c_order!(l.Wc, l.W)))             # np.dot(dout, W.T)
+        np_dot_c!(l.dx, dc, np_transpose(_weights_c!(l)))                    # np.dot(dout, W.T)
         return transpose(l.dx)
     end
-    mul!(l.dW, transpose(l.x), dout)
+    # Julia's BLAS: dW = xᵀ·dout, or its transpose doutᵀ·x into a C-ordered dW's buffer.
+    l.dW isa CMatrix ? mul!(parent(l.dW), transpose(dout), l.x) : mul!(l.dW, transpose(l.x), dout)
     need_dx || return l.dx
     l.dx = sized(l.dx, size(l.x))
     mul!(l.dx, dout, transpose(l.W))

@@ -47,7 +47,9 @@ function MultiLayerNetExtend(input_size::Integer, hidden_size_list, output_size:
     sizes = vcat(input_size, hidden, output_size)
     for idx in 1:(length(sizes) - 1)
         scale = weight_scale(weight_init_std, sizes[idx])
-        params["W$idx"] = scale .* NumpyRandom.randn(rng, sizes[idx], sizes[idx + 1])
+        # C-ordered, as numpy's: the draws fill the weights' memory in order.
+        draws = NumpyRandom.randn(rng, sizes[idx] * sizes[idx + 1])
+        params["W$idx"] = c_matrix(scale .* draws, sizes[idx], sizes[idx + 1])
         params["b$idx"] = zeros(sizes[idx + 1])
     end
     layers = Layer[]
@@ -103,15 +105,19 @@ function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=fa
     return Matrix{Float64}(forward_layers!(net, check_finite("x", x), train_flg))
 end
 
+"""A matrix's elements in numpy's (row-major) order: a C-ordered one's memory, as it is."""
+_row_major(W::CMatrix) = vec(parent(W))
+_row_major(W::AbstractMatrix) = vec(permutedims(W))
+
 """The decay term of the loss, accumulated over W1 … W(L+1) as numpy does."""
 function weight_decay_penalty(net::MultiLayerNetExtend)::Float64
     penalty = 0.0
     for idx in 1:(net.hidden_layer_num + 1)
-        W = net.params["W$idx"]::Matrix{Float64}
+        w = _row_major(net.params["W$idx"])
         if net.weight_decay == "l2"
-            penalty += 0.5 * net.weight_decay_lambda * np_sum(W .* W)
+            penalty += 0.5 * net.weight_decay_lambda * np_sum(w .* w)
         else
-            penalty += net.weight_decay_lambda * np_sum(abs.(W))
+            penalty += net.weight_decay_lambda * np_sum(abs.(w))
         end
     end
     return penalty
@@ -147,9 +153,10 @@ function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray
 end
 
 """The gradient of W: dW plus the decay term's, lam·W (L2) or lam·sign(W) (L1)."""
-function decayed!(g::Matrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::Matrix{Float64})
+function decayed!(g::AbstractMatrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::AbstractMatrix{Float64})
     lam = net.weight_decay_lambda
-    net.weight_decay == "l2" ? (g .= affine.dW .+ lam .* W) : (g .= affine.dW .+ lam .* sign.(W))
+    gm, dW, w = _flat(g, affine.dW, W)   # elementwise: on the buffers when all are C-ordered
+    net.weight_decay == "l2" ? (gm .= dW .+ lam .* w) : (gm .= dW .+ lam .* sign.(w))
     return g
 end
 
@@ -157,7 +164,7 @@ end
 function gradient_buffers(net::MultiLayerNetExtend)
     grads = ParamDict()
     for (k, v) in net.params
-        grads[k] = similar(v)
+        grads[k] = _zeros_like(v)
     end
     return grads
 end
@@ -176,8 +183,7 @@ function gradient!(grads::AbstractDict, net::MultiLayerNetExtend, x::AbstractMat
     backprop!(net, x, t)
     for idx in 1:(net.hidden_layer_num + 1)
         affine = net.affines[idx]
-        W = net.params["W$idx"]::Matrix{Float64}
-        decayed!(grads["W$idx"]::Matrix{Float64}, net, affine, W)
+        decayed!(grads["W$idx"], net, affine, net.params["W$idx"])
         copyto!(grads["b$idx"], affine.db)
         if net.use_batchnorm && idx != net.hidden_layer_num + 1
             copyto!(grads["gamma$idx"], net.batchnorms[idx].dgamma)

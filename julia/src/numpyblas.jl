@@ -203,6 +203,16 @@ struct NpMatrix
     fortran::Bool
 end
 
+"""
+A C-ordered matrix, as numpy holds one: the transpose of a buffer whose columns
+are the matrix's rows. PyRef's weights are C-ordered, and in numpy BLAS mode so are
+the Affine layers' results, so that numpy's matrix products need no reordering.
+"""
+const CMatrix = Transpose{Float64,Matrix{Float64}}
+
+"""A new C-ordered `rows × cols` matrix holding `values` in numpy's (row-major) order."""
+c_matrix(values::Vector{Float64}, rows::Integer, cols::Integer) = transpose(reshape(values, Int(cols), Int(rows)))
+
 """numpy's C-ordered copy of `x` (what `np.ascontiguousarray` holds), written into `buf`."""
 function c_order!(buf::Matrix{Float64}, x::AbstractMatrix{Float64})
     transpose!(buf, x)
@@ -354,4 +364,4 @@ function np_dot(x::AbstractMatrix, w::AbstractMatrix)
                    c_order!(similar(wf, size(wf, 2), size(wf, 1)), wf))
 end
 
-export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, np_dot_c!, NpMatrix
+export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, np_dot_c!, NpMatrix, CMatrix

@@ -3,7 +3,7 @@
 # until the first update, unless set by the user); `update!(opt, params, grads)`
 # changes the parameter arrays in place, in numpy's order of operations.
 
-const ParamDict = Dict{String,Array{Float64}}
+const ParamDict = Dict{String,AbstractArray{Float64}}
 const DEFAULT_EPS = 1e-7
 const ADAM_FORMS = ("textbook", "paper")
 
@@ -15,7 +15,14 @@ function check_update_args(params::AbstractDict, grads::AbstractDict)
     end
 end
 
-zeros_like(params::AbstractDict) = ParamDict(k => zeros(size(v)) for (k, v) in params)
+"""Zeros shaped and laid out like each parameter (C-ordered weights stay C-ordered)."""
+zeros_like(params::AbstractDict) = ParamDict(k => _zeros_like(v) for (k, v) in params)
+_zeros_like(v::CMatrix) = transpose(zeros(size(parent(v))))
+_zeros_like(v::AbstractArray) = zeros(size(v))
+
+"""The arrays an elementwise rule runs on: when all are C-ordered, their buffers
+(read in memory order; the arithmetic is per element, so the same)."""
+_flat(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : arrays
 
 """Stochastic gradient descent: W ← W − lr·dW."""
 mutable struct SGD
@@ -26,7 +33,7 @@ SGD(; lr=0.01) = SGD(check_positive("lr", lr))
 function update!(opt::SGD, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
     for (key, p) in params
-        _sgd!(p, grads[key], opt.lr)
+        _sgd!(_flat(p, grads[key])..., opt.lr)
     end
     return nothing
 end
@@ -45,7 +52,7 @@ function update!(opt::Momentum, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
     opt.v === nothing && (opt.v = zeros_like(params))
     for (key, p) in params
-        _momentum!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
+        _momentum!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
     end
     return nothing
 end
@@ -69,7 +76,7 @@ function update!(opt::Nesterov, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
     opt.v === nothing && (opt.v = zeros_like(params))
     for (key, p) in params
-        _nesterov!(p, grads[key], opt.v[key], opt.lr, opt.momentum)
+        _nesterov!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
     end
     return nothing
 end
@@ -93,7 +100,7 @@ function update!(opt::AdaGrad, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
     opt.h === nothing && (opt.h = zeros_like(params))
     for (key, p) in params
-        _adagrad!(p, grads[key], opt.h[key], opt.lr, opt.eps)
+        _adagrad!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.eps)
     end
     return nothing
 end
@@ -117,7 +124,7 @@ function update!(opt::RMSprop, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
     opt.h === nothing && (opt.h = zeros_like(params))
     for (key, p) in params
-        _rmsprop!(p, grads[key], opt.h[key], opt.lr, opt.decay_rate, opt.eps)
+        _rmsprop!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.decay_rate, opt.eps)
     end
     return nothing
 end
@@ -156,10 +163,10 @@ function update!(opt::Adam, params::AbstractDict, grads::AbstractDict)
     bias2 = 1.0 - c_pow(opt.beta2, Float64(opt.iter))
     for (key, p) in params
         if opt.form == "textbook"
-            _adam_textbook!(p, grads[key], opt.m[key], opt.v[key], opt.lr * sqrt(bias2) / bias1,
+            _adam_textbook!(_flat(p, grads[key], opt.m[key], opt.v[key])..., opt.lr * sqrt(bias2) / bias1,
                             opt.beta1, opt.beta2, opt.eps)
         else
-            _adam_paper!(p, grads[key], opt.m[key], opt.v[key], opt.lr, bias1, bias2,
+            _adam_paper!(_flat(p, grads[key], opt.m[key], opt.v[key])..., opt.lr, bias1, bias2,
                          opt.beta1, opt.beta2, opt.eps)
         end
     end
