@@ -33,10 +33,10 @@ const CBLAS_NO_TRANS = Cint(111)
 const CBLAS_TRANS = Cint(112)
 const CBLAS_UPPER = Cint(121)
 
-"""numpy's OpenBLAS, opened in this process: its entry points and settings."""
-mutable struct NumpyBlasLib
+"""numpy's OpenBLAS, opened in this process: its entry points and settings. `I` is
+its integer type: Int64 for the ILP64 builds numpy's wheels ship, Int32 for LP64."""
+mutable struct NumpyBlasLib{I<:Union{Int32,Int64}}
     path::String
-    int64::Bool              # ILP64 (the "64_" builds numpy's wheels ship) or LP64
     core::String
     threads::Int
     dgemm::Ptr{Cvoid}
@@ -48,7 +48,7 @@ end
 
 # The mode (:numpy or :native) and, once opened, the library; `nothing` = not yet chosen.
 const _BLAS_MODE = Ref{Symbol}(:unset)
-const _BLAS_LIB = Ref{Union{Nothing,NumpyBlasLib}}(nothing)
+const _BLAS_LIB = Ref{Any}(nothing)
 const _BLAS_REASON = Ref{String}("")
 
 """An error in the configuration of numpy's BLAS (a missing file, a wrong symbol)."""
@@ -94,7 +94,7 @@ function _open_numpy_blas()::NumpyBlasLib
     running = unsafe_string(ccall(corename, Cstring, ()))
     isempty(core) || lowercase(running) == lowercase(core) ||
         throw(NumpyBlasError("numpy's OpenBLAS runs $core kernels, but loaded here it chose $running"))
-    lib = NumpyBlasLib(path, bits == "64", running, threads,
+    lib = NumpyBlasLib{bits == "64" ? Int64 : Int32}(path, running, threads,
                        _symbol(handle, prefix, "cblas_dgemm", suffix, path),
                        _symbol(handle, prefix, "cblas_dgemv", suffix, path),
                        _symbol(handle, prefix, "cblas_dsyrk", suffix, path),
@@ -128,7 +128,7 @@ function blas_mode()::Symbol
 end
 
 """numpy's library, opened on first use."""
-function numpy_blas_lib()::NumpyBlasLib
+function numpy_blas_lib()
     lib = _BLAS_LIB[]
     lib === nothing || return lib
     lib = _open_numpy_blas()
@@ -233,48 +233,24 @@ _shape(a::NpMatrix) = a.rows > 1 ? (a.cols == 1 ? COLUMN : MATRIX) : (a.cols == 
 # numpy's cblas_matrixproduct
 # --------------------------------------------------------------------------
 
-_I(lib::NumpyBlasLib, n::Integer) = lib.int64 ? Int64(n) : Int32(n)
-
-function _gemm!(lib, order, ta, tb, m, n, k, A, lda, B, ldb, C, ldc)
-    if lib.int64
-        ccall(lib.dgemm, Cvoid, (Cint, Cint, Cint, Int64, Int64, Int64, Float64, Ptr{Float64}, Int64,
-                                 Ptr{Float64}, Int64, Float64, Ptr{Float64}, Int64),
-              order, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, ldc)
-    else
-        ccall(lib.dgemm, Cvoid, (Cint, Cint, Cint, Int32, Int32, Int32, Float64, Ptr{Float64}, Int32,
-                                 Ptr{Float64}, Int32, Float64, Ptr{Float64}, Int32),
-              order, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, ldc)
-    end
+function _gemm!(lib::NumpyBlasLib{I}, order, ta, tb, m, n, k, A, lda, B, ldb, C, ldc) where {I}
+    ccall(lib.dgemm, Cvoid, (Cint, Cint, Cint, I, I, I, Float64, Ptr{Float64}, I, Ptr{Float64}, I, Float64,
+                             Ptr{Float64}, I),
+          order, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, ldc)
 end
 
-function _gemv!(lib, order, trans, m, n, A, lda, X, incx, Y)
-    if lib.int64
-        ccall(lib.dgemv, Cvoid, (Cint, Cint, Int64, Int64, Float64, Ptr{Float64}, Int64, Ptr{Float64}, Int64,
-                                 Float64, Ptr{Float64}, Int64),
-              order, trans, m, n, 1.0, A, lda, X, incx, 0.0, Y, 1)
-    else
-        ccall(lib.dgemv, Cvoid, (Cint, Cint, Int32, Int32, Float64, Ptr{Float64}, Int32, Ptr{Float64}, Int32,
-                                 Float64, Ptr{Float64}, Int32),
-              order, trans, m, n, 1.0, A, lda, X, incx, 0.0, Y, 1)
-    end
+function _gemv!(lib::NumpyBlasLib{I}, order, trans, m, n, A, lda, X, incx, Y) where {I}
+    ccall(lib.dgemv, Cvoid, (Cint, Cint, I, I, Float64, Ptr{Float64}, I, Ptr{Float64}, I, Float64, Ptr{Float64}, I),
+          order, trans, m, n, 1.0, A, lda, X, incx, 0.0, Y, 1)
 end
 
-function _syrk!(lib, order, trans, n, k, A, lda, C, ldc)
-    if lib.int64
-        ccall(lib.dsyrk, Cvoid, (Cint, Cint, Cint, Int64, Int64, Float64, Ptr{Float64}, Int64, Float64,
-                                 Ptr{Float64}, Int64),
-              order, CBLAS_UPPER, trans, n, k, 1.0, A, lda, 0.0, C, ldc)
-    else
-        ccall(lib.dsyrk, Cvoid, (Cint, Cint, Cint, Int32, Int32, Float64, Ptr{Float64}, Int32, Float64,
-                                 Ptr{Float64}, Int32),
-              order, CBLAS_UPPER, trans, n, k, 1.0, A, lda, 0.0, C, ldc)
-    end
+function _syrk!(lib::NumpyBlasLib{I}, order, trans, n, k, A, lda, C, ldc) where {I}
+    ccall(lib.dsyrk, Cvoid, (Cint, Cint, Cint, I, I, Float64, Ptr{Float64}, I, Float64, Ptr{Float64}, I),
+          order, CBLAS_UPPER, trans, n, k, 1.0, A, lda, 0.0, C, ldc)
 end
 
-function _ddot(lib, n, X, incx, Y, incy)::Float64
-    lib.int64 ? ccall(lib.ddot, Float64, (Int64, Ptr{Float64}, Int64, Ptr{Float64}, Int64), n, X, incx, Y, incy) :
-                ccall(lib.ddot, Float64, (Int32, Ptr{Float64}, Int32, Ptr{Float64}, Int32), n, X, incx, Y, incy)
-end
+_ddot(lib::NumpyBlasLib{I}, n, X, incx, Y, incy) where {I} =
+    ccall(lib.ddot, Float64, (I, Ptr{Float64}, I, Ptr{Float64}, I), n, X, incx, Y, incy)
 
 """
     np_dot_c!(c, a, b) -> NpMatrix
@@ -287,14 +263,15 @@ numpy's transpose flags and leading dimensions. The result is written as numpy
 holds it, C-ordered, into `c` (N×L: its columns are the result's rows), and
 returned as an `NpMatrix` on `c`.
 """
-function np_dot_c!(c::Matrix{Float64}, a::NpMatrix, b::NpMatrix)
+np_dot_c!(c::Matrix{Float64}, a::NpMatrix, b::NpMatrix) = _np_dot_c!(numpy_blas_lib(), c, a, b)
+
+function _np_dot_c!(lib::NumpyBlasLib{I}, c::Matrix{Float64}, a::NpMatrix, b::NpMatrix) where {I}
     a.cols == b.rows || throw(DimensionMismatch("shapes ($(a.rows),$(a.cols)) and ($(b.rows),$(b.cols)) not aligned"))
     L, M, N = a.rows, a.cols, b.cols
     size(c) == (N, L) || throw(DimensionMismatch("c is $(size(c)), numpy's result needs ($N, $L)"))
     result = NpMatrix(c, L, N, false)
     isempty(c) && return result
     M == 0 && (fill!(c, 0.0); return result)
-    lib = numpy_blas_lib()
     sa, sb = _shape(a), _shape(b)
     if sa == SCALAR || sb == SCALAR
         # numpy multiplies by the scalar with axpy into zeros (0 + a·b: one rounding,
@@ -306,7 +283,6 @@ function np_dot_c!(c::Matrix{Float64}, a::NpMatrix, b::NpMatrix)
         end
         return result
     end
-    I = x -> _I(lib, x)
     GC.@preserve a b c begin
         pa, pb, pc = pointer(a.data), pointer(b.data), pointer(c)
         if sb == COLUMN && sa != MATRIX
