@@ -177,14 +177,13 @@ def bench_step_julia(quick: bool, blas: str = "native") -> dict[str, Any]:
     """The Julia step, timed inside Julia (one BLAS thread) through a fresh session,
     its matrix products on Julia's BLAS (``native``) or numpy's (``numpy``)."""
     from pyref.julia.bridge import ExeSession
-    from pyref.julia.numpyblas import use_blas
 
     x, t = _step_data()
     iterations, repeats = (
         (QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS) if quick else (STEP_ITERATIONS, STEP_REPEATS)
     )
     with ExeSession() as julia:
-        use_blas(julia, blas)
+        julia.use_blas(blas)
         out = julia.call(
             "PyRef.Bench.step_timing", x, t, hidden=list(MNIST_COMPARE_HIDDEN), batch=MNIST_COMPARE_BATCH,
             lr=STEP_LR, iterations=iterations, repeats=repeats, seed=STEP_SEED,

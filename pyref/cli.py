@@ -281,7 +281,9 @@ def _cmd_julia(args: argparse.Namespace) -> int:
             print(runtime.which())
             return 0
         if args.julia_command == "test":
-            return runtime.run_tests(args.julia_args)
+            from pyref.julia import oracle
+
+            return oracle.run_julia_tests(args.julia_args)
     except runtime.JuliaNotFoundError as err:
         print(f"pyref: {err}", file=sys.stderr)
         return 2

@@ -434,10 +434,8 @@ class ScenarioResult:
 
 def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
     """PyRef's matrix products in ``session`` switched to ``mode`` (see
-    :func:`pyref.julia.numpyblas.use_blas`)."""
-    from pyref.julia import numpyblas
-
-    return numpyblas.use_blas(session, mode)
+    :meth:`pyref.julia.bridge.JuliaSession.use_blas`)."""
+    return session.use_blas(mode)
 
 
 def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None) -> ScenarioResult:

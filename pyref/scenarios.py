@@ -24,6 +24,7 @@ from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
 from pyref.parity import EXACT, ULP, Scenario, trajectory, ulp
+from pyref.random_calls import random_call
 from pyref.trainer import Trainer
 
 RandomState = np.random.RandomState
@@ -34,43 +35,6 @@ RandomState = np.random.RandomState
 
 #: Seeds the random-stream scenarios cover: small, typical, large, the largest.
 RANDOM_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
-
-
-def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
-    """One call ``[function, args...]`` on ``rs``, as PyRef.Scenarios.random_call makes it.
-
-    ``rand``/``randn``: dims...; ``uniform``: low, high, dims...; ``randint``: low,
-    high, dims... (or high alone); ``choice``: n, size[, replace]; ``permutation``: n; ``shuffle``:
-    rows, cols (of an arange matrix); ``state``: the generator's state afterwards.
-    """
-    name, *args = call
-    if name == "rand":
-        return rs.rand(*args)
-    if name == "randn":
-        return rs.randn(*args)
-    if name == "uniform":
-        low, high, *dims = args
-        return rs.uniform(low, high, tuple(dims) if dims else None)
-    if name == "randint":
-        if len(args) == 1:  # randint(high)
-            return rs.randint(args[0], dtype=np.int64)
-        low, high, *dims = args
-        return rs.randint(low, high, size=tuple(dims) if dims else None, dtype=np.int64)
-    if name == "choice":
-        n, size, *replace = args
-        return rs.choice(n, size, replace=replace[0] if replace else True)
-    if name == "permutation":
-        return rs.permutation(args[0])
-    if name == "shuffle":
-        rows, cols = args
-        x = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
-        rs.shuffle(x)
-        return x
-    if name == "state":
-        _, key, pos, has_gauss, gauss = rs.get_state()
-        return {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss),
-                "gauss": float(gauss)}  # fmt: skip
-    raise ValueError(f"unknown random call {name!r}")
 
 
 def random_calls(*, seeds: Sequence[int], calls: Sequence[Sequence[Any]]) -> dict[str, Any]:

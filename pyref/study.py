@@ -349,7 +349,7 @@ def _train_julia(
     the call, this worker's heartbeat waits for it: trials must then take less than
     ``grace`` seconds.)
     """
-    from pyref.julia import numpyblas, session
+    from pyref.julia import session
 
     _, key, pos, has_gauss, cached = rng.get_state()
     weight_decay, lr = sample_hyperparameters(rng)  # the same draws PyRef makes first
@@ -362,7 +362,7 @@ def _train_julia(
     else:
         stream = {"seed": config.seed}
     julia = session()
-    numpyblas.use_blas(julia)  # numpy's thread count now: the products' last bits depend on it
+    julia.use_blas()  # numpy's thread count now: the products' last bits depend on it
     out = julia.call(
         "PyRef.search_trial", data.x_train, data.t_train, data.x_val, data.t_val,
         index=index, epochs=config.epochs, hidden=np.asarray(config.hidden, dtype=np.int64),

@@ -7,7 +7,6 @@ Tests that need Julia use the ``julia_exe`` fixture (tests/conftest.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pyref.julia import runtime
+from pyref.julia import oracle, runtime
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -377,7 +376,7 @@ def test_missing_pyref_julia_is_a_clear_error(
     with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
         runtime.install()
     with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
-        runtime.run_tests([])
+        oracle.run_julia_tests([])
 
 
 def test_cli_which_with_missing_pyref_julia(tmp_path: Path) -> None:
@@ -504,12 +503,9 @@ exit(3)
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "depot"))
     no_julia_vars.delenv(runtime.ENV_ORACLE_DIR, raising=False)
 
-    assert runtime.run_tests(["a", "b c"]) == 3
+    assert oracle.run_julia_tests(["a", "b c"]) == 3
     args, active, oracle_dir, depot = report.read_text().splitlines()
     assert args == "a|b c"
     assert Path(active).parent == project
     assert depot == str(tmp_path / "depot")
-    if importlib.util.find_spec("pyref.julia.oracle") is not None:
-        assert oracle_dir and not Path(oracle_dir).exists()  # temporary, removed afterwards
-    else:
-        assert oracle_dir == ""
+    assert oracle_dir and not Path(oracle_dir).exists()  # temporary, removed afterwards

@@ -58,14 +58,14 @@ def test_np_dot_is_numpy_s_dot(julia_session, threads: int) -> None:
 
     rng = np.random.RandomState(0)
     with threadpool_limits(limits=threads, user_api="blas"):
-        info = numpyblas.use_blas(julia_session, "numpy")
+        info = julia_session.use_blas("numpy")
         assert info["mode"] == "numpy" and info["threads"] == numpyblas.current_threads()
         for L, M, N in SHAPES:
             a, b = rng.randn(L, M), rng.randn(M, N)
             want, got = np.dot(a, b), julia_session.call("PyRef.np_dot", a, b)
             differ = int((want.view(np.int64) != got.view(np.int64)).sum())
             assert differ == 0, f"{(L, M, N)} with {threads} thread(s): {differ} entries differ"
-    numpyblas.use_blas(julia_session)  # back to numpy's own thread count
+    julia_session.use_blas()  # back to numpy's own thread count
 
 
 def test_a_missing_library_is_a_clear_error(julia_exe: Path, monkeypatch: pytest.MonkeyPatch,
@@ -78,8 +78,8 @@ def test_a_missing_library_is_a_clear_error(julia_exe: Path, monkeypatch: pytest
     try:
         assert session.info["matmul"]["mode"] == "error"
         with pytest.raises(numpyblas.NumpyBlasError, match=f"{missing}.*does not exist"):
-            numpyblas.use_blas(session, "numpy")
-        assert numpyblas.use_blas(session, "native")["mode"] == "native"
+            session.use_blas("numpy")
+        assert session.use_blas("native")["mode"] == "native"
     finally:
         session.close()
 

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.julia import runtime
+from pyref.julia import numpyblas, runtime
 
 ENV_BRIDGE = "PYREF_JULIA_BRIDGE"
 ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
@@ -175,6 +175,29 @@ class JuliaSession:
         """Set the global ``name`` of Julia's Main to ``value`` (converted as for
         :meth:`call`), so Julia code run by :meth:`eval` can use it."""
         raise NotImplementedError
+
+    def use_blas(self, mode: str | None = None) -> dict[str, Any]:
+        """Switch PyRef's matrix products to ``mode`` (``numpy`` or ``native``; None
+        keeps the current one) and return what they now run on (``PyRef.blas_info()``:
+        mode, library, kernels, threads).
+
+        In ``numpy`` mode Julia is given numpy's current BLAS thread count, on which
+        the last bits of some products depend. A numpy BLAS that cannot be used raises
+        :class:`pyref.julia.numpyblas.NumpyBlasError` with the reason.
+        """
+        try:
+            if mode is None:
+                info = self.call("PyRef.blas_info")
+            else:
+                info = self.call("PyRef.set_blas_mode!", numpyblas.wanted_mode(mode))
+            if info.get("mode") == "numpy":
+                threads = numpyblas.current_threads()
+                if int(info.get("threads", 0)) != threads:
+                    self.call("PyRef.set_numpy_blas_threads!", threads)
+                    info["threads"] = threads
+        except JuliaError as err:
+            raise numpyblas.NumpyBlasError(f"numpy's BLAS cannot be used in Julia: {err}") from err
+        return dict(info)
 
     def close(self) -> None:
         """Stop the session (the worker process, if any)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -151,31 +150,6 @@ def current_threads() -> int:
     return int(_blas_entry().get("num_threads", 1))
 
 
-def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
-    """Switch PyRef's matrix products in the Julia ``session`` to ``mode`` (``numpy``
-    or ``native``; None keeps the session's) and return what they now run on
-    (``PyRef.blas_info()``: mode, library, kernels, threads).
-
-    In ``numpy`` mode Julia is given numpy's current BLAS thread count, on which the
-    last bits of some products depend. A numpy BLAS that cannot be used raises
-    NumpyBlasError with the reason."""
-    from pyref.julia.bridge import JuliaError
-
-    try:
-        if mode is None:
-            info = session.call("PyRef.blas_info")
-        else:
-            info = session.call("PyRef.set_blas_mode!", wanted_mode(mode))
-        if info.get("mode") == "numpy":
-            threads = current_threads()
-            if int(info.get("threads", 0)) != threads:
-                session.call("PyRef.set_numpy_blas_threads!", threads)
-                info["threads"] = threads
-    except JuliaError as err:
-        raise NumpyBlasError(f"numpy's BLAS cannot be used in Julia: {err}") from err
-    return dict(info)
-
-
 __all__ = [
     "ENV_MODE",
     "MODES",
@@ -184,6 +158,5 @@ __all__ = [
     "current_threads",
     "julia_blas_env",
     "numpy_blas",
-    "use_blas",
     "wanted_mode",
 ]

@@ -11,10 +11,17 @@ exp/log/tanh/power on about 1.2 million inputs (``nm_*``, see
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pyref.julia import runtime
+from pyref.random_calls import random_call
 
 #: Seeds the oracle covers: small, typical, the largest allowed, and a large one.
 ORACLE_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
@@ -53,10 +60,9 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
 
 
 def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
-    """One call as an array to save: pyref.scenarios.random_call does the drawing (the
+    """One call as an array to save: pyref.random_calls.random_call does the drawing (the
     oracle's names ``shuffle_rows`` and ``get_state`` are its ``shuffle`` and
     ``state``; the state is saved flat: key, pos, has_gauss, gauss)."""
-    from pyref.scenarios import random_call
 
     name, *args = call
     name = {"shuffle_rows": "shuffle", "get_state": "state"}.get(name, name)
@@ -466,3 +472,23 @@ def write_search_trials(directory: str | os.PathLike) -> None:
     assert tr.fail_reason is not None
     _save(out, "search_diverged_acc", [tr.val_acc_list, tr.train_acc_list])
     (out / "search_diverged_reason.txt").write_text(tr.fail_reason)
+
+
+def run_julia_tests(args: Sequence[str]) -> int:
+    """Run ``julia/test/runtests.jl`` with the resolved Julia; return its exit code.
+
+    The numpy-produced test vectors (:func:`write_oracle`) are written into a
+    temporary directory first, which Julia finds through ``$PYREF_ORACLE_DIR``.
+    """
+    runtests = runtime.julia_project_dir() / "test" / "runtests.jl"
+    argv = runtime.julia_command(str(runtests), *args)  # resolves Julia first: clear error if none
+    if not runtests.is_file():
+        print(f"pyref: no Julia test script at {runtests}", file=sys.stderr)
+        return 2
+    env = runtime.julia_env()
+    with tempfile.TemporaryDirectory(prefix="pyref-oracle-") as oracle_dir:
+        print(f"pyref julia: writing numpy test vectors to {oracle_dir}", file=sys.stderr)
+        write_oracle(Path(oracle_dir))
+        env[runtime.ENV_ORACLE_DIR] = oracle_dir
+        returncode = subprocess.run(argv, env=env).returncode
+    return 128 - returncode if returncode < 0 else returncode

@@ -32,8 +32,6 @@ read from the host's apt sources) and ``JULIA_DEPOT_PATH`` (kept when set).
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import os
 import re
 import shutil
@@ -847,31 +845,3 @@ def install(force: bool = False) -> Path:
     if explicit:
         _step(f"note: PYREF_JULIA={os.environ[ENV_JULIA]} still takes precedence")
     return launcher
-
-
-# --------------------------------------------------------------------------
-# run_tests()
-# --------------------------------------------------------------------------
-
-
-def run_tests(args: Sequence[str]) -> int:
-    """Run ``julia/test/runtests.jl`` with the resolved Julia; return its exit code.
-
-    If the module ``pyref.julia.oracle`` exists, its ``write_oracle(directory)``
-    first writes numpy-produced test vectors into a temporary directory, which
-    Julia finds through ``$PYREF_ORACLE_DIR``.
-    """
-    runtests = julia_project_dir() / "test" / "runtests.jl"
-    argv = julia_command(str(runtests), *args)  # resolves Julia first: clear error if none
-    if not runtests.is_file():
-        print(f"pyref: no Julia test script at {runtests}", file=sys.stderr)
-        return 2
-    env = julia_env()
-    with tempfile.TemporaryDirectory(prefix="pyref-oracle-") as oracle_dir:
-        if importlib.util.find_spec("pyref.julia.oracle") is not None:
-            oracle = importlib.import_module("pyref.julia.oracle")
-            _step(f"writing numpy test vectors to {oracle_dir}")
-            oracle.write_oracle(Path(oracle_dir))
-            env[ENV_ORACLE_DIR] = oracle_dir
-        returncode = subprocess.run(argv, env=env).returncode
-    return 128 - returncode if returncode < 0 else returncode
