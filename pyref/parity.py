@@ -173,12 +173,16 @@ class Comparison:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON; a tier's settings only where they apply (rtol and atol to ``ulp``,
+        bound to ``trajectory``), null otherwise."""
+        ulp_tier = self.tier.kind == "ulp"
         return {
             "scenario": self.scenario,
             "output": self.output,
             "tier": self.tier.kind,
-            "tier_rtol": self.tier.rtol,
-            "tier_bound": self.tier.bound,
+            "tier_rtol": self.tier.rtol if ulp_tier else None,
+            "tier_atol": self.tier.atol if ulp_tier else None,
+            "tier_bound": self.tier.bound if self.tier.kind == "trajectory" else None,
             "passed": self.passed,
             "max_abs": self.max_abs,
             "max_rel": self.max_rel,
@@ -247,6 +251,13 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     fb = b.astype(np.float64)
     if a.size == 0:
         return Comparison(**base, passed=True, max_abs=0.0, max_rel=0.0, max_ulps=0.0)
+    if (a.dtype.kind in "iub") != (b.dtype.kind in "iub"):
+        # Counts, indices and masks are integers on both sides, measurements floats:
+        # a port that returns one as the other has changed what the output means,
+        # even where the values coincide.
+        return Comparison(**base, passed=False, max_abs=math.inf, max_rel=math.inf,
+                          max_ulps=math.inf, note=f"dtypes differ: python {a.dtype}, julia "
+                          f"{b.dtype} (integer against floating point)")  # fmt: skip
     both_nan = np.isnan(fa) & np.isnan(fb)
     with np.errstate(invalid="ignore", over="ignore"):
         absdiff = np.where(both_nan, 0.0, np.abs(fa - fb))
@@ -260,6 +271,7 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     oa, ob = _ordered_int(fa.ravel()), _ordered_int(fb.ravel())
     ulps = np.abs(oa - ob).astype(float).reshape(fa.shape)
     ulps = np.where(both_nan, 0.0, ulps)
+    ulps = np.where(np.isnan(fa) != np.isnan(fb), math.inf, ulps)  # NaN against a number
     bits_equal = (fa.view(np.uint64) == fb.view(np.uint64)) | both_nan
     if a.dtype.kind in "iub" and b.dtype.kind in "iub":
         bits_equal = a.astype(np.int64) == b.astype(np.int64)
@@ -356,9 +368,35 @@ def load_scenarios(source: str) -> None:
         if spec is None or spec.loader is None:
             raise ImportError(f"--load: cannot import {path}")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:  # a syntax error, or an exception its code raised
+            raise ScenarioLoadError(f"--load {path}: {_describe_error(err, str(path))}") from err
     else:
-        importlib.import_module(source)
+        try:
+            importlib.import_module(source)
+        except Exception as err:
+            raise ScenarioLoadError(f"--load {source}: {_describe_error(err)}") from err
+
+
+class ScenarioLoadError(ValueError):
+    """A scenario file or module could not be loaded; the message is one line."""
+
+
+def _describe_error(err: BaseException, filename: str | None = None) -> str:
+    """``err`` in one line, with the line of ``filename`` where it happened."""
+    import traceback
+
+    where = ""
+    if isinstance(err, SyntaxError) and err.lineno:
+        where = f"line {err.lineno}: "
+    elif filename is not None:
+        lines = [
+            f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == filename
+        ]
+        where = f"line {lines[-1]}: " if lines else ""
+    text = str(err.msg if isinstance(err, SyntaxError) else err).strip().splitlines()
+    return f"{where}{type(err).__name__}" + (f": {text[0]}" if text else "")
 
 
 def all_scenarios() -> dict[str, Scenario]:
@@ -451,11 +489,24 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
     if strict is None:
         strict = use_blas(session).get("mode") == "numpy"
     blas = "numpy" if strict else "native"
-    for path in scenario.julia_files:
-        _include_once(session, path)
-    kwargs = scenario.arguments()
+    # A scenario's own mistakes (a missing or broken .jl file, an exception on the
+    # Python side) are its ERROR row, as Julia's errors are; a broken bridge raises.
+    try:
+        for path in scenario.julia_files:
+            _include_once(session, path)
+    except JuliaBridgeError:
+        raise
+    except Exception as err:
+        return ScenarioResult(scenario, [], error=f"julia_files: {_one_line(err)}", blas=blas)
     started = time.perf_counter()
-    py = scenario.python(**kwargs)
+    try:
+        kwargs = scenario.arguments()
+        py = scenario.python(**kwargs)
+    except JuliaBridgeError:
+        raise
+    except Exception as err:
+        return ScenarioResult(scenario, [], time.perf_counter() - started,
+                              error=f"the Python side raised {_describe_error(err)}", blas=blas)  # fmt: skip
     python_seconds = time.perf_counter() - started
     started = time.perf_counter()
     try:
@@ -476,6 +527,12 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
         julia_seconds,
         blas=blas,
     )
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception's message as one line (Julia's errors carry their stack trace)."""
+    lines = [ln.strip() for ln in str(err).strip().splitlines() if ln.strip()]
+    return lines[0] if lines else type(err).__name__
 
 
 def _include_once(session: Any, path: str) -> None:
