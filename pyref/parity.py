@@ -529,10 +529,12 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
     )
 
 
-def _one_line(err: BaseException) -> str:
-    """An exception's message as one line (Julia's errors carry their stack trace)."""
-    lines = [ln.strip() for ln in str(err).strip().splitlines() if ln.strip()]
-    return lines[0] if lines else type(err).__name__
+def _one_line(err: BaseException, limit: int = 400) -> str:
+    """An exception's message as one line: its lines joined (a Julia LoadError's second
+    names the file and line), cut at ``limit`` characters."""
+    text = "; ".join(ln.strip() for ln in str(err).strip().splitlines() if ln.strip())
+    text = text or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _include_once(session: Any, path: str) -> None:
