@@ -480,5 +480,8 @@ def split_validation(
     """
     rate = check_unit_interval("validation_rate", validation_rate, closed_low=False)
     validation_num = int(x.shape[0] * rate)
+    if validation_num == 0:
+        raise ValueError(f"validation_rate {validation_rate} of {x.shape[0]} samples leaves no "
+                         f"validation samples (int({x.shape[0]} * {validation_rate}) = 0)")  # fmt: skip
     x, t = shuffle_dataset(x, t, rng)
     return (x[validation_num:], t[validation_num:]), (x[:validation_num], t[:validation_num])

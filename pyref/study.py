@@ -306,12 +306,12 @@ def prepare_data(config: SearchConfig) -> SearchData:
     if config.train_size > x_all.shape[0]:
         raise SearchError(f"train size {config.train_size} is more than the {x_all.shape[0]} "
                           f"training samples of the {config.data} data")  # fmt: skip
+    if int(config.train_size * config.validation_rate) == 0:
+        raise SearchError(f"train size {config.train_size} leaves no validation samples")
     rng = np.random.RandomState(config.seed)
     (x_tr, t_tr), (x_val, t_val) = split_validation(
         x_all[: config.train_size], t_all[: config.train_size], config.validation_rate, rng=rng
     )
-    if x_val.shape[0] == 0:
-        raise SearchError(f"train size {config.train_size} leaves no validation samples")
     return SearchData(x_tr, t_tr, x_val, t_val, _state_to_json(rng), info.description)
 
 

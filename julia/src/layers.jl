@@ -13,6 +13,17 @@ tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 input
 # stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
 # pass), `forward`/`backward` return copies. The nets use the former.
 
+"""`dout` for `layer`'s backward: after a forward pass (`state`, what it kept, is no
+longer the initial 0×0), of the forward output's size (pyref's RuntimeError and
+ValueError: an ErrorException and a DimensionMismatch)."""
+function check_backward(layer, state::AbstractArray, dout::AbstractArray)
+    name = nameof(typeof(layer))
+    size(state) == (0, 0) && size(dout) != (0, 0) && error("$name.backward needs a forward pass first")
+    size(dout) == size(state) ||
+        throw(DimensionMismatch("dout has size $(size(dout)); $name's last forward output had $(size(state))"))
+    return dout
+end
+
 """`buf` if it already has size `dims`, else a new array of that size."""
 sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
 
@@ -32,6 +43,7 @@ function forward!(l::Relu, x::AbstractMatrix{Float64})
     return l.out
 end
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
+    check_backward(l, l.mask, dout)
     l.dx = sized(l.dx, size(dout))
     l.dx .= ifelse.(l.mask, 0.0, dout)
     return l.dx
@@ -49,6 +61,7 @@ function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
     return l.out
 end
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
+    check_backward(l, l.out, dout)
     l.dx = sized(l.dx, size(dout))
     l.dx .= dout .* (1.0 .- l.out) .* l.out
     return l.dx
@@ -66,6 +79,7 @@ function forward!(l::Tanh, x::AbstractMatrix{Float64})
     return l.out
 end
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
+    check_backward(l, l.out, dout)
     l.dx = sized(l.dx, size(dout))
     l.dx .= dout .* (1.0 .- l.out .* l.out)
     return l.dx
@@ -101,6 +115,7 @@ end
 c_order_of(buf::Matrix{Float64}, x::Transpose{Float64,Matrix{Float64}}) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
 c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(sized(buf, (size(x, 2), size(x, 1))), x)
 function forward!(l::Affine, x::AbstractMatrix)
+    check_batch("x", x)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
@@ -148,12 +163,14 @@ mutable struct SoftmaxWithLoss <: Layer
 end
 SoftmaxWithLoss() = SoftmaxWithLoss(0.0, zeros(0, 0), nothing)
 function forward(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray)
+    check_probabilities_and_labels(x, t, "x")   # x has the size of the probabilities
     l.t = t
     l.y = softmax(x)
     l.loss = cross_entropy_error(l.y, t)
     return l.loss
 end
 function backward(l::SoftmaxWithLoss, dout=1)
+    l.t === nothing && error("SoftmaxWithLoss.backward needs a forward pass first")
     n = size(l.y, 1)
     ndims(l.t) == 2 && return (l.y .- l.t) ./ n
     dx = copy(l.y)
@@ -173,9 +190,11 @@ mutable struct Dropout <: Layer
     mask::Matrix{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    # Every constructor checks the ratio, the positional one too.
+    Dropout(ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0)) =
+        new(check_unit_interval("dropout_ratio", ratio), rng, mask, out, dx)
 end
-Dropout(ratio::Real=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
-    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0), zeros(0, 0), zeros(0, 0))
+Dropout(ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(ratio, rng)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     l.out = sized(l.out, size(x))
     if train_flg
@@ -188,6 +207,7 @@ function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     return l.out
 end
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
+    check_backward(l, l.mask, dout)
     l.dx = sized(l.dx, size(dout))
     l.dx .= dout .* l.mask
     return l.dx
@@ -206,14 +226,24 @@ mutable struct BatchNormalization <: Layer
     std::Vector{Float64}
     dgamma::Vector{Float64}
     dbeta::Vector{Float64}
+    # Every constructor checks gamma, beta, momentum and the running statistics.
+    function BatchNormalization(gamma, beta, momentum, running_mean, running_var, batch_size, xc, xn, std,
+                                dgamma, dbeta)
+        size(gamma) == size(beta) || throw(DimensionMismatch("gamma $(size(gamma)) and beta $(size(beta)) must have one size"))
+        for (name, r) in (("running_mean", running_mean), ("running_var", running_var))
+            r === nothing || length(r) == length(gamma) ||
+                throw(DimensionMismatch("$name has $(length(r)) entries for $(length(gamma)) features"))
+        end
+        return new(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var, batch_size,
+                   xc, xn, std, dgamma, dbeta)
+    end
 end
-function BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCHNORM_MOMENTUM,
-                            running_mean=nothing, running_var=nothing)
-    size(gamma) == size(beta) || throw(DimensionMismatch("gamma $(size(gamma)) and beta $(size(beta)) must have one size"))
-    return BatchNormalization(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var,
-                              0, zeros(0, 0), zeros(0, 0), Float64[], Float64[], Float64[])
-end
+BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCHNORM_MOMENTUM,
+                   running_mean=nothing, running_var=nothing) =
+    BatchNormalization(gamma, beta, momentum, running_mean, running_var, 0, zeros(0, 0), zeros(0, 0),
+                       Float64[], Float64[], Float64[])
 function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    check_batch("x", x)
     n, d = size(x)
     d == length(l.gamma) || throw(DimensionMismatch("x has $d features, gamma has $(length(l.gamma))"))
     if l.running_mean === nothing
@@ -237,6 +267,7 @@ function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::
     return l.gamma' .* xn .+ l.beta'
 end
 function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
+    check_backward(l, l.xn, dout)
     l.dbeta = sum_rows(dout)
     l.dgamma = sum_rows(l.xn .* dout)
     dxn = l.gamma' .* dout
