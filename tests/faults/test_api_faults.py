@@ -143,7 +143,6 @@ def both(julia_session, python_call, julia_name: str, *args, **kwargs):
         (lambda: SGD(-0.1), "PyRef.SGD", (-0.1,), {}, "lr must be > 0"),
         (lambda: Momentum(0.1, 1.5), "PyRef.Momentum", (0.1, 1.5), {}, "momentum must be in [0, 1)"),
         (lambda: Adam(0.1, 0.9, 0.999, form="bogus"), "PyRef.Adam", (0.1, 0.9, 0.999, 1e-7, "bogus"), {}, "unknown form"),
-        (lambda: Dropout(2.0), "PyRef.Dropout", (2.0,), {}, "dropout_ratio must be in [0, 1)"),
         (lambda: MultiLayerNetExtend(4, [3], 2, use_dropout=1), "PyRef.MultiLayerNetExtend", (4, [3], 2), {"use_dropout": 1}, "use_dropout must be"),
         (lambda: MultiLayerNet(4, [3], 1), "PyRef.MultiLayerNet", (4, [3], 1), {}, "output_size must be >= 2"),
         (lambda: split_validation(np.zeros((4, 2)), np.zeros(4), 0.2), "PyRef.split_validation", (np.zeros((4, 2)), np.zeros(4)), {"validation_rate": 0.2}, "leaves no validation samples"),
@@ -177,6 +176,19 @@ def test_julia_refuses_empty_batches_and_stray_labels(julia_session) -> None:
         with pytest.raises(JuliaError, match="ArgumentError") as info:
             julia_session.eval(code)
         assert message in str(info.value), code
+    # the structs' positional constructors check as the keyword ones do
+    rng = "PyRef.NumpyRandom.RandomState(1)"
+    for code, message in [
+        (f"PyRef.Dropout(2.0, {rng}, zeros(0, 0), zeros(0, 0), zeros(0, 0))", "dropout_ratio must be in [0, 1)"),
+        ("PyRef.BatchNormalization(ones(2), zeros(2), 1.5, nothing, nothing, 0, zeros(0, 0), "
+         "zeros(0, 0), Float64[], Float64[], Float64[])", "momentum must be in [0, 1)"),
+        ("PyRef.AdaGrad(0.1, -1.0, nothing)", "eps must be > 0"),
+    ]:  # fmt: skip
+        with pytest.raises(JuliaError, match="ArgumentError") as info:
+            julia_session.eval(code)
+        assert message in str(info.value), code
+    with pytest.raises(ValueError, match="dropout_ratio must be in"):
+        Dropout(2.0)
     with pytest.raises(JuliaError, match="Relu.backward needs a forward pass first"):
         julia_session.eval("PyRef.backward(PyRef.Relu(), ones(2, 3))")
 
