@@ -33,9 +33,11 @@ Storage and claiming
       write, which is not atomic on SQLite, and its retries get new trial
       numbers, which fixed per-trial streams cannot have.)
     * an Optuna study of the same name (Optuna's RDB schema), mirrored from the
-      units for ``optuna-dashboard``: each attempt is an Optuna trial with params
-      ``lr`` and ``weight_decay``, value = final validation accuracy (maximize),
-      user attributes ``index``, the curves and ``fail_reason``.
+      units for ``optuna-dashboard``: each trial index is one Optuna trial (created
+      by its first attempt; a retried or resumed attempt takes it up again: WAITING
+      while released, RUNNING again) with params ``lr`` and ``weight_decay``, value =
+      final validation accuracy (maximize), user attributes ``index``, ``attempt``,
+      ``worker``, the curves and ``fail_reason``.
 
 Heartbeats and retries
     While a trial trains, a thread refreshes its heartbeat every ``heartbeat``
@@ -56,7 +58,10 @@ Failed trials
     A trial whose training loss becomes NaN or inf is recorded as failed with the
     step and epoch (in textbook mode it still trains to its end, so that the
     stream advances as the book's). An exception in a per-trial trial is
-    recorded as its failure; the study goes on.
+    recorded as its failure; the study goes on. A Julia worker that dies during a
+    trial is not the trial's failure but a lost worker: per-trial, the trial is
+    retried (at most ``MAX_ATTEMPTS`` attempts); textbook, the command stops with a
+    SearchError and the trial is handed back for the next run.
 """
 
 from __future__ import annotations
