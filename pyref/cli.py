@@ -308,8 +308,7 @@ def _cmd_julia(args: argparse.Namespace) -> int:
         if args.julia_command == "test":
             return runtime.run_tests(args.julia_args)
     except runtime.JuliaNotFoundError as err:
-        print(f"pyref: {err}", file=sys.stderr)
-        return 2
+        return _error("julia", err)
     raise AssertionError(args.julia_command)
 
 
@@ -378,8 +377,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS))
     except (JuliaBridgeError, RuntimeError) as err:
-        print(f"pyref bench: {err}", file=sys.stderr)
-        return 2
+        return _error("bench", err)
     print(bench.format_table(record))
     if args.json:
         from pyref.io import write_json
