@@ -69,7 +69,13 @@ def references(tmp_path_factory) -> dict[str, Path]:
 def kill_julia_in_trial(monkeypatch: pytest.MonkeyPatch, trial: int) -> list[int]:
     """SIGKILL the Julia worker once trial ``trial`` (counted from 0) has started in
     it, before PyRef trains: the call that trains it then finds the worker dead.
-    Returns the list the killed pids are appended to."""
+    Returns the list the killed pids are appended to. Only the executable bridge has
+    a worker process of its own (juliacall's Julia is this process)."""
+    from pyref.julia import session
+    from pyref.julia.bridge import ExeSession
+
+    if not isinstance(session(), ExeSession):
+        pytest.skip("the Julia worker is a process of its own only with the executable bridge")
     real, calls, killed = numpyblas.use_blas, [], []
 
     def use_blas_then_kill(session, *args, **kwargs):
