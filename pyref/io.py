@@ -34,6 +34,53 @@ def to_jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
+class OutputPathError(ValueError):
+    """An output path that cannot be written; the message names it and says why."""
+
+
+def _first_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (as the OS sees it)."""
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
+def _check_writable_folder(folder: Path, what: str, shown: Path) -> None:
+    """``folder`` exists, or can be created: its nearest existing ancestor is a
+    writable folder."""
+    existing = _first_existing(folder)
+    if not existing.is_dir():
+        kind = "a file" if existing.exists() else "not a folder"
+        raise OutputPathError(
+            f"{what} {shown}: {existing} is {kind}, so no folder can be made there"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{what} {shown}: the folder {existing} is not writable")
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """Check, before any work, that ``path`` is a folder that exists or can be created
+    and written; OutputPathError naming ``what`` otherwise. Creates nothing."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(f"{what} {path} is a file, not a folder")
+    _check_writable_folder(path, what, path)
+    return path
+
+
+def check_output_file(path: str | os.PathLike, what: str = "output file") -> Path:
+    """Check, before any work, that the file ``path`` can be written (its folder exists
+    or can be created, and it is not a folder); OutputPathError otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"{what} {path} is a folder, not a file")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputPathError(f"{what} {path} is not writable")
+    _check_writable_folder(path.parent, what, path)
+    return path
+
+
 def _umask_mode() -> int:
     """The permissions a plain open() would give a new file (mkstemp makes 0600)."""
     mask = os.umask(0)

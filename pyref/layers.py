@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyref.checks import check_array, check_unit_interval
-from pyref.functions import cross_entropy_error, sigmoid, softmax
+from pyref.checks import check_array, check_batch, check_unit_interval
+from pyref.functions import _check_probabilities_and_labels, cross_entropy_error, sigmoid, softmax
 from pyref.rng import resolve_rng
 
 #: Added to the variance before the square root in Batch Normalization (the book's 10e-7).
@@ -28,6 +28,19 @@ def _relu_keep(mask: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
         return None
     signed = np.int64 if dtype.itemsize == 8 else np.int32
     return np.subtract(mask, 1, dtype=signed).view(f"u{dtype.itemsize}")
+
+
+def _check_backward(layer: object, state: np.ndarray | None, dout: object) -> np.ndarray:
+    """``dout`` for ``layer``'s backward: after a forward pass (``state`` is what it
+    kept), an array of the forward output's shape."""
+    name = type(layer).__name__
+    if state is None:
+        raise RuntimeError(f"{name}.backward needs a forward pass first")
+    dout = check_array("dout", dout, finite=False)
+    if dout.shape != state.shape:
+        raise ValueError(f"dout has shape {dout.shape}; {name}'s last forward output had "
+                         f"{state.shape}")  # fmt: skip
+    return dout
 
 
 def _zero_where(mask: np.ndarray, keep: np.ndarray | None, a: np.ndarray) -> np.ndarray:
@@ -53,6 +66,7 @@ class Relu:
         return _zero_where(self.mask, self._keep, x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = _check_backward(self, self.mask, dout)
         return _zero_where(self.mask, self._keep, dout)
 
 
@@ -67,6 +81,7 @@ class Sigmoid:
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = _check_backward(self, self.out, dout)
         return dout * (1.0 - self.out) * self.out
 
 
@@ -81,6 +96,7 @@ class Tanh:
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = _check_backward(self, self.out, dout)
         return dout * (1.0 - self.out * self.out)
 
 
@@ -104,6 +120,7 @@ class Affine:
         self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        check_batch("x", x)  # samples first: (N, features...)
         self.original_x_shape = x.shape
         x = x.reshape(x.shape[0], -1)
         if x.shape[1] != self.W.shape[0]:
@@ -120,6 +137,12 @@ class Affine:
     def backward(self, dout: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
         """dW, db (kept on the layer) and, unless ``need_dx`` is False, dx: a net's
         first layer skips it, as no one uses the gradient of the input images."""
+        if self.x is None:
+            raise RuntimeError("Affine.backward needs a forward pass first")
+        dout = check_array("dout", dout, ndim=2, finite=False)
+        if dout.shape != (self.x.shape[0], self.W.shape[1]):
+            raise ValueError(f"dout has shape {dout.shape}; Affine's last forward output had "
+                             f"{(self.x.shape[0], self.W.shape[1])}")  # fmt: skip
         self.dW = np.dot(self.x.T, dout)
         self.db = np.sum(dout, axis=0)
         if not need_dx:
@@ -137,12 +160,16 @@ class SoftmaxWithLoss:
         self.t: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        x = check_array("x", x, ndim=(1, 2), finite=False)
+        _check_probabilities_and_labels(x, t, "x")  # x has the shape of the probabilities
         self.t = t
         self.y = softmax(x)
         self.loss = cross_entropy_error(self.y, t)
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
+        if self.y is None:
+            raise RuntimeError("SoftmaxWithLoss.backward needs a forward pass first")
         batch_size = self.t.shape[0]
         if self.t.size == self.y.size:  # one-hot labels
             return (self.y - self.t) / batch_size
@@ -173,6 +200,7 @@ class Dropout:
         return x * (1.0 - self.dropout_ratio)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        dout = _check_backward(self, self.mask, dout)
         return dout * self.mask
 
 
@@ -211,6 +239,7 @@ class BatchNormalization:
         self.dbeta: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        check_batch("x", x)
         self.input_shape = x.shape
         x = x.reshape(x.shape[0], -1)
         if x.shape[1] != self.gamma.shape[0]:
@@ -235,6 +264,12 @@ class BatchNormalization:
         return out.reshape(*self.input_shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.xn is None:
+            raise RuntimeError("BatchNormalization.backward needs a training forward pass first")
+        dout = check_array("dout", dout, finite=False)
+        if dout.shape != self.input_shape:
+            raise ValueError(f"dout has shape {dout.shape}; BatchNormalization's last forward "
+                             f"input had {self.input_shape}")  # fmt: skip
         dout = dout.reshape(dout.shape[0], -1)
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)

@@ -15,7 +15,9 @@ import numpy as np
 
 from pyref.checks import (
     check_array,
+    check_batch,
     check_choice,
+    check_flag,
     check_labels,
     check_nonnegative,
     check_positive_int,
@@ -58,6 +60,9 @@ class MultiLayerNetExtend:
     ) -> None:
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
+        if self.output_size < 2:
+            raise ValueError(f"output_size must be >= 2 (softmax over one class is always 1), "
+                             f"got {output_size}")  # fmt: skip
         if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
             raise TypeError("hidden_size_list must be a list of layer sizes")
         self.hidden_size_list = [
@@ -70,8 +75,8 @@ class MultiLayerNetExtend:
         if dropout_ratio is not None:
             dropout_ration = dropout_ratio
         self.dropout_ratio = check_unit_interval("dropout_ratio", dropout_ration)
-        self.use_dropout = bool(use_dropout)
-        self.use_batchnorm = bool(use_batchnorm)
+        self.use_dropout = check_flag("use_dropout", use_dropout)
+        self.use_batchnorm = check_flag("use_batchnorm", use_batchnorm)
         self.rng = rng
         self.params: dict[str, np.ndarray] = {}
 
@@ -103,6 +108,7 @@ class MultiLayerNetExtend:
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=(2, 4))
+        check_batch("x", x)
         if int(np.prod(x.shape[1:])) != self.input_size:
             raise ValueError(
                 f"x has {np.prod(x.shape[1:])} features per sample, net takes {self.input_size}"

@@ -31,11 +31,25 @@ DEFAULT_EPS = 1e-7
 ADAM_FORMS = ("textbook", "paper")
 
 
-def _check_update_args(params: Params, grads: Params) -> None:
-    """Every parameter has a gradient of its shape."""
+def _check_update_args(params: Params, grads: Params, state: dict | None = None,
+                       state_name: str = "") -> None:  # fmt: skip
+    """Every parameter (a numpy array or a plain number) has a gradient of its shape,
+    and, once the optimizer has state, state of its own."""
+    for name, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{name} must be a dict of arrays, not {type(d).__name__}")
     for key, val in params.items():
         if key not in grads:
             raise ValueError(f"grads has no entry for parameter {key!r}")
+        for name, v in (("params", val), ("grads", grads[key])):
+            if not isinstance(v, (np.ndarray, float, int, np.floating, np.integer)) or isinstance(
+                v, bool
+            ):
+                raise TypeError(f"{name}[{key!r}] must be a numpy array or a number, not "
+                                f"{type(v).__name__}")  # fmt: skip
+        if state is not None and key not in state:
+            raise ValueError(f"params has {key!r}, which it did not have at the first update: "
+                             f"{state_name} has state for {', '.join(map(repr, state))} only")  # fmt: skip
         if np.shape(grads[key]) != np.shape(val):
             raise ValueError(
                 f"grads[{key!r}] has shape {np.shape(grads[key])}, params[{key!r}] has {np.shape(val)}"
@@ -70,7 +84,7 @@ class Momentum:
 
     def update(self, params: Params, grads: Params) -> None:
         """One step on ``params`` in place; creates ``v`` on the first call."""
-        _check_update_args(params, grads)
+        _check_update_args(params, grads, self.v, "Momentum.v")
         if self.v is None:
             self.v = _zeros_like(params)
         for key in params:
@@ -91,7 +105,7 @@ class Nesterov:
 
     def update(self, params: Params, grads: Params) -> None:
         """One step on ``params`` in place; creates ``v`` on the first call."""
-        _check_update_args(params, grads)
+        _check_update_args(params, grads, self.v, "Nesterov.v")
         if self.v is None:
             self.v = _zeros_like(params)
         for key in params:
@@ -112,7 +126,7 @@ class AdaGrad:
 
     def update(self, params: Params, grads: Params) -> None:
         """One step on ``params`` in place; creates ``h`` on the first call."""
-        _check_update_args(params, grads)
+        _check_update_args(params, grads, self.h, "AdaGrad.h")
         if self.h is None:
             self.h = _zeros_like(params)
         for key in params:
@@ -133,7 +147,7 @@ class RMSprop:
 
     def update(self, params: Params, grads: Params) -> None:
         """One step on ``params`` in place; creates ``h`` on the first call."""
-        _check_update_args(params, grads)
+        _check_update_args(params, grads, self.h, "RMSprop.h")
         if self.h is None:
             self.h = _zeros_like(params)
         for key in params:
@@ -174,7 +188,8 @@ class Adam:
 
     def update(self, params: Params, grads: Params) -> None:
         """One step on ``params`` in place; creates ``m`` and ``v`` on the first call."""
-        _check_update_args(params, grads)
+        _check_update_args(params, grads, self.m, "Adam.m")
+        _check_update_args(params, grads, self.v, "Adam.v")
         if self.m is None:
             self.m = _zeros_like(params)
         if self.v is None:

@@ -173,12 +173,16 @@ class Comparison:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON; a tier's settings only where they apply (rtol and atol to ``ulp``,
+        bound to ``trajectory``), null otherwise."""
+        ulp_tier = self.tier.kind == "ulp"
         return {
             "scenario": self.scenario,
             "output": self.output,
             "tier": self.tier.kind,
-            "tier_rtol": self.tier.rtol,
-            "tier_bound": self.tier.bound,
+            "tier_rtol": self.tier.rtol if ulp_tier else None,
+            "tier_atol": self.tier.atol if ulp_tier else None,
+            "tier_bound": self.tier.bound if self.tier.kind == "trajectory" else None,
             "passed": self.passed,
             "max_abs": self.max_abs,
             "max_rel": self.max_rel,
@@ -231,8 +235,12 @@ def flatten_outputs(outputs: dict[str, Any], prefix: str = "") -> dict[str, Any]
     return flat
 
 
-def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> Comparison:
-    """Compare one output under ``tier``; shapes and dtype kinds must agree first."""
+def compare_output(
+    scenario: str, output: str, tier: Tier, py: Any, jl: Any, *, per_step: bool = False
+) -> Comparison:
+    """Compare one output under ``tier``; shapes and dtype kinds must agree first.
+    The divergence per step (first axis) is recorded for ``trajectory`` tiers, and
+    for any tier with ``per_step`` (a training output compared exact)."""
     a, b = _as_array(py), _as_array(jl)
     base = {"scenario": scenario, "output": output, "tier": tier}
     if a.shape != b.shape:
@@ -247,6 +255,13 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     fb = b.astype(np.float64)
     if a.size == 0:
         return Comparison(**base, passed=True, max_abs=0.0, max_rel=0.0, max_ulps=0.0)
+    if (a.dtype.kind in "iub") != (b.dtype.kind in "iub"):
+        # Counts, indices and masks are integers on both sides, measurements floats:
+        # a port that returns one as the other has changed what the output means,
+        # even where the values coincide.
+        return Comparison(**base, passed=False, max_abs=math.inf, max_rel=math.inf,
+                          max_ulps=math.inf, note=f"dtypes differ: python {a.dtype}, julia "
+                          f"{b.dtype} (integer against floating point)")  # fmt: skip
     both_nan = np.isnan(fa) & np.isnan(fb)
     with np.errstate(invalid="ignore", over="ignore"):
         absdiff = np.where(both_nan, 0.0, np.abs(fa - fb))
@@ -260,6 +275,7 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     oa, ob = _ordered_int(fa.ravel()), _ordered_int(fb.ravel())
     ulps = np.abs(oa - ob).astype(float).reshape(fa.shape)
     ulps = np.where(both_nan, 0.0, ulps)
+    ulps = np.where(np.isnan(fa) != np.isnan(fb), math.inf, ulps)  # NaN against a number
     bits_equal = (fa.view(np.uint64) == fb.view(np.uint64)) | both_nan
     if a.dtype.kind in "iub" and b.dtype.kind in "iub":
         bits_equal = a.astype(np.int64) == b.astype(np.int64)
@@ -272,7 +288,7 @@ def compare_output(scenario: str, output: str, tier: Tier, py: Any, jl: Any) -> 
     passed = not bad.any()
     comp = Comparison(**base, passed=passed, max_abs=max_abs, max_rel=max_rel,
                       max_ulps=float(ulps.max()))  # fmt: skip
-    if tier.kind == "trajectory" and fa.ndim >= 1:
+    if (tier.kind == "trajectory" or per_step) and fa.ndim >= 1:
         div = absdiff.reshape(fa.shape[0], -1).max(axis=1)
         comp.divergence = [float(v) for v in div]
         comp.divergence_ulps = [float(v) for v in ulps.reshape(fa.shape[0], -1).max(axis=1)]
@@ -300,7 +316,9 @@ def compare_outputs(
             results.append(Comparison(scenario.name, name, tier, False, math.inf, math.inf,
                                       math.inf, note="the Julia side returned no such output"))  # fmt: skip
             continue
-        results.append(compare_output(scenario.name, name, tier, value, jl_flat[name]))
+        declared = _tier_for(scenario, name)
+        results.append(compare_output(scenario.name, name, tier, value, jl_flat[name],
+                                      per_step=declared.kind == "trajectory"))  # fmt: skip
     for name in jl_flat.keys() - py_flat.keys():
         tier = EXACT if strict else _tier_for(scenario, name)
         results.append(Comparison(scenario.name, name, tier, False,
@@ -356,9 +374,35 @@ def load_scenarios(source: str) -> None:
         if spec is None or spec.loader is None:
             raise ImportError(f"--load: cannot import {path}")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:  # a syntax error, or an exception its code raised
+            raise ScenarioLoadError(f"--load {path}: {_describe_error(err, str(path))}") from err
     else:
-        importlib.import_module(source)
+        try:
+            importlib.import_module(source)
+        except Exception as err:
+            raise ScenarioLoadError(f"--load {source}: {_describe_error(err)}") from err
+
+
+class ScenarioLoadError(ValueError):
+    """A scenario file or module could not be loaded; the message is one line."""
+
+
+def _describe_error(err: BaseException, filename: str | None = None) -> str:
+    """``err`` in one line, with the line of ``filename`` where it happened."""
+    import traceback
+
+    where = ""
+    if isinstance(err, SyntaxError) and err.lineno:
+        where = f"line {err.lineno}: "
+    elif filename is not None:
+        lines = [
+            f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == filename
+        ]
+        where = f"line {lines[-1]}: " if lines else ""
+    text = str(err.msg if isinstance(err, SyntaxError) else err).strip().splitlines()
+    return f"{where}{type(err).__name__}" + (f": {text[0]}" if text else "")
 
 
 def all_scenarios() -> dict[str, Scenario]:
@@ -449,11 +493,24 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
     if strict is None:
         strict = use_blas(session).get("mode") == "numpy"
     blas = "numpy" if strict else "native"
-    for path in scenario.julia_files:
-        _include_once(session, path)
-    kwargs = scenario.arguments()
+    # A scenario's own mistakes (a missing or broken .jl file, an exception on the
+    # Python side) are its ERROR row, as Julia's errors are; a broken bridge raises.
+    try:
+        for path in scenario.julia_files:
+            _include_once(session, path)
+    except JuliaBridgeError:
+        raise
+    except Exception as err:
+        return ScenarioResult(scenario, [], error=f"julia_files: {_one_line(err)}", blas=blas)
     started = time.perf_counter()
-    py = scenario.python(**kwargs)
+    try:
+        kwargs = scenario.arguments()
+        py = scenario.python(**kwargs)
+    except JuliaBridgeError:
+        raise
+    except Exception as err:
+        return ScenarioResult(scenario, [], time.perf_counter() - started,
+                              error=f"the Python side raised {_describe_error(err)}", blas=blas)  # fmt: skip
     python_seconds = time.perf_counter() - started
     started = time.perf_counter()
     try:
@@ -474,6 +531,14 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
         julia_seconds,
         blas=blas,
     )
+
+
+def _one_line(err: BaseException, limit: int = 400) -> str:
+    """An exception's message as one line: its lines joined (a Julia LoadError's second
+    names the file and line), cut at ``limit`` characters."""
+    text = "; ".join(ln.strip() for ln in str(err).strip().splitlines() if ln.strip())
+    text = text or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _include_once(session: Any, path: str) -> None:

@@ -33,9 +33,11 @@ Storage and claiming
       write, which is not atomic on SQLite, and its retries get new trial
       numbers, which fixed per-trial streams cannot have.)
     * an Optuna study of the same name (Optuna's RDB schema), mirrored from the
-      units for ``optuna-dashboard``: each attempt is an Optuna trial with params
-      ``lr`` and ``weight_decay``, value = final validation accuracy (maximize),
-      user attributes ``index``, the curves and ``fail_reason``.
+      units for ``optuna-dashboard``: each trial index is one Optuna trial (created
+      by its first attempt; a retried or resumed attempt takes it up again: WAITING
+      while released, RUNNING again) with params ``lr`` and ``weight_decay``, value =
+      final validation accuracy (maximize), user attributes ``index``, ``attempt``,
+      ``worker``, the curves and ``fail_reason``.
 
 Heartbeats and retries
     While a trial trains, a thread refreshes its heartbeat every ``heartbeat``
@@ -56,13 +58,17 @@ Failed trials
     A trial whose training loss becomes NaN or inf is recorded as failed with the
     step and epoch (in textbook mode it still trains to its end, so that the
     stream advances as the book's). An exception in a per-trial trial is
-    recorded as its failure; the study goes on.
+    recorded as its failure; the study goes on. A Julia worker that dies during a
+    trial is not the trial's failure but a lost worker: per-trial, the trial is
+    retried (at most ``MAX_ATTEMPTS`` attempts); textbook, the command stops with a
+    SearchError and the trial is handed back for the next run.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import json
 import math
@@ -90,6 +96,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from pyref.datasets import SOURCES, describe_source
+from pyref.julia.bridge import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.memory import child_env
 from pyref.search import (
     BEST_N,
@@ -133,6 +140,8 @@ ONE_THREAD_ENV = {
 PARENT_ENV = "PYREF_SEARCH_PARENT"
 
 _DONE = ("complete", "failed")
+#: Every state a trial (a unit) can be in.
+UNIT_STATES = ("waiting", "running", "complete", "failed")
 
 
 class SearchError(Exception):
@@ -255,10 +264,23 @@ def _state_to_json(rng: np.random.RandomState) -> dict[str, Any]:
             "cached_gaussian": float(cached)}  # fmt: skip
 
 
-def _rng_from_json(state: dict[str, Any]) -> np.random.RandomState:
+def _rng_from_json(state: Any, what: str = "the stream state") -> np.random.RandomState:
+    """The RandomState a stored state describes; SearchError naming ``what`` when the
+    state is damaged (an edited database): not a Mersenne Twister state of 624 words."""
+    try:
+        key, pos = state["key"], state["pos"]
+        has_gauss, cached = state["has_gauss"], state["cached_gaussian"]
+        ok = (isinstance(key, list) and len(key) == 624
+              and all(isinstance(k, int) and 0 <= k < 2**32 for k in key)
+              and isinstance(pos, int) and 0 <= pos <= 624 and has_gauss in (0, 1)
+              and isinstance(cached, (int, float)))  # fmt: skip
+    except (TypeError, KeyError):
+        ok = False
+    if not ok:
+        raise SearchError(f"{what} is damaged (not a numpy RandomState state); was the "
+                          "database edited? Run the study again in a new --out or --study")  # fmt: skip
     rng = np.random.RandomState()
-    rng.set_state(("MT19937", np.asarray(state["key"], dtype=np.uint32), state["pos"],
-                   state["has_gauss"], state["cached_gaussian"]))  # fmt: skip
+    rng.set_state(("MT19937", np.asarray(key, dtype=np.uint32), pos, has_gauss, float(cached)))
     return rng
 
 
@@ -285,16 +307,16 @@ def prepare_data(config: SearchConfig) -> SearchData:
     try:
         ((x_all, t_all), _), info = load_mnist_with_info(normalize=True, source=config.data)
     except MnistUnavailableError as err:
-        raise SearchError(str(err)) from None
+        raise SearchError(err.for_command_line()) from None
     if config.train_size > x_all.shape[0]:
         raise SearchError(f"train size {config.train_size} is more than the {x_all.shape[0]} "
                           f"training samples of the {config.data} data")  # fmt: skip
+    if int(config.train_size * config.validation_rate) == 0:
+        raise SearchError(f"train size {config.train_size} leaves no validation samples")
     rng = np.random.RandomState(config.seed)
     (x_tr, t_tr), (x_val, t_val) = split_validation(
         x_all[: config.train_size], t_all[: config.train_size], config.validation_rate, rng=rng
     )
-    if x_val.shape[0] == 0:
-        raise SearchError(f"train size {config.train_size} leaves no validation samples")
     return SearchData(x_tr, t_tr, x_val, t_val, _state_to_json(rng), info.description)
 
 
@@ -409,6 +431,8 @@ def study_trial(
             )  # fmt: skip
     except ClaimLost:
         raise
+    except JuliaBridgeError:
+        raise  # the Julia worker died or could not start: not the trial's fault
     except Exception as err:
         if textbook:
             raise  # the stream cannot go on past it: stop here (a rerun retries)
@@ -486,7 +510,11 @@ class SearchStore:
     """A study's database: pyref's unit tables plus the Optuna mirror. Every method
     is safe to call from many processes on many machines at once."""
 
-    def __init__(self, url: str, study: str, *, connect_timeout: float = CONNECT_TIMEOUT):
+    def __init__(self, url: str, study: str, *, connect_timeout: float = CONNECT_TIMEOUT,
+                 create_folder: bool = True):  # fmt: skip
+        """``create_folder``: create an SQLite file's folder when it is missing (the
+        default storage inside ``--out``); otherwise a missing folder is an error, so
+        that a mistyped ``--storage`` path creates nothing."""
         if not isinstance(study, str) or not study.strip():
             raise SearchError("the study name must be a non-empty string")
         self.parsed = parse_storage_url(url)
@@ -494,10 +522,17 @@ class SearchStore:
         backend = self.parsed.get_backend_name()
         if backend == "sqlite":
             connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT}
-            try:
-                Path(self.parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise SearchError(f"cannot create the folder of {mask_url(url)}: {err}") from None
+            folder = Path(self.parsed.database).expanduser().parent
+            if create_folder:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as err:
+                    raise SearchError(
+                        f"cannot create the folder of {mask_url(url)}: {err}"
+                    ) from None
+            elif not folder.is_dir():
+                raise SearchError(f"--storage {mask_url(url)}: there is no folder {folder}; "
+                                  "create it first (pyref search creates only --out)")  # fmt: skip
         else:
             connect_args = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self._engine_kwargs = {"connect_args": connect_args}
@@ -507,15 +542,6 @@ class SearchStore:
             hint = " (the search extra installs psycopg)" if backend == "postgresql" else ""
             raise SearchError(
                 f"--storage {mask_url(url)}: database driver missing: {err}{hint}"
-            ) from None
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(sa.text("SELECT 1"))
-                if backend == "sqlite":  # readers (progress, dashboard) never block writers
-                    conn.execute(sa.text("PRAGMA journal_mode=WAL"))
-        except SQLAlchemyError as err:
-            raise SearchError(
-                f"cannot reach the database {mask_url(url)}: {_first_line(err)}"
             ) from None
         md = sa.MetaData()
         self.t_study = sa.Table(
@@ -539,6 +565,22 @@ class SearchStore:
             sa.Index("pyref_search_unit_state", "study", "state", "idx"),
         )  # fmt: skip
         self._metadata = md
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as err:
+            raise SearchError(
+                f"cannot reach the database {mask_url(url)}: {_first_line(err)}"
+            ) from None
+        self.check_tables()  # before anything is changed in another application's file
+        if backend == "sqlite":  # readers (progress, dashboard) never block writers
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text("PRAGMA journal_mode=WAL"))
+            except SQLAlchemyError as err:
+                raise SearchError(
+                    f"cannot use the database {mask_url(url)}: {_first_line(err)}"
+                ) from None
         self._optuna: Any = None
         self._optuna_study_id: int | None = None
 
@@ -555,10 +597,49 @@ class SearchStore:
 
     # setting up
 
+    def check_tables(self) -> None:
+        """Refuse a database that holds tables of another application: pyref adds its
+        own and Optuna's tables only to an empty database or one they are in already."""
+        from optuna.storages._rdb.models import BaseModel
+
+        ours = set(self._metadata.tables) | set(BaseModel.metadata.tables) | {"alembic_version"}
+        try:
+            names = sa.inspect(self.engine).get_table_names()
+        except SQLAlchemyError as err:
+            raise SearchError(f"cannot reach the database {mask_url(self.url)}: "
+                              f"{_first_line(err)}") from None  # fmt: skip
+        foreign = sorted(set(names) - ours)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise SearchError(
+                f"--storage {mask_url(self.url)} holds tables of another application ({shown}); "
+                "pyref search uses an empty database or one it created: choose another --storage"
+            )
+
+    def existing_config(self) -> SearchConfig | None:
+        """The stored study's settings, or None when there is no such study yet."""
+        try:
+            if not sa.inspect(self.engine).has_table(self.t_study.name):
+                return None
+        except SQLAlchemyError as err:
+            raise SearchError(f"cannot read {mask_url(self.url)}: {_first_line(err)}") from None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(self.t_study.c.config)
+                               .where(self.t_study.c.name == self.study)).first()  # fmt: skip
+        return None if row is None else self._config_from_text(row[0])
+
+    def _config_from_text(self, text: str) -> SearchConfig:
+        try:
+            return SearchConfig.from_json(json.loads(text))
+        except (ValueError, TypeError, SearchError) as err:
+            raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: its stored "
+                              f"settings are damaged ({_first_line(err)})") from None  # fmt: skip
+
     def ensure_study(self, config: SearchConfig) -> SearchConfig:
         """Create the study, or check that the stored one has the same settings, and
         make sure trials 0 .. trials-1 exist. Returns the settings, with ``trials``
         raised to the study's size when it already has more."""
+        self.check_tables()
         for attempt in range(5):  # processes starting together may collide on a new database
             try:
                 self._metadata.create_all(self.engine, checkfirst=True)
@@ -581,7 +662,7 @@ class SearchStore:
                         conn.execute(self.t_study.insert().values(
                             name=self.study, config=json.dumps(config.to_json(), sort_keys=True)))  # fmt: skip
                     else:
-                        self._check_same(SearchConfig.from_json(json.loads(row[0])), config)
+                        self._check_same(self._config_from_text(row[0]), config)
                     have = conn.execute(sa.select(sa.func.count(), sa.func.max(u.idx))
                                         .where(u.study == self.study)).first()  # fmt: skip
                     count, top = int(have[0]), -1 if have[1] is None else int(have[1])
@@ -658,12 +739,10 @@ class SearchStore:
                     continue
                 token = uuid.uuid4().hex
                 if self._update(row.idx, [u.version == row.version], state="running", token=token,
-                                worker=worker, heartbeat=now, attempts=u.attempts + 1,
-                                optuna_trial_id=None):  # fmt: skip
-                    if lost:
-                        self._optuna_fail(row.optuna_trial_id,
-                                          f"worker lost ({row.worker}); trial retried")  # fmt: skip
-                    return Claim(row.idx, token, row.attempts + 1)
+                                worker=worker, heartbeat=now, attempts=u.attempts + 1):  # fmt: skip
+                    # The index keeps its Optuna trial: a retry is the same trial again
+                    # (same draws), not a new one next to a failed one.
+                    return Claim(row.idx, token, row.attempts + 1, row.optuna_trial_id)
             # every candidate went to another worker meanwhile: read again
 
     def heartbeat(self, claim: Claim) -> bool:
@@ -674,14 +753,26 @@ class SearchStore:
 
     def release(self, claim: Claim) -> None:
         """Hand ``claim``'s trial back unfinished (the worker is stopping), so that the
-        next worker takes it at once; the attempt does not count as a lost one."""
+        next worker takes it at once; the attempt does not count as a lost one. Its
+        Optuna trial goes back to WAITING, for the next attempt to take up."""
         u = self.t_unit.c
         if self._update(claim.index, [u.token == claim.token, u.state == "running"],
                         state="waiting", token=None, worker=None, attempts=u.attempts - 1):  # fmt: skip
-            self._optuna_fail(claim.optuna_trial_id, "worker stopped; trial released")
+            self._optuna_waiting(claim.optuna_trial_id)
+
+    def abandon(self, claim: Claim) -> None:
+        """Give ``claim``'s trial up as a lost worker's (its Julia worker died): it is
+        claimed again at once and the attempt counts towards MAX_ATTEMPTS, as when a
+        worker process dies."""
+        u = self.t_unit.c
+        self._update(claim.index, [u.token == claim.token, u.state == "running"],
+                     token=None, heartbeat=0.0)  # fmt: skip
 
     def start_attempt(self, claim: Claim, lr: float, weight_decay: float, worker: str) -> None:
-        """Record this attempt in the Optuna study (RUNNING, with its params)."""
+        """Record this attempt in the Optuna study (RUNNING, with its params): in the
+        index's Optuna trial from an earlier attempt when it has one, else a new one."""
+        if self._optuna_resume(claim, lr, weight_decay, worker):
+            return
         claim.optuna_trial_id = self._optuna_running_trial(claim, lr, weight_decay, worker)
         if claim.optuna_trial_id is not None:
             u = self.t_unit.c
@@ -696,10 +787,8 @@ class SearchStore:
         u = self.t_unit.c
         won = self._update(claim.index, [u.token == claim.token, u.state == "running"],
                            state=result.state, result=result.dumps(), finished=time.time())  # fmt: skip
-        if won:
+        if won:  # a lost claim's Optuna trial is the new owner's now: left alone
             self._optuna_finish(claim.optuna_trial_id, result)
-        else:
-            self._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
         return won == 1
 
     # reading
@@ -712,7 +801,7 @@ class SearchStore:
                                .where(u.study == self.study, u.idx == index)).first()  # fmt: skip
         state = None
         if row is not None and row.state in _DONE and row.result:
-            state = json.loads(row.result).get("rng_state")
+            state = self._parse_result(index, row.result).get("rng_state")
         if state is None:
             raise SearchError(f"textbook stream: trial {index} has no stored stream state")
         return state
@@ -723,8 +812,19 @@ class SearchStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(u.state, sa.func.count())
                                 .where(u.study == self.study).group_by(u.state))  # fmt: skip
-            return {"waiting": 0, "running": 0, "complete": 0, "failed": 0,
-                    **{r[0]: int(r[1]) for r in rows}}  # fmt: skip
+            counts = {"waiting": 0, "running": 0, "complete": 0, "failed": 0,
+                      **{r[0]: int(r[1]) for r in rows}}  # fmt: skip
+            unknown = sorted(set(counts) - set(UNIT_STATES), key=str)
+            if unknown:
+                bad = list(conn.execute(sa.select(u.idx, u.state).where(
+                    u.study == self.study, u.state.not_in(UNIT_STATES)).order_by(u.idx).limit(5)))  # fmt: skip
+                listed = ", ".join(f"{r.idx} ({r.state!r})" for r in bad)
+                raise SearchError(
+                    f"study {self.study!r} in {mask_url(self.url)}: trial(s) in an unknown state: "
+                    f"{listed}{', ...' if sum(counts[k] for k in unknown) > 5 else ''}; was the "
+                    f"database edited? States are {', '.join(UNIT_STATES)}"
+                )
+        return counts
 
     def results(self, trials: int) -> list[TrialResult]:
         """Finished trials with index < ``trials``, in index order."""
@@ -736,10 +836,27 @@ class SearchStore:
             ))  # fmt: skip
         return [self._result(r.idx, r.result) for r in rows]
 
+    def _parse_result(self, index: int, text: Any) -> dict[str, Any]:
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError):
+            d = None
+        if not isinstance(d, dict):
+            raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: the stored result "
+                              f"of trial {index} is not a JSON object; was the database edited?")  # fmt: skip
+        return d
+
     def _result(self, index: int, text: str) -> TrialResult:
-        d = json.loads(text)
+        d = self._parse_result(index, text)
         if "lr" in d:
-            return TrialResult(**d)
+            try:
+                return TrialResult(**d)
+            except TypeError as err:
+                raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: the stored "
+                                  f"result of trial {index} is damaged ({err})") from None  # fmt: skip
+        if not isinstance(d.get("fail_reason"), str):
+            raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: the stored result "
+                              f"of trial {index} is damaged (no lr, no fail_reason)")  # fmt: skip
         # given up after lost workers: the trial's draws are still known
         cfg = self.stored_config()
         seed = trial_seed(cfg.seed, index)
@@ -752,7 +869,7 @@ class SearchStore:
                                .where(self.t_study.c.name == self.study)).first()  # fmt: skip
         if row is None:
             raise SearchError(f"no study {self.study!r} in {mask_url(self.url)}")
-        return SearchConfig.from_json(json.loads(row[0]))
+        return self._config_from_text(row[0])
 
     # the Optuna mirror: best effort, the units are the authority
 
@@ -790,6 +907,41 @@ class SearchStore:
             _warn(f"could not record trial {claim.index} in the Optuna study: {_first_line(err)}")
             return None
 
+    def _optuna_resume(self, claim: Claim, lr: float, weight_decay: float, worker: str) -> bool:
+        """Take up the index's Optuna trial from an earlier attempt (WAITING after a
+        release, RUNNING after a lost worker) for this one; False if there is none
+        that fits (none yet, finished, or other params)."""
+        if claim.optuna_trial_id is None:
+            return False
+        try:
+            st = self.optuna
+            trial = st.get_trial(claim.optuna_trial_id)
+            same = trial.params == {"lr": float(lr), "weight_decay": float(weight_decay)}
+            if not same or trial.state not in (TrialState.WAITING, TrialState.RUNNING):
+                if not trial.state.is_finished():
+                    self._optuna_fail(claim.optuna_trial_id, "superseded by a new attempt")
+                claim.optuna_trial_id = None
+                return False
+            if trial.state == TrialState.WAITING:
+                st.set_trial_state_values(claim.optuna_trial_id, TrialState.RUNNING)
+            st.set_trial_user_attr(claim.optuna_trial_id, "attempt", claim.attempt)
+            st.set_trial_user_attr(claim.optuna_trial_id, "worker", worker)
+            return True
+        except Exception as err:  # the mirror must never stop the study
+            _warn(f"could not resume Optuna trial {claim.optuna_trial_id}: {_first_line(err)}")
+            claim.optuna_trial_id = None
+            return False
+
+    def _optuna_waiting(self, trial_id: int | None) -> None:
+        """An attempt that stopped unfinished: its Optuna trial waits for the next one."""
+        if trial_id is None:
+            return
+        try:
+            if self.optuna.get_trial(trial_id).state == TrialState.RUNNING:
+                self.optuna.set_trial_state_values(trial_id, TrialState.WAITING)
+        except Exception:
+            pass  # finished meanwhile by another process: nothing to do
+
     def _optuna_finish(self, trial_id: int | None, result: TrialResult) -> None:
         if trial_id is None:
             return
@@ -809,23 +961,25 @@ class SearchStore:
         if trial_id is None:
             return
         try:
-            if self.optuna.get_trial(trial_id).state == TrialState.RUNNING:
+            if not self.optuna.get_trial(trial_id).state.is_finished():
                 self.optuna.set_trial_user_attr(trial_id, "fail_reason", reason)
                 self.optuna.set_trial_state_values(trial_id, TrialState.FAIL)
         except Exception:
             pass  # finished meanwhile by another process: nothing to do
 
     def reconcile_optuna(self) -> None:
-        """Once no trial is left: close Optuna trials still RUNNING (their workers died
-        between recording a result and mirroring it, or before recording the attempt)."""
+        """Once no trial is left: close Optuna trials still RUNNING or WAITING (their
+        workers died between recording a result and mirroring it, or before recording
+        the attempt)."""
         u = self.t_unit.c
         with self.engine.connect() as conn:
             rows = {r.optuna_trial_id: r for r in conn.execute(
                 sa.select(u.idx, u.optuna_trial_id, u.result).where(
                     u.study == self.study, u.optuna_trial_id.is_not(None)))}  # fmt: skip
         try:
-            running = self.optuna.get_all_trials(self.optuna_study_id, deepcopy=False,
-                                                 states=(TrialState.RUNNING,))  # fmt: skip
+            running = self.optuna.get_all_trials(
+                self.optuna_study_id, deepcopy=False,
+                states=(TrialState.RUNNING, TrialState.WAITING))  # fmt: skip
         except Exception as err:
             _warn(f"could not read the Optuna study: {_first_line(err)}")
             return
@@ -944,8 +1098,10 @@ def run_worker(
         beat = Heartbeat(store, claim, heartbeat)
         beat.start()
         try:
+            # Julia is (re)started before each trial: a worker that died in the last
+            # one is replaced, and one that cannot start stops this worker.
+            check_engine(config.engine, start=True)
             if not ready:
-                check_engine(config.engine, start=True)
                 data = data or prepare_data(config)
                 ready = True
             if not textbook:
@@ -953,14 +1109,28 @@ def run_worker(
             elif claim.index == 0:
                 rng = _rng_from_json(data.rng_after_split)
             else:
-                rng = _rng_from_json(store.previous_state(claim.index - 1))
+                rng = _rng_from_json(store.previous_state(claim.index - 1),
+                                     f"the stored stream state after trial {claim.index - 1}")  # fmt: skip
             result = study_trial(
                 config, data, claim.index, rng, check=beat.check,
                 on_start=lambda lr, wd, c=claim: store.start_attempt(c, lr, wd, me),
             )  # fmt: skip
         except ClaimLost:  # another worker took the trial over; its result will count
-            store._optuna_fail(claim.optuna_trial_id, "claim lost to another worker")
             continue
+        except JuliaWorkerCrashed as err:
+            # An infrastructure fault, as a dead worker process: the trial is retried
+            # (per-trial streams: here, at once, up to MAX_ATTEMPTS attempts in all).
+            what = f"the Julia worker died during trial {claim.index} ({_first_line(err)})"
+            if textbook:  # one stream: stop, and leave the trial to the next run
+                _release_quietly(store, claim)
+                raise SearchError(f"{what}; the trial was handed back: run the same command "
+                                  "again to resume") from None  # fmt: skip
+            store.abandon(claim)
+            _warn(f"{what}; it is retried (attempt {claim.attempt} of {MAX_ATTEMPTS})")
+            continue
+        except JuliaBridgeError as err:  # Julia could not be (re)started: stop this worker
+            _release_quietly(store, claim)
+            raise SearchError(f"--engine julia: {_first_line(err)}") from None
         except BaseException:  # Ctrl-C, a broken engine, ...: hand the trial back
             try:
                 store.release(claim)
@@ -975,6 +1145,13 @@ def run_worker(
                 on_finished(result)
 
 
+def _release_quietly(store: SearchStore, claim: Claim) -> None:
+    try:
+        store.release(claim)
+    except Exception as err:
+        _warn(f"could not release trial {claim.index}: {_first_line(err)}")
+
+
 def _watch_parent(parent_pid: int) -> None:
     """In a local worker: exit when the launching `pyref search` is gone (a killed
     launcher takes its workers along; running the command again resumes)."""
@@ -987,15 +1164,17 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _worker_main(payload_text: str) -> int:
-    """A local worker process (``python -m pyref.study --worker JSON``)."""
+def _worker_main(payload_path: str) -> int:
+    """A local worker process (``python -m pyref.study --worker FILE``): its settings,
+    the storage URL among them, come in a file only its user can read (0600, in the
+    launcher's private folder), not on the command line, which every user can see."""
     parent = os.environ.get(PARENT_ENV)
     if parent:
         _watch_parent(int(parent))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # release the trial on the way out
-    payload = json.loads(payload_text)
+    payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
     try:
-        store = SearchStore(payload["storage"], payload["study"],
+        store = SearchStore(payload["storage"], payload["study"], create_folder=False,
                             connect_timeout=payload["connect_timeout"])  # fmt: skip
         try:
             run_worker(SearchConfig.from_json(payload["config"]), store,
@@ -1078,7 +1257,9 @@ def run_search(
     """Set up or resume the study, run ``workers`` local workers until no trial is
     left, write the outputs. Returns 0 when every trial is finished (complete or
     failed), 1 when some are left (run again to resume). Raises SearchError for
-    bad settings or an unusable database."""
+    bad settings or an unusable database, before anything is stored: a new study's
+    settings are saved only once its data load and split. Interrupted (Ctrl-C), it
+    writes the outputs of the trials finished so far, then raises KeyboardInterrupt."""
     workers = _positive_int("workers", workers)
     heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
     connect_timeout = _seconds("connect_timeout", connect_timeout)
@@ -1087,13 +1268,26 @@ def run_search(
                           "--workers 1, or --stream per-trial to run trials in parallel")  # fmt: skip
     check_engine(config.engine)
     out = Path(out)
-    storage = storage or default_storage(out)
-    store = SearchStore(storage, study, connect_timeout=connect_timeout)
+    from pyref.io import OutputPathError, check_output_dir
+
     try:
+        check_output_dir(out, "--out")
+    except OutputPathError as err:
+        raise SearchError(str(err)) from None
+    create_folder = storage is None  # only the default storage's folder: --out
+    storage = storage or default_storage(out)
+    store = SearchStore(storage, study, connect_timeout=connect_timeout,
+                        create_folder=create_folder)  # fmt: skip
+    try:
+        data = None
+        store.check_tables()
+        if store.existing_config() is None:  # a new study: its settings must work first
+            data = prepare_data(config)
         config = store.ensure_study(config)
         counts = store.counts()
         left = counts["waiting"] + counts["running"]
-        data = prepare_data(config) if left else None  # once, for all local workers
+        if left and data is None:
+            data = prepare_data(config)  # once, for all local workers
         description = data.description if data else describe_source(config.data)
         print(f"data: {description}")
         print(f"study {study!r} in {mask_url(storage)}: {config.trials} trials of "
@@ -1112,6 +1306,9 @@ def run_search(
                 bar.update(max(0, c["complete"] + c["failed"] - bar.n))
 
         status = 0
+        finished_outputs = functools.partial(
+            _write_finished, store, out, config=config, study=study, storage=storage,
+            description=description)  # fmt: skip
         try:
             if not left:
                 pass  # finished already: the outputs are written again
@@ -1126,6 +1323,12 @@ def run_search(
                 status = _run_local_workers(config, store, data, workers, advance,
                                             heartbeat=heartbeat, grace=grace,
                                             connect_timeout=connect_timeout)  # fmt: skip
+        except KeyboardInterrupt:  # Ctrl-C: keep what finished, then stop
+            if bar is not None:
+                bar.close()
+                bar = None
+            finished_outputs()
+            raise
         finally:
             if bar is not None:
                 bar.close()
@@ -1148,21 +1351,38 @@ def run_search(
         store.dispose()
 
 
+def _write_finished(store: SearchStore, out: Path, *, config: SearchConfig, study: str,
+                    storage: str, description: str) -> None:  # fmt: skip
+    """After an interruption: the outputs of the trials finished so far, or a warning."""
+    try:
+        results = store.results(config.trials)
+        write_outputs(out, results, config=config, study=study, storage=storage,
+                      data_description=description)  # fmt: skip
+        print(f"pyref search: the {len(results)} trial(s) finished so far are in {out}/",
+              file=sys.stderr, flush=True)  # fmt: skip
+    except Exception as err:
+        _warn(f"interrupted; could not write the finished trials: {_first_line(err)}")
+
+
 def _run_local_workers(
     config: SearchConfig, store: SearchStore, data: SearchData, workers: int,
     advance: Callable[[], None], *, heartbeat: float, grace: float, connect_timeout: float,
 ) -> int:  # fmt: skip
     """Run ``workers`` worker processes to the end; 2 if one of them stopped on a
     SearchError (no Julia, say: it printed why), else 0."""
-    with tempfile.TemporaryDirectory(prefix="pyref-search-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pyref-search-") as tmp:  # 0700: this user's
         _save_data(data, Path(tmp) / "data.npz")
         payload = json.dumps({"config": config.to_json(), "storage": store.url,
                               "study": store.study, "heartbeat": heartbeat, "grace": grace,
                               "connect_timeout": connect_timeout,
                               "data": str(Path(tmp) / "data.npz"),
                               "description": data.description})  # fmt: skip
+        settings = Path(tmp) / "worker.json"  # the storage URL may hold a password: 0600
+        fd = os.open(settings, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(payload)
         env = {**child_env(dict(os.environ)), **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
-        cmd = [sys.executable, "-m", "pyref.study", "--worker", payload]
+        cmd = [sys.executable, "-m", "pyref.study", "--worker", str(settings)]
         return _wait_for_workers([subprocess.Popen(cmd, env=env) for _ in range(workers)], advance)
 
 

@@ -337,10 +337,12 @@ def test_a_killed_worker_s_trial_is_retried(tmp_path: Path, slow_reference: Path
     assert (out / "trials.json").read_bytes() == (slow_reference / "trials.json").read_bytes()
     attempts = {u[0]: u[3] for u in units(db)}
     assert attempts[victim] == 2 and sum(attempts.values()) == 9
+    # The retry took up the lost attempt's Optuna trial: one COMPLETE trial per index.
     trials = optuna_trials(f"sqlite:///{db}")
-    lost = [t for t in trials if t.user_attrs["index"] == victim and t.state.name == "FAIL"]
-    assert len(lost) == 1 and "worker lost" in lost[0].user_attrs["fail_reason"]
-    assert sum(t.state.name == "COMPLETE" for t in trials) == 8
+    assert sorted(t.user_attrs["index"] for t in trials) == list(range(8))
+    assert all(t.state.name == "COMPLETE" for t in trials)
+    (retried,) = [t for t in trials if t.user_attrs["index"] == victim]
+    assert retried.user_attrs["attempt"] == 2
 
 
 def test_a_stale_heartbeat_from_another_machine_is_retried(

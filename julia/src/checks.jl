@@ -52,12 +52,39 @@ end
 all_finite(x::Union{Transpose,Adjoint}) = all_finite(parent(x))
 all_finite(x::AbstractArray{<:AbstractFloat}) = all(isfinite, x)
 
+"""`true` or `false`: not 1, not the string "false" (numpy's bools arrive as Bool)."""
+function check_flag(name::AbstractString, value)::Bool
+    value isa Bool || throw(ArgumentError("$name must be true or false, not $(typeof(value)) $(repr(value))"))
+    return value
+end
+
+"""A batch: samples along the first dimension, at least one."""
+function check_batch(name::AbstractString, x::AbstractArray)
+    size(x, 1) > 0 || throw(ArgumentError("$name has no samples (an empty batch, size $(size(x)))"))
+    return x
+end
+
+"""One-hot rows: every entry 0 or 1, one 1 per row."""
+function check_one_hot(name::AbstractString, t::AbstractMatrix)
+    for i in axes(t, 1)
+        s = 0.0
+        for j in axes(t, 2)
+            v = t[i, j]
+            (v == 0 || v == 1) || throw(ArgumentError("$name must be one-hot rows (entries 0 or 1, one 1 per row)"))
+            s += v
+        end
+        s == 1 || throw(ArgumentError("$name must be one-hot rows (entries 0 or 1, one 1 per row)"))
+    end
+    return t
+end
+
 """Labels: 0-based class indices in [0, n_classes) or one-hot rows, one per sample."""
 function check_labels(name::AbstractString, t::AbstractArray, batch_size::Integer, n_classes::Integer)
     ndims(t) in (1, 2) || throw(ArgumentError("$name must have 1 or 2 dimensions, got size $(size(t))"))
     size(t, 1) == batch_size || throw(DimensionMismatch("$name has $(size(t, 1)) labels for $batch_size samples"))
     if ndims(t) == 2
         size(t, 2) == n_classes || throw(DimensionMismatch("$name is one-hot with $(size(t, 2)) columns, expected $n_classes"))
+        check_one_hot(name, t)
     elseif !isempty(t)
         eltype(t) <: Integer || throw(ArgumentError("$name must hold integer class labels, not $(eltype(t))"))
         (minimum(t) >= 0 && maximum(t) < n_classes) ||

@@ -20,6 +20,8 @@ function split_validation(x::AbstractArray, t::AbstractArray; validation_rate::R
                           rng::NumpyRandom.RandomState=NumpyRandom.global_state())
     rate = check_unit_interval("validation_rate", validation_rate; closed_low=false)
     validation_num = trunc(Int, size(x, 1) * rate)
+    validation_num > 0 || throw(ArgumentError("validation_rate $validation_rate of $(size(x, 1)) samples leaves no " *
+                                              "validation samples (int($(size(x, 1)) * $validation_rate) = 0)"))
     xs, ts = shuffle_dataset(x, t; rng=rng)
     n = size(xs, 1)
     return (rows(xs, (validation_num + 1):n), rows(ts, (validation_num + 1):n)),

@@ -108,6 +108,17 @@ sigmoid(x::AbstractArray{Float64}) = sigmoid.(x)
 relu(x::AbstractArray{Float64}) = ifelse.(x .<= 0, 0.0, x)
 tanh_activation(x::AbstractArray{Float64}) = np_tanh.(x)
 
+# Other real inputs, as numpy takes them: integers become Float64 (exactly, as numpy
+# converts them), Float32 is computed in Float64 and rounded back to Float32 (numpy
+# computes in float32: the same to float32 rounding, not bit for bit); relu keeps
+# integers (np.maximum(0, x)).
+sigmoid(x::AbstractArray{<:Integer}) = sigmoid(Float64.(x))
+sigmoid(x::AbstractArray{Float32}) = Float32.(sigmoid(Float64.(x)))
+relu(x::AbstractArray{<:Integer}) = max.(0, x)
+relu(x::AbstractArray{Float32}) = ifelse.(x .<= 0, 0.0f0, x)
+tanh_activation(x::AbstractArray{<:Integer}) = tanh_activation(Float64.(x))
+tanh_activation(x::AbstractArray{Float32}) = Float32.(tanh_activation(Float64.(x)))
+
 """Softmax over each row (the last axis), shifted by the row maximum."""
 function softmax(x::AbstractMatrix{Float64})
     z = x .- maximum(x; dims=2)
@@ -118,6 +129,8 @@ function softmax(x::AbstractVector{Float64})
     e = np_exp.(x .- maximum(x))
     return e ./ np_sum(e)
 end
+softmax(x::AbstractVecOrMat{<:Integer}) = softmax(Float64.(x))
+softmax(x::AbstractVecOrMat{Float32}) = Float32.(softmax(Float64.(x)))
 
 """Row-wise argmax, 0-based, the first maximum winning (numpy's argmax)."""
 function argmax_rows(y::AbstractMatrix)::Vector{Int}
@@ -132,8 +145,31 @@ function argmax_rows(y::AbstractMatrix)::Vector{Int}
     return out
 end
 
+"""
+What `cross_entropy_error` and `SoftmaxWithLoss` take: `y` with at least one row and
+two classes; `t` one 0-based integer label in [0, classes) per row, or one-hot rows of
+`y`'s size. Anything else is an ArgumentError or DimensionMismatch naming it (a label
+−1 is not a BoundsError, a wrong count not a number).
+"""
+function check_probabilities_and_labels(y::AbstractMatrix, t::AbstractArray, yname::AbstractString="y")
+    n, c = size(y)
+    n > 0 || throw(ArgumentError("$yname has no samples (an empty batch, size $(size(y)))"))
+    c >= 2 || throw(ArgumentError("$yname must have at least 2 classes (softmax over one class is always 1), got size $(size(y))"))
+    if ndims(t) == 2 && size(t) == size(y)
+        check_one_hot("t", t)
+        return nothing
+    end
+    (ndims(t) == 1 && length(t) == n) ||
+        throw(DimensionMismatch("t must be $n class label(s) or one-hot rows of size ($n, $c), got size $(size(t))"))
+    eltype(t) <: Integer || throw(ArgumentError("t must hold integer class labels, not $(eltype(t))"))
+    (minimum(t) >= 0 && maximum(t) < c) ||
+        throw(ArgumentError("t must be class indices in [0, $c), got $(minimum(t))..$(maximum(t))"))
+    return nothing
+end
+
 """Mean cross-entropy of probabilities `y` (rows) against 0-based labels or one-hot rows."""
 function cross_entropy_error(y::AbstractMatrix{Float64}, t::AbstractArray)
+    check_probabilities_and_labels(y, t)
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     n = size(y, 1)
     picked = [np_log(y[i, labels[i] + 1] + CROSS_ENTROPY_DELTA) for i in 1:n]
@@ -164,6 +200,8 @@ function numerical_gradient(f, x::AbstractArray{Float64})
     end
     return grad
 end
+numerical_gradient(f, x::AbstractArray) =
+    throw(ArgumentError("x must be a Float64 array (x + $NUMERICAL_GRADIENT_H must fit in it), not $(eltype(x))"))
 
 # numpy's np.i0 (Cephes Chebyshev expansions), needed by np.kaiser.
 const I0_A = [-4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16,

@@ -14,6 +14,17 @@ tofloat(x::Transpose{T,Matrix{T}}) where {T<:Real} = transpose(Float64.(parent(x
 # stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
 # pass), `forward`/`backward` return copies. The nets use the former.
 
+"""`dout` for `layer`'s backward: after a forward pass (`state`, what it kept, is no
+longer the initial 0×0), of the forward output's size (pyref's RuntimeError and
+ValueError: an ErrorException and a DimensionMismatch)."""
+function check_backward(layer, state::AbstractArray, dout::AbstractArray)
+    name = nameof(typeof(layer))
+    size(state) == (0, 0) && size(dout) != (0, 0) && error("$name.backward needs a forward pass first")
+    size(dout) == size(state) ||
+        throw(DimensionMismatch("dout has size $(size(dout)); $name's last forward output had $(size(state))"))
+    return dout
+end
+
 """`buf` if it already has size `dims`, else a new array of that size."""
 sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
 
@@ -52,6 +63,7 @@ function forward!(l::Relu, x::AbstractMatrix{Float64})
     return _wrap(l.out, l.c)
 end
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
+    check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c)
     l.dx = sized(l.dx, size(dm))
     l.dx .= ifelse.(l.mask, 0.0, dm)
@@ -72,6 +84,7 @@ function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
     return _wrap(l.out, l.c)
 end
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
+    check_backward(l, l.c ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c)
     l.dx = sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out) .* l.out
@@ -92,6 +105,7 @@ function forward!(l::Tanh, x::AbstractMatrix{Float64})
     return _wrap(l.out, l.c)
 end
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
+    check_backward(l, l.c ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c)
     l.dx = sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out .* l.out)
@@ -137,6 +151,7 @@ function _weights_c!(l::Affine)
     return c_order!(l.Wc, l.W)
 end
 function forward!(l::Affine, x::AbstractMatrix)
+    check_batch("x", x)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
     l.x = tofloat(x)
@@ -189,12 +204,14 @@ mutable struct SoftmaxWithLoss <: Layer
 end
 SoftmaxWithLoss() = SoftmaxWithLoss(0.0, zeros(0, 0), nothing)
 function forward(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray)
+    check_probabilities_and_labels(x, t, "x")   # x has the size of the probabilities
     l.t = t
     l.y = softmax(x)
     l.loss = cross_entropy_error(l.y, t)
     return l.loss
 end
 function backward(l::SoftmaxWithLoss, dout=1)
+    l.t === nothing && error("SoftmaxWithLoss.backward needs a forward pass first")
     n = size(l.y, 1)
     ndims(l.t) == 2 && return (l.y .- l.t) ./ n
     dx = copy(l.y)
@@ -214,10 +231,12 @@ mutable struct Dropout <: Layer
     mask::Matrix{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool
+    c::Bool   # the forward input was C-ordered
+    # Every constructor checks the ratio, the positional one too.
+    Dropout(ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0), c=false) =
+        new(check_unit_interval("dropout_ratio", ratio), rng, mask, out, dx, c)
 end
-Dropout(ratio::Real=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
-    Dropout(check_unit_interval("dropout_ratio", ratio), rng, zeros(0, 0), zeros(0, 0), zeros(0, 0), false)
+Dropout(ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(ratio, rng)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     xm, l.c = _mem(x)
     l.out = sized(l.out, size(xm))
@@ -233,6 +252,7 @@ function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     return _wrap(l.out, l.c)
 end
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
+    check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c)
     l.dx = sized(l.dx, size(dm))
     l.dx .= dm .* l.mask
@@ -252,14 +272,24 @@ mutable struct BatchNormalization <: Layer
     std::Vector{Float64}
     dgamma::Vector{Float64}
     dbeta::Vector{Float64}
+    # Every constructor checks gamma, beta, momentum and the running statistics.
+    function BatchNormalization(gamma, beta, momentum, running_mean, running_var, batch_size, xc, xn, std,
+                                dgamma, dbeta)
+        size(gamma) == size(beta) || throw(DimensionMismatch("gamma $(size(gamma)) and beta $(size(beta)) must have one size"))
+        for (name, r) in (("running_mean", running_mean), ("running_var", running_var))
+            r === nothing || length(r) == length(gamma) ||
+                throw(DimensionMismatch("$name has $(length(r)) entries for $(length(gamma)) features"))
+        end
+        return new(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var, batch_size,
+                   xc, xn, std, dgamma, dbeta)
+    end
 end
-function BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCHNORM_MOMENTUM,
-                            running_mean=nothing, running_var=nothing)
-    size(gamma) == size(beta) || throw(DimensionMismatch("gamma $(size(gamma)) and beta $(size(beta)) must have one size"))
-    return BatchNormalization(gamma, beta, check_unit_interval("momentum", momentum), running_mean, running_var,
-                              0, zeros(0, 0), zeros(0, 0), Float64[], Float64[], Float64[])
-end
+BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCHNORM_MOMENTUM,
+                   running_mean=nothing, running_var=nothing) =
+    BatchNormalization(gamma, beta, momentum, running_mean, running_var, 0, zeros(0, 0), zeros(0, 0),
+                       Float64[], Float64[], Float64[])
 function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
+    check_batch("x", x)
     x isa CMatrix && (x = Matrix{Float64}(x))   # computed in Julia's layout (same arithmetic)
     n, d = size(x)
     d == length(l.gamma) || throw(DimensionMismatch("x has $d features, gamma has $(length(l.gamma))"))
@@ -285,6 +315,7 @@ function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::
 end
 function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
     dout isa CMatrix && (dout = Matrix{Float64}(dout))
+    check_backward(l, l.xn, dout)
     l.dbeta = sum_rows(dout)
     l.dgamma = sum_rows(l.xn .* dout)
     dxn = l.gamma' .* dout

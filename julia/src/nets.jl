@@ -32,12 +32,15 @@ end
 
 function MultiLayerNetExtend(input_size::Integer, hidden_size_list, output_size::Integer;
                              activation::AbstractString="relu", weight_init_std="relu",
-                             weight_decay_lambda::Real=0, use_dropout::Bool=false,
-                             dropout_ration::Real=0.5, dropout_ratio=nothing, use_batchnorm::Bool=false,
+                             weight_decay_lambda::Real=0, use_dropout=false,
+                             dropout_ration::Real=0.5, dropout_ratio=nothing, use_batchnorm=false,
                              weight_decay::AbstractString="l2",
                              rng::NumpyRandom.RandomState=NumpyRandom.global_state())
     input_size = check_positive_int("input_size", input_size)
     output_size = check_positive_int("output_size", output_size)
+    output_size >= 2 || throw(ArgumentError("output_size must be >= 2 (softmax over one class is always 1), got $output_size"))
+    use_dropout = check_flag("use_dropout", use_dropout)
+    use_batchnorm = check_flag("use_batchnorm", use_batchnorm)
     hidden = Int[check_positive_int("hidden_size_list", n) for n in hidden_size_list]
     act = check_choice("activation", activation, ACTIVATION_NAMES)
     lam = check_nonnegative("weight_decay_lambda", weight_decay_lambda)
@@ -83,6 +86,7 @@ MultiLayerNet(input_size::Integer, hidden_size_list, output_size::Integer;
                         weight_decay=weight_decay, rng=rng)
 
 function check_xt(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+    check_batch("x", x)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
     check_finite("x", x)
@@ -100,6 +104,7 @@ end
 
 """Scores (before softmax) for each row of `x`."""
 function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=false)
+    check_batch("x", x)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
     return Matrix{Float64}(forward_layers!(net, check_finite("x", x), train_flg))

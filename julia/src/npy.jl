@@ -53,7 +53,9 @@ end
     write_npy(path, A)
 
 Write `A` as a version-1.0 .npy file in Fortran order (Julia's own layout: no copy),
-atomically (temporary file, then rename). numpy reads it with the same indices.
+atomically (temporary file, then rename). numpy reads it with the same indices. A
+write that does not reach the disk whole (a full disk, a file size limit) is an error
+naming `path`, and leaves neither the file nor its temporary behind.
 """
 function write_npy(path::AbstractString, A::AbstractArray{T}) where {T}
     haskey(NPY_DESCR, T) || throw(ArgumentError("write_npy: unsupported element type $T"))
@@ -63,15 +65,26 @@ function write_npy(path::AbstractString, A::AbstractArray{T}) where {T}
     total = 10 + length(header) + 1
     pad = (64 - total % 64) % 64
     header = header * " "^pad * "\n"
+    data = A isa Array ? A : Array{T}(A)   # dense: a BitArray's chunks are not Bools
+    expected = 10 + sizeof(header) + sizeof(data)
     tmp = path * ".tmp" * string(getpid())
-    open(tmp, "w") do io
-        write(io, NPY_MAGIC)
-        write(io, UInt8(1), UInt8(0))
-        write(io, htol(UInt16(length(header))))
-        write(io, header)
-        write(io, A isa Array ? A : Array{T}(A))   # dense: a BitArray's chunks are not Bools
+    try
+        written = open(tmp, "w") do io
+            n = write(io, NPY_MAGIC) + write(io, UInt8(1), UInt8(0)) + write(io, htol(UInt16(sizeof(header)))) +
+                write(io, header) + write(io, data)
+            flush(io)
+            n
+        end
+        # IOStream writes can come up short without an error: what reached the file counts.
+        on_disk = filesize(tmp)
+        (written == expected && on_disk == expected) ||
+            error("$on_disk of $expected bytes reached the disk (is it full?)")
+        mv(tmp, path; force=true)
+    catch err
+        rm(tmp; force=true)
+        err isa InterruptException && rethrow()
+        error("write_npy: could not write $path: $(sprint(showerror, err))")
     end
-    mv(tmp, path; force=true)
     return path
 end
 write_npy(path::AbstractString, x::Number) = write_npy(path, fill(x))

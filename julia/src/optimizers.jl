@@ -7,13 +7,19 @@ const ParamDict = Dict{String,AbstractArray{Float64}}
 const DEFAULT_EPS = 1e-7
 const ADAM_FORMS = ("textbook", "paper")
 
-function check_update_args(params::AbstractDict, grads::AbstractDict)
+function check_update_args(params::AbstractDict, grads::AbstractDict, state=nothing, state_name::AbstractString="")
     for (key, val) in params
         haskey(grads, key) || throw(ArgumentError("grads has no entry for parameter \"$key\""))
         size(grads[key]) == size(val) ||
             throw(DimensionMismatch("grads[\"$key\"] has size $(size(grads[key])), params[\"$key\"] has $(size(val))"))
+        state === nothing || haskey(state, key) ||
+            throw(ArgumentError("params has \"$key\", which it did not have at the first update: $state_name has " *
+                                "state for $(join(("\"$k\"" for k in sort!(collect(keys(state)))), ", ")) only"))
     end
 end
+
+# Each optimizer's positional constructor checks its hyperparameters as the keyword
+# one does (SGD(-0.1) is an ArgumentError, as SGD(lr=-0.1) and pyref's SGD(-0.1)).
 
 """Zeros shaped and laid out like each parameter (C-ordered weights stay C-ordered)."""
 zeros_like(params::AbstractDict) = ParamDict(k => _zeros_like(v) for (k, v) in params)
@@ -27,8 +33,9 @@ _flat(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : array
 """Stochastic gradient descent: W ← W − lr·dW."""
 mutable struct SGD
     lr::Float64
+    SGD(lr) = new(check_positive("lr", lr))
 end
-SGD(; lr=0.01) = SGD(check_positive("lr", lr))
+SGD(; lr=0.01) = SGD(lr)
 
 function update!(opt::SGD, params::AbstractDict, grads::AbstractDict)
     check_update_args(params, grads)
@@ -44,12 +51,12 @@ mutable struct Momentum
     lr::Float64
     momentum::Float64
     v::Union{Nothing,ParamDict}
+    Momentum(lr, momentum, v=nothing) = new(check_positive("lr", lr), check_unit_interval("momentum", momentum), v)
 end
-Momentum(; lr=0.01, momentum=0.9) =
-    Momentum(check_positive("lr", lr), check_unit_interval("momentum", momentum), nothing)
+Momentum(; lr=0.01, momentum=0.9) = Momentum(lr, momentum)
 
 function update!(opt::Momentum, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
+    check_update_args(params, grads, opt.v, "Momentum.v")
     opt.v === nothing && (opt.v = zeros_like(params))
     for (key, p) in params
         _momentum!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
@@ -68,12 +75,12 @@ mutable struct Nesterov
     lr::Float64
     momentum::Float64
     v::Union{Nothing,ParamDict}
+    Nesterov(lr, momentum, v=nothing) = new(check_positive("lr", lr), check_unit_interval("momentum", momentum), v)
 end
-Nesterov(; lr=0.01, momentum=0.9) =
-    Nesterov(check_positive("lr", lr), check_unit_interval("momentum", momentum), nothing)
+Nesterov(; lr=0.01, momentum=0.9) = Nesterov(lr, momentum)
 
 function update!(opt::Nesterov, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
+    check_update_args(params, grads, opt.v, "Nesterov.v")
     opt.v === nothing && (opt.v = zeros_like(params))
     for (key, p) in params
         _nesterov!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
@@ -93,11 +100,12 @@ mutable struct AdaGrad
     lr::Float64
     eps::Float64
     h::Union{Nothing,ParamDict}
+    AdaGrad(lr, eps=DEFAULT_EPS, h=nothing) = new(check_positive("lr", lr), check_positive("eps", eps), h)
 end
-AdaGrad(; lr=0.01, eps=DEFAULT_EPS) = AdaGrad(check_positive("lr", lr), check_positive("eps", eps), nothing)
+AdaGrad(; lr=0.01, eps=DEFAULT_EPS) = AdaGrad(lr, eps)
 
 function update!(opt::AdaGrad, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
+    check_update_args(params, grads, opt.h, "AdaGrad.h")
     opt.h === nothing && (opt.h = zeros_like(params))
     for (key, p) in params
         _adagrad!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.eps)
@@ -116,12 +124,13 @@ mutable struct RMSprop
     decay_rate::Float64
     eps::Float64
     h::Union{Nothing,ParamDict}
+    RMSprop(lr, decay_rate=0.99, eps=DEFAULT_EPS, h=nothing) = new(check_positive("lr", lr),
+        check_unit_interval("decay_rate", decay_rate), check_positive("eps", eps), h)
 end
-RMSprop(; lr=0.01, decay_rate=0.99, eps=DEFAULT_EPS) = RMSprop(check_positive("lr", lr),
-    check_unit_interval("decay_rate", decay_rate), check_positive("eps", eps), nothing)
+RMSprop(; lr=0.01, decay_rate=0.99, eps=DEFAULT_EPS) = RMSprop(lr, decay_rate, eps)
 
 function update!(opt::RMSprop, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
+    check_update_args(params, grads, opt.h, "RMSprop.h")
     opt.h === nothing && (opt.h = zeros_like(params))
     for (key, p) in params
         _rmsprop!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.decay_rate, opt.eps)
@@ -149,13 +158,18 @@ mutable struct Adam
     iter::Int
     m::Union{Nothing,ParamDict}
     v::Union{Nothing,ParamDict}
+    function Adam(lr, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook", iter=0, m=nothing, v=nothing)
+        (iter isa Integer && !(iter isa Bool) && iter >= 0) ||
+            throw(ArgumentError("iter must be an integer >= 0, got $(repr(iter))"))
+        return new(check_positive("lr", lr), check_unit_interval("beta1", beta1), check_unit_interval("beta2", beta2),
+                   check_positive("eps", eps), check_choice("form", form, ADAM_FORMS), iter, m, v)
+    end
 end
-Adam(; lr=0.001, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook") =
-    Adam(check_positive("lr", lr), check_unit_interval("beta1", beta1), check_unit_interval("beta2", beta2),
-         check_positive("eps", eps), check_choice("form", form, ADAM_FORMS), 0, nothing, nothing)
+Adam(; lr=0.001, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook") = Adam(lr, beta1, beta2, eps, form)
 
 function update!(opt::Adam, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
+    check_update_args(params, grads, opt.m, "Adam.m")
+    check_update_args(params, grads, opt.v, "Adam.v")
     opt.m === nothing && (opt.m = zeros_like(params))
     opt.v === nothing && (opt.v = zeros_like(params))
     opt.iter += 1

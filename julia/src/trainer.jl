@@ -38,6 +38,9 @@ function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, 
                  verbose::Bool=true, rng::NumpyRandom.RandomState=NumpyRandom.global_state())
     size(t_train, 1) == size(x_train, 1) || throw(DimensionMismatch("t_train has $(size(t_train, 1)) labels for $(size(x_train, 1)) samples"))
     size(t_test, 1) == size(x_test, 1) || throw(DimensionMismatch("t_test has $(size(t_test, 1)) labels for $(size(x_test, 1)) samples"))
+    for (name, x) in (("x_train", x_train), ("x_test", x_test))
+        size(x, 1) > 0 || throw(ArgumentError("$name has no samples (size $(size(x))): nothing to train on or to evaluate"))
+    end
     epochs = check_positive_int("epochs", epochs)
     batch = check_positive_int("mini_batch_size", mini_batch_size)
     evaluate_sample_num_per_epoch === nothing || check_positive_int("evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch)
