@@ -23,8 +23,8 @@ from pyref.datasets import split_validation
 from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
-from pyref.parity import EXACT, ULP, Scenario, trajectory, ulp
 from pyref.random_calls import random_call
+from pyref.scenario_model import EXACT, ULP, Scenario, trajectory, ulp
 from pyref.trainer import Trainer
 
 RandomState = np.random.RandomState

@@ -1,0 +1,145 @@
+"""The layout's rules, read from the source: imports run one way.
+
+Every ``import`` in ``pyref/`` counts, also those inside functions (a late import
+is still a dependency). The rules (docs/architecture.md draws them):
+
+- no import cycle among pyref's modules;
+- the book's components import only each other (and pyref's small utilities);
+- the harness's model, comparison and built-in suite import nothing that starts
+  Julia; only the parity runner, the search engines, the benchmarks and the CLI
+  import the Julia runtime;
+- the Julia runtime never imports the harness or the test vectors.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "pyref"
+
+#: The book's components (and pyref's utilities they use): they import only each other.
+BOOK = {"checks", "rng", "functions", "layers", "optimizers", "initialization", "nets", "trainer",
+        "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet"}  # fmt: skip
+#: What starts or talks to Julia.
+JULIA = {"julia", "julia.bridge", "julia.runtime"}
+#: The harness's parts that must not talk to Julia.
+HARNESS_PURE = {
+    "parity.model",
+    "parity.compare",
+    "parity.registry",
+    "parity.builtin",
+    "random_calls",
+}
+#: The only modules that may import the Julia runtime.
+MAY_START_JULIA = {"parity.runner", "parity", "parity.report", "study", "bench", "cli", "julia.oracle",
+                   "julia", "julia.bridge", "julia.runtime"}  # fmt: skip
+
+
+def modules() -> dict[str, Path]:
+    """pyref's modules by dotted name relative to pyref (``""`` is pyref itself)."""
+    out = {}
+    for path in PKG.rglob("*.py"):
+        parts = path.relative_to(PKG).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def imports(mods: dict[str, Path]) -> dict[str, set[str]]:
+    """Each module's imports of other pyref modules (a package's submodule counts as
+    itself, not as its package)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base_parts = package.split(".") if package else []
+                    base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                    base = ".".join(["pyref", *base_parts, *([node.module] if node.module else [])])
+                else:
+                    base = node.module or ""
+                subs = [f"{base}.{a.name}" for a in node.names]
+                known = [s for s in subs if s.removeprefix("pyref.") in mods]
+                targets = known if len(known) == len(subs) else [base, *known]
+            for target in targets:
+                if target == "pyref" or target.startswith("pyref."):
+                    rel = target.removeprefix("pyref").removeprefix(".")
+                    if rel in mods and rel != name:
+                        found.add(rel)
+        graph[name] = found
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+GRAPH = imports(modules())
+
+
+def test_the_graph_is_read() -> None:
+    assert "julia.runtime" in GRAPH["julia.bridge"]
+    assert "layers" in GRAPH["nets"]
+
+
+def test_no_import_cycle() -> None:
+    assert cycles(GRAPH) == []
+
+
+def test_the_book_imports_only_the_book() -> None:
+    bad = {m: sorted(GRAPH[m] - BOOK) for m in GRAPH if m in BOOK and GRAPH[m] - BOOK}
+    assert bad == {}
+
+
+def test_only_the_runner_search_bench_and_cli_start_julia() -> None:
+    bad = {
+        m: sorted(GRAPH[m] & JULIA) for m in GRAPH if GRAPH[m] & JULIA and m not in MAY_START_JULIA
+    }
+    assert bad == {}
+    for pure in HARNESS_PURE & GRAPH.keys():
+        assert not GRAPH[pure] & JULIA, pure
+
+
+def test_the_runtime_imports_no_harness_and_no_test_vectors() -> None:
+    for name in ("julia.runtime", "julia.bridge", "julia.numpyblas", "julia.mathmode"):
+        assert not {
+            m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "julia.oracle")
+        }
