@@ -5,9 +5,9 @@ is still a dependency). The rules (docs/architecture.md draws them):
 
 - no import cycle among pyref's modules;
 - the book's components import only each other (and pyref's small utilities);
-- the harness's model, comparison and built-in suite import nothing that starts
-  Julia; only the parity runner, the search engines, the benchmarks and the CLI
-  import the Julia runtime;
+- the harness's model and built-in suite import nothing that starts Julia; only
+  the parity runner, the search engines, the benchmarks and the CLI import the
+  Julia runtime;
 - the Julia runtime never imports the harness or the test vectors.
 """
 
@@ -20,20 +20,25 @@ PKG = Path(__file__).resolve().parents[1] / "pyref"
 
 #: The book's components (and pyref's utilities they use): they import only each other.
 BOOK = {"checks", "rng", "functions", "layers", "optimizers", "initialization", "nets", "trainer",
-        "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet"}  # fmt: skip
+        "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet",
+        "convnet_experiments"}  # fmt: skip
 #: What starts or talks to Julia.
 JULIA = {"julia", "julia.bridge", "julia.runtime"}
-#: The harness's parts that must not talk to Julia.
-HARNESS_PURE = {
-    "parity.model",
-    "parity.compare",
-    "parity.registry",
-    "parity.builtin",
-    "random_calls",
+#: The harness's parts that must not talk to Julia: its model, the built-in suite,
+#: the random-call vocabulary.
+HARNESS_PURE = {"scenario_model", "scenarios", "random_calls"}
+#: The only modules that may import the Julia runtime: the parity runner, the
+#: search engines, the benchmarks, the CLI, the Julia tests' runner and the runtime.
+MAY_START_JULIA = {
+    "parity",
+    "study",
+    "bench",
+    "cli",
+    "julia.oracle",
+    "julia",
+    "julia.bridge",
+    "julia.runtime",
 }
-#: The only modules that may import the Julia runtime.
-MAY_START_JULIA = {"parity.runner", "parity", "parity.report", "study", "bench", "cli", "julia.oracle",
-                   "julia", "julia.bridge", "julia.runtime"}  # fmt: skip
 
 
 def modules() -> dict[str, Path]:
