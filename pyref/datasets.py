@@ -61,7 +61,16 @@ MNIST_MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+#: Overrides MNIST_MIRRORS: base URLs separated by spaces (a local mirror, say).
+ENV_MIRRORS = "PYREF_MNIST_MIRRORS"
 DOWNLOAD_TIMEOUT = 5.0
+
+
+def default_mirrors() -> tuple[str, ...]:
+    """``$PYREF_MNIST_MIRRORS`` (base URLs separated by spaces), else MNIST_MIRRORS."""
+    listed = os.environ.get(ENV_MIRRORS, "").split()
+    return tuple(url if url.endswith("/") else url + "/" for url in listed) or MNIST_MIRRORS
+
 
 #: IDX type codes and their big-endian numpy dtypes.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -399,7 +408,8 @@ def load_mnist_with_info(
     checksums: Mapping[str, str] | None = MNIST_MD5,
 ):
     """``load_mnist``'s data plus a ``DatasetInfo`` saying which source was used.
-    ``mirrors``: where the full set is downloaded from (default ``MNIST_MIRRORS``)."""
+    ``mirrors``: where the full set is downloaded from (default: ``$PYREF_MNIST_MIRRORS``,
+    else ``MNIST_MIRRORS``)."""
     normalize = _check_flag("normalize", normalize)
     flatten = _check_flag("flatten", flatten)
     one_hot_label = _check_flag("one_hot_label", one_hot_label)
@@ -410,7 +420,7 @@ def load_mnist_with_info(
     else:
         ddir = Path(data_dir) if data_dir is not None else default_data_dir()
         sums = None if checksums is None else tuple(sorted(checksums.items()))
-        mirrors = MNIST_MIRRORS if mirrors is None else mirrors
+        mirrors = default_mirrors() if mirrors is None else mirrors
         arrays = _full_arrays(str(ddir), tuple(mirrors), sums)
         n_tr, n_te = arrays[0].shape[0], arrays[2].shape[0]
         description = f"full MNIST ({n_tr:,} train / {n_te:,} test) from {ddir}"

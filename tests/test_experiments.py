@@ -93,7 +93,9 @@ def test_console_script_and_offline_full_mnist(tmp_path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "optimizer-compare-naive.png").exists()
-    env = {"PYREF_DATA_DIR": str(tmp_path / "nothing-here"), "PATH": "/usr/bin:/bin"}
+    # Nothing listens on port 9 of this machine: the download fails with or without internet.
+    env = {"PYREF_DATA_DIR": str(tmp_path / "nothing-here"), "PATH": "/usr/bin:/bin",
+           "PYREF_MNIST_MIRRORS": "http://127.0.0.1:9/"}  # fmt: skip
     import os
 
     proc = subprocess.run(
