@@ -333,10 +333,15 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     except (ValueError, ImportError, OSError) as err:  # OutputPathError is a ValueError
         return _error("parity", err)
     if args.list:
-        width = max(len(sc.name) for sc in chosen)
+        width = max(len(sc.name) for sc in [*chosen, parity.Scenario("scenario", dict, "x")])
+        print(f"{'scenario':<{width}}  {'section':<7} {'runs':<5}  description")
         for sc in chosen:
-            flag = "quick" if sc.quick else "long " if not sc.full else "full "
-            print(f"{sc.name:<{width}}  {sc.section:<6} {flag}  {sc.description}")
+            runs = "quick" if sc.quick else "full" if sc.full else "long"
+            print(f"{sc.name:<{width}}  {sc.section or '-':<7} {runs:<5}  {sc.description}")
+        print(
+            f"\n{len(chosen)} scenario(s); runs: quick (in --quick), long (the default run), "
+            "full (only with --full)"
+        )
         return 0
     started = time.perf_counter()
     try:
@@ -356,7 +361,8 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     except JuliaBridgeError as err:
         return _error("parity", err)
     elapsed = time.perf_counter() - started
-    print(parity.format_table(results))
+    # Every output's row when asked (--all) or when the scenarios were named; else one per scenario.
+    print(parity.format_table(results, outputs=args.all or bool(args.scenario)))
     print(f"wall time {elapsed:.1f} s (Julia start-up {ready:.1f} s)")
     info = {**info, "wall_seconds": round(elapsed, 2), "julia_startup_seconds": round(ready, 2)}
     try:
@@ -424,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="load scenarios registered by a Python file or module (repeatable). "
                      "This imports it, so its code runs with your rights, even with --list: "
                      "load only files you trust")  # fmt: skip
+    par.add_argument("--all", action="store_true",
+                     help="a row for every output (default: one per scenario, or every output "
+                     "of the scenarios named with --scenario)")  # fmt: skip
     par.add_argument("--full", action="store_true",
                      help="add the book's experiments at full length (minutes)")  # fmt: skip
     par.add_argument("--blas", choices=("numpy", "native"), default=None,

@@ -541,22 +541,48 @@ def _fmt(value: float) -> str:
     return f"{value:.2e}"
 
 
-def format_table(results: Sequence[ScenarioResult]) -> str:
-    """One row per (scenario, output): tier, max abs and relative difference, max ULPs,
-    pass/fail; failures are detailed below the table."""
-    header = ("scenario", "output", "tier", "max abs", "max rel", "max ULPs", "result")
-    rows = []
-    for res in results:
-        if res.error is not None:
-            rows.append((res.scenario.name, "-", "-", "-", "-", "-", "ERROR"))
-            continue
-        for c in res.comparisons:
-            rows.append((res.scenario.name, c.output, c.tier.describe(), _fmt(c.max_abs),
-                         _fmt(c.max_rel), f"{c.max_ulps:g}", "pass" if c.passed else "FAIL"))  # fmt: skip
+def _columns(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    return lines
+
+
+def format_table(results: Sequence[ScenarioResult], *, outputs: bool = True) -> str:
+    """The report's table and summary; failures are detailed below it.
+
+    ``outputs``: one row per (scenario, output) — tier, max abs and relative
+    difference, max ULPs, pass/fail; otherwise one row per scenario — its section,
+    how many outputs, their tiers, the largest ULP distance, pass/FAIL/ERROR."""
+    if outputs:
+        header: tuple[str, ...] = (
+            "scenario",
+            "output",
+            "tier",
+            "max abs",
+            "max rel",
+            "max ULPs",
+            "result",
+        )
+        rows: list[tuple] = []
+        for res in results:
+            if res.error is not None:
+                rows.append((res.scenario.name, "-", "-", "-", "-", "-", "ERROR"))
+                continue
+            for c in res.comparisons:
+                rows.append((res.scenario.name, c.output, c.tier.describe(), _fmt(c.max_abs),
+                             _fmt(c.max_rel), f"{c.max_ulps:g}", "pass" if c.passed else "FAIL"))  # fmt: skip
+    else:
+        header = ("scenario", "section", "outputs", "tiers", "max ULPs", "result")
+        rows = []
+        for res in results:
+            tiers = sorted({c.tier.kind for c in res.comparisons})
+            worst = max((c.max_ulps for c in res.comparisons), default=0.0)
+            verdict = "ERROR" if res.error is not None else "pass" if res.passed else "FAIL"
+            rows.append((res.scenario.name, res.scenario.section or "-", len(res.comparisons),
+                         ",".join(tiers) or "-", f"{worst:g}", verdict))  # fmt: skip
+    lines = _columns(header, rows)
     failed = [r for r in results if not r.passed]
     n_out = sum(len(r.comparisons) for r in results)
     lines.append("")

@@ -261,14 +261,15 @@ def _random(name: str, calls: list[list[Any]], description: str) -> Scenario:
 
 def _experiment(name: str, section: str, settings: dict[str, Any], *, variant: str = "",
                 quick: bool = True, data: tuple[int, int] | None = (1000, 500),
-                tiers: dict | None = None) -> Scenario:  # fmt: skip
+                tiers: dict | None = None, description: str = "") -> Scenario:  # fmt: skip
     """Experiment ``name`` (a ``pyref run`` name) shortened by ``settings``; ``variant``
-    suffixes the scenario name when one experiment appears twice."""
+    suffixes the scenario name when one experiment appears twice (and ``description``
+    then says how the two differ)."""
     inputs = None if data is None else functools.partial(mnist_inputs, *data)
     return Scenario(f"exp-{name}{variant}", experiment, _J + "experiment",
                     kwargs={"name": name, "seed": 7, "settings": settings},
                     tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=quick,
-                    inputs=inputs, description=f"pyref run {name}, shortened")  # fmt: skip
+                    inputs=inputs, description=description or f"pyref run {name}, shortened")  # fmt: skip
 
 
 #: The embedded digits whole: 4,000 training and 1,000 test images.
@@ -412,19 +413,22 @@ def _build() -> list[Scenario]:
                  description="6.2.2 histogram counts for every activation and scale"),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 150}, variant="-book-net", quick=False,
-                    data=(4000, 0)),
+                    data=(4000, 0), description="pyref run optimizer-compare-mnist: the book's net, "
+                    "150 iterations on 4,000 digits"),
         _experiment("weight-init-compare", "6.2", {"iterations": 40, "hidden": [50, 50, 50]}, data=(1000, 0)),
         _experiment("batch-norm-test", "6.3",
                     {"train_samples": 300, "max_epochs": 3, "scales": 4, "hidden": [50, 50, 50]},
                     tiers={"weight_scales": EXACT}),
         _experiment("overfit-weight-decay", "6.4", {"max_epochs": 6, "hidden": [100, 100, 100]}),
         _experiment("overfit-dropout", "6.4", {"epochs": 6, "hidden": [100, 100, 100]}),
-        _experiment("overfit-dropout", "6.4", {"epochs": 31}, variant="-book-net", quick=False),
+        _experiment("overfit-dropout", "6.4", {"epochs": 31}, variant="-book-net", quick=False,
+                    description="pyref run overfit-dropout: the book's net, 31 epochs"),
         _experiment("gradient-vanishing", "6.2", {"epochs": 2, "train_samples": 1000}),
         _experiment("hyperparameter-optimization", "6.5",
                     {"train_samples": 200, "trials": 4, "epochs": 3}),
         _experiment("hyperparameter-optimization", "6.5",
-                    {"train_samples": 500, "trials": 8, "epochs": 10}, variant="-long", quick=False),
+                    {"train_samples": 500, "trials": 8, "epochs": 10}, variant="-long", quick=False,
+                    description="pyref run hyperparameter-optimization: 8 trials of 10 epochs"),
         _full_experiment("optimizer-compare-mnist", "6.1"),
         _full_experiment("weight-init-activation-histogram", "6.2", data=None),
         _full_experiment("weight-init-compare", "6.2"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,10 @@ def test_report_json_and_plots(julia_exe: Path, tmp_path: Path) -> None:
 def test_list_and_bad_input() -> None:
     proc = parity("--list", "--quick")
     assert proc.returncode == 0 and "random-rand" in proc.stdout
+    assert proc.stdout.split()[:4] == ["scenario", "section", "runs", "description"]
     assert "trainer-momentum-l1-long" not in proc.stdout  # not a quick one
+    assert "full-optimizer-compare-mnist" not in parity("--list").stdout
+    assert "full-optimizer-compare-mnist" in parity("--list", "--full").stdout
     proc = parity("--scenario", "no-such-scenario")
     assert proc.returncode == 2 and "unknown scenario(s) no-such-scenario" in proc.stderr
     proc = parity("--load", "missing_file.py")
@@ -60,3 +64,36 @@ def test_a_missing_julia_exits_2_at_once(tmp_path: Path) -> None:
                   env={"PYREF_JULIA": str(tmp_path / "julia"), "PYREF_JULIA_BRIDGE": "exe"})  # fmt: skip
     assert proc.returncode == 2
     assert "PYREF_JULIA" in proc.stderr and "pyref julia install" in proc.stderr
+
+
+def test_a_run_prints_one_row_per_scenario_unless_asked(julia_exe: Path) -> None:
+    """Without --scenario the table has a row per scenario (section, outputs, tiers,
+    worst ULPs); --all gives every output's row."""
+    from pyref.julia import session
+    from pyref.parity import format_table, run_suite
+    from pyref.scenarios import SCENARIOS
+
+    results = run_suite([SCENARIOS["random-rand"], SCENARIOS["layer-affine"]], session())
+    summary = format_table(results, outputs=False).splitlines()
+    assert summary[0].split() == [
+        "scenario",
+        "section",
+        "outputs",
+        "tiers",
+        "max",
+        "ULPs",
+        "result",
+    ]
+    assert summary[2].split() == [
+        "random-rand",
+        "random",
+        str(len(results[0].comparisons)),
+        "exact",
+        "0",
+        "pass",
+    ]
+    assert summary[3].split() == ["layer-affine", "6.1", "4", "exact", "0", "pass"]
+    assert "2/2 scenarios passed (" in summary[-1]
+    full = format_table(results, outputs=True)
+    assert re.search(r"^layer-affine\s+dW\s+exact\s+0\s+0\s+0\s+pass$", full, flags=re.M)
+    assert len(full.splitlines()) == 2 + sum(len(r.comparisons) for r in results) + 2
