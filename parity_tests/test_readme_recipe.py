@@ -1,6 +1,6 @@
-"""The README's "Adding a scenario" recipe, run as a user would run it.
+"""docs/parity.md's "Adding a scenario" recipe, run as a user would run it.
 
-The two files are taken from the README's code blocks marked ``<!-- recipe: NAME -->``,
+The two files are taken from the page's code blocks marked ``<!-- recipe: NAME -->``,
 so the documentation cannot drift from what works. The test also breaks the Julia
 side on purpose, to see the report name the first differing index.
 """
@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def recipe_files() -> dict[str, str]:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "parity.md").read_text(encoding="utf-8")
     blocks = re.findall(r"<!-- recipe: (\S+) -->\s*```\w*\n(.*?)```", text, flags=re.S)
     return dict(blocks)
 

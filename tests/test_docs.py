@@ -1,0 +1,61 @@
+"""Every command the README and docs/ show: each `pyref ...` line is a valid command
+line (its subcommand and options exist), and the quick ones run and succeed.
+
+The recipes (docs/parity.md, docs/porting.md) are run in full by parity_tests/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyref.cli import build_parser
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), REPO / "bench" / "README.md"]
+#: Commands cheap enough to run here (seconds, no Julia needed).
+QUICK = re.compile(r"^pyref (run --list|parity --list|julia which)$")
+
+
+def commands() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        for block in re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
+            for line in block.splitlines():
+                for part in line.split("&&"):
+                    part = part.split(" #")[0].strip()
+                    if part.startswith("pyref "):
+                        found.append((page.relative_to(REPO).as_posix(), part))
+    return found
+
+
+COMMANDS = commands()
+
+
+def test_the_docs_show_commands() -> None:
+    assert len(COMMANDS) > 20
+    assert {page for page, _ in COMMANDS} >= {"README.md", "docs/parity.md", "docs/search.md"}
+
+
+@pytest.mark.parametrize("page, line", COMMANDS, ids=[f"{p}:{c}" for p, c in COMMANDS])
+def test_every_command_is_a_valid_command_line(page: str, line: str) -> None:
+    argv = shlex.split(line)[1:]
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit as err:  # argparse's way of refusing
+        pytest.fail(f"{page}: `{line}` is not a valid pyref command line (exit {err.code})")
+
+
+@pytest.mark.parametrize("line", sorted({c for _, c in COMMANDS if QUICK.match(c)}))
+def test_the_quick_commands_run(line: str, julia_exe: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pyref.cli", *shlex.split(line)[1:]],
+                          capture_output=True, text=True, timeout=300, cwd=REPO,
+                          env=dict(os.environ, MPLBACKEND="Agg"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()
