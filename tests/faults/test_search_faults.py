@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from pyref import cli, study
-from pyref.julia import numpyblas
 
 TINY = ["--trials", "3", "--epochs", "2", "--train-size", "250", "--hidden", "20"]
 
@@ -76,7 +75,7 @@ def kill_julia_in_trial(monkeypatch: pytest.MonkeyPatch, trial: int) -> list[int
 
     if not isinstance(session(), ExeSession):
         pytest.skip("the Julia worker is a process of its own only with the executable bridge")
-    real, calls, killed = numpyblas.use_blas, [], []
+    real, calls, killed = ExeSession.use_blas, [], []
 
     def use_blas_then_kill(session, *args, **kwargs):
         answer = real(session, *args, **kwargs)
@@ -89,7 +88,7 @@ def kill_julia_in_trial(monkeypatch: pytest.MonkeyPatch, trial: int) -> list[int
             killed.append(pid)
         return answer
 
-    monkeypatch.setattr(numpyblas, "use_blas", use_blas_then_kill)
+    monkeypatch.setattr(ExeSession, "use_blas", use_blas_then_kill)
     return killed
 
 
