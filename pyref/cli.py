@@ -73,15 +73,31 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import pyref
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info
+    from pyref.experiments import EXPERIMENTS
     from pyref.figures import FIGURES
     from pyref.io import save_figure, write_json
     from pyref.rng import make_rng
 
     kwargs = dict(exp.quick) if args.quick else {}
+    if args.params is not None:
+        if not exp.takes_params:
+            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_params)
+            print(f"pyref run: {exp.name} takes no --params (only {takers} do)", file=sys.stderr)
+            return 2
+        from pyref.convnet import load_param_file
+
+        try:
+            kwargs["params"] = load_param_file(args.params)
+        except (OSError, ValueError) as err:
+            print(f"pyref run: --params: {err}", file=sys.stderr)
+            return 2
+        print(f"parameters: {args.params}")
     data_description = None
     if exp.needs_data:
         try:
-            data, info = load_mnist_with_info(one_hot_label=exp.one_hot_label, source=args.data)
+            data, info = load_mnist_with_info(
+                one_hot_label=exp.one_hot_label, flatten=not exp.images, source=args.data
+            )
         except MnistUnavailableError as err:
             print(f"pyref run: {err}", file=sys.stderr)
             return 2
@@ -102,13 +118,23 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     _print_like_the_book(exp.name, result)
 
     out = Path(args.out)
+    written = []
+    trained = result.pop("params", None)
+    if trained is not None:  # the book's network.save_params("params.pkl"), as .npz
+        from pyref.convnet import save_param_file
+
+        written.append(save_param_file(out / f"{exp.name}-params.npz", trained))
+        result["params_file"] = str(written[-1])
+    settings = {k: v for k, v in kwargs.items() if k not in ("progress", "params")}
+    if args.params is not None:
+        settings["params"] = str(args.params)
     record = {
         "experiment": exp.name, "section": exp.section, "title": exp.title,
         "seed": args.seed, "quick": bool(args.quick), "data": data_description,
         "pyref_version": pyref.__version__, "elapsed_seconds": round(elapsed, 3),
-        "settings": {k: v for k, v in kwargs.items() if k != "progress"}, "result": result,
+        "settings": settings, "result": result,
     }  # fmt: skip
-    written = [write_json(out / f"{exp.name}.json", record)]
+    written.insert(0, write_json(out / f"{exp.name}.json", record))
     figures = FIGURES[exp.name](result)
     if isinstance(figures, dict):
         for fig_name, fig in figures.items():
@@ -126,6 +152,12 @@ def _print_like_the_book(name: str, result: dict) -> None:
     if name == "batch-norm-gradient-check":
         for key, diff in result["diff"].items():
             print(f"{key}:{diff}")
+    elif name == "convnet-gradient-check":
+        for key, diff in result["diff"].items():
+            print(key, diff)
+    elif name == "train-convnet":
+        print("=============== Final Test Accuracy ===============")
+        print(f"test acc:{result['final_test_acc']}")
     elif name == "hyperparameter-optimization":
         from pyref.search import Trial, format_best
 
@@ -363,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run one of the book's ch06 experiments")
+    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments")
     run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
     run.add_argument("--list", action="store_true", help="list the experiments")
     run.add_argument("--out", default="out", help="output directory (default: out/)")
@@ -373,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quick", action="store_true", help="shortened settings: seconds, not minutes"
     )
+    run.add_argument("--params", metavar="FILE.npz", default=None,
+                     help="trained SimpleConvNet parameters (as train-convnet saves them) for "
+                     "visualize-filter and apply-filter, instead of training")  # fmt: skip
     run.set_defaults(func=_cmd_run)
 
     par = sub.add_parser(

@@ -218,9 +218,7 @@ class SimpleConvNet:
     def save_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> Path:
         """Write the parameters to ``file_name`` in numpy's .npz format (whatever its
         extension: the book's ``params.pkl`` gets .npz contents), atomically."""
-        buf = io.BytesIO()
-        np.savez(buf, **{key: self.params[key] for key in PARAM_NAMES})
-        return write_bytes(file_name, buf.getvalue())
+        return save_param_file(file_name, {key: self.params[key] for key in PARAM_NAMES})
 
     def load_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> None:
         """Read parameters written by ``save_params`` (pickle is refused) and hand them to
@@ -238,6 +236,13 @@ class SimpleConvNet:
         for idx, name in enumerate(PARAM_LAYERS, start=1):
             self.layers[name].W = self.params[f"W{idx}"]
             self.layers[name].b = self.params[f"b{idx}"]
+
+
+def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarray]) -> Path:
+    """Write named arrays as an .npz file (numpy's np.savez format), atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, **{key: np.asarray(value) for key, value in params.items()})
+    return write_bytes(file_name, buf.getvalue())
 
 
 def load_param_file(file_name: str | os.PathLike) -> dict[str, np.ndarray]:
