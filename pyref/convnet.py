@@ -220,22 +220,28 @@ class SimpleConvNet:
         extension: the book's ``params.pkl`` gets .npz contents), atomically."""
         return save_param_file(file_name, {key: self.params[key] for key in PARAM_NAMES})
 
-    def load_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` (pickle is refused) and hand them to
-        the layers, as the book's load_params does."""
-        loaded = load_param_file(file_name)
-        for key, value in loaded.items():
+    def set_params(self, params: Mapping[str, np.ndarray]) -> None:
+        """Take these parameters (names and shapes checked first) and hand them to the
+        layers, as the book's load_params does after reading its file."""
+        for key, value in params.items():
             if key not in self.params:
-                raise ValueError(f"{file_name} holds {key!r}, which is not a parameter of this "
-                                 f"net ({', '.join(PARAM_NAMES)})")  # fmt: skip
-            if value.shape != self.params[key].shape:
-                raise ValueError(f"{file_name}: {key} has shape {value.shape}, this net's has "
+                raise ValueError(f"{key} is not a parameter of this net ({', '.join(PARAM_NAMES)})")
+            if np.shape(value) != self.params[key].shape:
+                raise ValueError(f"{key} has shape {np.shape(value)}, this net's has "
                                  f"{self.params[key].shape}")  # fmt: skip
-        for key, value in loaded.items():
-            self.params[key] = value
+        for key, value in params.items():
+            self.params[key] = np.asarray(value, dtype=np.float64)
         for idx, name in enumerate(PARAM_LAYERS, start=1):
             self.layers[name].W = self.params[f"W{idx}"]
             self.layers[name].b = self.params[f"b{idx}"]
+
+    def load_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> None:
+        """Read parameters written by ``save_params`` (pickle is refused) into the net."""
+        loaded = load_param_file(file_name)
+        try:
+            self.set_params(loaded)
+        except ValueError as err:
+            raise ValueError(f"{file_name}: {err}") from None
 
 
 def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarray]) -> Path:

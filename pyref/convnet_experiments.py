@@ -126,17 +126,7 @@ def _trained(
 ) -> str:
     """Give ``network`` trained weights: ``params`` if given, else train it; says which."""
     if params is not None:
-        for key, value in params.items():
-            if key not in network.params:
-                raise ValueError(f"params holds {key!r}, not a SimpleConvNet parameter")
-            if np.shape(value) != network.params[key].shape:
-                raise ValueError(f"params[{key!r}] has shape {np.shape(value)}, "
-                                 f"the net's has {network.params[key].shape}")  # fmt: skip
-        for key, value in params.items():
-            network.params[key] = np.asarray(value, dtype=np.float64)
-        for idx, name in enumerate(("Conv1", "Affine1", "Affine2"), start=1):
-            network.layers[name].W = network.params[f"W{idx}"]
-            network.layers[name].b = network.params[f"b{idx}"]
+        network.set_params(params)
         return "given parameters"
     train_network(data, network, epochs=epochs, train_samples=train_samples, rng=rng,
                   progress=progress)  # fmt: skip

@@ -17,13 +17,20 @@ tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 input
 sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
 
 """max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
-gradient passes where x > 0."""
+gradient passes where x > 0. Matrices, and 4-D tensors (a convolution's output): a
+`PermutedDimsArray` is processed in its parent's memory order and handed on in the
+same layout."""
 mutable struct Relu <: Layer
     mask::Matrix{Bool}
     out::Matrix{Float64}
     dx::Matrix{Float64}
+    mask4::Array{Bool,4}     # 4-D passes: in the parent's layout
+    out4::Array{Float64,4}
+    dx4::Array{Float64,4}
+    perm4::NTuple{4,Int}     # the 4-D input's permutation of its parent
 end
-Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0))
+Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), zeros(Bool, 0, 0, 0, 0), zeros(0, 0, 0, 0),
+              zeros(0, 0, 0, 0), (1, 2, 3, 4))
 function forward!(l::Relu, x::AbstractMatrix{Float64})
     l.mask = sized(l.mask, size(x))
     l.out = sized(l.out, size(x))
@@ -35,6 +42,48 @@ function backward!(l::Relu, dout::AbstractMatrix{Float64})
     l.dx = sized(l.dx, size(dout))
     l.dx .= ifelse.(l.mask, 0.0, dout)
     return l.dx
+end
+function relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
+    l.perm4 = perm
+    l.mask4 = sized(l.mask4, size(x))
+    l.out4 = sized(l.out4, size(x))
+    mask, out = l.mask4, l.out4
+    @inbounds @simd for i in eachindex(x)
+        m = x[i] <= 0
+        mask[i] = m
+        out[i] = ifelse(m, 0.0, x[i])
+    end
+    return out
+end
+forward!(l::Relu, x::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q} =
+    PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4!(l, parent(x), P))
+forward!(l::Relu, x::AbstractArray{<:Real,4}) = relu4!(l, Array{Float64,4}(x), (1, 2, 3, 4))
+function relu4_back!(l::Relu, dout::Array{Float64,4})
+    size(dout) == size(l.mask4) ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(l.mask4))"))
+    l.dx4 = sized(l.dx4, size(dout))
+    dx, mask = l.dx4, l.mask4
+    @inbounds @simd for i in eachindex(dout)
+        dx[i] = ifelse(mask[i], 0.0, dout[i])
+    end
+    return dx
+end
+function backward!(l::Relu, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q}
+    P == l.perm4 && return PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4_back!(l, parent(dout)))
+    return backward_relayout!(l, dout)
+end
+function backward!(l::Relu, dout::AbstractArray{<:Real,4})
+    l.perm4 == (1, 2, 3, 4) && return relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
+    return backward_relayout!(l, dout)
+end
+"""dout in another layout than the forward input's: copied into that layout first."""
+function backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
+    buf = Array{Float64,4}(undef, size(l.mask4))
+    logical = PermutedDimsArray(buf, l.perm4)
+    size(logical) == size(dout) ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(logical))"))
+    logical .= dout
+    return PermutedDimsArray(relu4_back!(l, buf), l.perm4)
 end
 
 """1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
@@ -250,6 +299,8 @@ end
 
 # The allocating forms: what a layer's pass returns, as a new array.
 forward(l::Layer, x::AbstractMatrix) = copy(forward!(l, x))
+forward(l::Relu, x::AbstractArray{<:Real,4}) = collect(forward!(l, x))
+backward(l::Relu, dout::AbstractArray{<:Real,4}) = collect(backward!(l, dout))
 forward(l::Union{Dropout,BatchNormalization}, x::AbstractMatrix, train_flg::Bool=true) = copy(forward!(l, x, train_flg))
 backward(l::Layer, dout::AbstractMatrix) = copy(backward!(l, dout))
 # SoftmaxWithLoss and BatchNormalization compute into new arrays anyway.

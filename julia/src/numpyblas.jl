@@ -350,4 +350,35 @@ function np_dot(x::AbstractMatrix, w::AbstractMatrix)
                    c_order!(similar(wf, size(wf, 2), size(wf, 1)), wf))
 end
 
-export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, NpMatrix
+"""
+    np_dot_c!(c, a, b) -> c
+
+`np.dot(a, b)` as `np_dot!` computes it, left in numpy's own memory order: `c` is
+N×L for the L×N product, holding the C-ordered result (its columns are the result's
+rows). Saves the transposition when the next step reads numpy's memory anyway (a
+convolution's output, whose NCHW view is a transpose of it).
+"""
+function np_dot_c!(c::AbstractMatrix{Float64}, a::NpMatrix, b::NpMatrix)
+    a.cols == b.rows || throw(DimensionMismatch("shapes ($(a.rows),$(a.cols)) and ($(b.rows),$(b.cols)) not aligned"))
+    size(c) == (b.cols, a.rows) ||
+        throw(DimensionMismatch("c is $(size(c)), the product's memory is ($(b.cols), $(a.rows))"))
+    isempty(c) && return c
+    plain_gemm = a.cols > 0 && _shape(a) == MATRIX && _shape(b) == MATRIX && a.data !== b.data && c isa Matrix{Float64}
+    if !plain_gemm   # every other path (vectors, scalars, syrk) as np_dot! takes it
+        return transpose!(c, np_dot!(Matrix{Float64}(undef, a.rows, b.cols), a, b))
+    end
+    lib = numpy_blas_lib()
+    I = x -> _I(lib, x)
+    L, N, M = a.rows, b.cols, b.rows
+    ta, lda = CBLAS_NO_TRANS, max(a.cols, 1)
+    tb, ldb = CBLAS_NO_TRANS, max(b.cols, 1)
+    _f_contiguous(a) && ((ta, lda) = (CBLAS_TRANS, max(a.rows, 1)))
+    _f_contiguous(b) && ((tb, ldb) = (CBLAS_TRANS, max(b.rows, 1)))
+    GC.@preserve a b c begin
+        _gemm!(lib, CBLAS_ROW_MAJOR, ta, tb, I(L), I(N), I(M), pointer(a.data), I(lda), pointer(b.data), I(ldb),
+               pointer(c), I(max(N, 1)))
+    end
+    return c
+end
+
+export blas_mode, blas_info, set_blas_mode!, set_numpy_blas_threads!, np_dot, np_dot!, np_dot_c!, NpMatrix
