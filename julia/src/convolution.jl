@@ -437,8 +437,13 @@ end
 backward!(l::Pooling, dout) = (check_rank4("dout", dout); nothing)
 
 # The allocating forms: new arrays, indexed as the book's.
-forward(l::Union{Convolution,Pooling}, x) = collect(forward!(l, x))
-backward(l::Pooling, dout) = collect(backward!(l, dout))
+forward(l::Union{Convolution,Pooling}, x::AbstractArray{<:Real,4}) = collect(forward!(l, x))
+forward(l::Union{Convolution,Pooling}, x::AbstractMatrix) = check_rank4("x", x)
+forward(l::Union{Convolution,Pooling}, x) = check_rank4("x", x)
+backward(l::Pooling, dout::AbstractArray{<:Real,4}) = collect(backward!(l, dout))
+backward(l::Pooling, dout::AbstractMatrix) = check_rank4("dout", dout)
+backward(l::Pooling, dout) = check_rank4("dout", dout)
+backward(l::Convolution, dout::AbstractMatrix; need_dx::Bool=true) = check_rank4("dout", dout)
 function backward(l::Convolution, dout; need_dx::Bool=true)
     dx = backward!(l, dout; need_dx=need_dx)
     return dx === nothing ? nothing : collect(dx)
