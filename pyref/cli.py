@@ -378,7 +378,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from pyref.julia.bridge import JuliaBridgeError
 
     try:
-        record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS))
+        record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),
+                           book=args.book)  # fmt: skip
     except (JuliaBridgeError, RuntimeError) as err:
         print(f"pyref bench: {err}", file=sys.stderr)
         return 2
@@ -439,12 +440,16 @@ def build_parser() -> argparse.ArgumentParser:
     ben = sub.add_parser(
         "bench",
         help="measure a training step, a search and a parity run against their limits",
-        description="Time a training step in Python and Julia against each one's GEMM-only "
+        description="Time training steps (chapter 6's MLP, chapter 7's SimpleConvNet) in Python "
+        "and Julia against each one's GEMM-only "
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
-    ben.add_argument("--only", nargs="+", choices=("step", "search", "parity"),
+    ben.add_argument("--only", nargs="+", choices=("step", "convnet", "search", "parity"),
                      help="measure only these sections (default: all)")  # fmt: skip
+    ben.add_argument("--book", metavar="DIR", default=None,
+                     help="also time the book's own SimpleConvNet step, from this checkout of "
+                     "deep-learning-from-scratch (convnet section)")  # fmt: skip
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
     _add_search_parser(sub)

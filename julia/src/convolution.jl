@@ -287,8 +287,13 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
             end
             l.db[f] = 0.0 + pairwise_sum(col, 1, noo)
         end
-    else
-        sum_rows!(l.db, transpose(D.data))
+    else   # C order: rows are D.data's columns, added one after another
+        db, data = fill!(l.db, 0.0), D.data
+        @inbounds for r in 1:noo
+            @simd for f in 1:FN
+                db[f] += data[f, r]
+            end
+        end
     end
     cff = C * FH * FW
     l.dWc = sized(l.dWc, (FN, cff))
@@ -369,6 +374,13 @@ function forward!(l::Pooling, x::AbstractArray{<:Real,4})
     l.x_shape = size(x)
     l.out = sized(l.out, (out_w, out_h, C, N))
     resize!(l.arg_max, N * out_h * out_w * C)
+    pool_generic!(l, x, out_h, out_w)
+    return nchw(l.out)
+end
+
+"""Window by window, channel innermost (contiguous in an `NHWC` input), numpy's argmax."""
+function pool_generic!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w::Int)
+    N, C, H, W = size(x)
     out, arg = l.out, l.arg_max
     ph, pw, s, p = l.pool_h, l.pool_w, l.stride, l.pad
     idx = 0
@@ -393,7 +405,7 @@ function forward!(l::Pooling, x::AbstractArray{<:Real,4})
         arg[idx] = kbest
         out[j, i, c, n] = best
     end
-    return nchw(out)
+    return out
 end
 forward!(l::Pooling, x) = (check_rank4("x", x); nothing)
 
