@@ -10,7 +10,8 @@ reshape of its transposed array is a view in Fortran order, and so is pyref's.
 Where pyref computes differently, the numbers are the same: ``im2col`` copies the
 windows in one pass instead of one per filter position; ``Pooling`` finds each
 window's maximum by comparing the window's positions in turn (the first maximum
-wins, as ``np.argmax``; inputs holding NaN take the book's path) and scatters the
+wins, as ``np.argmax``: first along each window row, then across the rows; inputs
+holding NaN take the book's path) and scatters the
 gradient back without building the book's ``dmax`` matrix, adding the values in
 col2im's order.
 """
@@ -252,7 +253,7 @@ class Pooling:
         """The book's flat ``arg_max``, ordered (sample, row, column, channel)."""
         if self._argmax is None:
             return None
-        return self._argmax.transpose(0, 2, 3, 1).reshape(-1)
+        return self._argmax.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
 
     def _phases(self, img: np.ndarray, out_h: int, out_w: int) -> list[np.ndarray]:
         """Each window position's values over all windows, position by position (row-major)."""
@@ -274,16 +275,35 @@ class Pooling:
             self._argmax = flat.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
             self.x = x
             return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-        phases = self._phases(_padded(x, self.pad), out_h, out_w)
-        out = phases[0].astype(np.float64)
-        idx = np.zeros(out.shape, dtype=np.intp)
-        for k in range(1, len(phases)):
-            greater = np.greater(phases[k], out)  # a later equal value does not win
-            np.copyto(out, phases[k], where=greater, casting="unsafe")
-            np.copyto(idx, k, where=greater)
+        out, idx = self._first_maxima(_padded(x, self.pad), out_h, out_w)
         self.x = x
         self._argmax = idx
         return out
+
+    def _first_maxima(
+        self, img: np.ndarray, out_h: int, out_w: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's first maximum and its position, for inputs without NaN: first
+        along each window row (a later position wins only if strictly greater), then
+        across the rows (a later row only if its best is strictly greater): the first
+        maximum in row-major order, as np.argmax finds it."""
+        s, ph, pw = self.stride, self.pool_h, self.pool_w
+        small = np.uint8 if ph * pw <= 256 else np.intp
+        best = img[:, :, :, 0 : s * out_w : s]
+        col = np.zeros(best.shape, dtype=small)
+        for x in range(1, pw):
+            a = img[:, :, :, x : x + s * out_w : s]
+            greater = a > best
+            best = np.where(greater, a, best)
+            col = np.where(greater, small(x), col)
+        out = best[:, :, 0 : s * out_h : s]
+        idx = col[:, :, 0 : s * out_h : s]
+        for y in range(1, ph):
+            a = best[:, :, y : y + s * out_h : s]
+            greater = a > out
+            out = np.where(greater, a, out)
+            idx = np.where(greater, col[:, :, y : y + s * out_h : s] + small(y * pw), idx)
+        return np.array(out, dtype=np.float64), np.asarray(idx)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Each output's gradient back to its window's first maximum; elsewhere 0. Where
