@@ -34,7 +34,7 @@ class Relu:
     """max(0, x) as the book computes it (x <= 0 becomes +0.0, NaN stays NaN); the
     gradient passes where x > 0.
 
-    As the book's: forward returns a new C-ordered array, backward zeroes ``dout`` in
+    As the book's: forward returns a new array, backward zeroes ``dout`` in
     place and returns it (a convolution's backward pass reshapes it, and whether numpy
     copies there depends on its memory layout, which decides the next matrix product's
     BLAS call).
@@ -49,7 +49,11 @@ class Relu:
         self._keep = _relu_keep(self.mask, x.dtype)
         keep = self._keep
         if keep is not None and x.dtype.kind == "f" and x.dtype.itemsize == keep.dtype.itemsize:
-            out = np.empty(x.shape, dtype=keep.dtype)
+            # The book's copy is C-ordered; a matrix stays so here (an Affine layer's
+            # np.dot reads its layout). Images keep the input's memory order, which
+            # nothing downstream reads: it spares a transposing pass over a
+            # convolution's output.
+            out = np.empty_like(x, dtype=keep.dtype, order="C" if x.ndim <= 2 else "K")
             np.bitwise_and(x.view(keep.dtype), keep, out=out)
             return out.view(x.dtype)
         out = x.copy()

@@ -181,6 +181,7 @@ def test_relu_backward_is_in_place_as_the_books() -> None:
     out = relu.forward(x)
     np.testing.assert_array_equal(out, [[0.0, 2.0], [0.0, 0.0]])
     assert not np.signbit(out).any() and out.flags.c_contiguous
+    assert Relu().forward(np.asfortranarray(x)).flags.c_contiguous  # the book's copy: C order
     dout = np.full((2, 2), 3.0)
     assert relu.backward(dout) is dout
     np.testing.assert_array_equal(dout, [[0.0, 3.0], [0.0, 0.0]])
