@@ -84,6 +84,9 @@ function im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, f
     cff, noo = C * fh * fw, N * out_h * out_w
     fortran = N == 1
     data = sized(buf, fortran ? (noo, cff) : (cff, noo))
+    if x isa NCHW{Float64} && pad == 0 && !fortran
+        return im2col_nchw!(data, parent(x), fh, fw, stride, out_h, out_w)
+    end
     sk, sr = fortran ? (noo, 1) : (1, cff)   # linear offsets of a column (k) and a row (r)
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
         r = ((n - 1) * out_h + (i - 1)) * out_w + (j - 1)
@@ -99,6 +102,24 @@ function im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, f
         end
     end
     return NpMatrix(data, noo, cff, fortran)
+end
+
+"""im2col of numpy-ordered memory without padding, C order: each window's rows copied whole."""
+function im2col_nchw!(data::Matrix{Float64}, P::Array{Float64,4}, fh::Int, fw::Int, stride::Int, out_h::Int, out_w::Int)
+    W, H, C, N = size(P)
+    cff = C * fh * fw
+    o = 0
+    @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
+        for c in 1:C, y in 1:fh
+            h = (i - 1) * stride + y
+            w0 = (j - 1) * stride
+            @simd for xx in 1:fw
+                data[o + xx] = P[w0 + xx, h, c, n]
+            end
+            o += fw
+        end
+    end
+    return NpMatrix(data, N * out_h * out_w, cff, false)
 end
 
 """Entry (r, k) (1-based) of numpy's matrix `a`."""

@@ -165,8 +165,10 @@ function forward!(l::Affine, x::AbstractMatrix)
     return l.out
 end
 """dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
-skips it, as nothing uses the gradient of the input images."""
-function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
+skips it, as nothing uses the gradient of the input images. `same_weights=true` (the
+nets' backpropagation, which runs forward and backward back to back) reuses the
+C-ordered copy of W the forward pass made, instead of copying W again."""
+function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true, same_weights::Bool=false)
     l.dW = sized(l.dW, size(l.W))
     numpy = blas_mode() === :numpy
     if numpy
@@ -181,8 +183,10 @@ function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     need_dx || return l.dx
     l.dx = sized(l.dx, size(l.x))
     if numpy
-        l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
-        np_dot!(l.dx, dc, np_transpose(c_order!(l.Wc, l.W)))   # np.dot(dout, W.T)
+        fresh = same_weights && size(l.Wc) == (size(l.W, 2), size(l.W, 1))
+        fresh || (l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1))))
+        wc = fresh ? NpMatrix(l.Wc, size(l.W, 1), size(l.W, 2), false) : c_order!(l.Wc, l.W)
+        np_dot!(l.dx, dc, np_transpose(wc))   # np.dot(dout, W.T)
     else
         mul!(l.dx, dout, transpose(l.W))
     end

@@ -140,7 +140,8 @@ function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray
     dout = backward(net.last_layer, 1)::Matrix{Float64}
     layers = net.layers
     for k in length(layers):-1:2
-        dout = backward!(layers[k], dout)::Matrix{Float64}
+        layer = layers[k]
+        dout = (layer isa Affine ? backward!(layer, dout; same_weights=true) : backward!(layer, dout))::Matrix{Float64}
     end
     backward!(layers[1]::Affine, dout; need_dx=false)
     return nothing
