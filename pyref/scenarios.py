@@ -520,6 +520,11 @@ def _chapter7() -> list[Scenario]:
         _conv_experiment("apply-filter", {"image_index": 3}, params=True, data=(100, 10)),
         _conv_experiment("apply-filter", {"epochs": 1, "train_samples": 300, "filters": 30},
                          variant="-trained"),
+        Scenario("full-train-convnet", convnet_experiment, _J + "convnet_experiment",
+                 kwargs={"name": "train-convnet", "seed": 0, "settings": {}},
+                 tiers={**TRAINING_TIERS, **CONVNET_TIERS}, section="7", quick=False, full=True,
+                 inputs=functools.partial(mnist_images, *FULL_DATA),
+                 description="pyref run train-convnet at the book's length (20 epochs)"),
     ]  # fmt: skip
 
 
