@@ -437,6 +437,23 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     size(dout) == (N, C, out_h, out_w) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the pooling's output has $((N, C, out_h, out_w))"))
     arg = l.arg_max
+    if s == ph && s == pw && p == 0 && out_h * s == H && out_w * s == W
+        # The windows tile the input: every element is written once, 0.0 or 0.0 + its value.
+        l.dx = sized(l.dx, (C, W, H, N))
+        dx = l.dx
+        idx = 0
+        @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w, c in 1:C
+            idx += 1
+            a = arg[idx]
+            v = 0.0 + Float64(dout[n, c, i, j])
+            k = 0
+            for y in 1:ph, xx in 1:pw
+                dx[c, (j - 1) * s + xx, (i - 1) * s + y, n] = k == a ? v : 0.0
+                k += 1
+            end
+        end
+        return nhwc(dx)
+    end
     if s >= ph && s >= pw
         # Windows do not overlap: each element gets 0.0 + one value, or stays 0.0.
         l.dx = sized(l.dx, (C, W, H, N))
