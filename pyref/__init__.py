@@ -1,10 +1,12 @@
-"""pyref: chapter 6 of 『ゼロから作るDeep Learning』 (Deep Learning from Scratch) in Python,
+"""pyref: chapters 6 and 7 of 『ゼロから作るDeep Learning』 (Deep Learning from Scratch) in Python,
 with a Julia twin (PyRef) proven to agree.
 
-The book's names are exported here, so the book's ch06 scripts run against pyref by
+The book's names are exported here, so the book's ch06 and ch07 scripts run against pyref by
 changing only their imports: ``from pyref import *``.
 """
 
+from pyref.convnet import SimpleConvNet
+from pyref.convolution import Convolution, Pooling, col2im, conv_output_size, im2col
 from pyref.functions import (
     cross_entropy_error,
     numerical_gradient,
@@ -51,19 +53,25 @@ __all__ = [
     "Adam",
     "Affine",
     "BatchNormalization",
+    "Convolution",
     "Dropout",
     "Momentum",
     "MultiLayerNet",
     "MultiLayerNetExtend",
     "Nesterov",
+    "Pooling",
     "RMSprop",
     "Relu",
     "Sigmoid",
+    "SimpleConvNet",
     "SoftmaxWithLoss",
     "Tanh",
     "Trainer",
     "activation_histogram",
+    "col2im",
+    "conv_output_size",
     "cross_entropy_error",
+    "im2col",
     "load_mnist",
     "numerical_gradient",
     "relu",

@@ -9,6 +9,13 @@ its limit, measured in one run on one machine.
   bound are timed in alternating rounds, the best round counting, so that load from
   elsewhere hits both alike. The figure reported is ``step.<language>.ratio`` =
   step ÷ bound.
+- **convnet**: one SimpleConvNet training step (chapter 7: the book's net, batches
+  of 100 images, Adam) in pyref and PyRef, each against its GEMM bound: the step's
+  convolution and Affine products alone, in the step's own layouts (``col`` C-ordered,
+  ``col_W`` W's transposed view, ...); ``--book DIR`` also times the book's own code
+  (a checkout of deep-learning-from-scratch) on the same machine. Each language also
+  reports where the rest of its time goes, layer by layer (im2col, pooling's argmax,
+  the scatter back, col2im, ...).
 - **search**: trials per hour of the book's search configuration with 1 and 2
   workers, Python and Julia engines (see :mod:`pyref.study`).
 - **parity**: the wall time of ``pyref parity`` in a fresh process and Julia's
@@ -40,15 +47,18 @@ from pyref.experiments import MNIST_COMPARE_BATCH, MNIST_COMPARE_HIDDEN
 from pyref.search import SEARCH_EPOCHS
 
 #: The targets: step ÷ GEMM bound (issue #7: Julia on its own BLAS; #11: on numpy's,
-#: whose bound is numpy's own products) and the speed-up of 2 search workers (#5).
-#: step.julia_numpy.over_python: Julia's step on numpy's BLAS ÷ Python's (#11: no slower).
+#: whose bound is numpy's own products; #14: the convnet step) and the speed-up of 2
+#: search workers (#5). step.julia_numpy.over_python: Julia's step on numpy's BLAS ÷
+#: Python's (#11: no slower).
 TARGETS = {
     "step.python.ratio": 1.25,
     "step.julia.ratio": 1.10,
     "step.julia_numpy.ratio": 1.05,
     "step.julia_numpy.over_python": 1.0,
+    "convnet.python.ratio": 1.5,
+    "convnet.julia.ratio": 1.25,
 }
-MINIMUM_TARGETS = {"search.python.speedup": 1.8}
+MINIMUM_TARGETS = {"search.python.speedup": 1.8, "convnet.python.speedup_over_book": 1.0}
 #: Iterations per timed round, and rounds (the best counts); --quick uses fewer.
 STEP_ITERATIONS, STEP_REPEATS = 50, 9
 QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS = 20, 3
@@ -188,6 +198,197 @@ def bench_step_julia(quick: bool, blas: str = "native") -> dict[str, Any]:
             "PyRef.Bench.step_timing", x, t, hidden=list(MNIST_COMPARE_HIDDEN), batch=MNIST_COMPARE_BATCH,
             lr=STEP_LR, iterations=iterations, repeats=repeats, seed=STEP_SEED,
         )  # fmt: skip
+    out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Chapter 7: a SimpleConvNet step
+# ---------------------------------------------------------------------------
+
+#: Iterations per timed round and rounds for the convnet step (a step is ~40x the MLP's).
+CONVNET_ITERATIONS, CONVNET_REPEATS = 10, 7
+QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS = 4, 3
+
+
+def convnet_gemm_bound(
+    batch: int,
+    rng: np.random.RandomState,
+    *,
+    first_dx: bool = True,
+    filters: int = 30,
+    fsize: int = 5,
+    side: int = 28,
+    hidden: int = 100,
+    classes: int = 10,
+) -> Callable[[], None]:
+    """The matrix products of one SimpleConvNet step, on random operands in the step's
+    own layouts: the convolution's col (C-ordered) times col_W (W's transposed view),
+    col.T times dout and, with ``first_dx`` (the book computes it, pyref skips it),
+    dout times col_W.T; then x·W, dout·Wᵀ and xᵀ·dout for both Affine layers."""
+    o = side - fsize + 1
+    noo, cff, pooled = batch * o * o, fsize * fsize, filters * (o // 2) ** 2
+    col = rng.rand(noo, cff)
+    col_W = rng.rand(filters, 1, fsize, fsize).reshape(filters, -1).T
+    dout = rng.rand(noo, filters)
+    X = [rng.rand(batch, pooled), rng.rand(batch, hidden)]
+    W = [rng.rand(pooled, hidden), rng.rand(hidden, classes)]
+    D = [rng.rand(batch, hidden), rng.rand(batch, classes)]
+
+    def run() -> None:
+        np.dot(col, col_W)
+        for x, w in zip(X, W):
+            np.dot(x, w)
+        for k in (1, 0):
+            np.dot(D[k], W[k].T)
+            np.dot(X[k].T, D[k])
+        np.dot(col.T, dout)
+        if first_dx:
+            np.dot(dout, col_W.T)
+
+    return run
+
+
+def _interleaved(step: Callable[[], None], bound: Callable[[], None], minimal: Callable[[], None],
+                 iterations: int, repeats: int) -> dict[str, Any]:  # fmt: skip
+    """Step and bounds timed in alternating rounds; the best round of each counts."""
+    for _ in range(3):
+        step()
+        bound()
+        minimal()
+    steps, bounds, minimals = [], [], []
+    for _ in range(repeats):
+        bounds.append(_best_per_call(bound, iterations))
+        minimals.append(_best_per_call(minimal, iterations))
+        steps.append(_best_per_call(step, iterations))
+    return {
+        "step_seconds": min(steps),
+        "bound_seconds": min(bounds),
+        "ratio": min(steps) / min(bounds),
+        "minimal_bound_seconds": min(minimals),
+        "minimal_ratio": min(steps) / min(minimals),
+        "steps": steps,
+        "bounds": bounds,
+    }
+
+
+def python_convnet_parts(net: Any, opt: Any, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
+    """Seconds per call of each part of a pyref step (best of 5 rounds of 5), on one
+    minibatch: where the time beyond the matrix products goes."""
+    from pyref.convolution import _im2col
+
+    def best(f: Callable[[], Any]) -> float:
+        return min(_best_per_call(f, 5) for _ in range(5))
+
+    L = net.layers
+    conv, relu1, pool = L["Conv1"], L["Relu1"], L["Pool1"]
+    parts = {"im2col": best(lambda: _im2col(x, 5, 5, 1, 0, 24, 24))}
+    parts["conv forward (im2col, product, bias)"] = best(lambda: conv.forward(x))
+    h = conv.forward(x)
+    parts["relu1 forward"] = best(lambda: relu1.forward(h))
+    r = relu1.forward(h)
+    parts["pool forward (argmax)"] = best(lambda: pool.forward(r))
+    net.last_layer.forward(net._predict(x), t)
+    d = L["Affine1"].backward(
+        L["Relu2"].backward(L["Affine2"].backward(net.last_layer.backward(1)))
+    )
+    parts["pool backward (scatter)"] = best(lambda: pool.backward(d))
+    pd = pool.backward(d)
+    parts["relu1 backward"] = best(lambda: relu1.backward(pd.copy()))
+    rd = relu1.backward(pd)
+    parts["conv backward (db, dW)"] = best(lambda: conv.backward(rd, need_dx=False))
+    parts["conv backward with dx (col2im)"] = best(lambda: conv.backward(rd))
+    grads = net.gradient(x, t)
+    parts["gradient (all layers)"] = best(lambda: net.gradient(x, t))
+    parts["Adam update"] = best(lambda: opt.update(net.params, grads))
+    return parts
+
+
+def python_convnet_timing(
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    book: str | None = None,
+    batch: int = 100,
+    iterations: int = CONVNET_ITERATIONS,
+    repeats: int = CONVNET_REPEATS,
+    seed: int = STEP_SEED,
+) -> dict[str, Any]:
+    """Seconds per SimpleConvNet step (minibatch, gradient, Adam) and per GEMM bound in
+    this process; pyref's, or with ``book`` (a checkout's path) the book's own code."""
+    from pyref.convnet_experiments import CONVNET_LR
+
+    rng = np.random.RandomState(seed)
+    if book is None:
+        from pyref.convnet import SimpleConvNet
+        from pyref.optimizers import Adam
+    else:
+        sys.path[:0] = [book, str(Path(book) / "ch07")]
+        from common.optimizer import Adam  # type: ignore[no-redef]
+        from simple_convnet import SimpleConvNet  # type: ignore[no-redef]
+
+        np.random.seed(seed)
+    net = SimpleConvNet() if book else SimpleConvNet(rng=rng)
+    opt = Adam(lr=CONVNET_LR)
+    n = x.shape[0]
+
+    def step() -> None:
+        mask = rng.choice(n, batch)
+        opt.update(net.params, net.gradient(x[mask], t[mask]))
+
+    out = _interleaved(step, convnet_gemm_bound(batch, np.random.RandomState(seed + 1)),
+                       convnet_gemm_bound(batch, np.random.RandomState(seed + 1), first_dx=False),
+                       iterations, repeats)  # fmt: skip
+    if book is None:
+        mask = rng.choice(n, batch)
+        out["parts"] = python_convnet_parts(net, opt, x[mask].astype(np.float64), t[mask])
+    out["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["blas_threads"] = int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0)
+    return out
+
+
+def _convnet_data() -> tuple[np.ndarray, np.ndarray]:
+    from pyref.datasets import load_mnist
+
+    (x, t), _ = load_mnist(normalize=True, flatten=False)
+    return x, t
+
+
+def _worker_convnet(quick: bool, book: str | None = None) -> None:
+    """Entry of the one-BLAS-thread subprocess: time a convnet step, print JSON."""
+    from pyref.memory import keep_freed_memory
+
+    keep_freed_memory()
+    x, t = _convnet_data()
+    iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick
+                           else (CONVNET_ITERATIONS, CONVNET_REPEATS))  # fmt: skip
+    result = python_convnet_timing(x, t, book=book, iterations=iterations, repeats=repeats)
+    print(json.dumps(result))
+
+
+def bench_convnet_python(quick: bool, book: str | None = None) -> dict[str, Any]:
+    """pyref's convnet step (or the book's, from the checkout ``book``) in a fresh
+    process with one BLAS thread."""
+    env = dict(os.environ, **ONE_BLAS_THREAD)
+    code = f"from pyref.bench import _worker_convnet; _worker_convnet({quick!r}, {book!r})"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=3600)  # fmt: skip
+    if proc.returncode != 0:
+        who = "the book's" if book else "the Python"
+        raise RuntimeError(f"{who} convnet benchmark failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_convnet_julia(quick: bool) -> dict[str, Any]:
+    """PyRef's convnet step, timed inside Julia (one BLAS thread) through a fresh session."""
+    from pyref.julia.bridge import ExeSession
+
+    x, t = _convnet_data()
+    iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick
+                           else (CONVNET_ITERATIONS, CONVNET_REPEATS))  # fmt: skip
+    with ExeSession() as julia:
+        out = julia.call("PyRef.Bench.convnet_timing", x, t, batch=100, iterations=iterations,
+                         repeats=repeats, seed=STEP_SEED)  # fmt: skip
     out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
     return out
 
@@ -346,10 +547,12 @@ def machine_info() -> dict[str, Any]:
 
 
 #: The sections of the benchmark, in the order they run.
-SECTIONS = ("step", "search", "parity")
+SECTIONS = ("step", "convnet", "search", "parity")
 
 
-def run(quick: bool = False, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+def run(
+    quick: bool = False, sections: tuple[str, ...] = SECTIONS, book: str | None = None
+) -> dict[str, Any]:
     """Every section's measurements as one flat dict of figures plus details."""
     record: dict[str, Any] = {
         "machine": machine_info(),
@@ -377,6 +580,22 @@ def run(quick: bool = False, sections: tuple[str, ...] = SECTIONS) -> dict[str, 
         figures["step.julia_numpy.over_python"] = (
             figures["step.julia_numpy.seconds"] / figures["step.python.seconds"]
         )
+    if "convnet" in sections:
+        for lang, func in (("python", bench_convnet_python), ("julia", bench_convnet_julia)):
+            r = func(quick)
+            record["details"][f"convnet.{lang}"] = r
+            figures[f"convnet.{lang}.seconds"] = r["step_seconds"]
+            figures[f"convnet.{lang}.bound_seconds"] = r["bound_seconds"]
+            figures[f"convnet.{lang}.ratio"] = r["ratio"]
+            figures[f"convnet.{lang}.minimal_ratio"] = r["minimal_ratio"]
+        if book is not None:
+            r = bench_convnet_python(quick, book)
+            record["details"]["convnet.book"] = r
+            figures["convnet.book.seconds"] = r["step_seconds"]
+            figures["convnet.book.ratio"] = r["ratio"]
+            figures["convnet.python.speedup_over_book"] = (
+                r["step_seconds"] / figures["convnet.python.seconds"]
+            )
     if "search" in sections:
         searches = bench_searches(quick)
         record["details"]["search"] = searches

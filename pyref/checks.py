@@ -57,6 +57,15 @@ def check_positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+def check_nonnegative_int(name: str, value: object) -> int:
+    """An int >= 0 (paddings)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
 def check_array(
     name: str, x: object, *, ndim: int | tuple[int, ...] | None = None, finite: bool = True
 ) -> np.ndarray:

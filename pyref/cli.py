@@ -84,11 +84,23 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import pyref
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
+    from pyref.experiments import EXPERIMENTS
     from pyref.figures import FIGURES
     from pyref.io import OutputPathError, check_output_dir, save_figure, write_json
     from pyref.rng import make_rng
 
     kwargs = dict(exp.quick) if args.quick else {}
+    if args.params is not None:
+        if not exp.takes_params:
+            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_params)
+            return _error("run", f"{exp.name} takes no --params (only {takers} do)")
+        from pyref.convnet import load_param_file
+
+        try:
+            kwargs["params"] = load_param_file(args.params)
+        except (OSError, ValueError) as err:
+            return _error("run", f"--params: {err}")
+        print(f"parameters: {args.params}")
     data_description = None
     try:  # before any work: the output folder and the data source
         out = check_output_dir(args.out, "--out")
@@ -97,7 +109,9 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         return _error("run", err)
     if exp.needs_data:
         try:
-            data, info = load_mnist_with_info(one_hot_label=exp.one_hot_label, source=source)
+            data, info = load_mnist_with_info(
+                one_hot_label=exp.one_hot_label, flatten=not exp.images, source=source
+            )
         except MnistUnavailableError as err:
             return _error("run", err.for_command_line())
         data_description = info.description
@@ -123,14 +137,24 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
               f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
     _print_like_the_book(exp.name, result)
 
+    written = []
+    trained = result.pop("params", None)
+    if trained is not None:  # the book's network.save_params("params.pkl"), as .npz
+        from pyref.convnet import save_param_file
+
+        written.append(save_param_file(out / f"{exp.name}-params.npz", trained))
+        result["params_file"] = str(written[-1])
+    settings = {k: v for k, v in kwargs.items() if k not in ("progress", "params")}
+    if args.params is not None:
+        settings["params"] = str(args.params)
     record = {
         "experiment": exp.name, "section": exp.section, "title": exp.title,
         "seed": args.seed, "quick": bool(args.quick), "data": data_description,
         "pyref_version": pyref.__version__, "elapsed_seconds": round(elapsed, 3),
-        "settings": {k: v for k, v in kwargs.items() if k != "progress"}, "result": result,
+        "settings": settings, "result": result,
     }  # fmt: skip
     try:
-        written = [write_json(out / f"{exp.name}.json", record)]
+        written.insert(0, write_json(out / f"{exp.name}.json", record))
         figures = FIGURES[exp.name](result)
         if isinstance(figures, dict):
             for fig_name, fig in figures.items():
@@ -150,6 +174,12 @@ def _print_like_the_book(name: str, result: dict) -> None:
     if name == "batch-norm-gradient-check":
         for key, diff in result["diff"].items():
             print(f"{key}:{diff}")
+    elif name == "convnet-gradient-check":
+        for key, diff in result["diff"].items():
+            print(key, diff)
+    elif name == "train-convnet":
+        print("=============== Final Test Accuracy ===============")
+        print(f"test acc:{result['final_test_acc']}")
     elif name == "hyperparameter-optimization":
         from pyref.search import Trial, format_best
 
@@ -383,7 +413,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from pyref.julia.bridge import JuliaBridgeError
 
     try:
-        record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS))
+        record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),
+                           book=args.book)  # fmt: skip
     except (JuliaBridgeError, RuntimeError) as err:
         return _error("bench", err)
     print(bench.format_table(record))
@@ -399,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run one of the book's ch06 experiments")
+    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments")
     run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
     run.add_argument("--list", action="store_true", help="list the experiments")
     run.add_argument("--out", default="out", help="output directory (default: out/)")
@@ -409,6 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quick", action="store_true", help="shortened settings: seconds, not minutes"
     )
+    run.add_argument("--params", metavar="FILE.npz", default=None,
+                     help="trained SimpleConvNet parameters (as train-convnet saves them) for "
+                     "visualize-filter and apply-filter, instead of training")  # fmt: skip
     run.set_defaults(func=_cmd_run)
 
     par = sub.add_parser(
@@ -446,12 +480,16 @@ def build_parser() -> argparse.ArgumentParser:
     ben = sub.add_parser(
         "bench",
         help="measure a training step, a search and a parity run against their limits",
-        description="Time a training step in Python and Julia against each one's GEMM-only "
+        description="Time training steps (chapter 6's MLP, chapter 7's SimpleConvNet) in Python "
+        "and Julia against each one's GEMM-only "
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
-    ben.add_argument("--only", nargs="+", choices=("step", "search", "parity"),
+    ben.add_argument("--only", nargs="+", choices=("step", "convnet", "search", "parity"),
                      help="measure only these sections (default: all)")  # fmt: skip
+    ben.add_argument("--book", metavar="DIR", default=None,
+                     help="also time the book's own SimpleConvNet step, from this checkout of "
+                     "deep-learning-from-scratch (convnet section)")  # fmt: skip
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
     _add_search_parser(sub)

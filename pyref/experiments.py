@@ -1,4 +1,5 @@
-"""The book's ch06 scripts as functions that return their data (plotting is in figures).
+"""The book's ch06 and ch07 scripts as functions that return their data (plotting is in
+figures); the ch07 ones live in :mod:`pyref.convnet_experiments`.
 
 Each experiment draws from ``rng`` (numpy's global stream by default) in the
 order the book's script does, so ``np.random.seed(s)`` followed by an experiment
@@ -16,6 +17,12 @@ from typing import Any, Callable
 import numpy as np
 
 from pyref.checks import check_positive_int
+from pyref.convnet_experiments import (
+    apply_filter,
+    convnet_gradient_check,
+    train_convnet,
+    visualize_filter,
+)
 from pyref.initialization import HISTOGRAM_INITS, WeightInit, activation_histogram
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, make_optimizer
@@ -443,6 +450,10 @@ class Experiment:
     one_hot_label: bool = False
     quick: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
+    #: Images (N, 1, 28, 28) rather than rows of 784 pixels (the book's flatten=False).
+    images: bool = False
+    #: Takes trained parameters (``params``, from an .npz file) instead of training.
+    takes_params: bool = False
 
 
 #: Every experiment by its command-line name (the book script's name with dashes).
@@ -523,6 +534,40 @@ EXPERIMENTS: dict[str, Experiment] = {
             "6.2",
             "Gradient vanishing: sigmoid vs. ReLU vs. Xavier",
             quick={"epochs": 5, "train_samples": 2000},
+        ),
+        Experiment(
+            "train-convnet",
+            train_convnet,
+            "7.5",
+            "SimpleConvNet trained on MNIST",
+            quick={"epochs": 3},
+            images=True,
+        ),
+        Experiment(
+            "convnet-gradient-check",
+            convnet_gradient_check,
+            "7.5",
+            "SimpleConvNet gradient check",
+            needs_data=False,
+            progress=False,
+        ),
+        Experiment(
+            "visualize-filter",
+            visualize_filter,
+            "7.6.1",
+            "First-layer filters before and after training",
+            quick={"epochs": 1},
+            images=True,
+            takes_params=True,
+        ),
+        Experiment(
+            "apply-filter",
+            apply_filter,
+            "7.6.1",
+            "Learned filters applied to a digit",
+            quick={"epochs": 1},
+            images=True,
+            takes_params=True,
         ),
     )  # fmt: skip
 }

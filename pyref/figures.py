@@ -206,6 +206,81 @@ def hyperparameter_optimization(result: dict[str, Any], n: int = 20) -> dict[str
     return {"best": grid, "scatter": scatter}
 
 
+def train_convnet(result: dict[str, Any]) -> Figure:
+    """7.5 (figure 7-22's run): train and test accuracy per epoch, and the batch loss."""
+    fig = Figure(figsize=(11, 4))
+    ax = fig.add_subplot(1, 2, 1)
+    x = np.arange(len(result["train_acc"]))
+    ax.plot(x, result["train_acc"], marker="o", label="train", markevery=2)
+    ax.plot(x, result["test_acc"], marker="s", label="test", markevery=2)
+    ax.set_xlabel("epochs")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.0)
+    ax.set_title(f"SimpleConvNet (final test accuracy {result['final_test_acc']:.4f})")
+    ax.legend(loc="lower right")
+    ax = fig.add_subplot(1, 2, 2)
+    ax.plot(_smooth(result["train_loss"]))
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("loss (smoothed)")
+    ax.set_title("training loss")
+    fig.tight_layout()
+    return fig
+
+
+def convnet_gradient_check(result: dict[str, Any]) -> Figure:
+    """gradient_check.py: mean |numerical − backprop| per parameter, on a log axis."""
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    keys = list(result["diff"])
+    ax.bar(keys, [max(result["diff"][k], 1e-20) for k in keys])
+    ax.set_yscale("log")
+    ax.set_ylabel("mean |numerical − backprop|")
+    ax.set_title("Gradient check of SimpleConvNet")
+    fig.tight_layout()
+    return fig
+
+
+def filter_grid(filters: Any, title: str, nx: int = 8) -> Figure:
+    """Each filter's first channel as a grey image (dark = large), ``nx`` per row, as the
+    book's filter_show draws them."""
+    filters = np.asarray(filters)
+    count = filters.shape[0]
+    ny = int(np.ceil(count / nx))
+    fig = Figure(figsize=(nx * 1.0, ny * 1.0 + 0.4))
+    for i in range(count):
+        ax = fig.add_subplot(ny, nx, i + 1, xticks=[], yticks=[])
+        ax.imshow(filters[i, 0], cmap="gray_r", interpolation="nearest")
+    fig.suptitle(title)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=0.88, hspace=0.05, wspace=0.05)
+    return fig
+
+
+def visualize_filter(result: dict[str, Any]) -> dict[str, Figure]:
+    """7.6.1 (figure 7-24): the 30 first-layer filters before and after training."""
+    return {
+        "before": filter_grid(result["initial_W1"], "first-layer filters: random initial weights"),
+        "after": filter_grid(result["trained_W1"], f"after training ({result['trained']})"),
+    }
+
+
+def apply_filter(result: dict[str, Any]) -> dict[str, Figure]:
+    """7.6.1 (figures 7-25, 7-26): learned filters, and each applied to a digit."""
+    outputs = np.asarray(result["outputs"])
+    nx = 4
+    ny = int(np.ceil((outputs.shape[0] + 1) / nx))
+    fig = Figure(figsize=(nx * 1.6, ny * 1.6 + 0.4))
+    ax = fig.add_subplot(ny, nx, 1, xticks=[], yticks=[])
+    ax.imshow(np.asarray(result["image"]), cmap="gray_r", interpolation="nearest")
+    ax.set_title("input", fontsize=8)
+    for i, out in enumerate(outputs):
+        ax = fig.add_subplot(ny, nx, i + 2, xticks=[], yticks=[])
+        ax.imshow(out, cmap="gray_r", interpolation="nearest")
+        ax.set_title(f"filter {i}", fontsize=8)
+    fig.suptitle(f"test digit {result['image_index']} through each filter")
+    fig.tight_layout()
+    return {"filters": filter_grid(result["filters"], "learned filters", nx=nx), "outputs": fig}
+
+
 #: Figure functions by experiment name (one Figure, or a dict name → Figure).
 FIGURES: dict[str, Callable[[dict[str, Any]], Figure | dict[str, Figure]]] = {
     "optimizer-compare-naive": optimizer_compare_naive,
@@ -218,4 +293,8 @@ FIGURES: dict[str, Callable[[dict[str, Any]], Figure | dict[str, Figure]]] = {
     "overfit-dropout": overfit_dropout,
     "hyperparameter-optimization": hyperparameter_optimization,
     "gradient-vanishing": gradient_vanishing,
+    "train-convnet": train_convnet,
+    "convnet-gradient-check": convnet_gradient_check,
+    "visualize-filter": visualize_filter,
+    "apply-filter": apply_filter,
 }

@@ -43,18 +43,15 @@ def _check_backward(layer: object, state: np.ndarray | None, dout: object) -> np
     return dout
 
 
-def _zero_where(mask: np.ndarray, keep: np.ndarray | None, a: np.ndarray) -> np.ndarray:
-    """``np.where(mask, 0.0, a)``, bit for bit: with ``keep`` (from ``_relu_keep`` for
-    ``a``'s dtype) as a bitwise AND, which keeps NaNs and signs exactly as where does
-    and is several times faster; otherwise through np.where itself."""
-    if keep is not None and a.dtype.itemsize == keep.dtype.itemsize and a.dtype.kind == "f":
-        return np.bitwise_and(a.view(keep.dtype), keep).view(a.dtype)
-    return np.where(mask, 0.0, a)
-
-
 class Relu:
     """max(0, x) as the book computes it (x <= 0 becomes +0.0, NaN stays NaN); the
-    gradient passes where x > 0."""
+    gradient passes where x > 0.
+
+    As the book's: forward returns a new array, backward zeroes ``dout`` in
+    place and returns it (a convolution's backward pass reshapes it, and whether numpy
+    copies there depends on its memory layout, which decides the next matrix product's
+    BLAS call).
+    """
 
     def __init__(self) -> None:
         self.mask: np.ndarray | None = None
@@ -63,11 +60,29 @@ class Relu:
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x <= 0
         self._keep = _relu_keep(self.mask, x.dtype)
-        return _zero_where(self.mask, self._keep, x)
+        keep = self._keep
+        if keep is not None and x.dtype.kind == "f" and x.dtype.itemsize == keep.dtype.itemsize:
+            # The book's copy is C-ordered; a matrix stays so here (an Affine layer's
+            # np.dot reads its layout). Images keep the input's memory order, which
+            # nothing downstream reads: it spares a transposing pass over a
+            # convolution's output.
+            out = np.empty_like(x, dtype=keep.dtype, order="C" if x.ndim <= 2 else "K")
+            np.bitwise_and(x.view(keep.dtype), keep, out=out)
+            return out.view(x.dtype)
+        out = x.copy()
+        out[self.mask] = 0
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dout = _check_backward(self, self.mask, dout)
-        return _zero_where(self.mask, self._keep, dout)
+        keep = self._keep
+        if (keep is not None and dout.dtype.kind == "f" and dout.dtype.itemsize == keep.dtype.itemsize
+                and dout.flags.writeable):  # fmt: skip
+            bits = dout.view(keep.dtype)
+            np.bitwise_and(bits, keep, out=bits)
+            return dout
+        dout[self.mask] = 0
+        return dout
 
 
 class Sigmoid:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from pyref import layers as L
+from pyref.convnet import SimpleConvNet
+from pyref.convolution import Convolution, Pooling, col2im, im2col
 from pyref.datasets import split_validation
 from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
 from pyref.nets import MultiLayerNetExtend
@@ -212,6 +214,91 @@ def experiment(*, name: str, seed: int, settings: dict[str, Any], x_train: np.nd
 
 
 # ---------------------------------------------------------------------------
+# Chapter 7: im2col, convolution, pooling, SimpleConvNet
+# ---------------------------------------------------------------------------
+
+
+def im2col_cases(*, seed: int, cases: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Per case [label, [N, C, H, W], [filter_h, filter_w], stride, pad]: im2col of a
+    drawn input, and col2im of a drawn matrix of col's shape."""
+    rs = RandomState(seed)
+    out: dict[str, Any] = {}
+    for label, shape, (fh, fw), stride, pad in cases:
+        x = rs.randn(*shape)
+        col = im2col(x, fh, fw, stride, pad)
+        out[f"{label}/col"] = col
+        out[f"{label}/img"] = col2im(rs.randn(*col.shape), tuple(shape), fh, fw, stride, pad)
+    return out
+
+
+def layer_convolution(*, seed: int, shape: Sequence[int], filters: Sequence[int], stride: int,
+                      pad: int) -> dict[str, Any]:  # fmt: skip
+    """Convolution forward and backward on drawn x, W (``filters``: FN, FH, FW), b, dout."""
+    rs = RandomState(seed)
+    fn, fh, fw = filters
+    x = rs.randn(*shape)
+    W, b = rs.randn(fn, shape[1], fh, fw), rs.randn(fn)
+    layer = Convolution(W, b, stride, pad)
+    out = layer.forward(x)
+    dx = layer.backward(rs.randn(*out.shape))
+    return {"out": out, "dx": dx, "dW": layer.dW, "db": layer.db, "col": layer.col}
+
+
+def layer_pooling(*, seed: int, shape: Sequence[int], pool: Sequence[int], stride: int, pad: int,
+                  ties: bool) -> dict[str, Any]:  # fmt: skip
+    """Pooling forward (values, the book's arg_max) and backward; ``ties`` rounds the
+    input to one decimal, so that windows hold equal maxima."""
+    rs = RandomState(seed)
+    x = rs.randn(*shape)
+    if ties:
+        x = np.round(x, 1)
+    layer = Pooling(pool[0], pool[1], stride, pad)
+    out = layer.forward(x)
+    return {"out": out, "arg_max": layer.arg_max, "dx": layer.backward(rs.randn(*out.shape))}
+
+
+def convnet_gradients(*, x: np.ndarray, t: np.ndarray, seed: int,
+                      settings: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A SimpleConvNet (``settings``: the constructor's keywords) on (x, t): initial
+    weights, loss, gradients, scores and the book's batched accuracy (batches of 100
+    and of 30, whose remainder is not predicted)."""
+    rs = RandomState(seed)
+    net = SimpleConvNet(rng=rs, **settings)
+    initial = {key: value.copy() for key, value in net.params.items()}
+    grads = net.gradient(x, t)
+    return {"initial": initial, "grads": {k: v.copy() for k, v in grads.items()},
+            "loss": net.loss(x, t), "scores": net.predict(x), "accuracy": net.accuracy(x, t),
+            "accuracy30": net.accuracy(x, t, batch_size=30)}  # fmt: skip
+
+
+def trainer_convnet(*, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
+                    t_test: np.ndarray, seed: int, net: dict[str, Any],
+                    trainer: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A SimpleConvNet built from ``seed``'s stream, trained by the Trainer on image
+    tensors from the same stream; the curves and the final parameters."""
+    rs = RandomState(seed)
+    model = SimpleConvNet(rng=rs, **net)
+    tr = Trainer(model, x_train, t_train, x_test, t_test, verbose=False, rng=rs, **trainer)
+    tr.train()
+    return {"train_loss": tr.train_loss_list, "train_acc": tr.train_acc_list,
+            "test_acc": tr.test_acc_list, "params": dict(model.params)}  # fmt: skip
+
+
+def convnet_experiment(*, name: str, seed: int, settings: dict[str, Any],
+                       x_train: np.ndarray | None = None, t_train: np.ndarray | None = None,
+                       x_test: np.ndarray | None = None, t_test: np.ndarray | None = None,
+                       params: dict[str, np.ndarray] | None = None) -> dict[str, Any]:  # fmt: skip
+    """A ch07 experiment (``pyref run`` name) with ``settings`` (and trained ``params``
+    for those that take them) on one seeded stream."""
+    func = EXPERIMENTS[name].func
+    rng = RandomState(seed)
+    if x_train is None:
+        return func(rng=rng, **settings)
+    extra = {} if params is None else {"params": params}
+    return func(((x_train, t_train), (x_test, t_test)), rng=rng, **settings, **extra)
+
+
+# ---------------------------------------------------------------------------
 # Inputs from the data
 # ---------------------------------------------------------------------------
 
@@ -230,6 +317,25 @@ def mnist_inputs(n_train: int, n_test: int = 0, *, one_hot: bool = False) -> dic
     if n_test:
         out.update(x_test=x_test[:n_test], t_test=t_test[:n_test])
     return out
+
+
+def mnist_images(n_train: int, n_test: int = 0) -> dict[str, np.ndarray]:
+    """As ``mnist_inputs``, as images (N, 1, 28, 28): load_mnist(flatten=False)."""
+    return {key: value.reshape(-1, 1, 28, 28) if key.startswith("x") else value
+            for key, value in mnist_inputs(n_train, n_test).items()}  # fmt: skip
+
+
+def mnist_image_batch(n: int) -> dict[str, np.ndarray]:
+    """``x`` and ``t``: the first ``n`` training images."""
+    data = mnist_images(n)
+    return {"x": data["x_train"], "t": data["t_train"]}
+
+
+def convnet_params(seed: int, scale: float) -> dict[str, Any]:
+    """``params``: the book's SimpleConvNet's parameters drawn with std ``scale``
+    (stand-ins for trained ones, for the experiments that take them)."""
+    net = SimpleConvNet(weight_init_std=scale, rng=RandomState(seed))
+    return {"params": dict(net.params)}
 
 
 def mnist_batch(n: int) -> dict[str, np.ndarray]:
@@ -270,6 +376,121 @@ def _experiment(name: str, section: str, settings: dict[str, Any], *, variant: s
                     kwargs={"name": name, "seed": 7, "settings": settings},
                     tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=quick,
                     inputs=inputs, description=description or f"pyref run {name}, shortened")  # fmt: skip
+
+
+def _conv_experiment(name: str, settings: dict[str, Any], *, variant: str = "",
+                     data: tuple[int, int] | None = (600, 200), params: bool = False,
+                     quick: bool = True) -> Scenario:  # fmt: skip
+    """A ch07 experiment shortened by ``settings``, on images; ``params`` hands it
+    stand-in trained parameters instead of letting it train."""
+    parts = []
+    if data is not None:
+        parts.append(functools.partial(mnist_images, *data))
+    if params:
+        parts.append(functools.partial(convnet_params, 31, 0.1))
+
+    def inputs() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for part in parts:
+            out.update(part())
+        return out
+
+    return Scenario(f"exp-{name}{variant}", convnet_experiment, _J + "convnet_experiment",
+                    kwargs={"name": name, "seed": 7, "settings": settings},
+                    tiers={**TRAINING_TIERS, **CONVNET_TIERS}, section="7", quick=quick,
+                    inputs=inputs if parts else None,
+                    description=f"pyref run {name}, shortened")  # fmt: skip
+
+
+#: Native-BLAS tiers of chapter 7's outputs that pass through matrix products.
+CONVNET_TRAINED = ulp(1e-9)
+CONVNET_TIERS = {"params": CONVNET_TRAINED, "trained_W1": CONVNET_TRAINED, "filters": CONVNET_TRAINED,
+                 "outputs": CONVNET_TRAINED, "final_test_acc": ACCURACY, "diff": ulp(1e-6)}  # fmt: skip
+#: im2col/col2im cases: label, input shape, filter, stride, pad.
+IM2COL_CASES = [
+    ["mnist", [2, 1, 28, 28], [5, 5], 1, 0],
+    ["single", [1, 3, 7, 7], [3, 3], 1, 1],
+    ["stride2-pad1", [3, 2, 9, 7], [3, 3], 2, 1],
+    ["wide", [2, 2, 6, 10], [2, 4], 2, 0],
+    ["pointwise", [4, 3, 5, 5], [1, 1], 1, 0],
+    ["stride3-pad2", [2, 1, 5, 5], [3, 3], 3, 2],
+    ["whole", [3, 2, 4, 4], [4, 4], 1, 0],
+]
+
+
+def _chapter7() -> list[Scenario]:
+    conv = {"out": ULP, "dx": ULP, "dW": ULP}
+    net = {"grads": ULP, "loss": ULP, "scores": ULP, "accuracy": ACCURACY, "accuracy30": ACCURACY}
+    return [
+        Scenario("im2col-col2im", im2col_cases, _J + "im2col_cases",
+                 kwargs={"seed": 40, "cases": IM2COL_CASES}, section="7",
+                 description="im2col and col2im: shapes, strides, paddings, one sample"),
+        Scenario("layer-convolution", layer_convolution, _J + "layer_convolution",
+                 kwargs={"seed": 41, "shape": [4, 3, 8, 8], "filters": [6, 3, 3], "stride": 1, "pad": 1},
+                 tiers=conv, section="7", description="Convolution forward/backward, padded"),
+        Scenario("layer-convolution-single", layer_convolution, _J + "layer_convolution",
+                 kwargs={"seed": 42, "shape": [1, 1, 12, 12], "filters": [5, 5, 5], "stride": 1, "pad": 0},
+                 tiers=conv, section="7",
+                 description="one sample: numpy's col and dout in Fortran order"),
+        Scenario("layer-convolution-strided", layer_convolution, _J + "layer_convolution",
+                 kwargs={"seed": 43, "shape": [2, 2, 9, 9], "filters": [4, 3, 3], "stride": 2, "pad": 1},
+                 tiers=conv, section="7", description="stride 2, pad 1"),
+        Scenario("layer-pooling", layer_pooling, _J + "layer_pooling",
+                 kwargs={"seed": 44, "shape": [3, 4, 8, 8], "pool": [2, 2], "stride": 2, "pad": 0,
+                         "ties": False},
+                 section="7", description="2x2 max pooling, stride 2: values, arg_max, dx"),
+        Scenario("layer-pooling-overlap", layer_pooling, _J + "layer_pooling",
+                 kwargs={"seed": 45, "shape": [2, 3, 7, 7], "pool": [3, 3], "stride": 1, "pad": 1,
+                         "ties": True},
+                 section="7", description="overlapping 3x3 windows with ties: first maxima, summed dx"),
+        Scenario("layer-pooling-strided", layer_pooling, _J + "layer_pooling",
+                 kwargs={"seed": 46, "shape": [2, 2, 9, 8], "pool": [3, 2], "stride": 2, "pad": 0,
+                         "ties": True},
+                 section="7", description="3x2 windows, stride 2"),
+        Scenario("convnet-gradients", convnet_gradients, _J + "convnet_gradients",
+                 kwargs={"seed": 47, "settings": {}}, tiers=net, section="7",
+                 inputs=functools.partial(mnist_image_batch, 100),
+                 description="the book's SimpleConvNet on 100 digits: loss, gradients, accuracy"),
+        Scenario("convnet-gradients-strided", convnet_gradients, _J + "convnet_gradients",
+                 kwargs={"seed": 48, "settings": {
+                     "conv_param": {"filter_num": 8, "filter_size": 4, "pad": 1, "stride": 2},
+                     "hidden_size": 30, "weight_init_std": 0.1}},
+                 tiers=net, section="7", inputs=functools.partial(mnist_image_batch, 70),
+                 description="filters 4x4, stride 2, pad 1"),
+        Scenario("convnet-gradients-single", convnet_gradients, _J + "convnet_gradients",
+                 kwargs={"seed": 49, "settings": {
+                     "conv_param": {"filter_num": 6, "filter_size": 5, "pad": 2, "stride": 1},
+                     "hidden_size": 20, "weight_init_std": 0.1}},
+                 tiers=net, section="7", inputs=functools.partial(mnist_image_batch, 1),
+                 description="one image (numpy's Fortran-ordered col and gemv paths), pad 2"),
+        Scenario("trainer-convnet", trainer_convnet, _J + "trainer_convnet",
+                 kwargs={"seed": 50, "net": {},
+                         "trainer": {"epochs": 2, "mini_batch_size": 50, "optimizer": "adam",
+                                     "optimizer_param": {"lr": 0.001},
+                                     "evaluate_sample_num_per_epoch": 100}},
+                 tiers={**TRAINING_TIERS, "params": CONVNET_TRAINED}, section="7",
+                 inputs=functools.partial(mnist_images, 300, 150),
+                 description="the Trainer on images: SimpleConvNet, Adam"),
+        Scenario("trainer-convnet-sgd", trainer_convnet, _J + "trainer_convnet",
+                 kwargs={"seed": 51, "net": {"hidden_size": 50, "weight_init_std": 0.05},
+                         "trainer": {"epochs": 3, "mini_batch_size": 100, "optimizer": "sgd",
+                                     "optimizer_param": {"lr": 0.1}}},
+                 tiers={**TRAINING_TIERS, "params": CONVNET_TRAINED}, section="7", quick=False,
+                 inputs=functools.partial(mnist_images, 1000, 300),
+                 description="a longer run: SGD, 3 epochs on 1,000 images"),
+        _conv_experiment("train-convnet", {"epochs": 2, "train_samples": 500}),
+        _conv_experiment("convnet-gradient-check", {}, data=None),
+        _conv_experiment("visualize-filter", {"epochs": 1, "train_samples": 400}),
+        _conv_experiment("visualize-filter", {}, variant="-params", params=True, data=(100, 10)),
+        _conv_experiment("apply-filter", {"image_index": 3}, params=True, data=(100, 10)),
+        _conv_experiment("apply-filter", {"epochs": 1, "train_samples": 300, "filters": 30},
+                         variant="-trained"),
+        Scenario("full-train-convnet", convnet_experiment, _J + "convnet_experiment",
+                 kwargs={"name": "train-convnet", "seed": 0, "settings": {}},
+                 tiers={**TRAINING_TIERS, **CONVNET_TIERS}, section="7", quick=False, full=True,
+                 inputs=functools.partial(mnist_images, *FULL_DATA),
+                 description="pyref run train-convnet at the book's length (20 epochs)"),
+    ]  # fmt: skip
 
 
 #: The embedded digits whole: 4,000 training and 1,000 test images.
@@ -439,6 +660,7 @@ def _build() -> list[Scenario]:
         _full_experiment("gradient-vanishing", "6.2"),
         _full_experiment("hyperparameter-optimization", "6.5"),
     ]  # fmt: skip
+    suite += _chapter7()
     return suite
 
 

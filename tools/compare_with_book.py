@@ -1,53 +1,95 @@
-"""Run the book's ch06 scripts twice, seeded the same — once on the book's own common/
+"""Run the book's ch06 and ch07 scripts twice, seeded the same — once on the book's own
 code, once with their imports switched to pyref — and compare what they print.
 
     python tools/compare_with_book.py /path/to/deep-learning-from-scratch [script.py ...]
 
 Both runs get the same data (pyref's load_mnist, embedded by default), so any
 difference in the printed losses and accuracies comes from the code. Figures are
-drawn off screen and discarded. Exit status 1 if any script's output differs.
+drawn off screen; every image a script shows (``imshow``: ch07's filters and
+filtered images) is printed as a digest of its exact bytes, so it is compared too.
+ch07's scripts run in one scratch folder per mode, in the book's order:
+train_convnet.py saves params.pkl (pyref writes .npz contents under that name),
+which visualize_filter.py and apply_filter.py load. ``--epochs N`` shortens
+train_convnet.py's 20 epochs (the same for both runs). Exit status 1 if any
+script's output differs.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-DEFAULT_SCRIPTS = (
+CH06_SCRIPTS = (
     "overfit_weight_decay.py", "overfit_dropout.py", "batch_norm_test.py",
     "batch_norm_gradient_check.py", "optimizer_compare_mnist.py", "weight_init_compare.py",
     "hyperparameter_optimization.py",
 )  # fmt: skip
+#: In this order: the later ones load the parameters train_convnet.py saves.
+CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
+DEFAULT_SCRIPTS = CH06_SCRIPTS + CH07_SCRIPTS
 
 _RUNNER = r"""
-import re, sys
+import hashlib, re, sys
 import numpy as np
 import matplotlib
 matplotlib.use("Agg")
+import matplotlib.axes
 import matplotlib.pyplot as plt
 plt.show = lambda *a, **k: None
-book, mode, script, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-src = open(f"{book}/ch06/{script}", encoding="utf-8").read()
+_imshow = matplotlib.axes.Axes.imshow
+def imshow(self, X, *args, **kwargs):
+    a = np.asarray(X)
+    digest = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]
+    print(f"imshow {a.shape} {a.dtype} {digest}")
+    return _imshow(self, X, *args, **kwargs)
+matplotlib.axes.Axes.imshow = imshow
+book, chapter, mode, script, seed, epochs = sys.argv[1:7]
+src = open(f"{book}/{chapter}/{script}", encoding="utf-8").read()
 sys.path.insert(0, book)
+sys.path.insert(0, f"{book}/{chapter}")
 import pyref
 import dataset.mnist
 dataset.mnist.load_mnist = pyref.load_mnist  # the same data for both runs
+if epochs:
+    src = re.sub(r"^max_epochs = \d+$", f"max_epochs = {int(epochs)}", src, flags=re.M)
 if mode == "pyref":
     src = re.sub(r"^sys\.path\.append.*$", "", src, flags=re.M)
     # numpy too: some scripts get `np` only through `from common.optimizer import *`.
     src = re.sub(r"^from (dataset|common)\.\w+ import .*$", "import numpy as np; from pyref import *",
                  src, flags=re.M)
-np.random.seed(seed)
+    src = re.sub(r"^from simple_convnet import .*$", "from pyref import SimpleConvNet", src, flags=re.M)
+np.random.seed(int(seed))
 exec(compile(src, script, "exec"), {"__name__": "__main__"})
 """
 
 
-def run(book: Path, mode: str, script: str, seed: int) -> str:
+def chapter_of(script: str) -> str:
+    if script in CH07_SCRIPTS:
+        return "ch07"
+    return "ch06"
+
+
+def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
+    """One working folder per mode for ch07 (its scripts read ../dataset/lena_gray.png
+    and write and read params.pkl in the current folder)."""
+    folders = {}
+    for mode in ("book", "pyref"):
+        base = root / mode
+        (base / "ch07").mkdir(parents=True)
+        (base / "dataset").symlink_to(book.resolve() / "dataset")
+        folders[mode] = base / "ch07"
+    return folders
+
+
+def run(book: Path, mode: str, script: str, seed: int, cwd: Path, epochs: int | None) -> str:
     proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(book), mode, script, str(seed)],
-        cwd=book / "ch06", capture_output=True, text=True, check=False,
+        [sys.executable, "-c", _RUNNER, str(book.resolve()), chapter_of(script), mode, script,
+         str(seed), "" if epochs is None else str(epochs)],
+        cwd=cwd, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"{script} ({mode}) failed:\n{proc.stderr[-2000:]}")
@@ -59,17 +101,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("book", type=Path, help="a checkout of deep-learning-from-scratch")
     parser.add_argument("scripts", nargs="*", default=list(DEFAULT_SCRIPTS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="shorten train_convnet.py to this many epochs (both runs)")  # fmt: skip
     args = parser.parse_args(argv)
-    if not (args.book / "ch06").is_dir():
-        parser.error(f"{args.book} has no ch06/ folder")
+    for chapter in sorted({chapter_of(s) for s in args.scripts}):
+        if not (args.book / chapter).is_dir():
+            parser.error(f"{args.book} has no {chapter}/ folder")
+    order = {name: i for i, name in enumerate(DEFAULT_SCRIPTS)}
+    scripts = sorted(args.scripts, key=lambda s: order.get(s, -1))
+    needs_params = {"visualize_filter.py", "apply_filter.py"} & set(scripts)
+    if needs_params and "train_convnet.py" not in scripts:
+        parser.error("visualize_filter.py and apply_filter.py load the parameters "
+                     "train_convnet.py saves: compare it too")  # fmt: skip
     failed = 0
-    for script in args.scripts:
-        book_out = run(args.book, "book", script, args.seed)
-        ours = run(args.book, "pyref", script, args.seed)
-        same = book_out == ours
-        failed += not same
-        lines = len(book_out.splitlines())
-        print(f"{script}: {lines} lines printed, {'identical' if same else 'DIFFERENT'}")
+    with tempfile.TemporaryDirectory(prefix="pyref-compare-") as tmp:
+        folders = scratch_folders(args.book, Path(tmp))
+        for script in scripts:
+            ch07 = chapter_of(script) == "ch07"
+            outputs = {}
+            for mode in ("book", "pyref"):
+                cwd = folders[mode] if ch07 else args.book / "ch06"
+                outputs[mode] = run(args.book, mode, script, args.seed, cwd, args.epochs)
+            same = outputs["book"] == outputs["pyref"]
+            failed += not same
+            lines = len(outputs["book"].splitlines())
+            images = outputs["book"].count("imshow ")
+            shown = f", {images} images" if images else ""
+            print(f"{script}: {lines} lines printed{shown}, {'identical' if same else 'DIFFERENT'}")
+            if not same:
+                for a, b in zip(outputs["book"].splitlines(), outputs["pyref"].splitlines()):
+                    if a != b:
+                        print(f"  first difference:\n    book:  {a}\n    pyref: {b}")
+                        break
+    shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 
 

@@ -1,12 +1,13 @@
 """
     PyRef
 
-The Julia twin of the Python package `pyref`: chapter 6 of "Deep Learning from
+The Julia twin of the Python package `pyref`: chapters 6 and 7 of "Deep Learning from
 Scratch" (optimizers, initialisation, Batch Normalization, weight decay, Dropout,
-hyperparameter search), consuming numpy's legacy random stream in exactly the
+hyperparameter search; im2col, convolution, pooling, SimpleConvNet), consuming numpy's legacy random stream in exactly the
 order pyref does, so one seed gives the same numbers in both languages.
 
-Data use the book's layout: samples in rows, so `x[i, j]` is numpy's `x[i-1, j-1]`.
+Data use the book's layout: samples in rows, so `x[i, j]` is numpy's `x[i-1, j-1]`;
+images are (N, C, H, W) arrays indexed as numpy's.
 Files mirror pyref's modules one to one.
 """
 module PyRef
@@ -33,12 +34,16 @@ include("numpyblas.jl")
 include("functions.jl")
 include("optimizers.jl")
 include("layers.jl")
+include("convolution.jl")
 include("initialization.jl")
 include("nets.jl")
+include("convnet.jl")
 include("datasets.jl")
 include("trainer.jl")
 include("search.jl")
 include("experiments.jl")
+include("convnet_experiments.jl")
+merge!(EXPERIMENTS, CONVNET_EXPERIMENTS)
 include("scenarios.jl")
 include("bench.jl")
 include("bridge.jl")

@@ -33,6 +33,12 @@ function check_positive_int(name::AbstractString, value)::Int
     return Int(value)
 end
 
+function check_nonnegative_int(name::AbstractString, value)::Int
+    (value isa Integer && !(value isa Bool)) || throw(ArgumentError("$name must be an integer, not $(typeof(value))"))
+    value >= 0 || throw(ArgumentError("$name must be >= 0, got $value"))
+    return Int(value)
+end
+
 function check_finite(name::AbstractString, x::AbstractArray)
     eltype(x) <: AbstractFloat && !all_finite(x) && throw(ArgumentError("$name contains NaN or infinite values"))
     return x

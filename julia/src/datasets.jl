@@ -3,6 +3,7 @@
 
 rows(x::AbstractVector, idx) = x[idx]
 rows(x::AbstractMatrix, idx) = x[idx, :]
+rows(x::AbstractArray{<:Any,4}, idx) = x[idx, :, :, :]
 
 """Shuffle samples (rows) and labels together with one `permutation` draw."""
 function shuffle_dataset(x::AbstractArray, t::AbstractArray; rng::NumpyRandom.RandomState=NumpyRandom.global_state())
@@ -61,3 +62,37 @@ function batch!(b::RowBatcher, idx::AbstractVector{<:Integer})
     end
     return transpose(cols)
 end
+
+"""
+    ImageBatcher(x)
+    batch!(b, idx)
+
+Minibatches of the images `idx` of `x` (N, C, H, W), with the values of numpy's
+`x[idx]` as float64: the batcher keeps `x` in numpy's memory order (W×H×C×N, made
+once), copies whole images into a reused buffer and hands it on as an `NCHW` view,
+the layout a convolution reads directly. Overwritten by the next `batch!`.
+"""
+mutable struct ImageBatcher{T<:Real}
+    xt::Array{T,4}
+    buf::Array{Float64,4}
+end
+ImageBatcher(x::AbstractArray{T,4}) where {T<:Real} = ImageBatcher{T}(permutedims(x, (4, 3, 2, 1)), zeros(0, 0, 0, 0))
+
+function batch!(b::ImageBatcher, idx::AbstractVector{<:Integer})
+    W, H, C, n = size(b.xt)
+    b.buf = sized(b.buf, (W, H, C, length(idx)))
+    per = W * H * C
+    buf, xt = b.buf, b.xt
+    for (i, r) in enumerate(idx)
+        1 <= r <= n || throw(BoundsError(xt, (1, 1, 1, r)))
+        o, s = (i - 1) * per, (r - 1) * per
+        @inbounds @simd for j in 1:per
+            buf[o + j] = xt[s + j]
+        end
+    end
+    return nchw(buf)
+end
+
+"""The batcher for a data set: rows of a matrix, or images of a 4-D array."""
+batcher_for(x::AbstractMatrix) = RowBatcher(x)
+batcher_for(x::AbstractArray{<:Real,4}) = ImageBatcher(x)

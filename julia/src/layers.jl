@@ -46,14 +46,21 @@ _in_layout(dout::AbstractMatrix, c::Bool) = c ? permutedims(dout) : dout
 _wrap(buf::Matrix{Float64}, c::Bool) = c ? transpose(buf) : buf
 
 """max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
-gradient passes where x > 0."""
+gradient passes where x > 0. Matrices, and 4-D tensors (a convolution's output): a
+`PermutedDimsArray` is processed in its parent's memory order and handed on in the
+same layout."""
 mutable struct Relu <: Layer
     mask::Matrix{Bool}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool   # the forward input was C-ordered
+    c::Bool                  # the forward input was C-ordered
+    mask4::Array{Bool,4}     # 4-D passes: in the parent's layout
+    out4::Array{Float64,4}
+    dx4::Array{Float64,4}
+    perm4::NTuple{4,Int}     # the 4-D input's permutation of its parent
 end
-Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false)
+Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false, zeros(Bool, 0, 0, 0, 0), zeros(0, 0, 0, 0),
+              zeros(0, 0, 0, 0), (1, 2, 3, 4))
 function forward!(l::Relu, x::AbstractMatrix{Float64})
     xm, l.c = _mem(x)
     l.mask = sized(l.mask, size(xm))
@@ -68,6 +75,48 @@ function backward!(l::Relu, dout::AbstractMatrix{Float64})
     l.dx = sized(l.dx, size(dm))
     l.dx .= ifelse.(l.mask, 0.0, dm)
     return _wrap(l.dx, l.c)
+end
+function relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
+    l.perm4 = perm
+    l.mask4 = sized(l.mask4, size(x))
+    l.out4 = sized(l.out4, size(x))
+    mask, out = l.mask4, l.out4
+    @inbounds @simd for i in eachindex(x)
+        m = x[i] <= 0
+        mask[i] = m
+        out[i] = ifelse(m, 0.0, x[i])
+    end
+    return out
+end
+forward!(l::Relu, x::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q} =
+    PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4!(l, parent(x), P))
+forward!(l::Relu, x::AbstractArray{<:Real,4}) = relu4!(l, Array{Float64,4}(x), (1, 2, 3, 4))
+function relu4_back!(l::Relu, dout::Array{Float64,4})
+    size(dout) == size(l.mask4) ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(l.mask4))"))
+    l.dx4 = sized(l.dx4, size(dout))
+    dx, mask = l.dx4, l.mask4
+    @inbounds @simd for i in eachindex(dout)
+        dx[i] = ifelse(mask[i], 0.0, dout[i])
+    end
+    return dx
+end
+function backward!(l::Relu, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q}
+    P == l.perm4 && return PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4_back!(l, parent(dout)))
+    return backward_relayout!(l, dout)
+end
+function backward!(l::Relu, dout::AbstractArray{<:Real,4})
+    l.perm4 == (1, 2, 3, 4) && return relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
+    return backward_relayout!(l, dout)
+end
+"""dout in another layout than the forward input's: copied into that layout first."""
+function backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
+    buf = Array{Float64,4}(undef, size(l.mask4))
+    logical = PermutedDimsArray(buf, l.perm4)
+    size(logical) == size(dout) ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(logical))"))
+    logical .= dout
+    return PermutedDimsArray(relu4_back!(l, buf), l.perm4)
 end
 
 """1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
@@ -168,8 +217,10 @@ function forward!(l::Affine, x::AbstractMatrix)
     return l.out
 end
 """dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
-skips it, as nothing uses the gradient of the input images."""
-function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
+skips it, as nothing uses the gradient of the input images. `same_weights=true` (a
+net's backpropagation, right after its forward pass) reuses the C-ordered copy of a
+W that is not C-ordered itself, which the forward pass made."""
+function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true, same_weights::Bool=false)
     size(l.dW) == size(l.W) && (l.dW isa CMatrix) == (l.W isa CMatrix) ||
         (l.dW = l.W isa CMatrix ? transpose(zeros(size(parent(l.W)))) : zeros(size(l.W)))
     l.db = sized(l.db, (size(dout, 2),))
@@ -185,7 +236,9 @@ function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
         end
         need_dx || return l.dx
         l.dx = sized(l.dx, (size(l.x, 2), size(l.x, 1)))
-        np_dot_c!(l.dx, dc, np_transpose(_weights_c!(l)))                    # np.dot(dout, W.T)
+        wc = same_weights && !(l.W isa CMatrix) && size(l.Wc) == (size(l.W, 2), size(l.W, 1)) ?
+             NpMatrix(l.Wc, size(l.W, 1), size(l.W, 2), false) : _weights_c!(l)
+        np_dot_c!(l.dx, dc, np_transpose(wc))                                # np.dot(dout, W.T)
         return transpose(l.dx)
     end
     # Julia's BLAS: dW = xᵀ·dout, or its transpose doutᵀ·x into a C-ordered dW's buffer.
@@ -327,8 +380,10 @@ function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
     return dxc .- (dmu ./ l.batch_size)'
 end
 
-# The allocating forms: what a layer's pass returns, as a new matrix in Julia's layout.
+# The allocating forms: what a layer's pass returns, as a new array in Julia's layout.
 forward(l::Layer, x::AbstractMatrix) = Matrix{Float64}(forward!(l, x))
+forward(l::Relu, x::AbstractArray{<:Real,4}) = collect(forward!(l, x))
+backward(l::Relu, dout::AbstractArray{<:Real,4}) = collect(backward!(l, dout))
 forward(l::Union{Dropout,BatchNormalization}, x::AbstractMatrix, train_flg::Bool=true) =
     Matrix{Float64}(forward!(l, x, train_flg))
 backward(l::Layer, dout::AbstractMatrix) = Matrix{Float64}(backward!(l, dout))

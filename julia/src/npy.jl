@@ -90,3 +90,148 @@ end
 write_npy(path::AbstractString, x::Number) = write_npy(path, fill(x))
 
 export read_npy, write_npy
+
+# --------------------------------------------------------------------------
+# .npz files: a zip archive of .npy files, as numpy's np.savez writes them (stored,
+# not compressed). Enough of the zip format to write such archives and read them.
+# --------------------------------------------------------------------------
+
+const CRC32_TABLE = let t = Vector{UInt32}(undef, 256)
+    for n in 0:255
+        c = UInt32(n)
+        for _ in 1:8
+            c = (c & 0x00000001) != 0 ? (0xedb88320 ⊻ (c >> 1)) : (c >> 1)
+        end
+        t[n + 1] = c
+    end
+    t
+end
+
+"""The zip format's CRC-32 (IEEE 802.3) of `data`."""
+function crc32_ieee(data::AbstractVector{UInt8})::UInt32
+    c = 0xffffffff
+    @inbounds for b in data
+        c = CRC32_TABLE[((c ⊻ b) & 0xff) + 1] ⊻ (c >> 8)
+    end
+    return c ⊻ 0xffffffff
+end
+
+"""The bytes of `A` as a .npy file."""
+function npy_bytes(A::AbstractArray)
+    tmp = tempname()
+    try
+        write_npy(tmp, A)
+        return read(tmp)
+    finally
+        rm(tmp; force=true)
+    end
+end
+
+"""
+    write_npz(path, arrays)
+
+Write `arrays` (pairs name => array) as an .npz file numpy's `np.load` reads: one
+`name.npy` member each, stored uncompressed, written atomically.
+"""
+function write_npz(path::AbstractString, arrays)
+    io = IOBuffer()
+    central = IOBuffer()
+    count = 0
+    for (name, A) in arrays
+        data = npy_bytes(A)
+        fname = Vector{UInt8}(codeunits(string(name, ".npy")))
+        offset = position(io)
+        crc = crc32_ieee(data)
+        length(data) < typemax(UInt32) || throw(ArgumentError("write_npz: $name is too large for a plain zip member"))
+        for (sig, extra_head) in ((0x04034b50, false), (0x02014b50, true))
+            out = extra_head ? central : io
+            write(out, htol(UInt32(sig)))
+            extra_head && write(out, htol(UInt16(20)))                    # version made by
+            write(out, htol(UInt16(20)), htol(UInt16(0)), htol(UInt16(0)))  # version needed, flags, stored
+            write(out, htol(UInt16(0)), htol(UInt16(0x21)))                # time, date (1980-01-01)
+            write(out, htol(crc), htol(UInt32(length(data))), htol(UInt32(length(data))))
+            write(out, htol(UInt16(length(fname))), htol(UInt16(0)))
+            if extra_head   # comment length, disk, attributes, the member's offset
+                write(out, htol(UInt16(0)), htol(UInt16(0)), htol(UInt16(0)), htol(UInt32(0o600 << 16)),
+                      htol(UInt32(offset)))
+            end
+            write(out, fname)
+        end
+        write(io, data)
+        count += 1
+    end
+    cd_offset = position(io)
+    cd = take!(central)
+    write(io, cd)
+    write(io, htol(UInt32(0x06054b50)), htol(UInt16(0)), htol(UInt16(0)), htol(UInt16(count)), htol(UInt16(count)),
+          htol(UInt32(length(cd))), htol(UInt32(cd_offset)), htol(UInt16(0)))
+    tmp = path * ".tmp" * string(getpid())
+    write(tmp, take!(io))
+    mv(tmp, path; force=true)
+    return path
+end
+
+_u16(b, i) = Int(ltoh(reinterpret(UInt16, b[i:(i + 1)])[1]))
+_u32(b, i) = Int(ltoh(reinterpret(UInt32, b[i:(i + 3)])[1]))
+_u64(b, i) = Int(ltoh(reinterpret(UInt64, b[i:(i + 7)])[1]))
+
+"""
+    read_npz(path) -> Dict{String,Array}
+
+The arrays of an .npz file (np.savez's: stored members; compressed ones, from
+np.savez_compressed, are refused with a clear error), by name without `.npy`.
+"""
+function read_npz(path::AbstractString)
+    isfile(path) || throw(ArgumentError("no parameter file $path"))
+    b = read(path)
+    length(b) >= 22 && b[1:4] == UInt8[0x50, 0x4b, 0x03, 0x04] ||
+        throw(ArgumentError("$path is not an .npz file (a zip archive of .npy files)"))
+    eocd = 0
+    for i in (length(b) - 21):-1:max(1, length(b) - 22 - 65535)
+        if _u32(b, i) == 0x06054b50
+            eocd = i
+            break
+        end
+    end
+    eocd == 0 && throw(ArgumentError("$path: no zip directory found"))
+    entries, pos = _u16(b, eocd + 10), _u32(b, eocd + 16) + 1
+    out = Dict{String,Array}()
+    for _ in 1:entries
+        _u32(b, pos) == 0x02014b50 || throw(ArgumentError("$path: damaged zip directory"))
+        method = _u16(b, pos + 10)
+        csize, usize = _u32(b, pos + 20), _u32(b, pos + 24)
+        nlen, xlen, clen = _u16(b, pos + 28), _u16(b, pos + 30), _u16(b, pos + 32)
+        offset = _u32(b, pos + 42)
+        name = String(b[(pos + 46):(pos + 45 + nlen)])
+        # Zip64: sizes and offset of 0xffffffff are in the extra field (numpy forces it).
+        x = pos + 46 + nlen
+        xend = x + xlen
+        while x + 4 <= xend
+            id, sz = _u16(b, x), _u16(b, x + 2)
+            if id == 0x0001
+                f = x + 4
+                usize == 0xffffffff && (usize = _u64(b, f); f += 8)
+                csize == 0xffffffff && (csize = _u64(b, f); f += 8)
+                offset == 0xffffffff && (offset = _u64(b, f); f += 8)
+            end
+            x += 4 + sz
+        end
+        method == 0 || throw(ArgumentError("$path: $name is compressed (np.savez_compressed); " *
+                                           "PyRef reads np.savez's uncompressed .npz files"))
+        lh = offset + 1
+        _u32(b, lh) == 0x04034b50 || throw(ArgumentError("$path: damaged zip member $name"))
+        start = lh + 30 + _u16(b, lh + 26) + _u16(b, lh + 28)
+        pos = xend + clen
+        endswith(name, ".npy") || continue
+        tmp = tempname()
+        try
+            write(tmp, b[start:(start + csize - 1)])
+            out[name[1:(end - 4)]] = read_npy(tmp)
+        finally
+            rm(tmp; force=true)
+        end
+    end
+    return out
+end
+
+export read_npz, write_npz

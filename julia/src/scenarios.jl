@@ -161,6 +161,78 @@ end
 activation_histograms(; seed, activations, inits) =
     weight_init_activation_histogram(; activations=activations, inits=inits, rng=NR.RandomState(seed))
 
+# Chapter 7
+
+"""An NCHW array from numpy's C-ordered draws of `shape` (what `rs.randn(*shape)` gives)."""
+randn4(rs::NR.RandomState, shape) = NR.randn(rs, shape...)
+
+function im2col_cases(; seed, cases)
+    rs = NR.RandomState(seed)
+    out = Dict{String,Any}()
+    for (label, shape, filt, stride, pad) in cases
+        x = randn4(rs, shape)
+        col = im2col(x, filt[1], filt[2], stride, pad)
+        out["$label/col"] = col
+        out["$label/img"] = col2im(NR.randn(rs, size(col)...), Tuple(shape), filt[1], filt[2], stride, pad)
+    end
+    return out
+end
+
+function layer_convolution(; seed, shape, filters, stride, pad)
+    rs = NR.RandomState(seed)
+    fn, fh, fw = filters
+    x = randn4(rs, shape)
+    W, b = NR.randn(rs, fn, shape[2], fh, fw), NR.randn(rs, fn)
+    layer = Convolution(W, b, stride, pad)
+    out = forward(layer, x)
+    dx = backward(layer, NR.randn(rs, size(out)...))
+    col = layer.col.fortran ? layer.col.data : permutedims(layer.col.data)
+    return Dict{String,Any}("out" => out, "dx" => dx, "dW" => layer.dW, "db" => layer.db, "col" => col)
+end
+
+"""numpy's `np.round(x, 1)`: x·10 rounded half to even, divided by 10."""
+np_round1(x::Float64) = round(x * 10.0) / 10.0
+
+function layer_pooling(; seed, shape, pool, stride, pad, ties)
+    rs = NR.RandomState(seed)
+    x = randn4(rs, shape)
+    ties && (x = np_round1.(x))
+    layer = Pooling(pool[1], pool[2], stride, pad)
+    out = forward(layer, x)
+    return Dict{String,Any}("out" => out, "arg_max" => copy(layer.arg_max),
+                            "dx" => backward(layer, NR.randn(rs, size(out)...)))
+end
+
+function convnet_gradients(; x, t, seed, settings)
+    rs = NR.RandomState(seed)
+    net = SimpleConvNet(; rng=rs, kw(settings)...)
+    initial = Dict{String,Any}(k => copy(v) for (k, v) in net.params)
+    grads = gradient(net, x, t)
+    return Dict{String,Any}("initial" => initial, "grads" => grads, "loss" => loss(net, x, t),
+                            "scores" => predict(net, x), "accuracy" => accuracy(net, x, t),
+                            "accuracy30" => accuracy(net, x, t; batch_size=30))
+end
+
+function trainer_convnet(; x_train, t_train, x_test, t_test, seed, net, trainer)
+    rs = NR.RandomState(seed)
+    model = SimpleConvNet(; rng=rs, kw(net)...)
+    tr = Trainer(model, x_train, t_train, x_test, t_test; verbose=false, rng=rs, kw(trainer)...)
+    train!(tr)
+    return Dict{String,Any}("train_loss" => tr.train_loss_list, "train_acc" => tr.train_acc_list,
+                            "test_acc" => tr.test_acc_list, "params" => copy(model.params))
+end
+
+"""A ch07 experiment by its `pyref run` name, with `settings` (and `params`) on one seeded stream."""
+function convnet_experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing,
+                            params=nothing)
+    f = EXPERIMENTS[name]
+    rng = NR.RandomState(seed)
+    x_train === nothing && return f(; rng=rng, kw(settings)...)
+    data = ((x_train, t_train), (x_test, t_test))
+    params === nothing && return f(data; rng=rng, kw(settings)...)
+    return f(data; rng=rng, params=params, kw(settings)...)
+end
+
 """A ch06 experiment by its `pyref run` name, with `settings`, on one seeded stream."""
 function experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing)
     f = EXPERIMENTS[name]

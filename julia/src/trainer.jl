@@ -9,11 +9,11 @@ Each step draws `choice(train_size, batch_size)`, takes the gradient, updates, a
 records the batch loss; every `iter_per_epoch` steps (from step 0) it records the
 train and test accuracy.
 """
-mutable struct Trainer
-    network::MultiLayerNetExtend
-    x_train::AbstractMatrix
+mutable struct Trainer{Net,Batcher}
+    network::Net          # a MultiLayerNetExtend (samples in rows) or a SimpleConvNet (images)
+    x_train::AbstractArray
     t_train::AbstractArray
-    x_test::AbstractMatrix
+    x_test::AbstractArray
     t_test::AbstractArray
     epochs::Int
     batch_size::Int
@@ -29,13 +29,15 @@ mutable struct Trainer
     train_loss_list::Vector{Float64}
     train_acc_list::Vector{Float64}
     test_acc_list::Vector{Float64}
-    batcher::RowBatcher   # minibatches of x_train, gathered fast
+    batcher::Batcher      # minibatches of x_train, gathered fast
     grads::ParamDict      # reused by every step
 end
 
 function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, mini_batch_size::Integer=100,
                  optimizer="SGD", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=nothing,
                  verbose::Bool=true, rng::NumpyRandom.RandomState=NumpyRandom.global_state())
+    ndims(x_train) in (2, 4) || throw(ArgumentError("x_train must have 2 or 4 dimensions, got shape $(size(x_train))"))
+    ndims(x_test) in (2, 4) || throw(ArgumentError("x_test must have 2 or 4 dimensions, got shape $(size(x_test))"))
     size(t_train, 1) == size(x_train, 1) || throw(DimensionMismatch("t_train has $(size(t_train, 1)) labels for $(size(x_train, 1)) samples"))
     size(t_test, 1) == size(x_test, 1) || throw(DimensionMismatch("t_test has $(size(t_test, 1)) labels for $(size(x_test, 1)) samples"))
     for (name, x) in (("x_train", x_train), ("x_test", x_test))
@@ -48,9 +50,11 @@ function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, 
         make_optimizer(optimizer; (Symbol(k) => v for (k, v) in optimizer_param)...) : optimizer
     train_size = size(x_train, 1)
     iter_per_epoch = max(train_size / batch, 1)   # a float, as Python's true division
-    return Trainer(network, x_train, t_train, x_test, t_test, epochs, batch, opt, evaluate_sample_num_per_epoch,
-                   verbose, rng, train_size, iter_per_epoch, trunc(Int, epochs * iter_per_epoch), 0, 0,
-                   Float64[], Float64[], Float64[], RowBatcher(x_train), gradient_buffers(network))
+    batcher = batcher_for(x_train)
+    return Trainer{typeof(network),typeof(batcher)}(network, x_train, t_train, x_test, t_test, epochs, batch, opt,
+                   evaluate_sample_num_per_epoch, verbose, rng, train_size, iter_per_epoch,
+                   trunc(Int, epochs * iter_per_epoch), 0, 0, Float64[], Float64[], Float64[], batcher,
+                   gradient_buffers(network))
 end
 
 """One minibatch step; returns the batch loss after the update."""
@@ -67,8 +71,8 @@ function train_step!(tr::Trainer)
         n = tr.evaluate_sample_num_per_epoch
         xtr, ttr, xte, tte = tr.x_train, tr.t_train, tr.x_test, tr.t_test
         if n !== nothing
-            xtr, ttr = xtr[1:min(n, end), :], rows(ttr, 1:min(n, size(ttr, 1)))
-            xte, tte = xte[1:min(n, end), :], rows(tte, 1:min(n, size(tte, 1)))
+            xtr, ttr = rows(xtr, 1:min(n, size(xtr, 1))), rows(ttr, 1:min(n, size(ttr, 1)))
+            xte, tte = rows(xte, 1:min(n, size(xte, 1))), rows(tte, 1:min(n, size(tte, 1)))
         end
         train_acc = accuracy(tr.network, xtr, ttr)
         test_acc = accuracy(tr.network, xte, tte)

@@ -1,0 +1,253 @@
+# The book's SimpleConvNet (twin of pyref/convnet.py): conv - relu - pool - affine -
+# relu - affine - softmax, weights drawn W1, W2, W3 from `rng` as pyref draws them.
+
+const CONVNET_INPUT_DIM = (1, 28, 28)
+const CONV_PARAM_KEYS = ("filter_num", "filter_size", "pad", "stride")
+const CONV_PARAM = Dict{String,Int}("filter_num" => 30, "filter_size" => 5, "pad" => 0, "stride" => 1)
+const CONVNET_HIDDEN_SIZE = 100
+const CONVNET_OUTPUT_SIZE = 10
+const CONVNET_WEIGHT_INIT_STD = 0.01
+const POOL_SIZE = 2
+const ACCURACY_BATCH = 100
+const CONVNET_PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+const CONVNET_PARAMS_FILE = "params.npz"
+
+"""
+    SimpleConvNet(; input_dim=(1, 28, 28), conv_param=Dict("filter_num" => 30,
+        "filter_size" => 5, "pad" => 0, "stride" => 1), hidden_size=100, output_size=10,
+        weight_init_std=0.01, rng)
+
+Conv1, Relu1, Pool1 (2×2, stride 2), Affine1, Relu2, Affine2, softmax-with-loss.
+`params` maps "W1" (FN, C, FS, FS), "b1", "W2", "b2", "W3", "b3" to the arrays the
+layers share. Inputs are (N, C, H, W) arrays indexed as numpy's.
+"""
+mutable struct SimpleConvNet
+    input_dim::NTuple{3,Int}
+    conv_param::Dict{String,Int}
+    hidden_size::Int
+    output_size::Int
+    params::ParamDict
+    conv1::Convolution
+    relu1::Relu
+    pool1::Pooling
+    affine1::Affine
+    relu2::Relu
+    affine2::Affine
+    last_layer::SoftmaxWithLoss
+    xbuf::Array{Float64,4}   # an input in numpy's memory order (W×H×C×N)
+    batch::Array{Float64,4}
+end
+
+function conv_params(conv_param)::Dict{String,Int}
+    conv_param isa AbstractDict || conv_param isa NamedTuple ||
+        throw(ArgumentError("conv_param must be a dict, not $(typeof(conv_param))"))
+    given = Dict{String,Any}(string(k) => v for (k, v) in pairs(conv_param))
+    unknown = sort([k for k in keys(given) if !(k in CONV_PARAM_KEYS)])
+    isempty(unknown) || throw(ArgumentError("conv_param has unknown keys [" * join(["'$k'" for k in unknown], ", ") *
+                                            "]; it takes " * join(CONV_PARAM_KEYS, ", ")))
+    p = merge(Dict{String,Any}(CONV_PARAM), given)
+    return Dict{String,Int}("filter_num" => check_positive_int("conv_param['filter_num']", p["filter_num"]),
+                            "filter_size" => check_positive_int("conv_param['filter_size']", p["filter_size"]),
+                            "pad" => check_nonnegative_int("conv_param['pad']", p["pad"]),
+                            "stride" => check_positive_int("conv_param['stride']", p["stride"]))
+end
+
+function input_dims(input_dim)::NTuple{3,Int}
+    (input_dim isa Union{Tuple,AbstractVector}) || throw(ArgumentError("input_dim must be (channels, height, width)"))
+    length(input_dim) == 3 ||
+        throw(ArgumentError("input_dim must be (channels, height, width), got $(Tuple(input_dim))"))
+    return Tuple(check_positive_int("input_dim", v) for v in input_dim)
+end
+
+function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hidden_size::Integer=CONVNET_HIDDEN_SIZE,
+                       output_size::Integer=CONVNET_OUTPUT_SIZE, weight_init_std::Real=CONVNET_WEIGHT_INIT_STD,
+                       rng::NumpyRandom.RandomState=NumpyRandom.global_state())
+    dim = input_dims(input_dim)
+    cp = conv_params(conv_param)
+    hidden = check_positive_int("hidden_size", hidden_size)
+    output = check_positive_int("output_size", output_size)
+    std = check_positive("weight_init_std", weight_init_std)
+    fn, fs, stride, pad = cp["filter_num"], cp["filter_size"], cp["stride"], cp["pad"]
+    C, H, W = dim
+    sizes = Int[]
+    for (axis, size) in (("height", H), ("width", W))
+        conv = window_output_size(size, fs, stride, pad; axis=axis, window_name="conv_param['filter_size']",
+                                  input_name="input_dim")
+        push!(sizes, window_output_size(conv, POOL_SIZE, POOL_SIZE, 0; axis=axis, window_name="the 2×2 pooling",
+                                        input_name="the convolution's output"))
+    end
+    pool_output_size = fn * sizes[1] * sizes[2]
+    params = ParamDict()
+    params["W1"] = std .* NumpyRandom.randn(rng, fn, C, fs, fs)
+    params["b1"] = zeros(fn)
+    params["W2"] = std .* NumpyRandom.randn(rng, pool_output_size, hidden)
+    params["b2"] = zeros(hidden)
+    params["W3"] = std .* NumpyRandom.randn(rng, hidden, output)
+    params["b3"] = zeros(output)
+    return SimpleConvNet(dim, cp, hidden, output, params,
+                         Convolution(params["W1"]::Array{Float64,4}, params["b1"]::Vector{Float64}, stride, pad),
+                         Relu(), Pooling(POOL_SIZE, POOL_SIZE, POOL_SIZE),
+                         Affine(params["W2"]::Matrix{Float64}, params["b2"]::Vector{Float64}), Relu(),
+                         Affine(params["W3"]::Matrix{Float64}, params["b3"]::Vector{Float64}), SoftmaxWithLoss(),
+                         zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
+end
+
+"""The layers by the book's names, in order."""
+layers(net::SimpleConvNet) = ["Conv1" => net.conv1, "Relu1" => net.relu1, "Pool1" => net.pool1,
+                              "Affine1" => net.affine1, "Relu2" => net.relu2, "Affine2" => net.affine2]
+
+function check_x(net::SimpleConvNet, x)
+    x = check_rank4("x", x)
+    size(x)[2:4] == net.input_dim ||
+        throw(DimensionMismatch("x has samples of shape $(size(x)[2:4]), the net takes $(net.input_dim) (channels, height, width)"))
+    check_finite("x", x)
+    return x
+end
+
+"""Labels given as a column of class indices (N, 1), as the book's gradient_check.py
+passes them, as a vector; anything else unchanged."""
+column_labels(t::AbstractMatrix{<:Integer}, output_size::Integer) =
+    size(t, 2) == 1 && output_size > 1 ? vec(t) : t
+column_labels(t, output_size::Integer) = t
+
+function check_xt(net::SimpleConvNet, x, t)
+    check_x(net, x)
+    t = column_labels(t, net.output_size)
+    check_labels("t", t, size(x, 1), net.output_size)
+    return t
+end
+
+"""`x` as an `NCHW` view of numpy-ordered Float64 memory (converted into `buf` unless it is one)."""
+as_nchw!(net::SimpleConvNet, x::NCHW{Float64}) = x
+function as_nchw!(net::SimpleConvNet, x::AbstractArray{<:Real,4})
+    N, C, H, W = size(x)
+    net.xbuf = sized(net.xbuf, (W, H, C, N))
+    permutedims!(net.xbuf, x, (4, 3, 2, 1))
+    return nchw(net.xbuf)
+end
+
+"""The layers' forward passes on an `NCHW` input; returns Affine2's own output array."""
+function forward_layers!(net::SimpleConvNet, x::NCHW)
+    h = forward!(net.relu1, forward!(net.conv1, x))
+    p = forward!(net.pool1, h)
+    n = size(p, 1)
+    flat = transpose(reshape(parent(p), :, n))   # numpy's x.reshape(N, -1): C-ordered (N, C·OH·OW)
+    return forward!(net.affine2, forward!(net.relu2, forward!(net.affine1, flat)))
+end
+
+"""Scores (before softmax) for each image of `x` (N, C, H, W)."""
+predict(net::SimpleConvNet, x) = copy(forward_layers!(net, as_nchw!(net, check_x(net, x))))
+
+"""Mean cross-entropy of the predictions against labels or one-hot rows `t`."""
+function loss(net::SimpleConvNet, x, t)
+    t = check_xt(net, x, t)
+    return forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)::Float64
+end
+
+"""
+    accuracy(net::SimpleConvNet, x, t; batch_size=100)
+
+The book's accuracy: predictions in batches of `batch_size`; samples after the last
+whole batch are not predicted but still counted.
+"""
+function accuracy(net::SimpleConvNet, x, t; batch_size::Integer=ACCURACY_BATCH)::Float64
+    t = check_xt(net, x, t)
+    bs = check_positive_int("batch_size", batch_size)
+    labels = ndims(t) == 2 ? argmax_rows(t) : t
+    N = size(x, 1)
+    nb = trunc(Int, N / bs)
+    nb == 0 && return 0.0 / N
+    xs = parent(as_nchw!(net, x))
+    W, H, C = size(xs, 1), size(xs, 2), size(xs, 3)
+    per = W * H * C
+    net.batch = sized(net.batch, (W, H, C, bs))
+    acc = 0.0
+    for i in 0:(nb - 1)
+        copyto!(net.batch, 1, xs, i * bs * per + 1, bs * per)
+        y = argmax_rows(forward_layers!(net, nchw(net.batch)))
+        acc += count(k -> y[k] == labels[i * bs + k], 1:bs)
+    end
+    return acc / N
+end
+
+"""Forward and backward through every layer; the gradients are left on the layers."""
+function backprop!(net::SimpleConvNet, x, t)
+    t = check_xt(net, x, t)
+    forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)
+    d2 = backward!(net.affine2, backward(net.last_layer, 1); same_weights=true)
+    dout = backward!(net.affine1, backward!(net.relu2, d2); same_weights=true)
+    OW, OH, C, N = size(net.pool1.out)
+    # numpy's dout.reshape(N, C, OH, OW): in numpy BLAS mode the Affine layer hands on
+    # numpy's C-ordered memory, whose 4-D view is (W, H, C, N) reversed.
+    d4 = dout isa CMatrix ?
+        PermutedDimsArray{Float64,4,(4,3,2,1),(4,3,2,1),Array{Float64,4}}(reshape(parent(dout), OW, OH, C, N)) :
+        PermutedDimsArray{Float64,4,(1,4,3,2),(1,4,3,2),Array{Float64,4}}(reshape(dout, N, OW, OH, C))
+    backward!(net.conv1, backward!(net.relu1, backward!(net.pool1, d4)); need_dx=false)
+    return nothing
+end
+
+"""Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
+function gradient_buffers(net::SimpleConvNet)
+    grads = ParamDict()
+    for (k, v) in net.params
+        grads[k] = similar(v)
+    end
+    return grads
+end
+
+"""Gradients by backpropagation, as new arrays."""
+gradient(net::SimpleConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)
+
+"""`gradient`, written into the arrays of `grads`."""
+function gradient!(grads::AbstractDict, net::SimpleConvNet, x, t)
+    backprop!(net, x, t)
+    for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
+        copyto!(grads["W$idx"], layer.dW)
+        copyto!(grads["b$idx"], layer.db)
+    end
+    return grads
+end
+
+"""Gradients by central differences of the loss (slow; for checks)."""
+function numerical_gradient(net::SimpleConvNet, x, t)
+    t = check_xt(net, x, t)
+    f = _ -> forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)::Float64
+    grads = ParamDict()
+    for idx in 1:3
+        grads["W$idx"] = numerical_gradient(f, net.params["W$idx"])
+        grads["b$idx"] = numerical_gradient(f, net.params["b$idx"])
+    end
+    return grads
+end
+
+"""
+    set_params!(net, params)
+
+Take these parameters (a dict such as `read_npz` returns; names and shapes checked
+first) and hand them to the layers, as the book's load_params does.
+"""
+function set_params!(net::SimpleConvNet, params::AbstractDict)
+    for (key, value) in params
+        haskey(net.params, key) ||
+            throw(ArgumentError("$key is not a parameter of this net ($(join(CONVNET_PARAM_NAMES, ", ")))"))
+        size(value) == size(net.params[key]) ||
+            throw(DimensionMismatch("$key has shape $(size(value)), this net's has $(size(net.params[key]))"))
+    end
+    for (key, value) in params
+        net.params[key] = Array{Float64}(value)
+    end
+    for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
+        layer.W = net.params["W$idx"]
+        layer.b = net.params["b$idx"]
+    end
+    return net
+end
+
+"""Write the parameters to `file_name` as an .npz file (what numpy's `np.savez` writes)."""
+save_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
+    write_npz(file_name, [k => net.params[k] for k in CONVNET_PARAM_NAMES])
+
+"""Read parameters from an .npz file (numpy's `np.savez`, or `save_params`)."""
+load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) = set_params!(net, read_npz(file_name))
+
+export SimpleConvNet, save_params, load_params, set_params!

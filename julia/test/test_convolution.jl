@@ -1,0 +1,184 @@
+# Chapter 7 in PyRef on its own: im2col/col2im against direct loops, the layers'
+# gradients against numerical ones, pooling's first maxima, the argument checks
+# (their messages are pyref's, compared through the bridge in tests/), .npz files,
+# SimpleConvNet and the Trainer on image tensors. Bit-for-bit agreement with pyref
+# is `pyref parity`'s section 7.
+using Test
+using PyRef
+const NRc = PyRef.NumpyRandom
+
+"""Each window of x (N, C, H, W) as a row, by direct indexing."""
+function direct_windows(x, fh, fw, s, p)
+    N, C, H, W = size(x)
+    xp = zeros(N, C, H + 2p, W + 2p)
+    xp[:, :, (p + 1):(p + H), (p + 1):(p + W)] = x
+    oh, ow = div(H + 2p - fh, s) + 1, div(W + 2p - fw, s) + 1
+    rows = Vector{Vector{Float64}}()
+    for n in 1:N, i in 1:oh, j in 1:ow
+        window = xp[n, :, ((i - 1) * s + 1):((i - 1) * s + fh), ((j - 1) * s + 1):((j - 1) * s + fw)]
+        push!(rows, vec(permutedims(window, (3, 2, 1))))   # channel, row, column: numpy's C order
+    end
+    return permutedims(reduce(hcat, rows))
+end
+
+const SHAPES = [(2, 1, 5, 5, 3, 3, 1, 0), (3, 2, 6, 4, 2, 2, 2, 0), (1, 3, 5, 7, 3, 3, 2, 1), (4, 1, 7, 7, 3, 5, 2, 2)]
+
+@testset "im2col and col2im" begin
+    rs = NRc.RandomState(0)
+    for (N, C, H, W, fh, fw, s, p) in SHAPES
+        x = NRc.randn(rs, N, C, H, W)
+        col = im2col(x, fh, fw, s, p)
+        @test col == direct_windows(x, fh, fw, s, p)
+        @test im2col(Float32.(x), fh, fw, s, p) == direct_windows(Float64.(Float32.(x)), fh, fw, s, p)
+        # Fortran order for one sample, as numpy's view.
+        npcol = PyRef.im2col_np!(zeros(0, 0), x, fh, fw, s, p, div(H + 2p - fh, s) + 1, div(W + 2p - fw, s) + 1)
+        @test npcol.fortran == (N == 1)
+        d = NRc.randn(rs, size(col)...)
+        img = col2im(d, (N, C, H, W), fh, fw, s, p)
+        @test size(img) == (N, C, H, W)
+        @test isapprox(sum(col .* d), sum(x .* img); rtol=1e-12)   # col2im is im2col's adjoint
+    end
+    @test conv_output_size(28, 5) === 24.0
+    @test conv_output_size(7, 2, 2) === 3.5
+end
+
+"""Central differences of f at x (any shape)."""
+function numgrad(f, x)
+    g = similar(x)
+    for i in eachindex(x)
+        t = x[i]
+        x[i] = t + 1e-5
+        a = f()
+        x[i] = t - 1e-5
+        b = f()
+        x[i] = t
+        g[i] = (a - b) / 2e-5
+    end
+    return g
+end
+
+@testset "Convolution: forward, gradients, layouts" begin
+    rs = NRc.RandomState(1)
+    for (N, C, H, W, fh, fw, s, p) in SHAPES
+        x = NRc.randn(rs, N, C, H, W)
+        Wt, b = NRc.randn(rs, 3, C, fh, fw), NRc.randn(rs, 3)
+        layer = Convolution(Wt, b, s, p)
+        out = forward(layer, x)
+        direct = direct_windows(x, fh, fw, s, p) * reshape(permutedims(Wt, (4, 3, 2, 1)), :, 3) .+ b'
+        oh, ow = size(out, 3), size(out, 4)
+        @test out ≈ permutedims(reshape(direct, ow, oh, N, 3), (3, 4, 2, 1)) rtol = 1e-12
+        dout = NRc.randn(rs, size(out)...)
+        dx = backward(layer, dout)
+        @test dx ≈ numgrad(() -> sum(forward(Convolution(Wt, b, s, p), x) .* dout), x) rtol = 1e-6 atol = 1e-8
+        dW = copy(layer.dW)
+        @test dW ≈ numgrad(() -> sum(forward(Convolution(Wt, b, s, p), x) .* dout), Wt) rtol = 1e-6 atol = 1e-8
+        @test layer.db ≈ vec(sum(dout; dims=(1, 3, 4))) rtol = 1e-12
+        @test backward(layer, dout; need_dx=false) === nothing
+    end
+    # One bias for all filters (apply_filter.py passes 0).
+    x = NRc.rand(NRc.RandomState(2), 1, 1, 6, 6)
+    w = NRc.randn(NRc.RandomState(3), 1, 1, 3, 3)
+    @test forward(Convolution(w, 0), x) == forward(Convolution(w, zeros(1)), x)
+    # The output is a view of numpy's memory, inferred.
+    layer = Convolution(w, zeros(1))
+    @test @inferred(PyRef.forward!(layer, x)) isa PyRef.NHWC
+end
+
+@testset "Pooling: first maxima, numpy's argmax on NaN, gradient routing" begin
+    x = reshape(Float64[1, 3, 3, 2], 1, 1, 2, 2)   # x[1, 1, :, :] == [1 3; 3 2]: two maxima
+    layer = Pooling(2, 2, 2)
+    @test forward(layer, x)[1, 1, 1, 1] == 3.0
+    @test layer.arg_max == [1]   # row-major positions 0..3 hold 1, 3, 3, 2: the first 3
+    dx = backward(layer, fill(-0.0, 1, 1, 1, 1))
+    @test !any(signbit, dx)   # 0.0 + (-0.0) is +0.0, as in col2im
+    nanx = reshape([1.0, 5.0, NaN, 2.0], 1, 1, 2, 2)  # row-major: 1, NaN, 5, 2
+    @test isnan(forward(layer, nanx)[1, 1, 1, 1]) && layer.arg_max == [1]
+    rs = NRc.RandomState(4)
+    for (ph, pw, s) in ((2, 2, 2), (3, 3, 1), (2, 3, 1))
+        x = round.(NRc.randn(rs, 2, 3, ph + 2s, pw + s) .* 10) ./ 10
+        l = Pooling(ph, pw, s)
+        out = forward(l, x)
+        dout = NRc.randn(rs, size(out)...)
+        # Distinct values 0.01 apart: no window has two maxima within the numerical step.
+        xj = reshape(Float64.(NRc.permutation(rs, length(x))) .* 0.01, size(x))
+        forward(l, xj)
+        @test backward(l, dout) ≈ numgrad(() -> sum(forward(Pooling(ph, pw, s), xj) .* dout), xj) rtol = 1e-6 atol = 1e-8
+    end
+end
+
+@testset "bad input names the argument (pyref's messages)" begin
+    msg(f) = try
+        f()
+        ""
+    catch err
+        sprint(showerror, err)
+    end
+    @test occursin("input_data must have 4 dimensions, got shape (2, 3, 4)", msg(() -> im2col(zeros(2, 3, 4), 2, 2)))
+    @test occursin("filter_h 5 is larger than input_data's padded height 4 (height 4, pad 0)",
+                   msg(() -> im2col(zeros(1, 1, 4, 4), 5, 2)))
+    @test occursin("stride must be >= 1, got 0", msg(() -> im2col(zeros(1, 1, 4, 4), 2, 2, 0)))
+    @test occursin("pad must be >= 0, got -1", msg(() -> im2col(zeros(1, 1, 4, 4), 2, 2, 1, -1)))
+    @test occursin("input_data's padded height 5 minus filter_h 2 is 3, not a multiple of stride 2",
+                   msg(() -> im2col(zeros(1, 1, 5, 4), 2, 2, 2)))
+    @test occursin("x has 1 channels, W's filters have 3", msg(() -> forward(Convolution(zeros(2, 3, 3, 3), zeros(2)), zeros(1, 1, 5, 5))))
+    @test occursin("W's filter height 6 is larger than x's padded height 5 (height 3, pad 1)",
+                   msg(() -> forward(Convolution(zeros(2, 1, 6, 3), zeros(2), 1, 1), zeros(1, 1, 3, 5))))
+    @test occursin("x's padded height 5 minus pool_h 2 is 3, not a multiple of stride 2",
+                   msg(() -> forward(Pooling(2, 2, 2), zeros(1, 1, 5, 4))))
+    @test occursin("x must have 4 dimensions", msg(() -> forward(Pooling(2, 2), zeros(4, 4))))
+    @test occursin("b has 3 entries for W with 2 filters", msg(() -> Convolution(zeros(2, 1, 3, 3), zeros(3))))
+    @test occursin("conv_param['stride'] must be >= 1", msg(() -> SimpleConvNet(; conv_param=Dict("stride" => 0))))
+    @test occursin("not a multiple of stride 2", msg(() -> SimpleConvNet(; input_dim=(1, 27, 27))))
+end
+
+@testset "SimpleConvNet: draws, gradients, accuracy, .npz" begin
+    net = SimpleConvNet(; rng=NRc.RandomState(0))
+    rs = NRc.RandomState(0)
+    @test net.params["W1"] == 0.01 .* NRc.randn(rs, 30, 1, 5, 5)
+    @test net.params["W2"] == 0.01 .* NRc.randn(rs, 4320, 100)
+    @test net.params["W3"] == 0.01 .* NRc.randn(rs, 100, 10)
+    small = (input_dim=(1, 10, 10), conv_param=Dict("filter_num" => 4, "filter_size" => 3), hidden_size=8,
+             output_size=5)
+    rs = NRc.RandomState(1)
+    net = SimpleConvNet(; small..., weight_init_std=0.3, rng=rs)
+    x = NRc.rand(rs, 3, 1, 10, 10)
+    t = [1, 4, 0]
+    g = gradient(net, x, t)
+    num = numerical_gradient(net, x, t)
+    for k in PyRef.CONVNET_PARAM_NAMES
+        @test g[k] ≈ num[k] rtol = 1e-4 atol = 1e-8
+    end
+    @test gradient(net, x[1:1, :, :, :], reshape([1], 1, 1))["W1"] ≈
+          numerical_gradient(net, x[1:1, :, :, :], reshape([1], 1, 1))["W1"] rtol = 1e-4 atol = 1e-8
+    y = PyRef.argmax_rows(predict(net, x))
+    @test accuracy(net, x, y; batch_size=1) == 1.0
+    @test accuracy(net, x, y; batch_size=2) == 2 / 3   # the book's: the third is not predicted
+    @test accuracy(net, x, y) == 0.0
+    path = joinpath(mktempdir(), "params.npz")
+    save_params(net, path)
+    other = SimpleConvNet(; small..., rng=NRc.RandomState(9))
+    load_params(other, path)
+    @test predict(other, x) == predict(net, x)
+    @test other.conv1.W === other.params["W1"]
+    @test_throws DimensionMismatch set_params!(other, Dict("W1" => zeros(2, 2)))
+    @test_throws ArgumentError set_params!(other, Dict("W9" => zeros(2, 2)))
+end
+
+@testset "the Trainer on image tensors" begin
+    rs = NRc.RandomState(7)
+    x = NRc.rand(rs, 200, 1, 10, 10) .* 0.1
+    t = NRc.randint(rs, 0, 2, 200)
+    for i in 1:200
+        r = t[i] == 0 ? (2:4) : (7:9)
+        x[i, 1, r, r] .+= 1.0
+    end
+    net = SimpleConvNet(; input_dim=(1, 10, 10), conv_param=Dict("filter_num" => 4, "filter_size" => 3),
+                        hidden_size=8, output_size=2, rng=rs)
+    tr = Trainer(net, x[1:150, :, :, :], t[1:150], x[151:200, :, :, :], t[151:200]; epochs=6, mini_batch_size=25,
+                 optimizer="adam", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=50,
+                 verbose=false, rng=rs)
+    train!(tr)
+    @test length(tr.train_acc_list) == 6 && length(tr.train_loss_list) == 36
+    @test tr.train_loss_list[end] < tr.train_loss_list[1]
+    @test accuracy(net, x[151:200, :, :, :], t[151:200]; batch_size=50) == 1.0
+end

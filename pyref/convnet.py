@@ -1,0 +1,276 @@
+"""The book's SimpleConvNet (7.5): conv - relu - pool - affine - relu - affine - softmax.
+
+Weights are drawn at construction from ``rng`` (numpy's global stream by default)
+in the book's order: W1 = std · randn(FN, C, FS, FS), then W2 = std · randn(pooled,
+hidden), then W3 = std · randn(hidden, output); biases are zeros. Parameters are
+saved as ``.npz`` (never pickle) and read back with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyref.checks import (
+    check_array,
+    check_labels,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+)
+from pyref.convolution import Convolution, Pooling, window_output_size
+from pyref.functions import numerical_gradient
+from pyref.io import write_bytes
+from pyref.layers import Affine, Relu, SoftmaxWithLoss
+from pyref.rng import resolve_rng
+
+#: The book's defaults: MNIST-shaped input, 30 filters of 5×5, 100 hidden units, 10 classes.
+INPUT_DIM = (1, 28, 28)
+CONV_PARAM: Mapping[str, int] = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+HIDDEN_SIZE = 100
+OUTPUT_SIZE = 10
+WEIGHT_INIT_STD = 0.01
+#: The pooling layer: 2×2 windows, stride 2.
+POOL_SIZE = 2
+#: Samples per forward pass in ``accuracy`` (the book's batch_size=100).
+ACCURACY_BATCH = 100
+#: Parameter names, in the order they are drawn, and the layers holding them.
+PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+PARAM_LAYERS = ("Conv1", "Affine1", "Affine2")
+#: Where save_params/load_params write and read by default.
+PARAMS_FILE = "params.npz"
+
+
+def _conv_param(conv_param: Mapping[str, int] | None) -> dict[str, int]:
+    if conv_param is None:
+        return dict(CONV_PARAM)
+    if not isinstance(conv_param, Mapping):
+        raise TypeError(f"conv_param must be a dict, not {type(conv_param).__name__}")
+    unknown = sorted(set(conv_param) - set(CONV_PARAM))
+    if unknown:
+        raise ValueError(f"conv_param has unknown keys {unknown}; it takes {', '.join(CONV_PARAM)}")
+    param = {**CONV_PARAM, **conv_param}
+    return {
+        "filter_num": check_positive_int("conv_param['filter_num']", param["filter_num"]),
+        "filter_size": check_positive_int("conv_param['filter_size']", param["filter_size"]),
+        "pad": check_nonnegative_int("conv_param['pad']", param["pad"]),
+        "stride": check_positive_int("conv_param['stride']", param["stride"]),
+    }
+
+
+def _input_dim(input_dim: Sequence[int]) -> tuple[int, int, int]:
+    if isinstance(input_dim, (str, bytes)) or not hasattr(input_dim, "__len__"):
+        raise TypeError("input_dim must be (channels, height, width)")
+    if len(input_dim) != 3:
+        raise ValueError(f"input_dim must be (channels, height, width), got {tuple(input_dim)}")
+    c, h, w = (check_positive_int("input_dim", v) for v in input_dim)
+    return c, h, w
+
+
+def column_labels(t: np.ndarray, output_size: int) -> np.ndarray:
+    """Labels as a 1-D array when given as a column of class indices, shape (N, 1), as
+    the book's gradient_check.py passes them; anything else unchanged. (The book's
+    SoftmaxWithLoss handles such a column right for one sample only.)"""
+    if (isinstance(t, np.ndarray) and t.ndim == 2 and t.shape[1] == 1 and output_size > 1
+            and t.dtype.kind in "iu"):  # fmt: skip
+        return t.reshape(-1)
+    return t
+
+
+class SimpleConvNet:
+    """The book's convolutional net: Conv1 (``conv_param``), Relu1, Pool1 (2×2, stride
+    2), Affine1 (``hidden_size``), Relu2, Affine2 (``output_size``), softmax-with-loss.
+
+    The book's arguments and defaults, plus ``rng``. Parameters live in ``params``
+    ('W1', 'b1', 'W2', 'b2', 'W3', 'b3'); the layers hold the same arrays, so in-place
+    optimizer updates reach them.
+    """
+
+    def __init__(
+        self,
+        input_dim: Sequence[int] = INPUT_DIM,
+        conv_param: Mapping[str, int] | None = None,
+        hidden_size: int = HIDDEN_SIZE,
+        output_size: int = OUTPUT_SIZE,
+        weight_init_std: float = WEIGHT_INIT_STD,
+        *,
+        rng: np.random.RandomState | None = None,
+    ) -> None:
+        self.input_dim = _input_dim(input_dim)
+        self.conv_param = _conv_param(conv_param)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        std = check_positive("weight_init_std", weight_init_std)
+        filter_num = self.conv_param["filter_num"]
+        filter_size = self.conv_param["filter_size"]
+        stride, pad = self.conv_param["stride"], self.conv_param["pad"]
+        C, H, W = self.input_dim
+        sizes = []
+        for axis, size in (("height", H), ("width", W)):
+            conv = window_output_size(size, filter_size, stride, pad, axis=axis,
+                                      window_name="conv_param['filter_size']",
+                                      input_name="input_dim")  # fmt: skip
+            sizes.append(window_output_size(conv, POOL_SIZE, POOL_SIZE, 0, axis=axis,
+                                            window_name="the 2×2 pooling",
+                                            input_name="the convolution's output"))  # fmt: skip
+        pool_output_size = filter_num * sizes[0] * sizes[1]
+
+        r = resolve_rng(rng)
+        self.params: dict[str, np.ndarray] = {}
+        self.params["W1"] = std * r.randn(filter_num, C, filter_size, filter_size)
+        self.params["b1"] = np.zeros(filter_num)
+        self.params["W2"] = std * r.randn(pool_output_size, self.hidden_size)
+        self.params["b2"] = np.zeros(self.hidden_size)
+        self.params["W3"] = std * r.randn(self.hidden_size, self.output_size)
+        self.params["b3"] = np.zeros(self.output_size)
+
+        self.layers: OrderedDict[str, Any] = OrderedDict()
+        self.layers["Conv1"] = Convolution(self.params["W1"], self.params["b1"], stride, pad)
+        self.layers["Relu1"] = Relu()
+        self.layers["Pool1"] = Pooling(pool_h=POOL_SIZE, pool_w=POOL_SIZE, stride=POOL_SIZE)
+        self.layers["Affine1"] = Affine(self.params["W2"], self.params["b2"])
+        self.layers["Relu2"] = Relu()
+        self.layers["Affine2"] = Affine(self.params["W3"], self.params["b3"])
+        self.last_layer = SoftmaxWithLoss()
+
+    # -- checks -------------------------------------------------------------
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=4)
+        if tuple(x.shape[1:]) != self.input_dim:
+            raise ValueError(f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
+                             f"{self.input_dim} (channels, height, width)")  # fmt: skip
+        return x
+
+    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        self._check_x(x)
+        t = column_labels(t, self.output_size)
+        return check_labels("t", t, x.shape[0], self.output_size)
+
+    # -- forward ------------------------------------------------------------
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores (before softmax) for each image of ``x`` (N, C, H, W)."""
+        return self._predict(self._check_x(x))
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Mean cross-entropy of the predictions against labels or one-hot rows ``t``."""
+        t = self._check_xt(x, t)
+        return self.last_layer.forward(self._predict(x), t)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
+        """The book's accuracy: predictions in batches of ``batch_size``; as in the book,
+        samples after the last whole batch are not predicted but still counted."""
+        t = self._check_xt(x, t)
+        batch_size = check_positive_int("batch_size", batch_size)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        acc = 0.0
+        for i in range(int(x.shape[0] / batch_size)):
+            tx = x[i * batch_size : (i + 1) * batch_size]
+            tt = t[i * batch_size : (i + 1) * batch_size]
+            y = np.argmax(self._predict(tx), axis=1)
+            acc += np.sum(y == tt)
+        return acc / x.shape[0]
+
+    # -- gradients ----------------------------------------------------------
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss by backpropagation."""
+        t = self._check_xt(x, t)
+        self.last_layer.forward(self._predict(x), t)
+        dout = self.last_layer.backward(1)
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
+            dout = layer.backward(dout)
+        layers[0].backward(dout, need_dx=False)  # Conv1: the images' gradient is not needed
+        grads: dict[str, np.ndarray] = {}
+        for idx, name in enumerate(PARAM_LAYERS, start=1):
+            grads[f"W{idx}"], grads[f"b{idx}"] = self.layers[name].dW, self.layers[name].db
+        return grads
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients by central differences of the loss (slow; for checks)."""
+        t = self._check_xt(x, t)
+
+        def loss_w(_: np.ndarray) -> float:
+            return self.last_layer.forward(self._predict(x), t)
+
+        grads: dict[str, np.ndarray] = {}
+        for idx in (1, 2, 3):
+            grads[f"W{idx}"] = numerical_gradient(loss_w, self.params[f"W{idx}"])
+            grads[f"b{idx}"] = numerical_gradient(loss_w, self.params[f"b{idx}"])
+        return grads
+
+    # -- parameters ---------------------------------------------------------
+
+    def save_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> Path:
+        """Write the parameters to ``file_name`` in numpy's .npz format (whatever its
+        extension: the book's ``params.pkl`` gets .npz contents), atomically."""
+        return save_param_file(file_name, {key: self.params[key] for key in PARAM_NAMES})
+
+    def set_params(self, params: Mapping[str, np.ndarray]) -> None:
+        """Take these parameters (names and shapes checked first) and hand them to the
+        layers, as the book's load_params does after reading its file."""
+        for key, value in params.items():
+            if key not in self.params:
+                raise ValueError(f"{key} is not a parameter of this net ({', '.join(PARAM_NAMES)})")
+            if np.shape(value) != self.params[key].shape:
+                raise ValueError(f"{key} has shape {np.shape(value)}, this net's has "
+                                 f"{self.params[key].shape}")  # fmt: skip
+        for key, value in params.items():
+            self.params[key] = np.asarray(value, dtype=np.float64)
+        for idx, name in enumerate(PARAM_LAYERS, start=1):
+            self.layers[name].W = self.params[f"W{idx}"]
+            self.layers[name].b = self.params[f"b{idx}"]
+
+    def load_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> None:
+        """Read parameters written by ``save_params`` (pickle is refused) into the net."""
+        loaded = load_param_file(file_name)
+        try:
+            self.set_params(loaded)
+        except ValueError as err:
+            raise ValueError(f"{file_name}: {err}") from None
+
+
+def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarray]) -> Path:
+    """Write named arrays as an .npz file (numpy's np.savez format), atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, **{key: np.asarray(value) for key, value in params.items()})
+    return write_bytes(file_name, buf.getvalue())
+
+
+def load_param_file(file_name: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of an .npz parameter file, as float64; a pickle (such as the book's
+    params.pkl) is refused with a clear error rather than unpickled."""
+    path = Path(file_name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no parameter file {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not hasattr(npz, "files"):
+                raise ValueError(
+                    f"{path} holds a single array, not the named arrays of an .npz file"
+                )
+            arrays = {key: npz[key] for key in npz.files}
+    except ValueError as err:
+        if "pickle" in str(err).lower():
+            raise ValueError(f"{path} is a pickle file (the book's format): pyref reads only "
+                             "the .npz files save_params writes") from None  # fmt: skip
+        raise
+    out: dict[str, np.ndarray] = {}
+    for key, value in arrays.items():
+        check_array(f"{path}: {key}", value)
+        out[key] = value.astype(np.float64, copy=False)
+    return out

@@ -1,0 +1,329 @@
+"""Convolution and pooling (chapter 7): im2col and col2im, the Convolution and Pooling
+layers, with the book's attribute names (``col``, ``col_W``, ``arg_max``, ``dW``, ``db``).
+
+Tensors are NCHW: (samples, channels, height, width). Every result equals the
+book's bit for bit, and every matrix product is the book's ``np.dot`` on operands
+laid out in memory as the book's are (which decides numpy's BLAS call, hence the
+last bits): ``col`` is C-ordered, except for a single sample, where the book's
+reshape of its transposed array is a view in Fortran order, and so is pyref's.
+
+Where pyref computes differently, the numbers are the same: ``im2col`` copies the
+windows in one pass instead of one per filter position; ``Pooling`` finds each
+window's maximum by comparing the window's positions in turn (the first maximum
+wins, as ``np.argmax``: first along each window row, then across the rows; inputs
+holding NaN take the book's path) and scatters the
+gradient back without building the book's ``dmax`` matrix, adding the values in
+col2im's order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from pyref.checks import check_array, check_nonnegative_int, check_positive_int
+
+#: The book's Pooling default stride (common/layers.py).
+POOLING_STRIDE = 2
+
+
+def window_output_size(
+    size: int, window: int, stride: int, pad: int, *, axis: str, window_name: str, input_name: str
+) -> int:
+    """How many positions a window of ``window`` takes along an input axis of ``size``
+    padded by ``pad`` on each side, moving by ``stride``: (size + 2·pad − window)/stride + 1.
+
+    Raises ValueError, naming the arguments, when the window is larger than the padded
+    input or when the stride does not divide the span (the output size would not be an
+    integer: the book's code would silently drop the remainder).
+    """
+    padded = size + 2 * pad
+    if window > padded:
+        raise ValueError(
+            f"{window_name} {window} is larger than {input_name}'s padded {axis} {padded} "
+            f"({axis} {size}, pad {pad})"
+        )
+    span = padded - window
+    if span % stride:
+        raise ValueError(
+            f"{input_name}'s padded {axis} {padded} minus {window_name} {window} is {span}, "
+            f"not a multiple of stride {stride}: the output {axis} would not be an integer"
+        )
+    return span // stride + 1
+
+
+def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> float:
+    """The book's util: (input_size + 2·pad − filter_size) / stride + 1, as a float
+    (not necessarily whole: the book's value). Sizes must be positive ints, stride
+    >= 1, pad >= 0, and the filter no larger than the padded input."""
+    input_size = check_positive_int("input_size", input_size)
+    filter_size = check_positive_int("filter_size", filter_size)
+    stride = check_positive_int("stride", stride)
+    pad = check_nonnegative_int("pad", pad)
+    if filter_size > input_size + 2 * pad:
+        raise ValueError(
+            f"filter_size {filter_size} is larger than the padded input {input_size + 2 * pad} "
+            f"(input_size {input_size}, pad {pad})"
+        )
+    return (input_size + 2 * pad - filter_size) / stride + 1
+
+
+def _geometry(
+    shape: tuple[int, ...],
+    filter_h: int,
+    filter_w: int,
+    stride: int,
+    pad: int,
+    names: tuple[str, str],
+    input_name: str,
+) -> tuple[int, int]:
+    """(out_h, out_w) for an NCHW ``shape``, checked."""
+    _, _, H, W = shape
+    out_h = window_output_size(H, filter_h, stride, pad, axis="height", window_name=names[0],
+                               input_name=input_name)  # fmt: skip
+    out_w = window_output_size(W, filter_w, stride, pad, axis="width", window_name=names[1],
+                               input_name=input_name)  # fmt: skip
+    return out_h, out_w
+
+
+def _padded(x: np.ndarray, pad: int) -> np.ndarray:
+    return np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant") if pad else x
+
+
+def _im2col(x: np.ndarray, filter_h: int, filter_w: int, stride: int, pad: int,
+            out_h: int, out_w: int) -> np.ndarray:  # fmt: skip
+    """im2col on checked arguments: one strided copy of every window into float64."""
+    N, C = x.shape[:2]
+    img = _padded(x, pad)
+    sN, sC, sH, sW = img.strides
+    if N == 1:
+        # The book's reshape of its transposed (1, C, FH, FW, OH, OW) array is then a
+        # view: its col is that array's memory, a Fortran-ordered (OH·OW, C·FH·FW) matrix.
+        col = np.empty((out_h * out_w, C * filter_h * filter_w), order="F")
+        target = col.T.reshape(C, filter_h, filter_w, out_h, out_w)
+        windows = as_strided(img, (C, filter_h, filter_w, out_h, out_w),
+                             (sC, sH, sW, sH * stride, sW * stride), writeable=False)  # fmt: skip
+    else:
+        col = np.empty((N * out_h * out_w, C * filter_h * filter_w))
+        target = col.reshape(N, out_h, out_w, C, filter_h, filter_w)
+        windows = as_strided(img, (N, out_h, out_w, C, filter_h, filter_w),
+                             (sN, sH * stride, sW * stride, sC, sH, sW), writeable=False)  # fmt: skip
+    np.copyto(target, windows, casting="unsafe")
+    return col
+
+
+def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1,
+           pad: int = 0) -> np.ndarray:  # fmt: skip
+    """Every filter window of ``input_data`` (N, C, H, W) as a row: a float64 matrix of
+    N·out_h·out_w rows (sample, then window row, then window column) and C·filter_h·filter_w
+    columns (channel, then filter row, then filter column), zero-padded by ``pad``."""
+    x = check_array("input_data", input_data, ndim=4, finite=False)
+    filter_h = check_positive_int("filter_h", filter_h)
+    filter_w = check_positive_int("filter_w", filter_w)
+    stride = check_positive_int("stride", stride)
+    pad = check_nonnegative_int("pad", pad)
+    out_h, out_w = _geometry(x.shape, filter_h, filter_w, stride, pad, ("filter_h", "filter_w"),
+                             "input_data")  # fmt: skip
+    return _im2col(x, filter_h, filter_w, stride, pad, out_h, out_w)
+
+
+def _check_shape(input_shape: object) -> tuple[int, int, int, int]:
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__"):
+        raise TypeError("input_shape must be a sequence of 4 sizes (N, C, H, W)")
+    if len(input_shape) != 4:
+        raise ValueError(f"input_shape must have 4 sizes (N, C, H, W), got {tuple(input_shape)}")
+    n, c, h, w = (check_positive_int("input_shape", v) for v in input_shape)
+    return n, c, h, w
+
+
+def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int,
+           filter_w: int, stride: int = 1, pad: int = 0) -> np.ndarray:  # fmt: skip
+    """The inverse layout of im2col, summing where windows overlap: an (N, C, H, W)
+    array whose every element is the sum, in filter-position order, of the entries of
+    ``col`` that im2col would have copied from it (the book's accumulation order)."""
+    col = check_array("col", col, ndim=2, finite=False)
+    N, C, H, W = _check_shape(input_shape)
+    filter_h = check_positive_int("filter_h", filter_h)
+    filter_w = check_positive_int("filter_w", filter_w)
+    stride = check_positive_int("stride", stride)
+    pad = check_nonnegative_int("pad", pad)
+    out_h, out_w = _geometry((N, C, H, W), filter_h, filter_w, stride, pad,
+                             ("filter_h", "filter_w"), "input_shape")  # fmt: skip
+    expected = (N * out_h * out_w, C * filter_h * filter_w)
+    if col.shape != expected:
+        raise ValueError(f"col has shape {col.shape}; input_shape {(N, C, H, W)} with these "
+                         f"filters gives {expected}")  # fmt: skip
+    cols = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            img[:, :, y:y_max:stride, x:x_max:stride] += cols[:, :, y, x, :, :]
+    return img[:, :, pad : H + pad, pad : W + pad]
+
+
+def _check_bias(b: object, filter_num: int) -> np.ndarray | float:
+    """A bias per filter (1-D, filter_num entries) or one number for all (as the book's
+    apply_filter.py passes ``b = 0``)."""
+    if isinstance(b, np.ndarray):
+        check_array("b", b, ndim=1)
+        if b.shape[0] != filter_num:
+            raise ValueError(f"b has {b.shape[0]} entries for W with {filter_num} filters")
+        return b
+    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
+        raise TypeError(f"b must be a numpy array or a number, not {type(b).__name__}")
+    if not np.isfinite(b):
+        raise ValueError(f"b must be finite, got {b}")
+    return b
+
+
+class Convolution:
+    """A convolution layer with filters ``W`` (FN, C, FH, FW) and biases ``b`` (FN),
+    moving by ``stride`` over the input zero-padded by ``pad``: im2col, then one matrix
+    product with the filters as columns (``col_W``), as the book computes it."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray | float, stride: int = 1, pad: int = 0) -> None:
+        check_array("W", W, ndim=4)
+        self.W = W
+        self.b = _check_bias(b, W.shape[0])
+        self.stride = check_positive_int("stride", stride)
+        self.pad = check_nonnegative_int("pad", pad)
+        self.x: np.ndarray | None = None
+        self.col: np.ndarray | None = None
+        self.col_W: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=4, finite=False)
+        FN, C, FH, FW = self.W.shape
+        N = x.shape[0]
+        if x.shape[1] != C:
+            raise ValueError(f"x has {x.shape[1]} channels, W's filters have {C}")
+        out_h, out_w = _geometry(x.shape, FH, FW, self.stride, self.pad,
+                                 ("W's filter height", "W's filter width"), "x")  # fmt: skip
+        col = _im2col(x, FH, FW, self.stride, self.pad, out_h, out_w)
+        col_W = self.W.reshape(FN, -1).T
+        out = np.dot(col, col_W)
+        if np.result_type(out, self.b) == out.dtype:
+            out += self.b  # in place: the same sums as the book's np.dot(...) + b
+        else:
+            out = out + self.b
+        self.x, self.col, self.col_W = x, col, col_W
+        return out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
+
+    def backward(self, dout: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
+        """dW, db (kept on the layer) and, unless ``need_dx`` is False, dx: a net's
+        first layer skips it (col2im and a matrix product), as no one uses the
+        gradient of the input images."""
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+        self.db = np.sum(dout, axis=0)
+        self.dW = np.dot(self.col.T, dout).transpose(1, 0).reshape(FN, C, FH, FW)
+        if not need_dx:
+            return None
+        dcol = np.dot(dout, self.col_W.T)
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+
+
+class Pooling:
+    """Max pooling over ``pool_h`` × ``pool_w`` windows moving by ``stride`` (the book's
+    default 2) over the input zero-padded by ``pad``.
+
+    ``arg_max`` is the book's: for each window, in the order (sample, row, column,
+    channel), the position of its first maximum within the window (row-major). The
+    output is the value at that position, which is ``np.max``'s except for the sign of
+    a maximum that is zero in both signs. The book sizes the output without the
+    padding and so fails for ``pad`` > 0; pyref pads as im2col does.
+    """
+
+    def __init__(
+        self, pool_h: int, pool_w: int, stride: int = POOLING_STRIDE, pad: int = 0
+    ) -> None:
+        self.pool_h = check_positive_int("pool_h", pool_h)
+        self.pool_w = check_positive_int("pool_w", pool_w)
+        self.stride = check_positive_int("stride", stride)
+        self.pad = check_nonnegative_int("pad", pad)
+        self.x: np.ndarray | None = None
+        self._argmax: np.ndarray | None = None  # (N, C, out_h, out_w)
+
+    @property
+    def arg_max(self) -> np.ndarray | None:
+        """The book's flat ``arg_max``, ordered (sample, row, column, channel)."""
+        if self._argmax is None:
+            return None
+        return self._argmax.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
+
+    def _phases(self, img: np.ndarray, out_h: int, out_w: int) -> list[np.ndarray]:
+        """Each window position's values over all windows, position by position (row-major)."""
+        s = self.stride
+        return [img[:, :, y : y + s * out_h : s, x : x + s * out_w : s]
+                for y in range(self.pool_h) for x in range(self.pool_w)]  # fmt: skip
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=4, finite=False)
+        N, C = x.shape[:2]
+        out_h, out_w = _geometry(x.shape, self.pool_h, self.pool_w, self.stride, self.pad,
+                                 ("pool_h", "pool_w"), "x")  # fmt: skip
+        if x.dtype.kind == "f" and x.size and np.isnan(np.max(x)):
+            # numpy's argmax stops at the first NaN: the book's own path.
+            col = _im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, out_h, out_w)
+            col = col.reshape(-1, self.pool_h * self.pool_w)
+            flat = np.argmax(col, axis=1)
+            out = col[np.arange(flat.size), flat]
+            self._argmax = flat.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+            self.x = x
+            return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        out, idx = self._first_maxima(_padded(x, self.pad), out_h, out_w)
+        self.x = x
+        self._argmax = idx
+        return out
+
+    def _first_maxima(
+        self, img: np.ndarray, out_h: int, out_w: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's first maximum and its position, for inputs without NaN: first
+        along each window row (a later position wins only if strictly greater), then
+        across the rows (a later row only if its best is strictly greater): the first
+        maximum in row-major order, as np.argmax finds it."""
+        s, ph, pw = self.stride, self.pool_h, self.pool_w
+        small = np.uint8 if ph * pw <= 256 else np.intp
+        best = img[:, :, :, 0 : s * out_w : s]
+        col = np.zeros(best.shape, dtype=small)
+        for x in range(1, pw):
+            a = img[:, :, :, x : x + s * out_w : s]
+            greater = a > best
+            best = np.where(greater, a, best)
+            col = np.where(greater, small(x), col)
+        out = best[:, :, 0 : s * out_h : s]
+        idx = col[:, :, 0 : s * out_h : s]
+        for y in range(1, ph):
+            a = best[:, :, y : y + s * out_h : s]
+            greater = a > out
+            out = np.where(greater, a, out)
+            idx = np.where(greater, col[:, :, y : y + s * out_h : s] + small(y * pw), idx)
+        return np.array(out, dtype=np.float64), np.asarray(idx)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Each output's gradient back to its window's first maximum; elsewhere 0. Where
+        windows overlap, the contributions add up in col2im's order."""
+        N, C, H, W = self.x.shape
+        idx = self._argmax
+        dout = check_array("dout", dout, ndim=4, finite=False)
+        if dout.shape != idx.shape:
+            raise ValueError(f"dout has shape {dout.shape}, the pooling's output has {idx.shape}")
+        s, p = self.stride, self.pad
+        out_h, out_w = idx.shape[2:]
+        # col2im's array, so that dx is the same view of it as the book's (its layout
+        # decides whether the convolution below copies dout, and so its BLAS call).
+        img = np.zeros((N, C, H + 2 * p + s - 1, W + 2 * p + s - 1))
+        if s >= self.pool_h and s >= self.pool_w:
+            # Windows do not overlap: every element gets 0.0 + one value (or stays 0.0).
+            values = np.add(dout, 0.0, dtype=np.float64)
+            for k, phase in enumerate(self._phases(img, out_h, out_w)):
+                np.copyto(phase, values, where=idx == k)
+        else:
+            for k, phase in enumerate(self._phases(img, out_h, out_w)):
+                phase += np.where(idx == k, dout, 0.0)
+        return img[:, :, p : H + p, p : W + p]
