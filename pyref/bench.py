@@ -132,23 +132,8 @@ def python_step_timing(
     sizes = [x.shape[1], *hidden, 10]
     bound = gemm_bound(sizes, batch, np.random.RandomState(seed + 1))
     minimal = gemm_bound(sizes, batch, np.random.RandomState(seed + 1), first_dx=False)
-    for _ in range(5):
-        step()
-        bound()
-        minimal()
-    steps, bounds, minimals = [], [], []
-    for _ in range(repeats):
-        bounds.append(_best_per_call(bound, iterations))
-        minimals.append(_best_per_call(minimal, iterations))
-        steps.append(_best_per_call(step, iterations))
     return {
-        "step_seconds": min(steps),
-        "bound_seconds": min(bounds),
-        "ratio": min(steps) / min(bounds),
-        "minimal_bound_seconds": min(minimals),
-        "minimal_ratio": min(steps) / min(minimals),
-        "steps": steps,
-        "bounds": bounds,
+        **_interleaved(step, bound, minimal, iterations, repeats, warmup=5),
         "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "blas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0),
     }
@@ -250,9 +235,10 @@ def convnet_gemm_bound(
 
 
 def _interleaved(step: Callable[[], None], bound: Callable[[], None], minimal: Callable[[], None],
-                 iterations: int, repeats: int) -> dict[str, Any]:  # fmt: skip
-    """Step and bounds timed in alternating rounds; the best round of each counts."""
-    for _ in range(3):
+                 iterations: int, repeats: int, warmup: int = 3) -> dict[str, Any]:  # fmt: skip
+    """Step and bounds timed in alternating rounds, after ``warmup`` calls of each;
+    the best round of each counts."""
+    for _ in range(warmup):
         step()
         bound()
         minimal()

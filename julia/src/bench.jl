@@ -72,6 +72,27 @@ function numpy_gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool
     end
 end
 
+"""Step and bounds timed in alternating rounds after `warmup` calls of each (which
+also compile them); the best round of each counts."""
+function interleaved(step, bound, minimal, iterations::Int, repeats::Int; warmup::Int=3)
+    for _ in 1:warmup
+        step()
+        bound()
+        minimal()
+    end
+    steps, bounds, minimals = Float64[], Float64[], Float64[]
+    for _ in 1:repeats
+        push!(bounds, best_per_call(bound, iterations))
+        push!(minimals, best_per_call(minimal, iterations))
+        push!(steps, best_per_call(step, iterations))
+    end
+    return Dict{String,Any}("step_seconds" => minimum(steps), "bound_seconds" => minimum(bounds),
+                            "ratio" => minimum(steps) / minimum(bounds),
+                            "minimal_bound_seconds" => minimum(minimals),
+                            "minimal_ratio" => minimum(steps) / minimum(minimals), "steps" => steps,
+                            "bounds" => bounds)
+end
+
 function best_per_call(f, iterations::Int)
     t0 = time_ns()
     for _ in 1:iterations
@@ -104,23 +125,9 @@ function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Intege
     closure = numpy ? numpy_gemm_bound_closure : gemm_bound_closure
     bound = closure(sizes, Int(batch))
     minimal = closure(sizes, Int(batch); first_dx=false)
-    for _ in 1:5   # compile and warm up
-        step()
-        bound()
-        minimal()
-    end
-    steps, bounds, minimals = Float64[], Float64[], Float64[]
-    for _ in 1:repeats
-        push!(bounds, best_per_call(bound, iterations))
-        push!(minimals, best_per_call(minimal, iterations))
-        push!(steps, best_per_call(step, iterations))
-    end
-    return Dict{String,Any}("step_seconds" => minimum(steps), "bound_seconds" => minimum(bounds),
-                            "ratio" => minimum(steps) / minimum(bounds),
-                            "minimal_bound_seconds" => minimum(minimals),
-                            "minimal_ratio" => minimum(steps) / minimum(minimals), "steps" => steps, "bounds" => bounds,
-                            "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
-                            "blas" => String(blas_mode()))
+    out = interleaved(step, bound, minimal, Int(iterations), Int(repeats); warmup=5)
+    return merge!(out, Dict{String,Any}("maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
+                            "blas" => String(blas_mode())))
 end
 
 # --------------------------------------------------------------------------
@@ -204,24 +211,10 @@ function convnet_timing(x::AbstractArray{<:Real,4}, t::AbstractVector; batch::In
     end
     bound = convnet_bound_closure(Int(batch))
     minimal = convnet_bound_closure(Int(batch); first_dx=false)
-    for _ in 1:3
-        step()
-        bound()
-        minimal()
-    end
-    steps, bounds, minimals = Float64[], Float64[], Float64[]
-    for _ in 1:repeats
-        push!(bounds, best_per_call(bound, iterations))
-        push!(minimals, best_per_call(minimal, iterations))
-        push!(steps, best_per_call(step, iterations))
-    end
-    return Dict{String,Any}("step_seconds" => minimum(steps), "bound_seconds" => minimum(bounds),
-                            "ratio" => minimum(steps) / minimum(bounds),
-                            "minimal_bound_seconds" => minimum(minimals),
-                            "minimal_ratio" => minimum(steps) / minimum(minimals), "steps" => steps,
-                            "bounds" => bounds, "parts" => convnet_parts(net, opt, grads, batcher, t, rng, Int(batch)),
+    out = interleaved(step, bound, minimal, Int(iterations), Int(repeats); warmup=3)
+    return merge!(out, Dict{String,Any}("parts" => convnet_parts(net, opt, grads, batcher, t, rng, Int(batch)),
                             "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
-                            "blas" => String(blas_mode()))
+                            "blas" => String(blas_mode())))
 end
 
 """Seconds per call of each part of a step (best of several), on one minibatch."""

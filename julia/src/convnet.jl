@@ -187,13 +187,7 @@ function backprop!(net::SimpleConvNet, x, t)
 end
 
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
-function gradient_buffers(net::SimpleConvNet)
-    grads = ParamDict()
-    for (k, v) in net.params
-        grads[k] = similar(v)
-    end
-    return grads
-end
+gradient_buffers(net::SimpleConvNet) = zeros_like(net.params)   # laid out as the parameters
 
 """Gradients by backpropagation, as new arrays."""
 gradient(net::SimpleConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)

@@ -166,13 +166,7 @@ function decayed!(g::AbstractMatrix{Float64}, net::MultiLayerNetExtend, affine::
 end
 
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
-function gradient_buffers(net::MultiLayerNetExtend)
-    grads = ParamDict()
-    for (k, v) in net.params
-        grads[k] = _zeros_like(v)
-    end
-    return grads
-end
+gradient_buffers(net::MultiLayerNetExtend) = zeros_like(net.params)   # laid out as the parameters
 
 """Gradients by backpropagation (training mode), as new arrays."""
 gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray) = gradient!(gradient_buffers(net), net, x, t)
