@@ -22,6 +22,13 @@ def run(args: list[str]) -> int:
     return cli.main(args)
 
 
+@pytest.fixture(autouse=True)
+def _forget_loaded_scenarios(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenarios a `--load` registers in this process are forgotten after the test, so
+    later tests see the built-in suite alone."""
+    monkeypatch.setattr(parity, "_REGISTERED", dict(parity._REGISTERED))
+
+
 def one_error_line(capsys: pytest.CaptureFixture, command: str) -> tuple[str, str]:
     """(stdout, the one stderr line): no traceback, one line in the CLI's style."""
     captured = capsys.readouterr()
