@@ -22,6 +22,7 @@ import numpy as np
 from pyref.checks import check_nonnegative_int, check_positive_int
 from pyref.convnet import PARAM_NAMES, SimpleConvNet
 from pyref.convolution import Convolution
+from pyref.datasets import first_samples
 from pyref.rng import resolve_rng
 from pyref.trainer import Trainer
 
@@ -46,12 +47,7 @@ def _images(data: Data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
     if x_train.ndim != 4:
         raise ValueError(f"the data must be images (N, C, H, W): load_mnist(flatten=False), "
                          f"got x_train of shape {x_train.shape}")  # fmt: skip
-    if n is None:
-        return x_train, t_train
-    n = check_positive_int("train_samples", n)
-    if n > x_train.shape[0]:
-        raise ValueError(f"train_samples={n} but the data has {x_train.shape[0]} training samples")
-    return x_train[:n], t_train[:n]
+    return first_samples(data, n)
 
 
 def train_network(

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyref.checks import check_unit_interval
+from pyref.checks import check_positive_int, check_unit_interval
 from pyref.io import write_bytes
 from pyref.rng import resolve_rng
 
@@ -495,3 +495,16 @@ def split_validation(
                          f"validation samples (int({x.shape[0]} * {validation_rate}) = 0)")  # fmt: skip
     x, t = shuffle_dataset(x, t, rng)
     return (x[validation_num:], t[validation_num:]), (x[:validation_num], t[:validation_num])
+
+
+def first_samples(data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` training samples and labels of ``((x_train, t_train), test)``
+    (all of them for None), as the book's scripts slice them; ``n`` is checked
+    (``train_samples``)."""
+    (x_train, t_train), _ = data
+    if n is None:
+        return x_train, t_train
+    n = check_positive_int("train_samples", n)
+    if n > x_train.shape[0]:
+        raise ValueError(f"train_samples={n} but the data has {x_train.shape[0]} training samples")
+    return x_train[:n], t_train[:n]

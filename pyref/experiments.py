@@ -23,6 +23,7 @@ from pyref.convnet_experiments import (
     train_convnet,
     visualize_filter,
 )
+from pyref.datasets import first_samples
 from pyref.initialization import HISTOGRAM_INITS, WeightInit, activation_histogram
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, make_optimizer
@@ -89,14 +90,7 @@ def _progress(iterable: Iterable, total: int, desc: str, enabled: bool) -> Itera
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
-def _first(data: Data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
-    (x_train, t_train), _ = data
-    if n is None:
-        return x_train, t_train
-    n = check_positive_int("train_samples", n)
-    if n > x_train.shape[0]:
-        raise ValueError(f"train_samples={n} but the data has {x_train.shape[0]} training samples")
-    return x_train[:n], t_train[:n]
+_first = first_samples
 
 
 def optimizer_compare_naive(*, steps: int = NAIVE_STEPS) -> dict[str, Any]:
