@@ -37,13 +37,6 @@ mutable struct SGD
 end
 SGD(; lr=0.01) = SGD(lr)
 
-function update!(opt::SGD, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads)
-    for (key, p) in params
-        _sgd!(_flat(p, grads[key])..., opt.lr)
-    end
-    return nothing
-end
 _sgd!(p, g, lr) = (p .-= lr .* g; nothing)
 
 """Momentum SGD: v ← momentum·v − lr·dW; W ← W + v."""
@@ -55,14 +48,6 @@ mutable struct Momentum
 end
 Momentum(; lr=0.01, momentum=0.9) = Momentum(lr, momentum)
 
-function update!(opt::Momentum, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads, opt.v, "Momentum.v")
-    opt.v === nothing && (opt.v = zeros_like(params))
-    for (key, p) in params
-        _momentum!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
-    end
-    return nothing
-end
 function _momentum!(p, g, v, lr, m)
     v .*= m
     v .-= lr .* g
@@ -79,14 +64,6 @@ mutable struct Nesterov
 end
 Nesterov(; lr=0.01, momentum=0.9) = Nesterov(lr, momentum)
 
-function update!(opt::Nesterov, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads, opt.v, "Nesterov.v")
-    opt.v === nothing && (opt.v = zeros_like(params))
-    for (key, p) in params
-        _nesterov!(_flat(p, grads[key], opt.v[key])..., opt.lr, opt.momentum)
-    end
-    return nothing
-end
 function _nesterov!(p, g, v, lr, m)
     p .+= (m * m) .* v
     p .-= ((1 + m) * lr) .* g
@@ -104,14 +81,6 @@ mutable struct AdaGrad
 end
 AdaGrad(; lr=0.01, eps=DEFAULT_EPS) = AdaGrad(lr, eps)
 
-function update!(opt::AdaGrad, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads, opt.h, "AdaGrad.h")
-    opt.h === nothing && (opt.h = zeros_like(params))
-    for (key, p) in params
-        _adagrad!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.eps)
-    end
-    return nothing
-end
 function _adagrad!(p, g, h, lr, eps)
     h .+= g .* g
     p .-= lr .* g ./ (sqrt.(h) .+ eps)
@@ -129,14 +98,6 @@ mutable struct RMSprop
 end
 RMSprop(; lr=0.01, decay_rate=0.99, eps=DEFAULT_EPS) = RMSprop(lr, decay_rate, eps)
 
-function update!(opt::RMSprop, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads, opt.h, "RMSprop.h")
-    opt.h === nothing && (opt.h = zeros_like(params))
-    for (key, p) in params
-        _rmsprop!(_flat(p, grads[key], opt.h[key])..., opt.lr, opt.decay_rate, opt.eps)
-    end
-    return nothing
-end
 function _rmsprop!(p, g, h, lr, d, eps)
     h .*= d
     h .+= (1 - d) .* g .* g
@@ -167,25 +128,6 @@ mutable struct Adam
 end
 Adam(; lr=0.001, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook") = Adam(lr, beta1, beta2, eps, form)
 
-function update!(opt::Adam, params::AbstractDict, grads::AbstractDict)
-    check_update_args(params, grads, opt.m, "Adam.m")
-    check_update_args(params, grads, opt.v, "Adam.v")
-    opt.m === nothing && (opt.m = zeros_like(params))
-    opt.v === nothing && (opt.v = zeros_like(params))
-    opt.iter += 1
-    bias1 = 1.0 - c_pow(opt.beta1, Float64(opt.iter))
-    bias2 = 1.0 - c_pow(opt.beta2, Float64(opt.iter))
-    for (key, p) in params
-        if opt.form == "textbook"
-            _adam_textbook!(_flat(p, grads[key], opt.m[key], opt.v[key])..., opt.lr * sqrt(bias2) / bias1,
-                            opt.beta1, opt.beta2, opt.eps)
-        else
-            _adam_paper!(_flat(p, grads[key], opt.m[key], opt.v[key])..., opt.lr, bias1, bias2,
-                         opt.beta1, opt.beta2, opt.eps)
-        end
-    end
-    return nothing
-end
 function _adam_textbook!(p, g, m, v, lr_t, b1, b2, eps)
     m .+= (1 - b1) .* (g .- m)
     v .+= (1 - b2) .* (g .* g .- v)
@@ -198,6 +140,57 @@ function _adam_paper!(p, g, m, v, lr, bias1, bias2, b1, b2, eps)
     v .*= b2
     v .+= (1 - b2) .* (g .* g)
     p .-= lr .* (m ./ bias1) ./ (sqrt.(v ./ bias2) .+ eps)
+    return nothing
+end
+
+# ---------------------------------------------------------------------------
+# One update! for every rule
+# ---------------------------------------------------------------------------
+
+"""The per-parameter state a rule keeps, by its fields' (the book's) names."""
+state_fields(::SGD) = ()
+state_fields(::Union{Momentum,Nesterov}) = (:v,)
+state_fields(::Union{AdaGrad,RMSprop}) = (:h,)
+state_fields(::Adam) = (:m, :v)
+
+"""What one update shares across the parameters: the rule's elementwise kernel and
+its scalars (Adam counts the step here and folds in its bias corrections)."""
+step_rule!(opt::SGD) = (_sgd!, (opt.lr,))
+step_rule!(opt::Momentum) = (_momentum!, (opt.lr, opt.momentum))
+step_rule!(opt::Nesterov) = (_nesterov!, (opt.lr, opt.momentum))
+step_rule!(opt::AdaGrad) = (_adagrad!, (opt.lr, opt.eps))
+step_rule!(opt::RMSprop) = (_rmsprop!, (opt.lr, opt.decay_rate, opt.eps))
+function step_rule!(opt::Adam)
+    opt.iter += 1
+    bias1 = 1.0 - c_pow(opt.beta1, Float64(opt.iter))
+    bias2 = 1.0 - c_pow(opt.beta2, Float64(opt.iter))
+    opt.form == "textbook" && return (_adam_textbook!, (opt.lr * sqrt(bias2) / bias1, opt.beta1, opt.beta2, opt.eps))
+    return (_adam_paper!, (opt.lr, bias1, bias2, opt.beta1, opt.beta2, opt.eps))
+end
+
+const Optimizer = Union{SGD,Momentum,Nesterov,AdaGrad,RMSprop,Adam}
+
+"""
+    update!(opt, params, grads)
+
+One step of the rule `opt` on every parameter, in place: the arguments are checked,
+the rule's state is created (zeros laid out as the parameters) on first use, then
+the rule's kernel runs on each parameter with its gradient and state, in numpy's
+order of operations (one driver for every rule, as Optimisers.jl's `apply!`).
+"""
+function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
+    fields = state_fields(opt)
+    isempty(fields) && check_update_args(params, grads)
+    for f in fields
+        check_update_args(params, grads, getfield(opt, f), "$(nameof(typeof(opt))).$f")
+    end
+    for f in fields
+        getfield(opt, f) === nothing && setfield!(opt, f, zeros_like(params))
+    end
+    kernel!, scalars = step_rule!(opt)
+    for (key, p) in params
+        kernel!(_flat(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
+    end
     return nothing
 end
 
