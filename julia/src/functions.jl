@@ -170,7 +170,7 @@ end
 """Mean cross-entropy of probabilities `y` (rows) against 0-based labels or one-hot rows."""
 function cross_entropy_error(y::AbstractMatrix{Float64}, t::AbstractArray)
     check_probabilities_and_labels(y, t)
-    labels = ndims(t) == 2 ? argmax_rows(t) : t
+    labels = length(t) == length(y) ? argmax_rows(t) : t   # one-hot: t has y's size, as the book tests
     n = size(y, 1)
     picked = [np_log(y[i, labels[i] + 1] + CROSS_ENTROPY_DELTA) for i in 1:n]
     return -np_sum(picked) / n

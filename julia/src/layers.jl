@@ -266,7 +266,7 @@ end
 function backward(l::SoftmaxWithLoss, dout=1)
     l.t === nothing && error("SoftmaxWithLoss.backward needs a forward pass first")
     n = size(l.y, 1)
-    ndims(l.t) == 2 && return (l.y .- l.t) ./ n
+    length(l.t) == length(l.y) && return (l.y .- l.t) ./ n   # one-hot labels, as the book tests
     dx = copy(l.y)
     for i in 1:n
         dx[i, l.t[i] + 1] -= 1
