@@ -536,6 +536,17 @@ def machine_info() -> dict[str, Any]:
 SECTIONS = ("step", "convnet", "search", "parity")
 
 
+def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[str, Any]:
+    """A step timing's details and its four figures (seconds, bound, both ratios) under ``name``."""
+    record["details"][name] = r
+    figures = record["figures"]
+    figures[f"{name}.seconds"] = r["step_seconds"]
+    figures[f"{name}.bound_seconds"] = r["bound_seconds"]
+    figures[f"{name}.ratio"] = r["ratio"]
+    figures[f"{name}.minimal_ratio"] = r["minimal_ratio"]
+    return r
+
+
 def run(
     quick: bool = False, sections: tuple[str, ...] = SECTIONS, book: str | None = None
 ) -> dict[str, Any]:
@@ -555,12 +566,7 @@ def run(
             ("julia_numpy", lambda q: bench_step_julia(q, "numpy")),
         )
         for lang, func in steps:
-            r = func(quick)
-            record["details"][f"step.{lang}"] = r
-            figures[f"step.{lang}.seconds"] = r["step_seconds"]
-            figures[f"step.{lang}.bound_seconds"] = r["bound_seconds"]
-            figures[f"step.{lang}.ratio"] = r["ratio"]
-            figures[f"step.{lang}.minimal_ratio"] = r["minimal_ratio"]
+            r = _record_step(record, f"step.{lang}", func(quick))
             figures[f"memory.step.{lang}.peak_rss_mb"] = r["maxrss_bytes"] / 2**20
         # With numpy's BLAS both languages run the same kernels: Julia's step against Python's.
         figures["step.julia_numpy.over_python"] = (
@@ -568,12 +574,7 @@ def run(
         )
     if "convnet" in sections:
         for lang, func in (("python", bench_convnet_python), ("julia", bench_convnet_julia)):
-            r = func(quick)
-            record["details"][f"convnet.{lang}"] = r
-            figures[f"convnet.{lang}.seconds"] = r["step_seconds"]
-            figures[f"convnet.{lang}.bound_seconds"] = r["bound_seconds"]
-            figures[f"convnet.{lang}.ratio"] = r["ratio"]
-            figures[f"convnet.{lang}.minimal_ratio"] = r["minimal_ratio"]
+            _record_step(record, f"convnet.{lang}", func(quick))
         if book is not None:
             r = bench_convnet_python(quick, book)
             record["details"]["convnet.book"] = r

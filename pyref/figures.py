@@ -118,19 +118,28 @@ def batch_norm_test(result: dict[str, Any]) -> Figure:
     return fig
 
 
-def batch_norm_gradient_check(result: dict[str, Any]) -> Figure:
-    """Mean |backprop − numerical| per parameter, on a log axis."""
-    fig = Figure(figsize=(7, 4))
+def _gradient_check_bars(diff: dict[str, float], *, ylabel: str, title: str, width: float,
+                         rotate: bool) -> Figure:  # fmt: skip
+    """Mean |difference| of the two gradients per parameter as bars on a log axis (a
+    zero is drawn at 1e-20, the axis cannot show it)."""
+    fig = Figure(figsize=(width, 4))
     ax = fig.add_subplot(1, 1, 1)
-    keys = list(result["diff"])
-    vals = [max(result["diff"][k], 1e-20) for k in keys]
-    ax.bar(keys, vals)
+    keys = list(diff)
+    ax.bar(keys, [max(diff[k], 1e-20) for k in keys])
     ax.set_yscale("log")
-    ax.set_ylabel("mean |backprop − numerical|")
-    ax.set_title("Gradient check of a Batch Normalization net")
-    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if rotate:
+        ax.tick_params(axis="x", labelrotation=45)
     fig.tight_layout()
     return fig
+
+
+def batch_norm_gradient_check(result: dict[str, Any]) -> Figure:
+    """Mean |backprop − numerical| per parameter, on a log axis."""
+    return _gradient_check_bars(result["diff"], ylabel="mean |backprop − numerical|",
+                                title="Gradient check of a Batch Normalization net", width=7,
+                                rotate=True)  # fmt: skip
 
 
 def _accuracy_panels(variants: dict[str, dict[str, Any]], title: str) -> Figure:
@@ -229,15 +238,9 @@ def train_convnet(result: dict[str, Any]) -> Figure:
 
 def convnet_gradient_check(result: dict[str, Any]) -> Figure:
     """gradient_check.py: mean |numerical − backprop| per parameter, on a log axis."""
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot(1, 1, 1)
-    keys = list(result["diff"])
-    ax.bar(keys, [max(result["diff"][k], 1e-20) for k in keys])
-    ax.set_yscale("log")
-    ax.set_ylabel("mean |numerical − backprop|")
-    ax.set_title("Gradient check of SimpleConvNet")
-    fig.tight_layout()
-    return fig
+    return _gradient_check_bars(result["diff"], ylabel="mean |numerical − backprop|",
+                                title="Gradient check of SimpleConvNet", width=6,
+                                rotate=False)  # fmt: skip
 
 
 def filter_grid(filters: Any, title: str, nx: int = 8) -> Figure:
