@@ -21,13 +21,19 @@ BATCHNORM_EPS = 10e-7
 BATCHNORM_MOMENTUM = 0.9
 
 
-def _relu_keep(mask: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
-    """Per element all-ones bits where ``mask`` is False and all-zero bits where it is
-    True, as unsigned integers of ``dtype``'s width; None for non-float dtypes."""
-    if dtype.kind != "f" or dtype.itemsize not in (4, 8):
-        return None
-    signed = np.int64 if dtype.itemsize == 8 else np.int32
-    return np.subtract(mask, 1, dtype=signed).view(f"u{dtype.itemsize}")
+def _pass_bits(x: np.ndarray, mask: np.ndarray, out: np.ndarray) -> bool:
+    """``out`` = ``x`` where ``mask`` is False and +0.0 where it is True, bit for bit
+    (NaN and -0.0 included), as integer multiplication of ``x``'s bits by 0 or 1;
+    False (nothing written) for dtypes other than float32/float64.
+
+    The 0/1 factor is ``mask``'s negation cast on the fly, so nothing larger than a
+    byte per element is allocated (an 8-byte keep mask as large as the activations
+    would cost an evaluation pass over a whole data set megabytes of fresh memory)."""
+    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8) or out.dtype != x.dtype:
+        return False
+    bits = f"u{x.dtype.itemsize}"
+    np.multiply(x.view(bits), np.logical_not(mask), out=out.view(bits))
+    return True
 
 
 def _check_backward(layer: object, state: np.ndarray | None, dout: object) -> np.ndarray:
@@ -55,31 +61,23 @@ class Relu:
 
     def __init__(self) -> None:
         self.mask: np.ndarray | None = None
-        self._keep: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x <= 0
-        self._keep = _relu_keep(self.mask, x.dtype)
-        keep = self._keep
-        if keep is not None and x.dtype.kind == "f" and x.dtype.itemsize == keep.dtype.itemsize:
-            # The book's copy is C-ordered; a matrix stays so here (an Affine layer's
-            # np.dot reads its layout). Images keep the input's memory order, which
-            # nothing downstream reads: it spares a transposing pass over a
-            # convolution's output.
-            out = np.empty_like(x, dtype=keep.dtype, order="C" if x.ndim <= 2 else "K")
-            np.bitwise_and(x.view(keep.dtype), keep, out=out)
-            return out.view(x.dtype)
+        # The book's copy is C-ordered; a matrix stays so here (an Affine layer's
+        # np.dot reads its layout). Images keep the input's memory order, which
+        # nothing downstream reads: it spares a transposing pass over a
+        # convolution's output.
+        out = np.empty_like(x, order="C" if x.ndim <= 2 else "K")
+        if _pass_bits(x, self.mask, out):
+            return out
         out = x.copy()
         out[self.mask] = 0
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dout = _check_backward(self, self.mask, dout)
-        keep = self._keep
-        if (keep is not None and dout.dtype.kind == "f" and dout.dtype.itemsize == keep.dtype.itemsize
-                and dout.flags.writeable):  # fmt: skip
-            bits = dout.view(keep.dtype)
-            np.bitwise_and(bits, keep, out=bits)
+        if dout.flags.writeable and _pass_bits(dout, self.mask, dout):
             return dout
         dout[self.mask] = 0
         return dout
@@ -140,10 +138,10 @@ class Affine:
         x = x.reshape(x.shape[0], -1)
         if x.shape[1] != self.W.shape[0]:
             raise ValueError(f"x has {x.shape[1]} features per sample, W expects {self.W.shape[0]}")
-        # np.dot converts x to the common type anyway; converting once here spares
-        # backward a second conversion (for float32 images: the same values exactly).
-        self.x = x.astype(np.result_type(x, self.W), copy=False)
-        out = np.dot(self.x, self.W)
+        # As the book: x itself is kept (no copy as large as an evaluation set) and
+        # np.dot converts float32 images to float64 for the product.
+        self.x = x
+        out = np.dot(x, self.W)
         if np.result_type(out, self.b) == out.dtype:
             out += self.b  # in place: the same sums, one array less
             return out
@@ -158,7 +156,10 @@ class Affine:
         if dout.shape != (self.x.shape[0], self.W.shape[1]):
             raise ValueError(f"dout has shape {dout.shape}; Affine's last forward output had "
                              f"{(self.x.shape[0], self.W.shape[1])}")  # fmt: skip
-        self.dW = np.dot(self.x.T, dout)
+        # Converted first, then transposed: np.dot on a float32 x.T takes a slower
+        # path to the same product.
+        x = self.x.astype(np.result_type(self.x, dout), copy=False)
+        self.dW = np.dot(x.T, dout)
         self.db = np.sum(dout, axis=0)
         if not need_dx:
             return None

@@ -27,6 +27,8 @@ CH06_SCRIPTS = (
     "overfit_weight_decay.py", "overfit_dropout.py", "batch_norm_test.py",
     "batch_norm_gradient_check.py", "optimizer_compare_mnist.py", "weight_init_compare.py",
     "hyperparameter_optimization.py",
+    # These two only draw: the runner prints digests of what they plot.
+    "optimizer_compare_naive.py", "weight_init_activation_histogram.py",
 )  # fmt: skip
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
@@ -39,7 +41,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.axes
 import matplotlib.pyplot as plt
-plt.show = lambda *a, **k: None
+def show(*args, **kwargs):
+    # What a script draws, as digests of the plotted data (lines, bars, histograms).
+    for num in plt.get_fignums():
+        fig = plt.figure(num)
+        digest = hashlib.sha256()
+        for ax in fig.axes:
+            for line in ax.get_lines():
+                digest.update(np.asarray(line.get_xydata(), dtype=float).tobytes())
+            for patch in ax.patches:
+                digest.update(np.asarray(patch.get_bbox().bounds, dtype=float).tobytes())
+        print(f"figure {num}: {len(fig.axes)} axes, data {digest.hexdigest()[:16]}")
+plt.show = show
 _imshow = matplotlib.axes.Axes.imshow
 def imshow(self, X, *args, **kwargs):
     a = np.asarray(X)
@@ -85,12 +98,15 @@ def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
     return folders
 
 
+def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | None) -> list[str]:
+    """The command that runs ``script`` of the book in ``mode`` ("book" or "pyref")."""
+    return [sys.executable, "-c", _RUNNER, str(book.resolve()), chapter_of(script), mode, script,
+            str(seed), "" if epochs is None else str(epochs)]  # fmt: skip
+
+
 def run(book: Path, mode: str, script: str, seed: int, cwd: Path, epochs: int | None) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(book.resolve()), chapter_of(script), mode, script,
-         str(seed), "" if epochs is None else str(epochs)],
-        cwd=cwd, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    proc = subprocess.run(runner_command(book, mode, script, seed, epochs),
+                          cwd=cwd, capture_output=True, text=True, check=False)  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"{script} ({mode}) failed:\n{proc.stderr[-2000:]}")
     return proc.stdout
@@ -126,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             failed += not same
             lines = len(outputs["book"].splitlines())
             images = outputs["book"].count("imshow ")
-            shown = f", {images} images" if images else ""
+            figures = outputs["book"].count("\nfigure ") + outputs["book"].startswith("figure ")
+            shown = (f", {images} images" if images else "") + (f", {figures} figures" if figures else "")
             print(f"{script}: {lines} lines printed{shown}, {'identical' if same else 'DIFFERENT'}")
             if not same:
                 for a, b in zip(outputs["book"].splitlines(), outputs["pyref"].splitlines()):
