@@ -69,7 +69,9 @@ def bench_script(book: Path, script: str, pairs: int, seed: int) -> dict:
     for mode in runs:
         for key in ("wall_s", "user_s", "system_s", "minor_faults", "peak_rss_mib"):
             summary[f"{mode}_{key}"] = statistics.median(run[key] for run in runs[mode])
-        summary[f"{mode}_runs"] = [{k: v for k, v in r.items() if k != "output"} for r in runs[mode]]
+        summary[f"{mode}_runs"] = [
+            {k: v for k, v in r.items() if k != "output"} for r in runs[mode]
+        ]
     return summary
 
 

@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             lines = len(outputs["book"].splitlines())
             images = outputs["book"].count("imshow ")
             figures = outputs["book"].count("\nfigure ") + outputs["book"].startswith("figure ")
-            shown = (f", {images} images" if images else "") + (f", {figures} figures" if figures else "")
+            shown = (f", {images} images" if images else "") + (
+                f", {figures} figures" if figures else ""
+            )
             print(f"{script}: {lines} lines printed{shown}, {'identical' if same else 'DIFFERENT'}")
             if not same:
                 for a, b in zip(outputs["book"].splitlines(), outputs["pyref"].splitlines()):
