@@ -41,18 +41,20 @@ def _check_update_args(params: Params, grads: Params, state: dict | None = None,
     for key, val in params.items():
         if key not in grads:
             raise ValueError(f"grads has no entry for parameter {key!r}")
-        for name, v in (("params", val), ("grads", grads[key])):
-            if not isinstance(v, (np.ndarray, float, int, np.floating, np.integer)) or isinstance(
-                v, bool
-            ):
-                raise TypeError(f"{name}[{key!r}] must be a numpy array or a number, not "
-                                f"{type(v).__name__}")  # fmt: skip
         if state is not None and key not in state:
             raise ValueError(f"params has {key!r}, which it did not have at the first update: "
                              f"{state_name} has state for {', '.join(map(repr, state))} only")  # fmt: skip
-        if np.shape(grads[key]) != np.shape(val):
+        grad = grads[key]
+        if not (type(val) is np.ndarray and type(grad) is np.ndarray):  # arrays: checked fast
+            for name, v in (("params", val), ("grads", grad)):
+                if isinstance(v, bool) or not isinstance(
+                    v, (np.ndarray, float, int, np.floating, np.integer)
+                ):
+                    raise TypeError(f"{name}[{key!r}] must be a numpy array or a number, not "
+                                    f"{type(v).__name__}")  # fmt: skip
+        if np.shape(grad) != np.shape(val):
             raise ValueError(
-                f"grads[{key!r}] has shape {np.shape(grads[key])}, params[{key!r}] has {np.shape(val)}"
+                f"grads[{key!r}] has shape {np.shape(grad)}, params[{key!r}] has {np.shape(val)}"
             )
 
 
