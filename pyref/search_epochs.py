@@ -80,7 +80,11 @@ def train_epochs(
             if len(trainer.test_acc_list) > seen:
                 seen = len(trainer.test_acc_list)
                 val, train = float(trainer.test_acc_list[-1]), float(trainer.train_acc_list[-1])
-                if on_epoch is not None and result.fail_reason is None and on_epoch(seen, val, train):
+                if (
+                    on_epoch is not None
+                    and result.fail_reason is None
+                    and on_epoch(seen, val, train)
+                ):
                     result.pruned_at = seen
                     break
     result.val_acc_list = [float(a) for a in trainer.test_acc_list]

@@ -113,16 +113,22 @@ class Param:
             if len(set(self.choices)) != len(self.choices):
                 raise SpaceError(f"search parameter {name}: a choice is listed twice")
             for c in self.choices:
-                value = c
-                if kind == "int" and isinstance(c, bool):
-                    value = None
-                if kind in ("float", "int") and not isinstance(c, (int, float)):
-                    value = None
-                if value is None or (kind == "int" and not isinstance(c, int)) or not _ok(name, c):
+                if name == "use_batchnorm":
+                    typed = isinstance(c, bool)
+                elif kind == "choice":
+                    typed = isinstance(c, str)
+                elif isinstance(c, bool) or not isinstance(c, (int, float)):
+                    typed = False
+                else:
+                    typed = math.isfinite(c) and (kind == "float" or isinstance(c, int))
+                if not typed or not _ok(name, c):
+                    what = (
+                        rule
+                        if kind == "choice"
+                        else f"{'an' if kind == 'int' else 'a'} {kind} {rule}"
+                    )
                     raise SpaceError(f"search parameter {name}: choice {c!r} is not allowed "
-                                     f"({kind} {rule})")  # fmt: skip
-                if isinstance(c, float) and not math.isfinite(c):
-                    raise SpaceError(f"search parameter {name}: choice {c!r} is not finite")
+                                     f"(must be {what})")  # fmt: skip
             return
         if kind == "choice":
             raise SpaceError(f"search parameter {name} takes choices (a|b|...), not a range")
@@ -345,7 +351,9 @@ def parse_item(item: str) -> Param:
     if name not in PARAMETERS:
         raise SpaceError(f"unknown search parameter {name!r}; choose from {', '.join(PARAMETERS)}")
     if "|" in spec or PARAMETERS[name][0] == "choice":
-        return Param(name, "choice", choices=tuple(_choice(name, c.strip()) for c in spec.split("|")))
+        return Param(
+            name, "choice", choices=tuple(_choice(name, c.strip()) for c in spec.split("|"))
+        )
     parts = spec.split(":")
     log = False
     if len(parts) == 3 and parts[2].strip().lower() == "log":

@@ -214,6 +214,18 @@ class SearchConfig:
 
         if not isinstance(self.space, SearchSpace):
             raise SearchError(f"space must be a SearchSpace, not {type(self.space).__name__}")
+        train = self.train_size - int(self.train_size * self.validation_rate)
+        for p in self.space.params:
+            if p.name != "batch_size":
+                continue
+            sizes = list(p.choices) if p.kind == "choice" else None
+            if sizes is None or any(train % b for b in sizes):
+                raise SearchError(
+                    f"search parameter batch_size: give choices that divide the {train} training "
+                    f"samples (e.g. batch_size={'|'.join(map(str, _divisors(train)[:4]))}): the "
+                    "book's Trainer measures the accuracies once an epoch only when an epoch is "
+                    "a whole number of steps"
+                )
 
     def to_json(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -235,6 +247,12 @@ class SearchConfig:
     def learns(self) -> bool:
         """True when trials' points come from the sampler, not from their streams."""
         return self.sampler != "random"
+
+
+def _divisors(n: int) -> list[int]:
+    """Divisors of ``n`` from 10 up (batch sizes worth suggesting), else all of them."""
+    found = [d for d in range(1, n + 1) if n % d == 0]
+    return [d for d in found if d >= 10] or found
 
 
 @dataclass
@@ -424,8 +442,10 @@ def _train_julia(
                 break
             if int(step["measured"]) > seen:
                 seen = int(step["measured"])
-                if on_epoch is not None and not nonfinite and on_epoch(
-                    seen, float(step["val_acc"]), float(step["train_acc"])
+                if (
+                    on_epoch is not None
+                    and not nonfinite
+                    and on_epoch(seen, float(step["val_acc"]), float(step["train_acc"]))
                 ):
                     result.pruned_at = seen
                     break
@@ -754,6 +774,7 @@ class SearchStore:
 
     def _check_same(self, stored: SearchConfig, config: SearchConfig) -> None:
         a, b = stored.to_json(), config.to_json()
+        a["space"], b["space"] = stored.space.describe(), config.space.describe()
         diff = [f"{k}={a[k]!r} (now {b[k]!r})" for k in a if k != "trials" and a[k] != b[k]]
         if diff:
             raise SearchError(
@@ -907,13 +928,18 @@ class SearchStore:
             point = qmc_point(config.space, config.seed, claim.index)
         else:
             ostudy = self.optuna_study(config, claim.index)
-            trial_id = self.optuna.create_new_trial(self.optuna_study_id)
-            trial = optuna.Trial(ostudy, trial_id)
+            trial_id = claim.optuna_trial_id  # an attempt that died while sampling made it
+            state = None if trial_id is None else self.optuna.get_trial(trial_id).state
+            if state == TrialState.WAITING:
+                self.optuna.set_trial_state_values(trial_id, TrialState.RUNNING)
+            elif state != TrialState.RUNNING:
+                trial_id = self.optuna.create_new_trial(self.optuna_study_id)
+                claim.optuna_trial_id = trial_id
+                self._link_optuna(claim)  # before sampling: a retry samples in this trial
             self.optuna.set_trial_user_attr(trial_id, "index", claim.index)
             self.optuna.set_trial_user_attr(trial_id, "attempt", claim.attempt)
             self.optuna.set_trial_user_attr(trial_id, "worker", worker)
-            point = suggest_point(trial, config.space)
-            claim.optuna_trial_id = trial_id
+            point = suggest_point(optuna.Trial(ostudy, trial_id), config.space)
         u = self.t_unit.c
         with self.engine.begin() as conn:  # only while this worker holds the trial
             held = conn.execute(sa.select(u.idx).where(
@@ -1464,12 +1490,16 @@ def write_outputs(
     storage: str, data_description: str,
 ) -> str:  # fmt: skip
     """Write best.txt (the book's Best-N listing), best20.png, scatter.png,
-    trials.json, trials.csv and study.json into ``out``; returns the listing."""
+    history.png, parallel.png, trials.json, trials.csv and study.json into ``out``;
+    returns the listing."""
     from pyref.figures import hyperparameter_optimization as search_figures
     from pyref.io import save_figure, write_json, write_text
+    from pyref.search_figures import history_figure, parallel_figure
 
     complete = [r for r in results if r.state == "complete"]
     listing = format_best([r.to_trial() for r in complete], BEST_N)
+    if not config.space.is_default:  # each line also names the trial's other settings
+        listing = _with_params(listing, complete)
     write_text(out / "best.txt", listing + "\n")
     write_json(out / "trials.json", [r.to_record() for r in results])
     write_text(out / "trials.csv", trials_csv(results))
@@ -1478,13 +1508,30 @@ def write_outputs(
         "data": data_description,
         "trial_seed": (None if config.stream == "textbook"
                        else f"(seed * {TRIAL_SEED_MULTIPLIER} + number) mod 2**32"),
-        "complete": len(complete), "failed": len(results) - len(complete),
+        "complete": len(complete), "failed": sum(r.state == "failed" for r in results),
+        **({"pruned": sum(r.state == "pruned" for r in results)} if config.pruner != "none"
+           else {}),
+        **({} if config.space.is_default else {"space": config.space.describe()}),
     })  # fmt: skip
     if complete:
         figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
         save_figure(figures["best"], out / "best20.png")
         save_figure(figures["scatter"], out / "scatter.png")
+        records = [r.to_record() for r in results]
+        save_figure(history_figure(records), out / "history.png")
+        save_figure(parallel_figure(records, config.space), out / "parallel.png")
     return listing
+
+
+def _with_params(listing: str, complete: Sequence[TrialResult]) -> str:
+    """The Best-N listing with each trial's point appended (``| optimizer:adam, ...``)."""
+    ranked = sorted(complete, key=lambda r: r.final_val_acc, reverse=True)
+    lines = listing.split("\n")
+    for i, r in enumerate(ranked[: len(lines) - 1]):
+        extra = {k: v for k, v in (r.params or {}).items() if k not in ("lr", "weight_decay")}
+        if extra:
+            lines[i + 1] += " | " + ", ".join(f"{k}:{v}" for k, v in extra.items())
+    return "\n".join(lines)
 
 
 # -- the command ----------------------------------------------------------------------
