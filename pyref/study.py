@@ -809,6 +809,13 @@ class SearchStore:
                     rows += list(conn.execute(sa.select(*cols).where(
                         u.study == self.study, u.state == "waiting").order_by(u.idx).limit(8)))  # fmt: skip
             if not rows:
+                # The two reads above are two snapshots: a trial claimed between them
+                # (waiting, then running) is in neither. One read decides "done".
+                with self.engine.connect() as conn:
+                    left = conn.execute(sa.select(sa.func.count()).where(
+                        u.study == self.study, u.state.in_(("waiting", "running")))).scalar()  # fmt: skip
+                if left:
+                    continue
                 return "done"
             now = time.time()
             candidates = []

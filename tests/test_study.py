@@ -581,6 +581,22 @@ def test_tpe_and_hyperband_with_two_workers(tmp_path: Path) -> None:
         assert (out / name).stat().st_size > 0
     best = (out / "best.txt").read_text().splitlines()[1]
     assert "| optimizer:" in best and "hidden_layers:" in best
+    # optuna-dashboard reads it: states, values and each epoch's accuracy
+    from wsgiref.util import setup_testing_defaults
+
+    import optuna_dashboard as dashboard
+
+    app = dashboard.wsgi(storage)
+    env: dict = {}
+    setup_testing_defaults(env)
+    env["PATH_INFO"] = "/api/studies/1"
+    shown = json.loads(b"".join(app(env, lambda *a, **k: None)))["trials"]
+    by_index = {r["number"]: r for r in records}
+    for t in shown:
+        (index,) = [a["value"] for a in t["user_attrs"] if a["key"] == "index"]
+        r = by_index[int(index)]
+        assert t["state"] == r["state"].capitalize() and t["values"] == [r["final_val_acc"]]
+        assert [v["value"] for v in t["intermediate_values"]] == r["val_acc_list"]
     # run again: nothing is trained again
     before = units(out / "search.db")
     assert run_cli([*LEARN, "--workers", "2", "--out", str(out)]).returncode == 0
