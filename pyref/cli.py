@@ -479,7 +479,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),
-                           book=args.book)  # fmt: skip
+                           book=args.book, ttt={"seeds": args.ttt_seeds, "trials": args.ttt_trials,
+                                                "epochs": args.ttt_epochs})  # fmt: skip
     except (JuliaBridgeError, RuntimeError) as err:
         return _error("bench", err)
     print(bench.format_table(record))
@@ -550,11 +551,18 @@ def build_parser() -> argparse.ArgumentParser:
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
-    ben.add_argument("--only", nargs="+", choices=("step", "convnet", "search", "parity"),
-                     help="measure only these sections (default: all)")  # fmt: skip
+    ben.add_argument("--only", nargs="+",
+                     choices=("step", "convnet", "search", "search-ttt", "parity"),
+                     help="measure only these sections (default: all but search-ttt, the "
+                     "samplers' time to target, about 20 minutes)")  # fmt: skip
     ben.add_argument("--book", metavar="DIR", default=None,
                      help="also time the book's own SimpleConvNet step, from this checkout of "
                      "deep-learning-from-scratch (convnet section)")  # fmt: skip
+    for name, what in (("seeds", "seeds (default 5; --quick 2)"),
+                       ("trials", "trials per study (default 100; --quick 12)"),
+                       ("epochs", "epochs per trial (default 50; --quick 6)")):  # fmt: skip
+        ben.add_argument(f"--ttt-{name}", type=_positive_int_arg, default=None,
+                         help=f"search-ttt section: {what}")  # fmt: skip
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
     _add_search_parser(sub)

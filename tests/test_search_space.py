@@ -193,3 +193,16 @@ def test_param_checks_its_kind() -> None:
         Param("optimizer", "choice", choices=())
     with pytest.raises(SpaceError, match="hidden_size is an int, not float"):
         Param("hidden_size", "float", 1.0, 2.0)
+
+
+def test_epochs_to_target_counts_epochs_in_trial_order() -> None:
+    from pyref.search_bench import epochs_to_target
+
+    def rec(number, state, accs):
+        return {"number": number, "state": state, "val_acc_list": accs, "final_val_acc": accs[-1]}
+
+    records = [rec(2, "complete", [0.5, 0.9, 0.9]), rec(0, "complete", [0.3, 0.4, 0.6]),
+               rec(1, "pruned", [0.95])]  # fmt: skip
+    assert epochs_to_target(records, 0.6) == 3  # trial 0 reaches it
+    assert epochs_to_target(records, 0.9) == 3 + 1 + 3  # a pruned trial never reaches it
+    assert epochs_to_target(records, 0.99) == math.inf
