@@ -33,10 +33,11 @@ def _check_records(trials: Any) -> list[dict[str, Any]]:
 def history_figure(trials: Sequence[dict[str, Any]]) -> Any:
     """Final validation accuracy of every complete or pruned trial by trial number, and
     the best so far (complete trials only)."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     records = sorted(_check_records(trials), key=lambda t: t["number"])
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig = Figure(figsize=(7, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
     for state, marker, label in (("complete", "o", "complete"), ("pruned", "x", "pruned")):
         pts = [(t["number"], t["val_acc_list"][-1]) for t in records
                if t["state"] == state and t.get("val_acc_list")]  # fmt: skip
@@ -70,15 +71,17 @@ def _point(t: dict[str, Any]) -> dict[str, Any]:
 def parallel_figure(trials: Sequence[dict[str, Any]], space: SearchSpace = DEFAULT_SPACE) -> Any:
     """Parallel coordinates of the complete trials over ``space``'s parameters, each
     line coloured by the trial's final validation accuracy (best drawn last)."""
-    import matplotlib.pyplot as plt
+    import matplotlib
     from matplotlib import cm, colors
+    from matplotlib.figure import Figure
 
     if not isinstance(space, SearchSpace):
         raise TypeError(f"space must be a SearchSpace, not {type(space).__name__}")
     done = [t for t in _check_records(trials) if t["state"] == "complete" and t.get("val_acc_list")]
     done.sort(key=lambda t: t["val_acc_list"][-1])
     params = space.params
-    fig, ax = plt.subplots(figsize=(max(5, 1.9 * (len(params) + 1)), 4.5))
+    fig = Figure(figsize=(max(5, 1.9 * (len(params) + 1)), 4.5))
+    ax = fig.add_subplot(1, 1, 1)
 
     def scaled(p: Any, v: Any) -> float:  # a value's place on its axis, 0 .. 1
         if p.kind == "choice":
@@ -89,7 +92,7 @@ def parallel_figure(trials: Sequence[dict[str, Any]], space: SearchSpace = DEFAU
         return (v - lo) / (hi - lo)
 
     norm = colors.Normalize(0.0, 1.0)
-    cmap = cm.get_cmap("viridis") if hasattr(cm, "get_cmap") else plt.get_cmap("viridis")
+    cmap = matplotlib.colormaps["viridis"]
     xs = list(range(len(params) + 1))
     for t in done:
         point = _point(t)

@@ -66,6 +66,7 @@ Failed trials
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -82,6 +83,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -451,8 +453,13 @@ def _train_julia(
                     break
             if step["done"]:
                 break
-    finally:
-        out = julia.call("PyRef.search_epochs_finish", handle)
+    except JuliaBridgeError:
+        raise  # the Julia worker is gone, and the trial with it
+    except BaseException:  # ClaimLost, Ctrl-C: let PyRef forget the trial, then go on
+        with contextlib.suppress(Exception):
+            julia.call("PyRef.search_epochs_finish", handle)
+        raise
+    out = julia.call("PyRef.search_epochs_finish", handle)
     rng.set_state(("MT19937", np.asarray(out["rng_key"], dtype=np.uint32), int(out["rng_pos"]),
                    int(out["rng_has_gauss"]), float(out["rng_cached_gaussian"])))  # fmt: skip
     iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
@@ -1521,9 +1528,14 @@ def write_outputs(
         **({} if config.space.is_default else {"space": config.space.describe()}),
     })  # fmt: skip
     if complete:
-        figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
+        scatter = {"lr", "weight_decay"} <= set(config.space.names)  # its axes are searched
+        with warnings.catch_warnings():
+            if not scatter:  # a fixed weight decay of 0 has no place on a log axis
+                warnings.simplefilter("ignore", UserWarning)
+            figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
         save_figure(figures["best"], out / "best20.png")
-        save_figure(figures["scatter"], out / "scatter.png")
+        if scatter:
+            save_figure(figures["scatter"], out / "scatter.png")
         records = [r.to_record() for r in results]
         save_figure(history_figure(records), out / "history.png")
         save_figure(parallel_figure(records, config.space), out / "parallel.png")

@@ -9,6 +9,7 @@ PYREF_REQUIRE_POSTGRES=1 (CI), where that is a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pwd
@@ -380,13 +381,14 @@ def test_textbook_study_resumes_after_sigkill(tmp_path: Path) -> None:
 def test_diverged_trials_are_failed_and_the_study_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = study.run_trial
+    real = study.study_trial
 
-    def wild(number, x_train, *args, **kw):  # odd trials get inputs that overflow the net
-        return real(number, x_train.astype(np.float64) * 1e300 if number % 2 else x_train,
-                    *args, **kw)  # fmt: skip
+    def wild(config, data, index, *args, **kw):  # odd trials get inputs that overflow the net
+        if index % 2:
+            data = dataclasses.replace(data, x_train=data.x_train.astype(np.float64) * 1e300)
+        return real(config, data, index, *args, **kw)
 
-    monkeypatch.setattr(study, "run_trial", wild)
+    monkeypatch.setattr(study, "study_trial", wild)
     out = tmp_path / "wild"
     assert run_inprocess([*TINY, "--stream", "per-trial", "--out", str(out)]) == 0
     got = trials_json(out)
