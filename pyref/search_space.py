@@ -179,11 +179,11 @@ class Param:
         u = min(max(float(u), 0.0), np.nextafter(1.0, 0.0))
         if self.kind == "choice":
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
-        if self.kind == "float":
+        if self.kind == "float":  # kept inside the range whatever pow's rounding does
             if self.log:
                 lo, hi = math.log10(self.low), math.log10(self.high)
-                return float(10 ** (lo + u * (hi - lo)))
-            return float(self.low + u * (self.high - self.low))
+                return min(max(float(10 ** (lo + u * (hi - lo))), self.low), self.high)
+            return min(max(float(self.low + u * (self.high - self.low)), self.low), self.high)
         if self.log:
             lo, hi = math.log10(self.low), math.log10(self.high + 1)
             return min(int(math.floor(10 ** (lo + u * (hi - lo)))), int(self.high))
