@@ -1485,16 +1485,20 @@ CSV_FIELDS = ("number", "state", "lr", "weight_decay", "seed", "final_val_acc",
 
 
 def trials_csv(results: Sequence[TrialResult]) -> str:
-    """All trials as CSV; each curve as space-separated accuracies."""
+    """All trials as CSV; each curve as space-separated accuracies; with a space other
+    than the book's, one more column per parameter beyond lr and weight decay."""
+    extra: list[str] = []
+    for r in results:
+        extra += [k for k in (r.params or {}) if k not in CSV_FIELDS and k not in extra]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    writer.writerow([*CSV_FIELDS, *extra])
     for r in results:
-        rec = r.to_record()
+        rec = {**(r.params or {}), **r.to_record()}
         writer.writerow([
-            "" if rec[k] is None else " ".join(map(repr, rec[k])) if isinstance(rec[k], list)
+            "" if rec.get(k) is None else " ".join(map(repr, rec[k])) if isinstance(rec[k], list)
             else repr(rec[k]) if isinstance(rec[k], float) else rec[k]
-            for k in CSV_FIELDS
+            for k in (*CSV_FIELDS, *extra)
         ])  # fmt: skip
     return buf.getvalue()
 

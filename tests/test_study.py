@@ -583,6 +583,11 @@ def test_tpe_and_hyperband_with_two_workers(tmp_path: Path) -> None:
         assert (out / name).stat().st_size > 0
     best = (out / "best.txt").read_text().splitlines()[1]
     assert "| optimizer:" in best and "hidden_layers:" in best
+    rows = (out / "trials.csv").read_text().splitlines()
+    assert rows[0].endswith(",optimizer,hidden_layers")
+    assert [r.split(",")[-2:] for r in rows[1:]] == [
+        [r["params"]["optimizer"], str(r["params"]["hidden_layers"])] for r in records
+    ]
     # optuna-dashboard reads it: states, values and each epoch's accuracy
     from wsgiref.util import setup_testing_defaults
 
@@ -638,6 +643,40 @@ def test_tpe_and_hyperband_survive_sigkill(tmp_path: Path) -> None:
         r[0]: r for r in db_rows(db, "SELECT idx, state, attempts, result FROM pyref_search_unit")
     }
     assert all(rows[i] == r for i, r in kept.items())
+    check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
+
+
+def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
+    """One of two workers is killed in the middle of a trial (after it reported an
+    epoch): the other takes the trial over with its recorded point and replayed
+    decisions; the study ends with every trial once."""
+    out = tmp_path / "one-killed"
+    db = out / "search.db"
+    proc = start_cli([*LEARN_SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT])
+    query = ("SELECT u.idx, u.worker FROM pyref_search_unit u JOIN pyref_search_epoch e "
+             "ON e.study = u.study AND e.idx = u.idx WHERE u.state = 'running' AND u.idx >= 1")  # fmt: skip
+
+    def running() -> list[tuple]:
+        try:
+            return db_rows(db, query)
+        except sqlite3.OperationalError:  # not created yet
+            return []
+
+    victim = None
+    while victim is None:
+        wait_for(lambda: bool(running()) or proc.poll() is not None)
+        assert proc.poll() is None, "the study ended before a worker could be killed"
+        index, worker = running()[0]
+        pid = int(worker.split("|")[1])
+        os.kill(pid, signal.SIGSTOP)
+        if (index, worker) in running():
+            os.kill(pid, signal.SIGKILL)
+            victim = index
+        else:
+            os.kill(pid, signal.SIGCONT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert {u[0]: u[3] for u in units(db)}[victim] == 2
     check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
 
 
