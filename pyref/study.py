@@ -998,9 +998,13 @@ class SearchStore:
                 u.state == "running")).first()  # fmt: skip
             if held is None:
                 raise ClaimLost(f"trial {claim.index} was claimed by another worker")
-            conn.execute(self.t_epoch.insert().values(
-                study=self.study, idx=claim.index, epoch=epoch, val_acc=val_acc,
-                train_acc=train_acc, prune=int(prune)))  # fmt: skip
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self.t_epoch.insert().values(
+                    study=self.study, idx=claim.index, epoch=epoch, val_acc=val_acc,
+                    train_acc=train_acc, prune=int(prune)))  # fmt: skip
+        except IntegrityError:  # a lost attempt wrote this epoch just before: its decision
+            return self.epoch_reports(claim.index)[epoch][2]
         return prune
 
     def finish(self, claim: Claim, result: TrialResult) -> bool:
