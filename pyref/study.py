@@ -947,7 +947,14 @@ class SearchStore:
             if state == TrialState.WAITING:
                 self.optuna.set_trial_state_values(trial_id, TrialState.RUNNING)
             elif state != TrialState.RUNNING:
-                trial_id = self.optuna.create_new_trial(self.optuna_study_id)
+                # An attempt that died between creating its Optuna trial and linking it
+                # left it RUNNING (or, released, WAITING) with this index: take it up.
+                trial_id = self._unlinked_optuna_trial(claim.index)
+                if trial_id is None:  # created with its index in one transaction
+                    trial_id = self.optuna.create_new_trial(self.optuna_study_id, create_trial(
+                        state=TrialState.RUNNING, user_attrs={"index": claim.index}))  # fmt: skip
+                elif self.optuna.get_trial(trial_id).state == TrialState.WAITING:
+                    self.optuna.set_trial_state_values(trial_id, TrialState.RUNNING)
                 claim.optuna_trial_id = trial_id
                 self._link_optuna(claim)  # before sampling: a retry samples in this trial
             self.optuna.set_trial_user_attr(trial_id, "index", claim.index)
@@ -966,6 +973,20 @@ class SearchStore:
                 optuna_trial_id=claim.optuna_trial_id))  # fmt: skip
         self._link_optuna(claim)
         return point
+
+    def _unlinked_optuna_trial(self, index: int) -> int | None:
+        """An unfinished Optuna trial of trial ``index`` that no unit links to, if any
+        (reads the unfinished Optuna trials: about as many as there are workers)."""
+        found = [t._trial_id for t in self.optuna.get_all_trials(
+            self.optuna_study_id, deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
+            if t.user_attrs.get("index") == index]  # fmt: skip
+        if not found:
+            return None
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            linked = {r[0] for r in conn.execute(sa.select(u.optuna_trial_id).where(
+                u.study == self.study, u.optuna_trial_id.in_(found)))}  # fmt: skip
+        return next((t for t in found if t not in linked), None)
 
     def epoch_reports(self, index: int) -> dict[int, tuple[float, float, bool]]:
         """Trial ``index``'s reported epochs: epoch -> (val_acc, train_acc, pruned)."""

@@ -680,6 +680,34 @@ def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
     check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
 
 
+def test_a_retry_samples_in_the_optuna_trial_its_lost_attempt_made(tmp_path: Path) -> None:
+    """An attempt killed after creating its Optuna trial, before linking it to the unit:
+    the retry takes that trial up (no second Optuna trial for the index), and the point
+    it samples is recorded, to be reused by any later attempt."""
+    from optuna.trial import TrialState, create_trial
+
+    from pyref.search_space import parse_space
+
+    config = dataclasses.replace(TINY_CONFIG, sampler="tpe", space=parse_space(FOUR_SPACE))
+    store = study.SearchStore(f"sqlite:///{tmp_path / 'search.db'}", study.DEFAULT_STUDY)
+    try:
+        store.ensure_study(config)
+        orphan = store.optuna.create_new_trial(store.optuna_study_id, create_trial(
+            state=TrialState.RUNNING, user_attrs={"index": 0}))  # fmt: skip
+        claim = store.claim("here|1|a", ordered=False, grace=60, max_attempts=3)
+        assert claim.index == 0 and claim.optuna_trial_id is None
+        point = store.sample_point(claim, config, "here|1|a")
+        assert claim.optuna_trial_id == orphan
+        assert store.optuna.get_trial(orphan).params == point
+        assert store.stored_point(0) == (point, orphan)
+        store.release(claim)
+        again = store.claim("here|2|b", ordered=False, grace=60, max_attempts=3)
+        assert again.index == 0 and store.sample_point(again, config, "here|2|b") == point
+        assert len(store.optuna.get_all_trials(store.optuna_study_id)) == 1
+    finally:
+        store.dispose()
+
+
 def test_a_pruned_trial_is_never_trained_again(tmp_path: Path) -> None:
     """A worker that died after its trial's pruning decision was written but before the
     result was: the retry records the trial from the stored epochs, without training.
