@@ -58,6 +58,9 @@ TARGETS = {
     "convnet.python.ratio": 1.5,
     "convnet.julia.ratio": 1.25,
 }
+#: search_ttt: epochs TPE + Hyperband needs to reach random search's best, over random
+#: search's own (#15: at most a third).
+TARGETS["search_ttt.tpe_hyperband.over_random"] = round(1 / 3, 3)
 MINIMUM_TARGETS = {"search.python.speedup": 1.8, "convnet.python.speedup_over_book": 1.0}
 #: Iterations per timed round, and rounds (the best counts); --quick uses fewer.
 STEP_ITERATIONS, STEP_REPEATS = 50, 9
@@ -534,6 +537,8 @@ def machine_info() -> dict[str, Any]:
 
 #: The sections of the benchmark, in the order they run.
 SECTIONS = ("step", "convnet", "search", "parity")
+#: Every section: also search-ttt (about 20 minutes: it runs only when named in --only).
+ALL_SECTIONS = ("step", "convnet", "search", "search-ttt", "parity")
 
 
 def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[str, Any]:
@@ -548,9 +553,13 @@ def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[s
 
 
 def run(
-    quick: bool = False, sections: tuple[str, ...] = SECTIONS, book: str | None = None
+    quick: bool = False,
+    sections: tuple[str, ...] = SECTIONS,
+    book: str | None = None,
+    ttt: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
-    """Every section's measurements as one flat dict of figures plus details."""
+    """Every section's measurements as one flat dict of figures plus details; ``ttt``
+    may set the search-ttt section's ``seeds``, ``trials`` and ``epochs``."""
     record: dict[str, Any] = {
         "machine": machine_info(),
         "quick": quick,
@@ -595,6 +604,19 @@ def run(
             figures[f"memory.search.{engine}.workers2.peak_rss_mb"] = (
                 r["runs"][1]["peak_rss_bytes"] / 2**20
             )
+    if "search-ttt" in sections:
+        from pyref import search_bench as sb
+
+        given = {k: v for k, v in (ttt or {}).items() if v is not None}
+        defaults = ({"seeds": sb.QUICK_TTT_SEEDS, "trials": sb.QUICK_TTT_TRIALS,
+                     "epochs": sb.QUICK_TTT_EPOCHS} if quick else
+                    {"seeds": sb.TTT_SEEDS, "trials": sb.TTT_TRIALS, "epochs": sb.TTT_EPOCHS})  # fmt: skip
+        r = sb.bench_time_to_target(**{**defaults, **given})
+        record["details"]["search_ttt"] = r
+        for name, value in r["median_epochs_to_target"].items():
+            figures[f"search_ttt.{name}.median_epochs"] = value
+        figures["search_ttt.tpe.over_random"] = r["tpe_over_random"]
+        figures["search_ttt.tpe_hyperband.over_random"] = r["tpe_hyperband_over_random"]
     if "parity" in sections:
         r = bench_parity(quick)
         record["details"]["parity"] = r

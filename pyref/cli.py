@@ -194,17 +194,36 @@ def _cmd_search(args: argparse.Namespace) -> int:
     except ImportError as err:
         return _error("search", f"{err}; install the search extra "
                                 "(pip install -e '.[search]' in the pyref folder)")  # fmt: skip
+    if getattr(args, "search_command", None) == "worker":
+        try:
+            return study.join_study(
+                args.storage, args.study, heartbeat=args.heartbeat, grace=args.grace,
+                connect_timeout=args.connect_timeout, progress=not args.no_progress,
+            )  # fmt: skip
+        except (study.SearchError, OSError) as err:
+            return _error("search worker", err)
+        except KeyboardInterrupt:
+            print("pyref search worker: interrupted; its trial was handed back", file=sys.stderr)
+            return 130
     from pyref.datasets import resolve_source
 
     try:
         data = resolve_source(args.data)  # --data, else $PYREF_DATA
     except ValueError as err:
         return _error("search", err)
+    from pyref.search_space import SpaceError, parse_space
+
     try:
+        space = parse_space(args.space)
+    except SpaceError as err:
+        return _error("search", err)
+    try:
+        learns = args.sampler != "random" or args.pruner != "none"
         config = study.SearchConfig(
             trials=args.trials, epochs=args.epochs, train_size=args.train_size, seed=args.seed,
-            stream=args.stream or ("per-trial" if args.workers > 1 else "textbook"),
-            engine=args.engine, hidden=args.hidden, data=data,
+            stream=args.stream or ("per-trial" if args.workers > 1 or learns else "textbook"),
+            engine=args.engine, hidden=args.hidden, data=data, space=space,
+            sampler=args.sampler, pruner=args.pruner,
         )  # fmt: skip
         return study.run_search(
             config, out=args.out, storage=args.storage, study=args.study, workers=args.workers,
@@ -320,8 +339,54 @@ def _add_search_parser(sub: argparse._SubParsersAction) -> None:
         default=S.CONNECT_TIMEOUT,
         help=f"seconds to wait for the database server (default {S.CONNECT_TIMEOUT:g})",
     )
+    p.add_argument(
+        "--space",
+        default=None,
+        help="the search space: items name=low:high, name=low:high:log or name=a|b|c "
+        "separated by commas (e.g. 'lr=1e-4:1e-1:log,optimizer=sgd|adam,hidden_layers=2:6'), "
+        "or a .toml file; parameters: lr, weight_decay, dropout_ratio, hidden_size, "
+        "hidden_layers, batch_size, optimizer, use_batchnorm (default: the book's weight "
+        "decay and lr)",
+    )
+    p.add_argument(
+        "--sampler",
+        choices=S.SAMPLERS,
+        default=S.SAMPLERS[0],
+        help="random: each trial's point from its stream (the book's draws); tpe: Optuna's "
+        "TPE, learning from finished trials; qmc: a scrambled Sobol sequence (default random)",
+    )
+    p.add_argument(
+        "--pruner",
+        choices=S.PRUNERS,
+        default=S.PRUNERS[0],
+        help="stop hopeless trials early, judging each epoch's validation accuracy: Optuna's "
+        "median or hyperband pruner (default none)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_search)  # fmt: skip
+    p.set_defaults(func=_cmd_search, search_command=None)  # fmt: skip
+    wsub = p.add_subparsers(dest="search_command", metavar="{worker}")
+    w = wsub.add_parser(
+        "worker",
+        help="join an existing study from this machine",
+        description="Join an existing study as one more worker, from any machine that "
+        "reaches its database: the study's settings are read from the database; the worker "
+        "claims trials until none is left and writes no outputs (run the study's own "
+        "command again to write them). Exit status 0 when the study has no trial left, 1 "
+        "when some are left, 2 on an error.",
+    )
+    w.add_argument("--storage", required=True,
+                   help="SQLAlchemy URL of the study's database (password in PGPASSWORD or "
+                        "~/.pgpass, not in the URL)")  # fmt: skip
+    w.add_argument("--study", default=S.DEFAULT_STUDY,
+                   help=f"study name in the database (default {S.DEFAULT_STUDY})")  # fmt: skip
+    for name, default, what in (("--heartbeat", S.HEARTBEAT_INTERVAL, "between heartbeats"),
+                                ("--grace", S.GRACE_PERIOD, "without a heartbeat before a retry"),
+                                ("--connect-timeout", S.CONNECT_TIMEOUT,
+                                 "to wait for the database server")):  # fmt: skip
+        w.add_argument(name, type=_seconds_arg, default=default,
+                       help=f"seconds {what} (default {default:g})")  # fmt: skip
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.set_defaults(func=_cmd_search, search_command="worker")
 
 
 def _cmd_julia(args: argparse.Namespace) -> int:
@@ -414,7 +479,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),
-                           book=args.book)  # fmt: skip
+                           book=args.book, ttt={"seeds": args.ttt_seeds, "trials": args.ttt_trials,
+                                                "epochs": args.ttt_epochs})  # fmt: skip
     except (JuliaBridgeError, RuntimeError) as err:
         return _error("bench", err)
     print(bench.format_table(record))
@@ -485,11 +551,18 @@ def build_parser() -> argparse.ArgumentParser:
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
     ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
-    ben.add_argument("--only", nargs="+", choices=("step", "convnet", "search", "parity"),
-                     help="measure only these sections (default: all)")  # fmt: skip
+    ben.add_argument("--only", nargs="+",
+                     choices=("step", "convnet", "search", "search-ttt", "parity"),
+                     help="measure only these sections (default: all but search-ttt, the "
+                     "samplers' time to target, about 20 minutes)")  # fmt: skip
     ben.add_argument("--book", metavar="DIR", default=None,
                      help="also time the book's own SimpleConvNet step, from this checkout of "
                      "deep-learning-from-scratch (convnet section)")  # fmt: skip
+    for name, what in (("seeds", "seeds (default 5; --quick 2)"),
+                       ("trials", "trials per study (default 100; --quick 12)"),
+                       ("epochs", "epochs per trial (default 50; --quick 6)")):  # fmt: skip
+        ben.add_argument(f"--ttt-{name}", type=_positive_int_arg, default=None,
+                         help=f"search-ttt section: {what}")  # fmt: skip
     ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
     ben.set_defaults(func=_cmd_bench)
     _add_search_parser(sub)

@@ -46,6 +46,10 @@ TRIAL_SEED_MULTIPLIER = 1_000_003
 #: them without the search extra installed.
 STREAMS = ("textbook", "per-trial")
 ENGINES = ("python", "julia")
+#: How trials pick their hyperparameters, and how they may be stopped early
+#: (pyref.samplers).
+SAMPLERS = ("random", "tpe", "qmc")
+PRUNERS = ("none", "median", "hyperband")
 DEFAULT_SEED = 0
 DEFAULT_STUDY = "pyref-search"
 DEFAULT_OUT = "out/search"

@@ -66,6 +66,7 @@ Failed trials
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -82,6 +83,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -108,6 +110,8 @@ from pyref.search import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
     LR_LOG10_RANGE,
+    PRUNERS,
+    SAMPLERS,
     SEARCH_BATCH_SIZE,
     SEARCH_EPOCHS,
     SEARCH_HIDDEN,
@@ -120,10 +124,10 @@ from pyref.search import (
     Trial,
     divergence_reason,
     format_best,
-    run_trial,
-    sample_hyperparameters,
     trial_seed,
 )
+from pyref.search_epochs import EpochTrial, make_trainer, train_epochs
+from pyref.search_space import DEFAULT_SPACE, SearchSpace, SpaceError, trial_settings
 
 #: Seconds SQLite waits for another process's write lock.
 SQLITE_BUSY_TIMEOUT = 60.0
@@ -139,9 +143,9 @@ ONE_THREAD_ENV = {
 #: Set in the environment of local worker processes: the launcher's pid.
 PARENT_ENV = "PYREF_SEARCH_PARENT"
 
-_DONE = ("complete", "failed")
+_DONE = ("complete", "failed", "pruned")
 #: Every state a trial (a unit) can be in.
-UNIT_STATES = ("waiting", "running", "complete", "failed")
+UNIT_STATES = ("waiting", "running", "complete", "failed", "pruned")
 
 
 class SearchError(Exception):
@@ -184,6 +188,9 @@ class SearchConfig:
     data: str = "embedded"
     validation_rate: float = SEARCH_VALIDATION_RATE
     batch_size: int = SEARCH_BATCH_SIZE
+    space: SearchSpace = DEFAULT_SPACE
+    sampler: str = "random"
+    pruner: str = "none"
 
     def __post_init__(self) -> None:
         for name in ("trials", "epochs", "train_size", "batch_size"):
@@ -194,7 +201,9 @@ class SearchConfig:
             raise SearchError(f"seed must be between 0 and 2**32 - 1, got {self.seed}")
         for name, value, choices in (("stream", self.stream, STREAMS),
                                      ("engine", self.engine, ENGINES),
-                                     ("data", self.data, SOURCES)):  # fmt: skip
+                                     ("data", self.data, SOURCES),
+                                     ("sampler", self.sampler, SAMPLERS),
+                                     ("pruner", self.pruner, PRUNERS)):  # fmt: skip
             if value not in choices:
                 raise SearchError(f"unknown {name} {value!r}; choose from {', '.join(choices)}")
         object.__setattr__(self, "hidden", tuple(self.hidden))
@@ -205,12 +214,47 @@ class SearchConfig:
         if not isinstance(self.validation_rate, (int, float)) or not 0 < self.validation_rate < 1:
             raise SearchError(f"validation_rate must be in (0, 1), got {self.validation_rate}")
 
+        if not isinstance(self.space, SearchSpace):
+            raise SearchError(f"space must be a SearchSpace, not {type(self.space).__name__}")
+        train = self.train_size - int(self.train_size * self.validation_rate)
+        for p in self.space.params:
+            if p.name != "batch_size":
+                continue
+            sizes = list(p.choices) if p.kind == "choice" else None
+            if sizes is None or any(train % b for b in sizes):
+                raise SearchError(
+                    f"search parameter batch_size: give choices that divide the {train} training "
+                    f"samples (e.g. batch_size={'|'.join(map(str, _divisors(train)[:4]))}): the "
+                    "book's Trainer measures the accuracies once an epoch only when an epoch is "
+                    "a whole number of steps"
+                )
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "hidden": list(self.hidden)}
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**d, "hidden": list(self.hidden), "space": self.space.to_json()}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SearchConfig:
+        """Settings stored by to_json; a study stored before spaces, samplers and pruners
+        existed gets the book's space, random sampling and no pruning."""
+        d = dict(d)
+        if "space" in d:
+            try:
+                d["space"] = SearchSpace.from_json(d["space"])
+            except SpaceError as err:
+                raise SearchError(str(err)) from None
         return cls(**d)
+
+    @property
+    def learns(self) -> bool:
+        """True when trials' points come from the sampler, not from their streams."""
+        return self.sampler != "random"
+
+
+def _divisors(n: int) -> list[int]:
+    """Divisors of ``n`` from 10 up (batch sizes worth suggesting), else all of them."""
+    found = [d for d in range(1, n + 1) if n % d == 0]
+    return [d for d in found if d >= 10] or found
 
 
 @dataclass
@@ -227,6 +271,9 @@ class TrialResult:
     train_acc_list: list[float] = field(default_factory=list)
     fail_reason: str | None = None
     rng_state: dict[str, Any] | None = None
+    #: The trial's point in a search space other than the book's (None in the book's:
+    #: lr and weight_decay say it all).
+    params: dict[str, Any] | None = None
 
     @property
     def final_val_acc(self) -> float | None:
@@ -248,7 +295,8 @@ class TrialResult:
                 "weight_decay": self.weight_decay, "seed": self.seed,
                 "val_acc_list": self.val_acc_list, "train_acc_list": self.train_acc_list,
                 "final_val_acc": self.final_val_acc, "final_train_acc": self.final_train_acc,
-                "fail_reason": self.fail_reason}  # fmt: skip
+                "fail_reason": self.fail_reason,
+                **({} if self.params is None else {"params": self.params})}  # fmt: skip
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), allow_nan=False)
@@ -360,46 +408,66 @@ def check_engine(engine: str, *, start: bool = False) -> None:
 
 
 def _train_julia(
-    config: SearchConfig, data: SearchData, index: int, rng: np.random.RandomState,
-    on_start: Callable[[float, float], None] | None,
-) -> Trial:  # fmt: skip
-    """Trial ``index`` trained in PyRef by ``PyRef.search_trial`` (julia/src/search.jl)
-    through the bridge. PyRef draws from the same stream as pyref would (per-trial:
-    from ``trial_seed(seed, index)``; textbook: from ``rng``'s state, which it hands
-    back); the hyperparameters it drew are checked against pyref's own draws, and
-    ``rng`` is moved to the state PyRef left. (Should the bridge hold the GIL during
-    the call, this worker's heartbeat waits for it: trials must then take less than
-    ``grace`` seconds.)
-    """
+    config: SearchConfig, data: SearchData, settings: dict[str, Any], rng: np.random.RandomState,
+    *, stop_on_divergence: bool, on_epoch: Callable[[int, float, float], bool] | None,
+    check: Callable[[], None] | None,
+) -> EpochTrial:  # fmt: skip
+    """A trial trained in PyRef (julia/src/search_epochs.jl) through the bridge, epoch by
+    epoch: PyRef builds the net and Trainer from ``settings`` on ``rng``'s stream (the
+    state after the trial's hyperparameters were drawn), each call trains up to the
+    next accuracy measurement, and ``on_epoch`` (the pruner) decides between calls, so
+    a pruned trial really stops. ``rng`` is moved to the state PyRef left. (Should
+    the bridge hold the GIL during a call, this worker's heartbeat waits for it: one
+    epoch must then take less than ``grace`` seconds.)"""
     from pyref.julia import session
 
     _, key, pos, has_gauss, cached = rng.get_state()
-    weight_decay, lr = sample_hyperparameters(rng)  # the same draws PyRef makes first
-    if on_start is not None:
-        on_start(lr, weight_decay)
-    textbook = config.stream == "textbook"
-    if textbook:
-        stream = {"rng_key": key, "rng_pos": int(pos), "rng_has_gauss": int(has_gauss),
-                  "rng_cached_gaussian": float(cached)}  # fmt: skip
-    else:
-        stream = {"seed": config.seed}
     julia = session()
     julia.use_blas()  # numpy's thread count now: the products' last bits depend on it
-    out = julia.call(
-        "PyRef.search_trial", data.x_train, data.t_train, data.x_val, data.t_val,
-        index=index, epochs=config.epochs, hidden=np.asarray(config.hidden, dtype=np.int64),
-        batch_size=config.batch_size, stop_on_divergence=int(not textbook), **stream,
+    handle = julia.call(
+        "PyRef.search_epochs_start", data.x_train, data.t_train, data.x_val, data.t_val,
+        epochs=config.epochs, hidden=np.asarray(settings["hidden"], dtype=np.int64),
+        batch_size=settings["batch_size"], optimizer=settings["optimizer"], lr=settings["lr"],
+        weight_decay=settings["weight_decay"], dropout_ratio=settings["dropout_ratio"],
+        use_batchnorm=int(settings["use_batchnorm"]), stop_on_divergence=int(stop_on_divergence),
+        rng_key=key, rng_pos=int(pos), rng_has_gauss=int(has_gauss),
+        rng_cached_gaussian=float(cached),
     )  # fmt: skip
-    if (out["weight_decay"], out["lr"]) != (weight_decay, lr):
-        raise RuntimeError(f"PyRef drew weight decay {out['weight_decay']}, lr {out['lr']} for "
-                           f"trial {index}, pyref {weight_decay}, {lr}")  # fmt: skip
+    result, seen = EpochTrial(), 0
+    try:
+        while True:
+            step = julia.call("PyRef.search_epochs_next", handle)
+            if check is not None:
+                check()
+            nonfinite = bool(step["nonfinite"])
+            if nonfinite and stop_on_divergence:
+                break
+            if int(step["measured"]) > seen:
+                seen = int(step["measured"])
+                if (
+                    on_epoch is not None
+                    and not nonfinite
+                    and on_epoch(seen, float(step["val_acc"]), float(step["train_acc"]))
+                ):
+                    result.pruned_at = seen
+                    break
+            if step["done"]:
+                break
+    except JuliaBridgeError:
+        raise  # the Julia worker is gone, and the trial with it
+    except BaseException:  # ClaimLost, Ctrl-C: let PyRef forget the trial, then go on
+        with contextlib.suppress(Exception):
+            julia.call("PyRef.search_epochs_finish", handle)
+        raise
+    out = julia.call("PyRef.search_epochs_finish", handle)
     rng.set_state(("MT19937", np.asarray(out["rng_key"], dtype=np.uint32), int(out["rng_pos"]),
                    int(out["rng_has_gauss"]), float(out["rng_cached_gaussian"])))  # fmt: skip
-    iter_per_epoch = max(data.x_train.shape[0] / config.batch_size, 1)
-    losses = [float(v) for v in out["train_loss_list"]]
-    return Trial(index, lr, weight_decay, [float(a) for a in out["val_acc_list"]],
-                 [float(a) for a in out["train_acc_list"]],
-                 divergence_reason(losses, iter_per_epoch))  # fmt: skip
+    iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
+    result.fail_reason = divergence_reason([float(v) for v in out["train_loss_list"]],
+                                           iter_per_epoch)  # fmt: skip
+    result.val_acc_list = [float(a) for a in out["val_acc_list"]]
+    result.train_acc_list = [float(a) for a in out["train_acc_list"]]
+    return result
 
 
 def study_trial(
@@ -408,27 +476,36 @@ def study_trial(
     index: int,
     rng: np.random.RandomState,
     *,
+    point: dict[str, Any] | None = None,
     check: Callable[[], None] | None = None,
-    on_start: Callable[[float, float], None] | None = None,
+    on_start: Callable[[dict[str, Any]], None] | None = None,
+    on_epoch: Callable[[int, float, float], bool] | None = None,
 ) -> TrialResult:
     """Trial ``index`` of the study, drawing from ``rng`` (the textbook stream where
-    trial index - 1 left it, or the trial's own stream): weight decay, lr, then
-    training with the study's engine."""
+    trial index - 1 left it, or the trial's own stream): its point in the space (drawn
+    from ``rng`` parameter by parameter, unless the sampler gave ``point``), then the
+    net's weights and minibatches, trained with the study's engine epoch by epoch;
+    ``on_epoch`` (the pruner) may stop it, and it is then 'pruned'."""
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise SearchError(f"index must be an integer >= 0, got {index!r}")
     if not isinstance(rng, np.random.RandomState):
         raise TypeError(f"rng must be a numpy.random.RandomState, not {type(rng).__name__}")
     textbook = config.stream == "textbook"
     seed = None if textbook else trial_seed(config.seed, index)
+    if point is None:
+        point = config.space.draw(rng)
+    settings = trial_settings(point, hidden=config.hidden, batch_size=config.batch_size)
+    if on_start is not None:
+        on_start(point)
     try:
         if config.engine == "julia":
-            trial = _train_julia(config, data, index, rng, on_start)
+            trial = _train_julia(config, data, settings, rng, stop_on_divergence=not textbook,
+                                 on_epoch=on_epoch, check=check)  # fmt: skip
         else:
-            trial = run_trial(
-                index, data.x_train, data.t_train, data.x_val, data.t_val, config.epochs,
-                hidden=config.hidden, batch_size=config.batch_size, rng=rng,
-                stop_on_divergence=not textbook, on_start=on_start, check=check,
-            )  # fmt: skip
+            trainer = make_trainer(settings, data.x_train, data.t_train, data.x_val, data.t_val,
+                                   config.epochs, rng)  # fmt: skip
+            trial = train_epochs(trainer, stop_on_divergence=not textbook, on_epoch=on_epoch,
+                                 check=check)  # fmt: skip
     except ClaimLost:
         raise
     except JuliaBridgeError:
@@ -436,14 +513,15 @@ def study_trial(
     except Exception as err:
         if textbook:
             raise  # the stream cannot go on past it: stop here (a rerun retries)
-        # a broken trial must not stop the study; its stream's draws are known
-        weight_decay, lr = sample_hyperparameters(np.random.RandomState(seed))
-        trial = Trial(index, lr, weight_decay, [], [], f"error: {type(err).__name__}: {err}")
+        # a broken trial must not stop the study; its point is known
+        trial = EpochTrial(fail_reason=f"error: {type(err).__name__}: {err}")
+    state = ("failed" if trial.fail_reason else
+             "pruned" if trial.pruned_at is not None else "complete")  # fmt: skip
     return TrialResult(
-        number=index, lr=float(trial.lr), weight_decay=float(trial.weight_decay), seed=seed,
-        state="failed" if trial.fail_reason else "complete",
-        val_acc_list=trial.val_acc_list, train_acc_list=trial.train_acc_list,
+        number=index, lr=settings["lr"], weight_decay=settings["weight_decay"], seed=seed,
+        state=state, val_acc_list=trial.val_acc_list, train_acc_list=trial.train_acc_list,
         fail_reason=trial.fail_reason, rng_state=_state_to_json(rng) if textbook else None,
+        params=None if config.space.is_default else dict(point),
     )  # fmt: skip
 
 
@@ -564,6 +642,27 @@ class SearchStore:
             sa.Column("result", sa.Text),
             sa.Index("pyref_search_unit_state", "study", "state", "idx"),
         )  # fmt: skip
+        # A learning sampler's point for a trial, recorded at its first claim so that a
+        # retry trains the same point (a sampler asked again would answer otherwise).
+        self.t_point = sa.Table(
+            "pyref_search_point", md,
+            sa.Column("study", sa.String(512), primary_key=True),
+            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("params", sa.Text, nullable=False),
+            sa.Column("optuna_trial_id", sa.Integer),
+        )  # fmt: skip
+        # Each epoch's accuracies of a pruned study's trials and the pruner's decision,
+        # written as they are reported, so that a retry replays the decisions made
+        # before a crash instead of asking again.
+        self.t_epoch = sa.Table(
+            "pyref_search_epoch", md,
+            sa.Column("study", sa.String(512), primary_key=True),
+            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("epoch", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("val_acc", sa.Float, nullable=False),
+            sa.Column("train_acc", sa.Float, nullable=False),
+            sa.Column("prune", sa.Integer, nullable=False),
+        )  # fmt: skip
         self._metadata = md
         try:
             with self.engine.begin() as conn:
@@ -682,6 +781,7 @@ class SearchStore:
 
     def _check_same(self, stored: SearchConfig, config: SearchConfig) -> None:
         a, b = stored.to_json(), config.to_json()
+        a["space"], b["space"] = stored.space.describe(), config.space.describe()
         diff = [f"{k}={a[k]!r} (now {b[k]!r})" for k in a if k != "trials" and a[k] != b[k]]
         if diff:
             raise SearchError(
@@ -716,6 +816,13 @@ class SearchStore:
                     rows += list(conn.execute(sa.select(*cols).where(
                         u.study == self.study, u.state == "waiting").order_by(u.idx).limit(8)))  # fmt: skip
             if not rows:
+                # The two reads above are two snapshots: a trial claimed between them
+                # (waiting, then running) is in neither. One read decides "done".
+                with self.engine.connect() as conn:
+                    left = conn.execute(sa.select(sa.func.count()).where(
+                        u.study == self.study, u.state.in_(("waiting", "running")))).scalar()  # fmt: skip
+                if left:
+                    continue
                 return "done"
             now = time.time()
             candidates = []
@@ -768,12 +875,16 @@ class SearchStore:
         self._update(claim.index, [u.token == claim.token, u.state == "running"],
                      token=None, heartbeat=0.0)  # fmt: skip
 
-    def start_attempt(self, claim: Claim, lr: float, weight_decay: float, worker: str) -> None:
+    def start_attempt(self, claim: Claim, point: dict[str, Any], worker: str,
+                      space: SearchSpace = DEFAULT_SPACE) -> None:  # fmt: skip
         """Record this attempt in the Optuna study (RUNNING, with its params): in the
         index's Optuna trial from an earlier attempt when it has one, else a new one."""
-        if self._optuna_resume(claim, lr, weight_decay, worker):
+        if self._optuna_resume(claim, point, worker):
             return
-        claim.optuna_trial_id = self._optuna_running_trial(claim, lr, weight_decay, worker)
+        claim.optuna_trial_id = self._optuna_running_trial(claim, point, worker, space)
+        self._link_optuna(claim)
+
+    def _link_optuna(self, claim: Claim) -> None:
         if claim.optuna_trial_id is not None:
             u = self.t_unit.c
             try:  # only for tidying the mirror later: a database hiccup must not fail the trial
@@ -781,6 +892,141 @@ class SearchStore:
                              optuna_trial_id=claim.optuna_trial_id)  # fmt: skip
             except SQLAlchemyError as err:
                 _warn(f"could not link trial {claim.index} to its Optuna trial: {_first_line(err)}")
+
+    # learning samplers and pruners
+
+    def stored_point(self, index: int) -> tuple[dict[str, Any], int | None] | None:
+        """The point recorded for trial ``index`` at its first claim, and its Optuna trial."""
+        p = self.t_point.c
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(p.params, p.optuna_trial_id)
+                               .where(p.study == self.study, p.idx == index)).first()  # fmt: skip
+        if row is None:
+            return None
+        try:
+            point = json.loads(row.params)
+        except ValueError:
+            point = None
+        if not isinstance(point, dict):
+            raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: the stored point "
+                              f"of trial {index} is damaged; was the database edited?")  # fmt: skip
+        return point, row.optuna_trial_id
+
+    def optuna_study(self, config: SearchConfig, index: int) -> optuna.Study:
+        """The Optuna study with the sampler that samples trial ``index`` and the pruner."""
+        from pyref.samplers import make_pruner, make_sampler
+
+        return optuna.load_study(
+            study_name=self.study, storage=self.optuna,
+            sampler=make_sampler(config.sampler, config.seed, index),
+            pruner=make_pruner(config.pruner, config.epochs),
+        )  # fmt: skip
+
+    def sample_point(self, claim: Claim, config: SearchConfig, worker: str) -> dict[str, Any]:
+        """Trial ``claim.index``'s point from the study's learning sampler: the one
+        recorded at an earlier attempt, else a new one (TPE: from a new Optuna trial,
+        which becomes the index's; QMC: the index's Sobol point), recorded now."""
+        from pyref.samplers import qmc_point, suggest_point
+
+        stored = self.stored_point(claim.index)
+        if stored is not None:
+            point, trial_id = stored
+            try:
+                point = config.space.check_point(point)
+            except SpaceError as err:
+                raise SearchError(f"study {self.study!r}: trial {claim.index}: {err}") from None
+            if claim.optuna_trial_id is None:
+                claim.optuna_trial_id = trial_id
+            return point
+        if config.sampler == "qmc":
+            point = qmc_point(config.space, config.seed, claim.index)
+        else:
+            ostudy = self.optuna_study(config, claim.index)
+            trial_id = claim.optuna_trial_id  # an attempt that died while sampling made it
+            state = None if trial_id is None else self.optuna.get_trial(trial_id).state
+            if state == TrialState.WAITING:
+                self.optuna.set_trial_state_values(trial_id, TrialState.RUNNING)
+            elif state != TrialState.RUNNING:
+                # An attempt that died between creating its Optuna trial and linking it
+                # left it RUNNING (or, released, WAITING) with this index: take it up.
+                trial_id = self._unlinked_optuna_trial(claim.index)
+                if trial_id is None:  # created with its index in one transaction
+                    trial_id = self.optuna.create_new_trial(self.optuna_study_id, create_trial(
+                        state=TrialState.RUNNING, user_attrs={"index": claim.index}))  # fmt: skip
+                elif self.optuna.get_trial(trial_id).state == TrialState.WAITING:
+                    self.optuna.set_trial_state_values(trial_id, TrialState.RUNNING)
+                claim.optuna_trial_id = trial_id
+                self._link_optuna(claim)  # before sampling: a retry samples in this trial
+            self.optuna.set_trial_user_attr(trial_id, "index", claim.index)
+            self.optuna.set_trial_user_attr(trial_id, "attempt", claim.attempt)
+            self.optuna.set_trial_user_attr(trial_id, "worker", worker)
+            point = suggest_point(optuna.Trial(ostudy, trial_id), config.space)
+        u = self.t_unit.c
+        with self.engine.begin() as conn:  # only while this worker holds the trial
+            held = conn.execute(sa.select(u.idx).where(
+                u.study == self.study, u.idx == claim.index, u.token == claim.token,
+                u.state == "running")).first()  # fmt: skip
+            if held is None:
+                raise ClaimLost(f"trial {claim.index} was claimed by another worker")
+            conn.execute(self.t_point.insert().values(
+                study=self.study, idx=claim.index, params=json.dumps(point),
+                optuna_trial_id=claim.optuna_trial_id))  # fmt: skip
+        self._link_optuna(claim)
+        return point
+
+    def _unlinked_optuna_trial(self, index: int) -> int | None:
+        """An unfinished Optuna trial of trial ``index`` that no unit links to, if any
+        (reads the unfinished Optuna trials: about as many as there are workers)."""
+        found = [t._trial_id for t in self.optuna.get_all_trials(
+            self.optuna_study_id, deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
+            if t.user_attrs.get("index") == index]  # fmt: skip
+        if not found:
+            return None
+        u = self.t_unit.c
+        with self.engine.connect() as conn:
+            linked = {r[0] for r in conn.execute(sa.select(u.optuna_trial_id).where(
+                u.study == self.study, u.optuna_trial_id.in_(found)))}  # fmt: skip
+        return next((t for t in found if t not in linked), None)
+
+    def epoch_reports(self, index: int) -> dict[int, tuple[float, float, bool]]:
+        """Trial ``index``'s reported epochs: epoch -> (val_acc, train_acc, pruned)."""
+        e = self.t_epoch.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(e.epoch, e.val_acc, e.train_acc, e.prune)
+                                .where(e.study == self.study, e.idx == index))  # fmt: skip
+            return {int(r.epoch): (float(r.val_acc), float(r.train_acc), bool(r.prune))
+                    for r in rows}  # fmt: skip
+
+    def report_epoch(self, claim: Claim, ostudy: optuna.Study | None, epoch: int,
+                     val_acc: float, train_acc: float, last: bool) -> bool:  # fmt: skip
+        """Report ``val_acc`` at ``epoch`` to the trial's Optuna trial (``trial.report``)
+        and ask the pruner (never at the ``last`` epoch); the accuracies and the decision
+        are written before they are acted on. True: prune the trial."""
+        prune = False
+        trial_id = claim.optuna_trial_id
+        if trial_id is not None and ostudy is not None:
+            try:
+                self.optuna.set_trial_intermediate_value(trial_id, epoch, val_acc)
+                if not last:
+                    prune = bool(ostudy.pruner.prune(ostudy, self.optuna.get_trial(trial_id)))
+            except Exception as err:  # the pruner must never fail the trial
+                _warn(f"could not report epoch {epoch} of trial {claim.index} to Optuna: "
+                      f"{_first_line(err)}")  # fmt: skip
+        u = self.t_unit.c
+        with self.engine.begin() as conn:
+            held = conn.execute(sa.select(u.idx).where(
+                u.study == self.study, u.idx == claim.index, u.token == claim.token,
+                u.state == "running")).first()  # fmt: skip
+            if held is None:
+                raise ClaimLost(f"trial {claim.index} was claimed by another worker")
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self.t_epoch.insert().values(
+                    study=self.study, idx=claim.index, epoch=epoch, val_acc=val_acc,
+                    train_acc=train_acc, prune=int(prune)))  # fmt: skip
+        except IntegrityError:  # a lost attempt wrote this epoch just before: its decision
+            return self.epoch_reports(claim.index)[epoch][2]
+        return prune
 
     def finish(self, claim: Claim, result: TrialResult) -> bool:
         """Record ``result`` if ``claim`` still holds its trial; False if it was lost."""
@@ -812,8 +1058,7 @@ class SearchStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(u.state, sa.func.count())
                                 .where(u.study == self.study).group_by(u.state))  # fmt: skip
-            counts = {"waiting": 0, "running": 0, "complete": 0, "failed": 0,
-                      **{r[0]: int(r[1]) for r in rows}}  # fmt: skip
+            counts = {**dict.fromkeys(UNIT_STATES, 0), **{r[0]: int(r[1]) for r in rows}}
             unknown = sorted(set(counts) - set(UNIT_STATES), key=str)
             if unknown:
                 bad = list(conn.execute(sa.select(u.idx, u.state).where(
@@ -857,11 +1102,19 @@ class SearchStore:
         if not isinstance(d.get("fail_reason"), str):
             raise SearchError(f"study {self.study!r} in {mask_url(self.url)}: the stored result "
                               f"of trial {index} is damaged (no lr, no fail_reason)")  # fmt: skip
-        # given up after lost workers: the trial's draws are still known
+        # given up after lost workers: the trial's point is still known (drawn from its
+        # stream, or recorded when a learning sampler sampled it)
         cfg = self.stored_config()
         seed = trial_seed(cfg.seed, index)
-        weight_decay, lr = sample_hyperparameters(np.random.RandomState(seed))
-        return TrialResult(index, lr, weight_decay, seed, "failed", fail_reason=d["fail_reason"])
+        if cfg.learns:
+            stored = self.stored_point(index)
+            point = stored[0] if stored is not None else {}
+        else:
+            point = cfg.space.draw(np.random.RandomState(seed))
+        settings = trial_settings(point, hidden=cfg.hidden, batch_size=cfg.batch_size)
+        return TrialResult(index, settings["lr"], settings["weight_decay"], seed, "failed",
+                           fail_reason=d["fail_reason"],
+                           params=None if cfg.space.is_default else point)  # fmt: skip
 
     def stored_config(self) -> SearchConfig:
         with self.engine.connect() as conn:
@@ -889,17 +1142,22 @@ class SearchStore:
             self._optuna_study_id = self.optuna.get_study_id_from_name(self.study)
         return self._optuna_study_id
 
-    def _optuna_running_trial(self, claim: Claim, lr: float, weight_decay: float,
-                              worker: str) -> int | None:  # fmt: skip
+    def _optuna_running_trial(self, claim: Claim, point: dict[str, Any], worker: str,
+                              space: SearchSpace) -> int | None:  # fmt: skip
         try:
-            template = create_trial(
-                state=TrialState.RUNNING,
-                params={"lr": float(lr), "weight_decay": float(weight_decay)},
-                distributions={
+            if space.is_default:  # the order Optuna shows them in, as before spaces existed
+                params = {"lr": float(point["lr"]), "weight_decay": float(point["weight_decay"])}
+                distributions = {
                     "lr": FloatDistribution(*(10**e for e in LR_LOG10_RANGE), log=True),
                     "weight_decay": FloatDistribution(*(10**e for e in WEIGHT_DECAY_LOG10_RANGE),
                                                       log=True),
-                },
+                }  # fmt: skip
+            else:
+                params, distributions = dict(point), space.distributions()
+            template = create_trial(
+                state=TrialState.RUNNING,
+                params=params,
+                distributions=distributions,
                 user_attrs={"index": claim.index, "attempt": claim.attempt, "worker": worker},
             )  # fmt: skip
             return self.optuna.create_new_trial(self.optuna_study_id, template)
@@ -907,7 +1165,7 @@ class SearchStore:
             _warn(f"could not record trial {claim.index} in the Optuna study: {_first_line(err)}")
             return None
 
-    def _optuna_resume(self, claim: Claim, lr: float, weight_decay: float, worker: str) -> bool:
+    def _optuna_resume(self, claim: Claim, point: dict[str, Any], worker: str) -> bool:
         """Take up the index's Optuna trial from an earlier attempt (WAITING after a
         release, RUNNING after a lost worker) for this one; False if there is none
         that fits (none yet, finished, or other params)."""
@@ -916,7 +1174,7 @@ class SearchStore:
         try:
             st = self.optuna
             trial = st.get_trial(claim.optuna_trial_id)
-            same = trial.params == {"lr": float(lr), "weight_decay": float(weight_decay)}
+            same = trial.params == point
             if not same or trial.state not in (TrialState.WAITING, TrialState.RUNNING):
                 if not trial.state.is_finished():
                     self._optuna_fail(claim.optuna_trial_id, "superseded by a new attempt")
@@ -951,6 +1209,8 @@ class SearchStore:
             st.set_trial_user_attr(trial_id, "train_acc_list", result.train_acc_list)
             if result.state == "complete":
                 st.set_trial_state_values(trial_id, TrialState.COMPLETE, [result.final_val_acc])
+            elif result.state == "pruned":  # as Optuna's tell: the last reported value
+                st.set_trial_state_values(trial_id, TrialState.PRUNED, [result.final_val_acc])
             else:
                 st.set_trial_user_attr(trial_id, "fail_reason", result.fail_reason)
                 st.set_trial_state_values(trial_id, TrialState.FAIL)
@@ -1111,10 +1371,20 @@ def run_worker(
             else:
                 rng = _rng_from_json(store.previous_state(claim.index - 1),
                                      f"the stored stream state after trial {claim.index - 1}")  # fmt: skip
-            result = study_trial(
-                config, data, claim.index, rng, check=beat.check,
-                on_start=lambda lr, wd, c=claim: store.start_attempt(c, lr, wd, me),
-            )  # fmt: skip
+            point = store.sample_point(claim, config, me) if config.learns else None
+            reports = store.epoch_reports(claim.index) if config.pruner != "none" else {}
+            replayed = _replay_pruned(config, claim.index, reports, point, rng)
+            if replayed is not None:  # pruned before a crash: recorded, never re-run
+                result = replayed
+                store.start_attempt(claim, replayed.params or
+                                    {"lr": replayed.lr, "weight_decay": replayed.weight_decay},
+                                    me, config.space)  # fmt: skip
+            else:
+                result = study_trial(
+                    config, data, claim.index, rng, point=point, check=beat.check,
+                    on_start=lambda p, c=claim: store.start_attempt(c, p, me, config.space),
+                    on_epoch=_pruning(store, claim, config, reports),
+                )  # fmt: skip
         except ClaimLost:  # another worker took the trial over; its result will count
             continue
         except JuliaWorkerCrashed as err:
@@ -1143,6 +1413,49 @@ def run_worker(
             done += 1
             if on_finished is not None:
                 on_finished(result)
+
+
+def _pruning(store: SearchStore, claim: Claim, config: SearchConfig,
+             reports: dict[int, tuple[float, float, bool]]) -> Callable[[int, float, float], bool] | None:  # fmt: skip
+    """The per-epoch callback of a trial of a pruned study: the decision recorded for
+    an epoch by an earlier attempt (a retry after a crash replays it), else a report to
+    Optuna and the pruner's decision, written to the database before it is acted on."""
+    if config.pruner == "none":
+        return None
+    ostudy: list[optuna.Study] = []
+
+    def on_epoch(epoch: int, val_acc: float, train_acc: float) -> bool:
+        if epoch in reports:
+            return reports[epoch][2]
+        if not ostudy:
+            ostudy.append(store.optuna_study(config, claim.index))
+        return store.report_epoch(claim, ostudy[0], epoch, val_acc, train_acc,
+                                  last=epoch >= config.epochs)  # fmt: skip
+
+    return on_epoch
+
+
+def _replay_pruned(config: SearchConfig, index: int, reports: dict[int, tuple[float, float, bool]],
+                   point: dict[str, Any] | None, rng: np.random.RandomState) -> TrialResult | None:  # fmt: skip
+    """A per-trial trial that an earlier attempt pruned (the decision is stored, the
+    attempt died before recording the result): its result from the stored epochs,
+    without training it again. None otherwise (textbook: the stream must be re-run)."""
+    pruned = [e for e, r in reports.items() if r[2]]
+    if not pruned or config.stream == "textbook":
+        return None
+    last = min(pruned)
+    if sorted(e for e in reports if e <= last) != list(range(1, last + 1)):
+        return None  # epochs missing: train again, replaying the decisions
+    if point is None:
+        point = config.space.draw(rng)
+    settings = trial_settings(point, hidden=config.hidden, batch_size=config.batch_size)
+    return TrialResult(
+        number=index, lr=settings["lr"], weight_decay=settings["weight_decay"],
+        seed=trial_seed(config.seed, index), state="pruned",
+        val_acc_list=[reports[e][0] for e in range(1, last + 1)],
+        train_acc_list=[reports[e][1] for e in range(1, last + 1)],
+        params=None if config.space.is_default else dict(point),
+    )  # fmt: skip
 
 
 def _release_quietly(store: SearchStore, claim: Claim) -> None:
@@ -1197,16 +1510,20 @@ CSV_FIELDS = ("number", "state", "lr", "weight_decay", "seed", "final_val_acc",
 
 
 def trials_csv(results: Sequence[TrialResult]) -> str:
-    """All trials as CSV; each curve as space-separated accuracies."""
+    """All trials as CSV; each curve as space-separated accuracies; with a space other
+    than the book's, one more column per parameter beyond lr and weight decay."""
+    extra: list[str] = []
+    for r in results:
+        extra += [k for k in (r.params or {}) if k not in CSV_FIELDS and k not in extra]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    writer.writerow([*CSV_FIELDS, *extra])
     for r in results:
-        rec = r.to_record()
+        rec = {**(r.params or {}), **r.to_record()}
         writer.writerow([
-            "" if rec[k] is None else " ".join(map(repr, rec[k])) if isinstance(rec[k], list)
+            "" if rec.get(k) is None else " ".join(map(repr, rec[k])) if isinstance(rec[k], list)
             else repr(rec[k]) if isinstance(rec[k], float) else rec[k]
-            for k in CSV_FIELDS
+            for k in (*CSV_FIELDS, *extra)
         ])  # fmt: skip
     return buf.getvalue()
 
@@ -1216,12 +1533,16 @@ def write_outputs(
     storage: str, data_description: str,
 ) -> str:  # fmt: skip
     """Write best.txt (the book's Best-N listing), best20.png, scatter.png,
-    trials.json, trials.csv and study.json into ``out``; returns the listing."""
+    history.png, parallel.png, trials.json, trials.csv and study.json into ``out``;
+    returns the listing."""
     from pyref.figures import hyperparameter_optimization as search_figures
     from pyref.io import save_figure, write_json, write_text
+    from pyref.search_figures import history_figure, parallel_figure
 
     complete = [r for r in results if r.state == "complete"]
     listing = format_best([r.to_trial() for r in complete], BEST_N)
+    if not config.space.is_default:  # each line also names the trial's other settings
+        listing = _with_params(listing, complete)
     write_text(out / "best.txt", listing + "\n")
     write_json(out / "trials.json", [r.to_record() for r in results])
     write_text(out / "trials.csv", trials_csv(results))
@@ -1230,13 +1551,35 @@ def write_outputs(
         "data": data_description,
         "trial_seed": (None if config.stream == "textbook"
                        else f"(seed * {TRIAL_SEED_MULTIPLIER} + number) mod 2**32"),
-        "complete": len(complete), "failed": len(results) - len(complete),
+        "complete": len(complete), "failed": sum(r.state == "failed" for r in results),
+        **({"pruned": sum(r.state == "pruned" for r in results)} if config.pruner != "none"
+           else {}),
+        **({} if config.space.is_default else {"space": config.space.describe()}),
     })  # fmt: skip
     if complete:
-        figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
+        scatter = {"lr", "weight_decay"} <= set(config.space.names)  # its axes are searched
+        with warnings.catch_warnings():
+            if not scatter:  # a fixed weight decay of 0 has no place on a log axis
+                warnings.simplefilter("ignore", UserWarning)
+            figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
         save_figure(figures["best"], out / "best20.png")
-        save_figure(figures["scatter"], out / "scatter.png")
+        if scatter:
+            save_figure(figures["scatter"], out / "scatter.png")
+        records = [r.to_record() for r in results]
+        save_figure(history_figure(records), out / "history.png")
+        save_figure(parallel_figure(records, config.space), out / "parallel.png")
     return listing
+
+
+def _with_params(listing: str, complete: Sequence[TrialResult]) -> str:
+    """The Best-N listing with each trial's point appended (``| optimizer:adam, ...``)."""
+    ranked = sorted(complete, key=lambda r: r.final_val_acc, reverse=True)
+    lines = listing.split("\n")
+    for i, r in enumerate(ranked[: len(lines) - 1]):
+        extra = {k: v for k, v in (r.params or {}).items() if k not in ("lr", "weight_decay")}
+        if extra:
+            lines[i + 1] += " | " + ", ".join(f"{k}:{v}" for k, v in extra.items())
+    return "\n".join(lines)
 
 
 # -- the command ----------------------------------------------------------------------
@@ -1297,13 +1640,13 @@ def run_search(
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=config.trials, initial=counts["complete"] + counts["failed"],
+            bar = tqdm(total=config.trials, initial=sum(counts[k] for k in _DONE),
                        desc="trials", unit="trial", dynamic_ncols=True, smoothing=0.1)  # fmt: skip
 
         def advance(_: Any = None) -> None:  # the bar follows every worker's trials
             if bar is not None:
                 c = store.counts()
-                bar.update(max(0, c["complete"] + c["failed"] - bar.n))
+                bar.update(max(0, sum(c[k] for k in _DONE) - bar.n))
 
         status = 0
         finished_outputs = functools.partial(
@@ -1347,6 +1690,63 @@ def run_search(
         failed = sum(r.state == "failed" for r in results)
         print(f"{len(results)} trial(s) finished ({failed} failed); results in {out}/")
         return status
+    finally:
+        store.dispose()
+
+
+def join_study(
+    storage: str,
+    study: str,
+    *,
+    heartbeat: float = HEARTBEAT_INTERVAL,
+    grace: float = GRACE_PERIOD,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    progress: bool = True,
+) -> int:
+    """``pyref search worker``: one worker joins the existing ``study`` in ``storage``
+    from any machine that reaches the database, with the study's stored settings (it
+    loads and splits the data itself, identically), and claims trials until none is
+    left. It writes no outputs (the command that created the study does). Returns 0
+    when the study has no trial left, 1 otherwise."""
+    heartbeat, grace = _seconds("heartbeat", heartbeat), _seconds("grace", grace)
+    connect_timeout = _seconds("connect_timeout", connect_timeout)
+    store = SearchStore(storage, study, connect_timeout=connect_timeout, create_folder=False)
+    try:
+        config = store.existing_config()
+        if config is None:
+            raise SearchError(f"no study {study!r} in {mask_url(storage)}: start it with "
+                              "`pyref search --storage ... --study ...` first")  # fmt: skip
+        check_engine(config.engine)
+        config = store.ensure_study(config)
+        print(f"joining study {study!r} in {mask_url(storage)}: {config.trials} trials of "
+              f"{config.epochs} epochs, sampler {config.sampler}, pruner {config.pruner}, "
+              f"engine {config.engine}", flush=True)  # fmt: skip
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=config.trials, initial=sum(store.counts()[k] for k in _DONE),
+                       desc="trials", unit="trial", dynamic_ncols=True)  # fmt: skip
+
+        def advance(_: Any = None) -> None:
+            if bar is not None:
+                c = store.counts()
+                bar.update(max(0, sum(c[k] for k in _DONE) - bar.n))
+
+        from threadpoolctl import threadpool_limits
+
+        try:
+            with threadpool_limits(limits=1):
+                done = run_worker(config, store, heartbeat=heartbeat, grace=grace,
+                                  on_finished=advance)  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
+        counts = store.counts()
+        left = counts["waiting"] + counts["running"]
+        print(f"this worker recorded {done} trial(s); the study has "
+              f"{sum(counts[k] for k in _DONE)} finished, {left} left")  # fmt: skip
+        return 1 if left else 0
     finally:
         store.dispose()
 

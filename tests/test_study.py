@@ -9,6 +9,7 @@ PYREF_REQUIRE_POSTGRES=1 (CI), where that is a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pwd
@@ -30,7 +31,7 @@ from threadpoolctl import threadpool_limits
 # The search extra is part of `.[dev]`: without it these imports fail, loudly.
 from pyref import cli, study
 from pyref.datasets import load_mnist
-from pyref.search import random_search, trial_seed
+from pyref.search import random_search, run_trial, trial_seed
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
@@ -92,7 +93,7 @@ def wait_for(predicate, timeout: float = 120, interval: float = 0.02) -> None:
 
 
 def done_count(db: Path) -> int:
-    return sum(1 for u in units(db) if u[1] in ("complete", "failed"))
+    return sum(1 for u in units(db) if u[1] in ("complete", "failed", "pruned"))
 
 
 def trials_json(out: Path) -> list[dict]:
@@ -380,13 +381,14 @@ def test_textbook_study_resumes_after_sigkill(tmp_path: Path) -> None:
 def test_diverged_trials_are_failed_and_the_study_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = study.run_trial
+    real = study.study_trial
 
-    def wild(number, x_train, *args, **kw):  # odd trials get inputs that overflow the net
-        return real(number, x_train.astype(np.float64) * 1e300 if number % 2 else x_train,
-                    *args, **kw)  # fmt: skip
+    def wild(config, data, index, *args, **kw):  # odd trials get inputs that overflow the net
+        if index % 2:
+            data = dataclasses.replace(data, x_train=data.x_train.astype(np.float64) * 1e300)
+        return real(config, data, index, *args, **kw)
 
-    monkeypatch.setattr(study, "run_trial", wild)
+    monkeypatch.setattr(study, "study_trial", wild)
     out = tmp_path / "wild"
     assert run_inprocess([*TINY, "--stream", "per-trial", "--out", str(out)]) == 0
     got = trials_json(out)
@@ -491,6 +493,303 @@ def test_resuming_with_other_settings_is_refused(
     assert [u[3] for u in units(tmp_path / "o" / "search.db")] == [1, 1, 1]
 
 
+# -- search spaces, samplers, pruners ------------------------------------------------------
+
+FOUR_SPACE = ("lr=1e-4:1e-1:log,weight_decay=1e-8:1e-4:log,optimizer=sgd|momentum|adam,"
+              "hidden_layers=1:3")  # fmt: skip
+#: TPE and Hyperband over four parameters: 12 trials of 9 epochs, small nets.
+LEARN = ["--trials", "12", "--epochs", "9", "--train-size", "250", "--hidden", "20,20",
+         "--space", FOUR_SPACE, "--sampler", "tpe", "--pruner", "hyperband"]  # fmt: skip
+#: The same with slower trials (about 0.1 s an epoch), to be killed in the middle.
+LEARN_SLOW = ["--trials", "10", "--epochs", "9", "--train-size", "500", "--hidden",
+              "100,100,100", "--space", FOUR_SPACE, "--sampler", "tpe", "--pruner", "hyperband"]  # fmt: skip
+
+
+def db_rows(db: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
+        return list(conn.execute(query))
+
+
+def check_learned_study(out: Path, storage: str, name: str, trials: int, epochs: int) -> None:
+    """A TPE + pruner study's outputs, its stored epochs and points, and its Optuna
+    trials tell one story: each trial once, pruned ones stopped at their stored epoch."""
+    import sqlalchemy as sa
+
+    records = trials_json(out)
+    assert [r["number"] for r in records] == list(range(trials))
+    assert {r["state"] for r in records} <= {"complete", "pruned"}
+    for r in records:
+        n = len(r["val_acc_list"])
+        assert (n == epochs) if r["state"] == "complete" else (1 <= n < epochs), r
+        assert r["params"]["lr"] == r["lr"] and r["params"]["weight_decay"] == r["weight_decay"]
+    engine = sa.create_engine(storage)
+    with engine.connect() as conn:
+        epochs_rows = list(conn.execute(sa.text(
+            "SELECT idx, epoch, val_acc, train_acc, prune FROM pyref_search_epoch "
+            "WHERE study = :s ORDER BY idx, epoch"), {"s": name}))  # fmt: skip
+        points = dict(conn.execute(sa.text(
+            "SELECT idx, params FROM pyref_search_point WHERE study = :s"), {"s": name}).all())  # fmt: skip
+    engine.dispose()
+    for r in records:
+        rows = [e for e in epochs_rows if e[0] == r["number"]]
+        assert [e[1] for e in rows] == list(range(1, len(r["val_acc_list"]) + 1))
+        assert [e[2] for e in rows] == r["val_acc_list"] and [e[3] for e in rows] == r[
+            "train_acc_list"
+        ]
+        assert [e[4] for e in rows] == [0] * (len(rows) - 1) + [int(r["state"] == "pruned")]
+        assert json.loads(points[r["number"]]) == r["params"]  # recorded at the claim
+    got = optuna_trials(storage, name)
+    assert sorted(t.user_attrs["index"] for t in got) == list(range(trials))  # one per trial
+    by_index = {t.user_attrs["index"]: t for t in got}
+    for r in records:
+        t = by_index[r["number"]]
+        assert t.state.name == r["state"].upper() and t.params == r["params"]
+        assert t.intermediate_values == dict(enumerate(r["val_acc_list"], start=1))
+        assert t.value == r["final_val_acc"]
+
+
+def test_sampler_random_is_today_s_search(tmp_path: Path, tiny_reference: Path) -> None:
+    """--sampler random --pruner none over the default space is the search of before:
+    each trial is pyref.search.run_trial on its own stream, byte for byte."""
+    out = tmp_path / "random"
+    args = [*TINY, "--stream", "per-trial", "--sampler", "random", "--pruner", "none"]
+    assert run_inprocess([*args, "--out", str(out)]) == 0
+    assert (out / "trials.json").read_bytes() == (tiny_reference / "trials.json").read_bytes()
+    data = study.prepare_data(TINY_CONFIG)
+    with threadpool_limits(1):
+        for rec in trials_json(out):
+            rng = np.random.RandomState(trial_seed(0, rec["number"]))
+            old = run_trial(rec["number"], data.x_train, data.t_train, data.x_val, data.t_val, 4,
+                            hidden=(20, 20), rng=rng, stop_on_divergence=True)  # fmt: skip
+            assert (rec["lr"], rec["weight_decay"]) == (old.lr, old.weight_decay)
+            assert (rec["val_acc_list"], rec["train_acc_list"]) == (old.val_acc_list,
+                                                                    old.train_acc_list)  # fmt: skip
+            assert "params" not in rec  # the book's space: the record of before
+
+
+def test_tpe_and_hyperband_with_two_workers(tmp_path: Path) -> None:
+    out = tmp_path / "tpe"
+    proc = run_cli([*LEARN, "--workers", "2", "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    storage = f"sqlite:///{out / 'search.db'}"
+    check_learned_study(out, storage, study.DEFAULT_STUDY, 12, 9)
+    records = trials_json(out)
+    assert any(r["state"] == "pruned" for r in records)  # Hyperband stopped some
+    assert len({(r["lr"], r["params"]["optimizer"]) for r in records}) == 12
+    assert len({u[2] for u in units(out / "search.db")}) == 2  # both workers took trials
+    summary = json.loads((out / "study.json").read_text())
+    assert summary["settings"]["sampler"] == "tpe" and summary["pruned"] >= 1
+    for name in ("history.png", "parallel.png", "best20.png"):
+        assert (out / name).stat().st_size > 0
+    best = (out / "best.txt").read_text().splitlines()[1]
+    assert "| optimizer:" in best and "hidden_layers:" in best
+    rows = (out / "trials.csv").read_text().splitlines()
+    assert rows[0].endswith(",optimizer,hidden_layers")
+    assert [r.split(",")[-2:] for r in rows[1:]] == [
+        [r["params"]["optimizer"], str(r["params"]["hidden_layers"])] for r in records
+    ]
+    # optuna-dashboard reads it: states, values and each epoch's accuracy
+    from wsgiref.util import setup_testing_defaults
+
+    import optuna_dashboard as dashboard
+
+    app = dashboard.wsgi(storage)
+    env: dict = {}
+    setup_testing_defaults(env)
+    env["PATH_INFO"] = "/api/studies/1"
+    shown = json.loads(b"".join(app(env, lambda *a, **k: None)))["trials"]
+    by_index = {r["number"]: r for r in records}
+    for t in shown:
+        (index,) = [a["value"] for a in t["user_attrs"] if a["key"] == "index"]
+        r = by_index[int(index)]
+        assert t["state"] == r["state"].capitalize() and t["values"] == [r["final_val_acc"]]
+        assert [v["value"] for v in t["intermediate_values"]] == r["val_acc_list"]
+    # run again: nothing is trained again
+    before = units(out / "search.db")
+    assert run_cli([*LEARN, "--workers", "2", "--out", str(out)]).returncode == 0
+    assert units(out / "search.db") == before
+
+
+def test_seeded_samplers_are_reproducible_with_one_worker(tmp_path: Path) -> None:
+    for sampler in ("tpe", "qmc"):
+        args = [*LEARN, "--trials", "8", "--sampler", sampler]
+        runs = []
+        for name in ("a", "b"):
+            assert run_inprocess([*args, "--out", str(tmp_path / f"{sampler}-{name}")]) == 0
+            runs.append(trials_json(tmp_path / f"{sampler}-{name}"))
+        assert runs[0] == runs[1], sampler
+        assert run_inprocess([*args, "--seed", "1", "--out", str(tmp_path / f"{sampler}-c")]) == 0
+        assert trials_json(tmp_path / f"{sampler}-c") != runs[0]
+
+
+def test_tpe_and_hyperband_survive_sigkill(tmp_path: Path) -> None:
+    """The launcher and its two workers are killed twice in the middle of trials; the
+    trials finished before are kept (not run again), none is lost or recorded twice."""
+    out = tmp_path / "killed"
+    db = out / "search.db"
+    args = [*LEARN_SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT]
+    kept: dict[int, tuple] = {}
+    for target in (2, 4):
+        kill_when(start_cli(args), lambda t=target: done_count(db) >= t)
+        rows = db_rows(db, "SELECT idx, state, attempts, result FROM pyref_search_unit")
+        assert any(r[1] == "running" for r in rows)  # killed in the middle of trials
+        for r in rows:
+            if r[1] in ("complete", "pruned"):
+                assert kept.setdefault(r[0], r) == r  # finished: never touched again
+    assert len(kept) < 10
+    again = run_cli(args)
+    assert again.returncode == 0, again.stderr
+    rows = {
+        r[0]: r for r in db_rows(db, "SELECT idx, state, attempts, result FROM pyref_search_unit")
+    }
+    assert all(rows[i] == r for i, r in kept.items())
+    check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
+
+
+def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
+    """One of two workers is killed in the middle of a trial (after it reported an
+    epoch): the other takes the trial over with its recorded point and replayed
+    decisions; the study ends with every trial once."""
+    out = tmp_path / "one-killed"
+    db = out / "search.db"
+    proc = start_cli([*LEARN_SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT])
+    query = ("SELECT u.idx, u.worker FROM pyref_search_unit u JOIN pyref_search_epoch e "
+             "ON e.study = u.study AND e.idx = u.idx WHERE u.state = 'running' AND u.idx >= 1")  # fmt: skip
+
+    def running() -> list[tuple]:
+        try:
+            return db_rows(db, query)
+        except sqlite3.OperationalError:  # not created yet
+            return []
+
+    victim = None
+    while victim is None:
+        wait_for(lambda: bool(running()) or proc.poll() is not None)
+        assert proc.poll() is None, "the study ended before a worker could be killed"
+        index, worker = running()[0]
+        pid = int(worker.split("|")[1])
+        os.kill(pid, signal.SIGSTOP)
+        if (index, worker) in running():
+            os.kill(pid, signal.SIGKILL)
+            victim = index
+        else:
+            os.kill(pid, signal.SIGCONT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert {u[0]: u[3] for u in units(db)}[victim] == 2
+    check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
+
+
+def test_a_retry_samples_in_the_optuna_trial_its_lost_attempt_made(tmp_path: Path) -> None:
+    """An attempt killed after creating its Optuna trial, before linking it to the unit:
+    the retry takes that trial up (no second Optuna trial for the index), and the point
+    it samples is recorded, to be reused by any later attempt."""
+    from optuna.trial import TrialState, create_trial
+
+    from pyref.search_space import parse_space
+
+    config = dataclasses.replace(TINY_CONFIG, sampler="tpe", space=parse_space(FOUR_SPACE))
+    store = study.SearchStore(f"sqlite:///{tmp_path / 'search.db'}", study.DEFAULT_STUDY)
+    try:
+        store.ensure_study(config)
+        orphan = store.optuna.create_new_trial(store.optuna_study_id, create_trial(
+            state=TrialState.RUNNING, user_attrs={"index": 0}))  # fmt: skip
+        claim = store.claim("here|1|a", ordered=False, grace=60, max_attempts=3)
+        assert claim.index == 0 and claim.optuna_trial_id is None
+        point = store.sample_point(claim, config, "here|1|a")
+        assert claim.optuna_trial_id == orphan
+        assert store.optuna.get_trial(orphan).params == point
+        assert store.stored_point(0) == (point, orphan)
+        store.release(claim)
+        again = store.claim("here|2|b", ordered=False, grace=60, max_attempts=3)
+        assert again.index == 0 and store.sample_point(again, config, "here|2|b") == point
+        assert len(store.optuna.get_all_trials(store.optuna_study_id)) == 1
+    finally:
+        store.dispose()
+
+
+def test_a_pruned_trial_is_never_trained_again(tmp_path: Path) -> None:
+    """A worker that died after its trial's pruning decision was written but before the
+    result was: the retry records the trial from the stored epochs, without training.
+    (Marked here by editing the stored accuracy of the pruned epoch: a retrained trial
+    would give the real one.)"""
+    out = tmp_path / "replay"
+    db = out / "search.db"
+    args = [*LEARN, "--trials", "8", "--out", str(out)]
+    assert run_inprocess(args) == 0
+    pruned = [r for r in trials_json(out) if r["state"] == "pruned"]
+    assert pruned
+    victim = pruned[0]
+    last = len(victim["val_acc_list"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE pyref_search_unit SET state = 'running', result = NULL, token = 'x', "
+                     "worker = ?, heartbeat = ? WHERE idx = ?",
+                     (f"{study._this_machine()}|{dead.pid}|dead", time.time(), victim["number"]))  # fmt: skip
+        conn.execute("UPDATE pyref_search_epoch SET val_acc = 0.123 WHERE idx = ? AND epoch = ?",
+                     (victim["number"], last))  # fmt: skip
+    assert run_inprocess(args) == 0
+    (again,) = [r for r in trials_json(out) if r["number"] == victim["number"]]
+    assert again["state"] == "pruned" and again["val_acc_list"] == [
+        *victim["val_acc_list"][:-1],
+        0.123,
+    ]
+    assert {u[0]: u[3] for u in units(db)}[victim["number"]] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--space", "depth=1:3"], "unknown search parameter 'depth'"),
+        (["--space", "lr=1e-3:1e-1,batch_size=30|40"], "search parameter batch_size: give choices"),
+        (["--sampler", "grid"], "argument --sampler: invalid choice"),
+    ],
+)
+def test_bad_spaces_and_samplers_fail_fast(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
+) -> None:
+    try:
+        code = run_inprocess([*TINY, "--out", str(tmp_path), *args])
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err.strip().splitlines()[-1]
+    assert not (tmp_path / "search.db").exists()
+
+
+def test_resuming_with_another_space_or_sampler_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = str(tmp_path / "o")
+    args = [*TINY, "--trials", "2", "--stream", "per-trial", "--out", out]
+    assert run_inprocess(args) == 0
+    assert run_inprocess([*args, "--space", "lr=1e-3:1e-1:log"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "space='weight_decay=1e-08:0.0001:log, lr=1e-06:0.01:log' (now 'lr=0.001:0.1:log')" in err
+    )
+    assert run_inprocess([*args, "--sampler", "tpe"]) == 2
+    assert "sampler='random' (now 'tpe')" in capsys.readouterr().err
+
+
+def test_the_julia_engine_trains_every_setting_of_a_space(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Dropout, BatchNorm, Adam, batch size and hidden size drawn per trial, pruned by the
+    median pruner epoch by epoch: PyRef gives pyref's trials, curves and pruning."""
+    request.getfixturevalue("julia_exe")
+    space = ("lr=1e-3:1e-1:log,dropout_ratio=0:0.3,optimizer=sgd|adam|momentum,"
+             "use_batchnorm=true|false,batch_size=20|40|50,hidden_size=10:30")  # fmt: skip
+    args = [*TINY, "--trials", "10", "--epochs", "6", "--space", space, "--pruner", "median"]
+    for engine in ("python", "julia"):
+        assert run_inprocess([*args, "--engine", engine, "--out", str(tmp_path / engine)]) == 0
+    got, expected = trials_json(tmp_path / "julia"), trials_json(tmp_path / "python")
+    assert got == expected
+    assert {r["state"] for r in got} == {"complete", "pruned"}
+    assert {r["params"]["use_batchnorm"] for r in got} == {True, False}
+
+
 # -- PostgreSQL -------------------------------------------------------------------------------
 
 
@@ -584,3 +883,69 @@ def test_two_workers_on_postgresql(tmp_path: Path, postgres: str, tiny_reference
     first = trials_json(tmp_path / "m0")
     assert first == trials_json(tmp_path / "m1") and len(first) == 12
     assert first[:8] == trials_json(out)
+
+
+def test_a_worker_from_another_directory_joins_on_postgresql(tmp_path: Path, postgres: str) -> None:
+    """`pyref search worker` joins a TPE + Hyperband study on PostgreSQL from another
+    working directory, as from a second machine: the study's launcher is killed in the
+    middle, the joining worker finishes the study alone, and the launcher's command run
+    again writes the outputs. With one worker at a time the study is the one an
+    uninterrupted single worker gives (per-trial seeded TPE, points recorded at the
+    claim, pruning decisions replayed)."""
+    import sqlalchemy as sa
+
+    name = "pg-join"
+    url = f"postgresql://pyref@{postgres}/postgres"
+    direct = f"postgresql+psycopg://pyref@{postgres}/postgres"
+    reference = tmp_path / "reference"
+    assert run_inprocess([*LEARN_SLOW, "--study", name, "--out", str(reference)]) == 0
+    out = tmp_path / "pg"
+    args = [*LEARN_SLOW, "--storage", url, "--study", name, "--out", str(out), *FAST_HEARTBEAT]
+    engine = sa.create_engine(direct)
+
+    def finished() -> int:
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(
+                    "SELECT count(*) FROM pyref_search_unit WHERE study = :s AND state IN "
+                    "('complete', 'pruned', 'failed')"), {"s": name}).scalar()  # fmt: skip
+        except sa.exc.SQLAlchemyError:  # not created yet
+            return 0
+
+    kill_when(start_cli(args), lambda: finished() >= 3)
+    assert finished() < 10
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    worker = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "search", "worker", "--storage", url, "--study", name,
+         "--no-progress", "--heartbeat", "0.2", "--grace", "2"],
+        capture_output=True, text=True, timeout=300, env=_env(), cwd=elsewhere,
+    )  # fmt: skip
+    assert worker.returncode == 0, worker.stderr
+    assert "joining study 'pg-join'" in worker.stdout and "0 left" in worker.stdout
+    assert finished() == 10
+    assert list(elsewhere.iterdir()) == []  # a worker writes no outputs
+    with engine.connect() as conn:
+        workers = {r[0].split("|")[1] for r in conn.execute(sa.text(
+            "SELECT worker FROM pyref_search_unit WHERE study = :s"), {"s": name})}  # fmt: skip
+    engine.dispose()
+    assert len(workers) == 2  # the launcher's worker, then the joining one
+    again = run_cli(args)
+    assert again.returncode == 0, again.stderr
+    assert (out / "trials.json").read_bytes() == (reference / "trials.json").read_bytes()
+    check_learned_study(out, direct, name, 10, 9)
+    # joining a study that does not exist is a clear error
+    missing = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "search", "worker", "--storage", url, "--study", "nope"],
+        capture_output=True, text=True, timeout=120, env=_env(), cwd=elsewhere,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "no study 'nope'" in missing.stderr
+
+
+def test_tpe_and_hyperband_with_two_workers_on_postgresql(tmp_path: Path, postgres: str) -> None:
+    out = tmp_path / "pg-tpe"
+    proc = run_cli([*LEARN, "--workers", "2", "--storage", f"postgresql://pyref@{postgres}/postgres",
+                    "--study", "pg-tpe", "--out", str(out)])  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    check_learned_study(out, f"postgresql+psycopg://pyref@{postgres}/postgres", "pg-tpe", 12, 9)
+    assert any(r["state"] == "pruned" for r in trials_json(out))

@@ -246,21 +246,21 @@ def test_ctrl_c_writes_what_finished_and_the_mirror_has_one_trial_per_index(
 ) -> None:  # fmt: skip
     out = tmp_path / "o"
     args = [*TINY, "--stream", "per-trial", "--out", str(out)]
-    real = study.run_trial
+    real = study.study_trial
 
-    def ctrl_c_in_trial_2(number, *a, **kw):
-        if number == 2:
+    def ctrl_c_in_trial_2(config, data, index, *a, **kw):
+        if index == 2:
             start = kw["on_start"]
 
-            def start_then_ctrl_c(lr: float, weight_decay: float) -> None:
-                start(lr, weight_decay)  # the attempt is in the Optuna study now
+            def start_then_ctrl_c(point: dict) -> None:
+                start(point)  # the attempt is in the Optuna study now
                 os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C does
                 time.sleep(5)  # the KeyboardInterrupt lands here
 
             kw["on_start"] = start_then_ctrl_c
-        return real(number, *a, **kw)
+        return real(config, data, index, *a, **kw)
 
-    monkeypatch.setattr(study, "run_trial", ctrl_c_in_trial_2)
+    monkeypatch.setattr(study, "study_trial", ctrl_c_in_trial_2)
     assert search(args) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and "the 2 trial(s) finished so far are in" in err

@@ -1,0 +1,111 @@
+"""``pyref bench --only search-ttt``: time to target of the search's samplers and pruners.
+
+For each seed, three studies run on the same data (the book's search: the embedded
+MNIST subset's first 500 training digits, 400 train / 100 validation, the
+784-100x6-10 net, the book's space of weight decay and lr), one worker each, so
+trials finish in number order:
+
+- ``random``: the book's random search (per-trial streams), ``trials`` trials;
+- ``tpe``: Optuna's TPE, seeded, ``trials`` trials at most;
+- ``tpe_hyperband``: TPE with Optuna's Hyperband pruner.
+
+The target of a seed is the best final validation accuracy of its random search:
+the best of the book's ``trials``-trial search. A study's *epochs to target* is the
+number of epochs it trained, trial after trial (a pruned trial counts the epochs it
+reached), until one of its complete trials first reaches the target; a study that
+never does counts as not reached (infinite). The figures are the medians over the
+seeds, and TPE + Hyperband's median over random search's (the issue's target: at most
+a third).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pyref.checks import check_positive_int
+from pyref.search import SEARCH_EPOCHS, SEARCH_TRIALS
+
+#: The three studies compared: (name, sampler, pruner).
+STUDIES = (("random", "random", "none"), ("tpe", "tpe", "none"),
+           ("tpe_hyperband", "tpe", "hyperband"))  # fmt: skip
+#: The full measurement: seeds, trials per study, epochs per trial (the book's).
+TTT_SEEDS, TTT_TRIALS, TTT_EPOCHS = 5, SEARCH_TRIALS, SEARCH_EPOCHS
+#: --quick: a smoke run.
+QUICK_TTT_SEEDS, QUICK_TTT_TRIALS, QUICK_TTT_EPOCHS = 2, 12, 6
+
+
+def epochs_to_target(records: list[dict[str, Any]], target: float) -> float:
+    """Epochs trained (in trial order) until a complete trial's final validation
+    accuracy first reaches ``target``; ``math.inf`` if none does."""
+    spent = 0
+    for r in sorted(records, key=lambda r: r["number"]):
+        spent += len(r["val_acc_list"])
+        if r["state"] == "complete" and r["final_val_acc"] >= target:
+            return float(spent)
+    return math.inf
+
+
+def _study(seed: int, trials: int, epochs: int, sampler: str, pruner: str, out: Path) -> list:
+    """One study, run in this process by one worker; its trials.json records."""
+    from pyref.study import SearchConfig, run_search
+
+    config = SearchConfig(trials=trials, epochs=epochs, seed=seed, stream="per-trial",
+                          sampler=sampler, pruner=pruner)  # fmt: skip
+    with contextlib.redirect_stdout(io.StringIO()):
+        status = run_search(config, out=out, progress=False)
+    if status != 0:
+        raise RuntimeError(f"the {sampler}/{pruner} study of seed {seed} did not finish")
+    return json.loads((out / "trials.json").read_text())
+
+
+def bench_time_to_target(seeds: int, trials: int, epochs: int) -> dict[str, Any]:
+    """Epochs to target of each study for seeds 0 .. ``seeds`` - 1, and their medians."""
+    seeds = check_positive_int("seeds", seeds)
+    trials = check_positive_int("trials", trials)
+    epochs = check_positive_int("epochs", epochs)
+    per_seed = []
+    with tempfile.TemporaryDirectory(prefix="pyref-bench-ttt-") as tmp:
+        for seed in range(seeds):
+            row: dict[str, Any] = {"seed": seed}
+            for name, sampler, pruner in STUDIES:
+                records = _study(seed, trials, epochs, sampler, pruner,
+                                 Path(tmp) / f"{name}-{seed}")  # fmt: skip
+                if name == "random":
+                    row["target"] = max(r["final_val_acc"] for r in records
+                                        if r["state"] == "complete")  # fmt: skip
+                row[name] = {
+                    "epochs_to_target": epochs_to_target(records, row["target"]),
+                    "epochs_total": sum(len(r["val_acc_list"]) for r in records),
+                    "best": max((r["final_val_acc"] for r in records if r["state"] == "complete"),
+                                default=None),
+                    "pruned": sum(r["state"] == "pruned" for r in records),
+                }  # fmt: skip
+            per_seed.append(row)
+    medians = {name: statistics.median(r[name]["epochs_to_target"] for r in per_seed)
+               for name, _, _ in STUDIES}  # fmt: skip
+    return {
+        "seeds": seeds, "trials": trials, "epochs": epochs, "per_seed": per_seed,
+        "median_epochs_to_target": medians,
+        "tpe_hyperband_over_random": medians["tpe_hyperband"] / medians["random"],
+        "tpe_over_random": medians["tpe"] / medians["random"],
+    }  # fmt: skip
+
+
+def format_per_seed(result: dict[str, Any]) -> str:
+    """The per-seed table (markdown), for bench/README.md."""
+    lines = ["| seed | target (best of random) | random | TPE | TPE + Hyperband (pruned) |",
+             "|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in result["per_seed"]:
+        cells = [f"{r[n]['epochs_to_target']:g}" for n in ("random", "tpe", "tpe_hyperband")]
+        lines.append(f"| {r['seed']} | {r['target']} | {cells[0]} | {cells[1]} | "
+                     f"{cells[2]} ({r['tpe_hyperband']['pruned']}) |")  # fmt: skip
+    m = result["median_epochs_to_target"]
+    lines.append(f"| median | | {m['random']:g} | {m['tpe']:g} | {m['tpe_hyperband']:g} |")
+    return "\n".join(lines)
