@@ -40,8 +40,9 @@ STYLE: dict[str, Any] = {
     "ytick.labelsize": 9,
     "legend.fontsize": 9,
     "figure.titlesize": 12,
-    "axes.prop_cycle": matplotlib.cycler(color=matplotlib.rcParamsDefault["axes.prop_cycle"]
-                                         .by_key()["color"]),  # fmt: skip
+    "axes.prop_cycle": matplotlib.cycler(
+        color=matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
+    ),  # fmt: skip
     "lines.linewidth": 1.5,
     "image.cmap": "viridis",
 }
@@ -309,7 +310,7 @@ def batch_norm_test(result: dict[str, Any], *, data: str | None = None) -> Figur
         ax.plot(np.arange(len(plain)), plain, linestyle="--", label="without (normal)")
         ax.set_title(f"initial weight std {w:.3g}")
         ax.set_ylim(0, 1.0)
-    for ax in axes[len(scales):]:
+    for ax in axes[len(scales) :]:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("training accuracy")
@@ -383,6 +384,7 @@ def batch_norm_gradient_check(result: dict[str, Any], *, data: str | None = None
 
 def _baseline_first(variants: Mapping[str, dict[str, Any]]) -> list[str]:
     """Variant labels with the unregularised one (λ = 0, no dropout) first."""
+
     def plain(label: str) -> bool:
         v = variants[label]
         return v.get("lambda", 1) == 0 or v.get("dropout_ratio", 1) == 0
@@ -447,7 +449,7 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
         ax.set_ylim(0.0, 1.0)
         ax.set_title(f"Best-{i + 1}: val {tr['final_val_acc']:.2f}\n"
                      f"lr {tr['lr']:.2g}, wd {tr['weight_decay']:.2g}", fontsize=9)  # fmt: skip
-    for ax in axes[len(best):]:
+    for ax in axes[len(best) :]:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("accuracy")
@@ -724,25 +726,32 @@ OVERLAYS: dict[str, Callable[..., Figure]] = {
     name: _overlay(draw)
     for name, draw in {
         "optimizer-compare-naive": lambda py, jl, d: _naive_panels([py, jl]),
-        "optimizer-compare-mnist": lambda py, jl, d: _loss_curves([py, jl], (0, 1),
-                                                                  "Optimizers", d),
+        "optimizer-compare-mnist": lambda py, jl, d: _loss_curves(
+            [py, jl], (0, 1), "Optimizers", d
+        ),
         "weight-init-activation-histogram": _std_per_layer,
         "weight-init-compare": lambda py, jl, d: _loss_curves(
-            [py, jl], (0, 2.5), "Initial weight scales (ReLU net, SGD)", d),
+            [py, jl], (0, 2.5), "Initial weight scales (ReLU net, SGD)", d
+        ),
         "batch-norm-test": _final_accuracy_by_scale,
         "batch-norm-gradient-check": lambda py, jl, d: _check_overlay(py, jl, convnet=False),
         "overfit-weight-decay": lambda py, jl, d: _accuracy_panels(
-            [py, jl], "Overfitting (300 training images) and weight decay", d),
+            [py, jl], "Overfitting (300 training images) and weight decay", d
+        ),
         "overfit-dropout": lambda py, jl, d: _accuracy_panels(
-            [py, jl], "Overfitting (300 training images) and Dropout", d),
+            [py, jl], "Overfitting (300 training images) and Dropout", d
+        ),
         "hyperparameter-optimization": _search_overlay,
         "gradient-vanishing": lambda py, jl, d: _vanishing([py, jl], d),
         "train-convnet": lambda py, jl, d: _convnet_curves([py, jl], d),
         "convnet-gradient-check": lambda py, jl, d: _check_overlay(py, jl, convnet=True),
         "visualize-filter": lambda py, jl, d: _filters_overlay(
-            py["trained_W1"], jl["trained_W1"], f"trained filters ({py['trained']})"),
+            py["trained_W1"], jl["trained_W1"], f"trained filters ({py['trained']})"
+        ),
         "apply-filter": lambda py, jl, d: _filters_overlay(
-            np.asarray(py["outputs"])[:, None], np.asarray(jl["outputs"])[:, None],
-            f"test digit {py['image_index']} through each filter"),
+            np.asarray(py["outputs"])[:, None],
+            np.asarray(jl["outputs"])[:, None],
+            f"test digit {py['image_index']} through each filter",
+        ),
     }.items()
 }

@@ -1233,7 +1233,9 @@ def write_outputs(
         "complete": len(complete), "failed": len(results) - len(complete),
     })  # fmt: skip
     if complete:
-        figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
+        figures = search_figures(
+            {"trials": [r.to_record() for r in complete]}, n=BEST_N, data=config.data
+        )
         save_figure(figures["best"], out / "best20.png")
         save_figure(figures["scatter"], out / "scatter.png")
     return listing
