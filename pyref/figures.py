@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
@@ -109,8 +110,8 @@ def _language_handles() -> list[Line2D]:
             Line2D([], [], color="dimgrey", label="Julia (PyRef): circles", **JULIA_MARK)]  # fmt: skip
 
 
-def _note_off_range(ax: Any, curves: Mapping[str, np.ndarray], top: float) -> None:
-    """Say which curves never come down into the plotted range (below ``top``)."""
+def _note_off_range(ax: Any, curves: Mapping[str, np.ndarray], top: float) -> set[str]:
+    """Say which curves never come down into the plotted range (below ``top``); their names."""
     off = {name: float(np.nanmin(c)) for name, c in curves.items()
            if len(c) and np.nanmin(c) > top}  # fmt: skip
     if off:
@@ -118,6 +119,7 @@ def _note_off_range(ax: Any, curves: Mapping[str, np.ndarray], top: float) -> No
         ax.text(0.5, 0.98, f"off the plot: {text}", transform=ax.transAxes, ha="center",
                 va="top", fontsize=9, color="dimgrey",
                 bbox={"facecolor": "white", "edgecolor": "lightgrey", "alpha": 0.9})  # fmt: skip
+    return set(off)
 
 
 # -- 6.1 ------------------------------------------------------------------------------
@@ -190,8 +192,9 @@ def _loss_curves(results: Sequence[dict[str, Any]], ylim: tuple[float, float], t
     first = results[0]
     batch = f", batches of {first['batch_size']}" if "batch_size" in first else ""
     ax.set_title(f"{title}{_on(data)}{batch}")
-    _note_off_range(ax, curves, ylim[1])
+    off = _note_off_range(ax, curves, ylim[1])
     handles, labels = ax.get_legend_handles_labels()
+    labels = [f"{lab} (above the plot)" if lab in off else lab for lab in labels]
     if len(results) > 1:
         handles += _language_handles()
         labels += [h.get_label() for h in _language_handles()]
@@ -242,7 +245,11 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
             ax.bar(e[:-1], counts[layer], width=np.diff(e), align="edge")
             ax.set_xlim(e[0], e[-1])
             ax.set_yticks([])
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+            if zeros is None:  # a fixed range: its ends and middle
+                ax.set_xticks([e[0], (e[0] + e[-1]) / 2, e[-1]])
+            else:
+                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}"))
             if r == 0:
                 ax.set_title(f"{layer + 1}-layer", fontsize=11)
             if layer == 0:
@@ -251,11 +258,11 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
             if zeros is not None:
                 total = sum(counts[layer]) + zeros[layer]
                 notes.append(f"zeros: {zeros[layer] / max(total, 1):.0%}")
-            if stats is not None:
+            if stats is not None and zeros is not None:
                 notes.append(f"mean {stats['mean'][layer]:.3g}")
             if notes:
                 ax.text(0.97, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right",
-                        va="top", fontsize=8, color="dimgrey")  # fmt: skip
+                        va="top", fontsize=8.5)  # fmt: skip
     fig.suptitle("Activations of each layer (bar heights: counts, each panel its own scale)\n"
                  "sigmoid over (0, 1) as in the book; tanh over (−1, 1); ReLU over (0, the "
                  "layer's largest output), its exact zeros left out of the bars")  # fmt: skip
@@ -318,7 +325,7 @@ def batch_norm_test(result: dict[str, Any], *, data: str | None = None) -> Figur
         if i >= len(scales) - cols:
             axes[i].set_xlabel("epochs")
             axes[i].xaxis.set_tick_params(labelbottom=True)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     fig.suptitle(f"Batch Normalization against the initial weight scale{_on(data)}")
     return fig
 
@@ -350,8 +357,10 @@ def _gradient_bars(diffs: Sequence[Mapping[str, float]], names: Sequence[str], *
     if len(diffs) > 1:
         ax.legend()
     if note:
-        fig.text(0.01, 0.01, note, fontsize=8.5, color="dimgrey", wrap=True)
-        fig.get_layout_engine().set(rect=(0, 0.12, 1, 0.88))
+        width = fig.get_figwidth()
+        fig.text(0.01, 0.01, textwrap.fill(note, int(width * 14.5)), fontsize=8.5,
+                 color="dimgrey")  # fmt: skip
+        fig.get_layout_engine().set(rect=(0, 0.13, 1, 0.87))
     return fig
 
 
@@ -458,9 +467,9 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
             axes[i].set_xlabel("epochs")
             axes[i].xaxis.set_tick_params(labelbottom=True)
     if best:
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2)
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     fig.suptitle(f"Best {len(best)} of {len(trials)} trials by final validation accuracy"
-                 f"{_on(data)} (lr: learning rate, wd: weight decay)")  # fmt: skip
+                 f"{_on(data)}\n(lr: learning rate, wd: weight decay)")  # fmt: skip
     return fig
 
 
@@ -557,13 +566,12 @@ def filter_grid(filters: Any, title: str, nx: int = 8) -> Figure:
         raise ValueError(f"filters must be (N, C, H, W), got shape {filters.shape}")
     count = filters.shape[0]
     ny = int(np.ceil(count / nx))
-    fig = Figure(figsize=(nx * 1.0, ny * 1.0 + 0.5))
+    fig = new_figure(nx * 1.0, ny * 1.0 + 0.5)
+    fig.get_layout_engine().set(w_pad=0.02, h_pad=0.02, wspace=0.02, hspace=0.02)
     for i in range(count):
         ax = fig.add_subplot(ny, nx, i + 1, xticks=[], yticks=[])
         ax.imshow(filters[i, 0], cmap="gray_r", interpolation="nearest")
     fig.suptitle(title)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=1 - 0.5 / (ny + 0.5), hspace=0.05,
-                        wspace=0.05)  # fmt: skip
     return fig
 
 
@@ -649,7 +657,7 @@ def _final_accuracy_by_scale(py: dict[str, Any], jl: dict[str, Any], data: str |
                 **JULIA_MARK)  # fmt: skip
     epochs = len(py["train_acc"][0]) if py["train_acc"] else 0
     ax.set(xscale="log", ylim=(0, 1), xlabel="initial weight scale (std)",
-           ylabel=f"training accuracy after {epochs} evaluations")  # fmt: skip
+           ylabel=f"training accuracy after {epochs} epochs")  # fmt: skip
     ax.set_title(f"Batch Normalization against the initial weight scale{_on(data)}")
     handles, labels = ax.get_legend_handles_labels()
     handles += _language_handles()
@@ -687,7 +695,7 @@ def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) ->
     ax_t.set(xlabel="trial", ylabel="final validation accuracy", ylim=(0, 1),
              title="each trial's result")  # fmt: skip
     ax_t.legend(fontsize=8)
-    fig.suptitle(f"Random search{_on(data)}: Python and Julia, same seed")
+    fig.suptitle(f"Random search{_on(data)}")
     return fig
 
 
