@@ -26,6 +26,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from pyref.experiments import NAIVE_INIT_POS, NAIVE_OPTIMIZERS
 from pyref.functions import SMOOTH_WINDOW, smooth_curve
@@ -102,6 +103,12 @@ def _smooth(values: Sequence[float]) -> np.ndarray:
 
 def _every(n: int, marks: int = 25) -> int:
     return max(1, n // marks)
+
+
+def _epochs(ax: Any) -> None:
+    """An x axis of epochs: so labelled, ticks on whole epochs."""
+    ax.set_xlabel("epochs")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _language_handles() -> list[Line2D]:
@@ -248,8 +255,8 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
             if zeros is None:  # a fixed range: its ends and middle
                 ax.set_xticks([e[0], (e[0] + e[-1]) / 2, e[-1]])
             else:
-                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
-            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}"))
+                ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
             if r == 0:
                 ax.set_title(f"{layer + 1}-layer", fontsize=11)
             if layer == 0:
@@ -280,7 +287,7 @@ def _vanishing(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
             (line,) = ax.plot(x, v["test_acc"], label=label)
             ax.plot(x, results[1]["configs"][label]["test_acc"], color=line.get_color(),
                     **JULIA_MARK)  # fmt: skip
-    ax.set_xlabel("epochs")
+    _epochs(ax)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.0)
     ax.set_title(f"Gradient vanishing: 784-40-20-10{_on(data)}")
@@ -323,7 +330,7 @@ def batch_norm_test(result: dict[str, Any], *, data: str | None = None) -> Figur
         ax.set_ylabel("training accuracy")
     for i in range(len(scales)):
         if i >= len(scales) - cols:
-            axes[i].set_xlabel("epochs")
+            _epochs(axes[i])
             axes[i].xaxis.set_tick_params(labelbottom=True)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     fig.suptitle(f"Batch Normalization against the initial weight scale{_on(data)}")
@@ -415,7 +422,7 @@ def _accuracy_panels(results: Sequence[dict[str, Any]], title: str, data: str | 
             jl = results[1]["variants"][label]
             ax.plot(x, jl["train_acc"], color="C0", markevery=_every(len(x)), **JULIA_MARK)
             ax.plot(x, jl["test_acc"], color="C1", markevery=_every(len(x)), **JULIA_MARK)
-        ax.set_xlabel("epochs")
+        _epochs(ax)
         ax.set_ylim(0, 1.0)
         ax.set_title(label)
     axes[0].set_ylabel("accuracy")
@@ -464,7 +471,7 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
         ax.set_ylabel("accuracy")
     for i in range(len(best)):
         if i >= len(best) - cols:
-            axes[i].set_xlabel("epochs")
+            _epochs(axes[i])
             axes[i].xaxis.set_tick_params(labelbottom=True)
     if best:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
@@ -528,7 +535,7 @@ def _convnet_curves(results: Sequence[dict[str, Any]], data: str | None) -> Figu
         ax.plot(x, jl["test_acc"], color="C1", **JULIA_MARK)
         jl_loss = _smooth(jl["train_loss"])
         ax_loss.plot(jl_loss, color="C2", markevery=_every(len(jl_loss)), **JULIA_MARK)
-    ax.set_xlabel("epochs")
+    _epochs(ax)
     ax.set_ylabel("accuracy (first 1,000 images)")
     ax.set_ylim(0, 1.0)
     ax.set_title(f"accuracy per epoch; final test accuracy {first['final_test_acc']:.4f}")
