@@ -424,7 +424,8 @@ def _accuracy_panels(results: Sequence[dict[str, Any]], title: str, data: str | 
             ax.plot(x, jl["test_acc"], color="C1", markevery=_every(len(x)), **JULIA_MARK)
         _epochs(ax)
         ax.set_ylim(0, 1.0)
-        ax.set_title(label)
+        ratio = v.get("dropout_ratio")
+        ax.set_title(f"{label} (ratio {ratio:g})" if ratio else label)
     axes[0].set_ylabel("accuracy")
     handles, labels = axes[0].get_legend_handles_labels()
     if len(results) > 1:

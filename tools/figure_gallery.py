@@ -34,8 +34,8 @@ DOCS = REPO / "docs"
 IMAGES = DOCS / "figures"
 #: Resolution of the gallery's images (the commands write 100 dpi).
 DPI = 70
-#: The experiments drawn at full length by default: those whose book-length run takes a
-#: few minutes at most on two cores. The others (tens of minutes) need ``--full all``.
+#: The experiments drawn at full length by default: those whose book-length run takes
+#: minutes on two cores. The others (tens of minutes or more) need ``--full all``.
 FULL = (
     "optimizer-compare-naive",
     "optimizer-compare-mnist",
@@ -88,10 +88,12 @@ def page(drawn: dict[str, dict[str, list[str]]], settings: dict[str, dict[str, d
         "same `pyref.figures` functions draw the notebooks' figures and `pyref search`'s.",
         "",
         "Made by `python tools/figure_gallery.py` (see [development.md](development.md)). "
-        "Full-length figures are here for the experiments whose book-length run takes a few "
-        "minutes at most on two cores; batch-norm-test, hyperparameter-optimization and the "
-        "chapter 7 experiments take tens of minutes at the book's length, so they are shown "
-        "quick only: `python tools/figure_gallery.py --full all` adds them.",
+        "Full-length figures are here for the experiments whose book-length run takes minutes, "
+        "not tens of minutes, on two cores (on the shared machine that made this page they "
+        "took from seconds to 20 minutes, optimizer-compare-mnist the longest); "
+        "batch-norm-test, hyperparameter-optimization and the chapter 7 experiments take "
+        "tens of minutes or more at the book's length, so they are shown quick only: "
+        "`python tools/figure_gallery.py --full all` adds them.",
         "",
         "With `--engine both`, `pyref run` also draws the Julia run and an overlay of the two "
         "languages (Python as lines, Julia as open circles).",
