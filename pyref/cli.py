@@ -85,7 +85,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     import pyref
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
     from pyref.experiments import EXPERIMENTS
-    from pyref.figures import FIGURES
+    from pyref.figures import FIGURES, OVERLAYS, labelled
     from pyref.io import OutputPathError, check_output_dir, save_figure, write_json
     from pyref.rng import make_rng
 
@@ -119,61 +119,125 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         kwargs_args = (data,)
     else:
         kwargs_args = ()
-    print(
-        f"seed: {args.seed}" if args.seed is not None else "seed: none (pass --seed N to reproduce)"
-    )
+    engines = ("python", "julia") if args.engine == "both" else (args.engine,)
+    if "julia" in engines and args.seed is None:
+        args.seed = 0  # Julia draws from a stream of its own: it must be seeded
+        print("seed: 0 (the Julia engine needs a seed; pass --seed N for another)")
+    else:
+        print(f"seed: {args.seed}" if args.seed is not None
+              else "seed: none (pass --seed N to reproduce)")  # fmt: skip
     make_rng(args.seed)
-    if exp.progress:
-        kwargs["progress"] = True
-    start = time.perf_counter()
-    # Warnings (the overflow of batch-norm-test's largest weight scales, expected) are
-    # kept until the progress bar is gone, then printed one line each.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        result = exp.func(*kwargs_args, **kwargs)
-    elapsed = time.perf_counter() - start
-    for w in caught:
-        print(f"pyref run: warning: {w.category.__name__}: {w.message} "
-              f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
-    _print_like_the_book(exp.name, result)
+    settings = {k: v for k, v in kwargs.items() if k != "params"}
+    results: dict[str, dict] = {}
+    timings: dict[str, float] = {}
+    if "python" in engines:
+        if exp.progress:
+            kwargs["progress"] = True
+        start = time.perf_counter()
+        # Warnings (the overflow of batch-norm-test's largest weight scales, expected) are
+        # kept until the progress bar is gone, then printed one line each.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            results["python"] = exp.func(*kwargs_args, **kwargs)
+        timings["python"] = time.perf_counter() - start
+        for w in caught:
+            print(f"pyref run: warning: {w.category.__name__}: {w.message} "
+                  f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
+    if "julia" in engines:
+        from pyref.julia.bridge import JuliaBridgeError, JuliaError
+
+        start = time.perf_counter()
+        try:
+            results["julia"] = _run_in_julia(exp, args.seed, settings,
+                                             kwargs_args[0] if kwargs_args else None,
+                                             kwargs.get("params"), results.get("python"))  # fmt: skip
+        except (JuliaBridgeError, JuliaError) as err:
+            return _error("run", f"--engine {args.engine}: Julia could not run {exp.name}: {err}")
+        timings["julia"] = time.perf_counter() - start
+    for engine, result in results.items():
+        _print_like_the_book(exp.name, result,
+                             header=(f"-- {'Python (pyref)' if engine == 'python' else 'Julia (PyRef)'}"
+                                     if len(results) > 1 else None))  # fmt: skip
 
     written = []
-    trained = result.pop("params", None)
-    if trained is not None:  # the book's network.save_params("params.pkl"), as .npz
-        from pyref.convnet import save_param_file
-
-        written.append(save_param_file(out / f"{exp.name}-params.npz", trained))
-        result["params_file"] = str(written[-1])
-    settings = {k: v for k, v in kwargs.items() if k not in ("progress", "params")}
+    trained = {engine: result.pop("params", None) for engine, result in results.items()}
     if args.params is not None:
         settings["params"] = str(args.params)
-    record = {
-        "experiment": exp.name, "section": exp.section, "title": exp.title,
-        "seed": args.seed, "quick": bool(args.quick), "data": data_description,
-        "pyref_version": pyref.__version__, "elapsed_seconds": round(elapsed, 3),
-        "settings": settings, "result": result,
-    }  # fmt: skip
     try:
-        written.insert(0, write_json(out / f"{exp.name}.json", record))
-        figures = FIGURES[exp.name](result)
-        if isinstance(figures, dict):
-            for fig_name, fig in figures.items():
-                written.append(save_figure(fig, out / f"{exp.name}-{fig_name}.png"))
-        else:
-            written.append(save_figure(figures, out / f"{exp.name}.png"))
+        for engine, result in results.items():
+            suffix = "-julia" if engine == "julia" and len(results) > 1 else ""
+            if trained[engine] is not None:  # the book's save_params("params.pkl"), as .npz
+                from pyref.convnet import save_param_file
+
+                written.append(save_param_file(out / f"{exp.name}{suffix}-params.npz",
+                                               trained[engine]))  # fmt: skip
+                result["params_file"] = str(written[-1])
+            record = {
+                "experiment": exp.name, "section": exp.section, "title": exp.title,
+                "engine": engine, "seed": args.seed, "quick": bool(args.quick),
+                "data": data_description, "data_source": source,
+                "pyref_version": pyref.__version__,
+                "elapsed_seconds": round(timings[engine], 3), "settings": settings,
+                "result": result,
+            }  # fmt: skip
+            written.append(write_json(out / f"{exp.name}{suffix}.json", record))
+            figures = FIGURES[exp.name](result, data=source)
+            if len(results) > 1:
+                language = "Python (pyref)" if engine == "python" else "Julia (PyRef)"
+                figures = {k: labelled(f, language) for k, f in _as_dict(figures).items()}
+            for fig_name, fig in _as_dict(figures).items():
+                name = f"{exp.name}{suffix}" + (f"-{fig_name}" if fig_name else "")
+                written.append(save_figure(fig, out / f"{name}.png"))
+        if len(results) > 1:
+            overlay = OVERLAYS[exp.name](results["python"], results["julia"], data=source)
+            written.append(save_figure(overlay, out / f"{exp.name}-overlay.png"))
     except OSError as err:  # the folder went away or filled up during the run
         return _error("run", f"could not write to {out}: {err}")
     for path in written:
         print(f"wrote {path}")
-    print(f"{exp.name}: done in {elapsed:.1f} s")
+    done = ", ".join(f"{engine} {t:.1f} s" for engine, t in timings.items())
+    print(f"{exp.name}: done ({done})")
     return 0
 
 
-def _print_like_the_book(name: str, result: dict) -> None:
-    """The lines the book's scripts print at their end."""
+def _as_dict(figures: object) -> dict:
+    """A figure function's figures as name -> figure (one figure: the name "")."""
+    return dict(figures) if isinstance(figures, dict) else {"": figures}
+
+
+def _run_in_julia(exp, seed: int, settings: dict, data, params, reference) -> dict:
+    """Experiment ``exp`` run by PyRef, the Julia twin, through the bridge, from the same
+    seed, settings and data as the Python run (``reference``: Python's result, whose key
+    order the Julia result takes, so that figures draw both alike)."""
+    from pyref.julia import ordered_like, session
+
+    print(f"julia: running {exp.name} in PyRef (no progress bar; Julia starts first)",
+          flush=True)  # fmt: skip
+    jl = session()
+    call = dict(name=exp.name, seed=seed,
+                settings={k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()})  # fmt: skip
+    if data is not None:
+        (x_train, t_train), (x_test, t_test) = data
+        call.update(x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test)
+    if params is not None:
+        call["params"] = dict(params)
+    ch7 = exp.func.__module__ == "pyref.convnet_experiments"
+    function = "convnet_experiment" if ch7 else "experiment"
+    result = jl.call(f"PyRef.Scenarios.{function}", **call)
+    return ordered_like(reference, result) if reference is not None else result
+
+
+def _print_like_the_book(name: str, result: dict, header: str | None = None) -> None:
+    """The lines the book's scripts print at their end (after ``header``, if any)."""
+    if header is not None and name in BOOK_PRINTS:
+        print(header)
     if name == "batch-norm-gradient-check":
         for key, diff in result["diff"].items():
             print(f"{key}:{diff}")
+        if result.get("samples") == 1:
+            print("(a batch of one image, as the book's script: each Batch Normalization layer "
+                  "then outputs its beta whatever it receives, so most gradients are exactly 0 "
+                  "in both methods and the check says little; the 6.3 notebook checks ten)")  # fmt: skip
     elif name == "convnet-gradient-check":
         for key, diff in result["diff"].items():
             print(key, diff)
@@ -186,6 +250,15 @@ def _print_like_the_book(name: str, result: dict) -> None:
         trials = [Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"],
                         t["train_acc_list"]) for t in result["trials"]]  # fmt: skip
         print(format_best(trials))
+
+
+#: The experiments whose book scripts print a result at their end.
+BOOK_PRINTS = (
+    "batch-norm-gradient-check",
+    "convnet-gradient-check",
+    "train-convnet",
+    "hyperparameter-optimization",
+)
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -509,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", metavar="FILE.npz", default=None,
                      help="trained SimpleConvNet parameters (as train-convnet saves them) for "
                      "visualize-filter and apply-filter, instead of training")  # fmt: skip
+    run.add_argument("--engine", choices=("python", "julia", "both"), default="python",
+                     help="run the experiment in Python (pyref, default), in Julia (PyRef, "
+                     "through the bridge), or in both from the same seed: then each "
+                     "language's figure and one overlay of the two")  # fmt: skip
     run.set_defaults(func=_cmd_run)
 
     par = sub.add_parser(

@@ -50,6 +50,11 @@ MNIST_COMPARE_ITERATIONS = 2000
 MNIST_COMPARE_OPTIMIZERS = ("SGD", "Momentum", "AdaGrad", "Adam")
 WEIGHT_INIT_COMPARE: dict[str, WeightInit] = {"std=0.01": 0.01, "Xavier": "sigmoid", "He": "relu"}
 HISTOGRAM_ACTIVATIONS = ("sigmoid", "relu", "tanh")
+#: The range each activation's histogram is also counted over, so that a figure can show
+#: all of it: sigmoid's (0, 1) (the book's, for every activation), tanh's (-1, 1); any
+#: other (ReLU) from each layer's largest output, its exact zeros counted apart.
+HISTOGRAM_FITTED_RANGES: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0),
+                                                          "tanh": (-1.0, 1.0)}  # fmt: skip
 
 #: 6.3.2: 1000 training samples, 784-100x5-10, 20 epochs, 16 weight scales 1 .. 1e-4.
 BATCHNORM_TRAIN_SAMPLES = 1000
@@ -169,14 +174,17 @@ def weight_init_activation_histogram(
 
     Combinations run in order (activation outer, scale inner) on one stream, each
     drawing its input and five weight matrices as the book's script does; the
-    first (sigmoid, std=1) is the book's script as printed.
+    first (sigmoid, std=1) is the book's script as printed. ``counts`` are over the
+    book's (0, 1) for every activation; ``fitted`` counts each layer over its
+    activation's own range (:func:`fitted_histogram`).
     """
     inits = dict(HISTOGRAM_INITS if inits is None else inits)
     counts: dict[str, dict[str, list[list[int]]]] = {}
     stats: dict[str, dict[str, dict[str, list[float]]]] = {}
+    fitted: dict[str, dict[str, dict[str, list]]] = {}
     edges: list[float] = []
     for act in activations:
-        counts[act], stats[act] = {}, {}
+        counts[act], stats[act], fitted[act] = {}, {}, {}
         for label, init in inits.items():
             h = activation_histogram(act, init, rng=rng)
             counts[act][label] = h["counts"].tolist()
@@ -185,8 +193,31 @@ def weight_init_activation_histogram(
                 "mean": a.mean(axis=(1, 2)).tolist(),
                 "std": a.std(axis=(1, 2)).tolist(),
             }
+            fitted[act][label] = fitted_histogram(act, a, len(h["counts"][0]))
             edges = h["edges"].tolist()
-    return {"edges": edges, "counts": counts, "stats": stats}
+    return {"edges": edges, "counts": counts, "stats": stats, "fitted": fitted}
+
+
+def fitted_histogram(activation: str, activations: np.ndarray, bins: int) -> dict[str, list]:
+    """Each layer's histogram (``activations``: layers x samples x nodes) over the range
+    that shows all of it: :data:`HISTOGRAM_FITTED_RANGES`, else (0, the layer's largest
+    value) with exact zeros left out of the bars and counted in ``zeros`` (ReLU's spike,
+    which would dwarf every other bar)."""
+    fixed = HISTOGRAM_FITTED_RANGES.get(activation)
+    edges, counts, zeros = [], [], []
+    for layer in activations:
+        values = layer.ravel()
+        zeros.append(int(np.count_nonzero(values == 0)))
+        if fixed is None:
+            values = values[values != 0]
+            top = float(values.max()) if values.size else 0.0
+            lo, hi = 0.0, top if top > 0 else 1.0
+        else:
+            lo, hi = fixed
+        c, e = np.histogram(values, bins, range=(lo, hi))
+        counts.append(c.tolist())
+        edges.append(e.tolist())
+    return {"edges": edges, "counts": counts, "zeros": zeros}
 
 
 def weight_init_compare(

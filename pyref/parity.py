@@ -634,7 +634,17 @@ def divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
     of each trajectory output per iteration (per epoch for accuracies), in ULPs on a
     log scale, so a difference born in the last bit of a matrix product shows whether
     it grows through training. Outputs that never differ are named instead of drawn.
-    Returns scenario name -> Figure (object API, no pyplot state)."""
+    Returns scenario name -> Figure (object API, no pyplot state), in the style of
+    every pyref figure (:data:`pyref.figures.STYLE`)."""
+    import matplotlib
+
+    from pyref.figures import STYLE
+
+    with matplotlib.rc_context(STYLE):
+        return _divergence_figures(results)
+
+
+def _divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 

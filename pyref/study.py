@@ -1561,7 +1561,9 @@ def write_outputs(
         with warnings.catch_warnings():
             if not scatter:  # a fixed weight decay of 0 has no place on a log axis
                 warnings.simplefilter("ignore", UserWarning)
-            figures = search_figures({"trials": [r.to_record() for r in complete]}, n=BEST_N)
+            figures = search_figures(
+                {"trials": [r.to_record() for r in complete]}, n=BEST_N, data=config.data
+            )
         save_figure(figures["best"], out / "best20.png")
         if scatter:
             save_figure(figures["scatter"], out / "scatter.png")

@@ -56,6 +56,17 @@ def test_results_mean_what_they_say(tmp_path, capsys: pytest.CaptureFixture) -> 
     counts = hist["counts"]["sigmoid"]["std=1"]
     assert len(counts) == 5 and len(counts[0]) == 30
     assert sum(counts[0]) == 100_000  # sigmoid outputs all lie in (0, 1)
+    # The fitted histograms count every output: tanh's in (-1, 1), ReLU's nonzero ones
+    # over (0, the layer's largest) plus its zeros apart.
+    fitted = hist["fitted"]
+    for layer in range(5):
+        assert sum(fitted["tanh"]["std=0.01"]["counts"][layer]) == 100_000
+        relu = fitted["relu"]["std=1"]
+        assert sum(relu["counts"][layer]) + relu["zeros"][layer] == 100_000
+        assert relu["edges"][layer][0] == 0.0 and relu["edges"][layer][-1] > 1.0
+        assert 0.3 < relu["zeros"][layer] / 100_000 < 0.7  # about half the units are off
+    assert fitted["tanh"]["He"]["edges"][0][0] == -1.0
+    assert fitted["sigmoid"]["He"]["counts"] == hist["counts"]["sigmoid"]["He"]
 
 
 def test_gradient_vanishing_sigmoid_with_small_weights_does_not_learn(tmp_path) -> None:
@@ -111,3 +122,30 @@ def test_failed_write_leaves_no_file(tmp_path) -> None:
     with pytest.raises(TypeError):
         write_json(tmp_path / "x.json", {"a": object()})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["optimizer-compare-naive", "batch-norm-gradient-check"])
+def test_engine_both_draws_each_language_and_an_overlay(
+    tmp_path, name: str, julia_exe, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from pyref.julia import close_session
+
+    monkeypatch.setenv("PYREF_JULIA", str(julia_exe))
+    try:
+        assert main(["run", name, "--quick", "--engine", "both", "--out", str(tmp_path)]) == 0
+    finally:
+        close_session()
+    out = capsys.readouterr().out
+    assert "seed: 0 (the Julia engine needs a seed" in out
+    py = json.loads((tmp_path / f"{name}.json").read_text())
+    jl = json.loads((tmp_path / f"{name}-julia.json").read_text())
+    assert (py["engine"], jl["engine"]) == ("python", "julia") and py["seed"] == jl["seed"] == 0
+    assert list(py["result"]) == list(jl["result"])  # Julia's keys in Python's order
+    if name == "optimizer-compare-naive":  # plain float arithmetic: the same to the bit
+        assert py["result"] == jl["result"]
+    else:
+        assert list(py["result"]["diff"]) == list(jl["result"]["diff"])
+        np.testing.assert_allclose(list(py["result"]["diff"].values()),
+                                   list(jl["result"]["diff"].values()), rtol=1e-6, atol=1e-12)  # fmt: skip
+    for png in (f"{name}.png", f"{name}-julia.png", f"{name}-overlay.png"):
+        assert (tmp_path / png).stat().st_size > 5000, png

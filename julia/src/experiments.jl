@@ -11,6 +11,7 @@ const MNIST_COMPARE_ITERATIONS = 2000
 const MNIST_COMPARE_OPTIMIZERS = ["SGD", "Momentum", "AdaGrad", "Adam"]
 const WEIGHT_INIT_COMPARE = ["std=0.01" => 0.01, "Xavier" => "sigmoid", "He" => "relu"]
 const HISTOGRAM_ACTIVATIONS = ["sigmoid", "relu", "tanh"]
+const HISTOGRAM_FITTED_RANGES = Dict{String,Tuple{Float64,Float64}}("sigmoid" => (0.0, 1.0), "tanh" => (-1.0, 1.0))
 const BATCHNORM_TRAIN_SAMPLES = 1000
 const BATCHNORM_HIDDEN = [100, 100, 100, 100, 100]
 const BATCHNORM_EPOCHS = 20
@@ -92,10 +93,12 @@ function weight_init_activation_histogram(; activations=HISTOGRAM_ACTIVATIONS, i
                                           rng::NumpyRandom.RandomState=global_rng())
     counts = Dict{String,Any}()
     stats = Dict{String,Any}()
+    fitted = Dict{String,Any}()
     edges = Float64[]
     for act in activations
         counts[act] = Dict{String,Any}()
         stats[act] = Dict{String,Any}()
+        fitted[act] = Dict{String,Any}()
         for (label, init) in inits
             h = activation_histogram(act, init; rng=rng)
             counts[act][label] = h["counts"]
@@ -103,10 +106,32 @@ function weight_init_activation_histogram(; activations=HISTOGRAM_ACTIVATIONS, i
             means = [np_mean(a[i, :, :]) for i in 1:size(a, 1)]
             stds = [np_std(a[i, :, :]) for i in 1:size(a, 1)]
             stats[act][label] = Dict{String,Any}("mean" => means, "std" => stds)
+            fitted[act][label] = fitted_histogram(act, a, size(h["counts"], 2))
             edges = h["edges"]
         end
     end
-    return Dict{String,Any}("edges" => edges, "counts" => counts, "stats" => stats)
+    return Dict{String,Any}("edges" => edges, "counts" => counts, "stats" => stats, "fitted" => fitted)
+end
+
+"""Each layer's histogram over the range that shows all of it: HISTOGRAM_FITTED_RANGES, else
+(0, the layer's largest value) with exact zeros left out of the bars and counted in `zeros`."""
+function fitted_histogram(activation::AbstractString, a::Array{Float64,3}, bins::Int)
+    edges, counts, zeros_ = Vector{Vector{Float64}}(), Vector{Vector{Int64}}(), Int64[]
+    for i in 1:size(a, 1)
+        values = vec(a[i, :, :])
+        push!(zeros_, count(v -> v == 0, values))
+        if haskey(HISTOGRAM_FITTED_RANGES, activation)
+            lo, hi = HISTOGRAM_FITTED_RANGES[activation]
+        else
+            values = filter(v -> v != 0, values)
+            top = isempty(values) ? 0.0 : maximum(values)
+            lo, hi = 0.0, top > 0 ? top : 1.0
+        end
+        c, e = np_histogram(values, bins, lo, hi)
+        push!(counts, c)
+        push!(edges, e)
+    end
+    return Dict{String,Any}("edges" => edges, "counts" => counts, "zeros" => zeros_)
 end
 
 """6.2.4: training loss for std=0.01, Xavier and He initial weights (ReLU nets, SGD)."""

@@ -1,0 +1,224 @@
+"""Hand-made results for the image tests of pyref.figures (tests/test_figures.py) and
+their baselines (tools/figure_baselines.py): shaped like each experiment's result,
+made from fixed numbers and a seeded generator, never from a training run, so that a
+figure's test is fast and changes only when its drawing code does.
+
+``CASES`` maps a baseline's name to a function returning the figure it shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from pyref.experiments import fitted_histogram, optimizer_compare_naive
+from pyref.figures import FIGURES, OVERLAYS
+
+#: The dots per inch of the baselines: small files, still legible when a test fails.
+DPI = 50
+
+
+def _decay(n: int, start: float, end: float, rate: float, wiggle: float, seed: int) -> list:
+    r = np.random.RandomState(seed)
+    x = np.arange(n)
+    return list(end + (start - end) * np.exp(-rate * x) + wiggle * r.randn(n))
+
+
+def _rise(n: int, top: float, rate: float, seed: int, wiggle: float = 0.01) -> list:
+    r = np.random.RandomState(seed)
+    x = np.arange(n)
+    return list(np.clip(0.1 + (top - 0.1) * (1 - np.exp(-rate * x)) + wiggle * r.randn(n), 0, 1))
+
+
+def _julia(result: Any, shift: float = 0.0) -> Any:
+    """A stand-in for Julia's result: the same numbers, shifted a little so that the
+    overlay's circles are seen apart from Python's lines."""
+    if isinstance(result, dict):  # the settings (weight scales, lr) are the same
+        return {k: v if k in ("weight_scales", "lr", "weight_decay") else _julia(v, shift)
+                for k, v in result.items()}  # fmt: skip
+    if isinstance(result, list) and result and isinstance(result[0], float):
+        return [v + shift for v in result]
+    if isinstance(result, list):
+        return [_julia(v, shift) for v in result]
+    return result
+
+
+def naive() -> dict[str, Any]:
+    return optimizer_compare_naive()  # plain arithmetic on floats: no randomness, no training
+
+
+def mnist_compare() -> dict[str, Any]:
+    return {"iterations": 200, "batch_size": 128, "train_loss": {
+        "SGD": _decay(200, 2.3, 1.9, 0.01, 0.02, 1),  # never enters the 0-1 range
+        "Momentum": _decay(200, 2.3, 0.3, 0.05, 0.03, 2),
+        "AdaGrad": _decay(200, 2.3, 0.15, 0.1, 0.03, 3),
+        "Adam": _decay(200, 2.3, 0.2, 0.08, 0.03, 4),
+    }}  # fmt: skip
+
+
+def weight_init() -> dict[str, Any]:
+    return {"iterations": 200, "batch_size": 128, "train_loss": {
+        "std=0.01": _decay(200, 2.3, 2.3, 0.01, 0.01, 5),
+        "Xavier": _decay(200, 2.3, 0.4, 0.05, 0.03, 6),
+        "He": _decay(200, 2.3, 0.25, 0.08, 0.03, 7),
+    }}  # fmt: skip
+
+
+def histogram() -> dict[str, Any]:
+    r = np.random.RandomState(8)
+    layers, bins = 3, 20
+    edges = list(np.linspace(0, 1, bins + 1))
+    shapes = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
+              "tanh": np.tanh}  # fmt: skip
+    counts: dict = {}
+    fitted: dict = {}
+    stats: dict = {}
+    for act, f in shapes.items():
+        counts[act], fitted[act], stats[act] = {}, {}, {}
+        for init, scale in (("std=1", 4.0), ("Xavier", 1.0)):
+            a = np.stack([f(r.randn(50, 40) * scale * (1 + layer)) for layer in range(layers)])
+            counts[act][init] = [list(np.histogram(x, bins, range=(0, 1))[0]) for x in a]
+            fitted[act][init] = fitted_histogram(act, a, bins)
+            stats[act][init] = {"mean": list(a.mean(axis=(1, 2))), "std": list(a.std(axis=(1, 2)))}
+    return {"edges": edges, "counts": counts, "stats": stats, "fitted": fitted}
+
+
+def batch_norm() -> dict[str, Any]:
+    scales = list(np.logspace(0, -4, 6))
+    return {"weight_scales": scales,
+            "bn_train_acc": [_rise(10, 0.9 - 0.05 * i, 0.4, 10 + i) for i in range(6)],
+            "train_acc": [_rise(10, t, 0.3, 20 + i) for i, t in
+                          enumerate((0.1, 0.8, 0.9, 0.3, 0.1, 0.1))]}  # fmt: skip
+
+
+def bn_check(samples: int = 1) -> dict[str, Any]:
+    keys = ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+    values = [0.0] * 7 + [0.1257, 0.0, 1.8e-07]
+    return {"hidden": [10, 10], "samples": samples, "diff": dict(zip(keys, values))}
+
+
+def overfit_decay() -> dict[str, Any]:
+    variants = {}
+    for i, (label, kind, lam) in enumerate((("L2 λ=0.1", "l2", 0.1), ("no decay", "l2", 0.0),
+                                            ("L1 λ=0.001", "l1", 0.001))):  # fmt: skip
+        variants[label] = {"kind": kind, "lambda": lam, "train_acc": _rise(40, 1.0 - 0.1 * i, 0.1,
+                           30 + i), "test_acc": _rise(40, 0.7, 0.1, 40 + i)}  # fmt: skip
+    return {"variants": variants}
+
+
+def overfit_dropout() -> dict[str, Any]:
+    return {"variants": {
+        "dropout": {"dropout_ratio": 0.2, "train_acc": _rise(40, 0.8, 0.08, 50),
+                    "test_acc": _rise(40, 0.7, 0.08, 51), "train_loss": _decay(120, 2.3, 0.5, 0.03, 0.05, 52)},
+        "no dropout": {"dropout_ratio": 0.0, "train_acc": _rise(40, 1.0, 0.1, 53),
+                       "test_acc": _rise(40, 0.72, 0.1, 54), "train_loss": _decay(120, 2.3, 0.1, 0.05, 0.05, 55)},
+    }}  # fmt: skip
+
+
+def search(trials: int = 8) -> dict[str, Any]:
+    r = np.random.RandomState(60)
+    out = []
+    for number in range(trials):
+        lr, wd = 10 ** r.uniform(-6, -2), 10 ** r.uniform(-8, -4)
+        top = float(np.clip(0.9 + 0.2 * np.log10(lr / 1e-2), 0.08, 0.9))
+        val = _rise(10, top, 0.4, 61 + number)
+        out.append({"number": number, "lr": lr, "weight_decay": wd, "val_acc_list": val,
+                    "train_acc_list": _rise(10, min(1.0, top + 0.05), 0.4, 80 + number),
+                    "final_val_acc": val[-1]})  # fmt: skip
+    return {"trials": out}
+
+
+def vanishing() -> dict[str, Any]:
+    return {"configs": {
+        "sigmoid, std=0.01": {"activation": "sigmoid", "test_acc": [0.11] * 10},
+        "ReLU, He": {"activation": "relu", "test_acc": _rise(10, 0.95, 0.6, 70)},
+        "sigmoid, Xavier": {"activation": "sigmoid", "test_acc": _rise(10, 0.9, 0.3, 71)},
+    }}  # fmt: skip
+
+
+def convnet() -> dict[str, Any]:
+    return {"epochs": 8, "train_acc": _rise(9, 0.99, 0.6, 72), "test_acc": _rise(9, 0.97, 0.6, 73),
+            "train_loss": _decay(300, 2.3, 0.05, 0.03, 0.05, 74), "final_test_acc": 0.9712}  # fmt: skip
+
+
+def conv_check() -> dict[str, Any]:
+    return {"diff": {"W1": 1.09e-06, "b1": 7.88e-06, "W2": 1.2e-10, "b2": 0.0, "W3": 4.5e-12,
+                     "b3": 3.3e-11}}  # fmt: skip
+
+
+def filters() -> dict[str, Any]:
+    r = np.random.RandomState(75)
+    initial = r.randn(30, 1, 5, 5) * 0.01
+    trained = initial + np.linspace(-1, 1, 5)[None, None, :, None] * r.randn(30, 1, 1, 1) * 0.05
+    return {"initial_W1": initial, "trained_W1": trained, "trained": "given parameters"}
+
+
+def applied() -> dict[str, Any]:
+    r = np.random.RandomState(76)
+    image = np.zeros((28, 28))
+    image[6:22, 12:16] = 1.0  # a "1"
+    w = r.randn(8, 1, 5, 5)
+    outputs = np.array([[[np.sum(image[i:i + 5, j:j + 5] * w[f, 0]) for j in range(24)]
+                         for i in range(24)] for f in range(8)])  # fmt: skip
+    return {"image": image, "filters": w, "outputs": outputs, "image_index": 0,
+            "trained": "given parameters"}  # fmt: skip
+
+
+#: Each experiment's hand-made result.
+RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "optimizer-compare-naive": naive,
+    "optimizer-compare-mnist": mnist_compare,
+    "weight-init-activation-histogram": histogram,
+    "weight-init-compare": weight_init,
+    "batch-norm-test": batch_norm,
+    "batch-norm-gradient-check": bn_check,
+    "overfit-weight-decay": overfit_decay,
+    "overfit-dropout": overfit_dropout,
+    "hyperparameter-optimization": search,
+    "gradient-vanishing": vanishing,
+    "train-convnet": convnet,
+    "convnet-gradient-check": conv_check,
+    "visualize-filter": filters,
+    "apply-filter": applied,
+}
+#: Experiments whose figure names the data set.
+NEEDS_DATA = {"optimizer-compare-mnist", "weight-init-compare", "batch-norm-test",
+              "overfit-weight-decay", "overfit-dropout", "hyperparameter-optimization",
+              "gradient-vanishing", "train-convnet"}  # fmt: skip
+
+
+#: The names of the figures of the experiments that draw several.
+SUBFIGURES = {
+    "hyperparameter-optimization": ("best", "scatter"),
+    "visualize-filter": ("before", "after"),
+    "apply-filter": ("filters", "outputs"),
+}
+
+
+def _figure_cases() -> dict[str, Callable[[], Figure]]:
+    cases: dict[str, Callable[[], Figure]] = {}
+    for name, make in RESULTS.items():
+        data = "embedded" if name in NEEDS_DATA else None
+        for key in SUBFIGURES.get(name, ("",)):
+
+            def case(name=name, make=make, data=data, key=key) -> Figure:
+                figs = FIGURES[name](make(), data=data)
+                return figs[key] if key else figs
+
+            cases[f"{name}-{key}" if key else name] = case
+        cases[f"{name}-overlay"] = (
+            lambda name=name, make=make, data=data: OVERLAYS[name](
+                make(), _julia(make(), 0.02), data=data))  # fmt: skip
+    cases["batch-norm-gradient-check-ten-images"] = lambda: FIGURES["batch-norm-gradient-check"](
+        bn_check(samples=10)
+    )
+    cases["hyperparameter-optimization-best-search20"] = lambda: FIGURES[
+        "hyperparameter-optimization"
+    ](search(23), data="mnist")["best"]  # as pyref search draws it
+    return cases
+
+
+#: Baseline name -> the function drawing its figure.
+CASES: dict[str, Callable[[], Figure]] = _figure_cases()

@@ -1,0 +1,91 @@
+"""Image tests of pyref.figures: every experiment's figure (and its Python-Julia overlay)
+drawn from a hand-made result (tests/figure_cases.py) and compared with its committed
+baseline (tests/baseline_images/) by matplotlib's compare_images, within a small RMS
+tolerance. A failure names the image it drew and the difference image it wrote.
+
+After changing a figure on purpose: `python tools/figure_baselines.py`, look at the
+images, commit them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pytest
+from figure_cases import CASES, DPI, RESULTS
+from matplotlib.testing.compare import compare_images
+from matplotlib.testing.exceptions import ImageComparisonFailure
+
+from pyref.figures import FIGURES, OVERLAYS, data_name, labelled
+from pyref.io import save_figure
+
+BASELINES = Path(__file__).resolve().parent / "baseline_images"
+#: RMS difference (0-255 grey levels) allowed: a text or line moved by a pixel fails.
+TOLERANCE = 2.0
+
+
+def test_every_experiment_has_a_figure_case_and_an_overlay() -> None:
+    assert set(RESULTS) == set(FIGURES) == set(OVERLAYS)
+    assert {p.stem for p in BASELINES.glob("*.png")} == set(CASES), (
+        "baselines and cases differ: run `python tools/figure_baselines.py`"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_figure_matches_its_baseline(name: str, tmp_path: Path) -> None:
+    matplotlib.use("Agg")
+    expected = BASELINES / f"{name}.png"
+    assert expected.exists(), (
+        f"no baseline {expected}: run `python tools/figure_baselines.py {name}`"
+    )
+    actual = save_figure(CASES[name](), tmp_path / f"{name}.png", dpi=DPI)
+    try:
+        failure = compare_images(str(expected), str(actual), tol=TOLERANCE)
+    except ImageComparisonFailure as err:  # a different size
+        failure = str(err)
+    if failure is not None:
+        diff = tmp_path / f"{name}-failed-diff.png"
+        pytest.fail(
+            f"{name}: the figure changed ({failure.splitlines()[0]}).\n"
+            f"drawn: {actual}\ndifference: {diff}\nIf the change is meant: "
+            f"`python tools/figure_baselines.py {name}` and commit the baseline."
+        )
+
+
+def test_figures_name_the_data_set_truthfully() -> None:
+    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"](), data="embedded")
+    title = fig.axes[0].get_title()
+    assert "embedded MNIST subset" in title and "on MNIST" not in title
+    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"](), data="mnist")
+    assert fig.axes[0].get_title().startswith("Optimizers on MNIST")
+    assert data_name(None) is None
+    with pytest.raises(TypeError, match="data"):
+        data_name(3)  # type: ignore[arg-type]
+
+
+def test_a_curve_off_the_plot_is_noted() -> None:
+    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"]())
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "SGD stays above 1" in texts
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "SGD (above the plot)" in labels and "Adam" in labels
+
+
+def test_histograms_fit_each_activation() -> None:
+    fig = FIGURES["weight-init-activation-histogram"](RESULTS["weight-init-activation-histogram"]())
+    per_row = {ax.get_ylabel(): ax.get_xlim() for ax in fig.axes if ax.get_ylabel()}
+    assert per_row["sigmoid\nstd=1"] == (0.0, 1.0)
+    assert per_row["tanh\nstd=1"] == (-1.0, 1.0)
+    low, high = per_row["relu\nstd=1"]
+    assert low == 0.0 and high > 1.0  # from the data, not the book's 0-1
+    assert any("zeros:" in t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_labelled_and_overlay_check_their_input() -> None:
+    fig = FIGURES["gradient-vanishing"](RESULTS["gradient-vanishing"]())
+    assert labelled(fig, "Julia (PyRef)").get_suptitle().startswith("Julia (PyRef)")
+    with pytest.raises(ValueError, match="language"):
+        labelled(fig, "")
+    with pytest.raises(TypeError, match="two result dicts"):
+        OVERLAYS["gradient-vanishing"](RESULTS["gradient-vanishing"](), [1, 2])
