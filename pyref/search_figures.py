@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from pyref.figures import new_figure, styled
 from pyref.search_space import DEFAULT_SPACE, SearchSpace
 
 
@@ -30,13 +31,12 @@ def _check_records(trials: Any) -> list[dict[str, Any]]:
     return list(trials)
 
 
+@styled
 def history_figure(trials: Sequence[dict[str, Any]]) -> Any:
     """Final validation accuracy of every complete or pruned trial by trial number, and
     the best so far (complete trials only)."""
-    from matplotlib.figure import Figure
-
     records = sorted(_check_records(trials), key=lambda t: t["number"])
-    fig = Figure(figsize=(7, 4.2))
+    fig = new_figure(7, 4.2)
     ax = fig.add_subplot(1, 1, 1)
     for state, marker, label in (("complete", "o", "complete"), ("pruned", "x", "pruned")):
         pts = [(t["number"], t["val_acc_list"][-1]) for t in records
@@ -58,8 +58,7 @@ def history_figure(trials: Sequence[dict[str, Any]]) -> Any:
     ax.set_ylim(0, 1)
     ax.set_title("Optimisation history")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    ax.legend(loc="lower right")
     return fig
 
 
@@ -68,19 +67,19 @@ def _point(t: dict[str, Any]) -> dict[str, Any]:
         "weight_decay": t["weight_decay"], "lr": t["lr"]}  # fmt: skip
 
 
+@styled
 def parallel_figure(trials: Sequence[dict[str, Any]], space: SearchSpace = DEFAULT_SPACE) -> Any:
     """Parallel coordinates of the complete trials over ``space``'s parameters, each
     line coloured by the trial's final validation accuracy (best drawn last)."""
     import matplotlib
     from matplotlib import cm, colors
-    from matplotlib.figure import Figure
 
     if not isinstance(space, SearchSpace):
         raise TypeError(f"space must be a SearchSpace, not {type(space).__name__}")
     done = [t for t in _check_records(trials) if t["state"] == "complete" and t.get("val_acc_list")]
     done.sort(key=lambda t: t["val_acc_list"][-1])
     params = space.params
-    fig = Figure(figsize=(max(5, 1.9 * (len(params) + 1)), 4.5))
+    fig = new_figure(max(5, 1.9 * (len(params) + 1)), 4.5)
     ax = fig.add_subplot(1, 1, 1)
 
     def scaled(p: Any, v: Any) -> float:  # a value's place on its axis, 0 .. 1
@@ -106,15 +105,13 @@ def parallel_figure(trials: Sequence[dict[str, Any]], space: SearchSpace = DEFAU
         else:
             ticks = [(0.0, f"{p.low:g}"), (1.0, f"{p.high:g}")]
         for y, label in ticks:
-            ax.text(x + 0.03, y, label, fontsize=7, va="center")
+            ax.text(x + 0.03, y, label, fontsize=8, va="center")
     ax.axvline(len(params), color="grey", linewidth=0.8)
     ax.set_xticks(xs)
-    ax.set_xticklabels([p.name + (" (log)" if p.log else "") for p in params] + ["val acc"],
-                       fontsize=8)  # fmt: skip
+    ax.set_xticklabels([p.name + (" (log)" if p.log else "") for p in params] + ["val acc"])
     ax.set_xlim(-0.2, len(params) + 0.4)
     ax.set_ylim(-0.05, 1.05)
     ax.set_yticks([])
     ax.set_title(f"Parallel coordinates ({len(done)} complete trials)")
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="final validation accuracy")
-    fig.tight_layout()
     return fig

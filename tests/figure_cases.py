@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 
 from pyref.experiments import fitted_histogram, optimizer_compare_naive
 from pyref.figures import FIGURES, OVERLAYS
+from pyref.search_figures import history_figure, parallel_figure
+from pyref.search_space import parse_space
 
 #: The dots per inch of the baselines: small files, still legible when a test fails.
 DPI = 50
@@ -217,7 +219,31 @@ def _figure_cases() -> dict[str, Callable[[], Figure]]:
     cases["hyperparameter-optimization-best-search20"] = lambda: FIGURES[
         "hyperparameter-optimization"
     ](search(23), data="mnist")["best"]  # as pyref search draws it
+    cases["search-history"] = lambda: history_figure(search_with_space()[0])
+    cases["search-parallel"] = lambda: parallel_figure(*search_with_space())
     return cases
+
+
+#: The space of search_with_space: four parameters, two of them choices.
+SEARCH_SPACE = (
+    "lr=1e-4:1e-1:log,weight_decay=1e-8:1e-4:log,optimizer=sgd|momentum|adam,hidden_layers=1:4"
+)
+
+
+def search_with_space(trials: int = 14) -> tuple[list[dict[str, Any]], Any]:
+    """pyref search's records over a four-parameter space, a third of them pruned."""
+    space = parse_space(SEARCH_SPACE)
+    r = np.random.RandomState(70)
+    out = []
+    for number in range(trials):
+        point = space.draw(r)
+        top = float(np.clip(0.9 + 0.2 * np.log10(point["lr"] / 1e-1), 0.1, 0.92))
+        pruned = number % 3 == 2
+        val = _rise(3 if pruned else 10, top, 0.4, 90 + number)
+        out.append({"number": number, "state": "pruned" if pruned else "complete",
+                    "lr": point["lr"], "weight_decay": point["weight_decay"], "params": point,
+                    "val_acc_list": val, "final_val_acc": val[-1]})  # fmt: skip
+    return out, space
 
 
 #: Baseline name -> the function drawing its figure.
