@@ -167,7 +167,7 @@ class SimpleConvNet:
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Mean cross-entropy of the predictions against labels or one-hot rows ``t``."""
         t = self._check_xt(x, t)
-        return self.last_layer.forward(self._predict(x), t)
+        return self.last_layer._forward(self._predict(x), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
         """The book's accuracy: predictions in batches of ``batch_size``; as in the book,
@@ -189,7 +189,7 @@ class SimpleConvNet:
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradients of the loss by backpropagation."""
         t = self._check_xt(x, t)
-        self.last_layer.forward(self._predict(x), t)
+        self.last_layer._forward(self._predict(x), t)
         dout = self.last_layer.backward(1)
         layers = list(self.layers.values())
         for layer in reversed(layers[1:]):
@@ -205,7 +205,7 @@ class SimpleConvNet:
         t = self._check_xt(x, t)
 
         def loss_w(_: np.ndarray) -> float:
-            return self.last_layer.forward(self._predict(x), t)
+            return self.last_layer._forward(self._predict(x), t)
 
         grads: dict[str, np.ndarray] = {}
         for idx in (1, 2, 3):

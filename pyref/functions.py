@@ -53,6 +53,11 @@ def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
     wrong count, rows of 5.0, an empty batch) is a ValueError naming ``y`` or ``t``.
     """
     _check_probabilities_and_labels(y, t)
+    return _cross_entropy_error(y, t)
+
+
+def _cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
+    """cross_entropy_error without its checks, for callers that made them once."""
     if y.ndim == 1:
         t = t.reshape(1, t.size)
         y = y.reshape(1, y.size)

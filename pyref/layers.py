@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyref.checks import check_array, check_batch, check_unit_interval
-from pyref.functions import _check_probabilities_and_labels, cross_entropy_error, sigmoid, softmax
+from pyref.functions import _check_probabilities_and_labels, _cross_entropy_error, sigmoid, softmax
 from pyref.rng import resolve_rng
 
 #: Added to the variance before the square root in Batch Normalization (the book's 10e-7).
@@ -178,9 +178,14 @@ class SoftmaxWithLoss:
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         x = check_array("x", x, ndim=(1, 2), finite=False)
         _check_probabilities_and_labels(x, t, "x")  # x has the shape of the probabilities
+        return self._forward(x, t)
+
+    def _forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        """forward without its checks: for a net that checked its labels and made x
+        itself (a numerical gradient calls it twice per parameter entry)."""
         self.t = t
         self.y = softmax(x)
-        self.loss = cross_entropy_error(self.y, t)
+        self.loss = _cross_entropy_error(self.y, t)
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
@@ -274,9 +279,10 @@ class BatchNormalization:
             self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
             self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
         else:
-            xc = x - self.running_mean
-            xn = xc / np.sqrt(self.running_var + BATCHNORM_EPS)
-        out = self.gamma * xn + self.beta
+            xn = x - self.running_mean
+            xn /= np.sqrt(self.running_var + BATCHNORM_EPS)  # in place: the same division
+        out = self.gamma * xn
+        out += self.beta
         return out.reshape(*self.input_shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -291,9 +297,14 @@ class BatchNormalization:
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
         dxc = dxn / self.std
-        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        # The book's expressions, evaluated in its order into one scratch array.
+        tmp = dxn * self.xc
+        tmp /= self.std * self.std
+        dstd = -np.sum(tmp, axis=0)
         dvar = 0.5 * dstd / self.std
-        dxc += (2.0 / self.batch_size) * self.xc * dvar
+        np.multiply(2.0 / self.batch_size, self.xc, out=tmp)
+        tmp *= dvar
+        dxc += tmp
         dmu = np.sum(dxc, axis=0)
-        dx = dxc - dmu / self.batch_size
-        return dx.reshape(*self.input_shape)
+        dxc -= dmu / self.batch_size  # dx
+        return dxc.reshape(*self.input_shape)

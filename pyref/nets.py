@@ -32,6 +32,11 @@ from pyref.rng import resolve_rng
 WEIGHT_DECAY_KINDS = ("l2", "l1")
 
 
+#: Weights below this magnitude have a finite sum of squares in any array numpy can
+#: hold (each square < 1e280), so a zero decay term is 0.0 without being summed.
+PENALTY_SAFE_MAGNITUDE = 1e140
+
+
 class MultiLayerNetExtend:
     """Fully connected net: (Affine [BatchNorm] Activation [Dropout]) x hidden, Affine, Softmax.
 
@@ -136,6 +141,8 @@ class MultiLayerNetExtend:
     def weight_decay_penalty(self) -> float:
         """The decay term added to the loss, summed over W1..W(L+1) in order."""
         penalty = 0
+        if self._penalty_is_zero():
+            return np.float64(0.0)  # what the sums below come to, without a pass over W**2
         if self.weight_decay == "l2":
             for idx in range(1, self.hidden_layer_num + 2):
                 W = self.params[f"W{idx}"]
@@ -146,11 +153,30 @@ class MultiLayerNetExtend:
                 penalty += self.weight_decay_lambda * np.sum(np.abs(W))
         return penalty
 
+    def _penalty_is_zero(self) -> bool:
+        """Whether lambda is 0 and every W is finite and below PENALTY_SAFE_MAGNITUDE, so
+        that each term is 0 * (a finite sum) = 0.0 (a NaN, an infinity or an overflowing
+        sum would make it NaN: then the terms are computed)."""
+        if self.weight_decay_lambda != 0:
+            return False
+        for idx in range(1, self.hidden_layer_num + 2):
+            W = self.params[f"W{idx}"]  # NaN fails both comparisons
+            if W.size and not (
+                -PENALTY_SAFE_MAGNITUDE < W.min() and W.max() < PENALTY_SAFE_MAGNITUDE
+            ):
+                return False
+        return True
+
     def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
         """Cross-entropy of the predictions plus the weight-decay penalty."""
         self._check_xt(x, t)
-        y = self._forward(x, train_flg)
-        return self.last_layer.forward(y, t) + self.weight_decay_penalty()
+        return self._loss(x, t, train_flg)
+
+    def _loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool) -> float:
+        """loss for checked x and t (the last layer's scores are the net's own)."""
+        return (
+            self.last_layer._forward(self._forward(x, train_flg), t) + self.weight_decay_penalty()
+        )
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Fraction of samples whose highest score is the label (test mode)."""
@@ -167,7 +193,7 @@ class MultiLayerNetExtend:
         are drawn, batch statistics used and running averages updated)."""
         self._check_xt(x, t)
         # Forward through the layers; the penalty's value is not needed for its gradient.
-        self.last_layer.forward(self._forward(x, True), t)
+        self.last_layer._forward(self._forward(x, True), t)
         dout = self.last_layer.backward(1)
         layers = list(self.layers.values())
         for layer in reversed(layers[1:]):
@@ -194,8 +220,12 @@ class MultiLayerNetExtend:
         """Gradients by central differences of the training-mode loss (slow; for checks)."""
         self._check_xt(x, t)
 
+        # x and t are checked once, here, not at each of the two calls per entry; a
+        # loss replaced on the instance or in a subclass is called as the book does.
+        own = "loss" not in vars(self) and type(self).loss is MultiLayerNetExtend.loss
+
         def loss_w(_: np.ndarray) -> float:
-            return self.loss(x, t, train_flg=True)
+            return self._loss(x, t, True) if own else self.loss(x, t, train_flg=True)
 
         grads: dict[str, np.ndarray] = {}
         for idx in range(1, self.hidden_layer_num + 2):

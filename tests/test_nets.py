@@ -162,3 +162,23 @@ def test_bad_data_is_refused_with_the_argument_named() -> None:
         net.gradient(bad, t)
     with pytest.raises(TypeError, match="x must be a numpy array"):
         net.predict([[0.0] * 6])
+
+
+@pytest.mark.parametrize("kind", ["l2", "l1"])
+@pytest.mark.parametrize("w", [None, 1e139, 1e200, np.inf, -np.inf, np.nan])
+def test_a_zero_decay_term_is_what_the_book_sums_to(kind: str, w: float | None) -> None:
+    """With lambda 0 the term is not summed unless a weight could make it NaN; either
+    way it is what the book's sum gives: 0.0, or NaN where 0 * inf."""
+    net = MultiLayerNetExtend(20, [5], 10, weight_decay=kind, rng=np.random.RandomState(0))
+    if w is not None:
+        net.params["W1"][0, 0] = w
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = [np.sum(W**2) if kind == "l2" else np.sum(np.abs(W))
+                 for W in (net.params["W1"], net.params["W2"])]  # fmt: skip
+        book = 0 + (0.5 if kind == "l2" else 1.0) * 0.0 * terms[0]
+        book += (0.5 if kind == "l2" else 1.0) * 0.0 * terms[1]
+        got = net.weight_decay_penalty()
+    assert type(got) is np.float64
+    assert np.float64(got).tobytes() == np.float64(book).tobytes() or (
+        np.isnan(got) and np.isnan(book)
+    )
