@@ -75,6 +75,17 @@ def bench_script(book: Path, script: str, pairs: int, seed: int) -> dict:
     return summary
 
 
+def _cpu_name() -> str:
+    """The processor's model name (Linux reports it in /proc/cpuinfo)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def table(results: list[dict]) -> str:
     lines = [
         "| script | book wall s | pyref wall s | pyref ÷ book | system s (book / pyref) "
@@ -108,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not a ch06 script this tool knows: {', '.join(unknown)}")
     results = [bench_script(args.book, script, args.pairs, args.seed) for script in args.scripts]
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    machine = f"{_cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"Machine: {machine}; {args.pairs} runs per mode, alternating; medians.\n")
     print(table(results))
     if args.json is not None:
