@@ -313,25 +313,7 @@ def test_a_killed_worker_s_trial_is_retried(tmp_path: Path, slow_reference: Path
     query = ("SELECT idx, worker FROM pyref_search_unit WHERE state = 'running' AND idx >= 1 "
              "AND optuna_trial_id IS NOT NULL")  # fmt: skip
 
-    def running() -> list[tuple]:  # trials in training, with their Optuna attempt recorded
-        try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
-                return list(conn.execute(query))
-        except sqlite3.OperationalError:  # not created yet
-            return []
-
-    victim = None
-    while victim is None:
-        wait_for(lambda: bool(running()) or proc.poll() is not None)
-        assert proc.poll() is None, "the study ended before a worker could be killed"
-        index, worker = running()[0]
-        pid = int(worker.split("|")[1])
-        os.kill(pid, signal.SIGSTOP)  # frozen: it cannot finish the trial behind our back
-        if (index, worker) in running():
-            os.kill(pid, signal.SIGKILL)  # killed in the middle of trial `index`
-            victim = index
-        else:
-            os.kill(pid, signal.SIGCONT)
+    victim = kill_a_running_worker(proc, db, query)  # its Optuna attempt recorded
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
     assert "exited abnormally" in err
@@ -510,6 +492,28 @@ def db_rows(db: Path, query: str) -> list[tuple]:
         return list(conn.execute(query))
 
 
+def kill_a_running_worker(proc: subprocess.Popen, db: Path, query: str) -> int:
+    """SIGKILL the worker of a trial that ``query`` (rows: index, worker) finds running
+    in ``db``, while it is still on that trial; the trial's index."""
+
+    def running() -> list[tuple]:
+        try:
+            return db_rows(db, query)
+        except sqlite3.OperationalError:  # not created yet
+            return []
+
+    while True:
+        wait_for(lambda: bool(running()) or proc.poll() is not None)
+        assert proc.poll() is None, "the study ended before a worker could be killed"
+        index, worker = running()[0]
+        pid = int(worker.split("|")[1])
+        os.kill(pid, signal.SIGSTOP)  # frozen: it cannot finish the trial behind our back
+        if (index, worker) in running():
+            os.kill(pid, signal.SIGKILL)  # killed in the middle of trial `index`
+            return index
+        os.kill(pid, signal.SIGCONT)
+
+
 def check_learned_study(out: Path, storage: str, name: str, trials: int, epochs: int) -> None:
     """A TPE + pruner study's outputs, its stored epochs and points, and its Optuna
     trials tell one story: each trial once, pruned ones stopped at their stored epoch."""
@@ -656,24 +660,7 @@ def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
     query = ("SELECT u.idx, u.worker FROM pyref_search_unit u JOIN pyref_search_epoch e "
              "ON e.study = u.study AND e.idx = u.idx WHERE u.state = 'running' AND u.idx >= 1")  # fmt: skip
 
-    def running() -> list[tuple]:
-        try:
-            return db_rows(db, query)
-        except sqlite3.OperationalError:  # not created yet
-            return []
-
-    victim = None
-    while victim is None:
-        wait_for(lambda: bool(running()) or proc.poll() is not None)
-        assert proc.poll() is None, "the study ended before a worker could be killed"
-        index, worker = running()[0]
-        pid = int(worker.split("|")[1])
-        os.kill(pid, signal.SIGSTOP)
-        if (index, worker) in running():
-            os.kill(pid, signal.SIGKILL)
-            victim = index
-        else:
-            os.kill(pid, signal.SIGCONT)
+    victim = kill_a_running_worker(proc, db, query)  # after it reported an epoch
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert {u[0]: u[3] for u in units(db)}[victim] == 2
