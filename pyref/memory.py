@@ -4,9 +4,11 @@ Training allocates and frees the same large arrays at every step (a layer's
 output, ``lr * grad``, a batch cast to float64: hundreds of kilobytes each). glibc's
 malloc serves blocks that large with a fresh ``mmap`` and returns them with
 ``munmap``, or trims its heap once the top is free, so every step page-faults the
-memory in again: measured here, that is a tenth of a search trial's time, spent in
-the kernel. Raising the two thresholds keeps such blocks for reuse. Nothing
-computed changes, only where the memory comes from.
+memory in again. Raising the two thresholds keeps such blocks for reuse. Nothing
+computed changes, only where the memory comes from. (When the Affine layer still
+copied its input to float64, the faults were a tenth of a search trial's time here;
+since the layers keep fewer temporaries, a search trial's difference is within noise.
+The settings stay for larger batches and nets, whose temporaries are larger.)
 
 pyref's commands call :func:`keep_freed_memory` for their own process and pass
 :data:`ALLOCATOR_ENV` to the processes they start (search workers, Julia).

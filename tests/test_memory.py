@@ -10,32 +10,37 @@ import pytest
 
 from pyref.memory import ALLOCATOR_ENV, child_env
 
-TRIAL = """
+STEPS = """
 import resource, sys
 import numpy as np
 if sys.argv[1] == "tuned":
     from pyref.memory import keep_freed_memory
     assert keep_freed_memory()
-from pyref.search import train_trial
-rs = np.random.RandomState(0)
-x, t = rs.rand(500, 784).astype(np.float32), rs.randint(0, 10, 500).astype(np.uint8)
-def trial(epochs):  # a search trial: 400 training, 100 validation samples
-    train_trial(x[100:], t[100:], x[:100], t[:100], 0.01, 1e-6, epochs, rng=np.random.RandomState(1))
-trial(2)
+def step():  # three 200 kB temporaries, freed together, as a layer's step makes them
+    temporaries = [np.ones(25_000) for _ in range(3)]
+    del temporaries
+step()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-trial(10)
+for _ in range(100):
+    step()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
 def test_kept_memory_spares_the_page_faults() -> None:
+    """glibc gives the freed heap top back and faults it in again; kept, it is reused.
+
+    A synthetic step, not a training run: how many faults a real trial makes depends
+    on the order of its allocations, which differs between machines and numpy builds.
+    """
     faults = {}
     for mode in ("default", "tuned"):
-        out = subprocess.run([sys.executable, "-c", TRIAL, mode], capture_output=True,
+        out = subprocess.run([sys.executable, "-c", STEPS, mode], capture_output=True,
                              text=True, check=True, timeout=300)  # fmt: skip
         faults[mode] = int(out.stdout)
-    assert faults["tuned"] * 10 < faults["default"], faults
+    assert faults["default"] >= 100 * 25_000 * 8 // 4096, faults  # every step refaults
+    assert faults["tuned"] * 100 < faults["default"], faults
 
 
 def test_child_env_keeps_the_users_settings() -> None:
