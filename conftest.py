@@ -35,7 +35,7 @@ def julia_exe() -> Path:
     It is checked once per session by running ``using LinearAlgebra``; when there
     is none, or it does not work, dependent tests skip (or fail, see above).
     """
-    from pyref.julia import runtime
+    from pyref.runtime import runtime
 
     try:
         exe = runtime.which()
@@ -48,7 +48,7 @@ def julia_exe() -> Path:
 @pytest.fixture(scope="session")
 def _shared_julia_session(julia_exe: Path):
     """Stops the process's shared Julia session when the test run ends."""
-    from pyref.julia import close_session
+    from pyref.runtime import close_session
 
     yield
     close_session()
@@ -56,10 +56,10 @@ def _shared_julia_session(julia_exe: Path):
 
 @pytest.fixture
 def julia_session(_shared_julia_session):
-    """The shared Julia session (pyref.julia.session(): the bridge PYREF_JULIA_BRIDGE
+    """The shared Julia session (pyref.runtime.session(): the bridge PYREF_JULIA_BRIDGE
     names, else the automatic choice): one worker for the whole run, replaced if a
     test stopped it."""
-    from pyref.julia import JuliaBridgeError, session
+    from pyref.runtime import JuliaBridgeError, session
 
     try:
         return session()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyref.julia.numpyblas import MODES, NumpyBlasError
+from pyref.runtime.numpyblas import MODES, NumpyBlasError
 from pyref.parity import use_blas
 from pyref.scenarios import SCENARIOS
 

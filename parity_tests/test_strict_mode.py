@@ -17,7 +17,7 @@ from pyref.scenarios import SCENARIOS
 
 @pytest.fixture
 def fresh_session(julia_exe):
-    from pyref.julia import start_session
+    from pyref.runtime import start_session
 
     session = start_session("exe")
     yield session

@@ -144,7 +144,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
             print(f"pyref run: warning: {w.category.__name__}: {w.message} "
                   f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
     if "julia" in engines:
-        from pyref.julia.bridge import JuliaBridgeError, JuliaError
+        from pyref.runtime.bridge import JuliaBridgeError, JuliaError
 
         start = time.perf_counter()
         try:
@@ -209,7 +209,7 @@ def _run_in_julia(exp, seed: int, settings: dict, data, params, reference) -> di
     """Experiment ``exp`` run by PyRef, the Julia twin, through the bridge, from the same
     seed, settings and data as the Python run (``reference``: Python's result, whose key
     order the Julia result takes, so that figures draw both alike)."""
-    from pyref.julia import ordered_like, session
+    from pyref.runtime import ordered_like, session
 
     print(f"julia: running {exp.name} in PyRef (no progress bar; Julia starts first)",
           flush=True)  # fmt: skip
@@ -463,7 +463,7 @@ def _add_search_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_julia(args: argparse.Namespace) -> int:
-    from pyref.julia import runtime
+    from pyref.runtime import runtime
 
     try:
         if args.julia_command == "install":
@@ -474,7 +474,7 @@ def _cmd_julia(args: argparse.Namespace) -> int:
             print(runtime.which())
             return 0
         if args.julia_command == "test":
-            from pyref.julia import oracle
+            from pyref.runtime import oracle
 
             return oracle.run_julia_tests(args.julia_args)
     except runtime.JuliaNotFoundError as err:
@@ -485,9 +485,9 @@ def _cmd_julia(args: argparse.Namespace) -> int:
 def _cmd_parity(args: argparse.Namespace) -> int:
     from pyref import parity
     from pyref.io import check_output_dir, check_output_file
-    from pyref.julia import numpyblas
-    from pyref.julia.bridge import JuliaBridgeError, session
-    from pyref.julia.numpyblas import NumpyBlasError
+    from pyref.runtime import numpyblas
+    from pyref.runtime.bridge import JuliaBridgeError, session
+    from pyref.runtime.numpyblas import NumpyBlasError
 
     try:
         for source in args.load:
@@ -548,7 +548,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from pyref import bench
-    from pyref.julia.bridge import JuliaBridgeError
+    from pyref.runtime.bridge import JuliaBridgeError
 
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),

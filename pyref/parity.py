@@ -373,7 +373,7 @@ class ScenarioResult:
 
 def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
     """PyRef's matrix products in ``session`` switched to ``mode`` (see
-    :meth:`pyref.julia.bridge.JuliaSession.use_blas`)."""
+    :meth:`pyref.runtime.bridge.JuliaSession.use_blas`)."""
     return session.use_blas(mode)
 
 
@@ -383,7 +383,7 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
 
     ``strict`` compares every output ``exact`` (numpy's BLAS on both sides); None
     asks the session which BLAS it runs."""
-    from pyref.julia.bridge import JuliaBridgeError, JuliaError
+    from pyref.runtime.bridge import JuliaBridgeError, JuliaError
 
     if strict is None:
         strict = use_blas(session).get("mode") == "numpy"
@@ -489,7 +489,7 @@ def environment_info(session: Any, matmul: dict[str, Any] | None = None) -> dict
         "bridge": getattr(session, "bridge", "?"),
         "julia": session.info.get("julia_version", "?"),
     }
-    from pyref.julia import mathmode
+    from pyref.runtime import mathmode
 
     try:
         mode = mathmode.numpy_math()
@@ -501,7 +501,7 @@ def environment_info(session: Any, matmul: dict[str, Any] | None = None) -> dict
         info["julia_math"] = (
             f"exp/log/power {julia_mode.get('math')}, tanh {julia_mode.get('tanh')}"
         )
-    from pyref.julia import numpyblas
+    from pyref.runtime import numpyblas
 
     try:
         nb = numpyblas.numpy_blas()

@@ -1,7 +1,7 @@
 """The numpy random-call vocabulary that the parity scenarios and PyRef's test
 vectors share: one call ``[function, args...]`` drawn from a ``RandomState``.
 
-A leaf module (numpy only): ``pyref.scenarios`` and ``pyref.julia.oracle`` both
+A leaf module (numpy only): ``pyref.scenarios`` and ``pyref.runtime.oracle`` both
 draw through it, and ``PyRef.Scenarios.random_call`` is its Julia twin.
 """
 

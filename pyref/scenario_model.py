@@ -69,7 +69,7 @@ class Scenario:
     """A named, seeded computation with a Python side and a Julia side.
 
     ``python(**kwargs)`` and the Julia function named ``julia`` (a qualified name
-    such as ``"PyRef.Scenarios.layer_affine"``, called through :mod:`pyref.julia`
+    such as ``"PyRef.Scenarios.layer_affine"``, called through :mod:`pyref.runtime`
     with the same keywords) both return a dict of named outputs; nested dicts
     compare leaf by leaf (``"grads/W1"``). ``tiers`` maps output names to tiers
     (unlisted: exact; a name also covers what is nested under it, and a leaf name

@@ -1,6 +1,6 @@
 """The parity scenarios: every chapter-6 component as a named, seeded computation.
 
-Each function here has a twin of the same name in ``julia/src/scenarios.jl``
+Each function here has a twin of the same name in ``julia/src/parity/scenarios.jl``
 (``PyRef.Scenarios``): called with the same keyword arguments, the two return
 the same named outputs, which :mod:`pyref.parity` compares under the tier each
 output declares. Every scenario starts its own ``RandomState(seed)`` stream, so

@@ -51,7 +51,7 @@ Heartbeats and retries
 Engines
     ``python`` trains with pyref (:func:`pyref.search.run_trial`); ``julia`` with
     PyRef's ``search_trial`` (julia/src/search.jl) through the bridge
-    ``pyref.julia.session()``, drawing the same hyperparameters, weights and
+    ``pyref.runtime.session()``, drawing the same hyperparameters, weights and
     minibatches from the same stream.
 
 Failed trials
@@ -98,7 +98,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from pyref.datasets import SOURCES, describe_source
-from pyref.julia.bridge import JuliaBridgeError, JuliaWorkerCrashed
+from pyref.runtime.bridge import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.memory import child_env
 from pyref.search import (
     BEST_N,
@@ -396,7 +396,7 @@ def check_engine(engine: str, *, start: bool = False) -> None:
         raise SearchError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     if engine == "python":
         return
-    from pyref.julia import session
+    from pyref.runtime import session
 
     if start:
         try:
@@ -419,7 +419,7 @@ def _train_julia(
     a pruned trial really stops. ``rng`` is moved to the state PyRef left. (Should
     the bridge hold the GIL during a call, this worker's heartbeat waits for it: one
     epoch must then take less than ``grace`` seconds.)"""
-    from pyref.julia import session
+    from pyref.runtime import session
 
     _, key, pos, has_gauss, cached = rng.get_state()
     julia = session()

@@ -23,7 +23,7 @@ BOOK = {"checks", "rng", "functions", "layers", "optimizers", "initialization", 
         "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet",
         "convnet_experiments"}  # fmt: skip
 #: What starts or talks to Julia.
-JULIA = {"julia", "julia.bridge", "julia.runtime"}
+JULIA = {"runtime", "runtime.bridge", "runtime.runtime"}
 #: The harness's parts that must not talk to Julia: its model, the built-in suite,
 #: the random-call vocabulary.
 HARNESS_PURE = {"scenario_model", "scenarios", "random_calls"}
@@ -34,10 +34,10 @@ MAY_START_JULIA = {
     "study",
     "bench",
     "cli",
-    "julia.oracle",
-    "julia",
-    "julia.bridge",
-    "julia.runtime",
+    "runtime.oracle",
+    "runtime",
+    "runtime.bridge",
+    "runtime.runtime",
 }
 
 
@@ -121,7 +121,7 @@ GRAPH = imports(modules())
 
 
 def test_the_graph_is_read() -> None:
-    assert "julia.runtime" in GRAPH["julia.bridge"]
+    assert "runtime.runtime" in GRAPH["runtime.bridge"]
     assert "layers" in GRAPH["nets"]
 
 
@@ -144,7 +144,7 @@ def test_only_the_runner_search_bench_and_cli_start_julia() -> None:
 
 
 def test_the_runtime_imports_no_harness_and_no_test_vectors() -> None:
-    for name in ("julia.runtime", "julia.bridge", "julia.numpyblas", "julia.mathmode"):
+    for name in ("runtime.runtime", "runtime.bridge", "runtime.numpyblas", "runtime.mathmode"):
         assert not {
-            m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "julia.oracle")
+            m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "runtime.oracle")
         }

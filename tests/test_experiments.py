@@ -128,7 +128,7 @@ def test_failed_write_leaves_no_file(tmp_path) -> None:
 def test_engine_both_draws_each_language_and_an_overlay(
     tmp_path, name: str, julia_exe, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from pyref.julia import close_session
+    from pyref.runtime import close_session
 
     monkeypatch.setenv("PYREF_JULIA", str(julia_exe))
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.julia import bridge
-from pyref.julia.bridge import (
+from pyref.runtime import bridge
+from pyref.runtime.bridge import (
     ExeSession,
     JuliaArgumentError,
     JuliaBridgeError,
@@ -257,7 +257,7 @@ def test_juliacall_fails_clearly_without_its_registry() -> None:
     env = dict(os.environ, PYREF_JULIA_BRIDGE="juliacall")
     code = """
         import time
-        from pyref.julia import JuliaBridgeError, session
+        from pyref.runtime import JuliaBridgeError, session
         t = time.monotonic()
         try:
             s = session()
@@ -287,7 +287,7 @@ def test_automatic_choice_falls_back_to_the_executable(julia_exe: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != bridge.ENV_BRIDGE}
     code = """
         import warnings
-        from pyref.julia import session
+        from pyref.runtime import session
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             s = session()

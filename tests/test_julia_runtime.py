@@ -1,4 +1,4 @@
-"""Tests of pyref.julia.runtime: finding, installing and launching Julia.
+"""Tests of pyref.runtime.runtime: finding, installing and launching Julia.
 
 The parsing and configuration helpers are tested on text and folders the tests
 write; the rest runs real programs (sh, apt-config, julia, the pyref CLI).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pyref.julia import oracle, runtime
+from pyref.runtime import oracle, runtime
 
 REPO = Path(__file__).resolve().parents[1]
 

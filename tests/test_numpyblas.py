@@ -1,4 +1,4 @@
-"""PyRef's matrix products through numpy's own OpenBLAS (julia/src/numpyblas.jl).
+"""PyRef's matrix products through numpy's own OpenBLAS (julia/src/numpy/numpyblas.jl).
 
 `PyRef.np_dot` against `np.dot` on shapes that take each of numpy's BLAS paths
 (gemm with every flag, gemv both ways, ddot, scalar products, syrk is not reached
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.julia import numpyblas, runtime
+from pyref.runtime import numpyblas, runtime
 
 #: (L, M, N) for np.dot of (L, M) and (M, N): the book's products, odd sizes, and
 #: sizes of 1, which numpy sends to gemv, ddot or a scalar multiplication.
@@ -70,7 +70,7 @@ def test_np_dot_is_numpy_s_dot(julia_session, threads: int) -> None:
 
 def test_a_missing_library_is_a_clear_error(julia_exe: Path, monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:  # fmt: skip
-    from pyref.julia import start_session
+    from pyref.runtime import start_session
 
     missing = tmp_path / "libopenblas_gone.so"
     monkeypatch.setenv(numpyblas.ENV_LIB, str(missing))
@@ -104,7 +104,7 @@ NO_SIMD_SCENARIOS = ("layer-affine", "layer-affine-single", "trainer-sgd")
 def test_strict_parity_without_numpy_s_simd(julia_exe: Path) -> None:
     from numpy._core._multiarray_umath import __cpu_dispatch__ as dispatch
 
-    from pyref.julia import mathmode
+    from pyref.runtime import mathmode
 
     features = mathmode.cpu_features()
     disable = [name for name in dispatch if features.get(name, False)]

@@ -4,8 +4,8 @@ this host's numpy can be put in.
 Each scenario starts numpy in a subprocess, as dispatched or with CPU targets
 switched off through NPY_DISABLE_CPU_FEATURES (AVX-512 off: exp/log/power go back
 to the C library; all SIMD targets off: tanh too). The subprocess classifies its
-numpy with pyref.julia.mathmode and writes the oracle vectors
-(pyref.julia.oracle.write_numpymath); then julia/test/test_numpymath.jl runs in the
+numpy with pyref.runtime.mathmode and writes the oracle vectors
+(pyref.runtime.oracle.write_numpymath); then julia/test/test_numpymath.jl runs in the
 mode found there and compares with ===. Julia in the wrong mode must fail.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pyref.julia import mathmode, runtime
+from pyref.runtime import mathmode, runtime
 
 #: Runs julia/test/test_numpymath.jl alone, with the oracle folder as ARGS[1].
 JULIA_SNIPPET = (
@@ -30,7 +30,7 @@ JULIA_SNIPPET = (
 #: Writes the oracle into argv[1] and prints what mathmode finds, as JSON.
 ORACLE_SNIPPET = """
 import json, sys
-from pyref.julia import mathmode, oracle
+from pyref.runtime import mathmode, oracle
 oracle.write_numpymath(sys.argv[1])
 mode = mathmode.numpy_math()
 print(json.dumps({"math": mode.math, "tanh": mode.tanh,

@@ -22,15 +22,15 @@ include_dependency(PROJECT_TOML)
 """PyRef's version, read from julia/Project.toml (its one source)."""
 const PYREF_VERSION = VersionNumber(match(r"(?m)^version\s*=\s*\"([^\"]+)\"", read(PROJECT_TOML, String))[1])
 
-include("NumpyRandom.jl")
+include("numpy/NumpyRandom.jl")
 using .NumpyRandom
 const NR = NumpyRandom
 export NumpyRandom
 
-include("npy.jl")
+include("numpy/npy.jl")
 include("checks.jl")
-include("numpymath.jl")
-include("numpyblas.jl")
+include("numpy/numpymath.jl")
+include("numpy/numpyblas.jl")
 include("functions.jl")
 include("optimizers.jl")
 include("layers.jl")
@@ -45,8 +45,8 @@ include("search_epochs.jl")
 include("experiments.jl")
 include("convnet_experiments.jl")
 merge!(EXPERIMENTS, CONVNET_EXPERIMENTS)
-include("scenarios.jl")
+include("parity/scenarios.jl")
 include("bench.jl")
-include("bridge.jl")
+include("bridge/bridge.jl")
 
 end # module

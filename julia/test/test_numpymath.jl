@@ -1,5 +1,5 @@
 # numpy's elementwise math against numpy itself: np.exp, np.log, np.tanh and
-# np.power on ~1.2 million inputs (pyref.julia.oracle.write_numpymath), compared
+# np.power on ~1.2 million inputs (pyref.runtime.oracle.write_numpymath), compared
 # with === in the mode the oracle's numpy ran in (nm_mode.txt); the exactly
 # rounded helpers of the SVML emulation against Base.fma and BigFloat; and the
 # mode switches.
@@ -33,7 +33,7 @@ end
 
 @testset "PyRef reproduces the numpy that wrote the oracle" begin
     if NUMPY_MODE[1] == "unknown"
-        @warn "pyref.julia.mathmode could not classify the oracle's numpy"
+        @warn "pyref.runtime.mathmode could not classify the oracle's numpy"
     else
         @test numpy_math_mode() == (math=Symbol(NUMPY_MODE[1]), tanh=Symbol(NUMPY_MODE[2]))
     end

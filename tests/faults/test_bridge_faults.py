@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.julia import bridge
-from pyref.julia.bridge import (
+from pyref.runtime import bridge
+from pyref.runtime.bridge import (
     ExeSession,
     JuliaBridgeError,
     JuliaError,
@@ -239,7 +239,7 @@ def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
         import resource, signal
         from pathlib import Path
         import numpy as np
-        from pyref.julia.bridge import ExeSession
+        from pyref.runtime.bridge import ExeSession
         s = ExeSession({str(exe)!r})
         # Files larger than 128 KiB cannot be written: np.save fails half way.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.julia import runtime
+from pyref.runtime import runtime
 from pyref.random_calls import random_call
 
 #: Seeds the oracle covers: small, typical, the largest allowed, and a large one.
@@ -366,8 +366,8 @@ def write_numpymath(directory: str | os.PathLike) -> None:
     """numpy's float64 np.exp, np.log, np.tanh and np.power (array against array, the
     general loop) on :func:`numpymath_inputs`, as ``nm_<f>_x``, ``nm_power_y`` and
     ``nm_<f>``; plus ``nm_mode.txt``, the implementations this numpy uses as
-    pyref.julia.mathmode finds them (``svml simd``, ``libm simd``, ...)."""
-    from pyref.julia import mathmode
+    pyref.runtime.mathmode finds them (``svml simd``, ``libm simd``, ...)."""
+    from pyref.runtime import mathmode
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

@@ -116,7 +116,7 @@ The implementations `np_exp`/`np_log`/`np_power` (`math`) and `np_tanh` (`tanh`)
 reproduce. Chosen once per process from `\$PYREF_NUMPY_MATH` (`svml` or `libm`) and
 `\$PYREF_NUMPY_TANH` (`simd` or `libm`); where unset, from this CPU as numpy's
 dispatcher would choose (pyref's Julia launcher sets both from the numpy it runs
-beside, see pyref/julia/mathmode.py).
+beside, see pyref/runtime/mathmode.py).
 """
 function numpy_math_mode()
     mode = _mode()

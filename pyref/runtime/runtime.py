@@ -209,11 +209,11 @@ def julia_env(base: dict[str, str] | None = None) -> dict[str, str]:
     pyref's compiled caches and logs never land in the user's ~/.julia.
     PYREF_NUMPY_MATH and PYREF_NUMPY_TANH, unless already set, tell PyRef which
     exp/log/power and tanh code the numpy in this process runs (SVML and SIMD
-    kernels, or the C library; see pyref.julia.mathmode), so that Julia matches it;
+    kernels, or the C library; see pyref.runtime.mathmode), so that Julia matches it;
     PYREF_NUMPY_BLAS_* name numpy's OpenBLAS, its kernels and threads, for matrix
-    products bit for bit (pyref.julia.numpyblas; PYREF_JULIA_BLAS=native declines).
+    products bit for bit (pyref.runtime.numpyblas; PYREF_JULIA_BLAS=native declines).
     """
-    from pyref.julia import mathmode, numpyblas
+    from pyref.runtime import mathmode, numpyblas
     from pyref.memory import child_env
 
     env = child_env(dict(os.environ if base is None else base))

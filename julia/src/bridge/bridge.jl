@@ -1,4 +1,4 @@
-# The Julia end of pyref's bridge (twin of pyref/julia/bridge.py): a worker that
+# The Julia end of pyref's bridge (twin of pyref/runtime/bridge.py): a worker that
 # reads one JSON request per line on stdin and answers one JSON line on stdout.
 # Arrays travel as .npy files in a folder both sides share; everything else as JSON.
 

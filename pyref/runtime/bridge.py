@@ -3,7 +3,7 @@
 Two bridges give the same :class:`JuliaSession` interface, ``call(name, *args,
 **kwargs)``:
 
-- ``exe``: the ``julia`` executable (as :mod:`pyref.julia.runtime` finds it) runs
+- ``exe``: the ``julia`` executable (as :mod:`pyref.runtime.runtime` finds it) runs
   as a persistent worker process serving ``PyRef.Bridge.serve``. Requests and
   answers are JSON lines over its stdin/stdout; arrays travel as .npy files in a
   private temporary folder (numpy writes C order, PyRef writes Fortran order, and
@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.julia import numpyblas, runtime
+from pyref.runtime import numpyblas, runtime
 
 ENV_BRIDGE = "PYREF_JULIA_BRIDGE"
 ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
@@ -183,7 +183,7 @@ class JuliaSession:
 
         In ``numpy`` mode Julia is given numpy's current BLAS thread count, on which
         the last bits of some products depend. A numpy BLAS that cannot be used raises
-        :class:`pyref.julia.numpyblas.NumpyBlasError` with the reason.
+        :class:`pyref.runtime.numpyblas.NumpyBlasError` with the reason.
         """
         try:
             if mode is None:

@@ -2,9 +2,9 @@
 
 The last bits of a matrix product depend on the library, its kernels and its thread
 count. PyRef (Julia) reproduces numpy's ``np.dot`` bit for bit by calling the very
-OpenBLAS file numpy loaded, with numpy's call (``julia/src/numpyblas.jl``); this
+OpenBLAS file numpy loaded, with numpy's call (``julia/src/numpy/numpyblas.jl``); this
 module finds that file the way numpy reports it (threadpoolctl) and passes it on in
-the environment, as :mod:`pyref.julia.mathmode` passes numpy's math kernels.
+the environment, as :mod:`pyref.runtime.mathmode` passes numpy's math kernels.
 
 ``PYREF_JULIA_BLAS`` chooses: ``numpy`` (the default wherever numpy's OpenBLAS is
 found: every output bit for bit) or ``native`` (Julia's own BLAS: the last bits of

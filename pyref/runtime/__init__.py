@@ -1,12 +1,12 @@
 """Bridges from Python to PyRef, the Julia twin, and the Julia runtime it needs.
 
 ``session()`` gives the process's shared :class:`JuliaSession` (see
-:mod:`pyref.julia.bridge` for the two bridges and how one is chosen);
+:mod:`pyref.runtime.bridge` for the two bridges and how one is chosen);
 ``ordered_like`` puts a Julia result's dict keys in the order of the Python result
-it mirrors; :mod:`pyref.julia.runtime` finds and installs Julia.
+it mirrors; :mod:`pyref.runtime.runtime` finds and installs Julia.
 """
 
-from pyref.julia.bridge import (
+from pyref.runtime.bridge import (
     JuliaArgumentError,
     JuliaBridgeError,
     JuliaError,

@@ -10,7 +10,7 @@
 # in and their gradients out). In `:native` mode PyRef uses Julia's own BLAS on its
 # own layout (equal to numpy's only up to the last bits).
 #
-# pyref passes numpy's library to every Julia it starts (pyref/julia/numpyblas.py):
+# pyref passes numpy's library to every Julia it starts (pyref/runtime/numpyblas.py):
 #   PYREF_JULIA_BLAS            numpy | native: the mode this process starts in
 #   PYREF_NUMPY_BLAS_LIB        the shared library numpy loaded
 #   PYREF_NUMPY_BLAS_SYMBOLS    "prefix,suffix,intbits" of its CBLAS symbols
