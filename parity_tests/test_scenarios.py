@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyref.runtime.numpyblas import MODES, NumpyBlasError
 from pyref.parity import use_blas
+from pyref.runtime.numpyblas import MODES, NumpyBlasError
 from pyref.scenarios import SCENARIOS
 
 SUITE = [name for name, sc in SCENARIOS.items() if not sc.full]

@@ -98,8 +98,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from pyref.datasets import SOURCES, describe_source
-from pyref.runtime.bridge import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.memory import child_env
+from pyref.runtime.bridge import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import (
     BEST_N,
     CONNECT_TIMEOUT,

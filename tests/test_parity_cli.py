@@ -69,8 +69,8 @@ def test_a_missing_julia_exits_2_at_once(tmp_path: Path) -> None:
 def test_a_run_prints_one_row_per_scenario_unless_asked(julia_exe: Path) -> None:
     """Without --scenario the table has a row per scenario (section, outputs, tiers,
     worst ULPs); --all gives every output's row."""
-    from pyref.runtime import session
     from pyref.parity import format_table, run_suite
+    from pyref.runtime import session
     from pyref.scenarios import SCENARIOS
 
     results = run_suite([SCENARIOS["random-rand"], SCENARIOS["layer-affine"]], session())

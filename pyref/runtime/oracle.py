@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from pyref.runtime import runtime
 from pyref.random_calls import random_call
+from pyref.runtime import runtime
 
 #: Seeds the oracle covers: small, typical, the largest allowed, and a large one.
 ORACLE_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)

@@ -17,10 +17,10 @@ import pytest
 
 from pyref.datasets import split_validation
 from pyref.functions import cross_entropy_error, numerical_gradient, relu, sigmoid, softmax
-from pyref.runtime.bridge import JuliaArgumentError, JuliaError
 from pyref.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, Adam, Momentum
+from pyref.runtime.bridge import JuliaArgumentError, JuliaError
 from pyref.trainer import Trainer
 
 Y = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
