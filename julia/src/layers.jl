@@ -9,6 +9,7 @@ abstract type Layer end
 tofloat(x::AbstractArray{Float64}) = x
 tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
 tofloat(x::Transpose{T,Matrix{T}}) where {T<:Real} = transpose(Float64.(parent(x)))   # stays C-ordered
+tofloat(x::Transpose{Float64,Matrix{Float64}}) = x   # already float64: no copy (the method above would make one)
 
 # Each layer keeps the arrays its pass writes and reuses them while the batch size
 # stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
