@@ -26,4 +26,8 @@ end
     end
     @test_throws BoundsError PyRef.batch!(b, [51])
     @test_throws BoundsError PyRef.batch!(b, [0])
+    # the batch is float64 already: the layers use it as it is, without a copy
+    xb = PyRef.batch!(b, [2, 4])
+    @test PyRef.tofloat(xb) === xb
+    @test PyRef.tofloat(transpose(Float32[1 2; 3 4])) == transpose([1.0 2.0; 3.0 4.0])
 end
