@@ -35,12 +35,12 @@ def julia_exe() -> Path:
     It is checked once per session by running ``using LinearAlgebra``; when there
     is none, or it does not work, dependent tests skip (or fail, see above).
     """
-    from pyref.runtime import runtime
+    from pyref.runtime import locate
 
     try:
-        exe = runtime.which()
-        runtime.verify(exe)
-    except runtime.JuliaNotFoundError as err:
+        exe = locate.which()
+        locate.verify(exe)
+    except locate.JuliaNotFoundError as err:
         skip_or_fail(f"no working Julia: {err}")
     return exe
 

@@ -174,7 +174,7 @@ def bench_step_python(quick: bool) -> dict[str, Any]:
 def bench_step_julia(quick: bool, blas: str = "native") -> dict[str, Any]:
     """The Julia step, timed inside Julia (one BLAS thread) through a fresh session,
     its matrix products on Julia's BLAS (``native``) or numpy's (``numpy``)."""
-    from pyref.runtime.bridge import ExeSession
+    from pyref.runtime.exe import ExeSession
 
     x, t = _step_data()
     iterations, repeats = (
@@ -370,7 +370,7 @@ def bench_convnet_python(quick: bool, book: str | None = None) -> dict[str, Any]
 
 def bench_convnet_julia(quick: bool) -> dict[str, Any]:
     """PyRef's convnet step, timed inside Julia (one BLAS thread) through a fresh session."""
-    from pyref.runtime.bridge import ExeSession
+    from pyref.runtime.exe import ExeSession
 
     x, t = _convnet_data()
     iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick

@@ -144,7 +144,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
             print(f"pyref run: warning: {w.category.__name__}: {w.message} "
                   f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)  # fmt: skip
     if "julia" in engines:
-        from pyref.runtime.bridge import JuliaBridgeError, JuliaError
+        from pyref.runtime.session import JuliaBridgeError, JuliaError
 
         start = time.perf_counter()
         try:
@@ -463,21 +463,21 @@ def _add_search_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_julia(args: argparse.Namespace) -> int:
-    from pyref.runtime import runtime
+    from pyref.runtime import install, locate
 
     try:
         if args.julia_command == "install":
-            path = runtime.install(force=args.force)
+            path = install.install(force=args.force)
             print(path)
             return 0
         if args.julia_command == "which":
-            print(runtime.which())
+            print(locate.which())
             return 0
         if args.julia_command == "test":
             from pyref.runtime import oracle
 
             return oracle.run_julia_tests(args.julia_args)
-    except runtime.JuliaNotFoundError as err:
+    except locate.JuliaNotFoundError as err:
         return _error("julia", err)
     raise AssertionError(args.julia_command)
 
@@ -486,8 +486,8 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     from pyref import parity
     from pyref.io import check_output_dir, check_output_file
     from pyref.runtime import numpyblas
-    from pyref.runtime.bridge import JuliaBridgeError, session
     from pyref.runtime.numpyblas import NumpyBlasError
+    from pyref.runtime.session import JuliaBridgeError, session
 
     try:
         for source in args.load:
@@ -548,7 +548,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from pyref import bench
-    from pyref.runtime.bridge import JuliaBridgeError
+    from pyref.runtime.session import JuliaBridgeError
 
     try:
         record = bench.run(quick=args.quick, sections=tuple(args.only or bench.SECTIONS),

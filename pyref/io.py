@@ -88,15 +88,16 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_bytes(path: str | os.PathLike, payload: bytes) -> Path:
-    """Write ``payload`` to ``path`` atomically (temp file + rename)."""
+def write_bytes(path: str | os.PathLike, payload: bytes, mode: int | None = None) -> Path:
+    """Write ``payload`` to ``path`` atomically (temp file + rename), with permissions
+    ``mode`` (e.g. 0o755 for a script) or, by default, those a plain open() gives."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
-        os.chmod(tmp, _umask_mode())
+        os.chmod(tmp, _umask_mode() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -104,9 +105,9 @@ def write_bytes(path: str | os.PathLike, payload: bytes) -> Path:
     return path
 
 
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 text atomically."""
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | os.PathLike, text: str, mode: int | None = None) -> Path:
+    """Write UTF-8 text atomically (``mode`` as for :func:`write_bytes`)."""
+    return write_bytes(path, text.encode("utf-8"), mode)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:

@@ -373,7 +373,7 @@ class ScenarioResult:
 
 def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
     """PyRef's matrix products in ``session`` switched to ``mode`` (see
-    :meth:`pyref.runtime.bridge.JuliaSession.use_blas`)."""
+    :meth:`pyref.runtime.interface.JuliaSession.use_blas`)."""
     return session.use_blas(mode)
 
 
@@ -383,7 +383,7 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
 
     ``strict`` compares every output ``exact`` (numpy's BLAS on both sides); None
     asks the session which BLAS it runs."""
-    from pyref.runtime.bridge import JuliaBridgeError, JuliaError
+    from pyref.runtime.session import JuliaBridgeError, JuliaError
 
     if strict is None:
         strict = use_blas(session).get("mode") == "numpy"

@@ -99,7 +99,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQL
 
 from pyref.datasets import SOURCES, describe_source
 from pyref.memory import child_env
-from pyref.runtime.bridge import JuliaBridgeError, JuliaWorkerCrashed
+from pyref.runtime.session import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import (
     BEST_N,
     CONNECT_TIMEOUT,

@@ -23,7 +23,15 @@ BOOK = {"checks", "rng", "functions", "layers", "optimizers", "initialization", 
         "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet",
         "convnet_experiments"}  # fmt: skip
 #: What starts or talks to Julia.
-JULIA = {"runtime", "runtime.bridge", "runtime.runtime"}
+JULIA = {
+    "runtime",
+    "runtime.session",
+    "runtime.interface",
+    "runtime.exe",
+    "runtime.jlcall",
+    "runtime.locate",
+    "runtime.install",
+}
 #: The harness's parts that must not talk to Julia: its model, the built-in suite,
 #: the random-call vocabulary.
 HARNESS_PURE = {"scenario_model", "scenarios", "random_calls"}
@@ -36,8 +44,12 @@ MAY_START_JULIA = {
     "cli",
     "runtime.oracle",
     "runtime",
-    "runtime.bridge",
-    "runtime.runtime",
+    "runtime.session",
+    "runtime.interface",
+    "runtime.exe",
+    "runtime.jlcall",
+    "runtime.locate",
+    "runtime.install",
 }
 
 
@@ -121,7 +133,7 @@ GRAPH = imports(modules())
 
 
 def test_the_graph_is_read() -> None:
-    assert "runtime.runtime" in GRAPH["runtime.bridge"]
+    assert "runtime.locate" in GRAPH["runtime.exe"]
     assert "layers" in GRAPH["nets"]
 
 
@@ -144,7 +156,16 @@ def test_only_the_runner_search_bench_and_cli_start_julia() -> None:
 
 
 def test_the_runtime_imports_no_harness_and_no_test_vectors() -> None:
-    for name in ("runtime.runtime", "runtime.bridge", "runtime.numpyblas", "runtime.mathmode"):
+    for name in sorted(JULIA | {"runtime.numpyblas", "runtime.mathmode"}):
         assert not {
             m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "runtime.oracle")
         }
+
+
+def test_finding_julia_does_not_need_the_installer_and_bridges_not_the_choice() -> None:
+    """locate is what every Julia start needs; the installer builds on it, not the
+    reverse. The bridges build on the interface; only session chooses between them."""
+    assert "runtime.install" not in GRAPH["runtime.locate"]
+    for bridge in ("runtime.exe", "runtime.jlcall"):
+        assert "runtime.interface" in GRAPH[bridge]
+        assert not GRAPH[bridge] & {"runtime.session", "runtime.install", "runtime"}

@@ -11,7 +11,7 @@ import pytest
 
 from pyref.convnet import SimpleConvNet
 from pyref.convolution import Convolution, Pooling, col2im, im2col
-from pyref.runtime.bridge import JuliaError
+from pyref.runtime.session import JuliaError
 
 #: (Python call, the same in Julia: code for the session's eval).
 CASES = [

@@ -17,15 +17,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.runtime import bridge
-from pyref.runtime.bridge import (
-    ExeSession,
+from pyref.runtime.exe import ENV_STARTUP_TIMEOUT, ExeSession
+from pyref.runtime.session import (
+    ENV_BRIDGE,
     JuliaArgumentError,
     JuliaBridgeError,
     JuliaError,
     JuliaTypeError,
     JuliaWorkerCrashed,
     ordered_like,
+    session,
     start_session,
 )
 
@@ -172,12 +173,12 @@ def test_a_worker_that_dies_is_reported_at_once(julia_exe: Path) -> None:
 
 
 def test_a_killed_worker_is_reported_and_the_shared_session_restarts(julia_exe: Path) -> None:
-    s = bridge.session()
+    s = session()
     pid = s.info["pid"]
     os.kill(pid, 9)
     with pytest.raises(JuliaWorkerCrashed, match="code -9"):
         s.call("identity", 1)
-    fresh = bridge.session()
+    fresh = session()
     assert fresh is not s and fresh.call("identity", 7) == 7
 
 
@@ -225,7 +226,7 @@ def test_a_julia_that_never_answers_is_stopped(
 ) -> None:
     exe = _fake_julia(tmp_path, "exec sleep 600")
     monkeypatch.setenv("PYREF_JULIA", str(exe))
-    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "2")
+    monkeypatch.setenv(ENV_STARTUP_TIMEOUT, "2")
     started = time.monotonic()
     with pytest.raises(JuliaBridgeError, match="did not answer"):
         start_session("exe")
@@ -233,11 +234,11 @@ def test_a_julia_that_never_answers_is_stopped(
 
 
 def test_bridge_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(bridge.ENV_BRIDGE, "jullia")
+    monkeypatch.setenv(ENV_BRIDGE, "jullia")
     with pytest.raises(ValueError, match="unknown Julia bridge 'jullia'"):
         start_session()
-    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "soon")
-    monkeypatch.setenv(bridge.ENV_BRIDGE, "exe")
+    monkeypatch.setenv(ENV_STARTUP_TIMEOUT, "soon")
+    monkeypatch.setenv(ENV_BRIDGE, "exe")
     with pytest.raises(JuliaBridgeError, match="PYREF_JULIA_STARTUP_TIMEOUT"):
         start_session()
 
@@ -248,8 +249,14 @@ def test_bridge_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
 def _run_python(
     code: str, env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=REPO)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=REPO,
+    )
 
 
 def test_juliacall_fails_clearly_without_its_registry() -> None:
@@ -284,7 +291,7 @@ def test_juliacall_fails_clearly_without_its_registry() -> None:
 
 
 def test_automatic_choice_falls_back_to_the_executable(julia_exe: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != bridge.ENV_BRIDGE}
+    env = {k: v for k, v in os.environ.items() if k != ENV_BRIDGE}
     code = """
         import warnings
         from pyref.runtime import session
@@ -304,10 +311,17 @@ def test_automatic_choice_falls_back_to_the_executable(julia_exe: Path) -> None:
 
 
 def test_ordered_like_puts_julia_keys_in_the_python_order() -> None:
-    python = {"paths": {"SGD": [1], "Momentum": [2], "Adam": [3]}, "steps": 2,
-              "trials": [{"lr": 0.1, "acc": 0.5}]}  # fmt: skip
-    julia = {"steps": 2, "trials": [{"acc": 0.5, "lr": 0.1}, {"acc": 0.7, "lr": 0.2}],
-             "extra": 1, "paths": {"Adam": [3], "SGD": [1], "Momentum": [2]}}  # fmt: skip
+    python = {
+        "paths": {"SGD": [1], "Momentum": [2], "Adam": [3]},
+        "steps": 2,
+        "trials": [{"lr": 0.1, "acc": 0.5}],
+    }
+    julia = {
+        "steps": 2,
+        "trials": [{"acc": 0.5, "lr": 0.1}, {"acc": 0.7, "lr": 0.2}],
+        "extra": 1,
+        "paths": {"Adam": [3], "SGD": [1], "Momentum": [2]},
+    }
     ordered = ordered_like(python, julia)
     assert ordered == julia
     assert list(ordered) == ["paths", "steps", "trials", "extra"]

@@ -1,4 +1,5 @@
-"""Tests of pyref.runtime.runtime: finding, installing and launching Julia.
+"""Tests of pyref.runtime.locate and pyref.runtime.install: finding, installing and
+launching Julia.
 
 The parsing and configuration helpers are tested on text and folders the tests
 write; the rest runs real programs (sh, apt-config, julia, the pyref CLI).
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pyref.runtime import oracle, runtime
+from pyref.runtime import install, locate, oracle
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,7 +34,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in (runtime.ENV_JULIA, runtime.ENV_PROJECT, runtime.ENV_MIRROR)
+        if k not in (locate.ENV_JULIA, locate.ENV_PROJECT, install.ENV_MIRROR)
     }
     env.update(overrides)
     return env
@@ -42,7 +43,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
 @pytest.fixture
 def no_julia_vars(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """Unset pyref's Julia variables for the test, so the host's settings don't leak in."""
-    for name in (runtime.ENV_JULIA, runtime.ENV_PROJECT, runtime.ENV_MIRROR):
+    for name in (locate.ENV_JULIA, locate.ENV_PROJECT, install.ENV_MIRROR):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -81,7 +82,7 @@ Signed-By:
 
 
 def test_parse_deb822_stanzas_and_fields() -> None:
-    sources = runtime.parse_deb822_sources(DEB822)
+    sources = install.parse_deb822_sources(DEB822)
     assert len(sources) == 2
     archive, security = sources
     assert archive.types == ("deb",)
@@ -91,7 +92,7 @@ def test_parse_deb822_stanzas_and_fields() -> None:
     assert archive.signed_by == "/usr/share/keyrings/debian-archive-keyring.gpg"
     assert archive.enabled
     assert security.signed_by is None  # an embedded key is not a keyring path
-    assert runtime.debian_mirror_uri(sources) == "http://mirror.example/debian"
+    assert install.debian_mirror_uri(sources) == "http://mirror.example/debian"
 
 
 def test_deb822_disabled_stanza_and_third_party_are_skipped() -> None:
@@ -117,7 +118,7 @@ URIs: http://good.example/debian/
 Suites: trixie
 Components: main
 """
-    assert runtime.debian_mirror_uri(runtime.parse_deb822_sources(text)) == (
+    assert install.debian_mirror_uri(install.parse_deb822_sources(text)) == (
         "http://good.example/debian"
     )
 
@@ -132,7 +133,7 @@ deb-src http://mirror.example/debian bookworm main
 deb [ trusted=yes ] http://mirror.example/debian/ bookworm main contrib # trailing comment
 deb https://download.example/linux/debian bookworm stable
 """
-    sources = runtime.parse_one_line_sources(text)
+    sources = install.parse_one_line_sources(text)
     assert [s.uris[0] for s in sources] == [
         "https://vendor.example/apt",
         "http://mirror.example/debian-security",
@@ -143,7 +144,7 @@ deb https://download.example/linux/debian bookworm stable
     assert sources[0].signed_by == "/usr/share/keyrings/vendor.gpg"
     assert sources[0].suites == ("cloud-sdk-bookworm",)
     assert sources[3].components == ("main", "contrib")
-    assert runtime.debian_mirror_uri(sources) == "http://mirror.example/debian"
+    assert install.debian_mirror_uri(sources) == "http://mirror.example/debian"
 
 
 def test_archive_root_preferred_over_other_release_named_repos() -> None:
@@ -151,7 +152,7 @@ def test_archive_root_preferred_over_other_release_named_repos() -> None:
 deb https://vendor.example/debian/12/prod bookworm main
 deb http://mirror.example/debian bookworm main
 """
-    assert runtime.debian_mirror_uri(runtime.parse_one_line_sources(text)) == (
+    assert install.debian_mirror_uri(install.parse_one_line_sources(text)) == (
         "http://mirror.example/debian"
     )
 
@@ -162,7 +163,7 @@ deb http://archive.example/ubuntu jammy main restricted
 deb http://archive.example/ubuntu jammy-updates main restricted
 deb http://security.example/ubuntu jammy-security main
 """
-    assert runtime.debian_mirror_uri(runtime.parse_one_line_sources(text)) is None
+    assert install.debian_mirror_uri(install.parse_one_line_sources(text)) is None
 
 
 def test_host_apt_sources_reads_list_and_sources_files_in_order(tmp_path: Path) -> None:
@@ -176,17 +177,17 @@ def test_host_apt_sources_reads_list_and_sources_files_in_order(tmp_path: Path) 
     (etc / "sources.list.d" / "c.list.disabled").write_text(
         "deb http://disabled.example/debian bookworm main\n"
     )
-    uris = [s.uris[0] for s in runtime.host_apt_sources(etc)]
+    uris = [s.uris[0] for s in install.host_apt_sources(etc)]
     assert uris == [
         "http://first.example/ubuntu",
         "http://a.example/debian",
         "http://b.example/debian",
     ]
-    assert runtime.debian_mirror_uri(runtime.host_apt_sources(etc)) == "http://a.example/debian"
+    assert install.debian_mirror_uri(install.host_apt_sources(etc)) == "http://a.example/debian"
 
 
 def test_missing_etc_apt_gives_no_sources(tmp_path: Path) -> None:
-    assert runtime.host_apt_sources(tmp_path / "nowhere") == []
+    assert install.host_apt_sources(tmp_path / "nowhere") == []
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,7 @@ def test_missing_etc_apt_gives_no_sources(tmp_path: Path) -> None:
     ],
 )
 def test_is_debian_like(text: str, expected: bool) -> None:
-    assert runtime.is_debian_like(text) is expected
+    assert install.is_debian_like(text) is expected
 
 
 # --------------------------------------------------------------------------
@@ -210,21 +211,21 @@ def test_is_debian_like(text: str, expected: bool) -> None:
 
 
 def test_sources_line_names_bullseye_main() -> None:
-    line = runtime.apt_sources_line("http://m.example/debian", signed_by="/k.gpg")
+    line = install.apt_sources_line("http://m.example/debian", signed_by="/k.gpg")
     assert line == "deb [targets=Packages signed-by=/k.gpg] http://m.example/debian bullseye main\n"
-    assert runtime.parse_one_line_sources(line)[0].suites == ("bullseye",)
+    assert install.parse_one_line_sources(line)[0].suites == ("bullseye",)
 
 
 def test_package_list_is_one_constant() -> None:
-    assert isinstance(runtime.JULIA_DEB_PACKAGES, tuple)
-    assert {"julia", "libjulia1", "julia-common", "libllvm9"} <= set(runtime.JULIA_DEB_PACKAGES)
-    assert len(set(runtime.JULIA_DEB_PACKAGES)) == len(runtime.JULIA_DEB_PACKAGES)
+    assert isinstance(install.JULIA_DEB_PACKAGES, tuple)
+    assert {"julia", "libjulia1", "julia-common", "libllvm9"} <= set(install.JULIA_DEB_PACKAGES)
+    assert len(set(install.JULIA_DEB_PACKAGES)) == len(install.JULIA_DEB_PACKAGES)
 
 
 @pytest.mark.skipif(shutil.which("apt-config") is None, reason="apt-config not installed")
 def test_private_apt_config_is_what_apt_sees(tmp_path: Path) -> None:
     apt_dir = tmp_path / "apt"
-    conf = runtime.private_apt_config(apt_dir, "http://m.example/debian", "amd64", None)
+    conf = install.private_apt_config(apt_dir, "http://m.example/debian", "amd64", None)
     assert (apt_dir / "state" / "status").read_text() == ""
     assert (apt_dir / "state" / "lists" / "partial").is_dir()
     env = dict(os.environ, APT_CONFIG=str(conf))
@@ -251,7 +252,7 @@ def test_launcher_finds_root_relative_to_itself(tmp_path: Path) -> None:
     fake_julia.chmod(0o755)
     launcher = staging / "bin" / "julia"
     launcher.parent.mkdir()
-    launcher.write_text(runtime.launcher_script("x86_64-linux-gnu"))
+    launcher.write_text(install.launcher_script("x86_64-linux-gnu"))
     launcher.chmod(0o755)
     subprocess.run(["sh", "-n", str(launcher)], check=True, timeout=30)
 
@@ -281,7 +282,7 @@ def test_launcher_names_the_blas_kernels_the_cpu_can_run(tmp_path: Path) -> None
     fake_julia.chmod(0o755)
     launcher = tmp_path / "bin" / "julia"
     launcher.parent.mkdir()
-    launcher.write_text(runtime.launcher_script("x86_64-linux-gnu"))
+    launcher.write_text(install.launcher_script("x86_64-linux-gnu"))
     launcher.chmod(0o755)
     cpuinfo = tmp_path / "cpuinfo"
 
@@ -297,7 +298,7 @@ def test_launcher_names_the_blas_kernels_the_cpu_can_run(tmp_path: Path) -> None
     assert coretype("fpu sse2 avx avx2 fma avx512f") == "Haswell"  # not the whole AVX-512 set
     assert coretype("fpu sse2 avx fma") == "unset"
     assert coretype(avx512, OPENBLAS_CORETYPE="Zen") == "Zen"  # the user's choice wins
-    assert "OPENBLAS_CORETYPE" not in runtime.launcher_script("aarch64-linux-gnu")
+    assert "OPENBLAS_CORETYPE" not in install.launcher_script("aarch64-linux-gnu")
 
 
 def test_install_refreshes_an_old_launcher(
@@ -309,19 +310,19 @@ def test_install_refreshes_an_old_launcher(
     real = f'exec "{julia_exe}" "$@"\n'
     old.write_text('#!/bin/sh\nlib="$root/usr/lib/x86_64-linux-gnu"\n' + real)
     old.chmod(0o755)
-    monkeypatch.setattr(runtime, "launcher_path", lambda: old)
+    monkeypatch.setattr(locate, "launcher_path", lambda: old)  # which() and install() see it
     monkeypatch.setattr(
-        runtime, "launcher_script", lambda triplet: f"#!/bin/sh\n# {triplet}\n{real}"
+        install, "launcher_script", lambda triplet: f"#!/bin/sh\n# {triplet}\n{real}"
     )
     monkeypatch.delenv("PYREF_JULIA", raising=False)
-    assert runtime.install() == old
+    assert install.install() == old
     assert old.read_text() == f"#!/bin/sh\n# x86_64-linux-gnu\n{real}"
     assert os.access(old, os.X_OK)
 
 
 def test_launcher_rejects_odd_triplet() -> None:
     with pytest.raises(ValueError):
-        runtime.launcher_script('x86_64"; rm -rf /')
+        install.launcher_script('x86_64"; rm -rf /')
 
 
 # --------------------------------------------------------------------------
@@ -330,52 +331,52 @@ def test_launcher_rejects_odd_triplet() -> None:
 
 
 def test_default_project_dir_is_repo_julia(no_julia_vars: pytest.MonkeyPatch) -> None:
-    if Path(runtime.__file__).resolve().parents[2] != REPO:
+    if Path(locate.__file__).resolve().parents[2] != REPO:
         pytest.skip("pyref is not imported from this checkout (not an editable install)")
-    assert runtime.julia_project_dir() == REPO / "julia"
-    assert runtime.runtime_dir() == REPO / ".julia-runtime"
-    assert runtime.launcher_path() == REPO / ".julia-runtime" / "bin" / "julia"
+    assert locate.julia_project_dir() == REPO / "julia"
+    assert locate.runtime_dir() == REPO / ".julia-runtime"
+    assert locate.launcher_path() == REPO / ".julia-runtime" / "bin" / "julia"
 
 
 def test_project_override_and_runtime_location(
     tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     root = fake_checkout(tmp_path)
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(root / "julia"))
-    assert runtime.julia_project_dir() == root / "julia"
-    assert runtime.runtime_dir() == root / ".julia-runtime"
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(root / "julia"))
+    assert locate.julia_project_dir() == root / "julia"
+    assert locate.runtime_dir() == root / ".julia-runtime"
 
     # Not a checkout: the runtime goes to the user cache.
     bare = tmp_path / "bare" / "julia"
     bare.mkdir(parents=True)
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(bare))
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(bare))
     no_julia_vars.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert runtime.runtime_dir() == tmp_path / "cache" / "pyref" / "julia-runtime"
+    assert locate.runtime_dir() == tmp_path / "cache" / "pyref" / "julia-runtime"
 
 
 def test_julia_env_private_depot_unless_user_set_one(
     tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     no_julia_vars.delenv("JULIA_DEPOT_PATH", raising=False)
-    assert runtime.julia_env()["JULIA_DEPOT_PATH"] == str(runtime.runtime_dir() / "depot")
+    assert locate.julia_env()["JULIA_DEPOT_PATH"] == str(locate.runtime_dir() / "depot")
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "mine"))
-    assert runtime.julia_env()["JULIA_DEPOT_PATH"] == str(tmp_path / "mine")
+    assert locate.julia_env()["JULIA_DEPOT_PATH"] == str(tmp_path / "mine")
 
 
 def test_missing_pyref_julia_is_a_clear_error(
     tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     missing = tmp_path / "no-such-julia"
-    no_julia_vars.setenv(runtime.ENV_JULIA, str(missing))
-    with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA") as info:
-        runtime.which()
+    no_julia_vars.setenv(locate.ENV_JULIA, str(missing))
+    with pytest.raises(locate.JuliaNotFoundError, match="PYREF_JULIA") as info:
+        locate.which()
     assert str(missing) in str(info.value)
     assert "pyref julia install" in str(info.value)
     assert isinstance(info.value, RuntimeError)
     # install() does not paper over an explicit choice that does not exist.
-    with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
-        runtime.install()
-    with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
+    with pytest.raises(locate.JuliaNotFoundError, match="PYREF_JULIA"):
+        install.install()
+    with pytest.raises(locate.JuliaNotFoundError, match="PYREF_JULIA"):
         oracle.run_julia_tests([])
 
 
@@ -395,10 +396,10 @@ def test_no_julia_anywhere_says_how_to_get_one(
     tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     root = fake_checkout(tmp_path)
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(root / "julia"))
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(root / "julia"))
     no_julia_vars.setenv("PATH", str(tmp_path / "empty-bin"))
-    with pytest.raises(runtime.JuliaNotFoundError) as info:
-        runtime.which()
+    with pytest.raises(locate.JuliaNotFoundError) as info:
+        locate.which()
     message = str(info.value)
     for hint in ("pyref julia install", "PYREF_JULIA", "juliacall"):
         assert hint in message
@@ -422,28 +423,28 @@ def test_which_prefers_pyref_julia_then_runtime(
     julia_exe: Path, tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     root = fake_checkout(tmp_path)
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(root / "julia"))
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(root / "julia"))
     launcher = wrapper_launcher(root / ".julia-runtime" / "bin" / "julia", julia_exe)
-    assert runtime.which() == launcher
-    assert runtime.julia_command("-e", "1") == [
+    assert locate.which() == launcher
+    assert locate.julia_command("-e", "1") == [
         str(launcher),
         f"--project={root / 'julia'}",
         "--startup-file=no",
         "-e",
         "1",
     ]
-    no_julia_vars.setenv(runtime.ENV_JULIA, str(julia_exe))
-    assert runtime.which() == julia_exe
+    no_julia_vars.setenv(locate.ENV_JULIA, str(julia_exe))
+    assert locate.which() == julia_exe
 
 
 def test_install_returns_working_runtime_without_reinstalling(
     julia_exe: Path, tmp_path: Path, no_julia_vars: pytest.MonkeyPatch
 ) -> None:
     root = fake_checkout(tmp_path)
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(root / "julia"))
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(root / "julia"))
     launcher = wrapper_launcher(root / ".julia-runtime" / "bin" / "julia", julia_exe)
     started = time.monotonic()
-    assert runtime.install() == launcher
+    assert install.install() == launcher
     assert time.monotonic() - started < 120
     assert not (root / ".julia-runtime" / "root").exists()  # nothing was downloaded
 
@@ -498,10 +499,10 @@ end
 exit(3)
 """
     )
-    no_julia_vars.setenv(runtime.ENV_PROJECT, str(project))
-    no_julia_vars.setenv(runtime.ENV_JULIA, str(julia_exe))
+    no_julia_vars.setenv(locate.ENV_PROJECT, str(project))
+    no_julia_vars.setenv(locate.ENV_JULIA, str(julia_exe))
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "depot"))
-    no_julia_vars.delenv(runtime.ENV_ORACLE_DIR, raising=False)
+    no_julia_vars.delenv(locate.ENV_ORACLE_DIR, raising=False)
 
     assert oracle.run_julia_tests(["a", "b c"]) == 3
     args, active, oracle_dir, depot = report.read_text().splitlines()

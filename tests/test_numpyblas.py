@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.runtime import numpyblas, runtime
+from pyref.runtime import locate, numpyblas
 
 #: (L, M, N) for np.dot of (L, M) and (M, N): the book's products, odd sizes, and
 #: sizes of 1, which numpy sends to gemv, ddot or a scalar multiplication.
@@ -85,10 +85,10 @@ def test_a_missing_library_is_a_clear_error(julia_exe: Path, monkeypatch: pytest
 
 
 def test_pyref_alone_uses_julia_s_blas(julia_exe: Path) -> None:
-    env = {k: v for k, v in runtime.julia_env().items() if not k.startswith("PYREF_NUMPY_BLAS")}
+    env = {k: v for k, v in locate.julia_env().items() if not k.startswith("PYREF_NUMPY_BLAS")}
     env.pop(numpyblas.ENV_MODE, None)
     proc = subprocess.run(
-        runtime.julia_command("-e", "using PyRef; print(PyRef.blas_mode()); "
+        locate.julia_command("-e", "using PyRef; print(PyRef.blas_mode()); "
                               "print(' ', PyRef.np_dot([1.0 2.0; 3.0 4.0], [1.0 0.0; 0.0 1.0]))"),
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pyref.runtime import mathmode, runtime
+from pyref.runtime import locate, mathmode
 
 #: Runs julia/test/test_numpymath.jl alone, with the oracle folder as ARGS[1].
 JULIA_SNIPPET = (
@@ -76,10 +76,10 @@ def _run_julia_test(
     env = dict(env)
     env[mathmode.ENV_MATH] = mode["math"]
     env[mathmode.ENV_TANH] = mode["tanh"]
-    test_file = runtime.julia_project_dir() / "test" / "test_numpymath.jl"
+    test_file = locate.julia_project_dir() / "test" / "test_numpymath.jl"
     proc = subprocess.run(
-        [*runtime.julia_command("-e", JULIA_SNIPPET, str(oracle_dir), str(test_file))],
-        env=runtime.julia_env(env),
+        [*locate.julia_command("-e", JULIA_SNIPPET, str(oracle_dir), str(test_file))],
+        env=locate.julia_env(env),
         capture_output=True,
         text=True,
         timeout=900,
@@ -153,7 +153,7 @@ def test_mathmode_rejects_an_unknown_numpy(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_julia_env_sets_the_mode_unless_the_user_did() -> None:
     mode = mathmode.numpy_math()
-    env = runtime.julia_env({})
+    env = locate.julia_env({})
     assert env["PYREF_NUMPY_MATH"] == mode.math and env["PYREF_NUMPY_TANH"] == mode.tanh
-    mine = runtime.julia_env({"PYREF_NUMPY_MATH": "libm"})
+    mine = locate.julia_env({"PYREF_NUMPY_MATH": "libm"})
     assert mine["PYREF_NUMPY_MATH"] == "libm" and mine["PYREF_NUMPY_TANH"] == mode.tanh

@@ -1,12 +1,20 @@
 """Bridges from Python to PyRef, the Julia twin, and the Julia runtime it needs.
 
-``session()`` gives the process's shared :class:`JuliaSession` (see
-:mod:`pyref.runtime.bridge` for the two bridges and how one is chosen);
-``ordered_like`` puts a Julia result's dict keys in the order of the Python result
-it mirrors; :mod:`pyref.runtime.runtime` finds and installs Julia.
+``session()`` gives the process's shared :class:`JuliaSession`; ``ordered_like``
+puts a Julia result's dict keys in the order of the Python result it mirrors.
+The parts:
+
+- :mod:`~pyref.runtime.locate`: finding and launching Julia;
+- :mod:`~pyref.runtime.install`: ``pyref julia install``, Julia from Debian's packages;
+- :mod:`~pyref.runtime.session`: which bridge, and the process's shared session;
+- :mod:`~pyref.runtime.interface`: the :class:`JuliaSession` interface and its errors;
+- :mod:`~pyref.runtime.exe`: the executable bridge (a ``julia`` worker process);
+- :mod:`~pyref.runtime.jlcall`: the juliacall bridge (Julia in this process);
+- :mod:`~pyref.runtime.mathmode`, :mod:`~pyref.runtime.numpyblas`: which math
+  kernels and which BLAS this numpy runs, so that Julia runs the same.
 """
 
-from pyref.runtime.bridge import (
+from pyref.runtime.session import (
     JuliaArgumentError,
     JuliaBridgeError,
     JuliaError,

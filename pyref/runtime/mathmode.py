@@ -6,7 +6,7 @@ numpy dispatches to AVX-512 (its X86_V4 / AVX512_SKX target), float64 ``np.exp``
 numpy's own SIMD kernel wherever the dispatched target has FMA (x86_64 AVX2+FMA3,
 aarch64). Their last bits differ from the C library's. PyRef, the Julia twin,
 emulates both kinds, and must be told which one to reproduce: ``julia_env()`` in
-:mod:`pyref.runtime.runtime` passes :func:`julia_math_env` to every Julia it starts.
+:mod:`pyref.runtime.locate` passes :func:`julia_math_env` to every Julia it starts.
 
 The answer is found empirically, by comparing numpy with the C library (which
 Python's :mod:`math` calls) on probe inputs, and cross-checked against the CPU

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from pyref.random_calls import random_call
-from pyref.runtime import runtime
+from pyref.runtime import locate as runtime  # finding and launching Julia
 
 #: Seeds the oracle covers: small, typical, the largest allowed, and a large one.
 ORACLE_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)

@@ -20,7 +20,7 @@ from pyref.functions import cross_entropy_error, numerical_gradient, relu, sigmo
 from pyref.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, Adam, Momentum
-from pyref.runtime.bridge import JuliaArgumentError, JuliaError
+from pyref.runtime.session import JuliaArgumentError, JuliaError
 from pyref.trainer import Trainer
 
 Y = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
@@ -210,7 +210,7 @@ def test_julia_takes_the_inputs_python_takes(julia_session) -> None:
 def test_write_npy_on_a_full_disk_fails_and_leaves_nothing(julia_session, tmp_path: Path) -> None:
     """The worker may write files of at most 64 KiB (RLIMIT_FSIZE, as a full disk:
     writes past it fail); an 800 KB array cannot be written whole."""
-    from pyref.runtime.bridge import ExeSession
+    from pyref.runtime.exe import ExeSession
 
     if not isinstance(julia_session, ExeSession):  # juliacall's Julia is this process
         pytest.skip("needs the executable bridge: the limit is set on the worker process")

@@ -21,16 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref.runtime import bridge
-from pyref.runtime.bridge import (
-    ExeSession,
-    JuliaBridgeError,
-    JuliaError,
-    start_session,
-)
+from pyref.runtime.exe import CACHE_MIN_BYTES, ENV_STARTUP_TIMEOUT, ExeSession
+from pyref.runtime.session import JuliaBridgeError, JuliaError, start_session
 
 REPO = Path(__file__).resolve().parents[2]
-BIG = bridge.CACHE_MIN_BYTES // 8 + 1000  # float64 elements: an array the worker caches
+BIG = CACHE_MIN_BYTES // 8 + 1000  # float64 elements: an array the worker caches
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -194,8 +189,8 @@ def test_an_invalid_startup_timeout_starts_nothing(
     exe = fake_julia(tmp_path / "bin", f'touch "{marker}"\n{GREET_THEN_HANG}')
     monkeypatch.setenv("PYREF_JULIA", str(exe))
     for text in ("abc", "-1", "0", "nan", "inf"):
-        monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, text)
-        with pytest.raises(ValueError, match=bridge.ENV_STARTUP_TIMEOUT) as info:
+        monkeypatch.setenv(ENV_STARTUP_TIMEOUT, text)
+        with pytest.raises(ValueError, match=ENV_STARTUP_TIMEOUT) as info:
             start_session("exe")
         assert isinstance(info.value, JuliaBridgeError)
         assert bridge_folders(private_tmp) == [], text
@@ -224,7 +219,7 @@ def test_failed_starts_clean_up_and_explain(
 ) -> None:
     exe = Path("/bin/false") if body is None else fake_julia(tmp_path / "bin", body)
     monkeypatch.setenv("PYREF_JULIA", str(exe))
-    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    monkeypatch.setenv(ENV_STARTUP_TIMEOUT, "1")
     with pytest.raises(JuliaBridgeError, match=message) as info:
         start_session("exe")
     assert not isinstance(info.value, json.JSONDecodeError)
@@ -239,7 +234,7 @@ def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
         import resource, signal
         from pathlib import Path
         import numpy as np
-        from pyref.runtime.bridge import ExeSession
+        from pyref.runtime.exe import ExeSession
         s = ExeSession({str(exe)!r})
         # Files larger than 128 KiB cannot be written: np.save fails half way.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -252,9 +247,14 @@ def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
         print(sorted(p.name for p in Path(s._dir).iterdir()))
         s.close()
     """
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=60, cwd=REPO,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     error, files = proc.stdout.strip().splitlines()
     assert "argument 1" in error and "could not write" in error
@@ -269,7 +269,7 @@ def test_a_timed_out_start_stops_the_whole_process_group(
 ) -> None:
     pidfile = tmp_path / "child.pid"
     exe = fake_julia(tmp_path / "bin", f'sleep 30 &\necho $! > "{pidfile}"\nwait')
-    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    monkeypatch.setenv(ENV_STARTUP_TIMEOUT, "1")
     with pytest.raises(JuliaBridgeError, match="did not answer"):
         ExeSession(exe)
     child = int(pidfile.read_text())
@@ -322,7 +322,7 @@ sys.stdin.read()
 def test_killed_workers_leave_no_unclosed_pipes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(bridge.ENV_STARTUP_TIMEOUT, "1")
+    monkeypatch.setenv(ENV_STARTUP_TIMEOUT, "1")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         for body in ("exit 1", "exec sleep 30", "echo 'not json'; exec sleep 30"):

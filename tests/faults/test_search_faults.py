@@ -71,7 +71,7 @@ def kill_julia_in_trial(monkeypatch: pytest.MonkeyPatch, trial: int) -> list[int
     Returns the list the killed pids are appended to. Only the executable bridge has
     a worker process of its own (juliacall's Julia is this process)."""
     from pyref.runtime import session
-    from pyref.runtime.bridge import ExeSession
+    from pyref.runtime.exe import ExeSession
 
     if not isinstance(session(), ExeSession):
         pytest.skip("the Julia worker is a process of its own only with the executable bridge")

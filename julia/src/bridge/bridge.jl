@@ -1,6 +1,7 @@
-# The Julia end of pyref's bridge (twin of pyref/runtime/bridge.py): a worker that
-# reads one JSON request per line on stdin and answers one JSON line on stdout.
-# Arrays travel as .npy files in a folder both sides share; everything else as JSON.
+# The Julia end of pyref's bridges: `serve` is the worker of the executable bridge
+# (twin of pyref/runtime/exe.py), which reads one JSON request per line on stdin and
+# answers one JSON line on stdout; arrays travel as .npy files in a folder both sides
+# share, everything else as JSON. `invoke` and `plain` also serve pyref/runtime/jlcall.py.
 
 """
     Bridge

@@ -1,23 +1,13 @@
-"""Sessions that call PyRef, the Julia twin, from Python: numpy arrays in and out.
+"""The executable bridge (``exe``): PyRef in a persistent ``julia`` worker process.
 
-Two bridges give the same :class:`JuliaSession` interface, ``call(name, *args,
-**kwargs)``:
+The ``julia`` executable (as :mod:`pyref.runtime.locate` finds it) runs as a
+worker serving ``PyRef.Bridge.serve`` (julia/src/bridge/bridge.jl). Requests and
+answers are JSON lines over its stdin/stdout; arrays travel as .npy files in a
+private temporary folder (numpy writes C order, PyRef writes Fortran order, and
+both read either, so indices mean the same on both sides). Large inputs, such as a
+data set, cross once and are then named by their digest. Julia's own prints and
+errors go to a log file, whose tail is shown if the worker dies.
 
-- ``exe``: the ``julia`` executable (as :mod:`pyref.runtime.runtime` finds it) runs
-  as a persistent worker process serving ``PyRef.Bridge.serve``. Requests and
-  answers are JSON lines over its stdin/stdout; arrays travel as .npy files in a
-  private temporary folder (numpy writes C order, PyRef writes Fortran order, and
-  both read either, so indices mean the same on both sides). Large inputs, such as
-  a data set, cross once and are then named by their digest. Julia's own prints
-  and errors go to a log file, whose tail is shown if the worker dies.
-- ``juliacall`` (``pip install 'pyref[julia]'``): Julia inside this process through
-  PythonCall; no files, results converted from Julia's values. It needs Julia ≥ 1.10
-  and PythonCall from Julia's package registry, which juliacall installs itself
-  where the internet is reachable.
-
-:func:`session` picks one: ``PYREF_JULIA_BRIDGE=exe|juliacall`` forces it; by
-default juliacall is tried when it is installed and the executable bridge is used
-when juliacall is absent or cannot start. One session serves the whole process.
 Nothing here waits forever: a missing Julia fails at once, a broken one as soon as
 it exits, a worker that does not come up within ``PYREF_JULIA_STARTUP_TIMEOUT``
 seconds (default 300: the first start precompiles PyRef) is killed, and a worker
@@ -26,10 +16,8 @@ that dies during a call is reported as soon as it is gone.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -37,22 +25,27 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pyref.runtime import numpyblas, runtime
+from pyref.runtime import locate
+from pyref.runtime.interface import (
+    JuliaBridgeConfigError,
+    JuliaBridgeError,
+    JuliaSession,
+    JuliaWorkerCrashed,
+    check_name,
+    check_variable,
+    julia_error,
+)
 
-ENV_BRIDGE = "PYREF_JULIA_BRIDGE"
 ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
-BRIDGES = ("exe", "juliacall")
 DEFAULT_STARTUP_TIMEOUT = 300.0
 #: Arrays at least this large are cached by the worker and sent only once.
 CACHE_MIN_BYTES = 1 << 16
@@ -63,155 +56,6 @@ LOG_TAIL_LINES = 25
 
 #: The Julia code the worker runs: load PyRef, answer requests (ARGS[1]: the shared folder).
 WORKER_CODE = "using PyRef; PyRef.Bridge.serve(ARGS[1])"
-
-HOW_TO_JULIACALL = (
-    "juliacall needs Julia >= 1.10 and the PythonCall package from Julia's registry; "
-    "it downloads both on first use where the internet is reachable. Without them, "
-    f"use the executable bridge ({ENV_BRIDGE}=exe, the default when juliacall fails), "
-    "which needs only `pyref julia install`."
-)
-
-
-class JuliaBridgeError(RuntimeError):
-    """No session could be started, or the worker stopped; the message says what to do."""
-
-
-class JuliaBridgeConfigError(JuliaBridgeError, ValueError):
-    """A setting of the bridge (an argument or environment variable) is invalid."""
-
-
-class JuliaWorkerCrashed(JuliaBridgeError):
-    """The Julia worker process died (or was killed) while serving a request."""
-
-
-class JuliaError(RuntimeError):
-    """A Julia function raised: ``julia_type``, ``julia_message`` and ``trace`` tell what."""
-
-    def __init__(self, name: str, julia_type: str, message: str, trace: str = "") -> None:
-        # Julia's showerror mostly starts with the type already ("ArgumentError: ...").
-        text = message if message.startswith(julia_type) else f"{julia_type}: {message}"
-        super().__init__(f"{name}: Julia {text}")
-        self.julia_type = julia_type
-        self.julia_message = message
-        self.trace = trace
-
-
-class JuliaArgumentError(JuliaError, ValueError):
-    """Julia refused an argument (ArgumentError, DimensionMismatch, DomainError)."""
-
-
-class JuliaTypeError(JuliaError, TypeError):
-    """No Julia method takes arguments of these types (MethodError)."""
-
-
-_ERROR_CLASSES: dict[str, type[JuliaError]] = {
-    "ArgumentError": JuliaArgumentError,
-    "DimensionMismatch": JuliaArgumentError,
-    "DomainError": JuliaArgumentError,
-    "BoundsError": JuliaArgumentError,
-    "MethodError": JuliaTypeError,
-    "TypeError": JuliaTypeError,
-}
-
-
-def julia_error(name: str, julia_type: str, message: str, trace: str = "") -> JuliaError:
-    """The Python exception for a Julia error of type ``julia_type``."""
-    return _ERROR_CLASSES.get(julia_type, JuliaError)(name, julia_type, message, trace)
-
-
-def _check_variable(name: object) -> str:
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name must be a Julia variable name such as 'data', not {name!r}")
-    return name
-
-
-def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not name:
-        raise TypeError(
-            f"name must be a qualified Julia name such as 'PyRef.softmax', not {name!r}"
-        )
-    return name
-
-
-class JuliaSession:
-    """Calls into PyRef; subclasses move the data. Use :func:`session` to get one."""
-
-    #: "exe" or "juliacall".
-    bridge: str = ""
-    #: What the Julia side reported when it started (version, pid, ...).
-    info: dict[str, Any]
-
-    def call(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
-        """``name(args...; kwargs...)`` in Julia, e.g. ``call("PyRef.softmax", x)``.
-
-        Arguments may be numpy arrays, numbers, strings, booleans, None, and lists,
-        tuples and dicts (string keys) of these. Each positional argument keeps its
-        own type (``call(f, 1.0, 10)`` passes a Float64 and an Int); a list's items
-        are converted together (``[1, 2.5]`` becomes a ``Vector{Float64}``). Integers
-        must fit Julia's Int64 and strings must be valid Unicode, else ValueError.
-        Julia functions that change their arguments change copies only, also of the
-        large arrays the ``exe`` worker keeps. Julia's result comes back as plain
-        data: Dicts as dicts, numeric arrays as numpy arrays (same indices), other
-        vectors as lists. A Julia exception becomes a :class:`JuliaError`
-        (ValueError for ArgumentError/DimensionMismatch, TypeError for MethodError).
-        """
-        return self.call_with_timeout(None, name, *args, **kwargs)
-
-    def call_with_timeout(
-        self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
-    ) -> Any:
-        """:meth:`call`, giving up (and stopping the worker) after ``timeout`` seconds."""
-        raise NotImplementedError
-
-    def include(self, path: str | os.PathLike) -> None:
-        """Load a Julia source file into Julia's Main (for scenarios of your own)."""
-        raise NotImplementedError
-
-    def eval(self, code: str) -> Any:
-        """Evaluate Julia code in Main and return its value as plain data."""
-        raise NotImplementedError
-
-    def assign(self, name: str, value: Any) -> None:
-        """Set the global ``name`` of Julia's Main to ``value`` (converted as for
-        :meth:`call`), so Julia code run by :meth:`eval` can use it."""
-        raise NotImplementedError
-
-    def use_blas(self, mode: str | None = None) -> dict[str, Any]:
-        """Switch PyRef's matrix products to ``mode`` (``numpy`` or ``native``; None
-        keeps the current one) and return what they now run on (``PyRef.blas_info()``:
-        mode, library, kernels, threads).
-
-        In ``numpy`` mode Julia is given numpy's current BLAS thread count, on which
-        the last bits of some products depend. A numpy BLAS that cannot be used raises
-        :class:`pyref.runtime.numpyblas.NumpyBlasError` with the reason.
-        """
-        try:
-            if mode is None:
-                info = self.call("PyRef.blas_info")
-            else:
-                info = self.call("PyRef.set_blas_mode!", numpyblas.wanted_mode(mode))
-            if info.get("mode") == "numpy":
-                threads = numpyblas.current_threads()
-                if int(info.get("threads", 0)) != threads:
-                    self.call("PyRef.set_numpy_blas_threads!", threads)
-                    info["threads"] = threads
-        except JuliaError as err:
-            raise numpyblas.NumpyBlasError(f"numpy's BLAS cannot be used in Julia: {err}") from err
-        return dict(info)
-
-    def close(self) -> None:
-        """Stop the session (the worker process, if any)."""
-
-    def __enter__(self) -> JuliaSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-# ---------------------------------------------------------------------------
-# The executable bridge
-# ---------------------------------------------------------------------------
 
 
 def _check_timeout(value: object, name: str) -> float:
@@ -325,8 +169,8 @@ class ExeSession(JuliaSession):
         )
         if exe is None:
             try:
-                exe = runtime.which()
-            except runtime.JuliaNotFoundError as err:
+                exe = locate.which()
+            except locate.JuliaNotFoundError as err:
                 raise JuliaBridgeError(str(err)) from None
         self.exe = Path(exe)
         self._dir = Path(tempfile.mkdtemp(prefix="pyref-bridge-"))
@@ -345,7 +189,7 @@ class ExeSession(JuliaSession):
         self._proc: subprocess.Popen[bytes] | None = None
         argv = [
             str(self.exe),
-            f"--project={runtime.julia_project_dir()}",
+            f"--project={locate.julia_project_dir()}",
             "--startup-file=no",
             "-e",
             WORKER_CODE,
@@ -366,12 +210,17 @@ class ExeSession(JuliaSession):
                 # Its own session and process group: a launcher that runs Julia as a
                 # child (instead of exec-ing it) is stopped together with that child.
                 self._proc = subprocess.Popen(
-                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    env=runtime.julia_env(), cwd=str(self._dir), start_new_session=True,
-                )  # fmt: skip
+                    argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    env=locate.julia_env(),
+                    cwd=str(self._dir),
+                    start_new_session=True,
+                )
             except OSError as err:
                 raise JuliaBridgeError(
-                    f"could not start Julia at {self.exe}: {err}. {runtime.HOW_TO_GET_JULIA}"
+                    f"could not start Julia at {self.exe}: {err}. {locate.HOW_TO_GET_JULIA}"
                 ) from None
         line = self._read_line(time.monotonic() + timeout, "starting PyRef")
         try:
@@ -610,7 +459,7 @@ class ExeSession(JuliaSession):
     def call_with_timeout(
         self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
     ) -> Any:
-        name = _check_name(name)
+        name = check_name(name)
         with self._lock:
             message = {
                 "op": "call",
@@ -642,7 +491,7 @@ class ExeSession(JuliaSession):
         return self._request({"op": "eval", "code": code}, "evaluating Julia code")
 
     def assign(self, name: str, value: Any) -> None:
-        _check_variable(name)
+        check_variable(name)
         with self._lock:
             try:
                 message = {"op": "assign", "name": name, "value": self._encode(value, name)}
@@ -683,227 +532,3 @@ class ExeSession(JuliaSession):
     def __repr__(self) -> str:
         state = f"pid {self._proc.pid}" if self.alive and self._proc else "closed"
         return f"<ExeSession {self.exe} ({state})>"
-
-
-# ---------------------------------------------------------------------------
-# The juliacall bridge
-# ---------------------------------------------------------------------------
-
-
-#: Julia code run once per juliacall session: Python's arguments arrive as PythonCall
-#: wrappers (numpy arrays as PyArray, lists as PyList, dicts as PyDict, other objects
-#: as Py); they become the plain Julia values PyRef.Bridge.invoke takes from the exe
-#: bridge's JSON (arrays copied into Julia's layout, same indices). Positional
-#: arguments are converted one by one, so each keeps its own type.
-JULIACALL_GLUE = """
-module PyRefJuliacall
-using PythonCall
-import PyRef
-arg(x) = x
-arg(x::Py) = arg(pyconvert(Any, x))
-arg(x::PyArray) = Array(x)
-arg(x::PyList) = PyRef.Bridge.typed(Any[arg(v) for v in x])
-arg(x::PyDict) = Dict{String,Any}(string(k) => arg(v) for (k, v) in x)
-arg(x::Tuple) = PyRef.Bridge.typed(Any[arg(v) for v in x])
-call(name, args, kwargs) = PyRef.Bridge.invoke(name, Any[arg(v) for v in args], arg(kwargs))
-assign(name, value) = Core.eval(Main, Expr(:(=), Symbol(name), arg(value)))
-end
-"""
-
-
-class JuliacallSession(JuliaSession):
-    """PyRef inside this process through juliacall (PythonCall).
-
-    Untested on machines without Julia >= 1.10 and PythonCall (such as the project's
-    CI, which can only check that it fails clearly there): it is kept thin, the
-    argument handling and result normalisation being PyRef.Bridge's, as for ``exe``,
-    plus JULIACALL_GLUE. Results cross without copies (numpy views of Julia arrays).
-    """
-
-    bridge = "juliacall"
-
-    def __init__(self) -> None:
-        if importlib.util.find_spec("juliacall") is None:
-            raise JuliaBridgeError(
-                "juliacall is not installed (pip install 'pyref[julia]'). " + HOW_TO_JULIACALL
-            )
-        try:
-            # juliacall starts Julia (installing it and PythonCall if it can) and
-            # reports its progress on stdout, which belongs to the caller: send it to stderr.
-            with contextlib.redirect_stdout(sys.stderr):
-                from juliacall import Main as jl
-        except Exception as err:
-            raise JuliaBridgeError(
-                f"juliacall could not start Julia: {runtime._one_line(str(err) or type(err).__name__)}. "
-                + HOW_TO_JULIACALL
-            ) from None
-        project = str(runtime.julia_project_dir())
-        try:
-            jl.seval(f"pushfirst!(LOAD_PATH, {json.dumps(project)}); using PyRef")
-            jl.seval(JULIACALL_GLUE)
-        except Exception as err:
-            raise JuliaBridgeError(
-                f"juliacall started Julia but could not load PyRef from {project}: {err}"
-            ) from None
-        self._jl = jl
-        self.info = {
-            "julia_version": str(jl.seval("string(VERSION)")),
-            "pid": os.getpid(),
-            "blas": str(jl.PyRef.Bridge.blas_info()),
-            "numpy_math": _from_juliacall(jl.PyRef.Bridge.plain(jl.PyRef.numpy_math_mode())),
-        }
-
-    def call_with_timeout(
-        self, timeout: float | None, name: str, /, *args: Any, **kwargs: Any
-    ) -> Any:
-        # juliacall runs Julia in this thread: a call cannot be interrupted, so no timeout.
-        name = _check_name(name)
-        try:
-            value = self._jl.PyRefJuliacall.call(name, list(args), kwargs)
-        except Exception as err:
-            raise self._translate(name, err) from None
-        return _from_juliacall(value)
-
-    def include(self, path: str | os.PathLike) -> None:
-        self._jl.seval(f"Base.include(Main, {json.dumps(str(Path(path).resolve()))})")
-
-    def eval(self, code: str) -> Any:
-        return _from_juliacall(self._jl.PyRef.Bridge.plain(self._jl.seval(code)))
-
-    def assign(self, name: str, value: Any) -> None:
-        _check_variable(name)
-        self._jl.PyRefJuliacall.assign(name, value)
-
-    def _translate(self, name: str, err: Exception) -> Exception:
-        exc = getattr(err, "exception", None)  # juliacall's JuliaError carries the Julia exception
-        if exc is None:
-            return err
-        julia_type = str(self._jl.seval("e -> string(nameof(typeof(e)))")(exc))
-        message = str(self._jl.seval("e -> sprint(showerror, e)")(exc))
-        return julia_error(f"calling {name}", julia_type, message)
-
-
-def _from_juliacall(value: Any) -> Any:
-    """juliacall's wrappers of PyRef.Bridge.plain data as Python data (arrays copied)."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "to_numpy"):  # juliacall ArrayValue
-        arr = value.to_numpy(copy=False)
-        if arr.dtype == object:
-            return [_from_juliacall(v) for v in value]
-        return arr
-    if isinstance(value, Mapping) or hasattr(value, "items"):
-        return {str(k): _from_juliacall(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_from_juliacall(v) for v in value]
-    return value
-
-
-def ordered_like(reference: Any, value: Any) -> Any:
-    """``value`` (a result from Julia) with every dict's keys in ``reference``'s order.
-
-    Julia's ``Dict`` has no order, so a result that crosses the bridge lists its keys
-    in hash order. Reordered like the Python result, figures that iterate over the
-    keys (panels, colours, legends) come out the same for both languages. Nested
-    dicts and lists are matched element by element; keys ``reference`` lacks follow
-    in their own order; anything else is returned as it is.
-    """
-    if isinstance(value, Mapping):
-        ref = reference if isinstance(reference, Mapping) else {}
-        keys = [k for k in ref if k in value] + [k for k in value if k not in ref]
-        return {k: ordered_like(ref.get(k), value[k]) for k in keys}
-    if isinstance(value, list):
-        ref_items = list(reference) if isinstance(reference, (list, tuple)) else []
-        return [
-            ordered_like(ref_items[i] if i < len(ref_items) else None, item)
-            for i, item in enumerate(value)
-        ]
-    return value
-
-
-# ---------------------------------------------------------------------------
-# Choosing a bridge
-# ---------------------------------------------------------------------------
-
-_SESSION: JuliaSession | None = None
-_SESSION_PID: int | None = None
-_SESSION_LOCK = threading.Lock()
-
-
-def _wanted_bridge(bridge: str | None) -> str:
-    choice = bridge if bridge is not None else os.environ.get(ENV_BRIDGE, "").strip()
-    choice = (choice or "auto").lower()
-    if choice not in (*BRIDGES, "auto"):
-        raise ValueError(
-            f"unknown Julia bridge {choice!r} (from {ENV_BRIDGE}?); choose from exe, juliacall, auto"
-        )
-    return choice
-
-
-def start_session(bridge: str | None = None) -> JuliaSession:
-    """A new session (not the shared one) through ``bridge`` (exe, juliacall or auto)."""
-    choice = _wanted_bridge(bridge)
-    if choice == "exe":
-        return ExeSession()
-    if choice == "juliacall":
-        return JuliacallSession()
-    if importlib.util.find_spec("juliacall") is not None:
-        try:
-            return JuliacallSession()
-        except JuliaBridgeError as err:
-            warnings.warn(
-                f"{err} Using the julia executable instead.", RuntimeWarning, stacklevel=2
-            )
-    return ExeSession()
-
-
-def session(bridge: str | None = None) -> JuliaSession:
-    """The process's shared Julia session, started on first use (see the module doc).
-
-    A session whose worker died is replaced by a new one on the next call here.
-    """
-    global _SESSION, _SESSION_PID
-    with _SESSION_LOCK:
-        current = _SESSION
-        usable = current is not None and _SESSION_PID == os.getpid()
-        if usable and isinstance(current, ExeSession) and not current.alive:
-            usable = False
-        wanted = _wanted_bridge(bridge)
-        if usable and wanted != "auto" and current.bridge != wanted:
-            usable = False
-        if not usable:
-            if current is not None and _SESSION_PID == os.getpid():
-                current.close()
-            _SESSION = start_session(wanted)
-            _SESSION_PID = os.getpid()
-        return _SESSION
-
-
-def close_session() -> None:
-    """Stop the shared session, if one is running in this process."""
-    global _SESSION
-    with _SESSION_LOCK:
-        if _SESSION is not None and _SESSION_PID == os.getpid():
-            _SESSION.close()
-        _SESSION = None
-
-
-atexit.register(close_session)
-
-__all__ = [
-    "BRIDGES",
-    "ENV_BRIDGE",
-    "ExeSession",
-    "JuliaArgumentError",
-    "JuliaBridgeConfigError",
-    "JuliaBridgeError",
-    "JuliaError",
-    "JuliaSession",
-    "JuliaTypeError",
-    "JuliaWorkerCrashed",
-    "JuliacallSession",
-    "close_session",
-    "ordered_like",
-    "session",
-    "start_session",
-]

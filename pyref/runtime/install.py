@@ -1,21 +1,12 @@
-"""Find, install and launch the Julia that runs PyRef, the Julia twin of pyref.
+"""Install a Julia for PyRef without any Julia download site: ``pyref julia install``.
 
-PyRef needs nothing beyond Julia's standard library, but a Julia has to come from
-somewhere. In order of preference:
+On a Debian or Ubuntu host it uses apt with a *private* configuration (its own
+sources list, package lists, cache and an empty dpkg status) to fetch Debian
+bullseye's Julia 1.5 packages from the Debian mirror the host already uses, unpacks
+them with ``dpkg -x`` (no root, nothing installed system-wide) and writes a small
+launcher script that points the dynamic linker at the unpacked libraries.
 
-1. ``$PYREF_JULIA``: an explicit executable chosen by the user (it must exist);
-2. the project-local runtime written by ``pyref julia install``;
-3. ``julia`` on ``PATH``.
-
-``pyref julia install`` works without any Julia download site: on a Debian or
-Ubuntu host it uses apt with a *private* configuration (its own sources list,
-package lists, cache and an empty dpkg status) to fetch Debian bullseye's Julia
-1.5 packages from the Debian mirror the host already uses, unpacks them with
-``dpkg -x`` (no root, nothing installed system-wide) and writes a small launcher
-script that points the dynamic linker at the unpacked libraries.
-
-Layout of the runtime folder (``<repo>/.julia-runtime`` in a writable checkout,
-else ``~/.cache/pyref/julia-runtime``)::
+Layout of the runtime folder (:func:`pyref.runtime.locate.runtime_dir`)::
 
     bin/julia        launcher; its presence marks a complete install
     root/            the unpacked Debian packages (usr/bin/julia, usr/lib/...)
@@ -23,10 +14,9 @@ else ``~/.cache/pyref/julia-runtime``)::
     installed.txt    what was installed, from where
     .install.lock    serialises concurrent installs
 
-Environment variables: ``PYREF_JULIA`` (julia executable to use),
-``PYREF_JULIA_PROJECT`` (the Julia project, default ``<repo>/julia``),
-``PYREF_DEBIAN_MIRROR`` (Debian archive URI to install from, overriding the one
-read from the host's apt sources) and ``JULIA_DEPOT_PATH`` (kept when set).
+``PYREF_DEBIAN_MIRROR`` names the Debian archive URI to install from, overriding
+the one read from the host's apt sources. Finding and launching the installed
+Julia is :mod:`pyref.runtime.locate`'s work, which knows nothing of this module.
 """
 
 from __future__ import annotations
@@ -39,9 +29,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from pyref.io import write_text
+from pyref.runtime import locate
+from pyref.runtime.locate import (
+    ENV_JULIA,
+    HOW_TO_GET_JULIA,
+    TIMEOUTS,
+    JuliaNotFoundError,
+    is_executable_file,
+    one_line,
+    run_tool,
+    verify,
+)
 
 #: Debian bullseye packages that together make a working Julia 1.5 with
 #: LinearAlgebra, checked by hand on a clean Debian bookworm host. Everything
@@ -83,16 +86,8 @@ DEBIAN_RELEASE_NAMES = frozenset(
     ).split()
 )
 
-ENV_JULIA = "PYREF_JULIA"
-ENV_PROJECT = "PYREF_JULIA_PROJECT"
+#: Debian archive URI to install from, overriding the one in the host's apt sources.
 ENV_MIRROR = "PYREF_DEBIAN_MIRROR"
-ENV_ORACLE_DIR = "PYREF_ORACLE_DIR"
-
-#: The Julia snippet that proves an executable works well enough for PyRef.
-VERIFY_SNIPPET = "using LinearAlgebra; print(VERSION)"
-
-#: Time limits (seconds) of the subprocesses install() runs.
-TIMEOUTS = {"update": 300, "download": 900, "unpack": 300, "verify": 300, "query": 30}
 
 _DEFAULT_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 
@@ -107,214 +102,10 @@ _MULTIARCH = {
     "mips64el": "mips64el-linux-gnuabi64",
 }
 
-HOW_TO_GET_JULIA = (
-    "To get Julia: run `pyref julia install` (on Debian/Ubuntu it fetches Julia 1.5 from "
-    "the host's Debian mirror into the project, no root needed); or set PYREF_JULIA to "
-    "a julia executable (1.5 or newer), or put `julia` on PATH; where the internet is "
-    "reachable, `pip install juliacall` installs Julia by itself."
-)
-
-
-class JuliaNotFoundError(RuntimeError):
-    """No usable Julia: none was found, the chosen one is broken, or install failed.
-
-    The message is one paragraph that says what went wrong and how to get Julia,
-    so the CLI can print it as a single line without a traceback.
-    """
-
-
-# --------------------------------------------------------------------------
-# Locations
-# --------------------------------------------------------------------------
-
-
-def julia_project_dir() -> Path:
-    """The Julia project PyRef lives in: ``$PYREF_JULIA_PROJECT`` or ``<repo>/julia``."""
-    override = os.environ.get(ENV_PROJECT)
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "julia"
-
-
-def _is_writable_checkout(root: Path) -> bool:
-    """Whether `root` looks like a source checkout we may write a runtime into."""
-    marked = (root / ".git").exists() or (root / "pyproject.toml").is_file()
-    return marked and os.access(root, os.W_OK | os.X_OK)
-
-
-def runtime_dir() -> Path:
-    """Folder of the project-local runtime (may not exist yet).
-
-    ``<repo>/.julia-runtime`` (git-ignored) when the Julia project sits in a
-    writable checkout, so each checkout carries its own runtime; otherwise the
-    user cache, ``$XDG_CACHE_HOME/pyref/julia-runtime`` (``~/.cache`` by default).
-    """
-    root = julia_project_dir().parent
-    if _is_writable_checkout(root):
-        return root / ".julia-runtime"
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "pyref" / "julia-runtime"
-
-
-def launcher_path() -> Path:
-    """Launcher script of the project-local runtime; it exists iff the install completed."""
-    return runtime_dir() / "bin" / "julia"
-
-
-def depot_dir() -> Path:
-    """JULIA_DEPOT_PATH used unless the user set one, so ~/.julia stays untouched."""
-    return runtime_dir() / "depot"
-
-
-def _is_executable_file(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
-
-
-def which() -> Path:
-    """The julia executable pyref will use.
-
-    Order: ``$PYREF_JULIA`` (must exist), the project-local runtime's launcher,
-    ``julia`` on PATH. Raises JuliaNotFoundError when none is available.
-    """
-    explicit = os.environ.get(ENV_JULIA)
-    if explicit:
-        candidate = Path(explicit).expanduser()
-        if os.sep not in explicit and not candidate.exists():
-            found = shutil.which(explicit)
-            candidate = Path(found) if found else candidate
-        if not _is_executable_file(candidate):
-            raise JuliaNotFoundError(
-                f"PYREF_JULIA is set to {explicit!r}, but that is not an executable file. "
-                "Point PYREF_JULIA at a julia executable, or unset it to use the "
-                "project-local runtime or `julia` on PATH. " + HOW_TO_GET_JULIA
-            )
-        return candidate.absolute()
-    launcher = launcher_path()
-    if _is_executable_file(launcher):
-        return launcher
-    found = shutil.which("julia")
-    if found:
-        return Path(found).absolute()
-    raise JuliaNotFoundError(
-        f"No Julia found (PYREF_JULIA is unset, no runtime at {launcher}, no `julia` on "
-        "PATH). " + HOW_TO_GET_JULIA
-    )
-
-
-def julia_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for launching Julia: `base` (default os.environ) plus a private depot
-    and the numpy math mode.
-
-    JULIA_DEPOT_PATH is pointed into the runtime folder unless already set, so
-    pyref's compiled caches and logs never land in the user's ~/.julia.
-    PYREF_NUMPY_MATH and PYREF_NUMPY_TANH, unless already set, tell PyRef which
-    exp/log/power and tanh code the numpy in this process runs (SVML and SIMD
-    kernels, or the C library; see pyref.runtime.mathmode), so that Julia matches it;
-    PYREF_NUMPY_BLAS_* name numpy's OpenBLAS, its kernels and threads, for matrix
-    products bit for bit (pyref.runtime.numpyblas; PYREF_JULIA_BLAS=native declines).
-    """
-    from pyref.memory import child_env
-    from pyref.runtime import mathmode, numpyblas
-
-    env = child_env(dict(os.environ if base is None else base))
-    if not env.get("JULIA_DEPOT_PATH"):
-        env["JULIA_DEPOT_PATH"] = str(depot_dir())
-    if not (env.get(mathmode.ENV_MATH) and env.get(mathmode.ENV_TANH)):
-        for name, value in mathmode.julia_math_env().items():
-            if not env.get(name):
-                env[name] = value
-    if not env.get(numpyblas.ENV_LIB):
-        env.update(numpyblas.julia_blas_env(env.get(numpyblas.ENV_MODE) or None))
-    return env
-
-
-def julia_command(*args: str) -> list[str]:
-    """argv to run Julia on PyRef's project: ``[julia, --project=..., --startup-file=no, *args]``.
-
-    Run it with ``env=julia_env()``.
-    """
-    return [str(which()), f"--project={julia_project_dir()}", "--startup-file=no", *args]
-
-
-# --------------------------------------------------------------------------
-# Small helpers
-# --------------------------------------------------------------------------
-
 
 def _step(message: str) -> None:
     """One progress line on stderr (stdout carries only results, e.g. a path)."""
     print(f"pyref julia: {message}", file=sys.stderr, flush=True)
-
-
-def _one_line(text: str, limit: int = 400) -> str:
-    """`text` squeezed to one line, keeping its end (where tools put the error)."""
-    squeezed = " ".join(text.split())
-    return squeezed if len(squeezed) <= limit else "..." + squeezed[-limit:]
-
-
-def _run(
-    argv: Sequence[str],
-    *,
-    what: str,
-    timeout: float,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run `argv`, capturing output; any failure becomes a JuliaNotFoundError about `what`."""
-    try:
-        proc = subprocess.run(
-            list(argv),
-            env=env,
-            cwd=None if cwd is None else str(cwd),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        raise JuliaNotFoundError(
-            f"{what} did not finish within {timeout:.0f} s. " + HOW_TO_GET_JULIA
-        ) from None
-    except OSError as err:
-        raise JuliaNotFoundError(f"{what} could not start: {err}. " + HOW_TO_GET_JULIA) from None
-    if proc.returncode != 0:
-        detail = _one_line(proc.stderr or proc.stdout) or "no output"
-        raise JuliaNotFoundError(
-            f"{what} failed (exit code {proc.returncode}): {detail}. " + HOW_TO_GET_JULIA
-        )
-    return proc
-
-
-def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write `text` to `path` via a temporary sibling and os.replace: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def verify(exe: Path, env: dict[str, str] | None = None) -> str:
-    """Check that `exe` runs Julia with LinearAlgebra; return its version string."""
-    proc = _run(
-        [str(exe), "--startup-file=no", "-e", VERIFY_SNIPPET],
-        what=f"checking Julia at {exe}",
-        timeout=TIMEOUTS["verify"],
-        env=julia_env() if env is None else env,
-    )
-    version = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
-    if not re.fullmatch(r"\d+\.\d+\.\d+\S*", version):
-        raise JuliaNotFoundError(
-            f"checking Julia at {exe} printed {proc.stdout.strip()!r} instead of a version. "
-            + HOW_TO_GET_JULIA
-        )
-    return version
 
 
 # --------------------------------------------------------------------------
@@ -513,8 +304,8 @@ def private_apt_config(apt_dir: Path, mirror: str, arch: str, signed_by: str | N
     state, cache, empty = apt_dir / "state", apt_dir / "cache", apt_dir / "empty"
     for folder in (state / "lists" / "partial", cache / "archives" / "partial", empty):
         folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(state / "status", "")
-    _write_atomic(apt_dir / "sources.list", apt_sources_line(mirror, DEBIAN_SUITE, signed_by))
+    write_text(state / "status", "")
+    write_text(apt_dir / "sources.list", apt_sources_line(mirror, DEBIAN_SUITE, signed_by))
     settings = {
         "Dir::State": state,
         "Dir::State::lists": state / "lists",
@@ -534,7 +325,7 @@ def private_apt_config(apt_dir: Path, mirror: str, arch: str, signed_by: str | N
     late = apt_dir / "late.conf"
     main = apt_dir / "apt.conf"
     header = "// Private apt configuration written by `pyref julia install`.\n"
-    _write_atomic(main, header + body + f"Dir::Etc::Main {_apt_quote(str(late))};\n")
+    write_text(main, header + body + f"Dir::Etc::Main {_apt_quote(str(late))};\n")
     host_main = Path("/etc/apt/apt.conf")
     include = f"#include {_apt_quote(str(host_main))};\n" if host_main.is_file() else ""
     clears = "".join(
@@ -548,7 +339,7 @@ def private_apt_config(apt_dir: Path, mirror: str, arch: str, signed_by: str | N
             "APT::Architectures",
         )
     )
-    _write_atomic(late, header + include + clears + body)
+    write_text(late, header + include + clears + body)
     return main
 
 
@@ -593,7 +384,7 @@ def launcher_script(multiarch: str) -> str:
 
 
 def _dpkg_architecture() -> str:
-    proc = _run(
+    proc = run_tool(
         ["dpkg", "--print-architecture"],
         what="asking dpkg for the architecture",
         timeout=TIMEOUTS["query"],
@@ -687,7 +478,7 @@ def _unpack(debs: list[Path], root: Path) -> None:
     if tqdm is not None:
         with tqdm(debs, desc="pyref julia: unpacking", unit="pkg", file=sys.stderr) as bar:
             for deb in bar:
-                _run(
+                run_tool(
                     ["dpkg", "-x", str(deb), str(root)],
                     what=f"unpacking {deb.name}",
                     timeout=TIMEOUTS["unpack"],
@@ -695,7 +486,7 @@ def _unpack(debs: list[Path], root: Path) -> None:
         return
     for k, deb in enumerate(debs, 1):
         _step(f"unpacking {k}/{len(debs)} {deb.name}")
-        _run(
+        run_tool(
             ["dpkg", "-x", str(deb), str(root)],
             what=f"unpacking {deb.name}",
             timeout=TIMEOUTS["unpack"],
@@ -713,14 +504,14 @@ def _build_runtime(staging: Path) -> str:
     apt_env.pop("DEBIAN_FRONTEND", None)
 
     _step(f"updating package lists ({mirror} {DEBIAN_SUITE} main, private apt configuration)")
-    update = _run(
+    update = run_tool(
         ["apt-get", "-q", "update"], what="apt-get update", timeout=TIMEOUTS["update"], env=apt_env
     )
     # apt-get update exits 0 even when every download failed; check the result.
     if not any((apt_dir / "state" / "lists").glob(f"*_dists_{DEBIAN_SUITE}_main_binary-*")):
         output = update.stdout + "\n" + update.stderr
         problems = [ln for ln in output.splitlines() if ln.startswith(("E:", "W:", "Err:"))]
-        detail = _one_line(" ".join(problems) or output) or "no output"
+        detail = one_line(" ".join(problems) or output) or "no output"
         raise JuliaNotFoundError(
             f"apt-get update could not fetch the {DEBIAN_SUITE} package list from {mirror} "
             f"({detail}); if that mirror is unreachable or lacks {DEBIAN_SUITE}, set "
@@ -730,7 +521,7 @@ def _build_runtime(staging: Path) -> str:
     debs_dir = apt_dir / "debs"
     debs_dir.mkdir(parents=True, exist_ok=True)
     _step(f"downloading {len(JULIA_DEB_PACKAGES)} packages")
-    _run(
+    run_tool(
         ["apt-get", "-q", "download", *JULIA_DEB_PACKAGES],
         what="apt-get download",
         timeout=TIMEOUTS["download"],
@@ -751,9 +542,9 @@ def _build_runtime(staging: Path) -> str:
     _unpack(debs, root)
 
     launcher = staging / "bin" / "julia"
-    _write_atomic(launcher, launcher_script(multiarch), mode=0o755)
+    write_text(launcher, launcher_script(multiarch), mode=0o755)
     _step("verifying the unpacked Julia")
-    env = julia_env(dict(os.environ, JULIA_DEPOT_PATH=str(staging / "depot")))
+    env = locate.julia_env(dict(os.environ, JULIA_DEPOT_PATH=str(staging / "depot")))
     version = verify(launcher, env)
     shutil.rmtree(apt_dir, ignore_errors=True)  # lists and .deb files: ~80 MB, no longer needed
     shutil.rmtree(staging / "depot", ignore_errors=True)
@@ -763,7 +554,7 @@ def _build_runtime(staging: Path) -> str:
         f"from {mirror} {DEBIAN_SUITE} main ({arch})",
         "packages: " + " ".join(d.name for d in debs),
     ]
-    _write_atomic(staging / "installed.txt", "\n".join(summary) + "\n")
+    write_text(staging / "installed.txt", "\n".join(summary) + "\n")
     return version
 
 
@@ -778,7 +569,7 @@ def _install_runtime(target: Path, force: bool) -> Path:
     started = time.monotonic()
     launcher = target / "bin" / "julia"
     with _install_lock(target):
-        if not force and _is_executable_file(launcher):  # a concurrent install just finished
+        if not force and is_executable_file(launcher):  # a concurrent install just finished
             with contextlib.suppress(JuliaNotFoundError):
                 _step(f"using Julia {verify(launcher)} at {launcher}, installed meanwhile")
                 return launcher
@@ -808,7 +599,7 @@ def _refresh_launcher(launcher: Path) -> None:
         return  # not a launcher of ours
     wanted = launcher_script(found.group(1))
     if text != wanted:
-        _write_atomic(launcher, wanted, mode=0o755)
+        write_text(launcher, wanted, mode=0o755)
         _step(f"updated the launcher {launcher}")
 
 
@@ -824,7 +615,7 @@ def install(force: bool = False) -> Path:
     explicit = bool(os.environ.get(ENV_JULIA))
     if not force:
         try:
-            exe: Path | None = which()
+            exe: Path | None = locate.which()
         except JuliaNotFoundError:
             if explicit:
                 raise
@@ -837,11 +628,11 @@ def install(force: bool = False) -> Path:
                     raise
                 _step(f"{exe} does not work ({err}); installing the project-local Julia")
             else:
-                if exe == launcher_path():
+                if exe == locate.launcher_path():
                     _refresh_launcher(exe)
                 _step(f"using Julia {version} at {exe}")
                 return exe
-    launcher = _install_runtime(runtime_dir(), force)
+    launcher = _install_runtime(locate.runtime_dir(), force)
     if explicit:
         _step(f"note: PYREF_JULIA={os.environ[ENV_JULIA]} still takes precedence")
     return launcher
