@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pyref.runtime import oracle, runtime
+from pyref.parity import runner
+from pyref.runtime import runtime
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -376,7 +377,7 @@ def test_missing_pyref_julia_is_a_clear_error(
     with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
         runtime.install()
     with pytest.raises(runtime.JuliaNotFoundError, match="PYREF_JULIA"):
-        oracle.run_julia_tests([])
+        runner.run_julia_tests([])
 
 
 def test_cli_which_with_missing_pyref_julia(tmp_path: Path) -> None:
@@ -503,7 +504,7 @@ exit(3)
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "depot"))
     no_julia_vars.delenv(runtime.ENV_ORACLE_DIR, raising=False)
 
-    assert oracle.run_julia_tests(["a", "b c"]) == 3
+    assert runner.run_julia_tests(["a", "b c"]) == 3
     args, active, oracle_dir, depot = report.read_text().splitlines()
     assert args == "a|b c"
     assert Path(active).parent == project

@@ -1,67 +1,18 @@
-"""What a parity scenario is, and how closely each of its outputs must agree.
+"""What a parity scenario is: a named, seeded computation with a Python side, a
+Julia side and a tier for each output (:mod:`pyref.parity.tiers`).
 
-The harness's data model, a leaf of it: :class:`Tier` (``exact``, ``ulp``,
-``trajectory``) and :class:`Scenario`. The built-in suite (``pyref.scenarios``) and
-user files build scenarios from these; :mod:`pyref.parity` runs and reports them
-(and re-exports everything here, as the public API).
+The built-in suite (:mod:`pyref.parity.scenarios`) and users' scenario files build
+:class:`Scenario` objects; :mod:`pyref.parity.registry` collects them and
+:mod:`pyref.parity.runner` runs them.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-TIER_KINDS = ("exact", "ulp", "trajectory")
-DEFAULT_ULP_RTOL = 1e-12
-
-
-@dataclass(frozen=True)
-class Tier:
-    """How closely one output must agree.
-
-    ``exact``: every bit. ``ulp``: ``|python - julia| <= atol + rtol * scale`` for
-    every element, where ``scale`` is the output's largest magnitude: a matrix
-    product's rounding error scales with its terms, not with each result, so an
-    entry that cancels to nearly zero carries the error of the large terms it came
-    from (``atol`` is for outputs that are zero mathematically, i.e. pure noise).
-    ``trajectory``: every ``|python - julia| <= bound``, reported per iteration.
-    """
-
-    kind: str = "exact"
-    rtol: float = DEFAULT_ULP_RTOL
-    bound: float = 0.0
-    atol: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in TIER_KINDS:
-            raise ValueError(f"tier kind must be one of {', '.join(TIER_KINDS)}, got {self.kind!r}")
-        for name in ("rtol", "bound", "atol"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"tier {name} must be a finite number >= 0, got {value!r}")
-
-    def describe(self) -> str:
-        if self.kind == "ulp":
-            return f"ulp≤{self.rtol:g}" + (f"+{self.atol:g}" if self.atol else "")
-        if self.kind == "trajectory":
-            return f"traj≤{self.bound:g}"
-        return "exact"
-
-
-EXACT = Tier("exact")
-ULP = Tier("ulp")
-
-
-def trajectory(bound: float) -> Tier:
-    """A training-trajectory tier whose maximum divergence must stay within ``bound``."""
-    return Tier("trajectory", bound=bound)
-
-
-def ulp(rtol: float = DEFAULT_ULP_RTOL, atol: float = 0.0) -> Tier:
-    """A one-pass-through-BLAS tier: relative ``rtol`` of the output's scale, plus ``atol``."""
-    return Tier("ulp", rtol=rtol, atol=atol)
+from pyref.parity.tiers import EXACT, Tier
 
 
 @dataclass(frozen=True)
@@ -111,14 +62,14 @@ class Scenario:
                 )
 
     def tier(self, output: str) -> Tier:
-        return _tier_for(self, output)
+        return tier_for(self, output)
 
     def arguments(self) -> dict[str, Any]:
         """The keywords both sides are called with: ``kwargs`` plus ``inputs()``."""
         return {**self.kwargs, **(self.inputs() if self.inputs is not None else {})}
 
 
-def _tier_for(scenario: Scenario, name: str) -> Tier:
+def tier_for(scenario: Scenario, name: str) -> Tier:
     """The tier of a flattened output: its own, else its closest declared parent's."""
     parts = name.split("/")
     for k in range(len(parts), 0, -1):
