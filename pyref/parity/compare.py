@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.parity.scenario import Scenario, tier_for
+from pyref.parity.scenario import Scenario
 from pyref.parity.tiers import EXACT, Tier
 
 
@@ -211,7 +211,7 @@ def compare_outputs(
     py_flat, jl_flat = flatten_outputs(py), flatten_outputs(jl)
     results = []
     for name, value in py_flat.items():
-        declared = tier_for(scenario, name)
+        declared = scenario.tier(name)
         tier = EXACT if strict else declared
         if name not in jl_flat:
             results.append(_missing(scenario.name, name, tier, "Julia"))
@@ -221,7 +221,7 @@ def compare_outputs(
             compare_output(scenario.name, name, tier, value, jl_flat[name], per_step=per_step)
         )
     for name in jl_flat.keys() - py_flat.keys():
-        tier = EXACT if strict else tier_for(scenario, name)
+        tier = EXACT if strict else scenario.tier(name)
         results.append(_missing(scenario.name, name, tier, "Python"))
     return results
 

@@ -18,9 +18,6 @@ import numpy as np
 
 from pyref.parity.random_calls import SEEDS, random_call
 
-#: Seeds the oracle covers (those of the random-stream scenarios).
-ORACLE_SEEDS = SEEDS
-
 #: Each case: a list of calls on one fresh RandomState(seed); every call's output is saved.
 #: A call is [function, args...] as both sides name them.
 ORACLE_CASES: dict[str, list[list[Any]]] = {
@@ -70,7 +67,7 @@ def write_oracle(directory: str | os.PathLike) -> None:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for seed in ORACLE_SEEDS:
+    for seed in SEEDS:  # those of the random-stream scenarios
         for case, calls in ORACLE_CASES.items():
             if case in ("randn_big", "randn_mnist") and seed not in (0, 42):
                 continue

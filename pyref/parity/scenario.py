@@ -62,19 +62,16 @@ class Scenario:
                 )
 
     def tier(self, output: str) -> Tier:
-        return tier_for(self, output)
+        """The tier of a flattened output (``"grads/W1"``): its own, else its closest
+        declared parent's, else a declared leaf name's at any depth (``"train_acc"``
+        inside variants), else exact."""
+        parts = output.split("/")
+        for k in range(len(parts), 0, -1):
+            key = "/".join(parts[:k])
+            if key in self.tiers:
+                return self.tiers[key]
+        return self.tiers.get(parts[-1], EXACT)
 
     def arguments(self) -> dict[str, Any]:
         """The keywords both sides are called with: ``kwargs`` plus ``inputs()``."""
         return {**self.kwargs, **(self.inputs() if self.inputs is not None else {})}
-
-
-def tier_for(scenario: Scenario, name: str) -> Tier:
-    """The tier of a flattened output: its own, else its closest declared parent's."""
-    parts = name.split("/")
-    for k in range(len(parts), 0, -1):
-        key = "/".join(parts[:k])
-        if key in scenario.tiers:
-            return scenario.tiers[key]
-    # A declared leaf name applies at any depth (e.g. 'train_acc' inside variants).
-    return scenario.tiers.get(parts[-1], EXACT)

@@ -36,9 +36,6 @@ RandomState = np.random.RandomState
 # The random stream
 # ---------------------------------------------------------------------------
 
-#: Seeds the random-stream scenarios cover: small, typical, large, the largest.
-RANDOM_SEEDS = SEEDS
-
 
 def random_calls(*, seeds: Sequence[int], calls: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """Each seed's stream through ``calls`` in order; output ``seed<s>/<k>`` per call."""
@@ -430,7 +427,7 @@ def _random(name: str, calls: list[list[Any]], description: str) -> Scenario:
         f"random-{name}",
         random_calls,
         _J + "random_calls",
-        kwargs={"seeds": list(RANDOM_SEEDS), "calls": calls},
+        kwargs={"seeds": list(SEEDS), "calls": calls},
         section="random",
         description=description,
     )
