@@ -26,7 +26,9 @@ def run(args: list[str]) -> int:
 def _forget_loaded_scenarios(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scenarios a `--load` registers in this process are forgotten after the test, so
     later tests see the built-in suite alone."""
-    monkeypatch.setattr(parity, "_REGISTERED", dict(parity._REGISTERED))
+    from pyref.parity import registry
+
+    monkeypatch.setattr(registry, "_REGISTERED", dict(registry._REGISTERED))
 
 
 def one_error_line(capsys: pytest.CaptureFixture, command: str) -> tuple[str, str]:
