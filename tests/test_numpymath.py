@@ -30,7 +30,8 @@ JULIA_SNIPPET = (
 #: Writes the oracle into argv[1] and prints what mathmode finds, as JSON.
 ORACLE_SNIPPET = """
 import json, sys
-from pyref.runtime import mathmode, oracle
+from pyref.parity import oracle
+from pyref.runtime import mathmode
 oracle.write_numpymath(sys.argv[1])
 mode = mathmode.numpy_math()
 print(json.dumps({"math": mode.math, "tanh": mode.tanh,
