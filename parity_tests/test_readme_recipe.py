@@ -26,8 +26,12 @@ def run_parity(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, MPLBACKEND="Agg", PYREF_JULIA_BRIDGE="exe")
     return subprocess.run(
         [sys.executable, "-m", "pyref.cli", "parity", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_the_readme_recipe_works_and_can_fail(julia_exe: Path, tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 
 from pyref.parity import use_blas
+from pyref.parity.scenarios import SCENARIOS
 from pyref.runtime.numpyblas import MODES, NumpyBlasError
-from pyref.scenarios import SCENARIOS
 
 SUITE = [name for name, sc in SCENARIOS.items() if not sc.full]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from pyref.parity import run_scenario, use_blas
-from pyref.scenarios import SCENARIOS
+from pyref.parity.scenarios import SCENARIOS
 
 
 @pytest.fixture

@@ -474,9 +474,9 @@ def _cmd_julia(args: argparse.Namespace) -> int:
             print(locate.which())
             return 0
         if args.julia_command == "test":
-            from pyref.runtime import oracle
+            from pyref.parity import runner
 
-            return oracle.run_julia_tests(args.julia_args)
+            return runner.run_julia_tests(args.julia_args)
     except locate.JuliaNotFoundError as err:
         return _error("julia", err)
     raise AssertionError(args.julia_command)

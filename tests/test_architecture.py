@@ -5,9 +5,10 @@ is still a dependency). The rules (docs/architecture.md draws them):
 
 - no import cycle among pyref's modules;
 - the book's components import only each other (and pyref's small utilities);
-- the harness's model and built-in suite import nothing that starts Julia; only
-  the parity runner, the search engines, the benchmarks and the CLI import the
-  Julia runtime;
+- the harness (``pyref.parity``) imports nothing that starts Julia except its
+  runner; only the parity runner, the search engines, the benchmarks and the CLI
+  import the Julia runtime;
+- the harness's leaves (tiers, the random-call vocabulary) import no pyref module;
 - the Julia runtime never imports the harness or the test vectors.
 """
 
@@ -32,17 +33,26 @@ JULIA = {
     "runtime.locate",
     "runtime.install",
 }
-#: The harness's parts that must not talk to Julia: its model, the built-in suite,
-#: the random-call vocabulary.
-HARNESS_PURE = {"scenario_model", "scenarios", "random_calls"}
-#: The only modules that may import the Julia runtime: the parity runner, the
-#: search engines, the benchmarks, the CLI, the Julia tests' runner and the runtime.
+#: The harness's parts that must not talk to Julia: all but its runner.
+HARNESS_PURE = {
+    "parity.tiers",
+    "parity.random_calls",
+    "parity.scenario",
+    "parity.compare",
+    "parity.registry",
+    "parity.scenarios",
+    "parity.report",
+    "parity.oracle",
+}
+#: The harness's leaves: they import no pyref module.
+HARNESS_LEAVES = {"parity.tiers", "parity.random_calls"}
+#: The only modules that may import the Julia runtime: the parity runner (which also
+#: runs the Julia tests), the search engines, the benchmarks, the CLI and the runtime.
 MAY_START_JULIA = {
-    "parity",
+    "parity.runner",
     "study",
     "bench",
     "cli",
-    "runtime.oracle",
     "runtime",
     "runtime.session",
     "runtime.interface",
@@ -155,11 +165,16 @@ def test_only_the_runner_search_bench_and_cli_start_julia() -> None:
         assert not GRAPH[pure] & JULIA, pure
 
 
+def test_the_harness_is_the_package_and_only_its_runner_talks_to_julia() -> None:
+    harness = {m for m in GRAPH if m.startswith("parity.")}
+    assert harness == HARNESS_PURE | {"parity.runner"}
+    assert {m for m in harness if GRAPH[m] & JULIA} == {"parity.runner"}
+    assert {m: GRAPH[m] for m in HARNESS_LEAVES} == {m: set() for m in HARNESS_LEAVES}
+
+
 def test_the_runtime_imports_no_harness_and_no_test_vectors() -> None:
     for name in sorted(JULIA | {"runtime.numpyblas", "runtime.mathmode"}):
-        assert not {
-            m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "runtime.oracle")
-        }
+        assert not {m for m in GRAPH[name] if m.startswith("parity")}
 
 
 def test_finding_julia_does_not_need_the_installer_and_bridges_not_the_choice() -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pyref.runtime import install, locate, oracle
+from pyref.parity import runner
+from pyref.runtime import install, locate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -377,7 +378,7 @@ def test_missing_pyref_julia_is_a_clear_error(
     with pytest.raises(locate.JuliaNotFoundError, match="PYREF_JULIA"):
         install.install()
     with pytest.raises(locate.JuliaNotFoundError, match="PYREF_JULIA"):
-        oracle.run_julia_tests([])
+        runner.run_julia_tests([])
 
 
 def test_cli_which_with_missing_pyref_julia(tmp_path: Path) -> None:
@@ -504,7 +505,7 @@ exit(3)
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "depot"))
     no_julia_vars.delenv(locate.ENV_ORACLE_DIR, raising=False)
 
-    assert oracle.run_julia_tests(["a", "b c"]) == 3
+    assert runner.run_julia_tests(["a", "b c"]) == 3
     args, active, oracle_dir, depot = report.read_text().splitlines()
     assert args == "a|b c"
     assert Path(active).parent == project

@@ -5,7 +5,7 @@ Each scenario starts numpy in a subprocess, as dispatched or with CPU targets
 switched off through NPY_DISABLE_CPU_FEATURES (AVX-512 off: exp/log/power go back
 to the C library; all SIMD targets off: tanh too). The subprocess classifies its
 numpy with pyref.runtime.mathmode and writes the oracle vectors
-(pyref.runtime.oracle.write_numpymath); then julia/test/test_numpymath.jl runs in the
+(pyref.parity.oracle.write_numpymath); then julia/test/test_numpymath.jl runs in the
 mode found there and compares with ===. Julia in the wrong mode must fail.
 """
 
@@ -30,7 +30,8 @@ JULIA_SNIPPET = (
 #: Writes the oracle into argv[1] and prints what mathmode finds, as JSON.
 ORACLE_SNIPPET = """
 import json, sys
-from pyref.runtime import mathmode, oracle
+from pyref.parity import oracle
+from pyref.runtime import mathmode
 oracle.write_numpymath(sys.argv[1])
 mode = mathmode.numpy_math()
 print(json.dumps({"math": mode.math, "tanh": mode.tanh,

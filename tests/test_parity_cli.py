@@ -14,15 +14,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 def parity(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ, MPLBACKEND="Agg", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "pyref.cli", "parity", *args], capture_output=True,
-                          text=True, cwd=REPO, env=full_env, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "parity", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=full_env,
+        timeout=600,
+    )
 
 
 def test_report_json_and_plots(julia_exe: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     plots = tmp_path / "plots"
-    proc = parity("--scenario", "random-choice", "layer-dropout", "trainer-sgd",
-                  "--json", str(out), "--plot", str(plots))  # fmt: skip
+    names = ["random-choice", "layer-dropout", "trainer-sgd"]
+    proc = parity("--scenario", *names, "--json", str(out), "--plot", str(plots))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     header = "scenario  output  tier  max abs  max rel  max ULPs  result"
     assert " ".join(header.split()) in " ".join(proc.stdout.split())
@@ -40,8 +46,8 @@ def test_report_json_and_plots(julia_exe: Path, tmp_path: Path) -> None:
     proc = parity("--scenario", "trainer-sgd", "--blas", "native", "--json", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Julia's own" in proc.stdout
-    loss = next(o for o in json.loads(out.read_text())["results"][0]["outputs"]
-                if o["output"] == "train_loss")  # fmt: skip
+    outputs = json.loads(out.read_text())["results"][0]["outputs"]
+    loss = next(o for o in outputs if o["output"] == "train_loss")
     assert loss["tier"] == "trajectory" and len(loss["divergence_ulps"]) == 40
     assert loss["max_abs"] <= loss["tier_bound"]
 
@@ -59,9 +65,19 @@ def test_list_and_bad_input() -> None:
     assert proc.returncode == 2 and "no Python file" in proc.stderr
 
 
+def test_a_scenario_file_with_the_old_tier_name_says_it_is_now_close(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.py"
+    mine.write_text("from pyref.parity import Scenario, register, ulp\n", encoding="utf-8")
+    proc = parity("--load", str(mine), "--list")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"--load {mine}: line 1: ValueError: the parity tier 'ulp' is now called 'close'" in (
+        proc.stderr
+    )
+
+
 def test_a_missing_julia_exits_2_at_once(tmp_path: Path) -> None:
-    proc = parity("--scenario", "random-rand",
-                  env={"PYREF_JULIA": str(tmp_path / "julia"), "PYREF_JULIA_BRIDGE": "exe"})  # fmt: skip
+    env = {"PYREF_JULIA": str(tmp_path / "julia"), "PYREF_JULIA_BRIDGE": "exe"}
+    proc = parity("--scenario", "random-rand", env=env)
     assert proc.returncode == 2
     assert "PYREF_JULIA" in proc.stderr and "pyref julia install" in proc.stderr
 
@@ -70,28 +86,14 @@ def test_a_run_prints_one_row_per_scenario_unless_asked(julia_exe: Path) -> None
     """Without --scenario the table has a row per scenario (section, outputs, tiers,
     worst ULPs); --all gives every output's row."""
     from pyref.parity import format_table, run_suite
+    from pyref.parity.scenarios import SCENARIOS
     from pyref.runtime import session
-    from pyref.scenarios import SCENARIOS
 
     results = run_suite([SCENARIOS["random-rand"], SCENARIOS["layer-affine"]], session())
     summary = format_table(results, outputs=False).splitlines()
-    assert summary[0].split() == [
-        "scenario",
-        "section",
-        "outputs",
-        "tiers",
-        "max",
-        "ULPs",
-        "result",
-    ]
-    assert summary[2].split() == [
-        "random-rand",
-        "random",
-        str(len(results[0].comparisons)),
-        "exact",
-        "0",
-        "pass",
-    ]
+    assert summary[0].split() == "scenario section outputs tiers max ULPs result".split()
+    n_random = str(len(results[0].comparisons))
+    assert summary[2].split() == ["random-rand", "random", n_random, "exact", "0", "pass"]
     assert summary[3].split() == ["layer-affine", "6.1", "4", "exact", "0", "pass"]
     assert "2/2 scenarios passed (" in summary[-1]
     full = format_table(results, outputs=True)

@@ -1,4 +1,4 @@
-"""The parity harness's comparison logic: tiers, ULP distances, mismatch reports."""
+"""The parity harness's comparison logic: tiers, CLOSE distances, mismatch reports."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import pytest
 
 from pyref import parity
 from pyref.parity import (
+    CLOSE,
+    DEFAULT_CLOSE_RTOL,
     EXACT,
-    ULP,
     Scenario,
     Tier,
+    close,
     compare_output,
     compare_outputs,
     flatten_outputs,
     trajectory,
-    ulp,
     ulp_distance,
 )
 
@@ -45,11 +46,11 @@ def test_exact_tier_sees_the_last_bit_and_the_sign_of_zero() -> None:
     assert nan.passed
 
 
-def test_ulp_and_trajectory_tiers() -> None:
+def test_close_and_trajectory_tiers() -> None:
     a = np.array([1.0, 2.0, 3.0])
     b = a * (1 + 1e-14)
-    assert compare_output("s", "o", ULP, a, b).passed
-    assert not compare_output("s", "o", Tier("ulp", rtol=1e-15), a, b).passed
+    assert compare_output("s", "o", CLOSE, a, b).passed
+    assert not compare_output("s", "o", Tier("close", rtol=1e-15), a, b).passed
     traj = compare_output("s", "loss", trajectory(1e-9), a, a + np.array([0, 1e-12, 1e-10]))
     assert traj.passed and traj.divergence == pytest.approx([0, 1e-12, 1e-10])
     assert not compare_output("s", "acc", trajectory(0), a, a + np.array([0, 0, 1e-3])).passed
@@ -58,12 +59,12 @@ def test_ulp_and_trajectory_tiers() -> None:
 def test_shape_and_missing_outputs_fail_with_a_reason() -> None:
     bad = compare_output("s", "o", EXACT, np.zeros(3), np.zeros(4))
     assert not bad.passed and "shapes differ" in bad.message()
-    sc = Scenario("s", lambda: {}, "PyRef.f", tiers={"loss": ULP})
+    sc = Scenario("s", lambda: {}, "PyRef.f", tiers={"loss": CLOSE})
     results = compare_outputs(sc, {"a": 1.0, "b": {"loss": [1.0]}}, {"a": 1.0, "c": 2})
     verdict = {r.output: r for r in results}
     assert verdict["a"].passed
     assert not verdict["b/loss"].passed and "no such output" in verdict["b/loss"].note
-    assert verdict["b/loss"].tier == ULP
+    assert verdict["b/loss"].tier == CLOSE
     assert not verdict["c"].passed
 
 
@@ -71,26 +72,44 @@ def test_flatten_and_tier_inheritance() -> None:
     flat = flatten_outputs({"variants": {"L2": {"train_acc": [1], "kind": "l2"}}})
     assert set(flat) == {"variants/L2/train_acc", "variants/L2/kind"}
     sc = Scenario("s", lambda: {}, "PyRef.f", tiers={"train_acc": trajectory(0.01)})
-    res = compare_outputs(sc, {"variants": {"L2": {"train_acc": [0.5]}}},
-                          {"variants": {"L2": {"train_acc": [0.505]}}})  # fmt: skip
+    res = compare_outputs(
+        sc, {"variants": {"L2": {"train_acc": [0.5]}}}, {"variants": {"L2": {"train_acc": [0.505]}}}
+    )
     assert res[0].tier.kind == "trajectory" and res[0].passed
     with pytest.raises(ValueError, match="tier kind"):
         Tier("fuzzy")
 
 
-def test_ulp_tier_is_relative_to_the_outputs_scale() -> None:
+def test_close_tier_is_relative_to_the_outputs_scale() -> None:
     # A product whose entry cancels to ~1e-6 carries the error of its O(1) terms.
     a = np.array([1.0, -2.0, 1e-6])
     b = a + np.array([0.0, 4e-16, 4e-16])
-    c = compare_output("s", "dW", ULP, a, b)
+    c = compare_output("s", "dW", CLOSE, a, b)
     assert c.passed and c.max_rel == pytest.approx(2e-16) and c.max_ulps > 1e6
-    assert not compare_output("s", "dW", ULP, a, a + np.array([0, 0, 1e-11])).passed
+    assert not compare_output("s", "dW", CLOSE, a, a + np.array([0, 0, 1e-11])).passed
     noise = np.array([1e-17, -3e-18])
-    assert not compare_output("s", "db", ULP, noise, -noise).passed
-    assert compare_output("s", "db", ulp(atol=1e-15), noise, -noise).passed
-    assert ulp(atol=1e-15).describe() == "ulp≤1e-12+1e-15"
+    assert not compare_output("s", "db", CLOSE, noise, -noise).passed
+    assert compare_output("s", "db", close(atol=1e-15), noise, -noise).passed
+    assert close(atol=1e-15).describe() == "close≤1e-12+1e-15"
     with pytest.raises(ValueError, match="atol"):
-        ulp(atol=-1.0)
+        close(atol=-1.0)
+
+
+def test_the_old_tier_name_ulp_says_it_is_now_close() -> None:
+    assert CLOSE == close() == Tier("close", rtol=DEFAULT_CLOSE_RTOL)
+    with pytest.raises(ValueError, match="'ulp' is now called 'close'"):
+        Tier("ulp")
+    # A scenario file written for the old name stops at its import, saying what to write.
+    for old, new in (
+        ("ulp", "close"),
+        ("ULP", "CLOSE"),
+        ("DEFAULT_ULP_RTOL", "DEFAULT_CLOSE_RTOL"),
+    ):
+        with pytest.raises(ValueError, match=f"'{old}' is now called '{new}'"):
+            exec(f"from pyref.parity import {old}", {})
+    with pytest.raises(AttributeError):
+        parity.no_such_name  # noqa: B018
+    assert not hasattr(parity, "no_such_name")
 
 
 def test_lists_of_dicts_compare_item_by_item() -> None:
@@ -110,11 +129,17 @@ def test_divergence_figures_one_per_training_scenario() -> None:
     sc = Scenario("train", lambda: {}, "PyRef.f", tiers={"loss": trajectory(1e-9)})
     a = np.array([1.0, 1.0, 1.0])
     b = np.array([1.0, np.nextafter(1.0, 2.0), 1.0])
-    comps = [compare_output("train", "loss", trajectory(1e-9), a, b),
-             compare_output("train", "acc", trajectory(0), a, a)]  # fmt: skip
-    results = [parity.ScenarioResult(sc, comps),
-               parity.ScenarioResult(Scenario("one-pass", lambda: {}, "PyRef.f"),
-                                     [compare_output("one-pass", "x", EXACT, a, a)])]  # fmt: skip
+    comps = [
+        compare_output("train", "loss", trajectory(1e-9), a, b),
+        compare_output("train", "acc", trajectory(0), a, a),
+    ]
+    results = [
+        parity.ScenarioResult(sc, comps),
+        parity.ScenarioResult(
+            Scenario("one-pass", lambda: {}, "PyRef.f"),
+            [compare_output("one-pass", "x", EXACT, a, a)],
+        ),
+    ]
     figures = parity.divergence_figures(results)
     assert list(figures) == ["train"]
     (ax,) = figures["train"].axes

@@ -4,12 +4,12 @@ using Test
 using PyRef
 
 """numpy's own outputs for the tests: \$PYREF_ORACLE_DIR (set by `pyref julia test`),
-else written once now by pyref.runtime.oracle (\$PYTHON, default python3)."""
+else written once now by pyref.parity.oracle (\$PYTHON, default python3)."""
 const ORACLE_DIR = let dir = get(ENV, "PYREF_ORACLE_DIR", "")
     if isempty(dir)
         dir = mktempdir()
         python = get(ENV, "PYTHON", "python3")
-        run(`$python -c "from pyref.runtime.oracle import write_oracle; write_oracle('$dir')"`)
+        run(`$python -c "from pyref.parity.oracle import write_oracle; write_oracle('$dir')"`)
     end
     dir
 end

@@ -1,5 +1,5 @@
 # Every PyRef component replayed on pyref's inputs and compared with pyref's outputs
-# (written by pyref.runtime.oracle.write_components): `===` where the arithmetic is
+# (written by pyref.parity.oracle.write_components): `===` where the arithmetic is
 # elementwise, relative 1e-12 where a BLAS matrix product is involved.
 using Test
 using PyRef

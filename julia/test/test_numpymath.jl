@@ -1,5 +1,5 @@
 # numpy's elementwise math against numpy itself: np.exp, np.log, np.tanh and
-# np.power on ~1.2 million inputs (pyref.runtime.oracle.write_numpymath), compared
+# np.power on ~1.2 million inputs (pyref.parity.oracle.write_numpymath), compared
 # with === in the mode the oracle's numpy ran in (nm_mode.txt); the exactly
 # rounded helpers of the SVML emulation against Base.fma and BigFloat; and the
 # mode switches.

@@ -1,5 +1,5 @@
 # PyRef.search_trial, the trial `pyref search --engine julia` runs, against pyref's
-# run_trial on the same inputs (written by pyref.runtime.oracle.write_search_trials):
+# run_trial on the same inputs (written by pyref.parity.oracle.write_search_trials):
 # sampled hyperparameters and stream states bit-identical, accuracies equal, losses
 # within the trajectory tier (1e-9).
 using Test

@@ -26,7 +26,9 @@ def run(args: list[str]) -> int:
 def _forget_loaded_scenarios(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scenarios a `--load` registers in this process are forgotten after the test, so
     later tests see the built-in suite alone."""
-    monkeypatch.setattr(parity, "_REGISTERED", dict(parity._REGISTERED))
+    from pyref.parity import registry
+
+    monkeypatch.setattr(registry, "_REGISTERED", dict(registry._REGISTERED))
 
 
 def one_error_line(capsys: pytest.CaptureFixture, command: str) -> tuple[str, str]:
@@ -209,14 +211,15 @@ def test_tier_settings_appear_only_where_they_apply() -> None:
     x = np.arange(3.0)
     exact = parity.compare_output("s", "o", parity.EXACT, x, x).to_dict()
     assert (exact["tier_rtol"], exact["tier_atol"], exact["tier_bound"]) == (None, None, None)
-    ulp = parity.compare_output("s", "o", parity.ulp(1e-10, 1e-300), x, x).to_dict()
-    assert (ulp["tier_rtol"], ulp["tier_atol"], ulp["tier_bound"]) == (1e-10, 1e-300, None)
+    close = parity.compare_output("s", "o", parity.close(1e-10, 1e-300), x, x).to_dict()
+    assert close["tier"] == "close"
+    assert (close["tier_rtol"], close["tier_atol"], close["tier_bound"]) == (1e-10, 1e-300, None)
     traj = parity.compare_output("s", "o", parity.trajectory(0.5), x, x).to_dict()
     assert (traj["tier_rtol"], traj["tier_atol"], traj["tier_bound"]) == (None, None, 0.5)
 
 
 def test_an_integer_output_against_a_float_one_fails() -> None:
-    for tier in (parity.EXACT, parity.ulp(), parity.trajectory(1.0)):
+    for tier in (parity.EXACT, parity.close(), parity.trajectory(1.0)):
         c = parity.compare_output("s", "k", tier, np.arange(3), np.arange(3.0))
         assert not c.passed and "dtypes differ: python int64, julia float64" in c.note
     # integers of other widths, and bools against integers, still compare by value

@@ -1,10 +1,10 @@
-# The Julia side of the parity scenarios (twin of pyref/scenarios.py): each function
+# The Julia side of the parity scenarios (twin of pyref/parity/scenarios.py): each function
 # takes the Python function's keywords and returns the same named outputs.
 
 """
     Scenarios
 
-One function per kind of parity scenario, twins of `pyref.scenarios`. Each starts its
+One function per kind of parity scenario, twins of `pyref.parity.scenarios`. Each starts its
 own `NumpyRandom.RandomState(seed)`, draws in the order pyref does and returns a
 Dict whose keys are the Python side's. The suite itself (names, arguments, tiers)
 is defined once, in Python.
@@ -13,30 +13,10 @@ module Scenarios
 
 using ..PyRef
 using ..PyRef: NumpyRandom, ParamDict, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
+using ..RandomCalls: random_call
 const NR = NumpyRandom
 
 kw(d) = (Symbol(k) => v for (k, v) in d)
-
-"""One call `[function, args...]` on `rs` (see pyref.scenarios.random_call)."""
-function random_call(rs::NR.RandomState, call::AbstractVector)
-    name, args = call[1], call[2:end]
-    name == "rand" && return NR.rand(rs, args...)
-    name == "randn" && return NR.randn(rs, args...)
-    name == "uniform" && return NR.uniform(rs, args...)
-    name == "randint" && return NR.randint(rs, args...)
-    name == "choice" && return NR.choice(rs, args[1], args[2]; replace=args[3])
-    name == "permutation" && return NR.permutation(rs, args[1])
-    if name == "shuffle"
-        rows, cols = args
-        x = Float64[(i - 1) * cols + (j - 1) for i in 1:rows, j in 1:cols]
-        return NR.shuffle!(rs, x)
-    end
-    if name == "state"
-        key, pos, has_gauss, gauss = NR.get_state(rs)
-        return Dict{String,Any}("key" => Int64.(key), "pos" => pos, "has_gauss" => Int(has_gauss), "gauss" => gauss)
-    end
-    throw(ArgumentError("unknown random call \"$name\""))
-end
 
 function random_calls(; seeds, calls)
     out = Dict{String,Any}()

@@ -11,20 +11,12 @@ exp/log/tanh/power on about 1.2 million inputs (``nm_*``, see
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pyref.random_calls import random_call
-from pyref.runtime import locate as runtime  # finding and launching Julia
-
-#: Seeds the oracle covers: small, typical, the largest allowed, and a large one.
-ORACLE_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
+from pyref.parity.random_calls import SEEDS, random_call
 
 #: Each case: a list of calls on one fresh RandomState(seed); every call's output is saved.
 #: A call is [function, args...] as both sides name them.
@@ -42,10 +34,10 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
         ["randint", 0, 2**32, 5],
         ["randint", 0, 2**32 + 1, 5],
         ["randint", 1000],
-    ],  # fmt: skip
+    ],
     "choice": [["choice", 60000, 128], ["choice", 10, 10, False], ["choice", 500, 100]],
     "permutation": [["permutation", 10], ["permutation", 500]],
-    "shuffle_rows": [["shuffle_rows", 7, 3]],
+    "shuffle_rows": [["shuffle", 7, 3]],
     "interleaved": [
         ["randn", 3],
         ["rand", 2, 2],
@@ -54,27 +46,20 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
         ["uniform", 1.0, 2.0],
         ["randn", 2],
         ["permutation", 5],
-        ["get_state"],
-    ],  # fmt: skip
+        ["state"],
+    ],
 }
 
 
 def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
-    """One call as an array to save: pyref.random_calls.random_call does the drawing (the
-    oracle's names ``shuffle_rows`` and ``get_state`` are its ``shuffle`` and
-    ``state``; the state is saved flat: key, pos, has_gauss, gauss)."""
-
-    name, *args = call
-    name = {"shuffle_rows": "shuffle", "get_state": "state"}.get(name, name)
-    out = random_call(rs, [name, *args])
-    if name == "state":
-        return np.concatenate([out["key"].astype(np.float64),
-                               [out["pos"], out["has_gauss"], out["gauss"]]])  # fmt: skip
-    return (
-        np.asarray(out, dtype=np.int64)
-        if name in ("randint", "choice", "permutation")
-        else np.asarray(out)
-    )
+    """One call as an array to save: :func:`random_call` draws it; the generator's
+    state is saved flat (key, pos, has_gauss, gauss), draws of indices as int64."""
+    out = random_call(rs, call)
+    if call[0] == "state":
+        tail = [out["pos"], out["has_gauss"], out["gauss"]]
+        return np.concatenate([out["key"].astype(np.float64), tail])
+    integral = call[0] in ("randint", "choice", "permutation")
+    return np.asarray(out, dtype=np.int64) if integral else np.asarray(out)
 
 
 def write_oracle(directory: str | os.PathLike) -> None:
@@ -82,7 +67,7 @@ def write_oracle(directory: str | os.PathLike) -> None:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for seed in ORACLE_SEEDS:
+    for seed in SEEDS:  # those of the random-stream scenarios
         for case, calls in ORACLE_CASES.items():
             if case in ("randn_big", "randn_mnist") and seed not in (0, 42):
                 continue
@@ -173,8 +158,16 @@ def write_components(directory: str | os.PathLike) -> None:
     ts = rs.randint(0, 10, 60).astype(np.uint8)
     _save(out, "comp_xs", xs)
     _save(out, "comp_ts", ts)
-    net = MultiLayerNetExtend(20, [8, 6], 10, use_batchnorm=True, use_dropout=True, dropout_ratio=0.2,
-                              weight_decay_lambda=0.05, rng=np.random.RandomState(3))  # fmt: skip
+    net = MultiLayerNetExtend(
+        20,
+        [8, 6],
+        10,
+        use_batchnorm=True,
+        use_dropout=True,
+        dropout_ratio=0.2,
+        weight_decay_lambda=0.05,
+        rng=np.random.RandomState(3),
+    )
     _save(out, "comp_net_W1", net.params["W1"])
     _save(out, "comp_net_W3", net.params["W3"])
     g = net.gradient(xs[:10], ts[:10])
@@ -183,8 +176,19 @@ def write_components(directory: str | os.PathLike) -> None:
     _save(out, "comp_net_loss", net.loss(xs[:10], ts[:10]))
     rng = np.random.RandomState(4)
     net2 = MultiLayerNetExtend(20, [8, 6], 10, use_dropout=True, dropout_ratio=0.2, rng=rng)
-    tr = Trainer(net2, xs, ts, xs[:20], ts[:20], epochs=3, mini_batch_size=16, optimizer="adam",
-                 optimizer_param={"lr": 0.01}, verbose=False, rng=rng)  # fmt: skip
+    tr = Trainer(
+        net2,
+        xs,
+        ts,
+        xs[:20],
+        ts[:20],
+        epochs=3,
+        mini_batch_size=16,
+        optimizer="adam",
+        optimizer_param={"lr": 0.01},
+        verbose=False,
+        rng=rng,
+    )
     tr.train()
     _save(out, "comp_trainer_loss", tr.train_loss_list)
     _save(out, "comp_trainer_acc", tr.train_acc_list)
@@ -459,36 +463,31 @@ def write_search_trials(directory: str | os.PathLike) -> None:
     for i in range(2):
         record(f"search_textbook_{i}", stream, i)
         _save_state(out, f"search_textbook_state{i + 1}", stream)
-    _save(out, "search_trial_seeds", [trial_seed(s, i) for s, i in
-                                      ((0, 0), (7, 3), (2**32 - 1, 10), (123, 10**6))])  # fmt: skip
+    _save(
+        out,
+        "search_trial_seeds",
+        [trial_seed(s, i) for s, i in ((0, 0), (7, 3), (2**32 - 1, 10), (123, 10**6))],
+    )
     # Per-trial stream: the first trial of seed 7 with a large lr, so that it learns.
-    index = next(i for i in range(1000)
-                 if sample_hyperparameters(np.random.RandomState(trial_seed(7, i)))[1] > 3e-3)  # fmt: skip
+    index = next(
+        i
+        for i in range(1000)
+        if sample_hyperparameters(np.random.RandomState(trial_seed(7, i)))[1] > 3e-3
+    )
     _save(out, "search_per_trial_index", index)
     record("search_per_trial", np.random.RandomState(trial_seed(7, index)), index)
     # Inputs so large that the first loss overflows: stopped at once, with a reason.
-    tr = run_trial(0, x_tr.astype(np.float64) * 1e300, t_tr, x_val, t_val, epochs,
-                   rng=np.random.RandomState(trial_seed(7, 0)), stop_on_divergence=True, **kw)  # fmt: skip
+    tr = run_trial(
+        0,
+        x_tr.astype(np.float64) * 1e300,
+        t_tr,
+        x_val,
+        t_val,
+        epochs,
+        rng=np.random.RandomState(trial_seed(7, 0)),
+        stop_on_divergence=True,
+        **kw,
+    )
     assert tr.fail_reason is not None
     _save(out, "search_diverged_acc", [tr.val_acc_list, tr.train_acc_list])
     (out / "search_diverged_reason.txt").write_text(tr.fail_reason)
-
-
-def run_julia_tests(args: Sequence[str]) -> int:
-    """Run ``julia/test/runtests.jl`` with the resolved Julia; return its exit code.
-
-    The numpy-produced test vectors (:func:`write_oracle`) are written into a
-    temporary directory first, which Julia finds through ``$PYREF_ORACLE_DIR``.
-    """
-    runtests = runtime.julia_project_dir() / "test" / "runtests.jl"
-    argv = runtime.julia_command(str(runtests), *args)  # resolves Julia first: clear error if none
-    if not runtests.is_file():
-        print(f"pyref: no Julia test script at {runtests}", file=sys.stderr)
-        return 2
-    env = runtime.julia_env()
-    with tempfile.TemporaryDirectory(prefix="pyref-oracle-") as oracle_dir:
-        print(f"pyref julia: writing numpy test vectors to {oracle_dir}", file=sys.stderr)
-        write_oracle(Path(oracle_dir))
-        env[runtime.ENV_ORACLE_DIR] = oracle_dir
-        returncode = subprocess.run(argv, env=env).returncode
-    return 128 - returncode if returncode < 0 else returncode

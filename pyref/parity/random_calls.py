@@ -1,8 +1,11 @@
 """The numpy random-call vocabulary that the parity scenarios and PyRef's test
 vectors share: one call ``[function, args...]`` drawn from a ``RandomState``.
 
-A leaf module (numpy only): ``pyref.scenarios`` and ``pyref.runtime.oracle`` both
-draw through it, and ``PyRef.Scenarios.random_call`` is its Julia twin.
+A leaf module (numpy only), the one place a call name is dispatched:
+:mod:`pyref.parity.scenarios` and :mod:`pyref.parity.oracle` both draw through
+:func:`random_call`. Its Julia twin, ``PyRef.RandomCalls.random_call``
+(julia/src/parity/random_calls.jl), is likewise the one dispatcher there: the
+parity scenarios and PyRef's tests against numpy's test vectors both call it.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
+#: Seeds the random stream is checked at: small, typical, large, the largest allowed.
+SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
+
 
 def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
-    """One call ``[function, args...]`` on ``rs``, as PyRef.Scenarios.random_call makes it.
+    """One call ``[function, args...]`` on ``rs``, as PyRef.RandomCalls.random_call makes it.
 
     ``rand``/``randn``: dims...; ``uniform``: low, high, dims...; ``randint``: low,
     high, dims... (or high alone); ``choice``: n, size[, replace]; ``permutation``: n; ``shuffle``:
@@ -45,6 +51,6 @@ def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
         return x
     if name == "state":
         _, key, pos, has_gauss, gauss = rs.get_state()
-        return {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss),
-                "gauss": float(gauss)}  # fmt: skip
+        state = {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss)}
+        return {**state, "gauss": float(gauss)}
     raise ValueError(f"unknown random call {name!r}")

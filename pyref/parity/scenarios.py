@@ -2,7 +2,7 @@
 
 Each function here has a twin of the same name in ``julia/src/parity/scenarios.jl``
 (``PyRef.Scenarios``): called with the same keyword arguments, the two return
-the same named outputs, which :mod:`pyref.parity` compares under the tier each
+the same named outputs, which :mod:`pyref.parity.runner` compares under the tier each
 output declares. Every scenario starts its own ``RandomState(seed)`` stream, so
 scenarios are independent of each other and of numpy's global state.
 
@@ -25,8 +25,9 @@ from pyref.datasets import split_validation
 from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
-from pyref.random_calls import random_call
-from pyref.scenario_model import EXACT, ULP, Scenario, trajectory, ulp
+from pyref.parity.random_calls import SEEDS, random_call
+from pyref.parity.scenario import Scenario
+from pyref.parity.tiers import CLOSE, EXACT, close, trajectory
 from pyref.trainer import Trainer
 
 RandomState = np.random.RandomState
@@ -34,9 +35,6 @@ RandomState = np.random.RandomState
 # ---------------------------------------------------------------------------
 # The random stream
 # ---------------------------------------------------------------------------
-
-#: Seeds the random-stream scenarios cover: small, typical, large, the largest.
-RANDOM_SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
 
 
 def random_calls(*, seeds: Sequence[int], calls: Sequence[Sequence[Any]]) -> dict[str, Any]:
@@ -67,8 +65,14 @@ def init_weights(
     rs = RandomState(seed)
     out: dict[str, Any] = {}
     for label, init in inits:
-        net = MultiLayerNetExtend(input_size, list(hidden), output_size, weight_init_std=init,
-                                  use_batchnorm=use_batchnorm, rng=rs)  # fmt: skip
+        net = MultiLayerNetExtend(
+            input_size,
+            list(hidden),
+            output_size,
+            weight_init_std=init,
+            use_batchnorm=use_batchnorm,
+            rng=rs,
+        )
         out[label] = dict(net.params)
     return out
 
@@ -156,28 +160,44 @@ def layer_batchnorm(*, seed: int, n: int, d: int, batches: int) -> dict[str, Any
 # ---------------------------------------------------------------------------
 
 
-def net_gradients(*, x: np.ndarray, t: np.ndarray, seed: int, hidden: Sequence[int],
-                  settings: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def net_gradients(
+    *, x: np.ndarray, t: np.ndarray, seed: int, hidden: Sequence[int], settings: dict[str, Any]
+) -> dict[str, Any]:
     """A MultiLayerNetExtend (``settings``: the constructor's keywords) on (x, t):
     initial weights, loss, gradients (training mode: dropout masks drawn), accuracy."""
     rs = RandomState(seed)
     net = MultiLayerNetExtend(x.shape[1], list(hidden), 10, rng=rs, **settings)
     initial = {key: value.copy() for key, value in net.params.items()}
     grads = net.gradient(x, t)
-    return {"initial": initial, "grads": grads, "loss": net.loss(x, t),
-            "accuracy": net.accuracy(x, t)}  # fmt: skip
+    return {
+        "initial": initial,
+        "grads": grads,
+        "loss": net.loss(x, t),
+        "accuracy": net.accuracy(x, t),
+    }
 
 
-def trainer_run(*, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
-                t_test: np.ndarray, seed: int, hidden: Sequence[int], net: dict[str, Any],
-                trainer: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def trainer_run(
+    *,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    seed: int,
+    hidden: Sequence[int],
+    net: dict[str, Any],
+    trainer: dict[str, Any],
+) -> dict[str, Any]:
     """A net built from ``seed``'s stream, trained by the Trainer on the same stream."""
     rs = RandomState(seed)
     model = MultiLayerNetExtend(x_train.shape[1], list(hidden), 10, rng=rs, **net)
     tr = Trainer(model, x_train, t_train, x_test, t_test, verbose=False, rng=rs, **trainer)
     tr.train()
-    return {"train_loss": tr.train_loss_list, "train_acc": tr.train_acc_list,
-            "test_acc": tr.test_acc_list}  # fmt: skip
+    return {
+        "train_loss": tr.train_loss_list,
+        "train_acc": tr.train_acc_list,
+        "test_acc": tr.test_acc_list,
+    }
 
 
 def validation_split(
@@ -195,14 +215,22 @@ def activation_histograms(
 ) -> dict[str, Any]:
     """6.2.2: activation histograms for each activation x (label, init) pair, in order."""
     return weight_init_activation_histogram(
-        activations=list(activations), inits={label: init for label, init in inits},
+        activations=list(activations),
+        inits={label: init for label, init in inits},
         rng=RandomState(seed),
-    )  # fmt: skip
+    )
 
 
-def experiment(*, name: str, seed: int, settings: dict[str, Any], x_train: np.ndarray | None = None,
-               t_train: np.ndarray | None = None, x_test: np.ndarray | None = None,
-               t_test: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
+def experiment(
+    *,
+    name: str,
+    seed: int,
+    settings: dict[str, Any],
+    x_train: np.ndarray | None = None,
+    t_train: np.ndarray | None = None,
+    x_test: np.ndarray | None = None,
+    t_test: np.ndarray | None = None,
+) -> dict[str, Any]:
     """A ch06 experiment (``pyref run`` name) with ``settings`` on one seeded stream."""
     func = EXPERIMENTS[name].func
     if name == "optimizer-compare-naive":  # draws nothing
@@ -231,8 +259,9 @@ def im2col_cases(*, seed: int, cases: Sequence[Sequence[Any]]) -> dict[str, Any]
     return out
 
 
-def layer_convolution(*, seed: int, shape: Sequence[int], filters: Sequence[int], stride: int,
-                      pad: int) -> dict[str, Any]:  # fmt: skip
+def layer_convolution(
+    *, seed: int, shape: Sequence[int], filters: Sequence[int], stride: int, pad: int
+) -> dict[str, Any]:
     """Convolution forward and backward on drawn x, W (``filters``: FN, FH, FW), b, dout."""
     rs = RandomState(seed)
     fn, fh, fw = filters
@@ -244,8 +273,9 @@ def layer_convolution(*, seed: int, shape: Sequence[int], filters: Sequence[int]
     return {"out": out, "dx": dx, "dW": layer.dW, "db": layer.db, "col": layer.col}
 
 
-def layer_pooling(*, seed: int, shape: Sequence[int], pool: Sequence[int], stride: int, pad: int,
-                  ties: bool) -> dict[str, Any]:  # fmt: skip
+def layer_pooling(
+    *, seed: int, shape: Sequence[int], pool: Sequence[int], stride: int, pad: int, ties: bool
+) -> dict[str, Any]:
     """Pooling forward (values, the book's arg_max) and backward; ``ties`` rounds the
     input to one decimal, so that windows hold equal maxima."""
     rs = RandomState(seed)
@@ -257,8 +287,9 @@ def layer_pooling(*, seed: int, shape: Sequence[int], pool: Sequence[int], strid
     return {"out": out, "arg_max": layer.arg_max, "dx": layer.backward(rs.randn(*out.shape))}
 
 
-def convnet_gradients(*, x: np.ndarray, t: np.ndarray, seed: int,
-                      settings: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def convnet_gradients(
+    *, x: np.ndarray, t: np.ndarray, seed: int, settings: dict[str, Any]
+) -> dict[str, Any]:
     """A SimpleConvNet (``settings``: the constructor's keywords) on (x, t): initial
     weights, loss, gradients, scores and the book's batched accuracy (batches of 100
     and of 30, whose remainder is not predicted)."""
@@ -266,28 +297,51 @@ def convnet_gradients(*, x: np.ndarray, t: np.ndarray, seed: int,
     net = SimpleConvNet(rng=rs, **settings)
     initial = {key: value.copy() for key, value in net.params.items()}
     grads = net.gradient(x, t)
-    return {"initial": initial, "grads": {k: v.copy() for k, v in grads.items()},
-            "loss": net.loss(x, t), "scores": net.predict(x), "accuracy": net.accuracy(x, t),
-            "accuracy30": net.accuracy(x, t, batch_size=30)}  # fmt: skip
+    return {
+        "initial": initial,
+        "grads": {k: v.copy() for k, v in grads.items()},
+        "loss": net.loss(x, t),
+        "scores": net.predict(x),
+        "accuracy": net.accuracy(x, t),
+        "accuracy30": net.accuracy(x, t, batch_size=30),
+    }
 
 
-def trainer_convnet(*, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
-                    t_test: np.ndarray, seed: int, net: dict[str, Any],
-                    trainer: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def trainer_convnet(
+    *,
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_test: np.ndarray,
+    t_test: np.ndarray,
+    seed: int,
+    net: dict[str, Any],
+    trainer: dict[str, Any],
+) -> dict[str, Any]:
     """A SimpleConvNet built from ``seed``'s stream, trained by the Trainer on image
     tensors from the same stream; the curves and the final parameters."""
     rs = RandomState(seed)
     model = SimpleConvNet(rng=rs, **net)
     tr = Trainer(model, x_train, t_train, x_test, t_test, verbose=False, rng=rs, **trainer)
     tr.train()
-    return {"train_loss": tr.train_loss_list, "train_acc": tr.train_acc_list,
-            "test_acc": tr.test_acc_list, "params": dict(model.params)}  # fmt: skip
+    return {
+        "train_loss": tr.train_loss_list,
+        "train_acc": tr.train_acc_list,
+        "test_acc": tr.test_acc_list,
+        "params": dict(model.params),
+    }
 
 
-def convnet_experiment(*, name: str, seed: int, settings: dict[str, Any],
-                       x_train: np.ndarray | None = None, t_train: np.ndarray | None = None,
-                       x_test: np.ndarray | None = None, t_test: np.ndarray | None = None,
-                       params: dict[str, np.ndarray] | None = None) -> dict[str, Any]:  # fmt: skip
+def convnet_experiment(
+    *,
+    name: str,
+    seed: int,
+    settings: dict[str, Any],
+    x_train: np.ndarray | None = None,
+    t_train: np.ndarray | None = None,
+    x_test: np.ndarray | None = None,
+    t_test: np.ndarray | None = None,
+    params: dict[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """A ch07 experiment (``pyref run`` name) with ``settings`` (and trained ``params``
     for those that take them) on one seeded stream."""
     func = EXPERIMENTS[name].func
@@ -321,8 +375,10 @@ def mnist_inputs(n_train: int, n_test: int = 0, *, one_hot: bool = False) -> dic
 
 def mnist_images(n_train: int, n_test: int = 0) -> dict[str, np.ndarray]:
     """As ``mnist_inputs``, as images (N, 1, 28, 28): load_mnist(flatten=False)."""
-    return {key: value.reshape(-1, 1, 28, 28) if key.startswith("x") else value
-            for key, value in mnist_inputs(n_train, n_test).items()}  # fmt: skip
+    return {
+        key: value.reshape(-1, 1, 28, 28) if key.startswith("x") else value
+        for key, value in mnist_inputs(n_train, n_test).items()
+    }
 
 
 def mnist_image_batch(n: int) -> dict[str, np.ndarray]:
@@ -353,34 +409,67 @@ _J = "PyRef.Scenarios."
 LOSS_BOUND = 1e-9
 ACCURACY = trajectory(0.0)
 #: Outputs that are zero mathematically and rounding noise numerically.
-NOISE = ulp(atol=1e-15)
-TRAINING_TIERS = {"train_loss": trajectory(LOSS_BOUND), "train_acc": ACCURACY, "test_acc": ACCURACY,
-                  "val_acc_list": ACCURACY, "train_acc_list": ACCURACY, "final_val_acc": ACCURACY,
-                  "final_train_acc": ACCURACY, "bn_train_acc": ACCURACY}  # fmt: skip
+NOISE = close(atol=1e-15)
+TRAINING_TIERS = {
+    "train_loss": trajectory(LOSS_BOUND),
+    "train_acc": ACCURACY,
+    "test_acc": ACCURACY,
+    "val_acc_list": ACCURACY,
+    "train_acc_list": ACCURACY,
+    "final_val_acc": ACCURACY,
+    "final_train_acc": ACCURACY,
+    "bn_train_acc": ACCURACY,
+}
 
 
 def _random(name: str, calls: list[list[Any]], description: str) -> Scenario:
-    return Scenario(f"random-{name}", random_calls, _J + "random_calls",
-                    kwargs={"seeds": list(RANDOM_SEEDS), "calls": calls},
-                    section="random", description=description)  # fmt: skip
+    return Scenario(
+        f"random-{name}",
+        random_calls,
+        _J + "random_calls",
+        kwargs={"seeds": list(SEEDS), "calls": calls},
+        section="random",
+        description=description,
+    )
 
 
-def _experiment(name: str, section: str, settings: dict[str, Any], *, variant: str = "",
-                quick: bool = True, data: tuple[int, int] | None = (1000, 500),
-                tiers: dict | None = None, description: str = "") -> Scenario:  # fmt: skip
+def _experiment(
+    name: str,
+    section: str,
+    settings: dict[str, Any],
+    *,
+    variant: str = "",
+    quick: bool = True,
+    data: tuple[int, int] | None = (1000, 500),
+    tiers: dict | None = None,
+    description: str = "",
+) -> Scenario:
     """Experiment ``name`` (a ``pyref run`` name) shortened by ``settings``; ``variant``
     suffixes the scenario name when one experiment appears twice (and ``description``
     then says how the two differ)."""
     inputs = None if data is None else functools.partial(mnist_inputs, *data)
-    return Scenario(f"exp-{name}{variant}", experiment, _J + "experiment",
-                    kwargs={"name": name, "seed": 7, "settings": settings},
-                    tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=quick,
-                    inputs=inputs, description=description or f"pyref run {name}, shortened")  # fmt: skip
+    return Scenario(
+        f"exp-{name}{variant}",
+        experiment,
+        _J + "experiment",
+        kwargs={"name": name, "seed": 7, "settings": settings},
+        tiers={**TRAINING_TIERS, **(tiers or {})},
+        section=section,
+        quick=quick,
+        inputs=inputs,
+        description=description or f"pyref run {name}, shortened",
+    )
 
 
-def _conv_experiment(name: str, settings: dict[str, Any], *, variant: str = "",
-                     data: tuple[int, int] | None = (600, 200), params: bool = False,
-                     quick: bool = True) -> Scenario:  # fmt: skip
+def _conv_experiment(
+    name: str,
+    settings: dict[str, Any],
+    *,
+    variant: str = "",
+    data: tuple[int, int] | None = (600, 200),
+    params: bool = False,
+    quick: bool = True,
+) -> Scenario:
     """A ch07 experiment shortened by ``settings``, on images; ``params`` hands it
     stand-in trained parameters instead of letting it train."""
     parts = []
@@ -395,17 +484,29 @@ def _conv_experiment(name: str, settings: dict[str, Any], *, variant: str = "",
             out.update(part())
         return out
 
-    return Scenario(f"exp-{name}{variant}", convnet_experiment, _J + "convnet_experiment",
-                    kwargs={"name": name, "seed": 7, "settings": settings},
-                    tiers={**TRAINING_TIERS, **CONVNET_TIERS}, section="7", quick=quick,
-                    inputs=inputs if parts else None,
-                    description=f"pyref run {name}, shortened")  # fmt: skip
+    return Scenario(
+        f"exp-{name}{variant}",
+        convnet_experiment,
+        _J + "convnet_experiment",
+        kwargs={"name": name, "seed": 7, "settings": settings},
+        tiers={**TRAINING_TIERS, **CONVNET_TIERS},
+        section="7",
+        quick=quick,
+        inputs=inputs if parts else None,
+        description=f"pyref run {name}, shortened",
+    )
 
 
 #: Native-BLAS tiers of chapter 7's outputs that pass through matrix products.
-CONVNET_TRAINED = ulp(1e-9)
-CONVNET_TIERS = {"params": CONVNET_TRAINED, "trained_W1": CONVNET_TRAINED, "filters": CONVNET_TRAINED,
-                 "outputs": CONVNET_TRAINED, "final_test_acc": ACCURACY, "diff": ulp(1e-6)}  # fmt: skip
+CONVNET_TRAINED = close(1e-9)
+CONVNET_TIERS = {
+    "params": CONVNET_TRAINED,
+    "trained_W1": CONVNET_TRAINED,
+    "filters": CONVNET_TRAINED,
+    "outputs": CONVNET_TRAINED,
+    "final_test_acc": ACCURACY,
+    "diff": close(1e-6),
+}
 #: im2col/col2im cases: label, input shape, filter, stride, pad.
 IM2COL_CASES = [
     ["mnist", [2, 1, 28, 28], [5, 5], 1, 0],
@@ -419,8 +520,14 @@ IM2COL_CASES = [
 
 
 def _chapter7() -> list[Scenario]:
-    conv = {"out": ULP, "dx": ULP, "dW": ULP}
-    net = {"grads": ULP, "loss": ULP, "scores": ULP, "accuracy": ACCURACY, "accuracy30": ACCURACY}
+    conv = {"out": CLOSE, "dx": CLOSE, "dW": CLOSE}
+    net = {
+        "grads": CLOSE,
+        "loss": CLOSE,
+        "scores": CLOSE,
+        "accuracy": ACCURACY,
+        "accuracy30": ACCURACY,
+    }
     return [
         Scenario("im2col-col2im", im2col_cases, _J + "im2col_cases",
                  kwargs={"seed": 40, "cases": IM2COL_CASES}, section="7",
@@ -497,16 +604,24 @@ def _chapter7() -> list[Scenario]:
 FULL_DATA = (4000, 1000)
 
 
-def _full_experiment(name: str, section: str, *, data: tuple[int, int] | None = FULL_DATA,
-                     tiers: dict | None = None) -> Scenario:  # fmt: skip
+def _full_experiment(
+    name: str, section: str, *, data: tuple[int, int] | None = FULL_DATA, tiers: dict | None = None
+) -> Scenario:
     """Experiment ``name`` at the book's full length (its script's settings), on the
     whole embedded data set: ``pyref parity --full``."""
     inputs = None if data is None else functools.partial(mnist_inputs, *data)
-    return Scenario(f"full-{name}", experiment, _J + "experiment",
-                    kwargs={"name": name, "seed": 0, "settings": {}},
-                    tiers={**TRAINING_TIERS, **(tiers or {})}, section=section, quick=False,
-                    full=True, inputs=inputs,
-                    description=f"pyref run {name} at the book's length")  # fmt: skip
+    return Scenario(
+        f"full-{name}",
+        experiment,
+        _J + "experiment",
+        kwargs={"name": name, "seed": 0, "settings": {}},
+        tiers={**TRAINING_TIERS, **(tiers or {})},
+        section=section,
+        quick=False,
+        full=True,
+        inputs=inputs,
+        description=f"pyref run {name} at the book's length",
+    )
 
 
 OPTIMIZER_CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -526,21 +641,21 @@ def _build() -> list[Scenario]:
     suite = [
         _random("rand", [["rand"], ["rand", 5], ["rand", 3, 4], ["rand", 2, 3, 4]], "rand over shapes"),
         _random("randn", [["randn", 3], ["randn"], ["randn", 2, 2], ["randn", 5], ["randn", 784, 50]],
-                "randn, odd counts carrying the cached Gaussian"),  # fmt: skip
+                "randn, odd counts carrying the cached Gaussian"),
         _random("uniform", [["uniform", -8.0, -4.0], ["uniform", -6.0, -2.0], ["uniform", 0.0, 1.0, 7],
-                            ["uniform", -1.0, 3.0, 2, 3]], "uniform, as the search samples"),  # fmt: skip
+                            ["uniform", -1.0, 3.0, 2, 3]], "uniform, as the search samples"),
         _random("randint", [["randint", 0, 10, 20], ["randint", -5, 5, 3, 3], ["randint", 7, 8, 4],
                             ["randint", 0, 2**40, 6], ["randint", 0, 2**32, 5],
-                            ["randint", 0, 2**32 + 1, 5]], "randint, ranges past 2**32"),  # fmt: skip
+                            ["randint", 0, 2**32 + 1, 5]], "randint, ranges past 2**32"),
         _random("choice", [["choice", 60000, 128, True], ["choice", 10, 10, False],
                            ["choice", 500, 100, True], ["choice", 300, 7, False]],
-                "choice: minibatch masks, without replacement"),  # fmt: skip
+                "choice: minibatch masks, without replacement"),
         _random("permutation", [["permutation", 10], ["permutation", 500], ["permutation", 1]],
-                "permutation"),  # fmt: skip
+                "permutation"),
         _random("shuffle", [["shuffle", 7, 3], ["shuffle", 1, 4], ["shuffle", 50, 2]], "row shuffles"),
         _random("state", [["randn", 3], ["rand", 2, 2], ["randint", 0, 100, 3], ["randn", 1],
                           ["uniform", 1.0, 2.0], ["permutation", 5], ["state"]],
-                "interleaved calls, then the generator state"),  # fmt: skip
+                "interleaved calls, then the generator state"),
         Scenario("init-weights", init_weights, _J + "init_weights",
                  kwargs={"seed": 3, "input_size": 784, "hidden": [50, 30], "output_size": 10,
                          "inits": [["std=1", 1.0], ["std=0.01", 0.01], ["relu", "relu"], ["he", "he"],
@@ -555,18 +670,24 @@ def _build() -> list[Scenario]:
                  section="6.1", description="6.1.7 paths on f(x, y) = x²/20 + y²"),
     ]  # fmt: skip
     for label, (name, params) in OPTIMIZER_CASES.items():
-        suite.append(Scenario(f"optimizer-{label}", optimizer_steps, _J + "optimizer_steps",
-                              kwargs={"name": name, "params": params, "seed": 11, "steps": 25,
-                                      "shape": [6, 4]},
-                              section="6.1", description=f"{label}: 25 steps on drawn gradients"))  # fmt: skip
+        suite.append(
+            Scenario(
+                f"optimizer-{label}",
+                optimizer_steps,
+                _J + "optimizer_steps",
+                kwargs={"name": name, "params": params, "seed": 11, "steps": 25, "shape": [6, 4]},
+                section="6.1",
+                description=f"{label}: 25 steps on drawn gradients",
+            )
+        )
     suite += [
         Scenario("layer-affine", layer_affine, _J + "layer_affine",
                  kwargs={"seed": 5, "n": 32, "d_in": 784, "d_out": 100},
-                 tiers={"out": ULP, "dx": ULP, "dW": ULP}, section="6.1",
+                 tiers={"out": CLOSE, "dx": CLOSE, "dW": CLOSE}, section="6.1",
                  description="Affine forward/backward (matrix products: BLAS)"),
         Scenario("layer-affine-single", layer_affine, _J + "layer_affine",
                  kwargs={"seed": 21, "n": 1, "d_in": 784, "d_out": 100},
-                 tiers={"out": ULP, "dx": ULP, "dW": ULP}, section="6.1",
+                 tiers={"out": CLOSE, "dx": CLOSE, "dW": CLOSE}, section="6.1",
                  description="Affine on one sample (numpy: gemv, and gemm of rank 1)"),
         *[Scenario(f"layer-{name}", layer_activation, _J + "layer_activation",
                    kwargs={"name": name, "seed": 6, "n": 100, "d": 50, "scale": scale},
@@ -587,13 +708,13 @@ def _build() -> list[Scenario]:
         Scenario("net-relu-l2", net_gradients, _J + "net_gradients",
                  kwargs={"seed": 13, "hidden": [100, 50],
                          "settings": {"weight_decay_lambda": 0.1}},
-                 tiers={"grads": ULP, "loss": ULP}, section="6.4", inputs=functools.partial(mnist_batch, 100),
+                 tiers={"grads": CLOSE, "loss": CLOSE}, section="6.4", inputs=functools.partial(mnist_batch, 100),
                  description="MultiLayerNet, ReLU/He, L2 decay: loss and gradients"),
         Scenario("net-sigmoid-l1", net_gradients, _J + "net_gradients",
                  kwargs={"seed": 14, "hidden": [100, 50],
                          "settings": {"activation": "sigmoid", "weight_init_std": "xavier",
                                       "weight_decay_lambda": 0.01, "weight_decay": "l1"}},
-                 tiers={"grads": ULP, "loss": ULP}, section="6.4", inputs=functools.partial(mnist_batch, 100),
+                 tiers={"grads": CLOSE, "loss": CLOSE}, section="6.4", inputs=functools.partial(mnist_batch, 100),
                  description="sigmoid/Xavier, L1 decay"),
         Scenario("net-batchnorm-dropout", net_gradients, _J + "net_gradients",
                  kwargs={"seed": 15, "hidden": [100, 100],
@@ -601,7 +722,7 @@ def _build() -> list[Scenario]:
                                       "weight_decay_lambda": 0.05}},
                  # b1, b2 (biases before BatchNorm) have gradient 0 mathematically: what is
                  # computed is cancellation noise (~1e-17), compared absolutely.
-                 tiers={"grads": ULP, "loss": ULP, "grads/b1": NOISE, "grads/b2": NOISE}, section="6.3",
+                 tiers={"grads": CLOSE, "loss": CLOSE, "grads/b1": NOISE, "grads/b2": NOISE}, section="6.3",
                  inputs=functools.partial(mnist_batch, 100),
                  description="MultiLayerNetExtend with BatchNorm, Dropout and L2"),
         Scenario("trainer-sgd", trainer_run, _J + "trainer_run",
@@ -630,7 +751,7 @@ def _build() -> list[Scenario]:
                  inputs=functools.partial(mnist_batch, 500), description="6.5.1 shuffle and split"),
         Scenario("activation-histograms", activation_histograms, _J + "activation_histograms",
                  kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INITS},
-                 tiers={"stats": ULP}, section="6.2",
+                 tiers={"stats": CLOSE}, section="6.2",
                  description="6.2.2 histogram counts for every activation and scale"),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 150}, variant="-book-net", quick=False,
