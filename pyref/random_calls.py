@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from pyref.rng import rng_state
+
 
 def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
     """One call ``[function, args...]`` on ``rs``, as PyRef.Scenarios.random_call makes it.
@@ -44,7 +46,6 @@ def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
         rs.shuffle(x)
         return x
     if name == "state":
-        _, key, pos, has_gauss, gauss = rs.get_state()
-        return {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss),
-                "gauss": float(gauss)}  # fmt: skip
+        state = rng_state(rs)  # the key as an array, as PyRef's comes back
+        return {**state, "key": np.asarray(state["key"], dtype=np.int64)}
     raise ValueError(f"unknown random call {name!r}")

@@ -64,6 +64,15 @@ def test_best_n_is_stable_and_listing_has_the_book_format() -> None:
     assert trials[0].to_dict()["final_val_acc"] == 0.5
 
 
+def test_a_trial_without_accuracies_has_none_and_ranks_last() -> None:
+    """No measurement: None (JSON null), as pyref.study's records say it, not NaN."""
+    empty = Trial(0, 0.01, 1e-6, [], [], "diverged")
+    trials = [empty, Trial(1, 0.01, 1e-6, [0.0], [0.0])]
+    assert empty.final_val_acc is None and empty.to_dict()["final_val_acc"] is None
+    assert empty.to_dict()["final_train_acc"] is None
+    assert [tr.number for tr in best_n(trials, 2)] == [1, 0]
+
+
 def test_trial_seed_is_one_documented_formula() -> None:
     assert trial_seed(0, 5) == 5
     assert trial_seed(7, 3) == 7 * 1_000_003 + 3

@@ -62,14 +62,14 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
 def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
     """One call as an array to save: pyref.random_calls.random_call does the drawing (the
     oracle's names ``shuffle_rows`` and ``get_state`` are its ``shuffle`` and
-    ``state``; the state is saved flat: key, pos, has_gauss, gauss)."""
+    ``state``; the state is saved flat: key, pos, has_gauss, cached_gaussian)."""
 
     name, *args = call
     name = {"shuffle_rows": "shuffle", "get_state": "state"}.get(name, name)
     out = random_call(rs, [name, *args])
     if name == "state":
         return np.concatenate([out["key"].astype(np.float64),
-                               [out["pos"], out["has_gauss"], out["gauss"]]])  # fmt: skip
+                               [out["pos"], out["has_gauss"], out["cached_gaussian"]]])  # fmt: skip
     return (
         np.asarray(out, dtype=np.int64)
         if name in ("randint", "choice", "permutation")

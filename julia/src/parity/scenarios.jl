@@ -12,7 +12,7 @@ is defined once, in Python.
 module Scenarios
 
 using ..PyRef
-using ..PyRef: NumpyRandom, ParamDict, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
+using ..PyRef: NumpyRandom, Params, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
 const NR = NumpyRandom
 
 kw(d) = (Symbol(k) => v for (k, v) in d)
@@ -31,10 +31,7 @@ function random_call(rs::NR.RandomState, call::AbstractVector)
         x = Float64[(i - 1) * cols + (j - 1) for i in 1:rows, j in 1:cols]
         return NR.shuffle!(rs, x)
     end
-    if name == "state"
-        key, pos, has_gauss, gauss = NR.get_state(rs)
-        return Dict{String,Any}("key" => Int64.(key), "pos" => pos, "has_gauss" => Int(has_gauss), "gauss" => gauss)
-    end
+    name == "state" && return NR.rng_state(rs)
     throw(ArgumentError("unknown random call \"$name\""))
 end
 
@@ -62,11 +59,11 @@ end
 
 function optimizer_steps(; name, params, seed, steps, shape)
     rs = NR.RandomState(seed)
-    p = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+    p = Params("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
     opt = make_optimizer(name; kw(params)...)
     trail = Dict{String,Any}("W" => zeros(steps, shape...), "b" => zeros(steps, shape[end]))
     for k in 1:steps
-        grads = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+        grads = Params("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
         update!(opt, p, grads)
         trail["W"][k, :, :] = p["W"]
         trail["b"][k, :] = p["b"]
