@@ -145,8 +145,10 @@ class SimpleConvNet:
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=4)
         if tuple(x.shape[1:]) != self.input_dim:
-            raise ValueError(f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
-                             f"{self.input_dim} (channels, height, width)")  # fmt: skip
+            raise ValueError(
+                f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
+                f"{self.input_dim} (channels, height, width)"
+            )
         return x
 
     def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -226,10 +228,13 @@ class SimpleConvNet:
         layers, as the book's load_params does after reading its file."""
         for key, value in params.items():
             if key not in self.params:
-                raise ValueError(f"{key} is not a parameter of this net ({', '.join(CONVNET_PARAM_NAMES)})")
+                raise ValueError(
+                    f"{key} is not a parameter of this net ({', '.join(CONVNET_PARAM_NAMES)})"
+                )
             if np.shape(value) != self.params[key].shape:
-                raise ValueError(f"{key} has shape {np.shape(value)}, this net's has "
-                                 f"{self.params[key].shape}")  # fmt: skip
+                raise ValueError(
+                    f"{key} has shape {np.shape(value)}, this net's has {self.params[key].shape}"
+                )
         for key, value in params.items():
             self.params[key] = np.asarray(value, dtype=np.float64)
         for idx, name in enumerate(_PARAM_LAYERS, start=1):
@@ -267,8 +272,10 @@ def load_param_file(file_name: str | os.PathLike) -> dict[str, np.ndarray]:
             arrays = {key: npz[key] for key in npz.files}
     except ValueError as err:
         if "pickle" in str(err).lower():
-            raise ValueError(f"{path} is a pickle file (the book's format): pyref reads only "
-                             "the .npz files save_params writes") from None  # fmt: skip
+            raise ValueError(
+                f"{path} is a pickle file (the book's format): pyref reads only "
+                "the .npz files save_params writes"
+            ) from None
         raise
     out: dict[str, np.ndarray] = {}
     for key, value in arrays.items():

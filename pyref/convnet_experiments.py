@@ -45,8 +45,10 @@ APPLY_FILTERS = 16
 def _images(data: Data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
     (x_train, t_train), _ = data
     if x_train.ndim != 4:
-        raise ValueError(f"the data must be images (N, C, H, W): load_mnist(flatten=False), "
-                         f"got x_train of shape {x_train.shape}")  # fmt: skip
+        raise ValueError(
+            f"the data must be images (N, C, H, W): load_mnist(flatten=False), "
+            f"got x_train of shape {x_train.shape}"
+        )
     return first_samples(data, n)
 
 
@@ -84,8 +86,9 @@ def train_convnet(
     """train_convnet.py: the book's SimpleConvNet trained on MNIST images; the curves,
     the final test accuracy (all test samples) and the trained parameters."""
     network = SimpleConvNet(rng=rng)
-    trainer = train_network(data, network, epochs=epochs, train_samples=train_samples, rng=rng,
-                            progress=progress)  # fmt: skip
+    trainer = train_network(
+        data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
+    )
     (_, _), (x_test, t_test) = data
     return {
         "epochs": epochs,
@@ -124,8 +127,9 @@ def _trained(
     if params is not None:
         network.set_params(params)
         return "given parameters"
-    train_network(data, network, epochs=epochs, train_samples=train_samples, rng=rng,
-                  progress=progress)  # fmt: skip
+    train_network(
+        data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
+    )
     return f"trained here for {epochs} epochs"
 
 

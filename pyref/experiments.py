@@ -53,8 +53,10 @@ HISTOGRAM_ACTIVATIONS = ("sigmoid", "relu", "tanh")
 #: The range each activation's histogram is also counted over, so that a figure can show
 #: all of it: sigmoid's (0, 1) (the book's, for every activation), tanh's (-1, 1); any
 #: other (ReLU) from each layer's largest output, its exact zeros counted apart.
-HISTOGRAM_FITTED_RANGES: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0),
-                                                          "tanh": (-1.0, 1.0)}  # fmt: skip
+HISTOGRAM_FITTED_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+}
 
 #: 6.3.2: 1000 training samples, 784-100x5-10, 20 epochs, 16 weight scales 1 .. 1e-4.
 BATCHNORM_TRAIN_SAMPLES = 1000
@@ -157,7 +159,9 @@ def optimizer_compare_mnist(
     batch_size = check_positive_int("batch_size", batch_size)
     x_train, _ = _first(data, None)
     opts = {name: make_optimizer(name) for name in optimizers}
-    nets = {name: MultiLayerNet(x_train.shape[1], list(hidden), NUM_CLASSES, rng=rng) for name in opts}
+    nets = {
+        name: MultiLayerNet(x_train.shape[1], list(hidden), NUM_CLASSES, rng=rng) for name in opts
+    }
     losses = _compare_on_mnist(
         data, nets, opts, iterations, batch_size, rng, progress, "optimizers"
     )
@@ -234,7 +238,9 @@ def weight_init_compare(
     batch_size = check_positive_int("batch_size", batch_size)
     x_train, _ = _first(data, None)
     nets = {
-        key: MultiLayerNet(x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=init, rng=rng)
+        key: MultiLayerNet(
+            x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=init, rng=rng
+        )
         for key, init in WEIGHT_INIT_COMPARE.items()
     }
     sgd = SGD(lr=0.01)
@@ -287,9 +293,16 @@ def batch_norm_test(
     acc, bn_acc = [], []
     for w in _progress(scale_list, len(scale_list), "weight scales", progress):
         bn_net = MultiLayerNetExtend(
-            x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=w, use_batchnorm=True, rng=rng
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            weight_init_std=w,
+            use_batchnorm=True,
+            rng=rng,
         )
-        net = MultiLayerNetExtend(x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=w, rng=rng)
+        net = MultiLayerNetExtend(
+            x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=w, rng=rng
+        )
         optimizer = SGD(lr=lr)
         train_acc: list[float] = []
         bn_train_acc: list[float] = []
@@ -456,7 +469,12 @@ def gradient_vanishing(
     results: dict[str, dict[str, Any]] = {}
     for label, (act, init) in VANISHING_CONFIGS.items():
         net = MultiLayerNet(
-            x_train.shape[1], list(hidden), NUM_CLASSES, activation=act, weight_init_std=init, rng=rng
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            activation=act,
+            weight_init_std=init,
+            rng=rng,
         )
         curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
         results[label] = {"activation": act, "weight_init_std": init, **curves}
@@ -594,5 +612,5 @@ EXPERIMENTS: dict[str, Experiment] = {
             images=True,
             takes_params=True,
         ),
-    )  # fmt: skip
+    )
 }

@@ -66,8 +66,9 @@ class MultiLayerNetExtend:
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
         if self.output_size < 2:
-            raise ValueError(f"output_size must be >= 2 (softmax over one class is always 1), "
-                             f"got {output_size}")  # fmt: skip
+            raise ValueError(
+                f"output_size must be >= 2 (softmax over one class is always 1), got {output_size}"
+            )
         if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
             raise TypeError("hidden_size_list must be a list of layer sizes")
         self.hidden_size_list = [

@@ -85,8 +85,10 @@ def set_rng_state(
     except (TypeError, KeyError, IndexError, ValueError):
         ok = False
     if not ok:
-        raise ValueError(f"{what} is not a numpy RandomState state (a dict of key: 624 "
-                         "words, pos: 0..624, has_gauss: 0 or 1, cached_gaussian)")  # fmt: skip
+        raise ValueError(
+            f"{what} is not a numpy RandomState state (a dict of key: 624 "
+            "words, pos: 0..624, has_gauss: 0 or 1, cached_gaussian)"
+        )
     rng = resolve_rng(rng)
     rng.set_state(("MT19937", words.astype(np.uint32), int(pos), int(has_gauss), float(cached)))
     return rng

@@ -163,8 +163,9 @@ def train_trial(
     rng: np.random.RandomState | None = None,
 ) -> tuple[list[float], list[float]]:
     """Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
-    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
-                             hidden, SEARCH_BATCH_SIZE, rng)  # fmt: skip
+    trainer = _trial_trainer(
+        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, SEARCH_BATCH_SIZE, rng
+    )
     trainer.train()
     return trainer.test_acc_list, trainer.train_acc_list
 
@@ -199,8 +200,9 @@ def run_trial(
     weight_decay, lr = sample_hyperparameters(rng)
     if on_start is not None:
         on_start(lr, weight_decay)
-    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
-                             hidden, batch_size, rng)  # fmt: skip
+    trainer = _trial_trainer(
+        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng
+    )
     reason = None
     with np.errstate(all="ignore"):  # a diverging trial is recorded, not warned about
         for _ in range(trainer.max_iter):

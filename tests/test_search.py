@@ -55,8 +55,10 @@ def test_random_search_repeats_the_book_script() -> None:
 
 
 def test_best_n_is_stable_and_listing_has_the_book_format() -> None:
-    trials = [Trial(i, 0.001 * (i + 1), 1e-6, [0.1, acc], [0.1, acc]) for i, acc in
-              enumerate([0.5, 0.9, 0.5, 0.9, 0.2])]  # fmt: skip
+    trials = [
+        Trial(i, 0.001 * (i + 1), 1e-6, [0.1, acc], [0.1, acc])
+        for i, acc in enumerate([0.5, 0.9, 0.5, 0.9, 0.2])
+    ]
     order = [tr.number for tr in best_n(trials, 4)]
     assert order == [1, 3, 0, 2]
     text = format_best(trials, 2)
@@ -107,8 +109,9 @@ def test_run_trial_records_divergence() -> None:
     x = rs.rand(40, 12) * 1e300  # the first forward pass overflows
     t = rs.randint(0, 10, 40)
     kw = {"hidden": (8,), "batch_size": 10}
-    stopped = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1),
-                        stop_on_divergence=True, **kw)  # fmt: skip
+    stopped = run_trial(
+        0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1), stop_on_divergence=True, **kw
+    )
     assert stopped.fail_reason == "diverged: training loss became nan at step 1 (epoch 1)"
     assert len(stopped.val_acc_list) == 1
     full = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1), **kw)
