@@ -463,7 +463,8 @@ def overfit_dropout(result: dict[str, Any], *, data: str | None = None) -> Figur
 
 
 def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Figure:
-    best = sorted(trials, key=lambda tr: tr["final_val_acc"], reverse=True)[:n]
+    measured = [tr for tr in trials if tr["final_val_acc"] is not None]  # None: no epoch measured
+    best = sorted(measured, key=lambda tr: tr["final_val_acc"], reverse=True)[:n]
     cols = min(5, max(1, len(best)))
     rows = max(1, math.ceil(len(best) / cols))
     fig = new_figure(2.6 * cols + 0.4, 2.1 * rows + 1.1)
@@ -493,15 +494,21 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
     return fig
 
 
+def _acc_or_nan(trial: dict[str, Any]) -> float:
+    """A trial's final validation accuracy; NaN (not drawn) for None, no epoch measured."""
+    return math.nan if trial["final_val_acc"] is None else trial["final_val_acc"]
+
+
 def _scatter(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
     trials = results[0]["trials"]
     fig = new_figure(6.8, 5.2)
     ax = fig.add_subplot(1, 1, 1)
     points = ax.scatter([tr["lr"] for tr in trials], [tr["weight_decay"] for tr in trials],
-                        c=[tr["final_val_acc"] for tr in trials], cmap="viridis", vmin=0, vmax=1,
+                        c=[_acc_or_nan(tr) for tr in trials], cmap="viridis", vmin=0, vmax=1,
                         label="Python (pyref)" if len(results) > 1 else None)  # fmt: skip
-    if trials:
-        top = max(trials, key=lambda tr: tr["final_val_acc"])
+    measured = [tr for tr in trials if tr["final_val_acc"] is not None]
+    if measured:
+        top = max(measured, key=lambda tr: tr["final_val_acc"])
         ax.scatter([top["lr"]], [top["weight_decay"]], s=220, marker="*", facecolors="none",
                    edgecolors="red", label=f"best: {top['final_val_acc']:.3f}")  # fmt: skip
     if len(results) > 1:
@@ -708,7 +715,7 @@ def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) ->
     ax_s, ax_t = fig.subplots(1, 2)
     dots = ax_s.scatter([tr["lr"] for tr in py["trials"]],
                         [tr["weight_decay"] for tr in py["trials"]],
-                        c=[tr["final_val_acc"] for tr in py["trials"]], vmin=0, vmax=1,
+                        c=[_acc_or_nan(tr) for tr in py["trials"]], vmin=0, vmax=1,
                         label="Python (pyref)")  # fmt: skip
     ax_s.scatter([tr["lr"] for tr in jl["trials"]], [tr["weight_decay"] for tr in jl["trials"]],
                  s=150, facecolors="none", edgecolors="red", label="Julia (PyRef)")  # fmt: skip
@@ -716,8 +723,8 @@ def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) ->
              title="hyperparameters drawn")  # fmt: skip
     ax_s.legend(fontsize=8)
     fig.colorbar(dots, ax=ax_s, label="final validation accuracy (Python)")
-    ax_t.plot([tr["final_val_acc"] for tr in py["trials"]], "-", color="C0", label="Python (pyref)")
-    ax_t.plot([tr["final_val_acc"] for tr in jl["trials"]], color="C0", label="Julia (PyRef)",
+    ax_t.plot([_acc_or_nan(tr) for tr in py["trials"]], "-", color="C0", label="Python (pyref)")
+    ax_t.plot([_acc_or_nan(tr) for tr in jl["trials"]], color="C0", label="Julia (PyRef)",
               **JULIA_MARK)  # fmt: skip
     ax_t.set(
         xlabel="trial", ylabel="final validation accuracy", ylim=(0, 1), title="each trial's result"

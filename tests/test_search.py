@@ -122,3 +122,15 @@ def test_run_trial_records_divergence() -> None:
     assert divergence_reason([1.0, 0.5], 2.0) is None
     with pytest.raises(ValueError, match="epochs"):
         run_trial(0, x, t, x, t, 0)
+
+
+def test_the_search_figures_leave_out_a_trial_without_accuracies() -> None:
+    from pyref.figures import hyperparameter_optimization
+
+    trials = [
+        Trial(0, 0.01, 1e-6, [], [], "diverged"),
+        Trial(1, 0.001, 1e-7, [0.2, 0.4], [0.2, 0.5]),
+    ]
+    figs = hyperparameter_optimization({"trials": [tr.to_dict() for tr in trials]})
+    assert "Best 1 of 2 trials" in figs["best"].get_suptitle()
+    assert "best: 0.400" in [t.get_text() for t in figs["scatter"].axes[0].get_legend().get_texts()]
