@@ -70,12 +70,12 @@ end
 @testset "one-hot labels are told by their size and must have y's shape" begin
     y = [0.1 0.2 0.7; 0.3 0.3 0.4]
     t = [0.0 0.0 1.0; 1.0 0.0 0.0]
-    @test cross_entropy_error(y, t) == cross_entropy_error(y, [2, 0])
-    @test_throws DimensionMismatch cross_entropy_error(y, permutedims(t))   # y's size, not its shape
-    @test_throws DimensionMismatch cross_entropy_error(y, vec(t))
+    @test PyRef.cross_entropy_error(y, t) == PyRef.cross_entropy_error(y, [2, 0])
+    @test_throws DimensionMismatch PyRef.cross_entropy_error(y, permutedims(t))   # y's size, not its shape
+    @test_throws DimensionMismatch PyRef.cross_entropy_error(y, vec(t))
     # one sample: t of y's size in any shape, as the book reshapes it to one row
-    @test cross_entropy_error(y[1, :], t[1, :]) == cross_entropy_error(y[1, :], reshape(t[1, :], :, 1)) ==
-          cross_entropy_error(y[1:1, :], [2])
+    @test PyRef.cross_entropy_error(y[1, :], t[1, :]) == PyRef.cross_entropy_error(y[1, :], reshape(t[1, :], :, 1)) ==
+          PyRef.cross_entropy_error(y[1:1, :], [2])
 end
 
 @testset "nets, trainer and search follow pyref's draws" begin
