@@ -37,8 +37,8 @@ softmax(x::AbstractVecOrMat{Float32}) = Float32.(softmax(Float64.(x)))
 
 """
 What `cross_entropy_error` and `SoftmaxWithLoss` take: `y` with at least one row and
-two classes; `t` one 0-based integer label in [0, classes) per row, or one-hot rows of
-`y`'s size. Anything else is an ArgumentError or DimensionMismatch naming it (a label
+two classes; `t` one 0-based integer label in [0, classes) per row, or one-hot rows:
+told by `y`'s size, as the book does, and then of `y`'s shape (pyref's rule). Anything else is an ArgumentError or DimensionMismatch naming it (a label
 −1 is not a BoundsError, a wrong count not a number).
 """
 function check_probabilities_and_labels(y::AbstractMatrix, t::AbstractArray, yname::AbstractString="y")
