@@ -109,7 +109,7 @@ def _best_per_call(f: Callable[[], None], iterations: int) -> float:
     return (time.perf_counter() - start) / iterations
 
 
-def python_step_timing(
+def step_timing(
     x: np.ndarray,
     t: np.ndarray,
     *,
@@ -120,11 +120,12 @@ def python_step_timing(
     seed: int = STEP_SEED,
 ) -> dict[str, Any]:
     """Seconds per step and per GEMM bound in this process (best of ``repeats``)."""
+    from pyref.datasets import NUM_CLASSES
     from pyref.nets import MultiLayerNet
     from pyref.optimizers import SGD
 
     rng = np.random.RandomState(seed)
-    net = MultiLayerNet(x.shape[1], list(hidden), 10, rng=rng)
+    net = MultiLayerNet(x.shape[1], list(hidden), NUM_CLASSES, rng=rng)
     opt = SGD(lr=STEP_LR)
     n = x.shape[0]
 
@@ -132,7 +133,7 @@ def python_step_timing(
         mask = rng.choice(n, batch)
         opt.update(net.params, net.gradient(x[mask], t[mask]))
 
-    sizes = [x.shape[1], *hidden, 10]
+    sizes = [x.shape[1], *hidden, NUM_CLASSES]
     bound = gemm_bound(sizes, batch, np.random.RandomState(seed + 1))
     minimal = gemm_bound(sizes, batch, np.random.RandomState(seed + 1), first_dx=False)
     return {
@@ -158,7 +159,7 @@ def _worker_step(quick: bool) -> None:
     iterations, repeats = (
         (QUICK_STEP_ITERATIONS, QUICK_STEP_REPEATS) if quick else (STEP_ITERATIONS, STEP_REPEATS)
     )
-    print(json.dumps(python_step_timing(x, t, iterations=iterations, repeats=repeats)))
+    print(json.dumps(step_timing(x, t, iterations=iterations, repeats=repeats)))
 
 
 def bench_step_python(quick: bool) -> dict[str, Any]:
@@ -261,7 +262,7 @@ def _interleaved(step: Callable[[], None], bound: Callable[[], None], minimal: C
     }
 
 
-def python_convnet_parts(net: Any, opt: Any, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
+def convnet_parts(net: Any, opt: Any, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
     """Seconds per call of each part of a pyref step (best of 5 rounds of 5), on one
     minibatch: where the time beyond the matrix products goes."""
     from pyref.convolution import _im2col
@@ -293,7 +294,7 @@ def python_convnet_parts(net: Any, opt: Any, x: np.ndarray, t: np.ndarray) -> di
     return parts
 
 
-def python_convnet_timing(
+def convnet_timing(
     x: np.ndarray,
     t: np.ndarray,
     *,
@@ -330,7 +331,7 @@ def python_convnet_timing(
                        iterations, repeats)  # fmt: skip
     if book is None:
         mask = rng.choice(n, batch)
-        out["parts"] = python_convnet_parts(net, opt, x[mask].astype(np.float64), t[mask])
+        out["parts"] = convnet_parts(net, opt, x[mask].astype(np.float64), t[mask])
     out["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out["blas_threads"] = int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0)
     return out
@@ -351,7 +352,7 @@ def _worker_convnet(quick: bool, book: str | None = None) -> None:
     x, t = _convnet_data()
     iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick
                            else (CONVNET_ITERATIONS, CONVNET_REPEATS))  # fmt: skip
-    result = python_convnet_timing(x, t, book=book, iterations=iterations, repeats=repeats)
+    result = convnet_timing(x, t, book=book, iterations=iterations, repeats=repeats)
     print(json.dumps(result))
 
 

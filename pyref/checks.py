@@ -107,8 +107,10 @@ def check_batch(name: str, x: object) -> np.ndarray:
     """A batch: a numeric array of shape (samples, features...), at least one sample."""
     x = check_array(name, x, finite=False)
     if x.ndim < 2:
-        raise ValueError(f"{name} must have samples along its first axis and features after "
-                         f"it, shape (N, ...), got shape {x.shape}")  # fmt: skip
+        raise ValueError(
+            f"{name} must have samples along its first axis and features after "
+            f"it, shape (N, ...), got shape {x.shape}"
+        )
     if x.shape[0] == 0:
         raise ValueError(f"{name} has no samples (an empty batch, shape {x.shape})")
     return x

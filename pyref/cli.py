@@ -23,13 +23,16 @@ def _error(command: str, message: object) -> int:
 
 
 def _seed_arg(text: str) -> int:
+    from pyref.rng import check_seed
+
     try:
         seed = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
-    if not 0 <= seed <= 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"--seed must be between 0 and 2**32 - 1, got {seed}")
-    return seed
+    try:
+        return check_seed("--seed", seed)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _positive_int_arg(text: str) -> int:

@@ -25,29 +25,30 @@ from pyref.checks import (
     check_positive_int,
 )
 from pyref.convolution import Convolution, Pooling, window_output_size
+from pyref.datasets import NUM_CLASSES
 from pyref.functions import numerical_gradient
 from pyref.io import write_bytes
 from pyref.layers import Affine, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
 
 #: The book's defaults: MNIST-shaped input, 30 filters of 5×5, 100 hidden units, 10 classes.
-INPUT_DIM = (1, 28, 28)
+CONVNET_INPUT_DIM = (1, 28, 28)
 CONV_PARAM: Mapping[str, int] = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
-HIDDEN_SIZE = 100
-OUTPUT_SIZE = 10
-WEIGHT_INIT_STD = 0.01
+CONVNET_HIDDEN_SIZE = 100
+CONVNET_OUTPUT_SIZE = NUM_CLASSES
+CONVNET_WEIGHT_INIT_STD = 0.01
 #: The pooling layer: 2×2 windows, stride 2.
 POOL_SIZE = 2
 #: Samples per forward pass in ``accuracy`` (the book's batch_size=100).
 ACCURACY_BATCH = 100
 #: Parameter names, in the order they are drawn, and the layers holding them.
-PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
-PARAM_LAYERS = ("Conv1", "Affine1", "Affine2")
+CONVNET_PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+_PARAM_LAYERS = ("Conv1", "Affine1", "Affine2")
 #: Where save_params/load_params write and read by default.
-PARAMS_FILE = "params.npz"
+CONVNET_PARAMS_FILE = "params.npz"
 
 
-def _conv_param(conv_param: Mapping[str, int] | None) -> dict[str, int]:
+def _conv_params(conv_param: Mapping[str, int] | None) -> dict[str, int]:
     if conv_param is None:
         return dict(CONV_PARAM)
     if not isinstance(conv_param, Mapping):
@@ -64,7 +65,7 @@ def _conv_param(conv_param: Mapping[str, int] | None) -> dict[str, int]:
     }
 
 
-def _input_dim(input_dim: Sequence[int]) -> tuple[int, int, int]:
+def _input_dims(input_dim: Sequence[int]) -> tuple[int, int, int]:
     if isinstance(input_dim, (str, bytes)) or not hasattr(input_dim, "__len__"):
         raise TypeError("input_dim must be (channels, height, width)")
     if len(input_dim) != 3:
@@ -94,16 +95,16 @@ class SimpleConvNet:
 
     def __init__(
         self,
-        input_dim: Sequence[int] = INPUT_DIM,
+        input_dim: Sequence[int] = CONVNET_INPUT_DIM,
         conv_param: Mapping[str, int] | None = None,
-        hidden_size: int = HIDDEN_SIZE,
-        output_size: int = OUTPUT_SIZE,
-        weight_init_std: float = WEIGHT_INIT_STD,
+        hidden_size: int = CONVNET_HIDDEN_SIZE,
+        output_size: int = CONVNET_OUTPUT_SIZE,
+        weight_init_std: float = CONVNET_WEIGHT_INIT_STD,
         *,
         rng: np.random.RandomState | None = None,
     ) -> None:
-        self.input_dim = _input_dim(input_dim)
-        self.conv_param = _conv_param(conv_param)
+        self.input_dim = _input_dims(input_dim)
+        self.conv_param = _conv_params(conv_param)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.output_size = check_positive_int("output_size", output_size)
         std = check_positive("weight_init_std", weight_init_std)
@@ -144,8 +145,10 @@ class SimpleConvNet:
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=4)
         if tuple(x.shape[1:]) != self.input_dim:
-            raise ValueError(f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
-                             f"{self.input_dim} (channels, height, width)")  # fmt: skip
+            raise ValueError(
+                f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
+                f"{self.input_dim} (channels, height, width)"
+            )
         return x
 
     def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -196,7 +199,7 @@ class SimpleConvNet:
             dout = layer.backward(dout)
         layers[0].backward(dout, need_dx=False)  # Conv1: the images' gradient is not needed
         grads: dict[str, np.ndarray] = {}
-        for idx, name in enumerate(PARAM_LAYERS, start=1):
+        for idx, name in enumerate(_PARAM_LAYERS, start=1):
             grads[f"W{idx}"], grads[f"b{idx}"] = self.layers[name].dW, self.layers[name].db
         return grads
 
@@ -215,27 +218,30 @@ class SimpleConvNet:
 
     # -- parameters ---------------------------------------------------------
 
-    def save_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> Path:
+    def save_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> Path:
         """Write the parameters to ``file_name`` in numpy's .npz format (whatever its
         extension: the book's ``params.pkl`` gets .npz contents), atomically."""
-        return save_param_file(file_name, {key: self.params[key] for key in PARAM_NAMES})
+        return save_param_file(file_name, {key: self.params[key] for key in CONVNET_PARAM_NAMES})
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
         """Take these parameters (names and shapes checked first) and hand them to the
         layers, as the book's load_params does after reading its file."""
         for key, value in params.items():
             if key not in self.params:
-                raise ValueError(f"{key} is not a parameter of this net ({', '.join(PARAM_NAMES)})")
+                raise ValueError(
+                    f"{key} is not a parameter of this net ({', '.join(CONVNET_PARAM_NAMES)})"
+                )
             if np.shape(value) != self.params[key].shape:
-                raise ValueError(f"{key} has shape {np.shape(value)}, this net's has "
-                                 f"{self.params[key].shape}")  # fmt: skip
+                raise ValueError(
+                    f"{key} has shape {np.shape(value)}, this net's has {self.params[key].shape}"
+                )
         for key, value in params.items():
             self.params[key] = np.asarray(value, dtype=np.float64)
-        for idx, name in enumerate(PARAM_LAYERS, start=1):
+        for idx, name in enumerate(_PARAM_LAYERS, start=1):
             self.layers[name].W = self.params[f"W{idx}"]
             self.layers[name].b = self.params[f"b{idx}"]
 
-    def load_params(self, file_name: str | os.PathLike = PARAMS_FILE) -> None:
+    def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
         """Read parameters written by ``save_params`` (pickle is refused) into the net."""
         loaded = load_param_file(file_name)
         try:
@@ -266,8 +272,10 @@ def load_param_file(file_name: str | os.PathLike) -> dict[str, np.ndarray]:
             arrays = {key: npz[key] for key in npz.files}
     except ValueError as err:
         if "pickle" in str(err).lower():
-            raise ValueError(f"{path} is a pickle file (the book's format): pyref reads only "
-                             "the .npz files save_params writes") from None  # fmt: skip
+            raise ValueError(
+                f"{path} is a pickle file (the book's format): pyref reads only "
+                "the .npz files save_params writes"
+            ) from None
         raise
     out: dict[str, np.ndarray] = {}
     for key, value in arrays.items():

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from pyref.checks import check_nonnegative_int, check_positive_int
-from pyref.convnet import PARAM_NAMES, SimpleConvNet
+from pyref.convnet import CONVNET_PARAM_NAMES, SimpleConvNet
 from pyref.convolution import Convolution
-from pyref.datasets import first_samples
+from pyref.datasets import NUM_CLASSES, first_samples
 from pyref.rng import resolve_rng
 from pyref.trainer import Trainer
 
@@ -45,8 +45,10 @@ APPLY_FILTERS = 16
 def _images(data: Data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
     (x_train, t_train), _ = data
     if x_train.ndim != 4:
-        raise ValueError(f"the data must be images (N, C, H, W): load_mnist(flatten=False), "
-                         f"got x_train of shape {x_train.shape}")  # fmt: skip
+        raise ValueError(
+            f"the data must be images (N, C, H, W): load_mnist(flatten=False), "
+            f"got x_train of shape {x_train.shape}"
+        )
     return first_samples(data, n)
 
 
@@ -84,8 +86,9 @@ def train_convnet(
     """train_convnet.py: the book's SimpleConvNet trained on MNIST images; the curves,
     the final test accuracy (all test samples) and the trained parameters."""
     network = SimpleConvNet(rng=rng)
-    trainer = train_network(data, network, epochs=epochs, train_samples=train_samples, rng=rng,
-                            progress=progress)  # fmt: skip
+    trainer = train_network(
+        data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
+    )
     (_, _), (x_test, t_test) = data
     return {
         "epochs": epochs,
@@ -93,7 +96,7 @@ def train_convnet(
         "train_acc": [float(a) for a in trainer.train_acc_list],
         "test_acc": [float(a) for a in trainer.test_acc_list],
         "final_test_acc": float(network.accuracy(x_test, t_test)),
-        "params": {key: network.params[key].copy() for key in PARAM_NAMES},
+        "params": {key: network.params[key].copy() for key in CONVNET_PARAM_NAMES},
     }
 
 
@@ -101,7 +104,7 @@ def convnet_gradient_check(*, rng: np.random.RandomState | None = None) -> dict[
     """gradient_check.py: mean |numerical − backprop| per parameter for a small
     SimpleConvNet on one random 10×10 image of class 1."""
     network = SimpleConvNet(input_dim=GRADCHECK_INPUT_DIM, conv_param=GRADCHECK_CONV_PARAM,
-                            hidden_size=GRADCHECK_HIDDEN, output_size=10, weight_init_std=0.01,
+                            hidden_size=GRADCHECK_HIDDEN, output_size=NUM_CLASSES, weight_init_std=0.01,
                             rng=rng)  # fmt: skip
     X = resolve_rng(rng).rand(int(np.prod(GRADCHECK_INPUT_DIM))).reshape((1, *GRADCHECK_INPUT_DIM))
     T = np.array([GRADCHECK_LABEL]).reshape((1, 1))
@@ -124,8 +127,9 @@ def _trained(
     if params is not None:
         network.set_params(params)
         return "given parameters"
-    train_network(data, network, epochs=epochs, train_samples=train_samples, rng=rng,
-                  progress=progress)  # fmt: skip
+    train_network(
+        data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
+    )
     return f"trained here for {epochs} epochs"
 
 

@@ -79,10 +79,12 @@ def _geometry(
 ) -> tuple[int, int]:
     """(out_h, out_w) for an NCHW ``shape``, checked."""
     _, _, H, W = shape
-    out_h = window_output_size(H, filter_h, stride, pad, axis="height", window_name=names[0],
-                               input_name=input_name)  # fmt: skip
-    out_w = window_output_size(W, filter_w, stride, pad, axis="width", window_name=names[1],
-                               input_name=input_name)  # fmt: skip
+    out_h = window_output_size(
+        H, filter_h, stride, pad, axis="height", window_name=names[0], input_name=input_name
+    )
+    out_w = window_output_size(
+        W, filter_w, stride, pad, axis="width", window_name=names[1], input_name=input_name
+    )
     return out_h, out_w
 
 
@@ -90,8 +92,9 @@ def _padded(x: np.ndarray, pad: int) -> np.ndarray:
     return np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant") if pad else x
 
 
-def _im2col(x: np.ndarray, filter_h: int, filter_w: int, stride: int, pad: int,
-            out_h: int, out_w: int) -> np.ndarray:  # fmt: skip
+def _im2col(
+    x: np.ndarray, filter_h: int, filter_w: int, stride: int, pad: int, out_h: int, out_w: int
+) -> np.ndarray:
     """im2col on checked arguments: one strided copy of every window into float64."""
     N, C = x.shape[:2]
     img = _padded(x, pad)
@@ -112,8 +115,9 @@ def _im2col(x: np.ndarray, filter_h: int, filter_w: int, stride: int, pad: int,
     return col
 
 
-def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1,
-           pad: int = 0) -> np.ndarray:  # fmt: skip
+def im2col(
+    input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0
+) -> np.ndarray:
     """Every filter window of ``input_data`` (N, C, H, W) as a row: a float64 matrix of
     N·out_h·out_w rows (sample, then window row, then window column) and C·filter_h·filter_w
     columns (channel, then filter row, then filter column), zero-padded by ``pad``."""
@@ -122,8 +126,9 @@ def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1
     filter_w = check_positive_int("filter_w", filter_w)
     stride = check_positive_int("stride", stride)
     pad = check_nonnegative_int("pad", pad)
-    out_h, out_w = _geometry(x.shape, filter_h, filter_w, stride, pad, ("filter_h", "filter_w"),
-                             "input_data")  # fmt: skip
+    out_h, out_w = _geometry(
+        x.shape, filter_h, filter_w, stride, pad, ("filter_h", "filter_w"), "input_data"
+    )
     return _im2col(x, filter_h, filter_w, stride, pad, out_h, out_w)
 
 
@@ -147,12 +152,15 @@ def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: in
     filter_w = check_positive_int("filter_w", filter_w)
     stride = check_positive_int("stride", stride)
     pad = check_nonnegative_int("pad", pad)
-    out_h, out_w = _geometry((N, C, H, W), filter_h, filter_w, stride, pad,
-                             ("filter_h", "filter_w"), "input_shape")  # fmt: skip
+    out_h, out_w = _geometry(
+        (N, C, H, W), filter_h, filter_w, stride, pad, ("filter_h", "filter_w"), "input_shape"
+    )
     expected = (N * out_h * out_w, C * filter_h * filter_w)
     if col.shape != expected:
-        raise ValueError(f"col has shape {col.shape}; input_shape {(N, C, H, W)} with these "
-                         f"filters gives {expected}")  # fmt: skip
+        raise ValueError(
+            f"col has shape {col.shape}; input_shape {(N, C, H, W)} with these "
+            f"filters gives {expected}"
+        )
     cols = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
     for y in range(filter_h):
@@ -201,8 +209,9 @@ class Convolution:
         N = x.shape[0]
         if x.shape[1] != C:
             raise ValueError(f"x has {x.shape[1]} channels, W's filters have {C}")
-        out_h, out_w = _geometry(x.shape, FH, FW, self.stride, self.pad,
-                                 ("W's filter height", "W's filter width"), "x")  # fmt: skip
+        out_h, out_w = _geometry(
+            x.shape, FH, FW, self.stride, self.pad, ("W's filter height", "W's filter width"), "x"
+        )
         col = _im2col(x, FH, FW, self.stride, self.pad, out_h, out_w)
         col_W = self.W.reshape(FN, -1).T
         out = np.dot(col, col_W)
@@ -264,8 +273,9 @@ class Pooling:
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=4, finite=False)
         N, C = x.shape[:2]
-        out_h, out_w = _geometry(x.shape, self.pool_h, self.pool_w, self.stride, self.pad,
-                                 ("pool_h", "pool_w"), "x")  # fmt: skip
+        out_h, out_w = _geometry(
+            x.shape, self.pool_h, self.pool_w, self.stride, self.pad, ("pool_h", "pool_w"), "x"
+        )
         if x.dtype.kind == "f" and x.size and np.isnan(np.max(x)):
             # numpy's argmax stops at the first NaN: the book's own path.
             col = _im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, out_h, out_w)

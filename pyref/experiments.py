@@ -23,7 +23,7 @@ from pyref.convnet_experiments import (
     train_convnet,
     visualize_filter,
 )
-from pyref.datasets import first_samples
+from pyref.datasets import NUM_CLASSES, first_samples
 from pyref.initialization import HISTOGRAM_INITS, WeightInit, activation_histogram
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, make_optimizer
@@ -53,8 +53,10 @@ HISTOGRAM_ACTIVATIONS = ("sigmoid", "relu", "tanh")
 #: The range each activation's histogram is also counted over, so that a figure can show
 #: all of it: sigmoid's (0, 1) (the book's, for every activation), tanh's (-1, 1); any
 #: other (ReLU) from each layer's largest output, its exact zeros counted apart.
-HISTOGRAM_FITTED_RANGES: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0),
-                                                          "tanh": (-1.0, 1.0)}  # fmt: skip
+HISTOGRAM_FITTED_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+}
 
 #: 6.3.2: 1000 training samples, 784-100x5-10, 20 epochs, 16 weight scales 1 .. 1e-4.
 BATCHNORM_TRAIN_SAMPLES = 1000
@@ -157,7 +159,9 @@ def optimizer_compare_mnist(
     batch_size = check_positive_int("batch_size", batch_size)
     x_train, _ = _first(data, None)
     opts = {name: make_optimizer(name) for name in optimizers}
-    nets = {name: MultiLayerNet(x_train.shape[1], list(hidden), 10, rng=rng) for name in opts}
+    nets = {
+        name: MultiLayerNet(x_train.shape[1], list(hidden), NUM_CLASSES, rng=rng) for name in opts
+    }
     losses = _compare_on_mnist(
         data, nets, opts, iterations, batch_size, rng, progress, "optimizers"
     )
@@ -234,7 +238,9 @@ def weight_init_compare(
     batch_size = check_positive_int("batch_size", batch_size)
     x_train, _ = _first(data, None)
     nets = {
-        key: MultiLayerNet(x_train.shape[1], list(hidden), 10, weight_init_std=init, rng=rng)
+        key: MultiLayerNet(
+            x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=init, rng=rng
+        )
         for key, init in WEIGHT_INIT_COMPARE.items()
     }
     sgd = SGD(lr=0.01)
@@ -287,9 +293,16 @@ def batch_norm_test(
     acc, bn_acc = [], []
     for w in _progress(scale_list, len(scale_list), "weight scales", progress):
         bn_net = MultiLayerNetExtend(
-            x_train.shape[1], list(hidden), 10, weight_init_std=w, use_batchnorm=True, rng=rng
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            weight_init_std=w,
+            use_batchnorm=True,
+            rng=rng,
         )
-        net = MultiLayerNetExtend(x_train.shape[1], list(hidden), 10, weight_init_std=w, rng=rng)
+        net = MultiLayerNetExtend(
+            x_train.shape[1], list(hidden), NUM_CLASSES, weight_init_std=w, rng=rng
+        )
         optimizer = SGD(lr=lr)
         train_acc: list[float] = []
         bn_train_acc: list[float] = []
@@ -319,7 +332,7 @@ def batch_norm_gradient_check(
     """6.3 (batch_norm_gradient_check.py): mean |backprop - numerical| per parameter
     for a Batch-Normalization net on the first ``samples`` training samples."""
     x, t = _first(data, samples)
-    net = MultiLayerNetExtend(x.shape[1], list(hidden), 10, use_batchnorm=True, rng=rng)
+    net = MultiLayerNetExtend(x.shape[1], list(hidden), NUM_CLASSES, use_batchnorm=True, rng=rng)
     backprop = net.gradient(x, t)
     numerical = net.numerical_gradient(x, t)
     diff = {key: float(np.average(np.abs(backprop[key] - numerical[key]))) for key in numerical}
@@ -346,7 +359,7 @@ def overfit_weight_decay(
     results: dict[str, dict[str, Any]] = {}
     for label, kind, lam in _progress(variants, len(variants), "decay variants", progress):
         net = MultiLayerNet(
-            x_train.shape[1], list(hidden), 10,
+            x_train.shape[1], list(hidden), NUM_CLASSES,
             weight_decay_lambda=lam, weight_decay=kind, rng=rng,
         )  # fmt: skip
         optimizer = SGD(lr=lr)
@@ -407,7 +420,7 @@ def overfit_dropout(
     results: dict[str, dict[str, Any]] = {}
     for label, use in (("dropout", True), ("no dropout", False)):
         net = MultiLayerNetExtend(
-            x_train.shape[1], list(hidden), 10,
+            x_train.shape[1], list(hidden), NUM_CLASSES,
             use_dropout=use, dropout_ration=dropout_ratio, rng=rng,
         )  # fmt: skip
         curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
@@ -456,7 +469,12 @@ def gradient_vanishing(
     results: dict[str, dict[str, Any]] = {}
     for label, (act, init) in VANISHING_CONFIGS.items():
         net = MultiLayerNet(
-            x_train.shape[1], list(hidden), 10, activation=act, weight_init_std=init, rng=rng
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            activation=act,
+            weight_init_std=init,
+            rng=rng,
         )
         curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
         results[label] = {"activation": act, "weight_init_std": init, **curves}
@@ -594,5 +612,5 @@ EXPERIMENTS: dict[str, Experiment] = {
             images=True,
             takes_params=True,
         ),
-    )  # fmt: skip
+    )
 }

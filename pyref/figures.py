@@ -44,7 +44,7 @@ STYLE: dict[str, Any] = {
     "figure.titlesize": 12,
     "axes.prop_cycle": matplotlib.cycler(
         color=matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
-    ),  # fmt: skip
+    ),
     "lines.linewidth": 1.5,
     "image.cmap": "viridis",
 }
@@ -92,8 +92,9 @@ def labelled(fig: Figure, language: str) -> Figure:
     """``fig`` with a bold banner naming the language that computed it."""
     if not isinstance(language, str) or not language:
         raise ValueError(f"language must be a non-empty string, got {language!r}")
-    fig.suptitle(language + (f"\n{fig.get_suptitle()}" if fig.get_suptitle() else ""),
-                 fontweight="bold")  # fmt: skip
+    fig.suptitle(
+        language + (f"\n{fig.get_suptitle()}" if fig.get_suptitle() else ""), fontweight="bold"
+    )
     return fig
 
 
@@ -113,14 +114,15 @@ def _epochs(ax: Any) -> None:
 
 def _language_handles() -> list[Line2D]:
     """Legend entries that say how an overlay draws each language."""
-    return [Line2D([], [], color="dimgrey", label="Python (pyref): lines"),
-            Line2D([], [], color="dimgrey", label="Julia (PyRef): circles", **JULIA_MARK)]  # fmt: skip
+    return [
+        Line2D([], [], color="dimgrey", label="Python (pyref): lines"),
+        Line2D([], [], color="dimgrey", label="Julia (PyRef): circles", **JULIA_MARK),
+    ]
 
 
 def _note_off_range(ax: Any, curves: Mapping[str, np.ndarray], top: float) -> set[str]:
     """Say which curves never come down into the plotted range (below ``top``); their names."""
-    off = {name: float(np.nanmin(c)) for name, c in curves.items()
-           if len(c) and np.nanmin(c) > top}  # fmt: skip
+    off = {name: float(np.nanmin(c)) for name, c in curves.items() if len(c) and np.nanmin(c) > top}
     if off:
         text = "; ".join(f"{n} stays above {top:g} (lowest {v:.3g})" for n, v in off.items())
         ax.text(0.5, 0.98, f"off the plot: {text}", transform=ax.transAxes, ha="center",
@@ -167,8 +169,10 @@ def _naive_panels(results: Sequence[dict[str, Any]]) -> Figure:
     labels.append("minimum (0, 0)")
     fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
     x0, y0 = first.get("init_pos", NAIVE_INIT_POS)
-    fig.suptitle(f"f(x, y) = x²/20 + y²: {first.get('steps', len(paths[name]['x']))} steps "
-                 f"from ({x0:g}, {y0:g})")  # fmt: skip
+    fig.suptitle(
+        f"f(x, y) = x²/20 + y²: {first.get('steps', len(paths[name]['x']))} steps "
+        f"from ({x0:g}, {y0:g})"
+    )
     return fig
 
 
@@ -178,8 +182,9 @@ def optimizer_compare_naive(result: dict[str, Any], *, data: str | None = None) 
     return _naive_panels([result])
 
 
-def _loss_curves(results: Sequence[dict[str, Any]], ylim: tuple[float, float], title: str,
-                 data: str | None) -> Figure:  # fmt: skip
+def _loss_curves(
+    results: Sequence[dict[str, Any]], ylim: tuple[float, float], title: str, data: str | None
+) -> Figure:
     fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot(1, 1, 1)
     curves = {name: _smooth(losses) for name, losses in results[0]["train_loss"].items()}
@@ -270,9 +275,11 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
             if notes:
                 ax.text(0.97, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right",
                         va="top", fontsize=8.5)  # fmt: skip
-    fig.suptitle("Activations of each layer (bar heights: counts, each panel its own scale)\n"
-                 "sigmoid over (0, 1) as in the book; tanh over (−1, 1); ReLU over (0, the "
-                 "layer's largest output), its exact zeros left out of the bars")  # fmt: skip
+    fig.suptitle(
+        "Activations of each layer (bar heights: counts, each panel its own scale)\n"
+        "sigmoid over (0, 1) as in the book; tanh over (−1, 1); ReLU over (0, the "
+        "layer's largest output), its exact zeros left out of the bars"
+    )
     return fig
 
 
@@ -285,8 +292,9 @@ def _vanishing(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
             ax.plot(x, v["test_acc"], marker=MARKERS[i], label=label)
         else:
             (line,) = ax.plot(x, v["test_acc"], label=label)
-            ax.plot(x, results[1]["configs"][label]["test_acc"], color=line.get_color(),
-                    **JULIA_MARK)  # fmt: skip
+            ax.plot(
+                x, results[1]["configs"][label]["test_acc"], color=line.get_color(), **JULIA_MARK
+            )
     _epochs(ax)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.0)
@@ -365,8 +373,7 @@ def _gradient_bars(diffs: Sequence[Mapping[str, float]], names: Sequence[str], *
         ax.legend()
     if note:
         width = fig.get_figwidth()
-        fig.text(0.01, 0.01, textwrap.fill(note, int(width * 14.5)), fontsize=8.5,
-                 color="dimgrey")  # fmt: skip
+        fig.text(0.01, 0.01, textwrap.fill(note, int(width * 14.5)), fontsize=8.5, color="dimgrey")
         fig.get_layout_engine().set(rect=(0, 0.13, 1, 0.87))
     return fig
 
@@ -378,11 +385,13 @@ def _bn_check_title(result: dict[str, Any]) -> tuple[str, str | None]:
     title += f", {samples} image{'s' if samples != 1 else ''})" if samples else ")"
     note = None
     if samples == 1:
-        note = ("A batch of one image (the book's): each Batch Normalization layer subtracts the "
-                "batch's mean from itself, so it outputs β whatever it receives and most "
-                "gradients are exactly 0 in both methods; the check says little, and a "
-                "difference such as β's of the last layer comes from this degenerate batch. "
-                "The 6.3 notebook checks ten images.")  # fmt: skip
+        note = (
+            "A batch of one image (the book's): each Batch Normalization layer subtracts the "
+            "batch's mean from itself, so it outputs β whatever it receives and most "
+            "gradients are exactly 0 in both methods; the check says little, and a "
+            "difference such as β's of the last layer comes from this degenerate batch. "
+            "The 6.3 notebook checks ten images."
+        )
     return title, note
 
 
@@ -391,8 +400,9 @@ def batch_norm_gradient_check(result: dict[str, Any], *, data: str | None = None
     """Mean |backprop − numerical| per parameter, on a log axis, explained for the book's
     batch of one image."""
     title, note = _bn_check_title(result)
-    return _gradient_bars([result["diff"]], ["Python"], ylabel="mean |backprop − numerical|",
-                          title=title, note=note)  # fmt: skip
+    return _gradient_bars(
+        [result["diff"]], ["Python"], ylabel="mean |backprop − numerical|", title=title, note=note
+    )
 
 
 # -- 6.4 ------------------------------------------------------------------------------
@@ -453,7 +463,8 @@ def overfit_dropout(result: dict[str, Any], *, data: str | None = None) -> Figur
 
 
 def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Figure:
-    best = sorted(trials, key=lambda tr: tr["final_val_acc"], reverse=True)[:n]
+    measured = [tr for tr in trials if tr["final_val_acc"] is not None]  # None: no epoch measured
+    best = sorted(measured, key=lambda tr: tr["final_val_acc"], reverse=True)[:n]
     cols = min(5, max(1, len(best)))
     rows = max(1, math.ceil(len(best) / cols))
     fig = new_figure(2.6 * cols + 0.4, 2.1 * rows + 1.1)
@@ -476,9 +487,16 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
             axes[i].xaxis.set_tick_params(labelbottom=True)
     if best:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
-    fig.suptitle(f"Best {len(best)} of {len(trials)} trials by final validation accuracy"
-                 f"{_on(data)}\n(lr: learning rate, wd: weight decay)")  # fmt: skip
+    fig.suptitle(
+        f"Best {len(best)} of {len(trials)} trials by final validation accuracy"
+        f"{_on(data)}\n(lr: learning rate, wd: weight decay)"
+    )
     return fig
+
+
+def _acc_or_nan(trial: dict[str, Any]) -> float:
+    """A trial's final validation accuracy; NaN (not drawn) for None, no epoch measured."""
+    return math.nan if trial["final_val_acc"] is None else trial["final_val_acc"]
 
 
 def _scatter(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
@@ -486,10 +504,11 @@ def _scatter(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
     fig = new_figure(6.8, 5.2)
     ax = fig.add_subplot(1, 1, 1)
     points = ax.scatter([tr["lr"] for tr in trials], [tr["weight_decay"] for tr in trials],
-                        c=[tr["final_val_acc"] for tr in trials], cmap="viridis", vmin=0, vmax=1,
+                        c=[_acc_or_nan(tr) for tr in trials], cmap="viridis", vmin=0, vmax=1,
                         label="Python (pyref)" if len(results) > 1 else None)  # fmt: skip
-    if trials:
-        top = max(trials, key=lambda tr: tr["final_val_acc"])
+    measured = [tr for tr in trials if tr["final_val_acc"] is not None]
+    if measured:
+        top = max(measured, key=lambda tr: tr["final_val_acc"])
         ax.scatter([top["lr"]], [top["weight_decay"]], s=220, marker="*", facecolors="none",
                    edgecolors="red", label=f"best: {top['final_val_acc']:.3f}")  # fmt: skip
     if len(results) > 1:
@@ -507,8 +526,9 @@ def _scatter(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
 
 
 @styled
-def hyperparameter_optimization(result: dict[str, Any], n: int = 20, *,
-                                data: str | None = None) -> dict[str, Figure]:  # fmt: skip
+def hyperparameter_optimization(
+    result: dict[str, Any], n: int = 20, *, data: str | None = None
+) -> dict[str, Figure]:
     """6.5.3 (figure 6-24): the Best-n grid (validation solid, training dashed, each panel
     its lr and weight decay), and the trials' final validation accuracy over (lr, weight
     decay) on log axes."""
@@ -526,8 +546,9 @@ def _convnet_curves(results: Sequence[dict[str, Any]], data: str | None) -> Figu
     ax, ax_loss = fig.subplots(1, 2)
     x = np.arange(len(first["train_acc"]))
     ax.plot(x, first["train_acc"], color="C0", marker="o", label="training data", markevery=2)
-    ax.plot(x, first["test_acc"], color="C1", marker="s", linestyle="--", label="test data",
-            markevery=2)  # fmt: skip
+    ax.plot(
+        x, first["test_acc"], color="C1", marker="s", linestyle="--", label="test data", markevery=2
+    )
     loss = _smooth(first["train_loss"])
     ax_loss.plot(loss, color="C2", label="Python" if len(results) > 1 else None)
     if len(results) > 1:
@@ -610,8 +631,10 @@ def _filtered_digit(result: dict[str, Any]) -> Figure:
 
 def apply_filter(result: dict[str, Any], *, data: str | None = None) -> dict[str, Figure]:
     """7.6.1 (figures 7-25, 7-26): learned filters, and each applied to a digit."""
-    return {"filters": filter_grid(result["filters"], "learned filters", nx=4),
-            "outputs": _filtered_digit(result)}  # fmt: skip
+    return {
+        "filters": filter_grid(result["filters"], "learned filters", nx=4),
+        "outputs": _filtered_digit(result),
+    }
 
 
 #: Figure functions by experiment name (one Figure, or a dict name -> Figure).
@@ -658,11 +681,14 @@ def _std_per_layer(py: dict[str, Any], jl: dict[str, Any], data: str | None) -> 
 def _final_accuracy_by_scale(py: dict[str, Any], jl: dict[str, Any], data: str | None) -> Figure:
     fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot(1, 1, 1)
-    for key, label, style in (("bn_train_acc", "with Batch Normalization", "-"),
-                              ("train_acc", "without", "--")):  # fmt: skip
+    for key, label, style in (
+        ("bn_train_acc", "with Batch Normalization", "-"),
+        ("train_acc", "without", "--"),
+    ):
         (line,) = ax.plot(py["weight_scales"], [run[-1] for run in py[key]], style, label=label)
-        ax.plot(jl["weight_scales"], [run[-1] for run in jl[key]], color=line.get_color(),
-                **JULIA_MARK)  # fmt: skip
+        ax.plot(
+            jl["weight_scales"], [run[-1] for run in jl[key]], color=line.get_color(), **JULIA_MARK
+        )
     epochs = len(py["train_acc"][0]) if py["train_acc"] else 0
     ax.set(xscale="log", ylim=(0, 1), xlabel="initial weight scale (std)",
            ylabel=f"training accuracy after {epochs} epochs")  # fmt: skip
@@ -689,7 +715,7 @@ def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) ->
     ax_s, ax_t = fig.subplots(1, 2)
     dots = ax_s.scatter([tr["lr"] for tr in py["trials"]],
                         [tr["weight_decay"] for tr in py["trials"]],
-                        c=[tr["final_val_acc"] for tr in py["trials"]], vmin=0, vmax=1,
+                        c=[_acc_or_nan(tr) for tr in py["trials"]], vmin=0, vmax=1,
                         label="Python (pyref)")  # fmt: skip
     ax_s.scatter([tr["lr"] for tr in jl["trials"]], [tr["weight_decay"] for tr in jl["trials"]],
                  s=150, facecolors="none", edgecolors="red", label="Julia (PyRef)")  # fmt: skip
@@ -697,11 +723,12 @@ def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) ->
              title="hyperparameters drawn")  # fmt: skip
     ax_s.legend(fontsize=8)
     fig.colorbar(dots, ax=ax_s, label="final validation accuracy (Python)")
-    ax_t.plot([tr["final_val_acc"] for tr in py["trials"]], "-", color="C0", label="Python (pyref)")
-    ax_t.plot([tr["final_val_acc"] for tr in jl["trials"]], color="C0", label="Julia (PyRef)",
+    ax_t.plot([_acc_or_nan(tr) for tr in py["trials"]], "-", color="C0", label="Python (pyref)")
+    ax_t.plot([_acc_or_nan(tr) for tr in jl["trials"]], color="C0", label="Julia (PyRef)",
               **JULIA_MARK)  # fmt: skip
-    ax_t.set(xlabel="trial", ylabel="final validation accuracy", ylim=(0, 1),
-             title="each trial's result")  # fmt: skip
+    ax_t.set(
+        xlabel="trial", ylabel="final validation accuracy", ylim=(0, 1), title="each trial's result"
+    )
     ax_t.legend(fontsize=8)
     fig.suptitle(f"Random search{_on(data)}")
     return fig

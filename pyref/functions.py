@@ -76,14 +76,23 @@ def _check_probabilities_and_labels(y: object, t: object, y_name: str = "y") -> 
     if rows == 0:
         raise ValueError(f"{y_name} has no samples (an empty batch, shape {y.shape})")
     if classes < 2:
-        raise ValueError(f"{y_name} must have at least 2 classes (softmax over one class is "
-                         f"always 1), got shape {y.shape}")  # fmt: skip
-    if t.size == y.size and (t.ndim == y.ndim or y.ndim == 1):
+        raise ValueError(
+            f"{y_name} must have at least 2 classes (softmax over one class is "
+            f"always 1), got shape {y.shape}"
+        )
+    if t.size == y.size:  # one-hot rows: the book tells them by their size
+        if y.ndim == 2 and t.shape != y.shape:
+            raise ValueError(
+                f"t has the size of {y_name} but not its shape: one-hot rows must "
+                f"have shape {y.shape}, got {t.shape}"
+            )
         check_one_hot("t", t.reshape(rows, classes))
         return
     if t.ndim != 1 or t.size != rows:
-        raise ValueError(f"t must be {rows} class label(s) or one-hot rows of shape "
-                         f"{(rows, classes)}, got shape {t.shape}")  # fmt: skip
+        raise ValueError(
+            f"t must be {rows} class label(s) or one-hot rows of shape "
+            f"{(rows, classes)}, got shape {t.shape}"
+        )
     if t.dtype.kind not in "iu":
         raise TypeError(f"t must hold integer class labels, not dtype {t.dtype}")
     if t.min() < 0 or t.max() >= classes:
@@ -96,8 +105,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.nd
     ``x`` must be a floating-point array: an integer one cannot hold x + h."""
     check_array("x", x, finite=False)
     if x.dtype.kind != "f":
-        raise TypeError(f"x must be a floating-point array (x + {NUMERICAL_GRADIENT_H} must "
-                        f"fit in it), not dtype {x.dtype}")  # fmt: skip
+        raise TypeError(
+            f"x must be a floating-point array (x + {NUMERICAL_GRADIENT_H} must "
+            f"fit in it), not dtype {x.dtype}"
+        )
     h = NUMERICAL_GRADIENT_H
     grad = np.zeros_like(x)
     flat = x.reshape(-1)  # a view: writes reach x

@@ -44,8 +44,9 @@ def _check_backward(layer: object, state: np.ndarray | None, dout: object) -> np
         raise RuntimeError(f"{name}.backward needs a forward pass first")
     dout = check_array("dout", dout, finite=False)
     if dout.shape != state.shape:
-        raise ValueError(f"dout has shape {dout.shape}; {name}'s last forward output had "
-                         f"{state.shape}")  # fmt: skip
+        raise ValueError(
+            f"dout has shape {dout.shape}; {name}'s last forward output had {state.shape}"
+        )
     return dout
 
 
@@ -154,8 +155,10 @@ class Affine:
             raise RuntimeError("Affine.backward needs a forward pass first")
         dout = check_array("dout", dout, ndim=2, finite=False)
         if dout.shape != (self.x.shape[0], self.W.shape[1]):
-            raise ValueError(f"dout has shape {dout.shape}; Affine's last forward output had "
-                             f"{(self.x.shape[0], self.W.shape[1])}")  # fmt: skip
+            raise ValueError(
+                f"dout has shape {dout.shape}; Affine's last forward output had "
+                f"{(self.x.shape[0], self.W.shape[1])}"
+            )
         # Converted first, then transposed: np.dot on a float32 x.T takes a slower
         # path to the same product.
         x = self.x.astype(np.result_type(self.x, dout), copy=False)
@@ -290,8 +293,10 @@ class BatchNormalization:
             raise RuntimeError("BatchNormalization.backward needs a training forward pass first")
         dout = check_array("dout", dout, finite=False)
         if dout.shape != self.input_shape:
-            raise ValueError(f"dout has shape {dout.shape}; BatchNormalization's last forward "
-                             f"input had {self.input_shape}")  # fmt: skip
+            raise ValueError(
+                f"dout has shape {dout.shape}; BatchNormalization's last forward "
+                f"input had {self.input_shape}"
+            )
         dout = dout.reshape(dout.shape[0], -1)
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(self.xn * dout, axis=0)

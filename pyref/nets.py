@@ -34,7 +34,7 @@ WEIGHT_DECAY_KINDS = ("l2", "l1")
 
 #: Weights below this magnitude have a finite sum of squares in any array numpy can
 #: hold (each square < 1e280), so a zero decay term is 0.0 without being summed.
-PENALTY_SAFE_MAGNITUDE = 1e140
+_PENALTY_SAFE_MAGNITUDE = 1e140
 
 
 class MultiLayerNetExtend:
@@ -66,8 +66,9 @@ class MultiLayerNetExtend:
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
         if self.output_size < 2:
-            raise ValueError(f"output_size must be >= 2 (softmax over one class is always 1), "
-                             f"got {output_size}")  # fmt: skip
+            raise ValueError(
+                f"output_size must be >= 2 (softmax over one class is always 1), got {output_size}"
+            )
         if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
             raise TypeError("hidden_size_list must be a list of layer sizes")
         self.hidden_size_list = [
@@ -154,7 +155,7 @@ class MultiLayerNetExtend:
         return penalty
 
     def _penalty_is_zero(self) -> bool:
-        """Whether lambda is 0 and every W is finite and below PENALTY_SAFE_MAGNITUDE, so
+        """Whether lambda is 0 and every W is finite and below _PENALTY_SAFE_MAGNITUDE, so
         that each term is 0 * (a finite sum) = 0.0 (a NaN, an infinity or an overflowing
         sum would make it NaN: then the terms are computed)."""
         if self.weight_decay_lambda != 0:
@@ -162,7 +163,7 @@ class MultiLayerNetExtend:
         for idx in range(1, self.hidden_layer_num + 2):
             W = self.params[f"W{idx}"]  # NaN fails both comparisons
             if W.size and not (
-                -PENALTY_SAFE_MAGNITUDE < W.min() and W.max() < PENALTY_SAFE_MAGNITUDE
+                -_PENALTY_SAFE_MAGNITUDE < W.min() and W.max() < _PENALTY_SAFE_MAGNITUDE
             ):
                 return False
         return True

@@ -31,8 +31,9 @@ DEFAULT_EPS = 1e-7
 ADAM_FORMS = ("textbook", "paper")
 
 
-def _check_update_args(params: Params, grads: Params, state: dict | None = None,
-                       state_name: str = "") -> None:  # fmt: skip
+def _check_update_args(
+    params: Params, grads: Params, state: dict | None = None, state_name: str = ""
+) -> None:
     """Every parameter (a numpy array or a plain number) has a gradient of its shape,
     and, once the optimizer has state, state of its own."""
     for name, d in (("params", params), ("grads", grads)):
@@ -42,16 +43,19 @@ def _check_update_args(params: Params, grads: Params, state: dict | None = None,
         if key not in grads:
             raise ValueError(f"grads has no entry for parameter {key!r}")
         if state is not None and key not in state:
-            raise ValueError(f"params has {key!r}, which it did not have at the first update: "
-                             f"{state_name} has state for {', '.join(map(repr, state))} only")  # fmt: skip
+            raise ValueError(
+                f"params has {key!r}, which it did not have at the first update: "
+                f"{state_name} has state for {', '.join(map(repr, state))} only"
+            )
         grad = grads[key]
         if not (type(val) is np.ndarray and type(grad) is np.ndarray):  # arrays: checked fast
             for name, v in (("params", val), ("grads", grad)):
                 if isinstance(v, bool) or not isinstance(
                     v, (np.ndarray, float, int, np.floating, np.integer)
                 ):
-                    raise TypeError(f"{name}[{key!r}] must be a numpy array or a number, not "
-                                    f"{type(v).__name__}")  # fmt: skip
+                    raise TypeError(
+                        f"{name}[{key!r}] must be a numpy array or a number, not {type(v).__name__}"
+                    )
         if np.shape(grad) != np.shape(val):
             raise ValueError(
                 f"grads[{key!r}] has shape {np.shape(grad)}, params[{key!r}] has {np.shape(val)}"

@@ -19,10 +19,10 @@ from typing import Callable
 
 import numpy as np
 
-from pyref.checks import check_positive_int
-from pyref.datasets import split_validation
+from pyref.checks import check_nonnegative_int, check_positive_int
+from pyref.datasets import NUM_CLASSES, split_validation
 from pyref.nets import MultiLayerNet
-from pyref.rng import resolve_rng
+from pyref.rng import SEED_MAX, check_seed, resolve_rng
 from pyref.trainer import Trainer
 
 #: log10 ranges of the sampled hyperparameters (the book's).
@@ -79,8 +79,10 @@ class Trial:
         return f"lr:{self.lr}, weight decay:{self.weight_decay}"
 
     @property
-    def final_val_acc(self) -> float:
-        return self.val_acc_list[-1] if self.val_acc_list else float("nan")
+    def final_val_acc(self) -> float | None:
+        """The last validation accuracy; None when none was measured (a trial stopped in
+        its first epoch), as in pyref.study's records and JSON's null."""
+        return self.val_acc_list[-1] if self.val_acc_list else None
 
     def to_dict(self) -> dict:
         return {
@@ -89,7 +91,7 @@ class Trial:
             "weight_decay": float(self.weight_decay),
             "val_acc_list": [float(a) for a in self.val_acc_list],
             "train_acc_list": [float(a) for a in self.train_acc_list],
-            "final_val_acc": float(self.final_val_acc),
+            "final_val_acc": None if self.final_val_acc is None else float(self.final_val_acc),
             "final_train_acc": float(self.train_acc_list[-1]) if self.train_acc_list else None,
             "fail_reason": self.fail_reason,
         }
@@ -110,14 +112,9 @@ def trial_seed(seed: int, index: int) -> int:
     PyRef.NumpyRandom (``RandomState(trial_seed(s, i))``) start the same MT19937
     stream; for one seed, trials 0 .. 2**32 - 1 all get different seeds.
     """
-    for name, value in (("seed", seed), ("index", index)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not 0 <= int(seed) <= 2**32 - 1:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
-    if int(index) < 0:
-        raise ValueError(f"index must be >= 0, got {index}")
-    return (int(seed) * TRIAL_SEED_MULTIPLIER + int(index)) % 2**32
+    seed = check_seed("seed", seed)
+    index = check_nonnegative_int("index", index)
+    return (seed * TRIAL_SEED_MULTIPLIER + index) % (SEED_MAX + 1)
 
 
 def divergence_reason(losses: list[float], iter_per_epoch: float) -> str | None:
@@ -144,7 +141,7 @@ def _trial_trainer(
     """A trial's net (L2 decay ``weight_decay``, weights drawn from ``rng``) and its
     Trainer (SGD(lr), minibatches from the same stream), not yet trained."""
     network = MultiLayerNet(
-        x_train.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng
+        x_train.shape[1], list(hidden), NUM_CLASSES, weight_decay_lambda=weight_decay, rng=rng
     )
     return Trainer(
         network, x_train, t_train, x_val, t_val,
@@ -166,8 +163,9 @@ def train_trial(
     rng: np.random.RandomState | None = None,
 ) -> tuple[list[float], list[float]]:
     """Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
-    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
-                             hidden, SEARCH_BATCH_SIZE, rng)  # fmt: skip
+    trainer = _trial_trainer(
+        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, SEARCH_BATCH_SIZE, rng
+    )
     trainer.train()
     return trainer.test_acc_list, trainer.train_acc_list
 
@@ -202,8 +200,9 @@ def run_trial(
     weight_decay, lr = sample_hyperparameters(rng)
     if on_start is not None:
         on_start(lr, weight_decay)
-    trainer = _trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs,
-                             hidden, batch_size, rng)  # fmt: skip
+    trainer = _trial_trainer(
+        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng
+    )
     reason = None
     with np.errstate(all="ignore"):  # a diverging trial is recorded, not warned about
         for _ in range(trainer.max_iter):
@@ -253,7 +252,12 @@ def best_n(trials: list[Trial], n: int = BEST_N) -> list[Trial]:
     """The ``n`` trials with the highest final validation accuracy; ties keep trial
     order (Python's sort is stable, as in the book's ``sorted(..., reverse=True)``)."""
     n = check_positive_int("n", n)
-    return sorted(trials, key=lambda tr: tr.final_val_acc, reverse=True)[:n]
+    return sorted(trials, key=_rank_key, reverse=True)[:n]
+
+
+def _rank_key(trial: Trial) -> float:
+    """A trial's final validation accuracy, -inf for one without (ranked last)."""
+    return -math.inf if trial.final_val_acc is None else trial.final_val_acc
 
 
 def format_best(trials: list[Trial], n: int = BEST_N) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from pyref.checks import check_positive_int
+from pyref.datasets import NUM_CLASSES
 from pyref.nets import MultiLayerNetExtend
 from pyref.search import divergence_reason
 from pyref.trainer import Trainer
@@ -43,7 +44,7 @@ def make_trainer(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndar
     epochs = check_positive_int("epochs", epochs)
     dropout = float(settings["dropout_ratio"])
     network = MultiLayerNetExtend(
-        x_train.shape[1], list(settings["hidden"]), 10,
+        x_train.shape[1], list(settings["hidden"]), NUM_CLASSES,
         weight_decay_lambda=settings["weight_decay"], use_dropout=dropout > 0,
         dropout_ratio=dropout if dropout > 0 else 0.5, use_batchnorm=settings["use_batchnorm"],
         rng=rng,

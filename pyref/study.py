@@ -99,6 +99,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQL
 
 from pyref.datasets import SOURCES, describe_source
 from pyref.memory import child_env
+from pyref.rng import check_seed, rng_state, set_rng_state
 from pyref.runtime.session import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import (
     BEST_N,
@@ -195,10 +196,10 @@ class SearchConfig:
     def __post_init__(self) -> None:
         for name in ("trials", "epochs", "train_size", "batch_size"):
             _positive_int(name, getattr(self, name))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise SearchError(f"seed must be an integer, got {self.seed!r}")
-        if not 0 <= self.seed <= 2**32 - 1:
-            raise SearchError(f"seed must be between 0 and 2**32 - 1, got {self.seed}")
+        try:
+            check_seed("seed", self.seed)
+        except (TypeError, ValueError) as err:
+            raise SearchError(str(err)) from None
         for name, value, choices in (("stream", self.stream, STREAMS),
                                      ("engine", self.engine, ENGINES),
                                      ("data", self.data, SOURCES),
@@ -306,30 +307,14 @@ class TrialResult:
         return cls(**json.loads(text))
 
 
-def _state_to_json(rng: np.random.RandomState) -> dict[str, Any]:
-    _, key, pos, has_gauss, cached = rng.get_state()
-    return {"key": key.tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
-            "cached_gaussian": float(cached)}  # fmt: skip
-
-
 def _rng_from_json(state: Any, what: str = "the stream state") -> np.random.RandomState:
     """The RandomState a stored state describes; SearchError naming ``what`` when the
     state is damaged (an edited database): not a Mersenne Twister state of 624 words."""
     try:
-        key, pos = state["key"], state["pos"]
-        has_gauss, cached = state["has_gauss"], state["cached_gaussian"]
-        ok = (isinstance(key, list) and len(key) == 624
-              and all(isinstance(k, int) and 0 <= k < 2**32 for k in key)
-              and isinstance(pos, int) and 0 <= pos <= 624 and has_gauss in (0, 1)
-              and isinstance(cached, (int, float)))  # fmt: skip
-    except (TypeError, KeyError):
-        ok = False
-    if not ok:
+        return set_rng_state(np.random.RandomState(), state, what)
+    except ValueError:
         raise SearchError(f"{what} is damaged (not a numpy RandomState state); was the "
-                          "database edited? Run the study again in a new --out or --study")  # fmt: skip
-    rng = np.random.RandomState()
-    rng.set_state(("MT19937", np.asarray(key, dtype=np.uint32), pos, has_gauss, float(cached)))
-    return rng
+                          "database edited? Run the study again in a new --out or --study") from None  # fmt: skip
 
 
 # -- data and one trial -----------------------------------------------------------
@@ -365,7 +350,7 @@ def prepare_data(config: SearchConfig) -> SearchData:
     (x_tr, t_tr), (x_val, t_val) = split_validation(
         x_all[: config.train_size], t_all[: config.train_size], config.validation_rate, rng=rng
     )
-    return SearchData(x_tr, t_tr, x_val, t_val, _state_to_json(rng), info.description)
+    return SearchData(x_tr, t_tr, x_val, t_val, rng_state(rng), info.description)
 
 
 def _save_data(data: SearchData, path: Path) -> None:
@@ -421,7 +406,6 @@ def _train_julia(
     epoch must then take less than ``grace`` seconds.)"""
     from pyref.runtime import session
 
-    _, key, pos, has_gauss, cached = rng.get_state()
     julia = session()
     julia.use_blas()  # numpy's thread count now: the products' last bits depend on it
     handle = julia.call(
@@ -430,8 +414,7 @@ def _train_julia(
         batch_size=settings["batch_size"], optimizer=settings["optimizer"], lr=settings["lr"],
         weight_decay=settings["weight_decay"], dropout_ratio=settings["dropout_ratio"],
         use_batchnorm=int(settings["use_batchnorm"]), stop_on_divergence=int(stop_on_divergence),
-        rng_key=key, rng_pos=int(pos), rng_has_gauss=int(has_gauss),
-        rng_cached_gaussian=float(cached),
+        rng_state=rng_state(rng),
     )  # fmt: skip
     result, seen = EpochTrial(), 0
     try:
@@ -460,8 +443,7 @@ def _train_julia(
             julia.call("PyRef.search_epochs_finish", handle)
         raise
     out = julia.call("PyRef.search_epochs_finish", handle)
-    rng.set_state(("MT19937", np.asarray(out["rng_key"], dtype=np.uint32), int(out["rng_pos"]),
-                   int(out["rng_has_gauss"]), float(out["rng_cached_gaussian"])))  # fmt: skip
+    set_rng_state(rng, out["rng_state"], "the stream state PyRef returned")
     iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
     result.fail_reason = divergence_reason([float(v) for v in out["train_loss_list"]],
                                            iter_per_epoch)  # fmt: skip
@@ -520,7 +502,7 @@ def study_trial(
     return TrialResult(
         number=index, lr=settings["lr"], weight_decay=settings["weight_decay"], seed=seed,
         state=state, val_acc_list=trial.val_acc_list, train_acc_list=trial.train_acc_list,
-        fail_reason=trial.fail_reason, rng_state=_state_to_json(rng) if textbook else None,
+        fail_reason=trial.fail_reason, rng_state=rng_state(rng) if textbook else None,
         params=None if config.space.is_default else dict(point),
     )  # fmt: skip
 

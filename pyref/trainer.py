@@ -48,8 +48,9 @@ class Trainer:
         check_array("x_test", x_test, ndim=(2, 4))
         for name, x in (("x_train", x_train), ("x_test", x_test)):
             if x.shape[0] == 0:
-                raise ValueError(f"{name} has no samples (shape {x.shape}): nothing to train on "
-                                 "or to evaluate")  # fmt: skip
+                raise ValueError(
+                    f"{name} has no samples (shape {x.shape}): nothing to train on or to evaluate"
+                )
         if len(t_train) != len(x_train):
             raise ValueError(f"t_train has {len(t_train)} labels for {len(x_train)} samples")
         if len(t_test) != len(x_test):

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from pyref.convnet import PARAM_NAMES, SimpleConvNet
+from pyref.convnet import CONVNET_PARAM_NAMES, SimpleConvNet
 from pyref.trainer import Trainer
 
 SMALL = {"input_dim": (1, 10, 10),
@@ -49,8 +49,8 @@ def test_gradient_matches_numerical(labels: str) -> None:
         t = t.reshape(n, 1)
     grads = net.gradient(x, t)
     numerical = net.numerical_gradient(x, t)
-    assert set(grads) == set(PARAM_NAMES)
-    for key in PARAM_NAMES:
+    assert set(grads) == set(CONVNET_PARAM_NAMES)
+    for key in CONVNET_PARAM_NAMES:
         np.testing.assert_allclose(grads[key], numerical[key], rtol=1e-4, atol=1e-8, err_msg=key)
 
 
@@ -71,7 +71,7 @@ def test_params_round_trip_through_npz(tmp_path) -> None:
     net = SimpleConvNet(**SMALL, rng=np.random.RandomState(4))
     path = net.save_params(tmp_path / "params.pkl")  # the book's name: .npz contents
     with np.load(path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(PARAM_NAMES)
+        assert sorted(npz.files) == sorted(CONVNET_PARAM_NAMES)
     other = SimpleConvNet(**SMALL, rng=np.random.RandomState(5))
     other.load_params(path)
     x = np.random.RandomState(6).rand(3, 1, 10, 10)

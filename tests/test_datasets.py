@@ -50,9 +50,11 @@ def test_embedded_returns_copies_and_reports_its_source() -> None:
 
 def test_idx_round_trip_and_malformed_files(tmp_path) -> None:
     rs = np.random.RandomState(0)
-    for name, arr in [("a.idx.gz", rs.randint(0, 256, (3, 4, 5)).astype(np.uint8)),
-                      ("b.idx", rs.randn(7).astype(np.float32)),
-                      ("c.idx", rs.randint(-5, 5, (2, 3)).astype(np.int32))]:  # fmt: skip
+    for name, arr in [
+        ("a.idx.gz", rs.randint(0, 256, (3, 4, 5)).astype(np.uint8)),
+        ("b.idx", rs.randn(7).astype(np.float32)),
+        ("c.idx", rs.randint(-5, 5, (2, 3)).astype(np.int32)),
+    ]:
         write_idx(tmp_path / name, arr)
         back = read_idx(tmp_path / name)
         assert back.dtype == arr.dtype.newbyteorder("=") and back.shape == arr.shape

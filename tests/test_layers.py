@@ -141,3 +141,21 @@ def test_smooth_curve_keeps_length_and_smooths() -> None:
     assert np.abs(np.diff(y)).mean() < np.abs(np.diff(x)).mean()
     with pytest.raises(ValueError, match="at least"):
         smooth_curve([1.0, 2.0])
+
+
+def test_one_hot_labels_are_told_by_their_size_and_must_have_the_shape() -> None:
+    """The book's test (t.size == y.size) says one-hot; such t must then be y's rows
+    (PyRef's check_probabilities_and_labels has the same rule)."""
+    y = np.array([[0.1, 0.2, 0.7], [0.3, 0.3, 0.4]])
+    t = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert cross_entropy_error(y, t) == cross_entropy_error(y, np.array([2, 0]))
+    for bad in (t.T, t.ravel()):
+        with pytest.raises(ValueError, match="t has the size of y but not its shape"):
+            cross_entropy_error(y, bad)
+    # one sample: t of y's size in any shape, as the book reshapes it to one row
+    one = cross_entropy_error(y[0], t[0])
+    assert (
+        one
+        == cross_entropy_error(y[0], t[0].reshape(-1, 1))
+        == cross_entropy_error(y[:1], np.array([2]))
+    )

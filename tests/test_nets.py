@@ -75,8 +75,9 @@ def test_multilayernet_gradient(activation: str, decay: str, lam: float) -> None
 
 def test_extend_gradient_with_batchnorm_and_l2() -> None:
     x, t = small_data(n=5)
-    net = MultiLayerNetExtend(6, [5, 4], 10, use_batchnorm=True, weight_decay_lambda=0.1,
-                              rng=np.random.RandomState(3))  # fmt: skip
+    net = MultiLayerNetExtend(
+        6, [5, 4], 10, use_batchnorm=True, weight_decay_lambda=0.1, rng=np.random.RandomState(3)
+    )
     assert {"gamma1", "beta1", "gamma2", "beta2"} <= set(net.params)
     assert_gradients_match(net, x, t, rtol=1e-3)
 
@@ -107,8 +108,9 @@ def test_weight_decay_penalty_values() -> None:
     plain = MultiLayerNet(6, [5], 10, rng=np.random.RandomState(6))
     w_sq = sum(np.sum(l2.params[k] ** 2) for k in ("W1", "W2"))
     assert l2.loss(x, t) - plain.loss(x, t) == pytest.approx(0.1 * w_sq, rel=1e-12)
-    l1 = MultiLayerNet(6, [5], 10, weight_decay_lambda=0.2, weight_decay="L1",
-                       rng=np.random.RandomState(6))  # fmt: skip
+    l1 = MultiLayerNet(
+        6, [5], 10, weight_decay_lambda=0.2, weight_decay="L1", rng=np.random.RandomState(6)
+    )
     w_abs = sum(np.sum(np.abs(l1.params[k])) for k in ("W1", "W2"))
     assert l1.loss(x, t) - plain.loss(x, t) == pytest.approx(0.2 * w_abs, rel=1e-12)
 
@@ -173,8 +175,10 @@ def test_a_zero_decay_term_is_what_the_book_sums_to(kind: str, w: float | None) 
     if w is not None:
         net.params["W1"][0, 0] = w
     with np.errstate(over="ignore", invalid="ignore"):
-        terms = [np.sum(W**2) if kind == "l2" else np.sum(np.abs(W))
-                 for W in (net.params["W1"], net.params["W2"])]  # fmt: skip
+        terms = [
+            np.sum(W**2) if kind == "l2" else np.sum(np.abs(W))
+            for W in (net.params["W1"], net.params["W2"])
+        ]
         book = 0 + (0.5 if kind == "l2" else 1.0) * 0.0 * terms[0]
         book += (0.5 if kind == "l2" else 1.0) * 0.0 * terms[1]
         got = net.weight_decay_penalty()

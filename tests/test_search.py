@@ -55,13 +55,24 @@ def test_random_search_repeats_the_book_script() -> None:
 
 
 def test_best_n_is_stable_and_listing_has_the_book_format() -> None:
-    trials = [Trial(i, 0.001 * (i + 1), 1e-6, [0.1, acc], [0.1, acc]) for i, acc in
-              enumerate([0.5, 0.9, 0.5, 0.9, 0.2])]  # fmt: skip
+    trials = [
+        Trial(i, 0.001 * (i + 1), 1e-6, [0.1, acc], [0.1, acc])
+        for i, acc in enumerate([0.5, 0.9, 0.5, 0.9, 0.2])
+    ]
     order = [tr.number for tr in best_n(trials, 4)]
     assert order == [1, 3, 0, 2]
     text = format_best(trials, 2)
     assert text.splitlines()[1] == "Best-1(val acc:0.9) | lr:0.002, weight decay:1e-06"
     assert trials[0].to_dict()["final_val_acc"] == 0.5
+
+
+def test_a_trial_without_accuracies_has_none_and_ranks_last() -> None:
+    """No measurement: None (JSON null), as pyref.study's records say it, not NaN."""
+    empty = Trial(0, 0.01, 1e-6, [], [], "diverged")
+    trials = [empty, Trial(1, 0.01, 1e-6, [0.0], [0.0])]
+    assert empty.final_val_acc is None and empty.to_dict()["final_val_acc"] is None
+    assert empty.to_dict()["final_train_acc"] is None
+    assert [tr.number for tr in best_n(trials, 2)] == [1, 0]
 
 
 def test_trial_seed_is_one_documented_formula() -> None:
@@ -98,8 +109,9 @@ def test_run_trial_records_divergence() -> None:
     x = rs.rand(40, 12) * 1e300  # the first forward pass overflows
     t = rs.randint(0, 10, 40)
     kw = {"hidden": (8,), "batch_size": 10}
-    stopped = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1),
-                        stop_on_divergence=True, **kw)  # fmt: skip
+    stopped = run_trial(
+        0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1), stop_on_divergence=True, **kw
+    )
     assert stopped.fail_reason == "diverged: training loss became nan at step 1 (epoch 1)"
     assert len(stopped.val_acc_list) == 1
     full = run_trial(0, x, t, x[:10], t[:10], 5, rng=np.random.RandomState(1), **kw)
@@ -110,3 +122,15 @@ def test_run_trial_records_divergence() -> None:
     assert divergence_reason([1.0, 0.5], 2.0) is None
     with pytest.raises(ValueError, match="epochs"):
         run_trial(0, x, t, x, t, 0)
+
+
+def test_the_search_figures_leave_out_a_trial_without_accuracies() -> None:
+    from pyref.figures import hyperparameter_optimization
+
+    trials = [
+        Trial(0, 0.01, 1e-6, [], [], "diverged"),
+        Trial(1, 0.001, 1e-7, [0.2, 0.4], [0.2, 0.5]),
+    ]
+    figs = hyperparameter_optimization({"trials": [tr.to_dict() for tr in trials]})
+    assert "Best 1 of 2 trials" in figs["best"].get_suptitle()
+    assert "best: 0.400" in [t.get_text() for t in figs["scatter"].axes[0].get_legend().get_texts()]

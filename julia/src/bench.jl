@@ -16,14 +16,14 @@ import ..PyRef
 using ..PyRef: NumpyRandom, MultiLayerNet, SGD, Adam, gradient!, gradient_buffers, update!, rows, RowBatcher, batch!,
                blas_mode, blas_info, set_numpy_blas_threads!, numpy_blas_lib, NpMatrix, np_transpose, _gemm!,
                CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, SimpleConvNet, ImageBatcher, np_dot_c!, forward!,
-               backward!, forward, backward, as_nchw!, nchw
+               backward!, forward, backward, _as_nchw!, _nchw
 
 """The matrix products of one step for layer sizes `sizes` and a batch of `batch` rows:
 forward x·W, backward dout·Wᵀ and xᵀ·dout per layer, with random operands in the
 step's layouts (the minibatch transposed, as `RowBatcher` hands it on);
 `first_dx=false` leaves out the first layer's dout·Wᵀ (the input images' gradient,
 which the book computes and PyRef skips)."""
-function gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
+function gemm_bound(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
     L = length(sizes) - 1
     W = [rand(sizes[i], sizes[i + 1]) for i in 1:L]
     # The first layer's input as the step gets it from RowBatcher: a transposed matrix.
@@ -44,9 +44,9 @@ function gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
     end
 end
 
-"""The same products as `gemm_bound_closure`, as numpy makes them: numpy's OpenBLAS,
+"""The same products as `gemm_bound`, as numpy makes them: numpy's OpenBLAS,
 row-major gemm on C-ordered operands, with numpy's transpose flags (`:numpy` mode)."""
-function numpy_gemm_bound_closure(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
+function _numpy_gemm_bound(sizes::Vector{Int}, batch::Int; first_dx::Bool=true)
     lib = numpy_blas_lib()
     L = length(sizes) - 1
     # C-ordered numpy arrays: element (i, j) of an r×c array is data[j, i].
@@ -112,7 +112,7 @@ function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Intege
     numpy = blas_mode() === :numpy
     numpy ? set_numpy_blas_threads!(blas_threads) : BLAS.set_num_threads(blas_threads)
     rng = NumpyRandom.RandomState(seed)
-    net = MultiLayerNet(size(x, 2), collect(hidden), 10; rng=rng)
+    net = MultiLayerNet(size(x, 2), collect(hidden), PyRef.NUM_CLASSES; rng=rng)
     opt = SGD(lr=lr)
     n = size(x, 1)
     batcher, grads = RowBatcher(x), gradient_buffers(net)
@@ -121,8 +121,8 @@ function step_timing(x::AbstractMatrix, t::AbstractVector; hidden, batch::Intege
         update!(opt, net.params, gradient!(grads, net, batch!(batcher, mask), rows(t, mask)))
         return nothing
     end
-    sizes = vcat(size(x, 2), collect(hidden), 10)
-    closure = numpy ? numpy_gemm_bound_closure : gemm_bound_closure
+    sizes = vcat(size(x, 2), collect(hidden), PyRef.NUM_CLASSES)
+    closure = numpy ? _numpy_gemm_bound : gemm_bound
     bound = closure(sizes, Int(batch))
     minimal = closure(sizes, Int(batch); first_dx=false)
     out = interleaved(step, bound, minimal, Int(iterations), Int(repeats); warmup=5)
@@ -142,8 +142,8 @@ transposed view), `col.T` times dout, and (`first_dx`) dout times `col_W.T`; the
 each Affine layer's forward and backward products. In `:numpy` mode numpy's calls
 (through `np_dot_c!`, which leaves numpy's result in numpy's memory), else Julia's.
 """
-function convnet_bound_closure(batch::Int; first_dx::Bool=true, filters::Int=30, fsize::Int=5, side::Int=28,
-                               hidden::Int=100, classes::Int=10)
+function convnet_gemm_bound(batch::Int; first_dx::Bool=true, filters::Int=30, fsize::Int=5, side::Int=28,
+                               hidden::Int=100, classes::Int=PyRef.NUM_CLASSES)
     o = side - fsize + 1
     noo, cff = batch * o * o, fsize * fsize
     pooled = filters * (o ÷ 2)^2
@@ -191,7 +191,7 @@ end
     convnet_timing(x, t; batch=100, lr=0.001, iterations, repeats, seed=0, blas_threads=1)
 
 One SimpleConvNet training step as the Trainer takes it (draw a minibatch of images,
-gradient, Adam update), against its matrix products alone (`convnet_bound_closure`:
+gradient, Adam update), against its matrix products alone (`convnet_gemm_bound`:
 `bound` with the input images' gradient the book computes, `minimal` without), best
 of `repeats` rounds; and where the rest of the time goes, layer by layer.
 """
@@ -209,8 +209,8 @@ function convnet_timing(x::AbstractArray{<:Real,4}, t::AbstractVector; batch::In
         update!(opt, net.params, gradient!(grads, net, batch!(batcher, mask), rows(t, mask)))
         return nothing
     end
-    bound = convnet_bound_closure(Int(batch))
-    minimal = convnet_bound_closure(Int(batch); first_dx=false)
+    bound = convnet_gemm_bound(Int(batch))
+    minimal = convnet_gemm_bound(Int(batch); first_dx=false)
     out = interleaved(step, bound, minimal, Int(iterations), Int(repeats); warmup=3)
     return merge!(out, Dict{String,Any}("parts" => convnet_parts(net, opt, grads, batcher, t, rng, Int(batch)),
                             "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
@@ -228,13 +228,13 @@ function convnet_parts(net, opt, grads, batcher, t, rng, batch)
     c = net.conv1
     FN, C, FH, FW = size(c.W)
     o = size(xb, 3) - FH + 1
-    parts["im2col"] = time_best(() -> PyRef.im2col_np!(c.col.data, xb, FH, FW, 1, 0, o, o))
+    parts["im2col"] = time_best(() -> PyRef._im2col_np!(c.col.data, xb, FH, FW, 1, 0, o, o))
     parts["conv forward (im2col, product, bias)"] = time_best(() -> forward!(c, xb))
     h = forward!(c, xb)
     parts["relu1 forward"] = time_best(() -> forward!(net.relu1, h))
     r = forward!(net.relu1, h)
     parts["pool forward (argmax)"] = time_best(() -> forward!(net.pool1, r))
-    PyRef.forward(net.last_layer, PyRef.forward_layers!(net, xb), tb)
+    PyRef.forward(net.last_layer, PyRef._forward_layers!(net, xb), tb)
     d = backward!(net.affine1, backward!(net.relu2, backward!(net.affine2, backward(net.last_layer, 1))))
     OW, OH, Cp, N = size(net.pool1.out)
     d4 = PermutedDimsArray{Float64,4,(1,4,3,2),(1,4,3,2),Array{Float64,4}}(reshape(d, N, OW, OH, Cp))

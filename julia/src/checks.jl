@@ -39,8 +39,13 @@ function check_nonnegative_int(name::AbstractString, value)::Int
     return Int(value)
 end
 
-function check_finite(name::AbstractString, x::AbstractArray)
-    eltype(x) <: AbstractFloat && !all_finite(x) && throw(ArgumentError("$name contains NaN or infinite values"))
+"""`x` with `ndim` dimensions (one of them, if a tuple) and, if `finite`, no NaN or
+infinity. Julia's types already make it a numeric array (pyref's check_array tests that too)."""
+function check_array(name::AbstractString, x::AbstractArray; ndim=nothing, finite::Bool=true)
+    if ndim !== nothing && !(ndims(x) in ndim)
+        throw(ArgumentError("$name must have $(join(ndim, " or ")) dimensions, got size $(size(x))"))
+    end
+    finite && eltype(x) <: AbstractFloat && !all_finite(x) && throw(ArgumentError("$name contains NaN or infinite values"))
     return x
 end
 

@@ -5,7 +5,7 @@ const CONVNET_INPUT_DIM = (1, 28, 28)
 const CONV_PARAM_KEYS = ("filter_num", "filter_size", "pad", "stride")
 const CONV_PARAM = Dict{String,Int}("filter_num" => 30, "filter_size" => 5, "pad" => 0, "stride" => 1)
 const CONVNET_HIDDEN_SIZE = 100
-const CONVNET_OUTPUT_SIZE = 10
+const CONVNET_OUTPUT_SIZE = NUM_CLASSES
 const CONVNET_WEIGHT_INIT_STD = 0.01
 const POOL_SIZE = 2
 const ACCURACY_BATCH = 100
@@ -26,7 +26,7 @@ mutable struct SimpleConvNet
     conv_param::Dict{String,Int}
     hidden_size::Int
     output_size::Int
-    params::ParamDict
+    params::Params
     conv1::Convolution
     relu1::Relu
     pool1::Pooling
@@ -77,7 +77,7 @@ function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hid
                                         input_name="the convolution's output"))
     end
     pool_output_size = fn * sizes[1] * sizes[2]
-    params = ParamDict()
+    params = Params()
     params["W1"] = std .* NumpyRandom.randn(rng, fn, C, fs, fs)
     params["b1"] = zeros(fn)
     params["W2"] = std .* NumpyRandom.randn(rng, pool_output_size, hidden)
@@ -92,15 +92,11 @@ function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hid
                          zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 end
 
-"""The layers by the book's names, in order."""
-layers(net::SimpleConvNet) = ["Conv1" => net.conv1, "Relu1" => net.relu1, "Pool1" => net.pool1,
-                              "Affine1" => net.affine1, "Relu2" => net.relu2, "Affine2" => net.affine2]
-
 function check_x(net::SimpleConvNet, x)
-    x = check_rank4("x", x)
+    x = _check_rank4("x", x)
     size(x)[2:4] == net.input_dim ||
         throw(DimensionMismatch("x has samples of shape $(size(x)[2:4]), the net takes $(net.input_dim) (channels, height, width)"))
-    check_finite("x", x)
+    check_array("x", x)
     return x
 end
 
@@ -118,16 +114,16 @@ function check_xt(net::SimpleConvNet, x, t)
 end
 
 """`x` as an `NCHW` view of numpy-ordered Float64 memory (converted into `buf` unless it is one)."""
-as_nchw!(net::SimpleConvNet, x::NCHW{Float64}) = x
-function as_nchw!(net::SimpleConvNet, x::AbstractArray{<:Real,4})
+_as_nchw!(net::SimpleConvNet, x::NCHW{Float64}) = x
+function _as_nchw!(net::SimpleConvNet, x::AbstractArray{<:Real,4})
     N, C, H, W = size(x)
-    net.xbuf = sized(net.xbuf, (W, H, C, N))
+    net.xbuf = _sized(net.xbuf, (W, H, C, N))
     permutedims!(net.xbuf, x, (4, 3, 2, 1))
-    return nchw(net.xbuf)
+    return _nchw(net.xbuf)
 end
 
 """The layers' forward passes on an `NCHW` input; returns Affine2's own output array."""
-function forward_layers!(net::SimpleConvNet, x::NCHW)
+function _forward_layers!(net::SimpleConvNet, x::NCHW)
     h = forward!(net.relu1, forward!(net.conv1, x))
     p = forward!(net.pool1, h)
     n = size(p, 1)
@@ -136,12 +132,12 @@ function forward_layers!(net::SimpleConvNet, x::NCHW)
 end
 
 """Scores (before softmax) for each image of `x` (N, C, H, W)."""
-predict(net::SimpleConvNet, x) = copy(forward_layers!(net, as_nchw!(net, check_x(net, x))))
+predict(net::SimpleConvNet, x) = copy(_forward_layers!(net, _as_nchw!(net, check_x(net, x))))
 
 """Mean cross-entropy of the predictions against labels or one-hot rows `t`."""
 function loss(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
-    return forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)::Float64
+    return forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)::Float64
 end
 
 """
@@ -157,23 +153,23 @@ function accuracy(net::SimpleConvNet, x, t; batch_size::Integer=ACCURACY_BATCH):
     N = size(x, 1)
     nb = trunc(Int, N / bs)
     nb == 0 && return 0.0 / N
-    xs = parent(as_nchw!(net, x))
+    xs = parent(_as_nchw!(net, x))
     W, H, C = size(xs, 1), size(xs, 2), size(xs, 3)
     per = W * H * C
-    net.batch = sized(net.batch, (W, H, C, bs))
+    net.batch = _sized(net.batch, (W, H, C, bs))
     acc = 0.0
     for i in 0:(nb - 1)
         copyto!(net.batch, 1, xs, i * bs * per + 1, bs * per)
-        y = argmax_rows(forward_layers!(net, nchw(net.batch)))
+        y = argmax_rows(_forward_layers!(net, _nchw(net.batch)))
         acc += count(k -> y[k] == labels[i * bs + k], 1:bs)
     end
     return acc / N
 end
 
 """Forward and backward through every layer; the gradients are left on the layers."""
-function backprop!(net::SimpleConvNet, x, t)
+function _backprop!(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
-    forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)
+    forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)
     d2 = backward!(net.affine2, backward(net.last_layer, 1); same_weights=true)
     dout = backward!(net.affine1, backward!(net.relu2, d2); same_weights=true)
     OW, OH, C, N = size(net.pool1.out)
@@ -194,7 +190,7 @@ gradient(net::SimpleConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)
 
 """`gradient`, written into the arrays of `grads`."""
 function gradient!(grads::AbstractDict, net::SimpleConvNet, x, t)
-    backprop!(net, x, t)
+    _backprop!(net, x, t)
     for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
         copyto!(grads["W$idx"], layer.dW)
         copyto!(grads["b$idx"], layer.db)
@@ -205,8 +201,8 @@ end
 """Gradients by central differences of the loss (slow; for checks)."""
 function numerical_gradient(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
-    f = _ -> forward(net.last_layer, forward_layers!(net, as_nchw!(net, x)), t)::Float64
-    grads = ParamDict()
+    f = _ -> forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)::Float64
+    grads = Params()
     for idx in 1:3
         grads["W$idx"] = numerical_gradient(f, net.params["W$idx"])
         grads["b$idx"] = numerical_gradient(f, net.params["b$idx"])
@@ -237,11 +233,18 @@ function set_params!(net::SimpleConvNet, params::AbstractDict)
     return net
 end
 
+"""Write named arrays (name => array pairs, in order) as an .npz file (numpy's `np.savez` format)."""
+save_param_file(file_name::AbstractString, params) = write_npz(file_name, params)
+
+"""The arrays of an .npz parameter file (numpy's `np.savez`, or `save_param_file`)."""
+load_param_file(file_name::AbstractString) = read_npz(file_name)
+
 """Write the parameters to `file_name` as an .npz file (what numpy's `np.savez` writes)."""
 save_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
-    write_npz(file_name, [k => net.params[k] for k in CONVNET_PARAM_NAMES])
+    save_param_file(file_name, [k => net.params[k] for k in CONVNET_PARAM_NAMES])
 
 """Read parameters from an .npz file (numpy's `np.savez`, or `save_params`)."""
-load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) = set_params!(net, read_npz(file_name))
+load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
+    set_params!(net, load_param_file(file_name))
 
-export SimpleConvNet, save_params, load_params, set_params!
+export SimpleConvNet, save_params, load_params, set_params!, save_param_file, load_param_file

@@ -12,7 +12,7 @@ const GRADCHECK_HIDDEN = 10
 const GRADCHECK_LABEL = 1
 const APPLY_FILTERS = 16
 
-function first_images(data, n)
+function _first_images(data, n)
     (x, t), _ = data
     ndims(x) == 4 || throw(ArgumentError("the data must be images (N, C, H, W): load_mnist(flatten=False), " *
                                          "got x_train of shape $(size(x))"))
@@ -25,8 +25,8 @@ end
 """Train `network` as train_convnet.py does: Adam (lr 0.001), batches of 100, accuracy
 on the first 1,000 training and test samples per epoch."""
 function train_network(data, network::SimpleConvNet; epochs::Integer=CONVNET_EPOCHS, train_samples=nothing,
-                       rng::NumpyRandom.RandomState=global_rng())
-    x_train, t_train = first_images(data, train_samples)
+                       rng::NumpyRandom.RandomState=_global_rng())
+    x_train, t_train = _first_images(data, train_samples)
     _, (x_test, t_test) = data
     tr = Trainer(network, x_train, t_train, x_test, t_test; epochs=epochs, mini_batch_size=CONVNET_BATCH,
                  optimizer="adam", optimizer_param=Dict("lr" => CONVNET_LR),
@@ -37,7 +37,7 @@ end
 
 """train_convnet.py: the curves, the final test accuracy and the trained parameters."""
 function train_convnet(data; epochs::Integer=CONVNET_EPOCHS, train_samples=nothing,
-                       rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
+                       rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     net = SimpleConvNet(; rng=rng)
     tr = train_network(data, net; epochs=epochs, train_samples=train_samples, rng=rng)
     _, (x_test, t_test) = data
@@ -46,13 +46,10 @@ function train_convnet(data; epochs::Integer=CONVNET_EPOCHS, train_samples=nothi
                             "params" => Dict{String,Any}(k => copy(net.params[k]) for k in CONVNET_PARAM_NAMES))
 end
 
-"""numpy's `a.mean()` of a C-ordered array: the pairwise sum of its elements in C order over their count."""
-np_mean_c(A::AbstractArray{Float64}) = np_sum(vec(permutedims(A, ndims(A):-1:1))) / length(A)
-
-"""gradient_check.py: mean |numerical − backprop| per parameter for a small SimpleConvNet."""
-function convnet_gradient_check(; rng::NumpyRandom.RandomState=global_rng())
+"""gradient_check.py: mean |numerical − _backprop| per parameter for a small SimpleConvNet."""
+function convnet_gradient_check(; rng::NumpyRandom.RandomState=_global_rng())
     net = SimpleConvNet(; input_dim=GRADCHECK_INPUT_DIM, conv_param=GRADCHECK_CONV_PARAM, hidden_size=GRADCHECK_HIDDEN,
-                        output_size=10, weight_init_std=0.01, rng=rng)
+                        output_size=NUM_CLASSES, weight_init_std=0.01, rng=rng)
     C, H, W = GRADCHECK_INPUT_DIM
     v = NumpyRandom.rand(rng, C * H * W)
     X = permutedims(reshape(v, W, H, C, 1), (4, 3, 2, 1))   # numpy's reshape((1, C, H, W))
@@ -75,7 +72,7 @@ end
 
 """visualize_filter.py: the first layer's filters of a new net, then after training."""
 function visualize_filter(data; params=nothing, epochs::Integer=CONVNET_EPOCHS, train_samples=nothing,
-                          rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
+                          rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     net = SimpleConvNet(; rng=rng)
     initial = copy(net.params["W1"])
     source = trained!(data, net, params, epochs, train_samples, rng)
@@ -85,7 +82,7 @@ end
 """apply_filter.py: the first `filters` learned filters, each applied alone (bias 0) to
 test digit `image_index`."""
 function apply_filter(data; params=nothing, image_index::Integer=0, filters::Integer=APPLY_FILTERS,
-                      epochs::Integer=CONVNET_EPOCHS, train_samples=nothing, rng::NumpyRandom.RandomState=global_rng(),
+                      epochs::Integer=CONVNET_EPOCHS, train_samples=nothing, rng::NumpyRandom.RandomState=_global_rng(),
                       progress::Bool=false)
     net = SimpleConvNet(; rng=rng)
     source = trained!(data, net, params, epochs, train_samples, rng)
@@ -105,7 +102,7 @@ function apply_filter(data; params=nothing, image_index::Integer=0, filters::Int
                             "outputs" => outputs, "image_index" => index, "trained" => source)
 end
 
-const CONVNET_EXPERIMENTS = Dict{String,Any}("train-convnet" => train_convnet,
+const _CONVNET_EXPERIMENTS = Dict{String,Any}("train-convnet" => train_convnet,
                                              "convnet-gradient-check" => convnet_gradient_check,
                                              "visualize-filter" => visualize_filter, "apply-filter" => apply_filter)
 

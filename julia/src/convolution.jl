@@ -15,14 +15,14 @@ const POOLING_STRIDE = 2
 const NCHW{T} = PermutedDimsArray{T,4,(4,3,2,1),(4,3,2,1),Array{T,4}}
 """A logical NCHW view of a C×W×H×N array: numpy's memory of an NHWC array seen as NCHW."""
 const NHWC = PermutedDimsArray{Float64,4,(4,1,3,2),(2,4,3,1),Array{Float64,4}}
-nchw(A::Array{T,4}) where {T} = NCHW{T}(A)
-nhwc(A::Array{Float64,4}) = NHWC(A)
+_nchw(A::Array{T,4}) where {T} = NCHW{T}(A)
+_nhwc(A::Array{Float64,4}) = NHWC(A)
 
 """`x` must be a 4-D array (N, C, H, W): the same message as pyref's."""
-check_rank4(name::AbstractString, x::AbstractArray{<:Real,4}) = x
-check_rank4(name::AbstractString, x::AbstractArray) =
+_check_rank4(name::AbstractString, x::AbstractArray{<:Real,4}) = x
+_check_rank4(name::AbstractString, x::AbstractArray) =
     throw(ArgumentError("$name must have 4 dimensions, got shape $(size(x))"))
-check_rank4(name::AbstractString, x) = throw(ArgumentError("$name must be a 4-D array, not $(typeof(x))"))
+_check_rank4(name::AbstractString, x) = throw(ArgumentError("$name must be a 4-D array, not $(typeof(x))"))
 
 """
     window_output_size(size, window, stride, pad; axis, window_name, input_name)
@@ -61,7 +61,7 @@ function conv_output_size(input_size, filter_size, stride=1, pad=0)::Float64
 end
 
 """(out_h, out_w) of an NCHW `shape`, checked; `names` name the window's height and width."""
-function window_geometry(shape::NTuple{4,Int}, fh::Int, fw::Int, stride::Int, pad::Int, names, input_name)
+function _window_geometry(shape::NTuple{4,Int}, fh::Int, fw::Int, stride::Int, pad::Int, names, input_name)
     out_h = window_output_size(shape[3], fh, stride, pad; axis="height", window_name=names[1], input_name=input_name)
     out_w = window_output_size(shape[4], fw, stride, pad; axis="width", window_name=names[2], input_name=input_name)
     return out_h, out_w
@@ -72,20 +72,20 @@ end
 # --------------------------------------------------------------------------
 
 """
-    im2col_np!(buf, x, fh, fw, stride, pad, out_h, out_w) -> NpMatrix
+    _im2col_np!(buf, x, fh, fw, stride, pad, out_h, out_w) -> NpMatrix
 
 The book's `col` as numpy holds it: C-ordered (N·OH·OW, C·FH·FW), except for a
 single sample, where the book's reshape of its transposed array is a view in Fortran
 order. `buf` is reused when it has the right size.
 """
-function im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, fw::Int, stride::Int, pad::Int,
+function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, fw::Int, stride::Int, pad::Int,
                     out_h::Int, out_w::Int)
     N, C, H, W = size(x)
     cff, noo = C * fh * fw, N * out_h * out_w
     fortran = N == 1
-    data = sized(buf, fortran ? (noo, cff) : (cff, noo))
+    data = _sized(buf, fortran ? (noo, cff) : (cff, noo))
     if x isa NCHW{Float64} && pad == 0 && !fortran
-        return im2col_nchw!(data, parent(x), fh, fw, stride, out_h, out_w)
+        return _im2col_nchw!(data, parent(x), fh, fw, stride, out_h, out_w)
     end
     sk, sr = fortran ? (noo, 1) : (1, cff)   # linear offsets of a column (k) and a row (r)
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
@@ -105,7 +105,7 @@ function im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, f
 end
 
 """im2col of numpy-ordered memory without padding, C order: each window's rows copied whole."""
-function im2col_nchw!(data::Matrix{Float64}, P::Array{Float64,4}, fh::Int, fw::Int, stride::Int, out_h::Int, out_w::Int)
+function _im2col_nchw!(data::Matrix{Float64}, P::Array{Float64,4}, fh::Int, fw::Int, stride::Int, out_h::Int, out_w::Int)
     W, H, C, N = size(P)
     cff = C * fh * fw
     o = 0
@@ -126,13 +126,13 @@ end
 @inline np_at(a::NpMatrix, r::Int, k::Int) = a.fortran ? a.data[r, k] : a.data[k, r]
 
 """
-    col2im_np!(img, col, N, C, H, W, fh, fw, stride, pad, out_h, out_w) -> img
+    _col2im_np!(img, col, N, C, H, W, fh, fw, stride, pad, out_h, out_w) -> img
 
 The book's col2im into `img` (numpy order, (W + 2·pad + stride − 1) × (H + …) × C × N,
 zeroed here): each filter position's entries added in turn, filter row then column,
 so that overlapping windows sum in the book's order.
 """
-function col2im_np!(img::Array{Float64,4}, col::NpMatrix, N::Int, C::Int, fh::Int, fw::Int, stride::Int,
+function _col2im_np!(img::Array{Float64,4}, col::NpMatrix, N::Int, C::Int, fh::Int, fw::Int, stride::Int,
                     out_h::Int, out_w::Int)
     fill!(img, 0.0)
     @inbounds for y in 1:fh, xx in 1:fw, n in 1:N, c in 1:C
@@ -146,9 +146,9 @@ function col2im_np!(img::Array{Float64,4}, col::NpMatrix, N::Int, C::Int, fh::In
 end
 
 """The interior of a padded numpy-order image, as a W×H×C×N array."""
-crop(img::Array{Float64,4}, H::Int, W::Int, pad::Int) = img[(pad + 1):(pad + W), (pad + 1):(pad + H), :, :]
+_crop(img::Array{Float64,4}, H::Int, W::Int, pad::Int) = img[(pad + 1):(pad + W), (pad + 1):(pad + H), :, :]
 
-function check_window_args(fh, fw, stride, pad, names)
+function _check_window_args(fh, fw, stride, pad, names)
     return (check_positive_int(names[1], fh), check_positive_int(names[2], fw), check_positive_int("stride", stride),
             check_nonnegative_int("pad", pad))
 end
@@ -161,10 +161,10 @@ Every filter window of `input_data` (N, C, H, W) as a row: N·out_h·out_w rows
 row, filter column), zero-padded by `pad`.
 """
 function im2col(input_data, filter_h, filter_w, stride=1, pad=0)
-    x = check_rank4("input_data", input_data)
-    fh, fw, s, p = check_window_args(filter_h, filter_w, stride, pad, ("filter_h", "filter_w"))
-    out_h, out_w = window_geometry(size(x), fh, fw, s, p, ("filter_h", "filter_w"), "input_data")
-    col = im2col_np!(zeros(0, 0), x, fh, fw, s, p, out_h, out_w)
+    x = _check_rank4("input_data", input_data)
+    fh, fw, s, p = _check_window_args(filter_h, filter_w, stride, pad, ("filter_h", "filter_w"))
+    out_h, out_w = _window_geometry(size(x), fh, fw, s, p, ("filter_h", "filter_w"), "input_data")
+    col = _im2col_np!(zeros(0, 0), x, fh, fw, s, p, out_h, out_w)
     return col.fortran ? col.data : permutedims(col.data)
 end
 
@@ -176,15 +176,15 @@ The inverse layout of im2col, summing where windows overlap in the book's order.
 function col2im(col::AbstractMatrix{<:Real}, input_shape, filter_h, filter_w, stride=1, pad=0)
     length(input_shape) == 4 || throw(ArgumentError("input_shape must have 4 sizes (N, C, H, W), got $(Tuple(input_shape))"))
     N, C, H, W = (check_positive_int("input_shape", v) for v in input_shape)
-    fh, fw, s, p = check_window_args(filter_h, filter_w, stride, pad, ("filter_h", "filter_w"))
-    out_h, out_w = window_geometry((N, C, H, W), fh, fw, s, p, ("filter_h", "filter_w"), "input_shape")
+    fh, fw, s, p = _check_window_args(filter_h, filter_w, stride, pad, ("filter_h", "filter_w"))
+    out_h, out_w = _window_geometry((N, C, H, W), fh, fw, s, p, ("filter_h", "filter_w"), "input_shape")
     expected = (N * out_h * out_w, C * fh * fw)
     size(col) == expected ||
         throw(DimensionMismatch("col has shape $(size(col)); input_shape $((N, C, H, W)) with these filters gives $expected"))
     npcol = NpMatrix(permutedims(Float64.(col)), expected..., false)
     img = Array{Float64,4}(undef, W + 2p + s - 1, H + 2p + s - 1, C, N)
-    col2im_np!(img, npcol, N, C, fh, fw, s, out_h, out_w)
-    return permutedims(crop(img, H, W, p), (4, 3, 2, 1))
+    _col2im_np!(img, npcol, N, C, fh, fw, s, out_h, out_w)
+    return permutedims(_crop(img, H, W, p), (4, 3, 2, 1))
 end
 col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0) =
     throw(ArgumentError("col must be a matrix, got $(col isa AbstractArray ? "shape $(size(col))" : typeof(col))"))
@@ -230,40 +230,40 @@ function Convolution(W::AbstractArray{<:Real,4}, b, stride=1, pad=0)
         throw(ArgumentError("b must be a vector or a number, not $(typeof(b))"))
     end
     W isa Array{Float64,4} || (W = Array{Float64,4}(W))
-    check_finite("W", W)
+    check_array("W", W)
     e = zeros(0, 0)
     return Convolution(W, bias, check_positive_int("stride", stride), check_nonnegative_int("pad", pad),
                        (0, 0, 0, 0), (0, 0), NpMatrix(e, 0, 0, false), NpMatrix(e, 0, 0, true), zeros(0, 0), zeros(0, 0),
                        zeros(0, 0), zeros(0, 0), zeros(0, 0, 0, 0), zeros(size(W)), zeros(FN), zeros(0, 0, 0, 0))
 end
-Convolution(W::AbstractArray, b, stride=1, pad=0) = check_rank4("W", W)
+Convolution(W::AbstractArray, b, stride=1, pad=0) = _check_rank4("W", W)
 
 """W's memory in numpy's order as the (C·FH·FW) × FN data of `col_W`, into `buf`."""
-function numpy_filters!(buf::Matrix{Float64}, W::Array{Float64,4})
+function _numpy_filters!(buf::Matrix{Float64}, W::Array{Float64,4})
     FN, C, FH, FW = size(W)
-    data = sized(buf, (C * FH * FW, FN))
+    data = _sized(buf, (C * FH * FW, FN))
     @inbounds for f in 1:FN, c in 1:C, y in 1:FH, x in 1:FW
         data[((c - 1) * FH + (y - 1)) * FW + x, f] = W[f, c, y, x]
     end
     return data
 end
 
-function conv_geometry(l::Convolution, x::AbstractArray)
-    x = check_rank4("x", x)
+function _conv_geometry(l::Convolution, x::AbstractArray)
+    x = _check_rank4("x", x)
     FN, C, FH, FW = size(l.W)
     size(x, 2) == C || throw(DimensionMismatch("x has $(size(x, 2)) channels, W's filters have $C"))
-    return window_geometry(size(x), FH, FW, l.stride, l.pad, ("W's filter height", "W's filter width"), "x")
+    return _window_geometry(size(x), FH, FW, l.stride, l.pad, ("W's filter height", "W's filter width"), "x")
 end
 
 function forward!(l::Convolution, x::AbstractArray{<:Real,4})
-    out_h, out_w = conv_geometry(l, x)
+    out_h, out_w = _conv_geometry(l, x)
     FN, C, FH, FW = size(l.W)
     N = size(x, 1)
     l.x_shape = size(x)
     l.out_size = (out_h, out_w)
-    l.col = im2col_np!(l.col.data, x, FH, FW, l.stride, l.pad, out_h, out_w)
-    l.col_W = NpMatrix(numpy_filters!(l.col_W.data, l.W), C * FH * FW, FN, true)
-    l.out = sized(l.out, (FN, N * out_h * out_w))
+    l.col = _im2col_np!(l.col.data, x, FH, FW, l.stride, l.pad, out_h, out_w)
+    l.col_W = NpMatrix(_numpy_filters!(l.col_W.data, l.W), C * FH * FW, FN, true)
+    l.out = _sized(l.out, (FN, N * out_h * out_w))
     if blas_mode() === :numpy
         np_dot_c!(l.out, l.col, l.col_W)
     else
@@ -277,9 +277,9 @@ function forward!(l::Convolution, x::AbstractArray{<:Real,4})
             out[f, r] += b[f]
         end
     end
-    return nhwc(reshape(out, FN, out_w, out_h, N))
+    return _nhwc(reshape(out, FN, out_w, out_h, N))
 end
-forward!(l::Convolution, x) = (check_rank4("x", x); nothing)
+forward!(l::Convolution, x) = (_check_rank4("x", x); nothing)
 
 """
     backward!(l::Convolution, dout; need_dx=true)
@@ -298,7 +298,7 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
     out_h, out_w = l.out_size
     size(dout) == (N, FN, out_h, out_w) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the convolution's output has $((N, FN, out_h, out_w))"))
-    D = dout_matrix!(l, dout)
+    D = _dout_matrix!(l, dout)
     # db = np.sum(dout, axis=0): row after row (C order), or pairwise down each column (F order).
     if D.fortran
         col = Vector{Float64}(undef, noo)
@@ -317,7 +317,7 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
         end
     end
     cff = C * FH * FW
-    l.dWc = sized(l.dWc, (FN, cff))
+    l.dWc = _sized(l.dWc, (FN, cff))
     numpy = blas_mode() === :numpy
     if numpy
         np_dot_c!(l.dWc, np_transpose(l.col), D)      # np.dot(col.T, dout)
@@ -330,7 +330,7 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
         dW[f, c, y, x] = dWc[f, ((c - 1) * FH + (y - 1)) * FW + x]
     end
     need_dx || return nothing
-    l.dcol = sized(l.dcol, (cff, noo))
+    l.dcol = _sized(l.dcol, (cff, noo))
     if numpy
         np_dot_c!(l.dcol, D, np_transpose(l.col_W))   # np.dot(dout, col_W.T)
     else
@@ -338,22 +338,22 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
         mul!(l.dcol, l.col_W.data, transpose(dm))
     end
     s, p = l.stride, l.pad
-    l.img = sized(l.img, (W + 2p + s - 1, H + 2p + s - 1, C, N))
-    col2im_np!(l.img, NpMatrix(l.dcol, noo, cff, false), N, C, FH, FW, s, out_h, out_w)
-    l.dx = crop(l.img, H, W, p)
-    return nchw(l.dx)
+    l.img = _sized(l.img, (W + 2p + s - 1, H + 2p + s - 1, C, N))
+    _col2im_np!(l.img, NpMatrix(l.dcol, noo, cff, false), N, C, FH, FW, s, out_h, out_w)
+    l.dx = _crop(l.img, H, W, p)
+    return _nchw(l.dx)
 end
-backward!(l::Convolution, dout; need_dx::Bool=true) = (check_rank4("dout", dout); nothing)
+backward!(l::Convolution, dout; need_dx::Bool=true) = (_check_rank4("dout", dout); nothing)
 
 """dout as numpy's `dout.transpose(0, 2, 3, 1).reshape(-1, FN)` (see `backward!`)."""
-function dout_matrix!(l::Convolution, dout::NHWC)
+function _dout_matrix!(l::Convolution, dout::NHWC)
     FN = size(dout, 2)
     return NpMatrix(reshape(parent(dout), FN, :), size(l.out, 2), FN, false)
 end
-function dout_matrix!(l::Convolution, dout::AbstractArray{<:Real,4})
+function _dout_matrix!(l::Convolution, dout::AbstractArray{<:Real,4})
     N, FN, OH, OW = size(dout)
     fortran = N == 1 && OH * OW > 1 && FN > 1   # numpy's reshape is then a view, F order
-    l.dout = sized(l.dout, fortran ? (OH * OW, FN) : (FN, N * OH * OW))
+    l.dout = _sized(l.dout, fortran ? (OH * OW, FN) : (FN, N * OH * OW))
     D = l.dout
     @inbounds for n in 1:N, i in 1:OH, j in 1:OW
         r = ((n - 1) * OH + (i - 1)) * OW + j
@@ -391,16 +391,16 @@ Pooling(pool_h, pool_w, stride=POOLING_STRIDE, pad=0) =
 
 function forward!(l::Pooling, x::AbstractArray{<:Real,4})
     N, C, H, W = size(x)
-    out_h, out_w = window_geometry(size(x), l.pool_h, l.pool_w, l.stride, l.pad, ("pool_h", "pool_w"), "x")
+    out_h, out_w = _window_geometry(size(x), l.pool_h, l.pool_w, l.stride, l.pad, ("pool_h", "pool_w"), "x")
     l.x_shape = size(x)
-    l.out = sized(l.out, (out_w, out_h, C, N))
+    l.out = _sized(l.out, (out_w, out_h, C, N))
     resize!(l.arg_max, N * out_h * out_w * C)
-    pool_generic!(l, x, out_h, out_w)
-    return nchw(l.out)
+    _pool_generic!(l, x, out_h, out_w)
+    return _nchw(l.out)
 end
 
 """Window by window, channel innermost (contiguous in an `NHWC` input), numpy's argmax."""
-function pool_generic!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w::Int)
+function _pool_generic!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w::Int)
     N, C, H, W = size(x)
     out, arg = l.out, l.arg_max
     ph, pw, s, p = l.pool_h, l.pool_w, l.stride, l.pad
@@ -428,7 +428,7 @@ function pool_generic!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w
     end
     return out
 end
-forward!(l::Pooling, x) = (check_rank4("x", x); nothing)
+forward!(l::Pooling, x) = (_check_rank4("x", x); nothing)
 
 function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     N, C, H, W = l.x_shape
@@ -439,7 +439,7 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     arg = l.arg_max
     if s == ph && s == pw && p == 0 && out_h * s == H && out_w * s == W
         # The windows tile the input: every element is written once, 0.0 or 0.0 + its value.
-        l.dx = sized(l.dx, (C, W, H, N))
+        l.dx = _sized(l.dx, (C, W, H, N))
         dx = l.dx
         idx = 0
         @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w, c in 1:C
@@ -452,11 +452,11 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
                 k += 1
             end
         end
-        return nhwc(dx)
+        return _nhwc(dx)
     end
     if s >= ph && s >= pw
         # Windows do not overlap: each element gets 0.0 + one value, or stays 0.0.
-        l.dx = sized(l.dx, (C, W, H, N))
+        l.dx = _sized(l.dx, (C, W, H, N))
         dx = fill!(l.dx, 0.0)
         idx = 0
         @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w, c in 1:C
@@ -468,10 +468,10 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
                 dx[c, w, h, n] = 0.0 + Float64(dout[n, c, i, j])
             end
         end
-        return nhwc(dx)
+        return _nhwc(dx)
     end
     # Overlapping windows: col2im's sums, filter position after filter position.
-    l.img = sized(l.img, (C, W + 2p + s - 1, H + 2p + s - 1, N))
+    l.img = _sized(l.img, (C, W + 2p + s - 1, H + 2p + s - 1, N))
     img = fill!(l.img, 0.0)
     @inbounds for y in 1:ph, xx in 1:pw
         k = (y - 1) * pw + (xx - 1)
@@ -482,18 +482,18 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
         end
     end
     l.dx = img[:, (p + 1):(p + W), (p + 1):(p + H), :]
-    return nhwc(l.dx)
+    return _nhwc(l.dx)
 end
-backward!(l::Pooling, dout) = (check_rank4("dout", dout); nothing)
+backward!(l::Pooling, dout) = (_check_rank4("dout", dout); nothing)
 
 # The allocating forms: new arrays, indexed as the book's.
 forward(l::Union{Convolution,Pooling}, x::AbstractArray{<:Real,4}) = collect(forward!(l, x))
-forward(l::Union{Convolution,Pooling}, x::AbstractMatrix) = check_rank4("x", x)
-forward(l::Union{Convolution,Pooling}, x) = check_rank4("x", x)
+forward(l::Union{Convolution,Pooling}, x::AbstractMatrix) = _check_rank4("x", x)
+forward(l::Union{Convolution,Pooling}, x) = _check_rank4("x", x)
 backward(l::Pooling, dout::AbstractArray{<:Real,4}) = collect(backward!(l, dout))
-backward(l::Pooling, dout::AbstractMatrix) = check_rank4("dout", dout)
-backward(l::Pooling, dout) = check_rank4("dout", dout)
-backward(l::Convolution, dout::AbstractMatrix; need_dx::Bool=true) = check_rank4("dout", dout)
+backward(l::Pooling, dout::AbstractMatrix) = _check_rank4("dout", dout)
+backward(l::Pooling, dout) = _check_rank4("dout", dout)
+backward(l::Convolution, dout::AbstractMatrix; need_dx::Bool=true) = _check_rank4("dout", dout)
 function backward(l::Convolution, dout; need_dx::Bool=true)
     dx = backward!(l, dout; need_dx=need_dx)
     return dx === nothing ? nothing : collect(dx)

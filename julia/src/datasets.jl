@@ -1,6 +1,9 @@
 # Shuffling and the validation split of 6.5.1 (twin of the helpers in pyref/datasets.py).
 # MNIST itself comes from Python (the bridge passes arrays, or .npy files).
 
+"""MNIST's classes, the digits 0-9: the width of one-hot labels and of every net's output."""
+const NUM_CLASSES = 10
+
 rows(x::AbstractVector, idx) = x[idx]
 rows(x::AbstractMatrix, idx) = x[idx, :]
 rows(x::AbstractArray{<:Any,4}, idx) = x[idx, :, :, :]
@@ -52,7 +55,7 @@ RowBatcher(x::AbstractMatrix{T}) where {T<:Real} = RowBatcher{T}(permutedims(x),
 
 function batch!(b::RowBatcher, idx::AbstractVector{<:Integer})
     d, n = size(b.xt)
-    b.cols = sized(b.cols, (d, length(idx)))
+    b.cols = _sized(b.cols, (d, length(idx)))
     cols, xt = b.cols, b.xt
     for (i, r) in enumerate(idx)
         1 <= r <= n || throw(BoundsError(xt, (1, r)))
@@ -80,7 +83,7 @@ ImageBatcher(x::AbstractArray{T,4}) where {T<:Real} = ImageBatcher{T}(permutedim
 
 function batch!(b::ImageBatcher, idx::AbstractVector{<:Integer})
     W, H, C, n = size(b.xt)
-    b.buf = sized(b.buf, (W, H, C, length(idx)))
+    b.buf = _sized(b.buf, (W, H, C, length(idx)))
     per = W * H * C
     buf, xt = b.buf, b.xt
     for (i, r) in enumerate(idx)
@@ -90,7 +93,7 @@ function batch!(b::ImageBatcher, idx::AbstractVector{<:Integer})
             buf[o + j] = xt[s + j]
         end
     end
-    return nchw(buf)
+    return _nchw(buf)
 end
 
 """The batcher for a data set: rows of a matrix, or images of a 4-D array."""

@@ -29,9 +29,9 @@ const VANISHING_CONFIGS = ["sigmoid, std=0.01" => ("sigmoid", 0.01), "ReLU, He" 
 const VANISHING_EPOCHS = 20
 const VANISHING_LR = 0.1
 
-global_rng() = NumpyRandom.global_state()
+_global_rng() = NumpyRandom.global_state()
 
-function first_rows(data, n)
+function _first_rows(data, n)
     (x, t), _ = data
     n === nothing && return x, t
     n = check_positive_int("train_samples", n)
@@ -45,12 +45,12 @@ function optimizer_compare_naive(; steps::Integer=NAIVE_STEPS)
     paths = Dict{String,Any}()
     for (label, (name, kw)) in NAIVE_OPTIMIZERS
         opt = make_optimizer(name; kw...)
-        params = ParamDict("x" => fill(NAIVE_INIT_POS[1]), "y" => fill(NAIVE_INIT_POS[2]))
+        params = Params("x" => fill(NAIVE_INIT_POS[1]), "y" => fill(NAIVE_INIT_POS[2]))
         xs, ys = Float64[], Float64[]
         for _ in 1:steps
             push!(xs, params["x"][])
             push!(ys, params["y"][])
-            grads = ParamDict("x" => fill(params["x"][] / 10.0), "y" => fill(2.0 * params["y"][]))
+            grads = Params("x" => fill(params["x"][] / 10.0), "y" => fill(2.0 * params["y"][]))
             update!(opt, params, grads)
         end
         paths[label] = Dict{String,Any}("x" => xs, "y" => ys)
@@ -59,7 +59,7 @@ function optimizer_compare_naive(; steps::Integer=NAIVE_STEPS)
 end
 
 function compare_on_mnist(data, nets::Vector, optimizers::Vector, labels::Vector{String}, iterations, batch_size, rng)
-    x_train, t_train = first_rows(data, nothing)
+    x_train, t_train = _first_rows(data, nothing)
     losses = Dict{String,Any}(l => Float64[] for l in labels)
     batcher = RowBatcher(x_train)
     grads = [gradient_buffers(net) for net in nets]
@@ -77,20 +77,20 @@ end
 """6.1.8: training loss per iteration for each optimizer on MNIST."""
 function optimizer_compare_mnist(data; iterations::Integer=MNIST_COMPARE_ITERATIONS, batch_size::Integer=MNIST_COMPARE_BATCH,
                                  hidden=MNIST_COMPARE_HIDDEN, optimizers=MNIST_COMPARE_OPTIMIZERS,
-                                 rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
+                                 rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     iterations = check_positive_int("iterations", iterations)
     batch_size = check_positive_int("batch_size", batch_size)
-    x_train, _ = first_rows(data, nothing)
+    x_train, _ = _first_rows(data, nothing)
     labels = collect(String, optimizers)
     opts = [make_optimizer(name) for name in labels]
-    nets = [MultiLayerNet(size(x_train, 2), collect(hidden), 10; rng=rng) for _ in labels]
+    nets = [MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; rng=rng) for _ in labels]
     losses = compare_on_mnist(data, nets, opts, labels, iterations, batch_size, rng)
     return Dict{String,Any}("iterations" => iterations, "batch_size" => batch_size, "train_loss" => losses)
 end
 
 """6.2.2–6.2.3: activation histograms for every activation × scale, in order on one stream."""
 function weight_init_activation_histogram(; activations=HISTOGRAM_ACTIVATIONS, inits=HISTOGRAM_INITS,
-                                          rng::NumpyRandom.RandomState=global_rng())
+                                          rng::NumpyRandom.RandomState=_global_rng())
     counts = Dict{String,Any}()
     stats = Dict{String,Any}()
     fitted = Dict{String,Any}()
@@ -136,12 +136,12 @@ end
 
 """6.2.4: training loss for std=0.01, Xavier and He initial weights (ReLU nets, SGD)."""
 function weight_init_compare(data; iterations::Integer=MNIST_COMPARE_ITERATIONS, batch_size::Integer=MNIST_COMPARE_BATCH,
-                             hidden=MNIST_COMPARE_HIDDEN, rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
+                             hidden=MNIST_COMPARE_HIDDEN, rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     iterations = check_positive_int("iterations", iterations)
     batch_size = check_positive_int("batch_size", batch_size)
-    x_train, _ = first_rows(data, nothing)
+    x_train, _ = _first_rows(data, nothing)
     labels = String[first(p) for p in WEIGHT_INIT_COMPARE]
-    nets = [MultiLayerNet(size(x_train, 2), collect(hidden), 10; weight_init_std=last(p), rng=rng) for p in WEIGHT_INIT_COMPARE]
+    nets = [MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_init_std=last(p), rng=rng) for p in WEIGHT_INIT_COMPARE]
     sgd = SGD(lr=0.01)
     losses = compare_on_mnist(data, nets, [sgd for _ in labels], labels, iterations, batch_size, rng)
     return Dict{String,Any}("iterations" => iterations, "batch_size" => batch_size, "train_loss" => losses)
@@ -166,15 +166,15 @@ end
 """6.3.2: accuracy with and without Batch Normalization over weight scales logspace(0, −4)."""
 function batch_norm_test(data; train_samples=BATCHNORM_TRAIN_SAMPLES, max_epochs::Integer=BATCHNORM_EPOCHS,
                          scales::Integer=BATCHNORM_SCALES, batch_size::Integer=100, lr::Real=0.01,
-                         hidden=BATCHNORM_HIDDEN, rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
-    x_train, t_train = first_rows(data, train_samples)
+                         hidden=BATCHNORM_HIDDEN, rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
+    x_train, t_train = _first_rows(data, train_samples)
     max_epochs = check_positive_int("max_epochs", max_epochs)
     # np.logspace(0, -4, n) = np.power(10.0, np.linspace(0, -4, n)): numpy's array pow.
     scale_list = [np_power(10.0, e) for e in np_linspace(0.0, -4.0, check_positive_int("scales", scales))]
     acc, bn_acc = Any[], Any[]
     for w in scale_list
-        bn_net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), 10; weight_init_std=w, use_batchnorm=true, rng=rng)
-        net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), 10; weight_init_std=w, rng=rng)
+        bn_net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_init_std=w, use_batchnorm=true, rng=rng)
+        net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_init_std=w, rng=rng)
         opt = SGD(lr=lr)
         train_acc, bn_train_acc = Float64[], Float64[]
         batcher = RowBatcher(x_train)
@@ -196,11 +196,11 @@ function batch_norm_test(data; train_samples=BATCHNORM_TRAIN_SAMPLES, max_epochs
     return Dict{String,Any}("weight_scales" => scale_list, "train_acc" => acc, "bn_train_acc" => bn_acc)
 end
 
-"""Mean |backprop − numerical| per parameter for a Batch-Normalization net."""
+"""Mean |_backprop − numerical| per parameter for a Batch-Normalization net."""
 function batch_norm_gradient_check(data; hidden=BATCHNORM_GRADCHECK_HIDDEN, samples::Integer=1,
-                                   rng::NumpyRandom.RandomState=global_rng())
-    x, t = first_rows(data, samples)
-    net = MultiLayerNetExtend(size(x, 2), collect(hidden), 10; use_batchnorm=true, rng=rng)
+                                   rng::NumpyRandom.RandomState=_global_rng())
+    x, t = _first_rows(data, samples)
+    net = MultiLayerNetExtend(size(x, 2), collect(hidden), NUM_CLASSES; use_batchnorm=true, rng=rng)
     bp = gradient(net, x, t)
     num = numerical_gradient(net, x, t)
     diff = Dict{String,Any}(k => np_mean(abs.(bp[k] .- num[k])) for k in keys(num))
@@ -210,12 +210,12 @@ end
 """6.4.1–6.4.2: train/test accuracy per epoch for each weight-decay variant, in order."""
 function overfit_weight_decay(data; train_samples=OVERFIT_TRAIN_SAMPLES, max_epochs::Integer=OVERFIT_DECAY_EPOCHS,
                               variants=OVERFIT_DECAY_VARIANTS, batch_size::Integer=100, lr::Real=0.01,
-                              hidden=OVERFIT_HIDDEN, rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
-    x_train, t_train = first_rows(data, train_samples)
+                              hidden=OVERFIT_HIDDEN, rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
+    x_train, t_train = _first_rows(data, train_samples)
     _, (x_test, t_test) = data
     results = Dict{String,Any}()
     for (label, kind, lam) in variants
-        net = MultiLayerNet(size(x_train, 2), collect(hidden), 10; weight_decay_lambda=lam, weight_decay=kind, rng=rng)
+        net = MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_decay_lambda=lam, weight_decay=kind, rng=rng)
         opt = SGD(lr=lr)
         train_acc, test_acc = Float64[], Float64[]
         batcher, grads = RowBatcher(x_train), gradient_buffers(net)
@@ -227,7 +227,7 @@ function overfit_weight_decay(data; train_samples=OVERFIT_TRAIN_SAMPLES, max_epo
     return Dict{String,Any}("variants" => results)
 end
 
-function trainer_result(tr::Trainer)
+function _trainer_result(tr::Trainer)
     return Dict{String,Any}("train_acc" => tr.train_acc_list, "test_acc" => tr.test_acc_list,
                             "train_loss" => tr.train_loss_list)
 end
@@ -235,16 +235,16 @@ end
 """6.4.3: the Trainer with Dropout (the book's run), then without."""
 function overfit_dropout(data; train_samples=OVERFIT_TRAIN_SAMPLES, epochs::Integer=OVERFIT_DROPOUT_EPOCHS,
                          dropout_ratio::Real=OVERFIT_DROPOUT_RATIO, lr::Real=0.01, hidden=OVERFIT_HIDDEN,
-                         rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
-    x_train, t_train = first_rows(data, train_samples)
+                         rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
+    x_train, t_train = _first_rows(data, train_samples)
     _, (x_test, t_test) = data
     results = Dict{String,Any}()
     for (label, use) in (("dropout", true), ("no dropout", false))
-        net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), 10; use_dropout=use, dropout_ration=dropout_ratio, rng=rng)
+        net = MultiLayerNetExtend(size(x_train, 2), collect(hidden), NUM_CLASSES; use_dropout=use, dropout_ration=dropout_ratio, rng=rng)
         tr = Trainer(net, x_train, t_train, x_test, t_test; epochs=epochs, mini_batch_size=100, optimizer="sgd",
                      optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
         train!(tr)
-        res = trainer_result(tr)
+        res = _trainer_result(tr)
         res["dropout_ratio"] = use ? Float64(dropout_ratio) : 0.0
         results[label] = res
     end
@@ -253,25 +253,25 @@ end
 
 """6.5.3: random search over lr and weight decay on 500 samples (20 % validation)."""
 function hyperparameter_optimization(data; train_samples=SEARCH_TRAIN_SAMPLES, trials::Integer=SEARCH_TRIALS,
-                                     epochs::Integer=SEARCH_EPOCHS, rng::NumpyRandom.RandomState=global_rng(),
+                                     epochs::Integer=SEARCH_EPOCHS, rng::NumpyRandom.RandomState=_global_rng(),
                                      progress::Bool=false)
-    x, t = first_rows(data, train_samples)
+    x, t = _first_rows(data, train_samples)
     found = random_search(x, t; trials=trials, epochs=epochs, rng=rng)
-    return Dict{String,Any}("trials" => [trial_dict(tr) for tr in found])
+    return Dict{String,Any}("trials" => [to_dict(tr) for tr in found])
 end
 
 """A 784-40-20-10 net trained with sigmoid + std 0.01, ReLU + He, and sigmoid + Xavier."""
 function gradient_vanishing(data; epochs::Integer=VANISHING_EPOCHS, lr::Real=VANISHING_LR, train_samples=nothing,
-                            hidden=VANISHING_HIDDEN, rng::NumpyRandom.RandomState=global_rng(), progress::Bool=false)
-    x_train, t_train = first_rows(data, train_samples)
+                            hidden=VANISHING_HIDDEN, rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
+    x_train, t_train = _first_rows(data, train_samples)
     _, (x_test, t_test) = data
     results = Dict{String,Any}()
     for (label, (act, init)) in VANISHING_CONFIGS
-        net = MultiLayerNet(size(x_train, 2), collect(hidden), 10; activation=act, weight_init_std=init, rng=rng)
+        net = MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; activation=act, weight_init_std=init, rng=rng)
         tr = Trainer(net, x_train, t_train, x_test, t_test; epochs=epochs, mini_batch_size=100, optimizer="sgd",
                      optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
         train!(tr)
-        res = trainer_result(tr)
+        res = _trainer_result(tr)
         res["activation"] = act
         res["weight_init_std"] = init
         results[label] = res

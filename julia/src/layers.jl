@@ -6,10 +6,10 @@ const BATCHNORM_MOMENTUM = 0.9
 
 abstract type Layer end
 
-tofloat(x::AbstractArray{Float64}) = x
-tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
-tofloat(x::Transpose{T,Matrix{T}}) where {T<:Real} = transpose(Float64.(parent(x)))   # stays C-ordered
-tofloat(x::Transpose{Float64,Matrix{Float64}}) = x   # already float64: no copy (the method above would make one)
+_tofloat(x::AbstractArray{Float64}) = x
+_tofloat(x::AbstractArray{<:Real}) = Float64.(x)   # numpy promotes float32 inputs the same way
+_tofloat(x::Transpose{T,Matrix{T}}) where {T<:Real} = transpose(Float64.(parent(x)))   # stays C-ordered
+_tofloat(x::Transpose{Float64,Matrix{Float64}}) = x   # already float64: no copy (the method above would make one)
 
 # Each layer keeps the arrays its pass writes and reuses them while the batch size
 # stays the same: `forward!`/`backward!` return those arrays (overwritten by the next
@@ -27,7 +27,7 @@ function check_backward(layer, state::AbstractArray, dout::AbstractArray)
 end
 
 """`buf` if it already has size `dims`, else a new array of that size."""
-sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
+_sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? buf : Array{T,N}(undef, dims)
 
 # In numpy BLAS mode an Affine layer hands its results on as numpy holds them,
 # C-ordered: `transpose(P)` of a buffer `P` whose columns are the samples. The
@@ -64,8 +64,8 @@ Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false, zeros(Bool, 0,
               zeros(0, 0, 0, 0), (1, 2, 3, 4))
 function forward!(l::Relu, x::AbstractMatrix{Float64})
     xm, l.c = _mem(x)
-    l.mask = sized(l.mask, size(xm))
-    l.out = sized(l.out, size(xm))
+    l.mask = _sized(l.mask, size(xm))
+    l.out = _sized(l.out, size(xm))
     l.mask .= xm .<= 0
     l.out .= ifelse.(l.mask, 0.0, xm)
     return _wrap(l.out, l.c)
@@ -73,14 +73,14 @@ end
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
     check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c)
-    l.dx = sized(l.dx, size(dm))
+    l.dx = _sized(l.dx, size(dm))
     l.dx .= ifelse.(l.mask, 0.0, dm)
     return _wrap(l.dx, l.c)
 end
-function relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
+function _relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
     l.perm4 = perm
-    l.mask4 = sized(l.mask4, size(x))
-    l.out4 = sized(l.out4, size(x))
+    l.mask4 = _sized(l.mask4, size(x))
+    l.out4 = _sized(l.out4, size(x))
     mask, out = l.mask4, l.out4
     @inbounds @simd for i in eachindex(x)
         m = x[i] <= 0
@@ -90,12 +90,12 @@ function relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
     return out
 end
 forward!(l::Relu, x::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q} =
-    PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4!(l, parent(x), P))
-forward!(l::Relu, x::AbstractArray{<:Real,4}) = relu4!(l, Array{Float64,4}(x), (1, 2, 3, 4))
-function relu4_back!(l::Relu, dout::Array{Float64,4})
+    PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(_relu4!(l, parent(x), P))
+forward!(l::Relu, x::AbstractArray{<:Real,4}) = _relu4!(l, Array{Float64,4}(x), (1, 2, 3, 4))
+function _relu4_back!(l::Relu, dout::Array{Float64,4})
     size(dout) == size(l.mask4) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(l.mask4))"))
-    l.dx4 = sized(l.dx4, size(dout))
+    l.dx4 = _sized(l.dx4, size(dout))
     dx, mask = l.dx4, l.mask4
     @inbounds @simd for i in eachindex(dout)
         dx[i] = ifelse(mask[i], 0.0, dout[i])
@@ -103,21 +103,21 @@ function relu4_back!(l::Relu, dout::Array{Float64,4})
     return dx
 end
 function backward!(l::Relu, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q}
-    P == l.perm4 && return PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(relu4_back!(l, parent(dout)))
-    return backward_relayout!(l, dout)
+    P == l.perm4 && return PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}(_relu4_back!(l, parent(dout)))
+    return _backward_relayout!(l, dout)
 end
 function backward!(l::Relu, dout::AbstractArray{<:Real,4})
-    l.perm4 == (1, 2, 3, 4) && return relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
-    return backward_relayout!(l, dout)
+    l.perm4 == (1, 2, 3, 4) && return _relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
+    return _backward_relayout!(l, dout)
 end
 """dout in another layout than the forward input's: copied into that layout first."""
-function backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
+function _backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
     buf = Array{Float64,4}(undef, size(l.mask4))
     logical = PermutedDimsArray(buf, l.perm4)
     size(logical) == size(dout) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(logical))"))
     logical .= dout
-    return PermutedDimsArray(relu4_back!(l, buf), l.perm4)
+    return PermutedDimsArray(_relu4_back!(l, buf), l.perm4)
 end
 
 """1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
@@ -129,14 +129,14 @@ end
 Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
     xm, l.c = _mem(x)
-    l.out = sized(l.out, size(xm))
+    l.out = _sized(l.out, size(xm))
     l.out .= sigmoid.(xm)
     return _wrap(l.out, l.c)
 end
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
     check_backward(l, l.c ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c)
-    l.dx = sized(l.dx, size(dm))
+    l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out) .* l.out
     return _wrap(l.dx, l.c)
 end
@@ -150,14 +150,14 @@ end
 Tanh() = Tanh(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Tanh, x::AbstractMatrix{Float64})
     xm, l.c = _mem(x)
-    l.out = sized(l.out, size(xm))
+    l.out = _sized(l.out, size(xm))
     l.out .= np_tanh.(xm)
     return _wrap(l.out, l.c)
 end
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
     check_backward(l, l.c ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c)
-    l.dx = sized(l.dx, size(dm))
+    l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out .* l.out)
     return _wrap(l.dx, l.c)
 end
@@ -192,27 +192,27 @@ function Affine(W::AbstractMatrix{Float64}, b::Vector{Float64})
                   NpMatrix(zeros(0, 0), 0, 0, false), zeros(0, 0), zeros(0, 0), zeros(0, 0))
 end
 """numpy's C-ordered `x`: a C-ordered matrix is one already (its parent), else a copy into `buf`."""
-c_order_of(buf::Matrix{Float64}, x::CMatrix) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
-c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(sized(buf, (size(x, 2), size(x, 1))), x)
+_c_order_of(buf::Matrix{Float64}, x::CMatrix) = NpMatrix(parent(x), size(x, 1), size(x, 2), false)
+_c_order_of(buf::Matrix{Float64}, x::AbstractMatrix{Float64}) = c_order!(_sized(buf, (size(x, 2), size(x, 1))), x)
 """W as numpy holds it (the layer's copy if W is not C-ordered)."""
 function _weights_c!(l::Affine)
-    l.W isa CMatrix && return c_order_of(l.Wc, l.W)
-    l.Wc = sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
+    l.W isa CMatrix && return _c_order_of(l.Wc, l.W)
+    l.Wc = _sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
     return c_order!(l.Wc, l.W)
 end
 function forward!(l::Affine, x::AbstractMatrix)
     check_batch("x", x)
     size(x, 2) == size(l.W, 1) ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, W expects $(size(l.W, 1))"))
-    l.x = tofloat(x)
+    l.x = _tofloat(x)
     if blas_mode() === :numpy
-        l.xc = c_order_of(l.xc.data, l.x)
-        l.out = sized(l.out, (size(l.W, 2), size(x, 1)))   # numpy's out, C-ordered
+        l.xc = _c_order_of(l.xc.data, l.x)
+        l.out = _sized(l.out, (size(l.W, 2), size(x, 1)))   # numpy's out, C-ordered
         np_dot_c!(l.out, l.xc, _weights_c!(l))
         l.out .+= l.b
         return transpose(l.out)
     end
-    l.out = sized(l.out, (size(x, 1), size(l.W, 2)))
+    l.out = _sized(l.out, (size(x, 1), size(l.W, 2)))
     mul!(l.out, l.x, l.W)
     l.out .+= l.b'
     return l.out
@@ -224,19 +224,19 @@ W that is not C-ordered itself, which the forward pass made."""
 function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true, same_weights::Bool=false)
     size(l.dW) == size(l.W) && (l.dW isa CMatrix) == (l.W isa CMatrix) ||
         (l.dW = l.W isa CMatrix ? transpose(zeros(size(parent(l.W)))) : zeros(size(l.W)))
-    l.db = sized(l.db, (size(dout, 2),))
+    l.db = _sized(l.db, (size(dout, 2),))
     sum_rows!(l.db, dout)
     if blas_mode() === :numpy
-        dc = c_order_of(l.doutc, dout)
+        dc = _c_order_of(l.doutc, dout)
         dout isa CMatrix || (l.doutc = dc.data)
         if l.dW isa CMatrix   # numpy's C-ordered dW is the layer's own
             np_dot_c!(parent(l.dW), np_transpose(l.xc), dc)                 # np.dot(x.T, dout)
         else
-            l.dWc = sized(l.dWc, (size(l.W, 2), size(l.W, 1)))
+            l.dWc = _sized(l.dWc, (size(l.W, 2), size(l.W, 1)))
             transpose!(l.dW, np_dot_c!(l.dWc, np_transpose(l.xc), dc).data)
         end
         need_dx || return l.dx
-        l.dx = sized(l.dx, (size(l.x, 2), size(l.x, 1)))
+        l.dx = _sized(l.dx, (size(l.x, 2), size(l.x, 1)))
         wc = same_weights && !(l.W isa CMatrix) && size(l.Wc) == (size(l.W, 2), size(l.W, 1)) ?
              NpMatrix(l.Wc, size(l.W, 1), size(l.W, 2), false) : _weights_c!(l)
         np_dot_c!(l.dx, dc, np_transpose(wc))                                # np.dot(dout, W.T)
@@ -245,7 +245,7 @@ function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true,
     # Julia's BLAS: dW = xᵀ·dout, or its transpose doutᵀ·x into a C-ordered dW's buffer.
     l.dW isa CMatrix ? mul!(parent(l.dW), transpose(dout), l.x) : mul!(l.dW, transpose(l.x), dout)
     need_dx || return l.dx
-    l.dx = sized(l.dx, size(l.x))
+    l.dx = _sized(l.dx, size(l.x))
     mul!(l.dx, dout, transpose(l.W))
     return l.dx
 end
@@ -293,7 +293,7 @@ end
 Dropout(ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(ratio, rng)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     xm, l.c = _mem(x)
-    l.out = sized(l.out, size(xm))
+    l.out = _sized(l.out, size(xm))
     if train_flg
         # One draw per element in numpy's C order (a C-ordered buffer is filled in
         # memory order); numpy multiplies by the mask cast to 1.0/0.0 (NaN stays NaN).
@@ -308,7 +308,7 @@ end
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
     check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c)
-    l.dx = sized(l.dx, size(dm))
+    l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* l.mask
     return _wrap(l.dx, l.c)
 end

@@ -23,7 +23,7 @@ mutable struct MultiLayerNetExtend
     use_dropout::Bool
     use_batchnorm::Bool
     rng::NumpyRandom.RandomState
-    params::ParamDict
+    params::Params
     layers::Vector{Layer}
     affines::Vector{Affine}
     batchnorms::Vector{BatchNormalization}
@@ -46,7 +46,7 @@ function MultiLayerNetExtend(input_size::Integer, hidden_size_list, output_size:
     lam = check_nonnegative("weight_decay_lambda", weight_decay_lambda)
     kind = check_choice("weight_decay", weight_decay, WEIGHT_DECAY_KINDS)
     ratio = check_unit_interval("dropout_ratio", dropout_ratio === nothing ? dropout_ration : dropout_ratio)
-    params = ParamDict()
+    params = Params()
     sizes = vcat(input_size, hidden, output_size)
     for idx in 1:(length(sizes) - 1)
         scale = weight_scale(weight_init_std, sizes[idx])
@@ -89,13 +89,13 @@ function check_xt(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_batch("x", x)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    check_finite("x", x)
+    check_array("x", x)
     check_labels("t", t, size(x, 1), net.output_size)
 end
 
 """The layers' forward passes; returns the last layer's own output array."""
-function forward_layers!(net::MultiLayerNetExtend, x::AbstractMatrix, train_flg::Bool)
-    h = tofloat(x)
+function _forward_layers!(net::MultiLayerNetExtend, x::AbstractMatrix, train_flg::Bool)
+    h = _tofloat(x)
     for layer in net.layers
         h = (layer isa Dropout || layer isa BatchNormalization) ? forward!(layer, h, train_flg) : forward!(layer, h)
     end
@@ -107,7 +107,7 @@ function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=fa
     check_batch("x", x)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    return Matrix{Float64}(forward_layers!(net, check_finite("x", x), train_flg))
+    return Matrix{Float64}(_forward_layers!(net, check_array("x", x), train_flg))
 end
 
 """A matrix's elements in numpy's (row-major) order: a C-ordered one's memory, as it is."""
@@ -131,23 +131,23 @@ end
 """Cross-entropy of the predictions plus the weight-decay penalty."""
 function loss(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray; train_flg::Bool=false)
     check_xt(net, x, t)
-    y = forward_layers!(net, x, train_flg)
+    y = _forward_layers!(net, x, train_flg)
     return forward(net.last_layer, y, t)::Float64 + weight_decay_penalty(net)
 end
 
 """Fraction of rows whose highest score is the label (test mode)."""
 function accuracy(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)::Float64
     check_xt(net, x, t)
-    y = argmax_rows(forward_layers!(net, x, false))
+    y = argmax_rows(_forward_layers!(net, x, false))
     labels = ndims(t) == 2 ? argmax_rows(t) : t
     return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
 end
 
 """Forward (training mode) and backward through every layer: the parameter
 gradients are left on the layers (the first Affine skips the input's gradient)."""
-function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+function _backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
-    forward(net.last_layer, forward_layers!(net, x, true), t)
+    forward(net.last_layer, _forward_layers!(net, x, true), t)
     dout = backward(net.last_layer, 1)::Matrix{Float64}
     layers = net.layers
     for k in length(layers):-1:2
@@ -158,7 +158,7 @@ function backprop!(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray
 end
 
 """The gradient of W: dW plus the decay term's, lam·W (L2) or lam·sign(W) (L1)."""
-function decayed!(g::AbstractMatrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::AbstractMatrix{Float64})
+function _decayed!(g::AbstractMatrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::AbstractMatrix{Float64})
     lam = net.weight_decay_lambda
     gm, dW, w = _flat(g, affine.dW, W)   # elementwise: on the buffers when all are C-ordered
     net.weight_decay == "l2" ? (gm .= dW .+ lam .* w) : (gm .= dW .+ lam .* sign.(w))
@@ -179,10 +179,10 @@ call or with arrays of the parameters' sizes): training loops reuse one, sparing
 an allocation per parameter and step.
 """
 function gradient!(grads::AbstractDict, net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
-    backprop!(net, x, t)
+    _backprop!(net, x, t)
     for idx in 1:(net.hidden_layer_num + 1)
         affine = net.affines[idx]
-        decayed!(grads["W$idx"], net, affine, net.params["W$idx"])
+        _decayed!(grads["W$idx"], net, affine, net.params["W$idx"])
         copyto!(grads["b$idx"], affine.db)
         if net.use_batchnorm && idx != net.hidden_layer_num + 1
             copyto!(grads["gamma$idx"], net.batchnorms[idx].dgamma)
@@ -196,7 +196,7 @@ end
 function numerical_gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
     f = _ -> loss(net, x, t; train_flg=true)
-    grads = ParamDict()
+    grads = Params()
     for idx in 1:(net.hidden_layer_num + 1)
         grads["W$idx"] = numerical_gradient(f, net.params["W$idx"])
         grads["b$idx"] = numerical_gradient(f, net.params["b$idx"])

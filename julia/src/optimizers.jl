@@ -3,7 +3,9 @@
 # until the first update, unless set by the user); `update!(opt, params, grads)`
 # changes the parameter arrays in place, in numpy's order of operations.
 
-const ParamDict = Dict{String,AbstractArray{Float64}}
+# A parameter (pyref's Param also allows a plain float, for the 2-D toy problem of 6.1.7).
+const Param = AbstractArray{Float64}
+const Params = Dict{String,Param}
 const DEFAULT_EPS = 1e-7
 const ADAM_FORMS = ("textbook", "paper")
 
@@ -22,7 +24,7 @@ end
 # one does (SGD(-0.1) is an ArgumentError, as SGD(lr=-0.1) and pyref's SGD(-0.1)).
 
 """Zeros shaped and laid out like each parameter (C-ordered weights stay C-ordered)."""
-zeros_like(params::AbstractDict) = ParamDict(k => _zeros_like(v) for (k, v) in params)
+zeros_like(params::AbstractDict) = Params(k => _zeros_like(v) for (k, v) in params)
 _zeros_like(v::CMatrix) = transpose(zeros(size(parent(v))))
 _zeros_like(v::AbstractArray) = zeros(size(v))
 
@@ -43,7 +45,7 @@ _sgd!(p, g, lr) = (p .-= lr .* g; nothing)
 mutable struct Momentum
     lr::Float64
     momentum::Float64
-    v::Union{Nothing,ParamDict}
+    v::Union{Nothing,Params}
     Momentum(lr, momentum, v=nothing) = new(check_positive("lr", lr), check_unit_interval("momentum", momentum), v)
 end
 Momentum(; lr=0.01, momentum=0.9) = Momentum(lr, momentum)
@@ -59,7 +61,7 @@ end
 mutable struct Nesterov
     lr::Float64
     momentum::Float64
-    v::Union{Nothing,ParamDict}
+    v::Union{Nothing,Params}
     Nesterov(lr, momentum, v=nothing) = new(check_positive("lr", lr), check_unit_interval("momentum", momentum), v)
 end
 Nesterov(; lr=0.01, momentum=0.9) = Nesterov(lr, momentum)
@@ -76,7 +78,7 @@ end
 mutable struct AdaGrad
     lr::Float64
     eps::Float64
-    h::Union{Nothing,ParamDict}
+    h::Union{Nothing,Params}
     AdaGrad(lr, eps=DEFAULT_EPS, h=nothing) = new(check_positive("lr", lr), check_positive("eps", eps), h)
 end
 AdaGrad(; lr=0.01, eps=DEFAULT_EPS) = AdaGrad(lr, eps)
@@ -92,7 +94,7 @@ mutable struct RMSprop
     lr::Float64
     decay_rate::Float64
     eps::Float64
-    h::Union{Nothing,ParamDict}
+    h::Union{Nothing,Params}
     RMSprop(lr, decay_rate=0.99, eps=DEFAULT_EPS, h=nothing) = new(check_positive("lr", lr),
         check_unit_interval("decay_rate", decay_rate), check_positive("eps", eps), h)
 end
@@ -117,8 +119,8 @@ mutable struct Adam
     eps::Float64
     form::String
     iter::Int
-    m::Union{Nothing,ParamDict}
-    v::Union{Nothing,ParamDict}
+    m::Union{Nothing,Params}
+    v::Union{Nothing,Params}
     function Adam(lr, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook", iter=0, m=nothing, v=nothing)
         (iter isa Integer && !(iter isa Bool) && iter >= 0) ||
             throw(ArgumentError("iter must be an integer >= 0, got $(repr(iter))"))
@@ -148,19 +150,19 @@ end
 # ---------------------------------------------------------------------------
 
 """The per-parameter state a rule keeps, by its fields' (the book's) names."""
-state_fields(::SGD) = ()
-state_fields(::Union{Momentum,Nesterov}) = (:v,)
-state_fields(::Union{AdaGrad,RMSprop}) = (:h,)
-state_fields(::Adam) = (:m, :v)
+_state_fields(::SGD) = ()
+_state_fields(::Union{Momentum,Nesterov}) = (:v,)
+_state_fields(::Union{AdaGrad,RMSprop}) = (:h,)
+_state_fields(::Adam) = (:m, :v)
 
 """What one update shares across the parameters: the rule's elementwise kernel and
 its scalars (Adam counts the step here and folds in its bias corrections)."""
-step_rule!(opt::SGD) = (_sgd!, (opt.lr,))
-step_rule!(opt::Momentum) = (_momentum!, (opt.lr, opt.momentum))
-step_rule!(opt::Nesterov) = (_nesterov!, (opt.lr, opt.momentum))
-step_rule!(opt::AdaGrad) = (_adagrad!, (opt.lr, opt.eps))
-step_rule!(opt::RMSprop) = (_rmsprop!, (opt.lr, opt.decay_rate, opt.eps))
-function step_rule!(opt::Adam)
+_step_rule!(opt::SGD) = (_sgd!, (opt.lr,))
+_step_rule!(opt::Momentum) = (_momentum!, (opt.lr, opt.momentum))
+_step_rule!(opt::Nesterov) = (_nesterov!, (opt.lr, opt.momentum))
+_step_rule!(opt::AdaGrad) = (_adagrad!, (opt.lr, opt.eps))
+_step_rule!(opt::RMSprop) = (_rmsprop!, (opt.lr, opt.decay_rate, opt.eps))
+function _step_rule!(opt::Adam)
     opt.iter += 1
     bias1 = 1.0 - c_pow(opt.beta1, Float64(opt.iter))
     bias2 = 1.0 - c_pow(opt.beta2, Float64(opt.iter))
@@ -179,7 +181,7 @@ the rule's kernel runs on each parameter with its gradient and state, in numpy's
 order of operations (one driver for every rule, as Optimisers.jl's `apply!`).
 """
 function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
-    fields = state_fields(opt)
+    fields = _state_fields(opt)
     isempty(fields) && check_update_args(params, grads)
     for f in fields
         check_update_args(params, grads, getfield(opt, f), "$(nameof(typeof(opt))).$f")
@@ -187,7 +189,7 @@ function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
     for f in fields
         getfield(opt, f) === nothing && setfield!(opt, f, zeros_like(params))
     end
-    kernel!, scalars = step_rule!(opt)
+    kernel!, scalars = _step_rule!(opt)
     for (key, p) in params
         kernel!(_flat(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
     end

@@ -24,7 +24,10 @@ struct Trial
 end
 Trial(number, lr, weight_decay, val_acc_list, train_acc_list) =
     Trial(number, lr, weight_decay, val_acc_list, train_acc_list, nothing)
-final_val_acc(tr::Trial) = isempty(tr.val_acc_list) ? NaN : tr.val_acc_list[end]
+"""The last validation accuracy; `nothing` when none was measured (pyref's None, JSON's null)."""
+final_val_acc(tr::Trial) = isempty(tr.val_acc_list) ? nothing : tr.val_acc_list[end]
+"""A trial's final validation accuracy, -Inf for one without (ranked last)."""
+rank_key(tr::Trial) = something(final_val_acc(tr), -Inf)
 
 """(weight_decay, lr) in the book's order: weight decay first; 10^u is the C pow, as numpy's."""
 function sample_hyperparameters(rng::NumpyRandom.RandomState=NumpyRandom.global_state())
@@ -40,9 +43,9 @@ The seed of trial `index`'s own stream (per-trial mode of `pyref search`):
 `(seed * 1_000_003 + index) mod 2^32`, as pyref.search.trial_seed.
 """
 function trial_seed(seed::Integer, index::Integer)
-    0 <= seed <= 0xffffffff || throw(ArgumentError("seed must be between 0 and 2^32 - 1, got $seed"))
+    NumpyRandom.check_seed("seed", seed)
     index >= 0 || throw(ArgumentError("index must be >= 0, got $index"))
-    return Int(mod(Int128(seed) * TRIAL_SEED_MULTIPLIER + Int128(index), Int128(2)^32))
+    return Int(mod(Int128(seed) * TRIAL_SEED_MULTIPLIER + Int128(index), Int128(NumpyRandom.SEED_MAX) + 1))
 end
 
 # Python's repr of a non-finite float, so that reasons read the same in both languages.
@@ -56,12 +59,20 @@ function divergence_reason(losses::AbstractVector{<:Real}, iter_per_epoch::Real)
     return "diverged: training loss became $(_py_repr(Float64(losses[step]))) at step $step (epoch $epoch)"
 end
 
+"""A trial's net (L2 decay `weight_decay`, weights drawn from `rng`) and its Trainer
+(SGD(lr), minibatches from the same stream), not yet trained: what `train_trial` and
+`run_trial` train (pyref's `_trial_trainer`)."""
+function trial_trainer(x_train, t_train, x_val, t_val, lr::Real, weight_decay::Real, epochs::Integer,
+                       hidden, batch_size::Integer, rng::NumpyRandom.RandomState)
+    net = MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_decay_lambda=weight_decay, rng=rng)
+    return Trainer(net, x_train, t_train, x_val, t_val; epochs=epochs, mini_batch_size=batch_size,
+                   optimizer="sgd", optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
+end
+
 """Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
 function train_trial(x_train, t_train, x_val, t_val, lr::Real, weight_decay::Real, epochs::Integer=SEARCH_EPOCHS;
                      hidden=SEARCH_HIDDEN, rng::NumpyRandom.RandomState=NumpyRandom.global_state())
-    net = MultiLayerNet(size(x_train, 2), collect(hidden), 10; weight_decay_lambda=weight_decay, rng=rng)
-    tr = Trainer(net, x_train, t_train, x_val, t_val; epochs=epochs, mini_batch_size=SEARCH_BATCH_SIZE,
-                 optimizer="sgd", optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
+    tr = trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, SEARCH_BATCH_SIZE, rng)
     train!(tr)
     return tr.test_acc_list, tr.train_acc_list
 end
@@ -72,9 +83,7 @@ function _run_trial(number::Integer, x_train, t_train, x_val, t_val, epochs::Int
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     weight_decay, lr = sample_hyperparameters(rng)
-    net = MultiLayerNet(size(x_train, 2), collect(hidden), 10; weight_decay_lambda=weight_decay, rng=rng)
-    tr = Trainer(net, x_train, t_train, x_val, t_val; epochs=epochs, mini_batch_size=batch_size,
-                 optimizer="sgd", optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
+    tr = trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng)
     reason = nothing
     for _ in 1:tr.max_iter
         l = train_step!(tr)
@@ -103,8 +112,7 @@ end
 
 """
     search_trial(x_train, t_train, x_val, t_val; index, epochs, hidden, batch_size,
-                 stop_on_divergence=false, seed=nothing,
-                 rng_key=nothing, rng_pos=nothing, rng_has_gauss=nothing, rng_cached_gaussian=nothing)
+                 stop_on_divergence=false, seed=nothing, rng_state=nothing)
         -> Dict{String,Any}
 
 Trial `index` of a `pyref search` study, trained in PyRef (called from Python by
@@ -112,36 +120,30 @@ pyref.study through the bridge, so flags may come as 0/1 and `hidden` as an
 integer array). The stream it draws from is either
 
 - per-trial: `seed` given, `RandomState(trial_seed(seed, index))`; or
-- textbook: the book's single stream, passed in as numpy's `get_state()` parts
-  (`rng_key` 624 words, `rng_pos`, `rng_has_gauss`, `rng_cached_gaussian`).
+- textbook: the book's single stream, passed in as `rng_state` (the dict of
+  `NumpyRandom.rng_state`, or pyref.rng.rng_state).
 
 It draws weight decay, lr, the initial weights and the minibatches from it
 (`run_trial`) and returns "lr", "weight_decay", "val_acc_list", "train_acc_list",
-"train_loss_list", and the stream's state afterwards as "rng_key", "rng_pos",
-"rng_has_gauss" (0/1), "rng_cached_gaussian" (textbook mode continues from it).
+"train_loss_list", and the stream's state afterwards as "rng_state" (textbook mode
+continues from it).
 """
 function search_trial(x_train::AbstractMatrix, t_train::AbstractArray, x_val::AbstractMatrix, t_val::AbstractArray;
                       index::Integer, epochs::Integer=SEARCH_EPOCHS, hidden=SEARCH_HIDDEN,
                       batch_size::Integer=SEARCH_BATCH_SIZE, stop_on_divergence::Integer=false,
-                      seed::Union{Nothing,Integer}=nothing, rng_key=nothing, rng_pos=nothing,
-                      rng_has_gauss=nothing, rng_cached_gaussian=nothing)
-    state = (rng_key, rng_pos, rng_has_gauss, rng_cached_gaussian)
-    given = count(s -> s !== nothing, state)
+                      seed::Union{Nothing,Integer}=nothing, rng_state::Union{Nothing,AbstractDict}=nothing)
     if seed !== nothing
-        given == 0 || throw(ArgumentError("give either seed (per-trial stream) or rng_key, rng_pos, rng_has_gauss and rng_cached_gaussian (textbook stream), not both"))
+        rng_state === nothing || throw(ArgumentError("give either seed (per-trial stream) or rng_state (textbook stream), not both"))
         rng = NumpyRandom.RandomState(trial_seed(seed, index))
     else
-        given == 4 || throw(ArgumentError("the textbook stream needs all of rng_key, rng_pos, rng_has_gauss and rng_cached_gaussian (or give seed for a per-trial stream)"))
-        rng = NumpyRandom.RandomState(0)
-        NumpyRandom.set_state!(rng, rng_key, rng_pos, Bool(rng_has_gauss), rng_cached_gaussian)
+        rng_state === nothing && throw(ArgumentError("give seed (per-trial stream) or rng_state (textbook stream)"))
+        rng = NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), rng_state)
     end
     trial, tr = _run_trial(index, x_train, t_train, x_val, t_val, epochs; hidden=hidden, batch_size=batch_size,
                            rng=rng, stop_on_divergence=Bool(stop_on_divergence))
-    key, pos, has_gauss, gauss = NumpyRandom.get_state(rng)
     return Dict{String,Any}("number" => trial.number, "lr" => trial.lr, "weight_decay" => trial.weight_decay,
         "val_acc_list" => trial.val_acc_list, "train_acc_list" => trial.train_acc_list,
-        "train_loss_list" => tr.train_loss_list,
-        "rng_key" => key, "rng_pos" => pos, "rng_has_gauss" => Int(has_gauss), "rng_cached_gaussian" => gauss)
+        "train_loss_list" => tr.train_loss_list, "rng_state" => NumpyRandom.rng_state(rng))
 end
 
 """The book's hyperparameter_optimization.py on (x, t): validation split, then trials on one stream."""
@@ -162,11 +164,11 @@ end
 """The `n` best trials by final validation accuracy; ties keep trial order (stable sort)."""
 function best_n(trials::Vector{Trial}, n::Integer=BEST_N)
     n = check_positive_int("n", n)
-    order = sortperm(map(final_val_acc, trials); rev=true, alg=MergeSort)
+    order = sortperm(map(rank_key, trials); rev=true, alg=MergeSort)
     return trials[order[1:min(n, length(order))]]
 end
 
-trial_dict(tr::Trial) = Dict{String,Any}("number" => tr.number, "lr" => tr.lr, "weight_decay" => tr.weight_decay,
+to_dict(tr::Trial) = Dict{String,Any}("number" => tr.number, "lr" => tr.lr, "weight_decay" => tr.weight_decay,
     "val_acc_list" => tr.val_acc_list, "train_acc_list" => tr.train_acc_list,
     "final_val_acc" => final_val_acc(tr),
     "final_train_acc" => isempty(tr.train_acc_list) ? nothing : tr.train_acc_list[end],

@@ -25,28 +25,27 @@ end
 """
     search_epochs_start(x_train, t_train, x_val, t_val; epochs, hidden, batch_size, optimizer, lr,
                         weight_decay, dropout_ratio, use_batchnorm, stop_on_divergence,
-                        rng_key, rng_pos, rng_has_gauss, rng_cached_gaussian) -> Int
+                        rng_state) -> Int
 
 Build a trial's MultiLayerNetExtend (Dropout when `dropout_ratio` > 0, BatchNorm with
 `use_batchnorm`) and Trainer from the given settings, drawing its weights and then its
-minibatches from the stream whose numpy `get_state()` parts are given (the trial's
-stream after its hyperparameters were drawn), as pyref.search_epochs.make_trainer does.
+minibatches from the stream in state `rng_state` (`NumpyRandom.rng_state`'s dict: the
+trial's stream after its hyperparameters were drawn), as pyref.search_epochs.make_trainer does.
 Returns the handle of the trial for `search_epochs_next` and `search_epochs_finish`.
 """
 function search_epochs_start(x_train::AbstractMatrix, t_train::AbstractArray, x_val::AbstractMatrix,
                              t_val::AbstractArray; epochs::Integer, hidden, batch_size::Integer,
                              optimizer::AbstractString, lr::Real, weight_decay::Real, dropout_ratio::Real,
                              use_batchnorm::Integer, stop_on_divergence::Integer,
-                             rng_key, rng_pos::Integer, rng_has_gauss::Integer, rng_cached_gaussian::Real)
+                             rng_state::AbstractDict)
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     isfinite(lr) && lr > 0 || throw(ArgumentError("lr must be a finite number > 0, got $lr"))
     isfinite(weight_decay) && weight_decay >= 0 || throw(ArgumentError("weight_decay must be a finite number >= 0, got $weight_decay"))
     0 <= dropout_ratio < 1 || throw(ArgumentError("dropout_ratio must be in [0, 1), got $dropout_ratio"))
-    rng = NumpyRandom.RandomState(0)
-    NumpyRandom.set_state!(rng, rng_key, rng_pos, Bool(rng_has_gauss), rng_cached_gaussian)
+    rng = NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), rng_state)
     use_dropout = dropout_ratio > 0
-    net = MultiLayerNetExtend(size(x_train, 2), collect(Int, hidden), 10; weight_decay_lambda=weight_decay,
+    net = MultiLayerNetExtend(size(x_train, 2), collect(Int, hidden), NUM_CLASSES; weight_decay_lambda=weight_decay,
                               use_dropout=use_dropout, dropout_ratio=use_dropout ? dropout_ratio : 0.5,
                               use_batchnorm=Bool(use_batchnorm), rng=rng)
     tr = Trainer(net, x_train, t_train, x_val, t_val; epochs=epochs, mini_batch_size=batch_size,
@@ -90,17 +89,15 @@ end
     search_epochs_finish(handle) -> Dict{String,Any}
 
 The curves of trial `handle` ("val_acc_list", "train_acc_list", "train_loss_list") and
-its stream's state ("rng_key", "rng_pos", "rng_has_gauss", "rng_cached_gaussian");
+its stream's state ("rng_state", as `NumpyRandom.rng_state` gives it);
 the trial is forgotten.
 """
 function search_epochs_finish(handle::Integer)
     st = _epoch_trial(handle)
     delete!(_EPOCH_TRIALS, handle)
     tr = st.trainer
-    key, pos, has_gauss, gauss = NumpyRandom.get_state(st.rng)
     return Dict{String,Any}("val_acc_list" => tr.test_acc_list, "train_acc_list" => tr.train_acc_list,
-        "train_loss_list" => tr.train_loss_list, "rng_key" => key, "rng_pos" => pos,
-        "rng_has_gauss" => Int(has_gauss), "rng_cached_gaussian" => gauss)
+        "train_loss_list" => tr.train_loss_list, "rng_state" => NumpyRandom.rng_state(st.rng))
 end
 
 export search_epochs_start, search_epochs_next, search_epochs_finish

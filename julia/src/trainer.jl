@@ -30,7 +30,7 @@ mutable struct Trainer{Net,Batcher}
     train_acc_list::Vector{Float64}
     test_acc_list::Vector{Float64}
     batcher::Batcher      # minibatches of x_train, gathered fast
-    grads::ParamDict      # reused by every step
+    grads::Params      # reused by every step
 end
 
 function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, mini_batch_size::Integer=100,

@@ -43,16 +43,39 @@ end
 @testset "optimizers: trajectories bit-identical" begin
     p0, grads = ref("p0"), ref("grads")
     for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-        params = PyRef.ParamDict("w" => copy(p0))
+        params = PyRef.Params("w" => copy(p0))
         opt = make_optimizer(name)
         for k in 1:size(grads, 1)
-            update!(opt, params, PyRef.ParamDict("w" => grads[k, :, :]))
+            update!(opt, params, PyRef.Params("w" => grads[k, :, :]))
         end
         @test bits_equal(params["w"], ref("opt_$name"))
     end
     @test_throws ArgumentError SGD(lr=0)
     @test_throws ArgumentError make_optimizer("adamw")
-    @test_throws DimensionMismatch update!(SGD(), PyRef.ParamDict("w" => zeros(2)), PyRef.ParamDict("w" => zeros(3)))
+    @test_throws DimensionMismatch update!(SGD(), PyRef.Params("w" => zeros(2)), PyRef.Params("w" => zeros(3)))
+end
+
+@testset "every optimizer constructor checks its hyperparameters, positional ones too" begin
+    for bad in (() -> SGD(-1.0), () -> SGD(0), () -> SGD(NaN), () -> SGD(true),
+                () -> Momentum(-1.0, 0.9), () -> Momentum(0.1, 1.0), () -> Nesterov(0.1, -0.1),
+                () -> AdaGrad(0.1, 0.0), () -> AdaGrad(Inf), () -> RMSprop(0.1, 1.5), () -> RMSprop(0.1, 0.9, -1.0),
+                () -> Adam(0.0), () -> Adam(0.1, 1.0), () -> Adam(0.1, 0.9, -0.1), () -> Adam(0.1, 0.9, 0.999, 0.0),
+                () -> Adam(0.1, 0.9, 0.999, 1e-7, "adamw"), () -> Adam(0.1, 0.9, 0.999, 1e-7, "paper", -1),
+                () -> Momentum(lr=-1.0), () -> Adam(form="Paper2"))
+        @test_throws ArgumentError bad()
+    end
+    @test SGD(0.5).lr == 0.5 && Adam(0.1, 0.8, 0.9, 1e-8, "PAPER").form == "paper"
+end
+
+@testset "one-hot labels are told by their size and must have y's shape" begin
+    y = [0.1 0.2 0.7; 0.3 0.3 0.4]
+    t = [0.0 0.0 1.0; 1.0 0.0 0.0]
+    @test PyRef.cross_entropy_error(y, t) == PyRef.cross_entropy_error(y, [2, 0])
+    @test_throws DimensionMismatch PyRef.cross_entropy_error(y, permutedims(t))   # y's size, not its shape
+    @test_throws DimensionMismatch PyRef.cross_entropy_error(y, vec(t))
+    # one sample: t of y's size in any shape, as the book reshapes it to one row
+    @test PyRef.cross_entropy_error(y[1, :], t[1, :]) == PyRef.cross_entropy_error(y[1, :], reshape(t[1, :], :, 1)) ==
+          PyRef.cross_entropy_error(y[1:1, :], [2])
 end
 
 @testset "nets, trainer and search follow pyref's draws" begin
@@ -68,7 +91,7 @@ end
     @test close12([loss(net, xs[1:10, :], ts[1:10])], [ref("net_loss")])
     # Type stability of the hot path.
     @test @inferred(loss(net, xs[1:10, :], ts[1:10])) isa Float64
-    @test @inferred(gradient(net, xs[1:10, :], ts[1:10])) isa PyRef.ParamDict
+    @test @inferred(gradient(net, xs[1:10, :], ts[1:10])) isa PyRef.Params
     @test @inferred(accuracy(net, xs[1:10, :], ts[1:10])) isa Float64
     @test @inferred(update!(SGD(), net.params, g)) === nothing
     rng = NR2.RandomState(4)

@@ -31,7 +31,7 @@ const SHAPES = [(2, 1, 5, 5, 3, 3, 1, 0), (3, 2, 6, 4, 2, 2, 2, 0), (1, 3, 5, 7,
         @test col == direct_windows(x, fh, fw, s, p)
         @test im2col(Float32.(x), fh, fw, s, p) == direct_windows(Float64.(Float32.(x)), fh, fw, s, p)
         # Fortran order for one sample, as numpy's view.
-        npcol = PyRef.im2col_np!(zeros(0, 0), x, fh, fw, s, p, div(H + 2p - fh, s) + 1, div(W + 2p - fw, s) + 1)
+        npcol = PyRef._im2col_np!(zeros(0, 0), x, fh, fw, s, p, div(H + 2p - fh, s) + 1, div(W + 2p - fw, s) + 1)
         @test npcol.fortran == (N == 1)
         d = NRc.randn(rs, size(col)...)
         img = col2im(d, (N, C, H, W), fh, fw, s, p)

@@ -12,7 +12,7 @@ dispatcher); the generator's state flat, as the oracle saves it."""
 function replay(rs::NR.RandomState, name::AbstractString, args)
     out = PyRef.RandomCalls.random_call(rs, Any[name, args...])
     name == "state" || return out
-    return vcat(Float64.(out["key"]), [Float64(out["pos"]), Float64(out["has_gauss"]), out["gauss"]])
+    return vcat(Float64.(out["key"]), [Float64(out["pos"]), Float64(out["has_gauss"]), out["cached_gaussian"]])
 end
 
 same(a, b) = size(a) == size(b) && all(x -> x[1] === x[2], zip(a, b))
@@ -71,4 +71,22 @@ end
     r = NR.RandomState(0)
     diffs = count(_ -> (u = NR.next_double(r); log(u) !== NR.c_log(u)), 1:100_000)
     @info "Julia log vs C log: $diffs of 100000 uniform draws differ in the last bit"
+end
+
+@testset "seeds and states: one check, one encoding (pyref.rng's twins)" begin
+    @test NumpyRandom.check_seed("seed", 0) == 0 && NumpyRandom.check_seed("seed", 2^32 - 1) == 2^32 - 1
+    for bad in (-1, 2^32)
+        @test_throws ArgumentError NumpyRandom.check_seed("seed", bad)
+        @test_throws ArgumentError NumpyRandom.RandomState(bad)
+        @test_throws ArgumentError trial_seed(bad, 0)
+    end
+    @test_throws ArgumentError NumpyRandom.check_seed("seed", 1.5)
+    rs = NumpyRandom.RandomState(5)
+    NumpyRandom.randn(rs, 3)   # odd: a Gaussian is cached
+    state = NumpyRandom.rng_state(rs)
+    @test sort(collect(keys(state))) == ["cached_gaussian", "has_gauss", "key", "pos"] && state["has_gauss"] == 1
+    copy_rs = NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), state)
+    @test NumpyRandom.randn(copy_rs, 5) == NumpyRandom.randn(rs, 5)
+    @test_throws ArgumentError NumpyRandom.set_rng_state!(rs, merge(state, Dict("key" => fill(-1, 624))))
+    @test_throws ArgumentError NumpyRandom.set_rng_state!(rs, delete!(copy(state), "cached_gaussian"))
 end

@@ -21,8 +21,9 @@ function check_like_pyref(out::Dict, name::AbstractString)
     @test maximum(abs.(out["train_loss_list"] .- loss)) < 1e-9
 end
 
-state_kw(name) = (k = sref("$(name)_key"); r = sref("$(name)_rest");
-                  (rng_key=k, rng_pos=Int(r[1]), rng_has_gauss=Int(r[2]), rng_cached_gaussian=r[3]))
+# pyref's stream states, saved flat by the oracle, as the dict of NumpyRandom.rng_state.
+ref_state(name) = (k = sref("$(name)_key"); r = sref("$(name)_rest");
+                   Dict{String,Any}("key" => k, "pos" => Int(r[1]), "has_gauss" => Int(r[2]), "cached_gaussian" => r[3]))
 
 @testset "trial seeds are pyref's" begin
     @test [trial_seed(s, i) for (s, i) in ((0, 0), (7, 3), (2^32 - 1, 10), (123, 10^6))] == sref("trial_seeds")
@@ -38,20 +39,18 @@ end
     # the Dict's stream state is the trial's stream after it
     rng = NumpyRandom.RandomState(trial_seed(7, index))
     run_trial(index, SEARCH_DATA..., 15; hidden=[12, 10], batch_size=16, rng=rng)
-    @test (out["rng_key"], out["rng_pos"]) == NumpyRandom.get_state(rng)[1:2]
+    @test out["rng_state"] == NumpyRandom.rng_state(rng)
 end
 
 @testset "textbook stream: state in, trial, state out" begin
-    kw = state_kw("textbook_state0")
+    state = ref_state("textbook_state0")
     for i in 0:1
-        out = search_trial(SEARCH_DATA...; index=i, kw..., SEARCH_KW...)
+        out = search_trial(SEARCH_DATA...; index=i, rng_state=state, SEARCH_KW...)
         check_like_pyref(out, "textbook_$i")
-        after = state_kw("textbook_state$(i + 1)")
-        @test out["rng_key"] == after.rng_key
-        @test (out["rng_pos"], out["rng_has_gauss"], out["rng_cached_gaussian"]) ===
-              (after.rng_pos, after.rng_has_gauss, after.rng_cached_gaussian)
-        kw = (rng_key=out["rng_key"], rng_pos=out["rng_pos"], rng_has_gauss=out["rng_has_gauss"],
-              rng_cached_gaussian=out["rng_cached_gaussian"])
+        after = ref_state("textbook_state$(i + 1)")
+        @test out["rng_state"]["key"] == after["key"]
+        @test all(out["rng_state"][k] === after[k] for k in ("pos", "has_gauss", "cached_gaussian"))
+        state = out["rng_state"]
     end
 end
 
@@ -69,7 +68,10 @@ end
 
 @testset "search_trial checks its stream arguments" begin
     @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, seed=1, rng_pos=3, SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_key=zeros(UInt32, 624), SEARCH_KW...)
+    state = NumpyRandom.rng_state(NumpyRandom.RandomState(1))
+    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, seed=1, rng_state=state, SEARCH_KW...)
+    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=delete!(copy(state), "pos"), SEARCH_KW...)
+    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=merge(state, Dict("has_gauss" => 2)), SEARCH_KW...)
+    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=merge(state, Dict("key" => zeros(Int, 623))), SEARCH_KW...)
     @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, seed=1, epochs=0)
 end

@@ -53,10 +53,10 @@ ORACLE_CASES: dict[str, list[list[Any]]] = {
 
 def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
     """One call as an array to save: :func:`random_call` draws it; the generator's
-    state is saved flat (key, pos, has_gauss, gauss), draws of indices as int64."""
+    state is saved flat (key, pos, has_gauss, cached_gaussian), draws of indices as int64."""
     out = random_call(rs, call)
     if call[0] == "state":
-        tail = [out["pos"], out["has_gauss"], out["gauss"]]
+        tail = [out["pos"], out["has_gauss"], out["cached_gaussian"]]
         return np.concatenate([out["key"].astype(np.float64), tail])
     integral = call[0] in ("randint", "choice", "permutation")
     return np.asarray(out, dtype=np.int64) if integral else np.asarray(out)

@@ -1,7 +1,7 @@
 """The numpy random-call vocabulary that the parity scenarios and PyRef's test
 vectors share: one call ``[function, args...]`` drawn from a ``RandomState``.
 
-A leaf module (numpy only), the one place a call name is dispatched:
+A leaf of the harness (numpy and the book's rng only), the one place a call name is dispatched:
 :mod:`pyref.parity.scenarios` and :mod:`pyref.parity.oracle` both draw through
 :func:`random_call`. Its Julia twin, ``PyRef.RandomCalls.random_call``
 (julia/src/parity/random_calls.jl), is likewise the one dispatcher there: the
@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from pyref.rng import rng_state
 
 #: Seeds the random stream is checked at: small, typical, large, the largest allowed.
 SEEDS = (0, 1, 42, 123456789, 2**32 - 1)
@@ -50,7 +52,6 @@ def random_call(rs: np.random.RandomState, call: Sequence[Any]) -> Any:
         rs.shuffle(x)
         return x
     if name == "state":
-        _, key, pos, has_gauss, gauss = rs.get_state()
-        state = {"key": key.astype(np.int64), "pos": int(pos), "has_gauss": int(has_gauss)}
-        return {**state, "gauss": float(gauss)}
+        state = rng_state(rs)  # the key as an array, as PyRef's comes back
+        return {**state, "key": np.asarray(state["key"], dtype=np.int64)}
     raise ValueError(f"unknown random call {name!r}")

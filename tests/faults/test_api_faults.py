@@ -167,9 +167,9 @@ def test_julia_refuses_empty_batches_and_stray_labels(julia_session) -> None:
         (f"PyRef.loss({net}, zeros(2, 4), [-1, 0])", "t must be class indices in [0, 3), got -1..0"),
         ("PyRef.forward(PyRef.SoftmaxWithLoss(), zeros(2, 3), [-1, 0])", "t must be class indices"),
         ("PyRef.Trainer(PyRef.MultiLayerNet(4, [3], 2), zeros(0, 4), Int[], zeros(1, 4), [0])", "x_train has no samples"),
-        ('(m = PyRef.Momentum(); p = PyRef.ParamDict("a" => ones(2)); '
-         'PyRef.update!(m, p, PyRef.ParamDict("a" => ones(2))); p["b"] = ones(2); '
-         'PyRef.update!(m, p, PyRef.ParamDict("a" => ones(2), "b" => ones(2))))',
+        ('(m = PyRef.Momentum(); p = PyRef.Params("a" => ones(2)); '
+         'PyRef.update!(m, p, PyRef.Params("a" => ones(2))); p["b"] = ones(2); '
+         'PyRef.update!(m, p, PyRef.Params("a" => ones(2), "b" => ones(2))))',
          'params has "b", which it did not have at the first update: Momentum.v'),
         ("PyRef.numerical_gradient(x -> sum(x), [1, 2])", "x must be a Float64 array"),
     ]:  # fmt: skip

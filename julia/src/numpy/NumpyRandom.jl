@@ -15,10 +15,12 @@ Every function takes a `RandomState` first, or uses the module's global state
 """
 module NumpyRandom
 
-export RandomState, seed!, global_state, get_state, set_state!,
+export RandomState, seed!, global_state, get_state, set_state!, check_seed, rng_state, set_rng_state!,
        random_sample, randint, choice, permutation, shuffle!, uniform, normal
 
 const N = 624
+"""The largest seed numpy's legacy seeding takes: a seed is one 32-bit word."""
+const SEED_MAX = 0xffffffff
 const M = 397
 const MATRIX_A = 0x9908b0df
 const UPPER_MASK = 0x80000000
@@ -55,8 +57,7 @@ end
 Reset `rs` (or the global state) as `np.random.seed(seed)` does.
 """
 function seed!(rs::RandomState, seed::Integer)
-    0 <= seed <= 0xffffffff || throw(ArgumentError("seed must be between 0 and 2^32 - 1, got $seed"))
-    s = UInt32(seed)
+    s = UInt32(check_seed("seed", seed))
     key = rs.key
     @inbounds for pos in 1:N
         key[pos] = s
@@ -67,6 +68,14 @@ function seed!(rs::RandomState, seed::Integer)
     rs.gauss = 0.0
     return rs
 end
+
+"""`seed` if it is in numpy's legacy range 0 … 2^32 − 1, else an ArgumentError naming
+`name` (twin of pyref.rng.check_seed: every seed is checked here)."""
+function check_seed(name::AbstractString, seed::Integer)::Int
+    0 <= seed <= SEED_MAX || throw(ArgumentError("$name must be between 0 and 2^32 - 1, got $seed"))
+    return Int(seed)
+end
+check_seed(name::AbstractString, seed) = throw(ArgumentError("$name must be an integer, not $(typeof(seed))"))
 
 const GLOBAL = Ref{RandomState}()
 
@@ -96,11 +105,36 @@ function set_state!(rs::RandomState, key::AbstractVector{<:Integer}, pos::Intege
                     has_gauss::Bool, gauss::Real)
     length(key) == N || throw(ArgumentError("key must have $N words, got $(length(key))"))
     0 <= pos <= N || throw(ArgumentError("pos must be in 0:$N, got $pos"))
+    all(k -> 0 <= k <= SEED_MAX, key) || throw(ArgumentError("key's words must be in 0:$SEED_MAX"))
     rs.key .= UInt32.(key)
     rs.pos = pos
     rs.has_gauss = has_gauss
     rs.gauss = Float64(gauss)
     return rs
+end
+
+"""
+    rng_state(rs) -> Dict
+
+The state as plain values, as pyref.rng.rng_state gives it: "key" (the 624 words),
+"pos", "has_gauss" (0 or 1) and "cached_gaussian". `set_rng_state!` reads it back.
+"""
+rng_state(rs::RandomState) = Dict{String,Any}("key" => Vector{Int64}(rs.key), "pos" => rs.pos,
+                                              "has_gauss" => Int(rs.has_gauss), "cached_gaussian" => rs.gauss)
+
+"""
+    set_rng_state!(rs, state) -> rs
+
+Put `rs` in the state `rng_state` (or pyref.rng.rng_state) gave: a dict of "key" (624
+words), "pos" (0…624), "has_gauss" (0 or 1) and "cached_gaussian".
+"""
+function set_rng_state!(rs::RandomState, state::AbstractDict)
+    for k in ("key", "pos", "has_gauss", "cached_gaussian")
+        haskey(state, k) || throw(ArgumentError("state has no \"$k\" (a numpy RandomState state has key, pos, has_gauss, cached_gaussian)"))
+    end
+    has_gauss = state["has_gauss"]
+    (has_gauss isa Integer && has_gauss in (0, 1)) || throw(ArgumentError("state[\"has_gauss\"] must be 0 or 1, got $(repr(has_gauss))"))
+    return set_state!(rs, state["key"], state["pos"], Bool(has_gauss), state["cached_gaussian"])
 end
 
 function generate!(rs::RandomState)

@@ -333,9 +333,9 @@ _at(a::NpMatrix, i::Int, j::Int) = a.fortran ? a.data[i, j] : a.data[j, i]
 mode, Julia's in `:native` mode)."""
 function np_dot(x::AbstractMatrix, w::AbstractMatrix)
     out = Matrix{Float64}(undef, size(x, 1), size(w, 2))
-    blas_mode() === :native && return mul!(out, tofloat(x), tofloat(w))
+    blas_mode() === :native && return mul!(out, _tofloat(x), _tofloat(w))
     size(x, 2) == size(w, 1) || throw(DimensionMismatch("shapes $(size(x)) and $(size(w)) not aligned"))
-    xf, wf = tofloat(x), tofloat(w)
+    xf, wf = _tofloat(x), _tofloat(w)
     return np_dot!(out, c_order!(similar(xf, size(xf, 2), size(xf, 1)), xf),
                    c_order!(similar(wf, size(wf, 2), size(wf, 1)), wf))
 end

@@ -20,7 +20,7 @@ const NR = NumpyRandom
 One call `[function, args...]` on `rs`. `rand`/`randn`: dims...; `uniform`: low, high,
 dims...; `randint`: low, high, dims... (or high alone); `choice`: n, size[, replace];
 `permutation`: n; `shuffle`: rows, cols (of a row-major arange matrix); `state`: the
-generator's state afterwards (a Dict: key, pos, has_gauss, gauss).
+generator's state afterwards (`NumpyRandom.rng_state`: key, pos, has_gauss, cached_gaussian).
 """
 function random_call(rs::NR.RandomState, call::AbstractVector)
     name, args = call[1], call[2:end]
@@ -38,10 +38,7 @@ function random_call(rs::NR.RandomState, call::AbstractVector)
         x = Float64[(i - 1) * cols + (j - 1) for i in 1:rows, j in 1:cols]
         return NR.shuffle!(rs, x)
     end
-    if name == "state"
-        key, pos, has_gauss, gauss = NR.get_state(rs)
-        return Dict{String,Any}("key" => Int64.(key), "pos" => pos, "has_gauss" => Int(has_gauss), "gauss" => gauss)
-    end
+    name == "state" && return NR.rng_state(rs)
     throw(ArgumentError("unknown random call \"$name\""))
 end
 

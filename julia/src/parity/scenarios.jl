@@ -12,7 +12,7 @@ is defined once, in Python.
 module Scenarios
 
 using ..PyRef
-using ..PyRef: NumpyRandom, ParamDict, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
+using ..PyRef: NumpyRandom, Params, ACTIVATIONS, EXPERIMENTS, weight_init_activation_histogram
 using ..RandomCalls: random_call
 const NR = NumpyRandom
 
@@ -42,11 +42,11 @@ end
 
 function optimizer_steps(; name, params, seed, steps, shape)
     rs = NR.RandomState(seed)
-    p = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+    p = Params("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
     opt = make_optimizer(name; kw(params)...)
     trail = Dict{String,Any}("W" => zeros(steps, shape...), "b" => zeros(steps, shape[end]))
     for k in 1:steps
-        grads = ParamDict("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
+        grads = Params("W" => NR.randn(rs, shape...), "b" => NR.randn(rs, shape[end]))
         update!(opt, p, grads)
         trail["W"][k, :, :] = p["W"]
         trail["b"][k, :] = p["b"]
