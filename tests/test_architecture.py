@@ -14,6 +14,8 @@ is still a dependency). The rules (docs/architecture.md draws them):
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "pyref"
@@ -31,9 +33,13 @@ HARNESS_PURE = {"scenario_model", "scenarios", "random_calls"}
 #: search engines, the benchmarks, the CLI, the Julia tests' runner and the runtime.
 MAY_START_JULIA = {
     "parity",
-    "study",
+    "study.engines",
+    "study.worker",  # it catches the engines' Julia failures (a crashed Julia worker)
     "bench",
-    "cli",
+    "cli.run",
+    "cli.parity",
+    "cli.bench",
+    "cli.julia",
     "runtime.oracle",
     "runtime",
     "runtime.bridge",
@@ -148,3 +154,14 @@ def test_the_runtime_imports_no_harness_and_no_test_vectors() -> None:
         assert not {
             m for m in GRAPH[name] if m.startswith("parity") or m in ("scenarios", "runtime.oracle")
         }
+
+
+def test_the_command_line_and_the_search_settings_load_without_optuna() -> None:
+    """`pyref --help` and the search's settings work without the search extra: only
+    the study's store, mirror, samplers and the modules running them import Optuna."""
+    code = (
+        "import sys; from pyref.cli import build_parser; import pyref.study.config; "
+        "build_parser(); print(sorted(m for m in ('optuna', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
