@@ -1,5 +1,6 @@
-"""Search spaces (pyref.search_space), samplers and pruners (pyref.samplers), the trial
-trained epoch by epoch (pyref.search_epochs) and the search figures."""
+"""Search spaces (pyref.study.space), samplers and pruners (pyref.study.samplers), the
+trial trained epoch by epoch (pyref.search_epochs) and the search figures
+(pyref.study.figures)."""
 
 from __future__ import annotations
 
