@@ -27,7 +27,10 @@ from pyref.study.space import DEFAULT_SPACE, SearchSpace, SpaceError
 
 class OptunaMirror:
     """The Optuna methods of :class:`pyref.study.store.SearchStore`; they use its
-    engine, tables (``t_unit``, ``t_point``, ``t_epoch``) and ``_update``."""
+    engine, tables (``t_unit``, ``t_point``, ``t_epoch``), ``_update``, ``_result`` and
+    the caches ``_optuna`` and ``_optuna_study_id`` its constructor sets to None."""
+
+    # a trial's attempts
 
     def start_attempt(
         self, claim: Claim, point: dict[str, Any], worker: str, space: SearchSpace = DEFAULT_SPACE
