@@ -606,7 +606,7 @@ def run(
                 r["runs"][1]["peak_rss_bytes"] / 2**20
             )
     if "search-ttt" in sections:
-        from pyref import search_bench as sb
+        from pyref.study import bench as sb
 
         given = {k: v for k, v in (ttt or {}).items() if v is not None}
         defaults = ({"seeds": sb.QUICK_TTT_SEEDS, "trials": sb.QUICK_TTT_TRIALS,

@@ -5,7 +5,7 @@ each trial draw weight decay = 10**uniform(-8, -4) and then lr = 10**uniform(-6,
 train a 784-100x6-10 net with SGD for 50 epochs, and rank trials by their final
 validation accuracy. Draws happen in exactly that order on one stream.
 
-Beyond the book, for searches run in parallel (``pyref search``, pyref.study):
+Beyond the book, for searches run in parallel (``pyref search``, the pyref.study package):
 :func:`trial_seed` gives trial i a stream of its own, and :func:`run_trial` is one
 trial that also watches its training loss for NaN/inf. PyRef's search.jl has the
 twin of each.
@@ -41,24 +41,6 @@ BEST_N = 20
 #: Per-trial streams: trial i of a study with seed s draws from
 #: RandomState((s * TRIAL_SEED_MULTIPLIER + i) mod 2**32).
 TRIAL_SEED_MULTIPLIER = 1_000_003
-
-#: Settings of `pyref search` (pyref.study), here so that the command line knows
-#: them without the search extra installed.
-STREAMS = ("textbook", "per-trial")
-ENGINES = ("python", "julia")
-#: How trials pick their hyperparameters, and how they may be stopped early
-#: (pyref.samplers).
-SAMPLERS = ("random", "tpe", "qmc")
-PRUNERS = ("none", "median", "hyperband")
-DEFAULT_SEED = 0
-DEFAULT_STUDY = "pyref-search"
-DEFAULT_OUT = "out/search"
-#: Seconds between heartbeats of a running trial, and how old one may get before
-#: the trial counts as lost and is claimed again.
-HEARTBEAT_INTERVAL = 10.0
-GRACE_PERIOD = 60.0
-#: Seconds to wait for a database server before giving up with an error.
-CONNECT_TIMEOUT = 5.0
 
 
 @dataclass

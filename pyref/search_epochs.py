@@ -1,6 +1,6 @@
 """One trial of a search space, trained epoch by epoch so that a pruner can stop it.
 
-The trial's settings come from :func:`pyref.search_space.trial_settings`; its net is
+The trial's settings come from :func:`pyref.study.space.trial_settings`; its net is
 pyref's MultiLayerNetExtend (Dropout when ``dropout_ratio`` > 0, BatchNorm when
 ``use_batchnorm``), trained by the book's Trainer. Like the book's Trainer, accuracies
 are measured at the first step of each epoch; after each measurement ``on_epoch(epoch,

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 
 from pyref.experiments import fitted_histogram, optimizer_compare_naive
 from pyref.figures import FIGURES, OVERLAYS
-from pyref.search_figures import history_figure, parallel_figure
-from pyref.search_space import parse_space
+from pyref.study.figures import history_figure, parallel_figure
+from pyref.study.space import parse_space
 
 #: The dots per inch of the baselines: small files, still legible when a test fails.
 DPI = 50

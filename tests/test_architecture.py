@@ -15,6 +15,8 @@ is still a dependency). The rules (docs/architecture.md draws them):
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "pyref"
@@ -50,9 +52,13 @@ HARNESS_LEAVES = {"parity.tiers", "parity.random_calls"}
 #: runs the Julia tests), the search engines, the benchmarks, the CLI and the runtime.
 MAY_START_JULIA = {
     "parity.runner",
-    "study",
+    "study.engines",
+    "study.worker",  # it catches the engines' Julia failures (a crashed Julia worker)
     "bench",
-    "cli",
+    "cli.run",
+    "cli.parity",
+    "cli.bench",
+    "cli.julia",
     "runtime",
     "runtime.session",
     "runtime.interface",
@@ -184,3 +190,14 @@ def test_finding_julia_does_not_need_the_installer_and_bridges_not_the_choice() 
     for bridge in ("runtime.exe", "runtime.jlcall"):
         assert "runtime.interface" in GRAPH[bridge]
         assert not GRAPH[bridge] & {"runtime.session", "runtime.install", "runtime"}
+
+
+def test_the_command_line_and_the_search_settings_load_without_optuna() -> None:
+    """`pyref --help` and the search's settings work without the search extra: only
+    the study's store, mirror, samplers and the modules running them import Optuna."""
+    code = (
+        "import sys; from pyref.cli import build_parser; import pyref.study.config; "
+        "build_parser(); print(sorted(m for m in ('optuna', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -46,8 +46,18 @@ def test_random_search_repeats_the_book_script() -> None:
         wd = 10 ** np.random.uniform(-8, -4)
         lr = 10 ** np.random.uniform(-6, -2)
         net = MultiLayerNet(12, [6, 6], 10, weight_decay_lambda=wd)
-        tr = Trainer(net, x_tr, t_tr, x_val, t_val, epochs=2, mini_batch_size=100,
-                     optimizer="sgd", optimizer_param={"lr": lr}, verbose=False)  # fmt: skip
+        tr = Trainer(
+            net,
+            x_tr,
+            t_tr,
+            x_val,
+            t_val,
+            epochs=2,
+            mini_batch_size=100,
+            optimizer="sgd",
+            optimizer_param={"lr": lr},
+            verbose=False,
+        )
         tr.train()
         assert (trial.weight_decay, trial.lr) == (wd, lr)
         assert trial.val_acc_list == tr.test_acc_list
@@ -80,8 +90,13 @@ def test_trial_seed_is_one_documented_formula() -> None:
     assert trial_seed(7, 3) == 7 * 1_000_003 + 3
     assert trial_seed(2**32 - 1, 10) == ((2**32 - 1) * 1_000_003 + 10) % 2**32
     assert len({trial_seed(123, i) for i in range(10_000)}) == 10_000
-    for bad, error in (((-1, 0), ValueError), ((2**32, 0), ValueError), ((0, -1), ValueError),
-                       ((0.5, 0), TypeError), ((0, True), TypeError)):  # fmt: skip
+    for bad, error in (
+        ((-1, 0), ValueError),
+        ((2**32, 0), ValueError),
+        ((0, -1), ValueError),
+        ((0.5, 0), TypeError),
+        ((0, True), TypeError),
+    ):
         with pytest.raises(error, match="seed|index"):
             trial_seed(*bad)
 
@@ -91,13 +106,34 @@ def test_run_trial_is_train_trial_after_the_draws() -> None:
     x = rs.rand(50, 12).astype(np.float32)
     t = rs.randint(0, 10, 50).astype(np.uint8)
     seen = []
-    trial = run_trial(4, x[10:], t[10:], x[:10], t[:10], 3, hidden=(6, 6), batch_size=8,
-                      rng=np.random.RandomState(9), on_start=lambda lr, wd: seen.append((lr, wd)))  # fmt: skip
+    trial = run_trial(
+        4,
+        x[10:],
+        t[10:],
+        x[:10],
+        t[:10],
+        3,
+        hidden=(6, 6),
+        batch_size=8,
+        rng=np.random.RandomState(9),
+        on_start=lambda lr, wd: seen.append((lr, wd)),
+    )
     rng = np.random.RandomState(9)
     wd, lr = sample_hyperparameters(rng)
     net = MultiLayerNet(12, [6, 6], 10, weight_decay_lambda=wd, rng=rng)
-    tr = Trainer(net, x[10:], t[10:], x[:10], t[:10], epochs=3, mini_batch_size=8,
-                 optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng)  # fmt: skip
+    tr = Trainer(
+        net,
+        x[10:],
+        t[10:],
+        x[:10],
+        t[:10],
+        epochs=3,
+        mini_batch_size=8,
+        optimizer="sgd",
+        optimizer_param={"lr": lr},
+        verbose=False,
+        rng=rng,
+    )
     tr.train()
     assert (trial.number, trial.weight_decay, trial.lr) == (4, wd, lr) and seen == [(lr, wd)]
     assert trial.val_acc_list == tr.test_acc_list and len(trial.val_acc_list) == 3

@@ -1,5 +1,6 @@
-"""Search spaces (pyref.search_space), samplers and pruners (pyref.samplers), the trial
-trained epoch by epoch (pyref.search_epochs) and the search figures."""
+"""Search spaces (pyref.study.space), samplers and pruners (pyref.study.samplers), the
+trial trained epoch by epoch (pyref.search_epochs) and the search figures
+(pyref.study.figures)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from pyref.datasets import load_mnist
 from pyref.search import run_trial, sample_hyperparameters, trial_seed
 from pyref.search_epochs import make_trainer, train_epochs
-from pyref.search_space import (
+from pyref.study.space import (
     DEFAULT_SPACE,
     FIXED,
     PARAMETERS,
@@ -119,14 +120,26 @@ def _data():
 
 def test_epoch_by_epoch_is_the_book_s_trial_for_the_book_s_space() -> None:
     x_tr, t_tr, x_val, t_val = _data()
-    expected = run_trial(5, x_tr, t_tr, x_val, t_val, 6, hidden=(20, 10), batch_size=20,
-                         rng=np.random.RandomState(trial_seed(0, 5)), stop_on_divergence=True)  # fmt: skip
+    expected = run_trial(
+        5,
+        x_tr,
+        t_tr,
+        x_val,
+        t_val,
+        6,
+        hidden=(20, 10),
+        batch_size=20,
+        rng=np.random.RandomState(trial_seed(0, 5)),
+        stop_on_divergence=True,
+    )
     rng = np.random.RandomState(trial_seed(0, 5))
     point = DEFAULT_SPACE.draw(rng)
     settings = trial_settings(point, hidden=(20, 10), batch_size=20)
     seen = []
-    got = train_epochs(make_trainer(settings, x_tr, t_tr, x_val, t_val, 6, rng),
-                       on_epoch=lambda e, v, t: seen.append((e, v, t)) and False)  # fmt: skip
+    got = train_epochs(
+        make_trainer(settings, x_tr, t_tr, x_val, t_val, 6, rng),
+        on_epoch=lambda e, v, t: seen.append((e, v, t)) and False,
+    )
     assert (point["lr"], point["weight_decay"]) == (expected.lr, expected.weight_decay)
     assert got.val_acc_list == expected.val_acc_list
     assert got.train_acc_list == expected.train_acc_list
@@ -136,8 +149,11 @@ def test_epoch_by_epoch_is_the_book_s_trial_for_the_book_s_space() -> None:
 
 def test_a_pruned_trial_stops_at_its_epoch() -> None:
     x_tr, t_tr, x_val, t_val = _data()
-    settings = trial_settings({"optimizer": "adam", "dropout_ratio": 0.2, "use_batchnorm": True},
-                              hidden=(20,), batch_size=20)  # fmt: skip
+    settings = trial_settings(
+        {"optimizer": "adam", "dropout_ratio": 0.2, "use_batchnorm": True},
+        hidden=(20,),
+        batch_size=20,
+    )
     trainer = make_trainer(settings, x_tr, t_tr, x_val, t_val, 6, np.random.RandomState(1))
     got = train_epochs(trainer, on_epoch=lambda e, v, t: e == 2)
     assert got.pruned_at == 2 and len(got.val_acc_list) == 2
@@ -145,7 +161,7 @@ def test_a_pruned_trial_stops_at_its_epoch() -> None:
 
 
 def test_qmc_points_depend_on_the_index_only() -> None:
-    from pyref.samplers import make_pruner, qmc_point
+    from pyref.study.samplers import make_pruner, qmc_point
 
     space = parse_space(FOUR)
     points = [qmc_point(space, 7, i) for i in range(8)]
@@ -163,17 +179,23 @@ def test_search_figures_draw_every_kind_of_parameter() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from pyref.search_figures import history_figure, parallel_figure
+    from pyref.study.figures import history_figure, parallel_figure
 
     space = parse_space(FOUR)
     rng = np.random.RandomState(0)
     trials = []
     for i in range(6):
         point = space.draw(rng)
-        trials.append({"number": i, "state": "pruned" if i % 3 == 2 else "complete",
-                       "lr": point["lr"], "weight_decay": point["weight_decay"],
-                       "val_acc_list": [0.1 * i, 0.1 * i + 0.05][: 1 + (i % 3 != 2)],
-                       "params": point})  # fmt: skip
+        trials.append(
+            {
+                "number": i,
+                "state": "pruned" if i % 3 == 2 else "complete",
+                "lr": point["lr"],
+                "weight_decay": point["weight_decay"],
+                "val_acc_list": [0.1 * i, 0.1 * i + 0.05][: 1 + (i % 3 != 2)],
+                "params": point,
+            }
+        )
     hist = history_figure(trials)
     best = [line for line in hist.axes[0].get_lines() if line.get_label() == "best so far"]
     finals = [t["val_acc_list"][-1] if t["state"] == "complete" else -1.0 for t in trials]
@@ -196,13 +218,16 @@ def test_param_checks_its_kind() -> None:
 
 
 def test_epochs_to_target_counts_epochs_in_trial_order() -> None:
-    from pyref.search_bench import epochs_to_target
+    from pyref.study.bench import epochs_to_target
 
     def rec(number, state, accs):
         return {"number": number, "state": state, "val_acc_list": accs, "final_val_acc": accs[-1]}
 
-    records = [rec(2, "complete", [0.5, 0.9, 0.9]), rec(0, "complete", [0.3, 0.4, 0.6]),
-               rec(1, "pruned", [0.95])]  # fmt: skip
+    records = [
+        rec(2, "complete", [0.5, 0.9, 0.9]),
+        rec(0, "complete", [0.3, 0.4, 0.6]),
+        rec(1, "pruned", [0.95]),
+    ]
     assert epochs_to_target(records, 0.6) == 3  # trial 0 reaches it
     assert epochs_to_target(records, 0.9) == 3 + 1 + 3  # a pruned trial never reaches it
     assert epochs_to_target(records, 0.99) == math.inf

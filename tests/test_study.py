@@ -29,9 +29,16 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 # The search extra is part of `.[dev]`: without it these imports fail, loudly.
-from pyref import cli, study
+from pyref import cli
 from pyref.datasets import load_mnist
 from pyref.search import random_search, run_trial, trial_seed
+from pyref.study import worker as study_worker
+from pyref.study.config import DEFAULT_STUDY, SearchConfig
+from pyref.study.data import prepare_data
+from pyref.study.engines import study_trial
+from pyref.study.liveness import this_machine, worker_id
+from pyref.study.results import TrialResult
+from pyref.study.store import SearchStore
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
@@ -39,34 +46,49 @@ REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
 #: A study of seconds: 8 trials of a 784-20-20-10 net, 200 training samples
 #: (2 steps an epoch), 50 validation samples, 4 epochs.
 TINY = ["--trials", "8", "--epochs", "4", "--train-size", "250", "--hidden", "20,20"]
-TINY_CONFIG = study.SearchConfig(trials=8, epochs=4, train_size=250, hidden=(20, 20),
-                                 stream="per-trial")  # fmt: skip
+TINY_CONFIG = SearchConfig(trials=8, epochs=4, train_size=250, hidden=(20, 20), stream="per-trial")
 #: Slower trials (about 0.1 s each), so that a study can be killed in the middle.
 SLOW = ["--trials", "8", "--epochs", "15", "--train-size", "500", "--hidden", "100,100,100"]
 FAST_HEARTBEAT = ["--heartbeat", "0.2", "--grace", "2"]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-            "MPLBACKEND": "Agg"}  # fmt: skip
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "MPLBACKEND": "Agg",
+    }
 
 
 def _command(args: list[str], progress: bool = False) -> list[str]:
-    return [sys.executable, "-m", "pyref.cli", "search", *([] if progress else ["--no-progress"]),
-            *args]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "pyref.cli",
+        "search",
+        *([] if progress else ["--no-progress"]),
+        *args,
+    ]
 
 
 def run_cli(args: list[str], timeout: float = 180) -> subprocess.CompletedProcess:
     """Run `pyref search ARGS` to completion."""
-    return subprocess.run(_command(args), capture_output=True, text=True, timeout=timeout,
-                          env=_env(), cwd=REPO)  # fmt: skip
+    return subprocess.run(
+        _command(args), capture_output=True, text=True, timeout=timeout, env=_env(), cwd=REPO
+    )
 
 
 def start_cli(args: list[str], progress: bool = False) -> subprocess.Popen:
     """Start `pyref search ARGS` in its own process group."""
-    return subprocess.Popen(_command(args, progress), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(), cwd=REPO,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        _command(args, progress),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=REPO,
+        start_new_session=True,
+    )
 
 
 def run_inprocess(args: list[str]) -> int:
@@ -77,8 +99,11 @@ def units(db: Path) -> list[tuple]:
     """(idx, state, worker, attempts) of every trial of the SQLite study ``db``."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
-            return list(conn.execute(
-                "SELECT idx, state, worker, attempts FROM pyref_search_unit ORDER BY idx"))  # fmt: skip
+            return list(
+                conn.execute(
+                    "SELECT idx, state, worker, attempts FROM pyref_search_unit ORDER BY idx"
+                )
+            )
     except sqlite3.OperationalError:  # not created yet
         return []
 
@@ -100,7 +125,7 @@ def trials_json(out: Path) -> list[dict]:
     return json.loads((out / "trials.json").read_text())
 
 
-def optuna_trials(storage: str, name: str = study.DEFAULT_STUDY) -> list:
+def optuna_trials(storage: str, name: str = DEFAULT_STUDY) -> list:
     import optuna
 
     return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
@@ -143,8 +168,9 @@ def test_textbook_stream_equals_the_sequential_search(tmp_path: Path) -> None:
     assert run_inprocess([*TINY, "--trials", "5", "--seed", "11", "--out", str(out)]) == 0
     (x, t), _ = load_mnist(normalize=True)
     with threadpool_limits(1):
-        expected = random_search(x[:250], t[:250], trials=5, epochs=4, hidden=(20, 20),
-                                 rng=np.random.RandomState(11))  # fmt: skip
+        expected = random_search(
+            x[:250], t[:250], trials=5, epochs=4, hidden=(20, 20), rng=np.random.RandomState(11)
+        )
     got = trials_json(out)
     assert [g["number"] for g in got] == list(range(5))
     for e, g in zip(expected, got):
@@ -169,9 +195,9 @@ def test_textbook_stream_equals_the_sequential_search(tmp_path: Path) -> None:
 
 def test_per_trial_stream_is_the_trial_seeds_stream(tiny_reference: Path) -> None:
     got = trials_json(tiny_reference)
-    data = study.prepare_data(TINY_CONFIG)
+    data = prepare_data(TINY_CONFIG)
     with threadpool_limits(1):
-        r = study.study_trial(TINY_CONFIG, data, 3, np.random.RandomState(trial_seed(0, 3)))
+        r = study_trial(TINY_CONFIG, data, 3, np.random.RandomState(trial_seed(0, 3)))
     assert got[3] == r.to_record()
     rs = np.random.RandomState(trial_seed(0, 3))
     assert (r.weight_decay, r.lr) == (10 ** rs.uniform(-8, -4), 10 ** rs.uniform(-6, -2))
@@ -217,7 +243,7 @@ def test_optuna_dashboard_shows_the_study(tiny_reference: Path) -> None:
         return json.loads(body)
 
     (summary,) = get("/api/studies")["study_summaries"]
-    assert summary["study_name"] == study.DEFAULT_STUDY and summary["directions"] == ["maximize"]
+    assert summary["study_name"] == DEFAULT_STUDY and summary["directions"] == ["maximize"]
     trials = get(f"/api/studies/{summary['study_id']}")["trials"]
     records = trials_json(tiny_reference)
     assert [t["values"] for t in trials] == [[r["final_val_acc"]] for r in records]
@@ -244,13 +270,13 @@ def test_two_commands_share_one_sqlite_file(tmp_path: Path, tiny_reference: Path
 def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
     """Threads, each with its own connections, race to claim 60 trials."""
     url = f"sqlite:///{tmp_path / 'race.db'}"
-    study.SearchStore(url, "race").ensure_study(study.SearchConfig(trials=60, stream="per-trial"))
+    SearchStore(url, "race").ensure_study(SearchConfig(trials=60, stream="per-trial"))
     claimed: list[int] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        store = study.SearchStore(url, "race")
-        me = study.worker_id()
+        store = SearchStore(url, "race")
+        me = worker_id()
         while True:
             c = store.claim(me, ordered=False, grace=60, max_attempts=3)
             if c == "done":
@@ -260,7 +286,7 @@ def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
                 continue
             with lock:
                 claimed.append(c.index)
-            result = study.TrialResult(c.index, 1e-3, 1e-6, None, "complete", [0.5], [0.5])
+            result = TrialResult(c.index, 1e-3, 1e-6, None, "complete", [0.5], [0.5])
             assert store.finish(c, result)
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
@@ -272,14 +298,14 @@ def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
 
 
 def test_a_lost_claim_cannot_record_and_a_released_one_is_free(tmp_path: Path) -> None:
-    store = study.SearchStore(f"sqlite:///{tmp_path / 'c.db'}", "c")
-    store.ensure_study(study.SearchConfig(trials=1, stream="per-trial"))
+    store = SearchStore(f"sqlite:///{tmp_path / 'c.db'}", "c")
+    store.ensure_study(SearchConfig(trials=1, stream="per-trial"))
     first = store.claim("elsewhere/x|1|a", ordered=False, grace=60, max_attempts=3)
     assert store.claim("elsewhere/x|2|b", ordered=False, grace=60, max_attempts=3) == "wait"
     time.sleep(0.05)
     second = store.claim("elsewhere/x|2|b", ordered=False, grace=0.01, max_attempts=3)
     assert second.index == 0 and second.attempt == 2  # the first one's heartbeat went stale
-    result = study.TrialResult(0, 1e-3, 1e-6, 0, "complete", [0.5], [0.5])
+    result = TrialResult(0, 1e-3, 1e-6, 0, "complete", [0.5], [0.5])
     assert not store.heartbeat(first) and not store.finish(first, result)
     store.release(second)
     third = store.claim("elsewhere/x|3|c", ordered=False, grace=60, max_attempts=3)
@@ -310,8 +336,10 @@ def test_a_killed_worker_s_trial_is_retried(tmp_path: Path, slow_reference: Path
     out = tmp_path / "one-killed"
     db = out / "search.db"
     proc = start_cli([*SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT])
-    query = ("SELECT idx, worker FROM pyref_search_unit WHERE state = 'running' AND idx >= 1 "
-             "AND optuna_trial_id IS NOT NULL")  # fmt: skip
+    query = (
+        "SELECT idx, worker FROM pyref_search_unit WHERE state = 'running' AND idx >= 1 "
+        "AND optuna_trial_id IS NOT NULL"
+    )
 
     victim = kill_a_running_worker(proc, db, query)  # its Optuna attempt recorded
     _, err = proc.communicate(timeout=180)
@@ -332,7 +360,7 @@ def test_a_stale_heartbeat_from_another_machine_is_retried(
     tmp_path: Path, tiny_reference: Path
 ) -> None:
     out = tmp_path / "stale"
-    store = study.SearchStore(f"sqlite:///{out / 'search.db'}", study.DEFAULT_STUDY)
+    store = SearchStore(f"sqlite:///{out / 'search.db'}", DEFAULT_STUDY)
     store.ensure_study(TINY_CONFIG)
     ghost = store.claim("elsewhere/x|4242|deadbeef", ordered=False, grace=60, max_attempts=3)
     assert ghost.index == 0  # claimed by a machine that then vanished
@@ -354,8 +382,14 @@ def test_textbook_study_resumes_after_sigkill(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     (x, t), _ = load_mnist(normalize=True)
     with threadpool_limits(1):
-        expected = random_search(x[:500], t[:500], trials=8, epochs=15, hidden=(100, 100, 100),
-                                 rng=np.random.RandomState(3))  # fmt: skip
+        expected = random_search(
+            x[:500],
+            t[:500],
+            trials=8,
+            epochs=15,
+            hidden=(100, 100, 100),
+            rng=np.random.RandomState(3),
+        )
     got = trials_json(out)
     assert [(g["lr"], g["val_acc_list"]) for g in got] == [(e.lr, e.val_acc_list) for e in expected]
 
@@ -363,14 +397,14 @@ def test_textbook_study_resumes_after_sigkill(tmp_path: Path) -> None:
 def test_diverged_trials_are_failed_and_the_study_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = study.study_trial
+    real = study_trial
 
     def wild(config, data, index, *args, **kw):  # odd trials get inputs that overflow the net
         if index % 2:
             data = dataclasses.replace(data, x_train=data.x_train.astype(np.float64) * 1e300)
         return real(config, data, index, *args, **kw)
 
-    monkeypatch.setattr(study, "study_trial", wild)
+    monkeypatch.setattr(study_worker, "study_trial", wild)
     out = tmp_path / "wild"
     assert run_inprocess([*TINY, "--stream", "per-trial", "--out", str(out)]) == 0
     got = trials_json(out)
@@ -415,12 +449,14 @@ def _free_port() -> int:
         (["--storage", "not a url"], "malformed --storage URL"),
         (["--storage", "nosuchdb://host/db"], "unknown database kind 'nosuchdb'"),
         (["--storage", "postgresql://u@127.0.0.1:{free}/db"], "cannot reach the database"),
-        (["--storage", "postgresql://u@127.0.0.1:{silent}/db", "--connect-timeout", "1"],
-         "cannot reach the database"),
+        (
+            ["--storage", "postgresql://u@127.0.0.1:{silent}/db", "--connect-timeout", "1"],
+            "cannot reach the database",
+        ),
         (["--workers", "2", "--stream", "textbook"], "textbook stream is one stream"),
         (["--train-size", "5000"], "more than the 4000 training samples"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_fails_fast_and_clearly(
     tmp_path: Path, capsys: pytest.CaptureFixture, silent_port: int, args: list[str], message: str
 ) -> None:
@@ -441,9 +477,11 @@ def test_bad_input_fails_fast_and_clearly(
 
 
 def test_the_julia_engine_gives_pyref_s_trials(
-    tmp_path: Path, capsys: pytest.CaptureFixture, request: pytest.FixtureRequest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    request: pytest.FixtureRequest,
     tiny_reference: Path,
-) -> None:  # fmt: skip
+) -> None:
     """--engine julia trains in PyRef (PyRef.search_trial) through the bridge: the same
     hyperparameters (exact) and accuracy curves (trajectory bound 0) as pyref, in both
     streams."""
@@ -454,8 +492,10 @@ def test_the_julia_engine_gives_pyref_s_trials(
     textbook = tmp_path / "textbook"
     assert run_inprocess([*TINY, "--trials", "3", "--engine", "julia", "--out", str(textbook)]) == 0
     assert run_inprocess([*TINY, "--trials", "3", "--out", str(tmp_path / "py")]) == 0
-    for got, expected in ((trials_json(per_trial), trials_json(tiny_reference)),
-                          (trials_json(textbook), trials_json(tmp_path / "py"))):  # fmt: skip
+    for got, expected in (
+        (trials_json(per_trial), trials_json(tiny_reference)),
+        (trials_json(textbook), trials_json(tmp_path / "py")),
+    ):
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
             assert (g["lr"], g["weight_decay"]) == (e["lr"], e["weight_decay"])
@@ -477,14 +517,43 @@ def test_resuming_with_other_settings_is_refused(
 
 # -- search spaces, samplers, pruners ------------------------------------------------------
 
-FOUR_SPACE = ("lr=1e-4:1e-1:log,weight_decay=1e-8:1e-4:log,optimizer=sgd|momentum|adam,"
-              "hidden_layers=1:3")  # fmt: skip
+FOUR_SPACE = (
+    "lr=1e-4:1e-1:log,weight_decay=1e-8:1e-4:log,optimizer=sgd|momentum|adam,hidden_layers=1:3"
+)
 #: TPE and Hyperband over four parameters: 12 trials of 9 epochs, small nets.
-LEARN = ["--trials", "12", "--epochs", "9", "--train-size", "250", "--hidden", "20,20",
-         "--space", FOUR_SPACE, "--sampler", "tpe", "--pruner", "hyperband"]  # fmt: skip
+LEARN = [
+    "--trials",
+    "12",
+    "--epochs",
+    "9",
+    "--train-size",
+    "250",
+    "--hidden",
+    "20,20",
+    "--space",
+    FOUR_SPACE,
+    "--sampler",
+    "tpe",
+    "--pruner",
+    "hyperband",
+]
 #: The same with slower trials (about 0.1 s an epoch), to be killed in the middle.
-LEARN_SLOW = ["--trials", "10", "--epochs", "9", "--train-size", "500", "--hidden",
-              "100,100,100", "--space", FOUR_SPACE, "--sampler", "tpe", "--pruner", "hyperband"]  # fmt: skip
+LEARN_SLOW = [
+    "--trials",
+    "10",
+    "--epochs",
+    "9",
+    "--train-size",
+    "500",
+    "--hidden",
+    "100,100,100",
+    "--space",
+    FOUR_SPACE,
+    "--sampler",
+    "tpe",
+    "--pruner",
+    "hyperband",
+]
 
 
 def db_rows(db: Path, query: str) -> list[tuple]:
@@ -528,11 +597,20 @@ def check_learned_study(out: Path, storage: str, name: str, trials: int, epochs:
         assert r["params"]["lr"] == r["lr"] and r["params"]["weight_decay"] == r["weight_decay"]
     engine = sa.create_engine(storage)
     with engine.connect() as conn:
-        epochs_rows = list(conn.execute(sa.text(
-            "SELECT idx, epoch, val_acc, train_acc, prune FROM pyref_search_epoch "
-            "WHERE study = :s ORDER BY idx, epoch"), {"s": name}))  # fmt: skip
-        points = dict(conn.execute(sa.text(
-            "SELECT idx, params FROM pyref_search_point WHERE study = :s"), {"s": name}).all())  # fmt: skip
+        epochs_rows = list(
+            conn.execute(
+                sa.text(
+                    "SELECT idx, epoch, val_acc, train_acc, prune FROM pyref_search_epoch "
+                    "WHERE study = :s ORDER BY idx, epoch"
+                ),
+                {"s": name},
+            )
+        )
+        points = dict(
+            conn.execute(
+                sa.text("SELECT idx, params FROM pyref_search_point WHERE study = :s"), {"s": name}
+            ).all()
+        )
     engine.dispose()
     for r in records:
         rows = [e for e in epochs_rows if e[0] == r["number"]]
@@ -559,15 +637,26 @@ def test_sampler_random_is_today_s_search(tmp_path: Path, tiny_reference: Path) 
     args = [*TINY, "--stream", "per-trial", "--sampler", "random", "--pruner", "none"]
     assert run_inprocess([*args, "--out", str(out)]) == 0
     assert (out / "trials.json").read_bytes() == (tiny_reference / "trials.json").read_bytes()
-    data = study.prepare_data(TINY_CONFIG)
+    data = prepare_data(TINY_CONFIG)
     with threadpool_limits(1):
         for rec in trials_json(out):
             rng = np.random.RandomState(trial_seed(0, rec["number"]))
-            old = run_trial(rec["number"], data.x_train, data.t_train, data.x_val, data.t_val, 4,
-                            hidden=(20, 20), rng=rng, stop_on_divergence=True)  # fmt: skip
+            old = run_trial(
+                rec["number"],
+                data.x_train,
+                data.t_train,
+                data.x_val,
+                data.t_val,
+                4,
+                hidden=(20, 20),
+                rng=rng,
+                stop_on_divergence=True,
+            )
             assert (rec["lr"], rec["weight_decay"]) == (old.lr, old.weight_decay)
-            assert (rec["val_acc_list"], rec["train_acc_list"]) == (old.val_acc_list,
-                                                                    old.train_acc_list)  # fmt: skip
+            assert (rec["val_acc_list"], rec["train_acc_list"]) == (
+                old.val_acc_list,
+                old.train_acc_list,
+            )
             assert "params" not in rec  # the book's space: the record of before
 
 
@@ -576,7 +665,7 @@ def test_tpe_and_hyperband_with_two_workers(tmp_path: Path) -> None:
     proc = run_cli([*LEARN, "--workers", "2", "--out", str(out)])
     assert proc.returncode == 0, proc.stderr
     storage = f"sqlite:///{out / 'search.db'}"
-    check_learned_study(out, storage, study.DEFAULT_STUDY, 12, 9)
+    check_learned_study(out, storage, DEFAULT_STUDY, 12, 9)
     records = trials_json(out)
     assert any(r["state"] == "pruned" for r in records)  # Hyperband stopped some
     assert len({(r["lr"], r["params"]["optimizer"]) for r in records}) == 12
@@ -647,7 +736,7 @@ def test_tpe_and_hyperband_survive_sigkill(tmp_path: Path) -> None:
         r[0]: r for r in db_rows(db, "SELECT idx, state, attempts, result FROM pyref_search_unit")
     }
     assert all(rows[i] == r for i, r in kept.items())
-    check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
+    check_learned_study(out, f"sqlite:///{db}", DEFAULT_STUDY, 10, 9)
 
 
 def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
@@ -657,14 +746,16 @@ def test_a_killed_worker_of_a_tpe_hyperband_study(tmp_path: Path) -> None:
     out = tmp_path / "one-killed"
     db = out / "search.db"
     proc = start_cli([*LEARN_SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT])
-    query = ("SELECT u.idx, u.worker FROM pyref_search_unit u JOIN pyref_search_epoch e "
-             "ON e.study = u.study AND e.idx = u.idx WHERE u.state = 'running' AND u.idx >= 1")  # fmt: skip
+    query = (
+        "SELECT u.idx, u.worker FROM pyref_search_unit u JOIN pyref_search_epoch e "
+        "ON e.study = u.study AND e.idx = u.idx WHERE u.state = 'running' AND u.idx >= 1"
+    )
 
     victim = kill_a_running_worker(proc, db, query)  # after it reported an epoch
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert {u[0]: u[3] for u in units(db)}[victim] == 2
-    check_learned_study(out, f"sqlite:///{db}", study.DEFAULT_STUDY, 10, 9)
+    check_learned_study(out, f"sqlite:///{db}", DEFAULT_STUDY, 10, 9)
 
 
 def test_a_retry_samples_in_the_optuna_trial_its_lost_attempt_made(tmp_path: Path) -> None:
@@ -673,14 +764,15 @@ def test_a_retry_samples_in_the_optuna_trial_its_lost_attempt_made(tmp_path: Pat
     it samples is recorded, to be reused by any later attempt."""
     from optuna.trial import TrialState, create_trial
 
-    from pyref.search_space import parse_space
+    from pyref.study.space import parse_space
 
     config = dataclasses.replace(TINY_CONFIG, sampler="tpe", space=parse_space(FOUR_SPACE))
-    store = study.SearchStore(f"sqlite:///{tmp_path / 'search.db'}", study.DEFAULT_STUDY)
+    store = SearchStore(f"sqlite:///{tmp_path / 'search.db'}", DEFAULT_STUDY)
     try:
         store.ensure_study(config)
-        orphan = store.optuna.create_new_trial(store.optuna_study_id, create_trial(
-            state=TrialState.RUNNING, user_attrs={"index": 0}))  # fmt: skip
+        orphan = store.optuna.create_new_trial(
+            store.optuna_study_id, create_trial(state=TrialState.RUNNING, user_attrs={"index": 0})
+        )
         claim = store.claim("here|1|a", ordered=False, grace=60, max_attempts=3)
         assert claim.index == 0 and claim.optuna_trial_id is None
         point = store.sample_point(claim, config, "here|1|a")
@@ -711,11 +803,15 @@ def test_a_pruned_trial_is_never_trained_again(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE pyref_search_unit SET state = 'running', result = NULL, token = 'x', "
-                     "worker = ?, heartbeat = ? WHERE idx = ?",
-                     (f"{study._this_machine()}|{dead.pid}|dead", time.time(), victim["number"]))  # fmt: skip
-        conn.execute("UPDATE pyref_search_epoch SET val_acc = 0.123 WHERE idx = ? AND epoch = ?",
-                     (victim["number"], last))  # fmt: skip
+        conn.execute(
+            "UPDATE pyref_search_unit SET state = 'running', result = NULL, token = 'x', "
+            "worker = ?, heartbeat = ? WHERE idx = ?",
+            (f"{this_machine()}|{dead.pid}|dead", time.time(), victim["number"]),
+        )
+        conn.execute(
+            "UPDATE pyref_search_epoch SET val_acc = 0.123 WHERE idx = ? AND epoch = ?",
+            (victim["number"], last),
+        )
     assert run_inprocess(args) == 0
     (again,) = [r for r in trials_json(out) if r["number"] == victim["number"]]
     assert again["state"] == "pruned" and again["val_acc_list"] == [
@@ -766,8 +862,10 @@ def test_the_julia_engine_trains_every_setting_of_a_space(
     """Dropout, BatchNorm, Adam, batch size and hidden size drawn per trial, pruned by the
     median pruner epoch by epoch: PyRef gives pyref's trials, curves and pruning."""
     request.getfixturevalue("julia_exe")
-    space = ("lr=1e-3:1e-1:log,dropout_ratio=0:0.3,optimizer=sgd|adam|momentum,"
-             "use_batchnorm=true|false,batch_size=20|40|50,hidden_size=10:30")  # fmt: skip
+    space = (
+        "lr=1e-3:1e-1:log,dropout_ratio=0:0.3,optimizer=sgd|adam|momentum,"
+        "use_batchnorm=true|false,batch_size=20|40|50,hidden_size=10:30"
+    )
     args = [*TINY, "--trials", "10", "--epochs", "6", "--space", space, "--pruner", "median"]
     for engine in ("python", "julia"):
         assert run_inprocess([*args, "--engine", engine, "--out", str(tmp_path / engine)]) == 0
@@ -821,15 +919,43 @@ def postgres():
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
     try:
         subprocess.run(
-            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "pyref", "--auth=trust",
-             "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "pyref",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-             "-w", "-t", "60", "start"],
-            check=True, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                *prefix,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
         detail = getattr(err, "stderr", "") or ""
         if log.exists():
@@ -841,8 +967,9 @@ def postgres():
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True, timeout=60,
-        )  # fmt: skip
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -850,8 +977,19 @@ def test_two_workers_on_postgresql(tmp_path: Path, postgres: str, tiny_reference
     postgres_url = f"postgresql://pyref@{postgres}/postgres"  # the CLI picks psycopg
     direct_url = f"postgresql+psycopg://pyref@{postgres}/postgres"  # for optuna here
     out = tmp_path / "pg"
-    proc = run_cli([*TINY, "--workers", "2", "--storage", postgres_url, "--study", "pg-tiny",
-                    "--out", str(out)])  # fmt: skip
+    proc = run_cli(
+        [
+            *TINY,
+            "--workers",
+            "2",
+            "--storage",
+            postgres_url,
+            "--study",
+            "pg-tiny",
+            "--out",
+            str(out),
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (out / "search.db").exists()
     assert (out / "trials.json").read_bytes() == (tiny_reference / "trials.json").read_bytes()
@@ -859,8 +997,17 @@ def test_two_workers_on_postgresql(tmp_path: Path, postgres: str, tiny_reference
     assert sorted(t.user_attrs["index"] for t in trials) == list(range(8))
     assert all(t.state.name == "COMPLETE" for t in trials)
     # two commands at once on one study, as on two machines: nothing runs twice
-    args = [*TINY, "--trials", "12", "--stream", "per-trial", "--storage", postgres_url,
-            "--study", "pg-tiny"]  # fmt: skip
+    args = [
+        *TINY,
+        "--trials",
+        "12",
+        "--stream",
+        "per-trial",
+        "--storage",
+        postgres_url,
+        "--study",
+        "pg-tiny",
+    ]
     procs = [start_cli([*args, "--out", str(tmp_path / f"m{i}")]) for i in range(2)]
     for p in procs:
         _, err = p.communicate(timeout=180)
@@ -893,9 +1040,13 @@ def test_a_worker_from_another_directory_joins_on_postgresql(tmp_path: Path, pos
     def finished() -> int:
         try:
             with engine.connect() as conn:
-                return conn.execute(sa.text(
-                    "SELECT count(*) FROM pyref_search_unit WHERE study = :s AND state IN "
-                    "('complete', 'pruned', 'failed')"), {"s": name}).scalar()  # fmt: skip
+                return conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pyref_search_unit WHERE study = :s AND state IN "
+                        "('complete', 'pruned', 'failed')"
+                    ),
+                    {"s": name},
+                ).scalar()
         except sa.exc.SQLAlchemyError:  # not created yet
             return 0
 
@@ -904,17 +1055,39 @@ def test_a_worker_from_another_directory_joins_on_postgresql(tmp_path: Path, pos
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     worker = subprocess.run(
-        [sys.executable, "-m", "pyref.cli", "search", "worker", "--storage", url, "--study", name,
-         "--no-progress", "--heartbeat", "0.2", "--grace", "2"],
-        capture_output=True, text=True, timeout=300, env=_env(), cwd=elsewhere,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pyref.cli",
+            "search",
+            "worker",
+            "--storage",
+            url,
+            "--study",
+            name,
+            "--no-progress",
+            "--heartbeat",
+            "0.2",
+            "--grace",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
+        cwd=elsewhere,
+    )
     assert worker.returncode == 0, worker.stderr
     assert "joining study 'pg-join'" in worker.stdout and "0 left" in worker.stdout
     assert finished() == 10
     assert list(elsewhere.iterdir()) == []  # a worker writes no outputs
     with engine.connect() as conn:
-        workers = {r[0].split("|")[1] for r in conn.execute(sa.text(
-            "SELECT worker FROM pyref_search_unit WHERE study = :s"), {"s": name})}  # fmt: skip
+        workers = {
+            r[0].split("|")[1]
+            for r in conn.execute(
+                sa.text("SELECT worker FROM pyref_search_unit WHERE study = :s"), {"s": name}
+            )
+        }
     engine.dispose()
     assert len(workers) == 2  # the launcher's worker, then the joining one
     again = run_cli(args)
@@ -923,16 +1096,41 @@ def test_a_worker_from_another_directory_joins_on_postgresql(tmp_path: Path, pos
     check_learned_study(out, direct, name, 10, 9)
     # joining a study that does not exist is a clear error
     missing = subprocess.run(
-        [sys.executable, "-m", "pyref.cli", "search", "worker", "--storage", url, "--study", "nope"],
-        capture_output=True, text=True, timeout=120, env=_env(), cwd=elsewhere,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pyref.cli",
+            "search",
+            "worker",
+            "--storage",
+            url,
+            "--study",
+            "nope",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+        cwd=elsewhere,
+    )
     assert missing.returncode == 2 and "no study 'nope'" in missing.stderr
 
 
 def test_tpe_and_hyperband_with_two_workers_on_postgresql(tmp_path: Path, postgres: str) -> None:
     out = tmp_path / "pg-tpe"
-    proc = run_cli([*LEARN, "--workers", "2", "--storage", f"postgresql://pyref@{postgres}/postgres",
-                    "--study", "pg-tpe", "--out", str(out)])  # fmt: skip
+    proc = run_cli(
+        [
+            *LEARN,
+            "--workers",
+            "2",
+            "--storage",
+            f"postgresql://pyref@{postgres}/postgres",
+            "--study",
+            "pg-tpe",
+            "--out",
+            str(out),
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     check_learned_study(out, f"postgresql+psycopg://pyref@{postgres}/postgres", "pg-tpe", 12, 9)
     assert any(r["state"] == "pruned" for r in trials_json(out))

@@ -19,7 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pyref import cli, study
+from pyref import cli
+from pyref.study import run as study_run
+from pyref.study import worker as study_worker
+from pyref.study.config import DEFAULT_STUDY
+from pyref.study.engines import study_trial
 
 TINY = ["--trials", "3", "--epochs", "2", "--train-size", "250", "--hidden", "20"]
 
@@ -40,8 +44,9 @@ def units(db: Path) -> list[tuple]:
 def optuna_trials(db: Path) -> list:
     import optuna
 
-    return optuna.load_study(study_name=study.DEFAULT_STUDY,
-                             storage=f"sqlite:///{db}").get_trials(deepcopy=False)  # fmt: skip
+    return optuna.load_study(study_name=DEFAULT_STUDY, storage=f"sqlite:///{db}").get_trials(
+        deepcopy=False
+    )
 
 
 def last_error_line(err: str) -> str:
@@ -50,8 +55,17 @@ def last_error_line(err: str) -> str:
 
 
 def curves(records: list[dict]) -> list[tuple]:
-    return [(r["number"], r["state"], r["lr"], r["weight_decay"], r["val_acc_list"],
-             r["train_acc_list"]) for r in records]  # fmt: skip
+    return [
+        (
+            r["number"],
+            r["state"],
+            r["lr"],
+            r["weight_decay"],
+            r["val_acc_list"],
+            r["train_acc_list"],
+        )
+        for r in records
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +110,12 @@ def kill_julia_in_trial(monkeypatch: pytest.MonkeyPatch, trial: int) -> list[int
 
 
 def test_a_killed_julia_worker_s_trial_is_retried(
-    julia_session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture, references: dict[str, Path],
-) -> None:  # fmt: skip
+    julia_session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    references: dict[str, Path],
+) -> None:
     out = tmp_path / "julia"
     # Killed in trial 0 (before Julia compiled the trial's code: a faster test).
     killed = kill_julia_in_trial(monkeypatch, trial=0)
@@ -116,9 +133,11 @@ def test_a_killed_julia_worker_s_trial_is_retried(
 
 
 def test_a_killed_julia_worker_in_textbook_mode_is_one_error_line(
-    julia_session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    julia_session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     out = tmp_path / "julia-textbook"
     args = [*TINY, "--stream", "textbook", "--engine", "julia", "--out", str(out)]
     kill_julia_in_trial(monkeypatch, trial=0)
@@ -146,7 +165,7 @@ def test_workers_get_the_storage_url_in_a_private_file(
         assert json.loads(settings.read_text())["storage"] == storage
         return real(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(study.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(study_run.subprocess, "Popen", recording_popen)
     args = [*TINY, "--workers", "2", "--storage", storage, "--out", str(tmp_path / "o")]
     assert search(args) == 0
     assert len(seen) == 2
@@ -183,14 +202,20 @@ def test_a_rejected_study_stores_no_settings(
 @pytest.mark.parametrize(
     "edit, message",
     [
-        ("UPDATE pyref_search_unit SET state = 'paused' WHERE idx = 1",
-         "trial(s) in an unknown state: 1 ('paused')"),
-        ("UPDATE pyref_search_unit SET result = 'not json' WHERE idx = 2",
-         "the stored result of trial 2 is not a JSON object"),
-        ("UPDATE pyref_search_unit SET result = '{\"lr\": 1, \"bogus\": 2}' WHERE idx = 0",
-         "the stored result of trial 0 is damaged"),
+        (
+            "UPDATE pyref_search_unit SET state = 'paused' WHERE idx = 1",
+            "trial(s) in an unknown state: 1 ('paused')",
+        ),
+        (
+            "UPDATE pyref_search_unit SET result = 'not json' WHERE idx = 2",
+            "the stored result of trial 2 is not a JSON object",
+        ),
+        (
+            'UPDATE pyref_search_unit SET result = \'{"lr": 1, "bogus": 2}\' WHERE idx = 0',
+            "the stored result of trial 0 is damaged",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_edited_study_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture, references: dict[str, Path], edit, message
 ) -> None:
@@ -241,12 +266,14 @@ def test_another_application_s_database_is_left_alone(
 
 
 def test_ctrl_c_writes_what_finished_and_the_mirror_has_one_trial_per_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
     references: dict[str, Path],
-) -> None:  # fmt: skip
+) -> None:
     out = tmp_path / "o"
     args = [*TINY, "--stream", "per-trial", "--out", str(out)]
-    real = study.study_trial
+    real = study_trial
 
     def ctrl_c_in_trial_2(config, data, index, *a, **kw):
         if index == 2:
@@ -260,7 +287,7 @@ def test_ctrl_c_writes_what_finished_and_the_mirror_has_one_trial_per_index(
             kw["on_start"] = start_then_ctrl_c
         return real(config, data, index, *a, **kw)
 
-    monkeypatch.setattr(study, "study_trial", ctrl_c_in_trial_2)
+    monkeypatch.setattr(study_worker, "study_trial", ctrl_c_in_trial_2)
     assert search(args) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and "the 2 trial(s) finished so far are in" in err

@@ -33,8 +33,11 @@ from pyref.checks import check_positive_int
 from pyref.search import SEARCH_EPOCHS, SEARCH_TRIALS
 
 #: The three studies compared: (name, sampler, pruner).
-STUDIES = (("random", "random", "none"), ("tpe", "tpe", "none"),
-           ("tpe_hyperband", "tpe", "hyperband"))  # fmt: skip
+STUDIES = (
+    ("random", "random", "none"),
+    ("tpe", "tpe", "none"),
+    ("tpe_hyperband", "tpe", "hyperband"),
+)
 #: The full measurement: seeds, trials per study, epochs per trial (the book's).
 TTT_SEEDS, TTT_TRIALS, TTT_EPOCHS = 5, SEARCH_TRIALS, SEARCH_EPOCHS
 #: --quick: a smoke run.
@@ -54,10 +57,12 @@ def epochs_to_target(records: list[dict[str, Any]], target: float) -> float:
 
 def _study(seed: int, trials: int, epochs: int, sampler: str, pruner: str, out: Path) -> list:
     """One study, run in this process by one worker; its trials.json records."""
-    from pyref.study import SearchConfig, run_search
+    from pyref.study.config import SearchConfig
+    from pyref.study.run import run_search
 
-    config = SearchConfig(trials=trials, epochs=epochs, seed=seed, stream="per-trial",
-                          sampler=sampler, pruner=pruner)  # fmt: skip
+    config = SearchConfig(
+        trials=trials, epochs=epochs, seed=seed, stream="per-trial", sampler=sampler, pruner=pruner
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         status = run_search(config, out=out, progress=False)
     if status != 0:
@@ -75,37 +80,50 @@ def bench_time_to_target(seeds: int, trials: int, epochs: int) -> dict[str, Any]
         for seed in range(seeds):
             row: dict[str, Any] = {"seed": seed}
             for name, sampler, pruner in STUDIES:
-                records = _study(seed, trials, epochs, sampler, pruner,
-                                 Path(tmp) / f"{name}-{seed}")  # fmt: skip
+                records = _study(
+                    seed, trials, epochs, sampler, pruner, Path(tmp) / f"{name}-{seed}"
+                )
                 if name == "random":
-                    row["target"] = max(r["final_val_acc"] for r in records
-                                        if r["state"] == "complete")  # fmt: skip
+                    row["target"] = max(
+                        r["final_val_acc"] for r in records if r["state"] == "complete"
+                    )
                 row[name] = {
                     "epochs_to_target": epochs_to_target(records, row["target"]),
                     "epochs_total": sum(len(r["val_acc_list"]) for r in records),
-                    "best": max((r["final_val_acc"] for r in records if r["state"] == "complete"),
-                                default=None),
+                    "best": max(
+                        (r["final_val_acc"] for r in records if r["state"] == "complete"),
+                        default=None,
+                    ),
                     "pruned": sum(r["state"] == "pruned" for r in records),
-                }  # fmt: skip
+                }
             per_seed.append(row)
-    medians = {name: statistics.median(r[name]["epochs_to_target"] for r in per_seed)
-               for name, _, _ in STUDIES}  # fmt: skip
+    medians = {
+        name: statistics.median(r[name]["epochs_to_target"] for r in per_seed)
+        for name, _, _ in STUDIES
+    }
     return {
-        "seeds": seeds, "trials": trials, "epochs": epochs, "per_seed": per_seed,
+        "seeds": seeds,
+        "trials": trials,
+        "epochs": epochs,
+        "per_seed": per_seed,
         "median_epochs_to_target": medians,
         "tpe_hyperband_over_random": medians["tpe_hyperband"] / medians["random"],
         "tpe_over_random": medians["tpe"] / medians["random"],
-    }  # fmt: skip
+    }
 
 
 def format_per_seed(result: dict[str, Any]) -> str:
     """The per-seed table (markdown), for bench/README.md."""
-    lines = ["| seed | target (best of random) | random | TPE | TPE + Hyperband (pruned) |",
-             "|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "| seed | target (best of random) | random | TPE | TPE + Hyperband (pruned) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for r in result["per_seed"]:
         cells = [f"{r[n]['epochs_to_target']:g}" for n in ("random", "tpe", "tpe_hyperband")]
-        lines.append(f"| {r['seed']} | {r['target']} | {cells[0]} | {cells[1]} | "
-                     f"{cells[2]} ({r['tpe_hyperband']['pruned']}) |")  # fmt: skip
+        lines.append(
+            f"| {r['seed']} | {r['target']} | {cells[0]} | {cells[1]} | "
+            f"{cells[2]} ({r['tpe_hyperband']['pruned']}) |"
+        )
     m = result["median_epochs_to_target"]
     lines.append(f"| median | | {m['random']:g} | {m['tpe']:g} | {m['tpe_hyperband']:g} |")
     return "\n".join(lines)

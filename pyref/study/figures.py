@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pyref.figures import new_figure, styled
-from pyref.search_space import DEFAULT_SPACE, SearchSpace
+from pyref.study.space import DEFAULT_SPACE, SearchSpace
 
 
 def _check_records(trials: Any) -> list[dict[str, Any]]:
@@ -39,11 +39,19 @@ def history_figure(trials: Sequence[dict[str, Any]]) -> Any:
     fig = new_figure(7, 4.2)
     ax = fig.add_subplot(1, 1, 1)
     for state, marker, label in (("complete", "o", "complete"), ("pruned", "x", "pruned")):
-        pts = [(t["number"], t["val_acc_list"][-1]) for t in records
-               if t["state"] == state and t.get("val_acc_list")]  # fmt: skip
+        pts = [
+            (t["number"], t["val_acc_list"][-1])
+            for t in records
+            if t["state"] == state and t.get("val_acc_list")
+        ]
         if pts:
-            ax.scatter(*zip(*pts), marker=marker, s=22, label=f"{label} ({len(pts)})",
-                       alpha=0.8 if state == "complete" else 0.6)  # fmt: skip
+            ax.scatter(
+                *zip(*pts),
+                marker=marker,
+                s=22,
+                label=f"{label} ({len(pts)})",
+                alpha=0.8 if state == "complete" else 0.6,
+            )
     best, xs, ys = -math.inf, [], []
     for t in records:
         if t["state"] == "complete" and t.get("val_acc_list"):
@@ -63,8 +71,11 @@ def history_figure(trials: Sequence[dict[str, Any]]) -> Any:
 
 
 def _point(t: dict[str, Any]) -> dict[str, Any]:
-    return t["params"] if t.get("params") is not None else {
-        "weight_decay": t["weight_decay"], "lr": t["lr"]}  # fmt: skip
+    return (
+        t["params"]
+        if t.get("params") is not None
+        else {"weight_decay": t["weight_decay"], "lr": t["lr"]}
+    )
 
 
 @styled

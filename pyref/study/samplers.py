@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 import optuna
 
-from pyref.search import PRUNERS, SAMPLERS, trial_seed
-from pyref.search_space import SearchSpace, Value
+from pyref.search import trial_seed
+from pyref.study.config import PRUNERS, SAMPLERS
+from pyref.study.space import SearchSpace, Value
 
 #: MedianPruner: trials finished before it prunes, epochs before it judges a trial.
 MEDIAN_STARTUP_TRIALS = 5
@@ -54,11 +55,13 @@ def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
     """The Optuna pruner ``name`` for trials of ``epochs`` epochs."""
     check_pruner(name)
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS,
-                                           n_warmup_steps=MEDIAN_WARMUP_EPOCHS)  # fmt: skip
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=MEDIAN_WARMUP_EPOCHS
+        )
     if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(int(epochs), 1),
-                                              reduction_factor=HYPERBAND_REDUCTION)  # fmt: skip
+        return optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=max(int(epochs), 1), reduction_factor=HYPERBAND_REDUCTION
+        )
     return optuna.pruners.NopPruner()
 
 

@@ -104,8 +104,9 @@ class Param:
     def __post_init__(self) -> None:
         name = self.name
         if name not in PARAMETERS:
-            raise SpaceError(f"unknown search parameter {name!r}; choose from "
-                             f"{', '.join(PARAMETERS)}")  # fmt: skip
+            raise SpaceError(
+                f"unknown search parameter {name!r}; choose from {', '.join(PARAMETERS)}"
+            )
         kind, rule = PARAMETERS[name]
         if self.kind == "choice":
             if not self.choices:
@@ -127,23 +128,27 @@ class Param:
                         if kind == "choice"
                         else f"{'an' if kind == 'int' else 'a'} {kind} {rule}"
                     )
-                    raise SpaceError(f"search parameter {name}: choice {c!r} is not allowed "
-                                     f"(must be {what})")  # fmt: skip
+                    raise SpaceError(
+                        f"search parameter {name}: choice {c!r} is not allowed (must be {what})"
+                    )
             return
         if kind == "choice":
             raise SpaceError(f"search parameter {name} takes choices (a|b|...), not a range")
         if self.kind != kind:
-            raise SpaceError(f"search parameter {name} is {'an' if kind == 'int' else 'a'} "
-                             f"{kind}, not {self.kind}")  # fmt: skip
+            raise SpaceError(
+                f"search parameter {name} is {'an' if kind == 'int' else 'a'} "
+                f"{kind}, not {self.kind}"
+            )
         for end in ("low", "high"):
             v = getattr(self, end)
             bad_type = isinstance(v, bool) or not isinstance(v, (int, float))
             if bad_type or (kind == "int" and not float(v).is_integer()):
-                raise SpaceError(f"search parameter {name}: {end} must be "
-                                 f"{'an integer' if kind == 'int' else 'a number'}, got {v!r}")  # fmt: skip
+                raise SpaceError(
+                    f"search parameter {name}: {end} must be "
+                    f"{'an integer' if kind == 'int' else 'a number'}, got {v!r}"
+                )
             if not math.isfinite(v) or not _ok(name, v):
-                raise SpaceError(f"search parameter {name}: {end} {v!r} is not allowed "
-                                 f"({rule})")  # fmt: skip
+                raise SpaceError(f"search parameter {name}: {end} {v!r} is not allowed ({rule})")
         if kind == "int":
             object.__setattr__(self, "low", int(self.low))
             object.__setattr__(self, "high", int(self.high))
@@ -151,11 +156,13 @@ class Param:
             object.__setattr__(self, "low", float(self.low))
             object.__setattr__(self, "high", float(self.high))
         if not self.low < self.high:
-            raise SpaceError(f"search parameter {name}: low {self.low!r} must be below "
-                             f"high {self.high!r}")  # fmt: skip
+            raise SpaceError(
+                f"search parameter {name}: low {self.low!r} must be below high {self.high!r}"
+            )
         if self.log and self.low <= 0:
-            raise SpaceError(f"search parameter {name}: a log range needs low > 0, "
-                             f"got {self.low!r}")  # fmt: skip
+            raise SpaceError(
+                f"search parameter {name}: a log range needs low > 0, got {self.low!r}"
+            )
 
     # drawing
 
@@ -257,12 +264,14 @@ class SearchSpace:
         """``point`` (a stored or sampled dict) if it holds a value for each parameter of
         the space, allowed by the space; else SpaceError naming the parameter."""
         if not isinstance(point, dict) or set(point) != set(self.names):
-            raise SpaceError(f"a trial's parameters {point!r} do not match the space "
-                             f"({', '.join(self.names)})")  # fmt: skip
+            raise SpaceError(
+                f"a trial's parameters {point!r} do not match the space ({', '.join(self.names)})"
+            )
         for p in self.params:
             if not p.distribution()._contains(p.distribution().to_internal_repr(point[p.name])):
-                raise SpaceError(f"search parameter {p.name}: value {point[p.name]!r} is "
-                                 "outside the space")  # fmt: skip
+                raise SpaceError(
+                    f"search parameter {p.name}: value {point[p.name]!r} is outside the space"
+                )
         return {name: point[name] for name in self.names}
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -284,11 +293,18 @@ class SearchSpace:
 
 
 #: The book's space: weight decay 10^uniform(-8, -4), then lr 10^uniform(-6, -2).
-DEFAULT_SPACE = SearchSpace((
-    Param("weight_decay", "float", 10**WEIGHT_DECAY_LOG10_RANGE[0], 10**WEIGHT_DECAY_LOG10_RANGE[1],
-          log=True),
-    Param("lr", "float", 10**LR_LOG10_RANGE[0], 10**LR_LOG10_RANGE[1], log=True),
-))  # fmt: skip
+DEFAULT_SPACE = SearchSpace(
+    (
+        Param(
+            "weight_decay",
+            "float",
+            10 ** WEIGHT_DECAY_LOG10_RANGE[0],
+            10 ** WEIGHT_DECAY_LOG10_RANGE[1],
+            log=True,
+        ),
+        Param("lr", "float", 10 ** LR_LOG10_RANGE[0], 10 ** LR_LOG10_RANGE[1], log=True),
+    )
+)
 
 
 def _param(name: Any, table: Any) -> Param:
@@ -296,21 +312,27 @@ def _param(name: Any, table: Any) -> Param:
     if not isinstance(name, str) or name not in PARAMETERS:
         raise SpaceError(f"unknown search parameter {name!r}; choose from {', '.join(PARAMETERS)}")
     if not isinstance(table, dict):
-        raise SpaceError(f"search parameter {name}: expected a table with low and high, or "
-                         f"choices; got {table!r}")  # fmt: skip
+        raise SpaceError(
+            f"search parameter {name}: expected a table with low and high, or "
+            f"choices; got {table!r}"
+        )
     keys = set(table)
     if "choices" in keys:
         if keys - {"choices"}:
-            raise SpaceError(f"search parameter {name}: choices cannot be combined with "
-                             f"{', '.join(sorted(keys - {'choices'}))}")  # fmt: skip
+            raise SpaceError(
+                f"search parameter {name}: choices cannot be combined with "
+                f"{', '.join(sorted(keys - {'choices'}))}"
+            )
         choices = table["choices"]
         if not isinstance(choices, list):
             raise SpaceError(f"search parameter {name}: choices must be a list, got {choices!r}")
         return Param(name, "choice", choices=tuple(choices))
     unknown = keys - {"low", "high", "log"}
     if unknown or not {"low", "high"} <= keys:
-        raise SpaceError(f"search parameter {name}: give low and high (and log = true for a log "
-                         f"range), or choices; got keys {', '.join(sorted(keys)) or 'none'}")  # fmt: skip
+        raise SpaceError(
+            f"search parameter {name}: give low and high (and log = true for a log "
+            f"range), or choices; got keys {', '.join(sorted(keys)) or 'none'}"
+        )
     log = table.get("log", False)
     if not isinstance(log, bool):
         raise SpaceError(f"search parameter {name}: log must be true or false, got {log!r}")
@@ -346,8 +368,9 @@ def parse_item(item: str) -> Param:
     name, sep, spec = item.partition("=")
     name, spec = name.strip(), spec.strip()
     if not sep or not name or not spec:
-        raise SpaceError(f"--space item {item!r}: expected name=low:high, name=low:high:log "
-                         "or name=a|b|c")  # fmt: skip
+        raise SpaceError(
+            f"--space item {item!r}: expected name=low:high, name=low:high:log or name=a|b|c"
+        )
     if name not in PARAMETERS:
         raise SpaceError(f"unknown search parameter {name!r}; choose from {', '.join(PARAMETERS)}")
     if "|" in spec or PARAMETERS[name][0] == "choice":
@@ -390,8 +413,9 @@ def load_space_file(path: str | Path) -> SearchSpace:
     return SearchSpace(tuple(_param(name, table) for name, table in data.items()))
 
 
-def trial_settings(point: dict[str, Value], *, hidden: tuple[int, ...],
-                   batch_size: int = SEARCH_BATCH_SIZE) -> dict[str, Any]:  # fmt: skip
+def trial_settings(
+    point: dict[str, Value], *, hidden: tuple[int, ...], batch_size: int = SEARCH_BATCH_SIZE
+) -> dict[str, Any]:
     """A trial's full settings from its drawn ``point``: every parameter (FIXED values
     for those the space leaves out), the hidden layer sizes (``hidden_size`` x
     ``hidden_layers`` when the space has either, else ``hidden``) and batch size."""
@@ -399,8 +423,10 @@ def trial_settings(point: dict[str, Value], *, hidden: tuple[int, ...],
     size = point.get("hidden_size")
     layers = point.get("hidden_layers")
     if size is not None or layers is not None:
-        s["hidden"] = tuple([int(size if size is not None else hidden[0])]
-                            * int(layers if layers is not None else len(hidden)))  # fmt: skip
+        s["hidden"] = tuple(
+            [int(size if size is not None else hidden[0])]
+            * int(layers if layers is not None else len(hidden))
+        )
     else:
         s["hidden"] = tuple(int(h) for h in hidden)
     s["batch_size"] = int(point.get("batch_size", batch_size))

@@ -1,0 +1,7 @@
+"""`python -m pyref.cli ...`: the `pyref` command."""
+
+import sys
+
+from pyref.cli.parser import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""`pyref bench`: training steps, the search and the parity run against their limits."""
+
+from __future__ import annotations
+
+import argparse
+
+from pyref.cli.args import error, positive_int_arg
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `bench` subcommand."""
+    ben = sub.add_parser(
+        "bench",
+        help="measure a training step, a search and a parity run against their limits",
+        description="Time training steps (chapter 6's MLP, chapter 7's SimpleConvNet) in Python "
+        "and Julia against each one's GEMM-only "
+        "bound, search throughput, the parity run and peak memory; print a table.",
+    )
+    ben.add_argument("--quick", action="store_true", help="fewer rounds: a smoke run")
+    ben.add_argument(
+        "--only",
+        nargs="+",
+        choices=("step", "convnet", "search", "search-ttt", "parity"),
+        help="measure only these sections (default: all but search-ttt, the "
+        "samplers' time to target, about 20 minutes)",
+    )
+    ben.add_argument(
+        "--book",
+        metavar="DIR",
+        default=None,
+        help="also time the book's own SimpleConvNet step, from this checkout of "
+        "deep-learning-from-scratch (convnet section)",
+    )
+    for name, what in (
+        ("seeds", "seeds (default 5; --quick 2)"),
+        ("trials", "trials per study (default 100; --quick 12)"),
+        ("epochs", "epochs per trial (default 50; --quick 6)"),
+    ):
+        ben.add_argument(
+            f"--ttt-{name}", type=positive_int_arg, default=None, help=f"search-ttt section: {what}"
+        )
+    ben.add_argument("--json", metavar="FILE", help="write every figure and detail as JSON")
+    ben.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    from pyref import bench
+    from pyref.runtime.session import JuliaBridgeError
+
+    try:
+        record = bench.run(
+            quick=args.quick,
+            sections=tuple(args.only or bench.SECTIONS),
+            book=args.book,
+            ttt={"seeds": args.ttt_seeds, "trials": args.ttt_trials, "epochs": args.ttt_epochs},
+        )
+    except (JuliaBridgeError, RuntimeError) as err:
+        return error("bench", err)
+    print(bench.format_table(record))
+    if args.json:
+        from pyref.io import write_json
+
+        print(f"wrote {write_json(args.json, record)}")
+    return 0

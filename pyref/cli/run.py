@@ -1,0 +1,276 @@
+"""`pyref run`: one of the book's experiments, in Python, in Julia or in both, with
+the lines the book's script prints, the results as JSON and the figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from pyref.cli.args import error, seed_arg
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `run` subcommand."""
+    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments")
+    run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
+    run.add_argument("--list", action="store_true", help="list the experiments")
+    run.add_argument("--out", default="out", help="output directory (default: out/)")
+    run.add_argument("--seed", type=seed_arg, default=None, help="seed numpy's global stream")
+    run.add_argument(
+        "--data",
+        choices=("embedded", "mnist"),
+        default=None,
+        help="embedded MNIST subset (default) or the full MNIST",
+    )
+    run.add_argument(
+        "--quick", action="store_true", help="shortened settings: seconds, not minutes"
+    )
+    run.add_argument(
+        "--params",
+        metavar="FILE.npz",
+        default=None,
+        help="trained SimpleConvNet parameters (as train-convnet saves them) for "
+        "visualize-filter and apply-filter, instead of training",
+    )
+    run.add_argument(
+        "--engine",
+        choices=("python", "julia", "both"),
+        default="python",
+        help="run the experiment in Python (pyref, default), in Julia (PyRef, "
+        "through the bridge), or in both from the same seed: then each "
+        "language's figure and one overlay of the two",
+    )
+    run.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    from pyref.experiments import EXPERIMENTS
+
+    if args.list:
+        width = max(len(name) for name in EXPERIMENTS)
+        for name, exp in EXPERIMENTS.items():
+            print(f"{name:<{width}}  {exp.section:<6} {exp.title}")
+        return 0
+    if args.experiment is None:
+        return error("run", "name an experiment (pyref run --list shows them)")
+    if args.experiment not in EXPERIMENTS:
+        return error(
+            "run", f"unknown experiment {args.experiment!r}; choose from {', '.join(EXPERIMENTS)}"
+        )
+    return _run_experiment(EXPERIMENTS[args.experiment], args)
+
+
+def _run_experiment(exp, args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pyref
+    from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
+    from pyref.experiments import EXPERIMENTS
+    from pyref.figures import FIGURES, OVERLAYS, labelled
+    from pyref.io import OutputPathError, check_output_dir, save_figure, write_json
+    from pyref.rng import make_rng
+
+    kwargs = dict(exp.quick) if args.quick else {}
+    if args.params is not None:
+        if not exp.takes_params:
+            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_params)
+            return error("run", f"{exp.name} takes no --params (only {takers} do)")
+        from pyref.convnet import load_param_file
+
+        try:
+            kwargs["params"] = load_param_file(args.params)
+        except (OSError, ValueError) as err:
+            return error("run", f"--params: {err}")
+        print(f"parameters: {args.params}")
+    data_description = None
+    try:  # before any work: the output folder and the data source
+        out = check_output_dir(args.out, "--out")
+        source = resolve_source(args.data) if exp.needs_data else None
+    except (OutputPathError, ValueError) as err:
+        return error("run", err)
+    if exp.needs_data:
+        try:
+            data, info = load_mnist_with_info(
+                one_hot_label=exp.one_hot_label, flatten=not exp.images, source=source
+            )
+        except MnistUnavailableError as err:
+            return error("run", err.for_command_line())
+        data_description = info.description
+        print(f"data: {info.description}")
+        kwargs_args = (data,)
+    else:
+        kwargs_args = ()
+    engines = ("python", "julia") if args.engine == "both" else (args.engine,)
+    if "julia" in engines and args.seed is None:
+        args.seed = 0  # Julia draws from a stream of its own: it must be seeded
+        print("seed: 0 (the Julia engine needs a seed; pass --seed N for another)")
+    else:
+        print(
+            f"seed: {args.seed}"
+            if args.seed is not None
+            else "seed: none (pass --seed N to reproduce)"
+        )
+    make_rng(args.seed)
+    settings = {k: v for k, v in kwargs.items() if k != "params"}
+    results: dict[str, dict] = {}
+    timings: dict[str, float] = {}
+    if "python" in engines:
+        if exp.progress:
+            kwargs["progress"] = True
+        start = time.perf_counter()
+        # Warnings (the overflow of batch-norm-test's largest weight scales, expected) are
+        # kept until the progress bar is gone, then printed one line each.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            results["python"] = exp.func(*kwargs_args, **kwargs)
+        timings["python"] = time.perf_counter() - start
+        for w in caught:
+            print(
+                f"pyref run: warning: {w.category.__name__}: {w.message} "
+                f"({Path(w.filename).name}:{w.lineno})",
+                file=sys.stderr,
+            )
+    if "julia" in engines:
+        from pyref.runtime.session import JuliaBridgeError, JuliaError
+
+        start = time.perf_counter()
+        try:
+            results["julia"] = _run_in_julia(
+                exp,
+                args.seed,
+                settings,
+                kwargs_args[0] if kwargs_args else None,
+                kwargs.get("params"),
+                results.get("python"),
+            )
+        except (JuliaBridgeError, JuliaError) as err:
+            return error("run", f"--engine {args.engine}: Julia could not run {exp.name}: {err}")
+        timings["julia"] = time.perf_counter() - start
+    for engine, result in results.items():
+        _print_like_the_book(
+            exp.name,
+            result,
+            header=(
+                f"-- {'Python (pyref)' if engine == 'python' else 'Julia (PyRef)'}"
+                if len(results) > 1
+                else None
+            ),
+        )
+
+    written = []
+    trained = {engine: result.pop("params", None) for engine, result in results.items()}
+    if args.params is not None:
+        settings["params"] = str(args.params)
+    try:
+        for engine, result in results.items():
+            suffix = "-julia" if engine == "julia" and len(results) > 1 else ""
+            if trained[engine] is not None:  # the book's save_params("params.pkl"), as .npz
+                from pyref.convnet import save_param_file
+
+                written.append(
+                    save_param_file(out / f"{exp.name}{suffix}-params.npz", trained[engine])
+                )
+                result["params_file"] = str(written[-1])
+            record = {
+                "experiment": exp.name,
+                "section": exp.section,
+                "title": exp.title,
+                "engine": engine,
+                "seed": args.seed,
+                "quick": bool(args.quick),
+                "data": data_description,
+                "data_source": source,
+                "pyref_version": pyref.__version__,
+                "elapsed_seconds": round(timings[engine], 3),
+                "settings": settings,
+                "result": result,
+            }
+            written.append(write_json(out / f"{exp.name}{suffix}.json", record))
+            figures = FIGURES[exp.name](result, data=source)
+            if len(results) > 1:
+                language = "Python (pyref)" if engine == "python" else "Julia (PyRef)"
+                figures = {k: labelled(f, language) for k, f in _as_dict(figures).items()}
+            for fig_name, fig in _as_dict(figures).items():
+                name = f"{exp.name}{suffix}" + (f"-{fig_name}" if fig_name else "")
+                written.append(save_figure(fig, out / f"{name}.png"))
+        if len(results) > 1:
+            overlay = OVERLAYS[exp.name](results["python"], results["julia"], data=source)
+            written.append(save_figure(overlay, out / f"{exp.name}-overlay.png"))
+    except OSError as err:  # the folder went away or filled up during the run
+        return error("run", f"could not write to {out}: {err}")
+    for path in written:
+        print(f"wrote {path}")
+    done = ", ".join(f"{engine} {t:.1f} s" for engine, t in timings.items())
+    print(f"{exp.name}: done ({done})")
+    return 0
+
+
+def _as_dict(figures: object) -> dict:
+    """A figure function's figures as name -> figure (one figure: the name "")."""
+    return dict(figures) if isinstance(figures, dict) else {"": figures}
+
+
+def _run_in_julia(exp, seed: int, settings: dict, data, params, reference) -> dict:
+    """Experiment ``exp`` run by PyRef, the Julia twin, through the bridge, from the same
+    seed, settings and data as the Python run (``reference``: Python's result, whose key
+    order the Julia result takes, so that figures draw both alike)."""
+    from pyref.runtime import ordered_like, session
+
+    print(f"julia: running {exp.name} in PyRef (no progress bar; Julia starts first)", flush=True)
+    jl = session()
+    call = dict(
+        name=exp.name,
+        seed=seed,
+        settings={k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()},
+    )
+    if data is not None:
+        (x_train, t_train), (x_test, t_test) = data
+        call.update(x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test)
+    if params is not None:
+        call["params"] = dict(params)
+    ch7 = exp.func.__module__ == "pyref.convnet_experiments"
+    function = "convnet_experiment" if ch7 else "experiment"
+    result = jl.call(f"PyRef.Scenarios.{function}", **call)
+    return ordered_like(reference, result) if reference is not None else result
+
+
+def _print_like_the_book(name: str, result: dict, header: str | None = None) -> None:
+    """The lines the book's scripts print at their end (after ``header``, if any)."""
+    if header is not None and name in BOOK_PRINTS:
+        print(header)
+    if name == "batch-norm-gradient-check":
+        for key, diff in result["diff"].items():
+            print(f"{key}:{diff}")
+        if result.get("samples") == 1:
+            print(
+                "(a batch of one image, as the book's script: each Batch Normalization layer "
+                "then outputs its beta whatever it receives, so most gradients are exactly 0 "
+                "in both methods and the check says little; the 6.3 notebook checks ten)"
+            )
+    elif name == "convnet-gradient-check":
+        for key, diff in result["diff"].items():
+            print(key, diff)
+    elif name == "train-convnet":
+        print("=============== Final Test Accuracy ===============")
+        print(f"test acc:{result['final_test_acc']}")
+    elif name == "hyperparameter-optimization":
+        from pyref.search import Trial, format_best
+
+        trials = [
+            Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"], t["train_acc_list"])
+            for t in result["trials"]
+        ]
+        print(format_best(trials))
+
+
+#: The experiments whose book scripts print a result at their end.
+BOOK_PRINTS = (
+    "batch-norm-gradient-check",
+    "convnet-gradient-check",
+    "train-convnet",
+    "hyperparameter-optimization",
+)
