@@ -184,9 +184,16 @@ def bench_step_julia(quick: bool, blas: str = "native") -> dict[str, Any]:
     with ExeSession() as julia:
         julia.use_blas(blas)
         out = julia.call(
-            "PyRef.Bench.step_timing", x, t, hidden=list(MNIST_COMPARE_HIDDEN), batch=MNIST_COMPARE_BATCH,
-            lr=STEP_LR, iterations=iterations, repeats=repeats, seed=STEP_SEED,
-        )  # fmt: skip
+            "PyRef.Bench.step_timing",
+            x,
+            t,
+            hidden=list(MNIST_COMPARE_HIDDEN),
+            batch=MNIST_COMPARE_BATCH,
+            lr=STEP_LR,
+            iterations=iterations,
+            repeats=repeats,
+            seed=STEP_SEED,
+        )
     out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
     return out
 
@@ -238,8 +245,14 @@ def convnet_gemm_bound(
     return run
 
 
-def _interleaved(step: Callable[[], None], bound: Callable[[], None], minimal: Callable[[], None],
-                 iterations: int, repeats: int, warmup: int = 3) -> dict[str, Any]:  # fmt: skip
+def _interleaved(
+    step: Callable[[], None],
+    bound: Callable[[], None],
+    minimal: Callable[[], None],
+    iterations: int,
+    repeats: int,
+    warmup: int = 3,
+) -> dict[str, Any]:
     """Step and bounds timed in alternating rounds, after ``warmup`` calls of each;
     the best round of each counts."""
     for _ in range(warmup):
@@ -326,9 +339,13 @@ def convnet_timing(
         mask = rng.choice(n, batch)
         opt.update(net.params, net.gradient(x[mask], t[mask]))
 
-    out = _interleaved(step, convnet_gemm_bound(batch, np.random.RandomState(seed + 1)),
-                       convnet_gemm_bound(batch, np.random.RandomState(seed + 1), first_dx=False),
-                       iterations, repeats)  # fmt: skip
+    out = _interleaved(
+        step,
+        convnet_gemm_bound(batch, np.random.RandomState(seed + 1)),
+        convnet_gemm_bound(batch, np.random.RandomState(seed + 1), first_dx=False),
+        iterations,
+        repeats,
+    )
     if book is None:
         mask = rng.choice(n, batch)
         out["parts"] = convnet_parts(net, opt, x[mask].astype(np.float64), t[mask])
@@ -350,8 +367,11 @@ def _worker_convnet(quick: bool, book: str | None = None) -> None:
 
     keep_freed_memory()
     x, t = _convnet_data()
-    iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick
-                           else (CONVNET_ITERATIONS, CONVNET_REPEATS))  # fmt: skip
+    iterations, repeats = (
+        (QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS)
+        if quick
+        else (CONVNET_ITERATIONS, CONVNET_REPEATS)
+    )
     result = convnet_timing(x, t, book=book, iterations=iterations, repeats=repeats)
     print(json.dumps(result))
 
@@ -361,8 +381,9 @@ def bench_convnet_python(quick: bool, book: str | None = None) -> dict[str, Any]
     process with one BLAS thread."""
     env = dict(os.environ, **ONE_BLAS_THREAD)
     code = f"from pyref.bench import _worker_convnet; _worker_convnet({quick!r}, {book!r})"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=3600)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=3600
+    )
     if proc.returncode != 0:
         who = "the book's" if book else "the Python"
         raise RuntimeError(f"{who} convnet benchmark failed:\n{proc.stderr[-3000:]}")
@@ -374,11 +395,21 @@ def bench_convnet_julia(quick: bool) -> dict[str, Any]:
     from pyref.runtime.exe import ExeSession
 
     x, t = _convnet_data()
-    iterations, repeats = ((QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS) if quick
-                           else (CONVNET_ITERATIONS, CONVNET_REPEATS))  # fmt: skip
+    iterations, repeats = (
+        (QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS)
+        if quick
+        else (CONVNET_ITERATIONS, CONVNET_REPEATS)
+    )
     with ExeSession() as julia:
-        out = julia.call("PyRef.Bench.convnet_timing", x, t, batch=100, iterations=iterations,
-                         repeats=repeats, seed=STEP_SEED)  # fmt: skip
+        out = julia.call(
+            "PyRef.Bench.convnet_timing",
+            x,
+            t,
+            batch=100,
+            iterations=iterations,
+            repeats=repeats,
+            seed=STEP_SEED,
+        )
     out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
     return out
 
@@ -420,15 +451,30 @@ def bench_search(engine: str, workers: int, trials: int, epochs: int, out: Path)
     worker runs (from the W-th finished trial to the last, read from the study's
     database), over the whole command, and the peak memory of its process tree."""
     cmd = [
-        sys.executable, "-m", "pyref.cli", "search", "--stream", "per-trial",
-        "--workers", str(workers), "--trials", str(trials), "--epochs", str(epochs),
-        "--engine", engine, "--out", str(out), "--no-progress",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pyref.cli",
+        "search",
+        "--stream",
+        "per-trial",
+        "--workers",
+        str(workers),
+        "--trials",
+        str(trials),
+        "--epochs",
+        str(epochs),
+        "--engine",
+        engine,
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     env = dict(os.environ, MPLBACKEND="Agg")
     started = time.perf_counter()
     peak = 0
-    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env=env) as proc:  # fmt: skip
+    with subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
         while proc.poll() is None:
             peak = max(peak, _tree_rss_bytes(proc.pid))
             time.sleep(0.2)
@@ -437,8 +483,12 @@ def bench_search(engine: str, workers: int, trials: int, epochs: int, out: Path)
     if proc.returncode != 0:
         raise RuntimeError(f"pyref search ({engine}, {workers} workers) failed:\n{stderr[-3000:]}")
     with sqlite3.connect(out / "search.db") as conn:
-        finished = sorted(row[0] for row in conn.execute(
-            "SELECT finished FROM pyref_search_unit WHERE state IN ('complete', 'failed')"))  # fmt: skip
+        finished = sorted(
+            row[0]
+            for row in conn.execute(
+                "SELECT finished FROM pyref_search_unit WHERE state IN ('complete', 'failed')"
+            )
+        )
     if len(finished) != trials:
         raise RuntimeError(f"expected {trials} finished trials, found {len(finished)}")
     span = finished[-1] - finished[workers - 1]
@@ -466,8 +516,11 @@ def bench_searches(quick: bool, engines: tuple[str, ...] = ("python", "julia")) 
                 bench_search(engine, w, trials, epochs, Path(tmp) / f"{engine}-{w}") for w in (1, 2)
             ]
             identical = runs[0].pop("trials_json") == runs[1].pop("trials_json")
-            results[engine] = {"runs": runs, "identical_results": identical,
-                               "speedup": runs[1]["trials_per_hour"] / runs[0]["trials_per_hour"]}  # fmt: skip
+            results[engine] = {
+                "runs": runs,
+                "identical_results": identical,
+                "speedup": runs[1]["trials_per_hour"] / runs[0]["trials_per_hour"],
+            }
     return results
 
 
@@ -609,9 +662,15 @@ def run(
         from pyref.study import bench as sb
 
         given = {k: v for k, v in (ttt or {}).items() if v is not None}
-        defaults = ({"seeds": sb.QUICK_TTT_SEEDS, "trials": sb.QUICK_TTT_TRIALS,
-                     "epochs": sb.QUICK_TTT_EPOCHS} if quick else
-                    {"seeds": sb.TTT_SEEDS, "trials": sb.TTT_TRIALS, "epochs": sb.TTT_EPOCHS})  # fmt: skip
+        defaults = (
+            {
+                "seeds": sb.QUICK_TTT_SEEDS,
+                "trials": sb.QUICK_TTT_TRIALS,
+                "epochs": sb.QUICK_TTT_EPOCHS,
+            }
+            if quick
+            else {"seeds": sb.TTT_SEEDS, "trials": sb.TTT_TRIALS, "epochs": sb.TTT_EPOCHS}
+        )
         r = sb.bench_time_to_target(**{**defaults, **given})
         record["details"]["search_ttt"] = r
         for name, value in r["median_epochs_to_target"].items():
@@ -646,7 +705,12 @@ def format_table(record: dict[str, Any]) -> str:
         lines.append(f"{key:<44} {shown:>12}  {mark}")
     m = record["machine"]
     lines.append("")
-    lines.append(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}"
-                 + (f"; other load meanwhile: {m['busy_cpus_during_run']} busy CPUs incl. this run"
-                    if "busy_cpus_during_run" in m else ""))  # fmt: skip
+    lines.append(
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}"
+        + (
+            f"; other load meanwhile: {m['busy_cpus_during_run']} busy CPUs incl. this run"
+            if "busy_cpus_during_run" in m
+            else ""
+        )
+    )
     return "\n".join(lines)

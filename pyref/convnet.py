@@ -78,8 +78,13 @@ def column_labels(t: np.ndarray, output_size: int) -> np.ndarray:
     """Labels as a 1-D array when given as a column of class indices, shape (N, 1), as
     the book's gradient_check.py passes them; anything else unchanged. (The book's
     SoftmaxWithLoss handles such a column right for one sample only.)"""
-    if (isinstance(t, np.ndarray) and t.ndim == 2 and t.shape[1] == 1 and output_size > 1
-            and t.dtype.kind in "iu"):  # fmt: skip
+    if (
+        isinstance(t, np.ndarray)
+        and t.ndim == 2
+        and t.shape[1] == 1
+        and output_size > 1
+        and t.dtype.kind in "iu"
+    ):
         return t.reshape(-1)
     return t
 
@@ -114,12 +119,26 @@ class SimpleConvNet:
         C, H, W = self.input_dim
         sizes = []
         for axis, size in (("height", H), ("width", W)):
-            conv = window_output_size(size, filter_size, stride, pad, axis=axis,
-                                      window_name="conv_param['filter_size']",
-                                      input_name="input_dim")  # fmt: skip
-            sizes.append(window_output_size(conv, POOL_SIZE, POOL_SIZE, 0, axis=axis,
-                                            window_name="the 2×2 pooling",
-                                            input_name="the convolution's output"))  # fmt: skip
+            conv = window_output_size(
+                size,
+                filter_size,
+                stride,
+                pad,
+                axis=axis,
+                window_name="conv_param['filter_size']",
+                input_name="input_dim",
+            )
+            sizes.append(
+                window_output_size(
+                    conv,
+                    POOL_SIZE,
+                    POOL_SIZE,
+                    0,
+                    axis=axis,
+                    window_name="the 2×2 pooling",
+                    input_name="the convolution's output",
+                )
+            )
         pool_output_size = filter_num * sizes[0] * sizes[1]
 
         r = resolve_rng(rng)

@@ -66,11 +66,20 @@ def train_network(
     x_train, t_train = _images(data, train_samples)
     (_, _), (x_test, t_test) = data
     trainer = Trainer(
-        network, x_train, t_train, x_test, t_test,
-        epochs=epochs, mini_batch_size=CONVNET_BATCH, optimizer="adam",
-        optimizer_param={"lr": CONVNET_LR}, evaluate_sample_num_per_epoch=CONVNET_EVALUATE_SAMPLES,
-        verbose=False, progress=progress, rng=rng,
-    )  # fmt: skip
+        network,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        epochs=epochs,
+        mini_batch_size=CONVNET_BATCH,
+        optimizer="adam",
+        optimizer_param={"lr": CONVNET_LR},
+        evaluate_sample_num_per_epoch=CONVNET_EVALUATE_SAMPLES,
+        verbose=False,
+        progress=progress,
+        rng=rng,
+    )
     trainer.train()
     return trainer
 
@@ -103,9 +112,14 @@ def train_convnet(
 def convnet_gradient_check(*, rng: np.random.RandomState | None = None) -> dict[str, Any]:
     """gradient_check.py: mean |numerical − backprop| per parameter for a small
     SimpleConvNet on one random 10×10 image of class 1."""
-    network = SimpleConvNet(input_dim=GRADCHECK_INPUT_DIM, conv_param=GRADCHECK_CONV_PARAM,
-                            hidden_size=GRADCHECK_HIDDEN, output_size=NUM_CLASSES, weight_init_std=0.01,
-                            rng=rng)  # fmt: skip
+    network = SimpleConvNet(
+        input_dim=GRADCHECK_INPUT_DIM,
+        conv_param=GRADCHECK_CONV_PARAM,
+        hidden_size=GRADCHECK_HIDDEN,
+        output_size=NUM_CLASSES,
+        weight_init_std=0.01,
+        rng=rng,
+    )
     X = resolve_rng(rng).rand(int(np.prod(GRADCHECK_INPUT_DIM))).reshape((1, *GRADCHECK_INPUT_DIM))
     T = np.array([GRADCHECK_LABEL]).reshape((1, 1))
     grad_num = network.numerical_gradient(X, T)
@@ -180,5 +194,10 @@ def apply_filter(
         w = w.reshape(1, *w.shape)
         out = Convolution(w, 0).forward(img)
         outputs.append(out.reshape(out.shape[2], out.shape[3]))
-    return {"image": img[0, 0].astype(np.float64), "filters": W1[:count].copy(),
-            "outputs": np.array(outputs), "image_index": index, "trained": source}  # fmt: skip
+    return {
+        "image": img[0, 0].astype(np.float64),
+        "filters": W1[:count].copy(),
+        "outputs": np.array(outputs),
+        "image_index": index,
+        "trained": source,
+    }

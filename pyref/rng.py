@@ -63,8 +63,12 @@ def rng_state(rng: np.random.RandomState) -> dict[str, Any]:
     "cached_gaussian"}``. ``set_rng_state`` reads it back; PyRef's twins are
     ``NumpyRandom.rng_state`` and ``set_rng_state!``."""
     _, key, pos, has_gauss, cached = resolve_rng(rng).get_state()
-    return {"key": key.tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
-            "cached_gaussian": float(cached)}  # fmt: skip
+    return {
+        "key": key.tolist(),
+        "pos": int(pos),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": float(cached),
+    }
 
 
 def set_rng_state(
@@ -77,11 +81,16 @@ def set_rng_state(
         key, pos = state["key"], state["pos"]  # type: ignore[index]
         has_gauss, cached = state["has_gauss"], state["cached_gaussian"]  # type: ignore[index]
         words = np.asarray(key)
-        ok = (words.shape == (624,) and words.dtype.kind in "iu"
-              and bool(((words >= 0) & (words <= SEED_MAX)).all())
-              and isinstance(pos, (int, np.integer)) and not isinstance(pos, bool)
-              and 0 <= pos <= 624 and has_gauss in (0, 1)
-              and isinstance(cached, (int, float, np.floating)))  # fmt: skip
+        ok = (
+            words.shape == (624,)
+            and words.dtype.kind in "iu"
+            and bool(((words >= 0) & (words <= SEED_MAX)).all())
+            and isinstance(pos, (int, np.integer))
+            and not isinstance(pos, bool)
+            and 0 <= pos <= 624
+            and has_gauss in (0, 1)
+            and isinstance(cached, (int, float, np.floating))
+        )
     except (TypeError, KeyError, IndexError, ValueError):
         ok = False
     if not ok:

@@ -126,10 +126,18 @@ def _trial_trainer(
         x_train.shape[1], list(hidden), NUM_CLASSES, weight_decay_lambda=weight_decay, rng=rng
     )
     return Trainer(
-        network, x_train, t_train, x_val, t_val,
-        epochs=epochs, mini_batch_size=batch_size,
-        optimizer="sgd", optimizer_param={"lr": lr}, verbose=False, rng=rng,
-    )  # fmt: skip
+        network,
+        x_train,
+        t_train,
+        x_val,
+        t_val,
+        epochs=epochs,
+        mini_batch_size=batch_size,
+        optimizer="sgd",
+        optimizer_param={"lr": lr},
+        verbose=False,
+        rng=rng,
+    )
 
 
 def train_trial(
@@ -196,10 +204,13 @@ def run_trial(
             if check is not None:
                 check()
     return Trial(
-        number, float(lr), float(weight_decay),
-        [float(a) for a in trainer.test_acc_list], [float(a) for a in trainer.train_acc_list],
+        number,
+        float(lr),
+        float(weight_decay),
+        [float(a) for a in trainer.test_acc_list],
+        [float(a) for a in trainer.train_acc_list],
         reason,
-    )  # fmt: skip
+    )
 
 
 def random_search(

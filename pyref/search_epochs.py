@@ -37,23 +37,41 @@ class EpochTrial:
     pruned_at: int | None = None
 
 
-def make_trainer(settings: dict[str, Any], x_train: np.ndarray, t_train: np.ndarray,
-                 x_val: np.ndarray, t_val: np.ndarray, epochs: int,
-                 rng: np.random.RandomState) -> Trainer:  # fmt: skip
+def make_trainer(
+    settings: dict[str, Any],
+    x_train: np.ndarray,
+    t_train: np.ndarray,
+    x_val: np.ndarray,
+    t_val: np.ndarray,
+    epochs: int,
+    rng: np.random.RandomState,
+) -> Trainer:
     """The trial's net (weights from ``rng``) and Trainer (minibatches from ``rng``)."""
     epochs = check_positive_int("epochs", epochs)
     dropout = float(settings["dropout_ratio"])
     network = MultiLayerNetExtend(
-        x_train.shape[1], list(settings["hidden"]), NUM_CLASSES,
-        weight_decay_lambda=settings["weight_decay"], use_dropout=dropout > 0,
-        dropout_ratio=dropout if dropout > 0 else 0.5, use_batchnorm=settings["use_batchnorm"],
+        x_train.shape[1],
+        list(settings["hidden"]),
+        NUM_CLASSES,
+        weight_decay_lambda=settings["weight_decay"],
+        use_dropout=dropout > 0,
+        dropout_ratio=dropout if dropout > 0 else 0.5,
+        use_batchnorm=settings["use_batchnorm"],
         rng=rng,
-    )  # fmt: skip
+    )
     return Trainer(
-        network, x_train, t_train, x_val, t_val, epochs=epochs,
-        mini_batch_size=settings["batch_size"], optimizer=settings["optimizer"],
-        optimizer_param={"lr": settings["lr"]}, verbose=False, rng=rng,
-    )  # fmt: skip
+        network,
+        x_train,
+        t_train,
+        x_val,
+        t_val,
+        epochs=epochs,
+        mini_batch_size=settings["batch_size"],
+        optimizer=settings["optimizer"],
+        optimizer_param={"lr": settings["lr"]},
+        verbose=False,
+        rng=rng,
+    )
 
 
 def train_epochs(
@@ -72,8 +90,9 @@ def train_epochs(
         for _ in range(trainer.max_iter):
             loss = trainer.train_step()
             if result.fail_reason is None and not math.isfinite(loss):
-                result.fail_reason = divergence_reason(trainer.train_loss_list,
-                                                       trainer.iter_per_epoch)  # fmt: skip
+                result.fail_reason = divergence_reason(
+                    trainer.train_loss_list, trainer.iter_per_epoch
+                )
                 if stop_on_divergence:
                     break
             if check is not None:

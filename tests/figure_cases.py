@@ -38,8 +38,10 @@ def _julia(result: Any, shift: float = 0.0) -> Any:
     """A stand-in for Julia's result: the same numbers, shifted a little so that the
     overlay's circles are seen apart from Python's lines."""
     if isinstance(result, dict):  # the settings (weight scales, lr) are the same
-        return {k: v if k in ("weight_scales", "lr", "weight_decay") else _julia(v, shift)
-                for k, v in result.items()}  # fmt: skip
+        return {
+            k: v if k in ("weight_scales", "lr", "weight_decay") else _julia(v, shift)
+            for k, v in result.items()
+        }
     if isinstance(result, list) and result and isinstance(result[0], float):
         return [v + shift for v in result]
     if isinstance(result, list):
@@ -52,28 +54,39 @@ def naive() -> dict[str, Any]:
 
 
 def mnist_compare() -> dict[str, Any]:
-    return {"iterations": 200, "batch_size": 128, "train_loss": {
-        "SGD": _decay(200, 2.3, 1.9, 0.01, 0.02, 1),  # never enters the 0-1 range
-        "Momentum": _decay(200, 2.3, 0.3, 0.05, 0.03, 2),
-        "AdaGrad": _decay(200, 2.3, 0.15, 0.1, 0.03, 3),
-        "Adam": _decay(200, 2.3, 0.2, 0.08, 0.03, 4),
-    }}  # fmt: skip
+    return {
+        "iterations": 200,
+        "batch_size": 128,
+        "train_loss": {
+            "SGD": _decay(200, 2.3, 1.9, 0.01, 0.02, 1),  # never enters the 0-1 range
+            "Momentum": _decay(200, 2.3, 0.3, 0.05, 0.03, 2),
+            "AdaGrad": _decay(200, 2.3, 0.15, 0.1, 0.03, 3),
+            "Adam": _decay(200, 2.3, 0.2, 0.08, 0.03, 4),
+        },
+    }
 
 
 def weight_init() -> dict[str, Any]:
-    return {"iterations": 200, "batch_size": 128, "train_loss": {
-        "std=0.01": _decay(200, 2.3, 2.3, 0.01, 0.01, 5),
-        "Xavier": _decay(200, 2.3, 0.4, 0.05, 0.03, 6),
-        "He": _decay(200, 2.3, 0.25, 0.08, 0.03, 7),
-    }}  # fmt: skip
+    return {
+        "iterations": 200,
+        "batch_size": 128,
+        "train_loss": {
+            "std=0.01": _decay(200, 2.3, 2.3, 0.01, 0.01, 5),
+            "Xavier": _decay(200, 2.3, 0.4, 0.05, 0.03, 6),
+            "He": _decay(200, 2.3, 0.25, 0.08, 0.03, 7),
+        },
+    }
 
 
 def histogram() -> dict[str, Any]:
     r = np.random.RandomState(8)
     layers, bins = 3, 20
     edges = list(np.linspace(0, 1, bins + 1))
-    shapes = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
-              "tanh": np.tanh}  # fmt: skip
+    shapes = {
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+    }
     counts: dict = {}
     fitted: dict = {}
     stats: dict = {}
@@ -89,10 +102,13 @@ def histogram() -> dict[str, Any]:
 
 def batch_norm() -> dict[str, Any]:
     scales = list(np.logspace(0, -4, 6))
-    return {"weight_scales": scales,
-            "bn_train_acc": [_rise(10, 0.9 - 0.05 * i, 0.4, 10 + i) for i in range(6)],
-            "train_acc": [_rise(10, t, 0.3, 20 + i) for i, t in
-                          enumerate((0.1, 0.8, 0.9, 0.3, 0.1, 0.1))]}  # fmt: skip
+    return {
+        "weight_scales": scales,
+        "bn_train_acc": [_rise(10, 0.9 - 0.05 * i, 0.4, 10 + i) for i in range(6)],
+        "train_acc": [
+            _rise(10, t, 0.3, 20 + i) for i, t in enumerate((0.1, 0.8, 0.9, 0.3, 0.1, 0.1))
+        ],
+    }
 
 
 def bn_check(samples: int = 1) -> dict[str, Any]:
@@ -103,20 +119,35 @@ def bn_check(samples: int = 1) -> dict[str, Any]:
 
 def overfit_decay() -> dict[str, Any]:
     variants = {}
-    for i, (label, kind, lam) in enumerate((("L2 λ=0.1", "l2", 0.1), ("no decay", "l2", 0.0),
-                                            ("L1 λ=0.001", "l1", 0.001))):  # fmt: skip
-        variants[label] = {"kind": kind, "lambda": lam, "train_acc": _rise(40, 1.0 - 0.1 * i, 0.1,
-                           30 + i), "test_acc": _rise(40, 0.7, 0.1, 40 + i)}  # fmt: skip
+    for i, (label, kind, lam) in enumerate(
+        (("L2 λ=0.1", "l2", 0.1), ("no decay", "l2", 0.0), ("L1 λ=0.001", "l1", 0.001))
+    ):
+        variants[label] = {
+            "kind": kind,
+            "lambda": lam,
+            "train_acc": _rise(40, 1.0 - 0.1 * i, 0.1, 30 + i),
+            "test_acc": _rise(40, 0.7, 0.1, 40 + i),
+        }
     return {"variants": variants}
 
 
 def overfit_dropout() -> dict[str, Any]:
-    return {"variants": {
-        "dropout": {"dropout_ratio": 0.2, "train_acc": _rise(40, 0.8, 0.08, 50),
-                    "test_acc": _rise(40, 0.7, 0.08, 51), "train_loss": _decay(120, 2.3, 0.5, 0.03, 0.05, 52)},
-        "no dropout": {"dropout_ratio": 0.0, "train_acc": _rise(40, 1.0, 0.1, 53),
-                       "test_acc": _rise(40, 0.72, 0.1, 54), "train_loss": _decay(120, 2.3, 0.1, 0.05, 0.05, 55)},
-    }}  # fmt: skip
+    return {
+        "variants": {
+            "dropout": {
+                "dropout_ratio": 0.2,
+                "train_acc": _rise(40, 0.8, 0.08, 50),
+                "test_acc": _rise(40, 0.7, 0.08, 51),
+                "train_loss": _decay(120, 2.3, 0.5, 0.03, 0.05, 52),
+            },
+            "no dropout": {
+                "dropout_ratio": 0.0,
+                "train_acc": _rise(40, 1.0, 0.1, 53),
+                "test_acc": _rise(40, 0.72, 0.1, 54),
+                "train_loss": _decay(120, 2.3, 0.1, 0.05, 0.05, 55),
+            },
+        }
+    }
 
 
 def search(trials: int = 8) -> dict[str, Any]:
@@ -126,28 +157,50 @@ def search(trials: int = 8) -> dict[str, Any]:
         lr, wd = 10 ** r.uniform(-6, -2), 10 ** r.uniform(-8, -4)
         top = float(np.clip(0.9 + 0.2 * np.log10(lr / 1e-2), 0.08, 0.9))
         val = _rise(10, top, 0.4, 61 + number)
-        out.append({"number": number, "lr": lr, "weight_decay": wd, "val_acc_list": val,
-                    "train_acc_list": _rise(10, min(1.0, top + 0.05), 0.4, 80 + number),
-                    "final_val_acc": val[-1]})  # fmt: skip
+        out.append(
+            {
+                "number": number,
+                "lr": lr,
+                "weight_decay": wd,
+                "val_acc_list": val,
+                "train_acc_list": _rise(10, min(1.0, top + 0.05), 0.4, 80 + number),
+                "final_val_acc": val[-1],
+            }
+        )
     return {"trials": out}
 
 
 def vanishing() -> dict[str, Any]:
-    return {"configs": {
-        "sigmoid, std=0.01": {"activation": "sigmoid", "test_acc": [0.11] * 10},
-        "ReLU, He": {"activation": "relu", "test_acc": _rise(10, 0.95, 0.6, 70)},
-        "sigmoid, Xavier": {"activation": "sigmoid", "test_acc": _rise(10, 0.9, 0.3, 71)},
-    }}  # fmt: skip
+    return {
+        "configs": {
+            "sigmoid, std=0.01": {"activation": "sigmoid", "test_acc": [0.11] * 10},
+            "ReLU, He": {"activation": "relu", "test_acc": _rise(10, 0.95, 0.6, 70)},
+            "sigmoid, Xavier": {"activation": "sigmoid", "test_acc": _rise(10, 0.9, 0.3, 71)},
+        }
+    }
 
 
 def convnet() -> dict[str, Any]:
-    return {"epochs": 8, "train_acc": _rise(9, 0.99, 0.6, 72), "test_acc": _rise(9, 0.97, 0.6, 73),
-            "train_loss": _decay(300, 2.3, 0.05, 0.03, 0.05, 74), "final_test_acc": 0.9712}  # fmt: skip
+    return {
+        "epochs": 8,
+        "train_acc": _rise(9, 0.99, 0.6, 72),
+        "test_acc": _rise(9, 0.97, 0.6, 73),
+        "train_loss": _decay(300, 2.3, 0.05, 0.03, 0.05, 74),
+        "final_test_acc": 0.9712,
+    }
 
 
 def conv_check() -> dict[str, Any]:
-    return {"diff": {"W1": 1.09e-06, "b1": 7.88e-06, "W2": 1.2e-10, "b2": 0.0, "W3": 4.5e-12,
-                     "b3": 3.3e-11}}  # fmt: skip
+    return {
+        "diff": {
+            "W1": 1.09e-06,
+            "b1": 7.88e-06,
+            "W2": 1.2e-10,
+            "b2": 0.0,
+            "W3": 4.5e-12,
+            "b3": 3.3e-11,
+        }
+    }
 
 
 def filters() -> dict[str, Any]:
@@ -162,10 +215,19 @@ def applied() -> dict[str, Any]:
     image = np.zeros((28, 28))
     image[6:22, 12:16] = 1.0  # a "1"
     w = r.randn(8, 1, 5, 5)
-    outputs = np.array([[[np.sum(image[i:i + 5, j:j + 5] * w[f, 0]) for j in range(24)]
-                         for i in range(24)] for f in range(8)])  # fmt: skip
-    return {"image": image, "filters": w, "outputs": outputs, "image_index": 0,
-            "trained": "given parameters"}  # fmt: skip
+    outputs = np.array(
+        [
+            [[np.sum(image[i : i + 5, j : j + 5] * w[f, 0]) for j in range(24)] for i in range(24)]
+            for f in range(8)
+        ]
+    )
+    return {
+        "image": image,
+        "filters": w,
+        "outputs": outputs,
+        "image_index": 0,
+        "trained": "given parameters",
+    }
 
 
 #: Each experiment's hand-made result.
@@ -186,9 +248,16 @@ RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
     "apply-filter": applied,
 }
 #: Experiments whose figure names the data set.
-NEEDS_DATA = {"optimizer-compare-mnist", "weight-init-compare", "batch-norm-test",
-              "overfit-weight-decay", "overfit-dropout", "hyperparameter-optimization",
-              "gradient-vanishing", "train-convnet"}  # fmt: skip
+NEEDS_DATA = {
+    "optimizer-compare-mnist",
+    "weight-init-compare",
+    "batch-norm-test",
+    "overfit-weight-decay",
+    "overfit-dropout",
+    "hyperparameter-optimization",
+    "gradient-vanishing",
+    "train-convnet",
+}
 
 
 #: The names of the figures of the experiments that draw several.
@@ -210,9 +279,9 @@ def _figure_cases() -> dict[str, Callable[[], Figure]]:
                 return figs[key] if key else figs
 
             cases[f"{name}-{key}" if key else name] = case
-        cases[f"{name}-overlay"] = (
-            lambda name=name, make=make, data=data: OVERLAYS[name](
-                make(), _julia(make(), 0.02), data=data))  # fmt: skip
+        cases[f"{name}-overlay"] = lambda name=name, make=make, data=data: OVERLAYS[name](
+            make(), _julia(make(), 0.02), data=data
+        )
     cases["batch-norm-gradient-check-ten-images"] = lambda: FIGURES["batch-norm-gradient-check"](
         bn_check(samples=10)
     )
@@ -240,9 +309,17 @@ def search_with_space(trials: int = 14) -> tuple[list[dict[str, Any]], Any]:
         top = float(np.clip(0.9 + 0.2 * np.log10(point["lr"] / 1e-1), 0.1, 0.92))
         pruned = number % 3 == 2
         val = _rise(3 if pruned else 10, top, 0.4, 90 + number)
-        out.append({"number": number, "state": "pruned" if pruned else "complete",
-                    "lr": point["lr"], "weight_decay": point["weight_decay"], "params": point,
-                    "val_acc_list": val, "final_val_acc": val[-1]})  # fmt: skip
+        out.append(
+            {
+                "number": number,
+                "state": "pruned" if pruned else "complete",
+                "lr": point["lr"],
+                "weight_decay": point["weight_decay"],
+                "params": point,
+                "val_acc_list": val,
+                "final_val_acc": val[-1],
+            }
+        )
     return out, space
 
 

@@ -22,9 +22,25 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "pyref"
 
 #: The book's components (and pyref's utilities they use): they import only each other.
-BOOK = {"checks", "rng", "functions", "layers", "optimizers", "initialization", "nets", "trainer",
-        "datasets", "search", "experiments", "figures", "io", "memory", "convolution", "convnet",
-        "convnet_experiments"}  # fmt: skip
+BOOK = {
+    "checks",
+    "rng",
+    "functions",
+    "layers",
+    "optimizers",
+    "initialization",
+    "nets",
+    "trainer",
+    "datasets",
+    "search",
+    "experiments",
+    "figures",
+    "io",
+    "memory",
+    "convolution",
+    "convnet",
+    "convnet_experiments",
+}
 #: What starts or talks to Julia.
 JULIA = {
     "runtime",

@@ -50,14 +50,26 @@ def book(tmp_path: Path) -> Path:
 
 
 def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(TOOLS / name), *args], capture_output=True,
-                          text=True, timeout=600, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, str(TOOLS / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_bench_vs_book_times_both_modes_and_checks_the_output(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    proc = run_tool("bench_vs_book.py", str(book), "optimizer_compare_naive.py", "--pairs", "2",
-                    "--json", str(out))  # fmt: skip
+    proc = run_tool(
+        "bench_vs_book.py",
+        str(book),
+        "optimizer_compare_naive.py",
+        "--pairs",
+        "2",
+        "--json",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "| optimizer_compare_naive.py |" in proc.stdout and "identical" in proc.stdout
     result = json.loads(out.read_text())["results"][0]

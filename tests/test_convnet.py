@@ -11,9 +11,12 @@ import pytest
 from pyref.convnet import CONVNET_PARAM_NAMES, SimpleConvNet
 from pyref.trainer import Trainer
 
-SMALL = {"input_dim": (1, 10, 10),
-         "conv_param": {"filter_num": 4, "filter_size": 3, "pad": 0, "stride": 1},
-         "hidden_size": 8, "output_size": 5}  # fmt: skip
+SMALL = {
+    "input_dim": (1, 10, 10),
+    "conv_param": {"filter_num": 4, "filter_size": 3, "pad": 0, "stride": 1},
+    "hidden_size": 8,
+    "output_size": 5,
+}
 
 
 def test_weights_follow_the_books_draws() -> None:
@@ -95,21 +98,52 @@ def test_pickle_and_wrong_shapes_are_refused(tmp_path) -> None:
 
 BAD = [
     (lambda: SimpleConvNet(input_dim=(1, 28)), ValueError, "input_dim must be"),
-    (lambda: SimpleConvNet(conv_param={"filter_num": 0}), ValueError, r"conv_param\['filter_num'\] must be >= 1"),
-    (lambda: SimpleConvNet(conv_param={"stride": 0}), ValueError, r"conv_param\['stride'\] must be >= 1"),
-    (lambda: SimpleConvNet(conv_param={"pad": -1}), ValueError, r"conv_param\['pad'\] must be >= 0"),
+    (
+        lambda: SimpleConvNet(conv_param={"filter_num": 0}),
+        ValueError,
+        r"conv_param\['filter_num'\] must be >= 1",
+    ),
+    (
+        lambda: SimpleConvNet(conv_param={"stride": 0}),
+        ValueError,
+        r"conv_param\['stride'\] must be >= 1",
+    ),
+    (
+        lambda: SimpleConvNet(conv_param={"pad": -1}),
+        ValueError,
+        r"conv_param\['pad'\] must be >= 0",
+    ),
     (lambda: SimpleConvNet(conv_param={"size": 3}), ValueError, "unknown keys"),
-    (lambda: SimpleConvNet(input_dim=(1, 4, 4), conv_param={"filter_size": 5}), ValueError,
-     r"conv_param\['filter_size'\] 5 is larger than input_dim's padded height 4"),
+    (
+        lambda: SimpleConvNet(input_dim=(1, 4, 4), conv_param={"filter_size": 5}),
+        ValueError,
+        r"conv_param\['filter_size'\] 5 is larger than input_dim's padded height 4",
+    ),
     (lambda: SimpleConvNet(input_dim=(1, 27, 27)), ValueError, "not a multiple of stride 2"),
     (lambda: SimpleConvNet(weight_init_std=0), ValueError, "weight_init_std must be > 0"),
-    (lambda: SimpleConvNet(**SMALL).predict(np.zeros((2, 1, 9, 10))), ValueError, "x has samples of shape"),
-    (lambda: SimpleConvNet(**SMALL).predict(np.zeros((2, 100))), ValueError, "x must have 4 dimensions"),
-    (lambda: SimpleConvNet(**SMALL).loss(np.zeros((2, 1, 10, 10)), np.array([0, 7])), ValueError,
-     r"t must be class indices in \[0, 5\)"),
-    (lambda: SimpleConvNet(**SMALL).accuracy(np.zeros((2, 1, 10, 10)), np.array([0, 1]), batch_size=0),
-     ValueError, "batch_size must be >= 1"),
-]  # fmt: skip
+    (
+        lambda: SimpleConvNet(**SMALL).predict(np.zeros((2, 1, 9, 10))),
+        ValueError,
+        "x has samples of shape",
+    ),
+    (
+        lambda: SimpleConvNet(**SMALL).predict(np.zeros((2, 100))),
+        ValueError,
+        "x must have 4 dimensions",
+    ),
+    (
+        lambda: SimpleConvNet(**SMALL).loss(np.zeros((2, 1, 10, 10)), np.array([0, 7])),
+        ValueError,
+        r"t must be class indices in \[0, 5\)",
+    ),
+    (
+        lambda: SimpleConvNet(**SMALL).accuracy(
+            np.zeros((2, 1, 10, 10)), np.array([0, 1]), batch_size=0
+        ),
+        ValueError,
+        "batch_size must be >= 1",
+    ),
+]
 
 
 @pytest.mark.parametrize("call,error,message", BAD)
@@ -126,9 +160,20 @@ def test_trainer_learns_from_image_tensors() -> None:
     x[t == 0, :, 1:4, 1:4] += 1.0
     x[t == 1, :, 6:9, 6:9] += 1.0
     net = SimpleConvNet(**{**SMALL, "output_size": 2}, rng=rs)
-    tr = Trainer(net, x[:150], t[:150], x[150:], t[150:], epochs=6, mini_batch_size=25,
-                 optimizer="adam", optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=50,
-                 verbose=False, rng=rs)  # fmt: skip
+    tr = Trainer(
+        net,
+        x[:150],
+        t[:150],
+        x[150:],
+        t[150:],
+        epochs=6,
+        mini_batch_size=25,
+        optimizer="adam",
+        optimizer_param={"lr": 0.01},
+        evaluate_sample_num_per_epoch=50,
+        verbose=False,
+        rng=rs,
+    )
     tr.train()
     assert len(tr.train_acc_list) == 6 and len(tr.train_loss_list) == 36
     assert tr.train_loss_list[-1] < tr.train_loss_list[0]

@@ -199,27 +199,60 @@ def test_output_sizes() -> None:
 
 BAD_INPUTS = [
     (lambda: im2col(np.zeros((2, 3, 4)), 2, 2), ValueError, "input_data must have 4 dimensions"),
-    (lambda: im2col(np.zeros((1, 1, 4, 4)), 5, 2), ValueError,
-     r"filter_h 5 is larger than input_data's padded height 4 \(height 4, pad 0\)"),
-    (lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, stride=0), ValueError, "stride must be >= 1, got 0"),
+    (
+        lambda: im2col(np.zeros((1, 1, 4, 4)), 5, 2),
+        ValueError,
+        r"filter_h 5 is larger than input_data's padded height 4 \(height 4, pad 0\)",
+    ),
+    (
+        lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, stride=0),
+        ValueError,
+        "stride must be >= 1, got 0",
+    ),
     (lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, pad=-1), ValueError, "pad must be >= 0, got -1"),
-    (lambda: im2col(np.zeros((1, 1, 5, 4)), 2, 2, stride=2), ValueError,
-     "input_data's padded height 5 minus filter_h 2 is 3, not a multiple of stride 2"),
+    (
+        lambda: im2col(np.zeros((1, 1, 5, 4)), 2, 2, stride=2),
+        ValueError,
+        "input_data's padded height 5 minus filter_h 2 is 3, not a multiple of stride 2",
+    ),
     (lambda: im2col(np.zeros((1, 1, 4, 4)), 2.0, 2), TypeError, "filter_h must be an int"),
-    (lambda: Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5))),
-     ValueError, "x has 1 channels, W's filters have 3"),
-    (lambda: Convolution(np.zeros((2, 1, 6, 3)), np.zeros(2), pad=1).forward(np.zeros((1, 1, 3, 5))),
-     ValueError, r"W's filter height 6 is larger than x's padded height 5 \(height 3, pad 1\)"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(3)), ValueError, "b has 3 entries for W with 2 filters"),
+    (
+        lambda: Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5))),
+        ValueError,
+        "x has 1 channels, W's filters have 3",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 6, 3)), np.zeros(2), pad=1).forward(
+            np.zeros((1, 1, 3, 5))
+        ),
+        ValueError,
+        r"W's filter height 6 is larger than x's padded height 5 \(height 3, pad 1\)",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(3)),
+        ValueError,
+        "b has 3 entries for W with 2 filters",
+    ),
     (lambda: Convolution(np.zeros((2, 1, 3)), np.zeros(2)), ValueError, "W must have 4 dimensions"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), stride=-1), ValueError, "stride must be >= 1"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), pad=-2), ValueError, "pad must be >= 0, got -2"),
-    (lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 5, 4))), ValueError,
-     "x's padded height 5 minus pool_h 2 is 3, not a multiple of stride 2"),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), stride=-1),
+        ValueError,
+        "stride must be >= 1",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), pad=-2),
+        ValueError,
+        "pad must be >= 0, got -2",
+    ),
+    (
+        lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 5, 4))),
+        ValueError,
+        "x's padded height 5 minus pool_h 2 is 3, not a multiple of stride 2",
+    ),
     (lambda: Pooling(2, 2, 2).forward(np.zeros((4, 4))), ValueError, "x must have 4 dimensions"),
     (lambda: Pooling(0, 2), ValueError, "pool_h must be >= 1, got 0"),
     (lambda: col2im(np.zeros((3, 4)), (1, 1, 3, 3), 2, 2), ValueError, r"col has shape \(3, 4\)"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("call,error,message", BAD_INPUTS)

@@ -19,36 +19,76 @@ CASES = [
     (lambda: im2col(np.zeros((1, 1, 4, 4)), 5, 2), "PyRef.im2col(zeros(1, 1, 4, 4), 5, 2)"),
     (lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, 0), "PyRef.im2col(zeros(1, 1, 4, 4), 2, 2, 0)"),
     (lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, -1), "PyRef.im2col(zeros(1, 1, 4, 4), 2, 2, -1)"),
-    (lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, 1, -1), "PyRef.im2col(zeros(1, 1, 4, 4), 2, 2, 1, -1)"),
+    (
+        lambda: im2col(np.zeros((1, 1, 4, 4)), 2, 2, 1, -1),
+        "PyRef.im2col(zeros(1, 1, 4, 4), 2, 2, 1, -1)",
+    ),
     (lambda: im2col(np.zeros((1, 1, 5, 4)), 2, 2, 2), "PyRef.im2col(zeros(1, 1, 5, 4), 2, 2, 2)"),
     (lambda: im2col(np.zeros((1, 1, 4, 5)), 2, 2, 2), "PyRef.im2col(zeros(1, 1, 4, 5), 2, 2, 2)"),
-    (lambda: col2im(np.zeros((3, 4)), (1, 1, 3, 3), 2, 2), "PyRef.col2im(zeros(3, 4), (1, 1, 3, 3), 2, 2)"),
-    (lambda: Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5))),
-     "PyRef.forward(PyRef.Convolution(zeros(2, 3, 3, 3), zeros(2)), zeros(1, 1, 5, 5))"),
-    (lambda: Convolution(np.zeros((2, 1, 6, 3)), np.zeros(2), 1, 1).forward(np.zeros((1, 1, 3, 5))),
-     "PyRef.forward(PyRef.Convolution(zeros(2, 1, 6, 3), zeros(2), 1, 1), zeros(1, 1, 3, 5))"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2)).forward(np.zeros((5, 5))),
-     "PyRef.forward(PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2)), zeros(5, 5))"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(3)), "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(3))"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), 0), "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2), 0)"),
-    (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), 1, -2),
-     "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2), 1, -2)"),
-    (lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 5, 4))),
-     "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(1, 1, 5, 4))"),
-    (lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 1, 4))),
-     "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(1, 1, 1, 4))"),
-    (lambda: Pooling(2, 2, 2).forward(np.zeros((4, 4))), "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(4, 4))"),
+    (
+        lambda: col2im(np.zeros((3, 4)), (1, 1, 3, 3), 2, 2),
+        "PyRef.col2im(zeros(3, 4), (1, 1, 3, 3), 2, 2)",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5))),
+        "PyRef.forward(PyRef.Convolution(zeros(2, 3, 3, 3), zeros(2)), zeros(1, 1, 5, 5))",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 6, 3)), np.zeros(2), 1, 1).forward(
+            np.zeros((1, 1, 3, 5))
+        ),
+        "PyRef.forward(PyRef.Convolution(zeros(2, 1, 6, 3), zeros(2), 1, 1), zeros(1, 1, 3, 5))",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2)).forward(np.zeros((5, 5))),
+        "PyRef.forward(PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2)), zeros(5, 5))",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(3)),
+        "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(3))",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), 0),
+        "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2), 0)",
+    ),
+    (
+        lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), 1, -2),
+        "PyRef.Convolution(zeros(2, 1, 3, 3), zeros(2), 1, -2)",
+    ),
+    (
+        lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 5, 4))),
+        "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(1, 1, 5, 4))",
+    ),
+    (
+        lambda: Pooling(2, 2, 2).forward(np.zeros((1, 1, 1, 4))),
+        "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(1, 1, 1, 4))",
+    ),
+    (
+        lambda: Pooling(2, 2, 2).forward(np.zeros((4, 4))),
+        "PyRef.forward(PyRef.Pooling(2, 2, 2), zeros(4, 4))",
+    ),
     (lambda: Pooling(2, 2, -1), "PyRef.Pooling(2, 2, -1)"),
     (lambda: Pooling(2, 2, 2, -1), "PyRef.Pooling(2, 2, 2, -1)"),
     (lambda: SimpleConvNet(input_dim=(1, 27, 27)), "PyRef.SimpleConvNet(; input_dim=(1, 27, 27))"),
     (lambda: SimpleConvNet(input_dim=(1, 4, 4)), "PyRef.SimpleConvNet(; input_dim=(1, 4, 4))"),
-    (lambda: SimpleConvNet(conv_param={"stride": 0}), 'PyRef.SimpleConvNet(; conv_param=Dict("stride" => 0))'),
-    (lambda: SimpleConvNet(conv_param={"pad": -1}), 'PyRef.SimpleConvNet(; conv_param=Dict("pad" => -1))'),
-    (lambda: SimpleConvNet(conv_param={"size": 3}), 'PyRef.SimpleConvNet(; conv_param=Dict("size" => 3))'),
+    (
+        lambda: SimpleConvNet(conv_param={"stride": 0}),
+        'PyRef.SimpleConvNet(; conv_param=Dict("stride" => 0))',
+    ),
+    (
+        lambda: SimpleConvNet(conv_param={"pad": -1}),
+        'PyRef.SimpleConvNet(; conv_param=Dict("pad" => -1))',
+    ),
+    (
+        lambda: SimpleConvNet(conv_param={"size": 3}),
+        'PyRef.SimpleConvNet(; conv_param=Dict("size" => 3))',
+    ),
     (lambda: SimpleConvNet(input_dim=(1, 28)), "PyRef.SimpleConvNet(; input_dim=(1, 28))"),
-    (lambda: SimpleConvNet().predict(np.zeros((2, 1, 27, 28))),
-     "PyRef.predict(PyRef.SimpleConvNet(), zeros(2, 1, 27, 28))"),
-]  # fmt: skip
+    (
+        lambda: SimpleConvNet().predict(np.zeros((2, 1, 27, 28))),
+        "PyRef.predict(PyRef.SimpleConvNet(), zeros(2, 1, 27, 28))",
+    ),
+]
 
 
 #: Julia's eval wraps the error in a LoadError: the inner error's type and message.

@@ -23,7 +23,10 @@ from pyref.datasets import (
 
 
 def test_embedded_has_the_book_types_and_a_fair_split() -> None:
-    (x, t), (xt, tt), = load_mnist()  # fmt: skip
+    (
+        (x, t),
+        (xt, tt),
+    ) = load_mnist()
     assert x.shape == (4000, 784) and xt.shape == (1000, 784)
     assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() == 1.0
     assert t.dtype == np.uint8 and set(np.unique(t)) == set(range(10))

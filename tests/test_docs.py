@@ -54,8 +54,13 @@ def test_every_command_is_a_valid_command_line(page: str, line: str) -> None:
 
 @pytest.mark.parametrize("line", sorted({c for _, c in COMMANDS if QUICK.match(c)}))
 def test_the_quick_commands_run(line: str, julia_exe: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pyref.cli", *shlex.split(line)[1:]],
-                          capture_output=True, text=True, timeout=300, cwd=REPO,
-                          env=dict(os.environ, MPLBACKEND="Agg"))  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", *shlex.split(line)[1:]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()

@@ -99,21 +99,47 @@ def test_list_unknown_and_bad_seed(capsys: pytest.CaptureFixture) -> None:
 
 def test_console_script_and_offline_full_mnist(tmp_path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pyref.cli", "run", "optimizer-compare-naive", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pyref.cli",
+            "run",
+            "optimizer-compare-naive",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "optimizer-compare-naive.png").exists()
     # Nothing listens on port 9 of this machine: the download fails with or without internet.
-    env = {"PYREF_DATA_DIR": str(tmp_path / "nothing-here"), "PATH": "/usr/bin:/bin",
-           "PYREF_MNIST_MIRRORS": "http://127.0.0.1:9/"}  # fmt: skip
+    env = {
+        "PYREF_DATA_DIR": str(tmp_path / "nothing-here"),
+        "PATH": "/usr/bin:/bin",
+        "PYREF_MNIST_MIRRORS": "http://127.0.0.1:9/",
+    }
     import os
 
     proc = subprocess.run(
-        [sys.executable, "-m", "pyref.cli", "run", "overfit-dropout", "--quick", "--data", "mnist",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pyref.cli",
+            "run",
+            "overfit-dropout",
+            "--quick",
+            "--data",
+            "mnist",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "--data embedded" in proc.stderr
 
@@ -145,7 +171,11 @@ def test_engine_both_draws_each_language_and_an_overlay(
         assert py["result"] == jl["result"]
     else:
         assert list(py["result"]["diff"]) == list(jl["result"]["diff"])
-        np.testing.assert_allclose(list(py["result"]["diff"].values()),
-                                   list(jl["result"]["diff"].values()), rtol=1e-6, atol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(
+            list(py["result"]["diff"].values()),
+            list(jl["result"]["diff"].values()),
+            rtol=1e-6,
+            atol=1e-12,
+        )
     for png in (f"{name}.png", f"{name}-julia.png", f"{name}-overlay.png"):
         assert (tmp_path / png).stat().st_size > 5000, png

@@ -36,8 +36,13 @@ def test_kept_memory_spares_the_page_faults() -> None:
     """
     faults = {}
     for mode in ("default", "tuned"):
-        out = subprocess.run([sys.executable, "-c", STEPS, mode], capture_output=True,
-                             text=True, check=True, timeout=300)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", STEPS, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
         faults[mode] = int(out.stdout)
     assert faults["default"] >= 100 * 25_000 * 8 // 4096, faults  # every step refaults
     assert faults["tuned"] * 100 < faults["default"], faults

@@ -47,8 +47,11 @@ def test_initial_weights_follow_the_book_draw_order() -> None:
     np.random.seed(11)
     net = MultiLayerNet(5, [4, 3], 2, weight_init_std="he")
     np.random.seed(11)
-    want = [np.sqrt(2.0 / 5) * np.random.randn(5, 4), np.sqrt(2.0 / 4) * np.random.randn(4, 3),
-            np.sqrt(2.0 / 3) * np.random.randn(3, 2)]  # fmt: skip
+    want = [
+        np.sqrt(2.0 / 5) * np.random.randn(5, 4),
+        np.sqrt(2.0 / 4) * np.random.randn(4, 3),
+        np.sqrt(2.0 / 3) * np.random.randn(3, 2),
+    ]
     for i, w in enumerate(want, start=1):
         assert net.params[f"W{i}"].tobytes() == w.tobytes()
         assert not net.params[f"b{i}"].any()
@@ -65,8 +68,15 @@ def test_initial_weights_follow_the_book_draw_order() -> None:
 @pytest.mark.parametrize(("decay", "lam"), [("l2", 0.0), ("l2", 0.1), ("l1", 0.05)])
 def test_multilayernet_gradient(activation: str, decay: str, lam: float) -> None:
     x, t = small_data()
-    net = MultiLayerNet(6, [5, 4], 10, activation=activation, weight_decay_lambda=lam,
-                        weight_decay=decay, rng=np.random.RandomState(2))  # fmt: skip
+    net = MultiLayerNet(
+        6,
+        [5, 4],
+        10,
+        activation=activation,
+        weight_decay_lambda=lam,
+        weight_decay=decay,
+        rng=np.random.RandomState(2),
+    )
     for key in ("W1", "W2", "W3"):  # keep |W| away from L1's kink at 0 (in place: layers share it)
         w = net.params[key]
         w[np.abs(w) < 1e-3] = 1e-2
@@ -84,9 +94,16 @@ def test_extend_gradient_with_batchnorm_and_l2() -> None:
 
 def test_extend_gradient_with_dropout_and_l1() -> None:
     x, t = small_data(n=5)
-    net = MultiLayerNetExtend(6, [8, 8], 10, use_dropout=True, dropout_ratio=0.3,
-                              weight_decay_lambda=0.01, weight_decay="l1",
-                              rng=np.random.RandomState(4))  # fmt: skip
+    net = MultiLayerNetExtend(
+        6,
+        [8, 8],
+        10,
+        use_dropout=True,
+        dropout_ratio=0.3,
+        weight_decay_lambda=0.01,
+        weight_decay="l1",
+        rng=np.random.RandomState(4),
+    )
     for key in ("W1", "W2", "W3"):
         w = net.params[key]
         w[np.abs(w) < 1e-3] = 1e-2

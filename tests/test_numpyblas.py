@@ -21,9 +21,26 @@ from pyref.runtime import locate, numpyblas
 
 #: (L, M, N) for np.dot of (L, M) and (M, N): the book's products, odd sizes, and
 #: sizes of 1, which numpy sends to gemv, ddot or a scalar multiplication.
-SHAPES = [(128, 784, 100), (100, 100, 10), (300, 1024, 50), (3, 784, 100), (1000, 100, 100),
-          (1, 784, 100), (784, 1, 100), (1, 100, 784), (100, 784, 1), (1, 5, 1), (1, 1, 1),
-          (1, 1, 7), (7, 1, 1), (5, 1, 7), (2, 3, 4), (10, 8, 16), (32, 7, 8), (97, 211, 13)]  # fmt: skip
+SHAPES = [
+    (128, 784, 100),
+    (100, 100, 10),
+    (300, 1024, 50),
+    (3, 784, 100),
+    (1000, 100, 100),
+    (1, 784, 100),
+    (784, 1, 100),
+    (1, 100, 784),
+    (100, 784, 1),
+    (1, 5, 1),
+    (1, 1, 1),
+    (1, 1, 7),
+    (7, 1, 1),
+    (5, 1, 7),
+    (2, 3, 4),
+    (10, 8, 16),
+    (32, 7, 8),
+    (97, 211, 13),
+]
 
 
 def test_the_environment_names_numpy_s_openblas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,8 +85,9 @@ def test_np_dot_is_numpy_s_dot(julia_session, threads: int) -> None:
     julia_session.use_blas()  # back to numpy's own thread count
 
 
-def test_a_missing_library_is_a_clear_error(julia_exe: Path, monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:  # fmt: skip
+def test_a_missing_library_is_a_clear_error(
+    julia_exe: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from pyref.runtime import start_session
 
     missing = tmp_path / "libopenblas_gone.so"
@@ -88,10 +106,16 @@ def test_pyref_alone_uses_julia_s_blas(julia_exe: Path) -> None:
     env = {k: v for k, v in locate.julia_env().items() if not k.startswith("PYREF_NUMPY_BLAS")}
     env.pop(numpyblas.ENV_MODE, None)
     proc = subprocess.run(
-        locate.julia_command("-e", "using PyRef; print(PyRef.blas_mode()); "
-                              "print(' ', PyRef.np_dot([1.0 2.0; 3.0 4.0], [1.0 0.0; 0.0 1.0]))"),
-        env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        locate.julia_command(
+            "-e",
+            "using PyRef; print(PyRef.blas_mode()); "
+            "print(' ', PyRef.np_dot([1.0 2.0; 3.0 4.0], [1.0 0.0; 0.0 1.0]))",
+        ),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "native [1.0 2.0; 3.0 4.0]"
 
@@ -115,8 +139,11 @@ def test_strict_parity_without_numpy_s_simd(julia_exe: Path) -> None:
         env.pop(name, None)
     proc = subprocess.run(
         [sys.executable, "-m", "pyref.cli", "parity", "--scenario", *NO_SIMD_SCENARIOS],
-        env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "every output compared exact" in proc.stdout
     assert "tanh libm" in proc.stdout  # numpy's SIMD really was off
@@ -131,8 +158,11 @@ def test_strict_parity_on_other_kernels(julia_exe: Path) -> None:
     env.pop(numpyblas.ENV_MODE, None)
     proc = subprocess.run(
         [sys.executable, "-m", "pyref.cli", "parity", "--scenario", *NO_SIMD_SCENARIOS],
-        env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert f"numpy's OpenBLAS (the same file), {core} kernels" in proc.stdout
     assert f"{len(NO_SIMD_SCENARIOS)}/{len(NO_SIMD_SCENARIOS)} scenarios passed" in proc.stdout

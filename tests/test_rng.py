@@ -12,8 +12,13 @@ from pyref.rng import SEED_MAX, check_seed, make_rng, rng_state, set_rng_state
 
 def test_check_seed_takes_numpy_legacy_seeds_only() -> None:
     assert check_seed("seed", 0) == 0 and check_seed("seed", np.uint32(SEED_MAX)) == 2**32 - 1
-    for bad, error in ((-1, ValueError), (2**32, ValueError), (1.0, TypeError),
-                       (True, TypeError), ("3", TypeError)):  # fmt: skip
+    for bad, error in (
+        (-1, ValueError),
+        (2**32, ValueError),
+        (1.0, TypeError),
+        (True, TypeError),
+        ("3", TypeError),
+    ):
         with pytest.raises(error, match="^--seed must"):
             check_seed("--seed", bad)
     with pytest.raises(ValueError, match="seed must be between 0 and 2\\*\\*32 - 1"):

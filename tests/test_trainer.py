@@ -20,8 +20,18 @@ def test_trainer_repeats_the_book_loop_exactly() -> None:
     xt, tt = data(40, seed=1)
     np.random.seed(3)
     net = MultiLayerNetExtend(8, [6, 5], 10, use_dropout=True, dropout_ration=0.2)
-    tr = Trainer(net, x, t, xt, tt, epochs=4, mini_batch_size=100, optimizer="Momentum",
-                 optimizer_param={"lr": 0.1}, verbose=False)  # fmt: skip
+    tr = Trainer(
+        net,
+        x,
+        t,
+        xt,
+        tt,
+        epochs=4,
+        mini_batch_size=100,
+        optimizer="Momentum",
+        optimizer_param={"lr": 0.1},
+        verbose=False,
+    )
     tr.train()
     # The same loop written out: choice, gradient, update, loss; evaluate when i % 2.5 == 0.
     np.random.seed(3)
@@ -56,8 +66,19 @@ def test_isolated_rng_leaves_the_global_stream_alone() -> None:
 def test_evaluate_sample_num_and_optimizer_objects(capsys: pytest.CaptureFixture) -> None:
     x, t = data(100)
     net = MultiLayerNet(8, [5], 10, rng=np.random.RandomState(0))
-    tr = Trainer(net, x, t, x, t, epochs=1, mini_batch_size=50, optimizer=Adam(lr=0.01),
-                 evaluate_sample_num_per_epoch=10, verbose=True, rng=np.random.RandomState(2))  # fmt: skip
+    tr = Trainer(
+        net,
+        x,
+        t,
+        x,
+        t,
+        epochs=1,
+        mini_batch_size=50,
+        optimizer=Adam(lr=0.01),
+        evaluate_sample_num_per_epoch=10,
+        verbose=True,
+        rng=np.random.RandomState(2),
+    )
     acc = tr.train()
     out = capsys.readouterr().out
     assert (

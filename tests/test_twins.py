@@ -30,10 +30,22 @@ JULIA_SRC = ROOT / "julia" / "src"
 
 #: The book's components and the layers above them that have a Julia twin.
 TWINS = (
-    "checks", "functions", "layers", "optimizers", "initialization", "nets", "convolution",
-    "convnet", "trainer", "datasets", "search", "search_epochs", "experiments",
-    "convnet_experiments", "bench",
-)  # fmt: skip
+    "checks",
+    "functions",
+    "layers",
+    "optimizers",
+    "initialization",
+    "nets",
+    "convolution",
+    "convnet",
+    "trainer",
+    "datasets",
+    "search",
+    "search_epochs",
+    "experiments",
+    "convnet_experiments",
+    "bench",
+)
 
 #: (reason, {module: Python names}, {module: Julia names}): what one side has and the
 #: other cannot or need not, because of the language or because only one side runs it.
@@ -188,13 +200,19 @@ def python_names(path: Path) -> tuple[set[str], set[str]]:
                     if not isinstance(m, ast.FunctionDef) or m.name.startswith("__"):
                         continue
                     every.add(m.name)
-                    prop = any(isinstance(d, ast.Name) and d.id == "property"
-                               for d in m.decorator_list)  # fmt: skip
+                    prop = any(
+                        isinstance(d, ast.Name) and d.id == "property" for d in m.decorator_list
+                    )
                     if not (m.name.startswith("_") or node.name.startswith("_") or prop):
                         public.add(m.name)
         else:
-            targets = (node.targets if isinstance(node, ast.Assign)
-                       else [node.target] if isinstance(node, ast.AnnAssign) else [])  # fmt: skip
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
             for t in targets:
                 if isinstance(t, ast.Name) and _is_constant(t.id):
                     every.add(t.id)
@@ -254,8 +272,11 @@ def test_exceptions_are_still_needed(module: str) -> None:
     py_public, py_every = python_names(PYREF / f"{module}.py")
     jl = julia_names(JULIA_SRC / f"{module}.jl")
     stale_py = sorted(n for n in _exceptions(module, "python") if n not in py_public or n in jl)
-    stale_jl = sorted(n for n in _exceptions(module, "julia")
-                      if n not in jl or n in py_every | {p.lstrip("_") for p in py_every})  # fmt: skip
+    stale_jl = sorted(
+        n
+        for n in _exceptions(module, "julia")
+        if n not in jl or n in py_every | {p.lstrip("_") for p in py_every}
+    )
     assert not stale_py and not stale_jl
 
 
@@ -271,8 +292,9 @@ def test_numpy_twins_have_every_python_name(module: str) -> None:
 def test_every_twin_pair_exists() -> None:
     for module in TWINS:
         assert (PYREF / f"{module}.py").is_file() and (JULIA_SRC / f"{module}.jl").is_file()
-    untwinned = sorted(p.stem for p in JULIA_SRC.glob("*.jl")
-                       if p.stem not in TWINS and p.stem != "PyRef")  # fmt: skip
+    untwinned = sorted(
+        p.stem for p in JULIA_SRC.glob("*.jl") if p.stem not in TWINS and p.stem != "PyRef"
+    )
     assert not untwinned, f"julia/src files outside the twin check: {untwinned}"
 
 

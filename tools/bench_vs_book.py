@@ -37,8 +37,12 @@ def measure(book: Path, mode: str, script: str, seed: int) -> dict:
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(runner_command(book, mode, script, seed, None),
-                                cwd=book / chapter_of(script), stdout=out, stderr=err)  # fmt: skip
+        proc = subprocess.Popen(
+            runner_command(book, mode, script, seed, None),
+            cwd=book / chapter_of(script),
+            stdout=out,
+            stderr=err,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -64,8 +68,13 @@ def bench_script(book: Path, script: str, pairs: int, seed: int) -> dict:
             print(f"  {script} {mode} {runs[mode][-1]['wall_s']:.2f} s", file=sys.stderr)
     outputs = {run["output"] for mode in runs for run in runs[mode]}
     ratios = [p["wall_s"] / b["wall_s"] for b, p in zip(runs["book"], runs["pyref"])]
-    summary = {"script": script, "identical": len(outputs) == 1, "pairs": pairs,
-               "wall_ratio": statistics.median(ratios), "wall_ratios": ratios}  # fmt: skip
+    summary = {
+        "script": script,
+        "identical": len(outputs) == 1,
+        "pairs": pairs,
+        "wall_ratio": statistics.median(ratios),
+        "wall_ratios": ratios,
+    }
     for mode in runs:
         for key in ("wall_s", "user_s", "system_s", "minor_faults", "peak_rss_mib"):
             summary[f"{mode}_{key}"] = statistics.median(run[key] for run in runs[mode])

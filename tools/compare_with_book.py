@@ -24,12 +24,17 @@ import tempfile
 from pathlib import Path
 
 CH06_SCRIPTS = (
-    "overfit_weight_decay.py", "overfit_dropout.py", "batch_norm_test.py",
-    "batch_norm_gradient_check.py", "optimizer_compare_mnist.py", "weight_init_compare.py",
+    "overfit_weight_decay.py",
+    "overfit_dropout.py",
+    "batch_norm_test.py",
+    "batch_norm_gradient_check.py",
+    "optimizer_compare_mnist.py",
+    "weight_init_compare.py",
     "hyperparameter_optimization.py",
     # These two only draw: the runner prints digests of what they plot.
-    "optimizer_compare_naive.py", "weight_init_activation_histogram.py",
-)  # fmt: skip
+    "optimizer_compare_naive.py",
+    "weight_init_activation_histogram.py",
+)
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
 DEFAULT_SCRIPTS = CH06_SCRIPTS + CH07_SCRIPTS
@@ -100,13 +105,27 @@ def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
 
 def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | None) -> list[str]:
     """The command that runs ``script`` of the book in ``mode`` ("book" or "pyref")."""
-    return [sys.executable, "-c", _RUNNER, str(book.resolve()), chapter_of(script), mode, script,
-            str(seed), "" if epochs is None else str(epochs)]  # fmt: skip
+    return [
+        sys.executable,
+        "-c",
+        _RUNNER,
+        str(book.resolve()),
+        chapter_of(script),
+        mode,
+        script,
+        str(seed),
+        "" if epochs is None else str(epochs),
+    ]
 
 
 def run(book: Path, mode: str, script: str, seed: int, cwd: Path, epochs: int | None) -> str:
-    proc = subprocess.run(runner_command(book, mode, script, seed, epochs),
-                          cwd=cwd, capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        runner_command(book, mode, script, seed, epochs),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{script} ({mode}) failed:\n{proc.stderr[-2000:]}")
     return proc.stdout
@@ -117,8 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("book", type=Path, help="a checkout of deep-learning-from-scratch")
     parser.add_argument("scripts", nargs="*", default=list(DEFAULT_SCRIPTS))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="shorten train_convnet.py to this many epochs (both runs)")  # fmt: skip
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="shorten train_convnet.py to this many epochs (both runs)",
+    )
     args = parser.parse_args(argv)
     for chapter in sorted({chapter_of(s) for s in args.scripts}):
         if not (args.book / chapter).is_dir():
@@ -127,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     scripts = sorted(args.scripts, key=lambda s: order.get(s, -1))
     needs_params = {"visualize_filter.py", "apply_filter.py"} & set(scripts)
     if needs_params and "train_convnet.py" not in scripts:
-        parser.error("visualize_filter.py and apply_filter.py load the parameters "
-                     "train_convnet.py saves: compare it too")  # fmt: skip
+        parser.error(
+            "visualize_filter.py and apply_filter.py load the parameters "
+            "train_convnet.py saves: compare it too"
+        )
     failed = 0
     with tempfile.TemporaryDirectory(prefix="pyref-compare-") as tmp:
         folders = scratch_folders(args.book, Path(tmp))

@@ -30,8 +30,10 @@ def main(argv: list[str]) -> int:
     names = argv or list(CASES)
     unknown = [n for n in names if n not in CASES]
     if unknown:
-        print(f"unknown figure cases: {', '.join(unknown)}; see tests/figure_cases.py",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"unknown figure cases: {', '.join(unknown)}; see tests/figure_cases.py",
+            file=sys.stderr,
+        )
         return 2
     if not argv:  # a full run also drops the baselines of cases that are gone
         for old in BASELINES.glob("*.png"):

@@ -59,8 +59,9 @@ def run(name: str, quick: bool, out: Path) -> Path:
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv[2:])} failed:\n{proc.stderr[-2000:]}")
-    print(f"{name} {'quick' if quick else 'full'}: {time.perf_counter() - started:.0f} s",
-          flush=True)  # fmt: skip
+    print(
+        f"{name} {'quick' if quick else 'full'}: {time.perf_counter() - started:.0f} s", flush=True
+    )
     return out / f"{name}.json"
 
 
@@ -116,14 +117,22 @@ def page(drawn: dict[str, dict[str, list[str]]], settings: dict[str, dict[str, d
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", nargs="+", default=list(FULL), metavar="NAME",
-                        help="experiments to run at full length too ('all', 'none'; "
-                        "default: those that take a few minutes)")  # fmt: skip
-    parser.add_argument("--reuse", metavar="DIR", default=None,
-                        help="keep the runs' outputs in DIR and reuse any already there")  # fmt: skip
+    parser.add_argument(
+        "--full",
+        nargs="+",
+        default=list(FULL),
+        metavar="NAME",
+        help="experiments to run at full length too ('all', 'none'; "
+        "default: those that take a few minutes)",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        default=None,
+        help="keep the runs' outputs in DIR and reuse any already there",
+    )
     args = parser.parse_args(argv)
-    full = (list(EXPERIMENTS) if args.full == ["all"] else [] if args.full == ["none"]
-            else args.full)  # fmt: skip
+    full = list(EXPERIMENTS) if args.full == ["all"] else [] if args.full == ["none"] else args.full
     unknown = sorted(set(full) - set(EXPERIMENTS))
     if unknown:
         parser.error(f"unknown experiments: {', '.join(unknown)}")
@@ -147,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 k: v for k, v in record["settings"].items() if k != "progress"
             }
     write_text(DOCS / "figures.md", page(drawn, settings) + "\n")
-    print(f"wrote {DOCS / 'figures.md'} and {len(list(IMAGES.glob('*.png')))} images; runs in "
-          f"{scratch}")  # fmt: skip
+    print(
+        f"wrote {DOCS / 'figures.md'} and {len(list(IMAGES.glob('*.png')))} images; runs in "
+        f"{scratch}"
+    )
     return 0
 
 

@@ -33,18 +33,58 @@ I64 = np.int64
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: cross_entropy_error(Y, np.array([-1, 0])), ValueError, r"t must be class indices in \[0, 3\), got -1"),
-        (lambda: SoftmaxWithLoss().forward(X2, np.array([0, -2])), ValueError, "t must be class indices"),
-        (lambda: SoftmaxWithLoss().forward(X2, np.array([[5.0, 0, 0], [0, 5.0, 0]])), ValueError, "t must be one-hot rows"),
-        (lambda: cross_entropy_error(Y, np.array([[0.5, 0.5, 0], [0, 0, 1.0]])), ValueError, "t must be one-hot rows"),
-        (lambda: numerical_gradient(lambda x: float((x**2).sum()), np.array([1, 2, 3])), TypeError, "x must be a floating-point array"),
-        (lambda: MultiLayerNetExtend(4, [3], 2, use_dropout="False"), TypeError, "use_dropout must be True or False"),
-        (lambda: MultiLayerNetExtend(4, [3], 2, use_batchnorm=1), TypeError, "use_batchnorm must be True or False"),
-        (lambda: Relu().backward(np.ones((2, 3))), RuntimeError, r"Relu.backward needs a forward pass first"),
-        (lambda: Sigmoid().backward(np.ones((2, 3))), RuntimeError, r"Sigmoid.backward needs a forward pass first"),
-        (lambda: split_validation(np.zeros((4, 2)), np.zeros(4), 0.2), ValueError, "leaves no validation samples"),
+        (
+            lambda: cross_entropy_error(Y, np.array([-1, 0])),
+            ValueError,
+            r"t must be class indices in \[0, 3\), got -1",
+        ),
+        (
+            lambda: SoftmaxWithLoss().forward(X2, np.array([0, -2])),
+            ValueError,
+            "t must be class indices",
+        ),
+        (
+            lambda: SoftmaxWithLoss().forward(X2, np.array([[5.0, 0, 0], [0, 5.0, 0]])),
+            ValueError,
+            "t must be one-hot rows",
+        ),
+        (
+            lambda: cross_entropy_error(Y, np.array([[0.5, 0.5, 0], [0, 0, 1.0]])),
+            ValueError,
+            "t must be one-hot rows",
+        ),
+        (
+            lambda: numerical_gradient(lambda x: float((x**2).sum()), np.array([1, 2, 3])),
+            TypeError,
+            "x must be a floating-point array",
+        ),
+        (
+            lambda: MultiLayerNetExtend(4, [3], 2, use_dropout="False"),
+            TypeError,
+            "use_dropout must be True or False",
+        ),
+        (
+            lambda: MultiLayerNetExtend(4, [3], 2, use_batchnorm=1),
+            TypeError,
+            "use_batchnorm must be True or False",
+        ),
+        (
+            lambda: Relu().backward(np.ones((2, 3))),
+            RuntimeError,
+            r"Relu.backward needs a forward pass first",
+        ),
+        (
+            lambda: Sigmoid().backward(np.ones((2, 3))),
+            RuntimeError,
+            r"Sigmoid.backward needs a forward pass first",
+        ),
+        (
+            lambda: split_validation(np.zeros((4, 2)), np.zeros(4), 0.2),
+            ValueError,
+            "leaves no validation samples",
+        ),
     ],
-)  # fmt: skip
+)
 def test_silent_wrong_answers_are_errors(call, error, message) -> None:
     with pytest.raises(error, match=message):
         call()
@@ -71,22 +111,80 @@ def _momentum_with_a_new_key():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: MultiLayerNet(4, [3], 2).loss(np.zeros((0, 4)), np.zeros(0, I64)), ValueError, r"x has no samples \(an empty batch"),
-        (lambda: MultiLayerNet(4, [3], 2).gradient(np.zeros((0, 4)), np.zeros(0, I64)), ValueError, "x has no samples"),
-        (lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, I64)), ValueError, "y has no samples"),
+        (
+            lambda: MultiLayerNet(4, [3], 2).loss(np.zeros((0, 4)), np.zeros(0, I64)),
+            ValueError,
+            r"x has no samples \(an empty batch",
+        ),
+        (
+            lambda: MultiLayerNet(4, [3], 2).gradient(np.zeros((0, 4)), np.zeros(0, I64)),
+            ValueError,
+            "x has no samples",
+        ),
+        (
+            lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, I64)),
+            ValueError,
+            "y has no samples",
+        ),
         (lambda: MultiLayerNet(4, [3], 1), ValueError, "output_size must be >= 2"),
-        (lambda: Trainer(MultiLayerNet(4, [3], 2), np.zeros((0, 4)), np.zeros(0, I64), np.zeros((1, 4)), np.zeros(1, I64)), ValueError, "x_train has no samples"),
-        (lambda: Affine(np.zeros((3, 2)), np.zeros(2)).forward(np.zeros(3)), ValueError, r"x must have samples along its first axis .* got shape \(3,\)"),
-        (lambda: SoftmaxWithLoss().forward(X2, np.array([5, 0])), ValueError, r"t must be class indices in \[0, 3\), got 0..5"),
-        (lambda: cross_entropy_error(Y, np.array([0, 1, 2])), ValueError, r"t must be 2 class label\(s\)"),
-        (_momentum_with_a_new_key, ValueError, "params has 'b', which it did not have at the first update: Momentum.v"),
-        (lambda: cross_entropy_error([0.5, 0.5], [1]), TypeError, "y must be a numpy array, not list"),
-        (lambda: SoftmaxWithLoss().forward([[1.0, 2.0]], [1]), TypeError, "x must be a numpy array, not list"),
-        (lambda: Affine(np.zeros((3, 2)), np.zeros(2)).forward([[1.0, 2.0, 3.0]]), TypeError, "x must be a numpy array, not list"),
-        (lambda: SGD().update({"w": [1.0, 2.0]}, {"w": [0.1, 0.1]}), TypeError, r"params\['w'\] must be a numpy array or a number"),
-        (lambda: BatchNormalization(np.ones(2), np.zeros(2)).backward(np.ones((3, 2))), RuntimeError, "needs a training forward pass"),
+        (
+            lambda: Trainer(
+                MultiLayerNet(4, [3], 2),
+                np.zeros((0, 4)),
+                np.zeros(0, I64),
+                np.zeros((1, 4)),
+                np.zeros(1, I64),
+            ),
+            ValueError,
+            "x_train has no samples",
+        ),
+        (
+            lambda: Affine(np.zeros((3, 2)), np.zeros(2)).forward(np.zeros(3)),
+            ValueError,
+            r"x must have samples along its first axis .* got shape \(3,\)",
+        ),
+        (
+            lambda: SoftmaxWithLoss().forward(X2, np.array([5, 0])),
+            ValueError,
+            r"t must be class indices in \[0, 3\), got 0..5",
+        ),
+        (
+            lambda: cross_entropy_error(Y, np.array([0, 1, 2])),
+            ValueError,
+            r"t must be 2 class label\(s\)",
+        ),
+        (
+            _momentum_with_a_new_key,
+            ValueError,
+            "params has 'b', which it did not have at the first update: Momentum.v",
+        ),
+        (
+            lambda: cross_entropy_error([0.5, 0.5], [1]),
+            TypeError,
+            "y must be a numpy array, not list",
+        ),
+        (
+            lambda: SoftmaxWithLoss().forward([[1.0, 2.0]], [1]),
+            TypeError,
+            "x must be a numpy array, not list",
+        ),
+        (
+            lambda: Affine(np.zeros((3, 2)), np.zeros(2)).forward([[1.0, 2.0, 3.0]]),
+            TypeError,
+            "x must be a numpy array, not list",
+        ),
+        (
+            lambda: SGD().update({"w": [1.0, 2.0]}, {"w": [0.1, 0.1]}),
+            TypeError,
+            r"params\['w'\] must be a numpy array or a number",
+        ),
+        (
+            lambda: BatchNormalization(np.ones(2), np.zeros(2)).backward(np.ones((3, 2))),
+            RuntimeError,
+            "needs a training forward pass",
+        ),
     ],
-)  # fmt: skip
+)
 def test_unclear_errors_name_the_argument(call, error, message) -> None:
     with pytest.raises(error, match=message):
         call()
@@ -137,17 +235,65 @@ def both(julia_session, python_call, julia_name: str, *args, **kwargs):
 @pytest.mark.parametrize(
     "python_call, julia_name, args, kwargs, named",
     [
-        (lambda: cross_entropy_error(Y, np.array([0, 1, 2])), "PyRef.cross_entropy_error", (Y, np.array([0, 1, 2])), {}, "t must be 2 class label"),
-        (lambda: cross_entropy_error(Y, np.array([-1, 0])), "PyRef.cross_entropy_error", (Y, np.array([-1, 0])), {}, "t must be class indices in [0, 3), got -1..0"),
-        (lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, I64)), "PyRef.cross_entropy_error", (np.zeros((0, 3)), np.zeros(0, I64)), {}, "y has no samples"),
+        (
+            lambda: cross_entropy_error(Y, np.array([0, 1, 2])),
+            "PyRef.cross_entropy_error",
+            (Y, np.array([0, 1, 2])),
+            {},
+            "t must be 2 class label",
+        ),
+        (
+            lambda: cross_entropy_error(Y, np.array([-1, 0])),
+            "PyRef.cross_entropy_error",
+            (Y, np.array([-1, 0])),
+            {},
+            "t must be class indices in [0, 3), got -1..0",
+        ),
+        (
+            lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, I64)),
+            "PyRef.cross_entropy_error",
+            (np.zeros((0, 3)), np.zeros(0, I64)),
+            {},
+            "y has no samples",
+        ),
         (lambda: SGD(-0.1), "PyRef.SGD", (-0.1,), {}, "lr must be > 0"),
-        (lambda: Momentum(0.1, 1.5), "PyRef.Momentum", (0.1, 1.5), {}, "momentum must be in [0, 1)"),
-        (lambda: Adam(0.1, 0.9, 0.999, form="bogus"), "PyRef.Adam", (0.1, 0.9, 0.999, 1e-7, "bogus"), {}, "unknown form"),
-        (lambda: MultiLayerNetExtend(4, [3], 2, use_dropout=1), "PyRef.MultiLayerNetExtend", (4, [3], 2), {"use_dropout": 1}, "use_dropout must be"),
-        (lambda: MultiLayerNet(4, [3], 1), "PyRef.MultiLayerNet", (4, [3], 1), {}, "output_size must be >= 2"),
-        (lambda: split_validation(np.zeros((4, 2)), np.zeros(4), 0.2), "PyRef.split_validation", (np.zeros((4, 2)), np.zeros(4)), {"validation_rate": 0.2}, "leaves no validation samples"),
+        (
+            lambda: Momentum(0.1, 1.5),
+            "PyRef.Momentum",
+            (0.1, 1.5),
+            {},
+            "momentum must be in [0, 1)",
+        ),
+        (
+            lambda: Adam(0.1, 0.9, 0.999, form="bogus"),
+            "PyRef.Adam",
+            (0.1, 0.9, 0.999, 1e-7, "bogus"),
+            {},
+            "unknown form",
+        ),
+        (
+            lambda: MultiLayerNetExtend(4, [3], 2, use_dropout=1),
+            "PyRef.MultiLayerNetExtend",
+            (4, [3], 2),
+            {"use_dropout": 1},
+            "use_dropout must be",
+        ),
+        (
+            lambda: MultiLayerNet(4, [3], 1),
+            "PyRef.MultiLayerNet",
+            (4, [3], 1),
+            {},
+            "output_size must be >= 2",
+        ),
+        (
+            lambda: split_validation(np.zeros((4, 2)), np.zeros(4), 0.2),
+            "PyRef.split_validation",
+            (np.zeros((4, 2)), np.zeros(4)),
+            {"validation_rate": 0.2},
+            "leaves no validation samples",
+        ),
     ],
-)  # fmt: skip
+)
 def test_julia_raises_the_same_class_of_error(
     julia_session, python_call, julia_name, args, kwargs, named
 ) -> None:
@@ -164,26 +310,40 @@ def test_julia_refuses_empty_batches_and_stray_labels(julia_session) -> None:
     for code, message in [
         (f"PyRef.loss({net}, zeros(0, 4), Int[])", "x has no samples"),
         (f"PyRef.loss({net}, zeros(2, 4), [5.0 0 0; 0 5.0 0])", "t must be one-hot rows"),
-        (f"PyRef.loss({net}, zeros(2, 4), [-1, 0])", "t must be class indices in [0, 3), got -1..0"),
+        (
+            f"PyRef.loss({net}, zeros(2, 4), [-1, 0])",
+            "t must be class indices in [0, 3), got -1..0",
+        ),
         ("PyRef.forward(PyRef.SoftmaxWithLoss(), zeros(2, 3), [-1, 0])", "t must be class indices"),
-        ("PyRef.Trainer(PyRef.MultiLayerNet(4, [3], 2), zeros(0, 4), Int[], zeros(1, 4), [0])", "x_train has no samples"),
-        ('(m = PyRef.Momentum(); p = PyRef.Params("a" => ones(2)); '
-         'PyRef.update!(m, p, PyRef.Params("a" => ones(2))); p["b"] = ones(2); '
-         'PyRef.update!(m, p, PyRef.Params("a" => ones(2), "b" => ones(2))))',
-         'params has "b", which it did not have at the first update: Momentum.v'),
+        (
+            "PyRef.Trainer(PyRef.MultiLayerNet(4, [3], 2), zeros(0, 4), Int[], zeros(1, 4), [0])",
+            "x_train has no samples",
+        ),
+        (
+            '(m = PyRef.Momentum(); p = PyRef.Params("a" => ones(2)); '
+            'PyRef.update!(m, p, PyRef.Params("a" => ones(2))); p["b"] = ones(2); '
+            'PyRef.update!(m, p, PyRef.Params("a" => ones(2), "b" => ones(2))))',
+            'params has "b", which it did not have at the first update: Momentum.v',
+        ),
         ("PyRef.numerical_gradient(x -> sum(x), [1, 2])", "x must be a Float64 array"),
-    ]:  # fmt: skip
+    ]:
         with pytest.raises(JuliaError, match="ArgumentError") as info:
             julia_session.eval(code)
         assert message in str(info.value), code
     # the structs' positional constructors check as the keyword ones do
     rng = "PyRef.NumpyRandom.RandomState(1)"
     for code, message in [
-        (f"PyRef.Dropout(2.0, {rng}, zeros(0, 0), zeros(0, 0), zeros(0, 0))", "dropout_ratio must be in [0, 1)"),
-        ("PyRef.BatchNormalization(ones(2), zeros(2), 1.5, nothing, nothing, 0, zeros(0, 0), "
-         "zeros(0, 0), Float64[], Float64[], Float64[])", "momentum must be in [0, 1)"),
+        (
+            f"PyRef.Dropout(2.0, {rng}, zeros(0, 0), zeros(0, 0), zeros(0, 0))",
+            "dropout_ratio must be in [0, 1)",
+        ),
+        (
+            "PyRef.BatchNormalization(ones(2), zeros(2), 1.5, nothing, nothing, 0, zeros(0, 0), "
+            "zeros(0, 0), Float64[], Float64[], Float64[])",
+            "momentum must be in [0, 1)",
+        ),
         ("PyRef.AdaGrad(0.1, -1.0, nothing)", "eps must be > 0"),
-    ]:  # fmt: skip
+    ]:
         with pytest.raises(JuliaError, match="ArgumentError") as info:
             julia_session.eval(code)
         assert message in str(info.value), code
@@ -215,8 +375,10 @@ def test_write_npy_on_a_full_disk_fails_and_leaves_nothing(julia_session, tmp_pa
     if not isinstance(julia_session, ExeSession):  # juliacall's Julia is this process
         pytest.skip("needs the executable bridge: the limit is set on the worker process")
     pid = julia_session.info["pid"]
-    julia_session.eval(f"ccall(:signal, Ptr{{Cvoid}}, (Cint, Ptr{{Cvoid}}), {int(signal.SIGXFSZ)}, "
-                       "Ptr{Cvoid}(1)); nothing")  # SIG_IGN: a write past the limit fails with EFBIG  # fmt: skip
+    julia_session.eval(
+        f"ccall(:signal, Ptr{{Cvoid}}, (Cint, Ptr{{Cvoid}}), {int(signal.SIGXFSZ)}, "
+        "Ptr{Cvoid}(1)); nothing"
+    )  # SIG_IGN: a write past the limit fails with EFBIG
     old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
     target = tmp_path / "big.npy"
     try:

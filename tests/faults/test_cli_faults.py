@@ -70,7 +70,7 @@ def test_run_checks_out_before_training(
         (["--plot", "/dev/null/plots"], "--plot /dev/null/plots: /dev/null is a file"),
         (["--plot", "{file}"], "--plot {file} is a file, not a folder"),
     ],
-)  # fmt: skip
+)
 def test_parity_checks_its_outputs_before_the_suite(
     tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
 ) -> None:
@@ -153,17 +153,25 @@ def test_help_says_load_runs_the_file(capsys: pytest.CaptureFixture) -> None:
 def test_porting_mistakes_are_error_rows(
     julia_session, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    bad_jl = write(tmp_path / "bad.jl", """
+    bad_jl = write(
+        tmp_path / "bad.jl",
+        """
         module FaultBad
         f(; kw...) = Dict("x" => 1.0
         end
-    """)  # fmt: skip
-    good_jl = write(tmp_path / "good.jl", """
+    """,
+    )
+    good_jl = write(
+        tmp_path / "good.jl",
+        """
         module FaultGood
         f(; n=3) = Dict("x" => collect(1.0:n))
         end
-    """)  # fmt: skip
-    scenarios = write(tmp_path / "mine.py", f"""
+    """,
+    )
+    scenarios = write(
+        tmp_path / "mine.py",
+        f"""
         import numpy as np
         from pyref.parity import Scenario, register
 
@@ -178,20 +186,24 @@ def test_porting_mistakes_are_error_rows(
                           julia_files=({str(tmp_path / "nope.jl")!r},)))
         register(Scenario("fault-ok", py, "FaultGood.f", kwargs={{"n": 3}},
                           julia_files=({str(good_jl)!r},)))
-    """)  # fmt: skip
+    """,
+    )
     names = ["fault-julia-syntax", "fault-python-typeerror", "fault-missing-jl", "fault-ok"]
     assert run(["parity", "--load", str(scenarios), "--scenario", *names]) == 1
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     out = captured.out
     for name in names[:3]:
-        assert any(line.split()[:1] == [name] and line.split()[-1] == "ERROR"
-                   for line in out.splitlines()), name  # fmt: skip
+        assert any(
+            line.split()[:1] == [name] and line.split()[-1] == "ERROR" for line in out.splitlines()
+        ), name
     assert "3/4 scenarios passed" not in out and "1/4 scenarios passed" in out
     assert f"fault-julia-syntax: julia_files: including {bad_jl}: Julia LoadError: syntax" in out
     assert f"in expression starting at {bad_jl}:" in out  # and the line
-    assert "fault-python-typeerror: the Python side raised TypeError: py() got an unexpected " \
-        "keyword argument 'm'" in out  # fmt: skip
+    assert (
+        "fault-python-typeerror: the Python side raised TypeError: py() got an unexpected "
+        "keyword argument 'm'" in out
+    )
     assert f"fault-missing-jl: julia_files: path: no Julia file at {tmp_path / 'nope.jl'}" in out
 
 

@@ -66,11 +66,14 @@ def _damaged_caches(good: bytes, arrays: tuple[np.ndarray, ...]) -> dict[str, by
             x_train=rs.randint(0, 256, (3, 784)).astype(np.uint8),
             t_train=np.array([1, 77, 3], dtype=np.uint8),
             x_test=rs.randint(0, 256, (2, 784)).astype(np.uint8),
-            t_test=np.array([5, 5], dtype=np.uint8), digest=digest),
-        "one pixel changed": _npz(x_train=changed, t_train=t_tr, x_test=x_te, t_test=t_te,
-                                  digest=digest),
+            t_test=np.array([5, 5], dtype=np.uint8),
+            digest=digest,
+        ),
+        "one pixel changed": _npz(
+            x_train=changed, t_train=t_tr, x_test=x_te, t_test=t_te, digest=digest
+        ),
         "no digest": _npz(x_train=x_tr, t_train=t_tr, x_test=x_te, t_test=t_te),
-    }  # fmt: skip
+    }
 
 
 def test_a_damaged_embedded_cache_does_not_verify(embedded_cache, tmp_path: Path) -> None:
@@ -149,7 +152,7 @@ def test_fake_mnist_loads(tmp_path: Path) -> None:
         ({"train_img": np.full((5, 28, 28), 1e9)}, "float64 values"),
         ({"test_label": np.array([1, 2], dtype=np.uint8)}, "3 images, 2 labels"),
     ],
-)  # fmt: skip
+)
 def test_idx_files_that_are_not_mnist_are_refused(tmp_path: Path, replace, message) -> None:
     write_fake_mnist(tmp_path, **replace)
     with pytest.raises(MnistUnavailableError, match=message) as info:
@@ -178,6 +181,7 @@ def test_damaged_idx_files_are_named(tmp_path: Path, damage: str) -> None:
 def test_a_failed_download_creates_no_folders(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "mnist"
     with pytest.raises(MnistUnavailableError, match="could not be downloaded"):
-        datasets.load_mnist_with_info(source="mnist", data_dir=target,
-                                      mirrors=("http://127.0.0.1:9/",))  # fmt: skip
+        datasets.load_mnist_with_info(
+            source="mnist", data_dir=target, mirrors=("http://127.0.0.1:9/",)
+        )
     assert not (tmp_path / "a").exists()
