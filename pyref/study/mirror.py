@@ -85,6 +85,21 @@ class OptunaMirror:
             pruner=make_pruner(config.pruner, config.epochs),
         )
 
+    def _check_held(self, conn: Any, claim: Claim) -> None:
+        """Raise ClaimLost unless ``claim`` still holds its trial (inside ``conn``'s
+        transaction, so that what follows is written only while it does)."""
+        u = self.t_unit.c
+        held = conn.execute(
+            sa.select(u.idx).where(
+                u.study == self.study,
+                u.idx == claim.index,
+                u.token == claim.token,
+                u.state == "running",
+            )
+        ).first()
+        if held is None:
+            raise ClaimLost(f"trial {claim.index} was claimed by another worker")
+
     def sample_point(self, claim: Claim, config: SearchConfig, worker: str) -> dict[str, Any]:
         """Trial ``claim.index``'s point from the study's learning sampler: the one
         recorded at an earlier attempt, else a new one (TPE: from a new Optuna trial,
@@ -126,18 +141,8 @@ class OptunaMirror:
             self.optuna.set_trial_user_attr(trial_id, "attempt", claim.attempt)
             self.optuna.set_trial_user_attr(trial_id, "worker", worker)
             point = suggest_point(optuna.Trial(ostudy, trial_id), config.space)
-        u = self.t_unit.c
         with self.engine.begin() as conn:  # only while this worker holds the trial
-            held = conn.execute(
-                sa.select(u.idx).where(
-                    u.study == self.study,
-                    u.idx == claim.index,
-                    u.token == claim.token,
-                    u.state == "running",
-                )
-            ).first()
-            if held is None:
-                raise ClaimLost(f"trial {claim.index} was claimed by another worker")
+            self._check_held(conn, claim)
             conn.execute(
                 self.t_point.insert().values(
                     study=self.study,
@@ -212,18 +217,8 @@ class OptunaMirror:
                     f"could not report epoch {epoch} of trial {claim.index} to Optuna: "
                     f"{first_line(err)}"
                 )
-        u = self.t_unit.c
         with self.engine.begin() as conn:
-            held = conn.execute(
-                sa.select(u.idx).where(
-                    u.study == self.study,
-                    u.idx == claim.index,
-                    u.token == claim.token,
-                    u.state == "running",
-                )
-            ).first()
-            if held is None:
-                raise ClaimLost(f"trial {claim.index} was claimed by another worker")
+            self._check_held(conn, claim)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
