@@ -317,11 +317,33 @@ def weight_init_activation_histogram(result: dict[str, Any], *, data: str | None
                     fontsize=8.5,
                 )
     fig.suptitle(
-        "Activations of each layer (bar heights: counts, each panel its own scale)\n"
-        "sigmoid over (0, 1) as in the book; tanh over (−1, 1); ReLU over (0, the "
-        "layer's largest output), its exact zeros left out of the bars"
+        _fit_lines(
+            fig,
+            "Activations of each layer (bar heights: counts, each panel its own scale)",
+            "sigmoid over (0, 1) as in the book",
+            "tanh over (−1, 1)",
+            "ReLU over (0, the layer's largest output), its exact zeros left out of the bars",
+        )
     )
     return fig
+
+
+def _fit_lines(fig: Figure, first: str, *clauses: str) -> str:
+    """A title of a first line and clauses joined by "; ", broken between clauses (and
+    within one only if it alone is too long) to fit the figure's width: a run of few
+    layers draws a narrow figure."""
+    per_line = int(fig.get_figwidth() * 10)
+    lines = [first]
+    current = ""
+    for clause in clauses:
+        joined = f"{current}; {clause}" if current else clause
+        if current and len(joined) > per_line:
+            lines.append(current + ";")
+            current = clause
+        else:
+            current = joined
+    lines.append(current)
+    return "\n".join(textwrap.fill(line, per_line) for line in lines)
 
 
 def _vanishing(results: Sequence[dict[str, Any]], data: str | None) -> Figure:

@@ -288,7 +288,13 @@ def test_ctrl_c_writes_what_finished_and_the_mirror_has_one_trial_per_index(
         return real(config, data, index, *a, **kw)
 
     monkeypatch.setattr(study_worker, "study_trial", ctrl_c_in_trial_2)
-    assert search(args) == 130
+    # Python's own Ctrl-C handler, even where the suite was started with SIGINT ignored
+    # (as a shell does for a job it puts in the background).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert search(args) == 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert "Traceback" not in err and "the 2 trial(s) finished so far are in" in err
     assert [r["number"] for r in trials_json(out)] == [0, 1]
