@@ -671,7 +671,9 @@ def run(
             if quick
             else {"seeds": sb.TTT_SEEDS, "trials": sb.TTT_TRIALS, "epochs": sb.TTT_EPOCHS}
         )
-        r = sb.bench_time_to_target(**{**defaults, **given})
+        r = sb.bench_time_to_target(
+            **{**defaults, **given}, report=lambda line: print(line, file=sys.stderr, flush=True)
+        )
         record["details"]["search_ttt"] = r
         for name, value in r["median_epochs_to_target"].items():
             figures[f"search_ttt.{name}.median_epochs"] = value

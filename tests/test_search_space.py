@@ -231,3 +231,23 @@ def test_epochs_to_target_counts_epochs_in_trial_order() -> None:
     assert epochs_to_target(records, 0.6) == 3  # trial 0 reaches it
     assert epochs_to_target(records, 0.9) == 3 + 1 + 3  # a pruned trial never reaches it
     assert epochs_to_target(records, 0.99) == math.inf
+
+
+def test_time_to_target_runs_the_three_studies_and_reports_each() -> None:
+    """A small run of ``pyref bench --only search-ttt``'s measurement, end to end."""
+    from pyref.study.bench import STUDIES, bench_time_to_target
+
+    lines: list[str] = []
+    r = bench_time_to_target(seeds=1, trials=4, epochs=3, report=lines.append)
+    (row,) = r["per_seed"]
+    assert [line.split(", ")[1].split(":")[0] for line in lines] == [n for n, _, _ in STUDIES]
+    # The target is random search's best, which random search itself reaches.
+    assert row["target"] == row["random"]["best"]
+    assert row["random"]["epochs_to_target"] <= row["random"]["epochs_total"] == 4 * 3
+    assert row["random"]["pruned"] == row["tpe"]["pruned"] == 0
+    for name, _, _ in STUDIES:
+        assert row[name]["epochs_total"] <= 4 * 3
+        assert r["median_epochs_to_target"][name] == row[name]["epochs_to_target"]
+    assert r["tpe_hyperband_over_random"] == (
+        row["tpe_hyperband"]["epochs_to_target"] / row["random"]["epochs_to_target"]
+    )

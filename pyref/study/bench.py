@@ -26,6 +26,8 @@ import json
 import math
 import statistics
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +72,12 @@ def _study(seed: int, trials: int, epochs: int, sampler: str, pruner: str, out: 
     return json.loads((out / "trials.json").read_text())
 
 
-def bench_time_to_target(seeds: int, trials: int, epochs: int) -> dict[str, Any]:
-    """Epochs to target of each study for seeds 0 .. ``seeds`` - 1, and their medians."""
+def bench_time_to_target(
+    seeds: int, trials: int, epochs: int, report: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Epochs to target of each study for seeds 0 .. ``seeds`` - 1, and their medians.
+    ``report``, if given, gets a line as each study finishes (a full run takes tens of
+    minutes)."""
     seeds = check_positive_int("seeds", seeds)
     trials = check_positive_int("trials", trials)
     epochs = check_positive_int("epochs", epochs)
@@ -80,6 +86,7 @@ def bench_time_to_target(seeds: int, trials: int, epochs: int) -> dict[str, Any]
         for seed in range(seeds):
             row: dict[str, Any] = {"seed": seed}
             for name, sampler, pruner in STUDIES:
+                started = time.monotonic()
                 records = _study(
                     seed, trials, epochs, sampler, pruner, Path(tmp) / f"{name}-{seed}"
                 )
@@ -96,6 +103,14 @@ def bench_time_to_target(seeds: int, trials: int, epochs: int) -> dict[str, Any]
                     ),
                     "pruned": sum(r["state"] == "pruned" for r in records),
                 }
+                if report is not None:
+                    done = row[name]
+                    report(
+                        f"search-ttt: seed {seed + 1}/{seeds}, {name}: "
+                        f"{done['epochs_total']} epochs trained, best {done['best']}, "
+                        f"target reached after {done['epochs_to_target']:g} epochs "
+                        f"({time.monotonic() - started:.0f} s)"
+                    )
             per_seed.append(row)
     medians = {
         name: statistics.median(r[name]["epochs_to_target"] for r in per_seed)
