@@ -121,6 +121,14 @@ def done_count(db: Path) -> int:
     return sum(1 for u in units(db) if u[1] in ("complete", "failed", "pruned"))
 
 
+def mid_trial(db: Path, finished: int) -> bool:
+    """At least ``finished`` trials are done and another is running: a kill now lands in
+    the middle of a trial (not between two, a gap a busy machine makes longer)."""
+    rows = units(db)
+    done = sum(1 for u in rows if u[1] in ("complete", "failed", "pruned"))
+    return done >= finished and any(u[1] == "running" for u in rows)
+
+
 def trials_json(out: Path) -> list[dict]:
     return json.loads((out / "trials.json").read_text())
 
@@ -321,7 +329,7 @@ def test_a_killed_study_resumes_to_the_same_results(tmp_path: Path, slow_referen
     out = tmp_path / "killed"
     db = out / "search.db"
     args = [*SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT]
-    kill_when(start_cli(args), lambda: done_count(db) >= 2)  # the launcher and both workers
+    kill_when(start_cli(args), lambda: mid_trial(db, 2))  # the launcher and both workers
     before = units(db)
     assert 0 < sum(u[1] == "complete" for u in before) < 8, before
     assert any(u[1] == "running" for u in before)  # killed in the middle of trials
@@ -723,7 +731,7 @@ def test_tpe_and_hyperband_survive_sigkill(tmp_path: Path) -> None:
     args = [*LEARN_SLOW, "--workers", "2", "--out", str(out), *FAST_HEARTBEAT]
     kept: dict[int, tuple] = {}
     for target in (2, 4):
-        kill_when(start_cli(args), lambda t=target: done_count(db) >= t)
+        kill_when(start_cli(args), lambda t=target: mid_trial(db, t))
         rows = db_rows(db, "SELECT idx, state, attempts, result FROM pyref_search_unit")
         assert any(r[1] == "running" for r in rows)  # killed in the middle of trials
         for r in rows:
