@@ -1,5 +1,6 @@
 """Every command the README and docs/ show: each `pyref ...` line is a valid command
-line (its subcommand and options exist), and the quick ones run and succeed.
+line (its subcommand and options exist), and the quick ones run and succeed; each
+`python tools/...` line names a tool of this repository and options it has.
 
 The recipes (docs/parity.md, docs/porting.md) are run in full by parity_tests/.
 """
@@ -38,6 +39,20 @@ def commands() -> list[tuple[str, str]]:
 COMMANDS = commands()
 
 
+def tool_commands() -> list[tuple[str, str]]:
+    """Every ``python tools/NAME.py ...`` line the pages show (in code blocks or inline)."""
+    found = []
+    for page in PAGES:
+        for line in re.findall(
+            r"python3? (tools/\w+\.py[^`\n#]*)", page.read_text(encoding="utf-8")
+        ):
+            found.append((page.relative_to(REPO).as_posix(), line.strip()))
+    return found
+
+
+TOOL_COMMANDS = tool_commands()
+
+
 def test_the_docs_show_commands() -> None:
     assert len(COMMANDS) > 20
     assert {page for page, _ in COMMANDS} >= {"README.md", "docs/parity.md", "docs/search.md"}
@@ -64,3 +79,21 @@ def test_the_quick_commands_run(line: str, julia_exe: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
+
+
+@pytest.mark.parametrize("page, line", TOOL_COMMANDS, ids=[f"{p}:{c}" for p, c in TOOL_COMMANDS])
+def test_every_tool_command_names_a_tool_and_its_options(page: str, line: str) -> None:
+    tool, *args = shlex.split(line)
+    assert (REPO / tool).is_file(), f"{page}: `{line}`: no {tool}"
+    options = {a.split("=")[0] for a in args if a.startswith("--")}
+    if options:
+        shown = subprocess.run(
+            [sys.executable, str(REPO / tool), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, MPLBACKEND="Agg"),
+        )
+        assert shown.returncode == 0, shown.stderr
+        for option in options:
+            assert option in shown.stdout, f"{page}: `{line}`: {tool} has no {option}"

@@ -89,3 +89,33 @@ def test_labelled_and_overlay_check_their_input() -> None:
         labelled(fig, "")
     with pytest.raises(TypeError, match="two result dicts"):
         OVERLAYS["gradient-vanishing"](RESULTS["gradient-vanishing"](), [1, 2])
+
+
+def test_the_gallery_command_runs_the_commands_and_writes_its_page(tmp_path: Path) -> None:
+    """`python tools/figure_gallery.py`, on two quick experiments into a scratch folder."""
+    import os
+    import subprocess
+    import sys
+
+    repo = BASELINES.parents[1]
+    names = ["optimizer-compare-naive", "weight-init-activation-histogram"]
+    proc = subprocess.run(
+        [sys.executable, str(repo / "tools" / "figure_gallery.py"), "--only", *names]
+        + ["--full", "none", "--docs", str(tmp_path), "--reuse", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "figures.md").read_text(encoding="utf-8")
+    assert [
+        line[3:].split(" (")[0] for line in page.splitlines() if line.startswith("## ")
+    ] == names
+    for name in names:
+        assert f"`pyref run {name} --quick`" in page
+        image = tmp_path / "figures" / f"{name}-quick.png"
+        assert f"](figures/{image.name})" in page
+        assert image.stat().st_size > 10_000
+        assert (tmp_path / "runs" / "quick" / f"{name}.json").exists()  # the command's own run
+    assert "-full.png" not in page

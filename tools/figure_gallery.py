@@ -10,6 +10,7 @@ folder; its figures are then drawn again from the JSON it wrote, by the same
     python tools/figure_gallery.py --full all         # every experiment at full length too
     python tools/figure_gallery.py --full none        # quick runs only
     python tools/figure_gallery.py --reuse DIR        # draw again from the runs kept in DIR
+    python tools/figure_gallery.py --only NAME ... --docs DIR  # some experiments, elsewhere
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from pyref.figures import FIGURES  # noqa: E402
 from pyref.io import save_figure, write_text  # noqa: E402
 
 DOCS = REPO / "docs"
-IMAGES = DOCS / "figures"
 #: Resolution of the gallery's images (the commands write 100 dpi).
 DPI = 70
 #: The experiments drawn at full length by default: those whose book-length run takes
@@ -65,8 +65,8 @@ def run(name: str, quick: bool, out: Path) -> Path:
     return out / f"{name}.json"
 
 
-def draw(record_file: Path, length: str) -> list[str]:
-    """The figures of one run, drawn again from its JSON into docs/figures/."""
+def draw(record_file: Path, length: str, images: Path = DOCS / "figures") -> list[str]:
+    """The figures of one run, drawn again from its JSON into ``images``."""
     record = json.loads(record_file.read_text(encoding="utf-8"))
     name = record["experiment"]
     figures = FIGURES[name](record["result"], data=record.get("data_source"))
@@ -75,7 +75,7 @@ def draw(record_file: Path, length: str) -> list[str]:
     files = []
     for key, fig in figures.items():
         file = f"{name}{'-' + key if key else ''}-{length}.png"
-        save_figure(fig, IMAGES / file, dpi=DPI)
+        save_figure(fig, images / file, dpi=DPI)
         files.append(file)
     return files
 
@@ -101,6 +101,8 @@ def page(drawn: dict[str, dict[str, list[str]]], settings: dict[str, dict[str, d
         "",
     ]
     for name, exp in EXPERIMENTS.items():
+        if name not in drawn:
+            continue
         lines += [f"## {name} ({exp.section})", "", exp.title + ".", ""]
         for length in ("quick", "full"):
             files = drawn.get(name, {}).get(length)
@@ -131,18 +133,32 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="keep the runs' outputs in DIR and reuse any already there",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        default=list(EXPERIMENTS),
+        help="these experiments only (default: every one)",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=DOCS,
+        help="where figures.md and its figures/ folder go (default: docs/)",
+    )
     args = parser.parse_args(argv)
     full = list(EXPERIMENTS) if args.full == ["all"] else [] if args.full == ["none"] else args.full
-    unknown = sorted(set(full) - set(EXPERIMENTS))
+    unknown = sorted((set(full) | set(args.only)) - set(EXPERIMENTS))
     if unknown:
         parser.error(f"unknown experiments: {', '.join(unknown)}")
     scratch = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="pyref-gallery-"))
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    for old in IMAGES.glob("*.png"):
+    images = args.docs / "figures"
+    images.mkdir(parents=True, exist_ok=True)
+    for old in images.glob("*.png"):
         old.unlink()
     drawn: dict[str, dict[str, list[str]]] = {}
     settings: dict[str, dict[str, dict]] = {}
-    for name in EXPERIMENTS:
+    for name in (n for n in EXPERIMENTS if n in args.only):
         for length in ("quick", "full"):
             if length == "full" and name not in full:
                 continue
@@ -150,14 +166,14 @@ def main(argv: list[str] | None = None) -> int:
             record_file = out / f"{name}.json"
             if not record_file.exists():
                 record_file = run(name, length == "quick", out)
-            drawn.setdefault(name, {})[length] = draw(record_file, length)
+            drawn.setdefault(name, {})[length] = draw(record_file, length, images)
             record = json.loads(record_file.read_text(encoding="utf-8"))
             settings.setdefault(name, {})[length] = {
                 k: v for k, v in record["settings"].items() if k != "progress"
             }
-    write_text(DOCS / "figures.md", page(drawn, settings) + "\n")
+    write_text(args.docs / "figures.md", page(drawn, settings) + "\n")
     print(
-        f"wrote {DOCS / 'figures.md'} and {len(list(IMAGES.glob('*.png')))} images; runs in "
+        f"wrote {args.docs / 'figures.md'} and {len(list(images.glob('*.png')))} images; runs in "
         f"{scratch}"
     )
     return 0
