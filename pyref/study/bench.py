@@ -105,11 +105,12 @@ def bench_time_to_target(
                 }
                 if report is not None:
                     done = row[name]
+                    reached = done["epochs_to_target"]
                     report(
                         f"search-ttt: seed {seed + 1}/{seeds}, {name}: "
-                        f"{done['epochs_total']} epochs trained, best {done['best']}, "
-                        f"target reached after {done['epochs_to_target']:g} epochs "
-                        f"({time.monotonic() - started:.0f} s)"
+                        f"{done['epochs_total']} epochs trained, best {done['best']}, target "
+                        + ("not reached" if math.isinf(reached) else f"after {reached:g} epochs")
+                        + f" ({time.monotonic() - started:.0f} s)"
                     )
             per_seed.append(row)
     medians = {
