@@ -407,24 +407,11 @@ def _trial_losses(
     batch_size: int,
 ) -> tuple[list[float], list[float]]:
     """What run_trial does, step by step, keeping the losses: (losses, val_acc_list)."""
-    from pyref.nets import MultiLayerNet
-    from pyref.search import sample_hyperparameters
-    from pyref.trainer import Trainer
+    from pyref.search import _trial_trainer, sample_hyperparameters
 
     weight_decay, lr = sample_hyperparameters(rng)
-    net = MultiLayerNet(x_tr.shape[1], list(hidden), 10, weight_decay_lambda=weight_decay, rng=rng)
-    trainer = Trainer(
-        net,
-        x_tr,
-        t_tr,
-        x_val,
-        t_val,
-        epochs=epochs,
-        mini_batch_size=batch_size,
-        optimizer="sgd",
-        optimizer_param={"lr": lr},
-        verbose=False,
-        rng=rng,
+    trainer = _trial_trainer(
+        x_tr, t_tr, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng
     )
     for _ in range(trainer.max_iter):
         trainer.train_step()
