@@ -172,14 +172,18 @@ function _backprop!(net::SimpleConvNet, x, t)
     forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)
     d2 = backward!(net.affine2, backward(net.last_layer, 1); same_weights=true)
     dout = backward!(net.affine1, backward!(net.relu2, d2); same_weights=true)
+    backward!(net.conv1, backward!(net.relu1, backward!(net.pool1, _pool_dout(net, dout))); need_dx=false)
+    return nothing
+end
+
+"""The first Affine layer's input gradient as the pooling's output, numpy's
+`dout.reshape(N, C, OH, OW)`: in numpy BLAS mode the Affine layer hands on numpy's
+C-ordered memory, whose 4-D view is (W, H, C, N) reversed."""
+function _pool_dout(net::SimpleConvNet, dout::AbstractMatrix{Float64})
     OW, OH, C, N = size(net.pool1.out)
-    # numpy's dout.reshape(N, C, OH, OW): in numpy BLAS mode the Affine layer hands on
-    # numpy's C-ordered memory, whose 4-D view is (W, H, C, N) reversed.
-    d4 = dout isa CMatrix ?
+    return dout isa CMatrix ?
         PermutedDimsArray{Float64,4,(4,3,2,1),(4,3,2,1),Array{Float64,4}}(reshape(parent(dout), OW, OH, C, N)) :
         PermutedDimsArray{Float64,4,(1,4,3,2),(1,4,3,2),Array{Float64,4}}(reshape(dout, N, OW, OH, C))
-    backward!(net.conv1, backward!(net.relu1, backward!(net.pool1, d4)); need_dx=false)
-    return nothing
 end
 
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
