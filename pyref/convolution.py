@@ -302,10 +302,54 @@ class Pooling:
             self._argmax = flat.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
             self.x = x
             return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-        out, idx = self._first_maxima(_padded(x, self.pad), out_h, out_w)
+        if self._tiled():
+            out, idx = self._tiled_first_maxima(x)
+        else:
+            out, idx = self._first_maxima(_padded(x, self.pad), out_h, out_w)
         self.x = x
         self._argmax = idx
         return out
+
+    def _tiled(self) -> bool:
+        """Whether the windows tile the input: no padding, square windows as wide as
+        the stride (the book's 2×2 pooling by 2), so every input element lies in
+        exactly one window."""
+        return self.pad == 0 and self.pool_h == self.pool_w == self.stride
+
+    def _tiled_first_maxima(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """_first_maxima for tiling windows (inputs without NaN), on the window positions'
+        strided views of ``x`` itself: no padded copy, every comparison over the output's
+        size, and the positions kept in a byte each, updated by integer arithmetic."""
+        s = self.stride
+        small = np.uint8 if s * s <= 256 else np.intp
+
+        def chosen(idx: np.ndarray, new: object, greater: np.ndarray) -> np.ndarray:
+            # idx where not greater, else new: idx ^ ((idx ^ new) * greater), in integers
+            return np.bitwise_xor(idx, np.multiply(np.bitwise_xor(idx, new), greater))
+
+        out = idx = None
+        for y in range(s):
+            best, col = x[:, :, y::s, 0::s], None
+            for c in range(1, s):
+                a = x[:, :, y::s, c::s]
+                greater = a > best
+                best = np.where(greater, a, best)
+                col = (
+                    np.multiply(greater, small(c))
+                    if col is None
+                    else chosen(col, small(c), greater)
+                )
+            if col is None:
+                col = np.zeros(best.shape, dtype=small)
+            if out is None:
+                out, idx = best, col
+                continue
+            greater = best > out
+            out = np.where(greater, best, out)
+            idx = chosen(idx, col + small(y * s), greater)
+        if s == 1:  # one position per window: out is x itself
+            return np.array(out, dtype=np.float64), idx
+        return out.astype(np.float64, copy=False), idx
 
     def _first_maxima(
         self, img: np.ndarray, out_h: int, out_w: int
@@ -342,12 +386,24 @@ class Pooling:
             raise ValueError(f"dout has shape {dout.shape}, the pooling's output has {idx.shape}")
         s, p = self.stride, self.pad
         out_h, out_w = idx.shape[2:]
+        values = np.add(dout, 0.0, dtype=np.float64)  # col2im adds each into 0.0
+        if self._tiled():
+            # Every element is written once: its window's value or +0.0, as the bits of
+            # the value times 0 or 1. dx is laid out (sample, row, column, channel), as
+            # a convolution's output: a convolution's backward pass then reshapes it
+            # without a copy to the C-ordered matrix that the book's copy makes (the
+            # same BLAS call), where a C-ordered dx would be viewed in Fortran order.
+            dx = np.empty((N, H, W, C)).transpose(0, 3, 1, 2)
+            bits = values.view(np.uint64)
+            for k in range(s * s):
+                phase = dx[:, :, k // s :: s, k % s :: s].view(np.uint64)
+                np.multiply(bits, idx == k, out=phase)
+            return dx
         # col2im's array, so that dx is the same view of it as the book's (its layout
         # decides whether the convolution below copies dout, and so its BLAS call).
         img = np.zeros((N, C, H + 2 * p + s - 1, W + 2 * p + s - 1))
         if s >= self.pool_h and s >= self.pool_w:
             # Windows do not overlap: every element gets 0.0 + one value (or stays 0.0).
-            values = np.add(dout, 0.0, dtype=np.float64)
             for k, phase in enumerate(self._phases(img, out_h, out_w)):
                 np.copyto(phase, values, where=idx == k)
         else:

@@ -165,14 +165,22 @@ def test_pooling_with_nan_follows_argmax() -> None:
     assert np.isnan(out[0, 0, 0, 0]) and layer.arg_max.tolist() == [1]
 
 
-def test_pooling_dx_is_the_books_view() -> None:
-    """The book's dx is a view of col2im's larger array: a convolution below then copies
-    dout (C order) rather than viewing it, which changes numpy's BLAS call for one sample."""
-    x = np.random.RandomState(6).randn(1, 3, 4, 4)
-    layer = Pooling(2, 2, 2)
+@pytest.mark.parametrize(
+    ("pool", "size"), [((2, 2, 2), 4), ((3, 3, 2), 5)], ids=["tiled", "overlapping"]
+)
+def test_pooling_dx_gives_a_convolution_the_books_matrix(
+    pool: tuple[int, int, int], size: int
+) -> None:
+    """The book's dx is a view of col2im's larger array: a convolution below copies it
+    to a C-ordered (samples·rows·columns, channels) matrix for its products. A C-ordered
+    dx would instead be viewed there, in Fortran order for one sample: another BLAS
+    call. pyref's dx (col2im's view, or for tiling windows laid out as a convolution's
+    output) gives the convolution a C-ordered matrix too."""
+    x = np.random.RandomState(6).randn(1, 3, size, size)
+    layer = Pooling(*pool)
     dx = layer.backward(np.ones(layer.forward(x).shape))
     assert dx.shape == x.shape and not dx.flags.c_contiguous
-    assert dx.base is not None and dx.base.shape == (1, 3, 5, 5)
+    assert dx.transpose(0, 2, 3, 1).reshape(-1, 3).flags.c_contiguous
 
 
 def test_relu_backward_is_in_place_as_the_books() -> None:
