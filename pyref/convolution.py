@@ -386,7 +386,6 @@ class Pooling:
             raise ValueError(f"dout has shape {dout.shape}, the pooling's output has {idx.shape}")
         s, p = self.stride, self.pad
         out_h, out_w = idx.shape[2:]
-        values = np.add(dout, 0.0, dtype=np.float64)  # col2im adds each into 0.0
         if self._tiled():
             # Every element is written once: its window's value or +0.0, as the bits of
             # the value times 0 or 1. dx is laid out (sample, row, column, channel), as
@@ -394,6 +393,8 @@ class Pooling:
             # without a copy to the C-ordered matrix that the book's copy makes (the
             # same BLAS call), where a C-ordered dx would be viewed in Fortran order.
             dx = np.empty((N, H, W, C)).transpose(0, 3, 1, 2)
+            values = np.empty_like(idx, dtype=np.float64)  # laid out as idx and dx
+            np.add(dout, 0.0, out=values)  # col2im adds each into 0.0
             bits = values.view(np.uint64)
             for k in range(s * s):
                 phase = dx[:, :, k // s :: s, k % s :: s].view(np.uint64)
@@ -403,6 +404,7 @@ class Pooling:
         # decides whether the convolution below copies dout, and so its BLAS call).
         img = np.zeros((N, C, H + 2 * p + s - 1, W + 2 * p + s - 1))
         if s >= self.pool_h and s >= self.pool_w:
+            values = np.add(dout, 0.0, dtype=np.float64)  # col2im adds each into 0.0
             # Windows do not overlap: every element gets 0.0 + one value (or stays 0.0).
             for k, phase in enumerate(self._phases(img, out_h, out_w)):
                 np.copyto(phase, values, where=idx == k)
