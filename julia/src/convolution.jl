@@ -395,8 +395,41 @@ function forward!(l::Pooling, x::AbstractArray{<:Real,4})
     l.x_shape = size(x)
     l.out = _sized(l.out, (out_w, out_h, C, N))
     resize!(l.arg_max, N * out_h * out_w * C)
-    _pool_generic!(l, x, out_h, out_w)
+    if !(_tiled(l) && l.stride == 2 && x isa NHWC && _pool_2x2!(l, parent(x), out_h, out_w))
+        _pool_generic!(l, x, out_h, out_w)
+    end
     return _nchw(l.out)
+end
+
+"""Whether the windows tile the input: no padding, square windows as wide as the
+stride (the book's 2×2 pooling by 2), so every input element lies in one window."""
+_tiled(l::Pooling) = l.pad == 0 && l.pool_h == l.stride && l.pool_w == l.stride
+
+"""`_pool_generic!` for the book's 2×2 windows by 2 over a convolution's output (`P`,
+C×W×H×N), all channels of a window at once (a vectorised loop): the same comparisons,
+for finite inputs. false when `P` holds a NaN or an infinity (then the generic loop,
+which stops at a NaN as numpy's argmax, runs instead)."""
+function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
+    C, W, H, N = size(P)
+    out, arg = l.out, l.arg_max
+    right, down, plane = C, C * W, out_h * out_w
+    finite = 0.0   # stays 0.0 unless a value is NaN or infinite (x - x)
+    @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
+        p = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))     # the window's first position
+        at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
+        o = j + out_w * (i - 1) + plane * C * (n - 1)
+        @simd for c in 1:C
+            b, v1, v2, v3 = P[p + c], P[p + right + c], P[p + down + c], P[p + down + right + c]
+            finite += ((b - b) + (v1 - v1)) + ((v2 - v2) + (v3 - v3))
+            k = 0
+            t = v1 > b; b = ifelse(t, v1, b); k = ifelse(t, 1, k)   # a later equal value does not win
+            t = v2 > b; b = ifelse(t, v2, b); k = ifelse(t, 2, k)
+            t = v3 > b; b = ifelse(t, v3, b); k = ifelse(t, 3, k)
+            arg[at + c] = k
+            out[o + plane * (c - 1)] = b
+        end
+    end
+    return finite == 0.0
 end
 
 """Window by window, channel innermost (contiguous in an `NHWC` input), numpy's argmax."""
@@ -437,19 +470,34 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     size(dout) == (N, C, out_h, out_w) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the pooling's output has $((N, C, out_h, out_w))"))
     arg = l.arg_max
-    if s == ph && s == pw && p == 0 && out_h * s == H && out_w * s == W
+    if _tiled(l)
         # The windows tile the input: every element is written once, 0.0 or 0.0 + its value.
         l.dx = _sized(l.dx, (C, W, H, N))
         dx = l.dx
-        idx = 0
-        @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w, c in 1:C
-            idx += 1
-            a = arg[idx]
-            v = 0.0 + Float64(dout[n, c, i, j])
-            k = 0
-            for y in 1:ph, xx in 1:pw
-                dx[c, (j - 1) * s + xx, (i - 1) * s + y, n] = k == a ? v : 0.0
-                k += 1
+        v = Vector{Float64}(undef, C)
+        right, down = C, C * W
+        @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
+            for c in 1:C
+                v[c] = 0.0 + Float64(dout[n, c, i, j])
+            end
+            at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
+            if s == 2   # the book's 2×2 windows: the four positions in one vectorised loop
+                p = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))
+                @simd for c in 1:C
+                    a, g = arg[at + c], v[c]
+                    dx[p + c] = ifelse(a == 0, g, 0.0)
+                    dx[p + right + c] = ifelse(a == 1, g, 0.0)
+                    dx[p + down + c] = ifelse(a == 2, g, 0.0)
+                    dx[p + down + right + c] = ifelse(a == 3, g, 0.0)
+                end
+                continue
+            end
+            for k in 0:(s * s - 1)
+                y, xx = divrem(k, s)
+                w, h = (j - 1) * s + xx + 1, (i - 1) * s + y + 1
+                @simd for c in 1:C
+                    dx[c, w, h, n] = ifelse(arg[at + c] == k, v[c], 0.0)
+                end
             end
         end
         return _nhwc(dx)

@@ -106,6 +106,28 @@ end
     end
 end
 
+@testset "Pooling: the 2×2 loop over a convolution's output is the generic loop" begin
+    rs = NRc.RandomState(5)
+    # Ties (values in tenths, many equal), signed zeros, and then a NaN or an infinity.
+    vals = round.(NRc.randn(rs, 2, 3, 6, 4) .* 3) ./ 10
+    vals[vals .== 0.0] .= -0.0
+    vals[1, 2, 1:2, 1:2] .= [0.0 -0.0; -0.0 0.0]
+    for special in (nothing, NaN, Inf, -Inf)
+        x = copy(vals)
+        special === nothing || (x[2, 1, 4, 3] = special; x[1, 3, 1, 2] = special)
+        nhwc = PyRef.NHWC(permutedims(x, (2, 4, 3, 1)))   # the same values, a convolution's layout
+        @test isequal(nhwc, x)
+        generic, fast = Pooling(2, 2, 2), Pooling(2, 2, 2)
+        out, outf = forward(generic, x), forward(fast, nhwc)
+        @test isequal(out, outf) && signbit.(out) == signbit.(outf)
+        @test fast.arg_max == generic.arg_max
+        dout = NRc.randn(rs, size(out)...)
+        dout[1, 1, 1, 1] = -0.0
+        dx, dxf = backward(generic, dout), backward(fast, dout)
+        @test isequal(dx, dxf) && signbit.(dx) == signbit.(dxf)
+    end
+end
+
 @testset "bad input names the argument (pyref's messages)" begin
     msg(f) = try
         f()
