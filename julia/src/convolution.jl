@@ -413,14 +413,16 @@ function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
     C, W, H, N = size(P)
     out, arg = l.out, l.arg_max
     right, down, plane = C, C * W, out_h * out_w
-    finite = 0.0   # stays 0.0 unless a value is NaN or infinite (x - x)
+    E = 0x7ff0000000000000
+    e = zero(UInt64)   # the largest exponent field seen: all ones for a NaN or an infinity (as all_finite)
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
         p = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))     # the window's first position
         at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
         o = j + out_w * (i - 1) + plane * C * (n - 1)
         @simd for c in 1:C
             b, v1, v2, v3 = P[p + c], P[p + right + c], P[p + down + c], P[p + down + right + c]
-            finite += ((b - b) + (v1 - v1)) + ((v2 - v2) + (v3 - v3))
+            e = max(e, max(max(reinterpret(UInt64, b) & E, reinterpret(UInt64, v1) & E),
+                           max(reinterpret(UInt64, v2) & E, reinterpret(UInt64, v3) & E)))
             k = 0
             t = v1 > b; b = ifelse(t, v1, b); k = ifelse(t, 1, k)   # a later equal value does not win
             t = v2 > b; b = ifelse(t, v2, b); k = ifelse(t, 2, k)
@@ -429,7 +431,7 @@ function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
             out[o + plane * (c - 1)] = b
         end
     end
-    return finite == 0.0
+    return e != E
 end
 
 """Window by window, channel innermost (contiguous in an `NHWC` input), numpy's argmax."""

@@ -112,6 +112,7 @@ end
     vals = round.(NRc.randn(rs, 2, 3, 6, 4) .* 3) ./ 10
     vals[vals .== 0.0] .= -0.0
     vals[1, 2, 1:2, 1:2] .= [0.0 -0.0; -0.0 0.0]
+    vals[2, 2, 1, 1:2] .= [2.5, 1.5]   # exponent fields 0x400 and 0x3ff: all ones if or-ed
     for special in (nothing, NaN, Inf, -Inf)
         x = copy(vals)
         special === nothing || (x[2, 1, 4, 3] = special; x[1, 3, 1, 2] = special)
@@ -125,6 +126,10 @@ end
         dout[1, 1, 1, 1] = -0.0
         dx, dxf = backward(generic, dout), backward(fast, dout)
         @test isequal(dx, dxf) && signbit.(dx) == signbit.(dxf)
+        # The vectorised loop ran, or declined a NaN or an infinity (the generic one ran).
+        probe = Pooling(2, 2, 2)
+        forward(probe, nhwc)
+        @test PyRef._pool_2x2!(probe, parent(nhwc), 3, 2) == (special === nothing)
     end
 end
 
