@@ -80,15 +80,17 @@ function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hid
     params = Params()
     params["W1"] = std .* NumpyRandom.randn(rng, fn, C, fs, fs)
     params["b1"] = zeros(fn)
-    params["W2"] = std .* NumpyRandom.randn(rng, pool_output_size, hidden)
+    # The Affine weights C-ordered, as numpy's (see CMatrix): the layers' products then
+    # run on them as they are, with no copy into numpy's order and no transposed dW.
+    params["W2"] = c_matrix(std .* NumpyRandom.randn(rng, pool_output_size * hidden), pool_output_size, hidden)
     params["b2"] = zeros(hidden)
-    params["W3"] = std .* NumpyRandom.randn(rng, hidden, output)
+    params["W3"] = c_matrix(std .* NumpyRandom.randn(rng, hidden * output), hidden, output)
     params["b3"] = zeros(output)
     return SimpleConvNet(dim, cp, hidden, output, params,
                          Convolution(params["W1"]::Array{Float64,4}, params["b1"]::Vector{Float64}, stride, pad),
                          Relu(), Pooling(POOL_SIZE, POOL_SIZE, POOL_SIZE),
-                         Affine(params["W2"]::Matrix{Float64}, params["b2"]::Vector{Float64}), Relu(),
-                         Affine(params["W3"]::Matrix{Float64}, params["b3"]::Vector{Float64}), SoftmaxWithLoss(),
+                         Affine(params["W2"]::CMatrix, params["b2"]::Vector{Float64}), Relu(),
+                         Affine(params["W3"]::CMatrix, params["b3"]::Vector{Float64}), SoftmaxWithLoss(),
                          zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 end
 
@@ -196,11 +198,13 @@ gradient(net::SimpleConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)
 function gradient!(grads::AbstractDict, net::SimpleConvNet, x, t)
     _backprop!(net, x, t)
     for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
-        copyto!(grads["W$idx"], layer.dW)
+        _copy_param!(grads["W$idx"], layer.dW)
         copyto!(grads["b$idx"], layer.db)
     end
     return grads
 end
+_copy_param!(dst::CMatrix, src::CMatrix) = (copyto!(parent(dst), parent(src)); dst)   # in memory order
+_copy_param!(dst, src) = copyto!(dst, src)
 
 """Gradients by central differences of the loss (slow; for checks)."""
 function numerical_gradient(net::SimpleConvNet, x, t)
@@ -228,7 +232,9 @@ function set_params!(net::SimpleConvNet, params::AbstractDict)
             throw(DimensionMismatch("$key has shape $(size(value)), this net's has $(size(net.params[key]))"))
     end
     for (key, value) in params
-        net.params[key] = Array{Float64}(value)
+        # W2 and W3 stay C-ordered (as the net made them), the values those given.
+        net.params[key] = net.params[key] isa CMatrix ? transpose(permutedims(Array{Float64}(value))) :
+                          Array{Float64}(value)
     end
     for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
         layer.W = net.params["W$idx"]
