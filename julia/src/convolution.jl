@@ -416,11 +416,11 @@ function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
     E = 0x7ff0000000000000
     e = zero(UInt64)   # the largest exponent field seen: all ones for a NaN or an infinity (as all_finite)
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
-        p = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))     # the window's first position
+        first = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))   # the window's first position
         at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
         o = j + out_w * (i - 1) + plane * C * (n - 1)
         @simd for c in 1:C
-            b, v1, v2, v3 = P[p + c], P[p + right + c], P[p + down + c], P[p + down + right + c]
+            b, v1, v2, v3 = P[first + c], P[first + right + c], P[first + down + c], P[first + down + right + c]
             e = max(e, max(max(reinterpret(UInt64, b) & E, reinterpret(UInt64, v1) & E),
                            max(reinterpret(UInt64, v2) & E, reinterpret(UInt64, v3) & E)))
             k = 0
@@ -484,21 +484,21 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
             end
             at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
             if s == 2   # the book's 2×2 windows: the four positions in one vectorised loop
-                p = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))
+                first = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))   # the window's first position
                 @simd for c in 1:C
                     a, g = arg[at + c], v[c]
-                    dx[p + c] = ifelse(a == 0, g, 0.0)
-                    dx[p + right + c] = ifelse(a == 1, g, 0.0)
-                    dx[p + down + c] = ifelse(a == 2, g, 0.0)
-                    dx[p + down + right + c] = ifelse(a == 3, g, 0.0)
+                    dx[first + c] = ifelse(a == 0, g, 0.0)
+                    dx[first + right + c] = ifelse(a == 1, g, 0.0)
+                    dx[first + down + c] = ifelse(a == 2, g, 0.0)
+                    dx[first + down + right + c] = ifelse(a == 3, g, 0.0)
                 end
-                continue
-            end
-            for k in 0:(s * s - 1)
-                y, xx = divrem(k, s)
-                w, h = (j - 1) * s + xx + 1, (i - 1) * s + y + 1
-                @simd for c in 1:C
-                    dx[c, w, h, n] = ifelse(arg[at + c] == k, v[c], 0.0)
+            else
+                for k in 0:(s * s - 1)
+                    y, xx = divrem(k, s)
+                    w, h = (j - 1) * s + xx + 1, (i - 1) * s + y + 1
+                    @simd for c in 1:C
+                        dx[c, w, h, n] = ifelse(arg[at + c] == k, v[c], 0.0)
+                    end
                 end
             end
         end
