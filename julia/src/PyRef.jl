@@ -53,5 +53,6 @@ include("parity/random_calls.jl")
 include("parity/scenarios.jl")
 include("bench.jl")
 include("bridge/bridge.jl")
+include("verify/Verify.jl")
 
 end # module

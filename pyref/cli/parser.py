@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pyref.cli import bench, julia, parity, run, search
+from pyref.cli import bench, julia, parity, run, search, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for command in (run, parity, bench, search, julia):  # the order `pyref --help` lists
+    for command in (run, parity, verify, bench, search, julia):  # the order `pyref --help` lists
         command.add_parser(sub)
     return parser
 
