@@ -10,6 +10,7 @@ the one the port receives as ``rng``. numpy only: no Julia here.
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,17 @@ def _onehot(labels: np.ndarray, classes: int) -> np.ndarray:
     return t
 
 
+def book_hyper(opt: object) -> dict[str, float]:
+    """An optimizer's settings under the book's names, its defaults filled in
+    (the constructor's positional arguments: lr, momentum, decay_rate, beta1, beta2)."""
+    names = [
+        p.name
+        for p in inspect.signature(type(opt)).parameters.values()
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    return {n: float(getattr(opt, n)) for n in names}
+
+
 def optimizer_case(name: str, hyper: dict[str, Any], steps: int, seed: int) -> Case:
     """The book's optimizer ``name`` over ``steps`` updates of random gradients.
 
@@ -153,6 +165,7 @@ def optimizer_case(name: str, hyper: dict[str, Any], steps: int, seed: int) -> C
     params = {k: rs.randn(*shape) for k, shape in OPTIMIZER_SHAPES.items()}
     grads = [{k: rs.randn(*shape) for k, shape in OPTIMIZER_SHAPES.items()} for _ in range(steps)]
     opt = make_optimizer(name, **hyper)
+    hyper = book_hyper(opt)
     current = copy.deepcopy(params)
     outputs = []
     for g in grads:
@@ -361,6 +374,7 @@ def training_case(component: str, settings: dict[str, Any], steps: int, seed: in
     rs = np.random.RandomState(seed)
     net, params = _net(component, s, rs, seed)
     opt = make_optimizer(name, **hyper)
+    hyper = book_hyper(opt)
     x_train, t_train = _net_batch(s, rs, TRAINING_SAMPLES)
     step_inputs, outputs = [], []
     for _ in range(steps):

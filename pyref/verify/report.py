@@ -44,7 +44,7 @@ def detail(r: CheckResult) -> str:
             f"({_rel(grown)} of the output's scale)"
         )
     elif math.isfinite(v.step_errors[first.step]):
-        where += f" ({_rel(v.step_errors[first.step])} of the output's scale)"
+        where += f"; {_rel(v.step_errors[first.step])} of the output's scale"
     return f"{where}: a different formula"
 
 

@@ -70,8 +70,11 @@ def load_ports(sess: Any, files: Sequence[Path]) -> list[dict[str, Any]]:
         try:
             registered = sess.call("PyRef.Verify.load_port", str(path))
         except JuliaError as err:
-            message = err.julia_message.strip().splitlines()[0] if err.julia_message else str(err)
-            raise VerifyUsageError(f"{path}: {message}") from err
+            lines = (err.julia_message or str(err)).strip().splitlines() or [""]
+            message = lines[0].removeprefix(f"{err.julia_type}: ")
+            if not message.startswith(str(path)):
+                message = f"{path}: {message}"
+            raise VerifyUsageError(message) from err
         if not registered:
             raise VerifyUsageError(
                 f"{path} registers no check: call verify_optimizer, verify_layer, "

@@ -44,6 +44,9 @@ ROUNDING_FIRST = 64
 #: Every difference of a rounding verdict, over all steps: at most this times the scale.
 ROUNDING_TRAIL = 1e-9
 
+#: Beyond this many ULPs a difference is described as a fraction of the value instead.
+LARGE_ULPS = 2**20
+
 #: What a rounding verdict says commonly causes it (docs/porting.md has the table).
 ROUNDING_CAUSES = (
     "a sum in another order (numpy's np.sum is pairwise: PyRef.np_sum; x.sum(axis=0) "
@@ -93,7 +96,10 @@ class Difference:
             return f"{values} (sign differs)"
         if py == 0 or jl == 0:
             return f"{values} (zero on one side)"
-        return f"{values} ({ulp_distance(py, jl):g} ULPs)"
+        ulps = ulp_distance(py, jl)
+        if ulps > LARGE_ULPS:
+            return f"{values} (differ by {abs(py - jl) / max(abs(py), abs(jl)):.2g} of the value)"
+        return f"{values} ({ulps:g} ULPs)"
 
     def ulps(self) -> float | None:
         """ULPs between the values, or None where ULPs mean nothing (sign, NaN, inf, shape)."""
@@ -160,7 +166,7 @@ def _numeric(value: Any) -> np.ndarray | None:
         return None
     if arr.dtype.kind not in "fiub":
         return None
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.array(arr, dtype=np.float64, order="C")
 
 
 def judge(reference: list[dict[str, Any]], port: list[dict[str, Any]]) -> Verdict:
