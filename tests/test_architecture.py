@@ -68,11 +68,13 @@ HARNESS_LEAVES = {"parity.tiers", "parity.random_calls"}
 #: runs the Julia tests), the search engines, the benchmarks, the CLI and the runtime.
 MAY_START_JULIA = {
     "parity.runner",
+    "verify.runner",
     "study.engines",
     "study.worker",  # it catches the engines' Julia failures (a crashed Julia worker)
     "bench",
     "cli.run",
     "cli.parity",
+    "cli.verify",
     "cli.bench",
     "cli.julia",
     "runtime",
