@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +287,41 @@ def test_vectors_round_trip_from_plain_julia(julia_exe, tmp_path):
         timeout=600,
     )
     assert done.returncode != 0 and "output W1 differs at step 0" in done.stderr
+
+
+def _doc_blocks(page: Path) -> list[tuple[str, str]]:
+    return re.findall(r"```(bash|text|julia)\n(.*?)```", page.read_text(), flags=re.S)
+
+
+def test_every_command_of_docs_verify_runs_and_prints_what_the_page_shows(julia_exe, tmp_path):
+    """docs/verify.md's commands, run where the page's relative paths hold; each report
+    the page shows is the report the command prints (rows, and notes but for times)."""
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    blocks = _doc_blocks(ROOT / "docs" / "verify.md")
+    ran = 0
+    for i, (kind, body) in enumerate(blocks):
+        if kind == "bash":
+            for line in body.strip().splitlines():
+                argv = [sys.executable, "-m", "pyref.cli", *shlex.split(line)[1:]]
+                done = subprocess.run(
+                    argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
+                )
+                assert done.returncode in (0, 1), f"{line}: {done.stderr}"
+                ran += 1
+                if i + 1 < len(blocks) and blocks[i + 1][0] == "text":
+                    printed = re.sub(r" +[0-9.]+ s$", "", done.stdout, flags=re.M)
+                    assert printed.strip() == blocks[i + 1][1].strip(), line
+        elif kind == "julia" and "check_vectors" in body:
+            script = tmp_path / "runtests.jl"
+            script.write_text(body)
+            done = subprocess.run(
+                [str(julia_exe), f"--project={ROOT / 'julia'}", str(script)],
+                capture_output=True,
+                text=True,
+                cwd=tmp_path,
+                timeout=600,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            ran += 1
+    assert ran >= 5

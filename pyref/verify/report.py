@@ -4,10 +4,20 @@ and as JSON (``pyref verify --json``)."""
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from pyref.verify.runner import CheckResult
 from pyref.verify.verdict import EPS, ROUNDING_CAUSES, ROUNDING_FIRST, ROUNDING_TRAIL
+
+
+def shown(path: str) -> str:
+    """``path`` relative to the current folder when it lies inside it, else as it is."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def _component(r: CheckResult) -> str:
@@ -27,7 +37,7 @@ def detail(r: CheckResult) -> str:
             message = f"{kind}: {message}"
         lines = [f"the port threw {message}"]
         frames = e.get("frames") or []
-        lines += [f"  in {f}" for f in frames] or ["  (no frame of the port's files in the trace)"]
+        lines += [f"  in {_shown_frame(f)}" for f in frames] or ["  (no frame of the port's files in the trace)"]
         return "\n".join(lines)
     first = v.first
     where = f"first differs at step {first.step}, {first.where()}: {first.describe()}"
@@ -48,6 +58,14 @@ def detail(r: CheckResult) -> str:
     return f"{where}: a different formula"
 
 
+def _shown_frame(frame: str) -> str:
+    func, sep, where = frame.rpartition(" at ")
+    if not sep:
+        return frame
+    file, colon, line = where.rpartition(":")
+    return f"{func} at {shown(file)}{colon}{line}"
+
+
 def _rel(x: float) -> str:
     return "all" if math.isinf(x) else f"{x:.2g}"
 
@@ -63,7 +81,7 @@ def text(results: list[CheckResult]) -> str:
         for r in results
     ]
     notes = [
-        f"\n{r.label} ({r.file}):\n  " + detail(r).replace("\n", "\n  ")
+        f"\n{r.label} ({shown(r.file)}):\n  " + detail(r).replace("\n", "\n  ")
         for r in results
         if r.verdict.verdict != "exact"
     ]

@@ -56,7 +56,7 @@ def _check_files(files: Sequence[str | os.PathLike]) -> list[Path]:
             raise VerifyUsageError(f"port file {f} does not exist")
         if path.suffix != ".jl":
             raise VerifyUsageError(f"port file {f} is not a Julia file (.jl)")
-        paths.append(path.resolve())
+        paths.append(Path(os.path.abspath(path)))
     return paths
 
 
