@@ -57,6 +57,7 @@ TARGETS = {
     "step.julia_numpy.over_python": 1.0,
     "convnet.python.ratio": 1.5,
     "convnet.julia.ratio": 1.25,
+    "verify.one_optimizer_seconds": 20.0,
 }
 #: search_ttt: epochs TPE + Hyperband needs to reach random search's best, over random
 #: search's own (#15: at most a third).
@@ -555,6 +556,39 @@ def bench_parity(quick: bool) -> dict[str, Any]:
     }
 
 
+#: The port `pyref bench --only verify` checks: one optimizer, a few lines.
+VERIFY_PORT = """using PyRef.Verify
+mutable struct Momentum; lr; momentum; v; end
+function update!(o::Momentum, p, g)
+    o.v === nothing && (o.v = Dict(k => zero(v) for (k, v) in p))
+    for k in keys(p)
+        o.v[k] .= o.momentum .* o.v[k] .- o.lr .* g[k]
+        p[k] .+= o.v[k]
+    end
+end
+verify_optimizer("Momentum"; make=h -> Momentum(h.lr, h.momentum, nothing), step=update!)
+"""
+
+
+def bench_verify() -> dict[str, Any]:
+    """``pyref verify`` of a one-optimizer port in a fresh process, Julia's start included."""
+    with tempfile.TemporaryDirectory(prefix="pyref-bench-") as tmp:
+        port = Path(tmp) / "momentum.jl"
+        port.write_text(VERIFY_PORT)
+        report_path = Path(tmp) / "verify.json"
+        cmd = [sys.executable, "-m", "pyref.cli", "verify", str(port), "--json", str(report_path)]
+        env = dict(os.environ, PYREF_JULIA_BRIDGE="exe")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"pyref verify did not pass:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+            )
+        report = json.loads(report_path.read_text())
+    return {"wall_seconds": wall, "verdicts": [c["verdict"] for c in report["checks"]]}
+
+
 # ---------------------------------------------------------------------------
 # The whole benchmark
 # ---------------------------------------------------------------------------
@@ -590,9 +624,9 @@ def machine_info() -> dict[str, Any]:
 
 
 #: The sections of the benchmark, in the order they run.
-SECTIONS = ("step", "convnet", "search", "parity")
+SECTIONS = ("step", "convnet", "search", "parity", "verify")
 #: Every section: also search-ttt (about 20 minutes: it runs only when named in --only).
-ALL_SECTIONS = ("step", "convnet", "search", "search-ttt", "parity")
+ALL_SECTIONS = ("step", "convnet", "search", "search-ttt", "parity", "verify")
 
 
 def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[str, Any]:
@@ -684,6 +718,10 @@ def run(
         record["details"]["parity"] = r
         figures["parity.wall_seconds"] = r["wall_seconds"]
         figures["parity.julia_first_result_seconds"] = r["julia_first_result_seconds"]
+    if "verify" in sections:
+        r = bench_verify()
+        record["details"]["verify"] = r
+        figures["verify.one_optimizer_seconds"] = r["wall_seconds"]
     busy1 = _busy_cpu_seconds()
     if busy0 is not None and busy1 is not None:
         record["machine"]["busy_cpus_during_run"] = round(

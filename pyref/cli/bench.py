@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ben.add_argument(
         "--only",
         nargs="+",
-        choices=("step", "convnet", "search", "search-ttt", "parity"),
+        choices=("step", "convnet", "search", "search-ttt", "parity", "verify"),
         help="measure only these sections (default: all but search-ttt, the "
         "samplers' time to target, about 20 minutes)",
     )
