@@ -1,6 +1,6 @@
-"""``pyref bench``'s convnet section, end to end in its quick form: both languages'
-steps, their bounds and the per-part timings. Only that the measurement runs and
-reports; the speed targets are judged by the full benchmark, not by a test."""
+"""``pyref bench``'s convnet section (quick: both languages' steps, their bounds and
+the per-part timings) and its verify section, end to end. Only that the measurements
+run and report; the speed targets are judged by the full benchmark, not by a test."""
 
 from __future__ import annotations
 
@@ -60,3 +60,20 @@ def test_convnet_section_reports_both_languages(julia_exe: Path, tmp_path: Path)
         assert all(parts[name] > 0 for name in PARTS)
         # A whole gradient holds the conv forward and the backward parts it times.
         assert parts["gradient (all layers)"] > parts["conv forward (im2col, product, bias)"]
+
+
+def test_verify_section_times_a_one_optimizer_port(julia_exe: Path, tmp_path: Path) -> None:
+    out = tmp_path / "verify.json"
+    env = dict(os.environ, PYREF_JULIA_BRIDGE="exe")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyref.cli", "bench", "--only", "verify", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["details"]["verify"]["verdicts"] == ["exact"]
+    assert data["figures"]["verify.one_optimizer_seconds"] > 0
+    assert "verify.one_optimizer_seconds" in proc.stdout

@@ -107,9 +107,9 @@ def test_every_component_has_a_reference_case():
         for name in names:
             case = build_case(kind, name, {}, 2, 0)
             assert len(case.outputs) == 2 and case.outputs[0]
-            assert all(
-                np.all(np.isfinite(v)) for step in case.outputs for v in step.values()
-            ), f"{kind} {name}"
+            assert all(np.all(np.isfinite(v)) for step in case.outputs for v in step.values()), (
+                f"{kind} {name}"
+            )
 
 
 def test_vector_component_names():
@@ -142,6 +142,19 @@ def test_the_example_optimizer_port_is_exact(julia_session):
     assert all(r.verdict.verdict == "exact" for r in results), report.text(results)
 
 
+def test_pyref_s_own_components_as_a_port_are_exact(julia_session):
+    """Every kind of check, run on PyRef's components: the harness hands each port
+    what the book's component receives (arrays, layouts, rng, minibatches)."""
+    results = verify(
+        [ROOT / "tests" / "ports" / "pyref_components.jl"], steps=3, session=julia_session
+    )
+    kinds = {r.kind for r in results}
+    assert kinds == set(COMPONENTS)
+    assert {r.component for r in results if r.kind == "layer"} == set(COMPONENTS["layer"])
+    assert {r.component for r in results if r.kind == "function"} == set(COMPONENTS["function"])
+    assert all(r.verdict.verdict == "exact" for r in results), report.text(results)
+
+
 def test_the_buggy_port_gets_the_verdict_each_mistake_deserves(julia_session):
     path = EXAMPLES / "buggy.jl"
     r = _by_label(verify([path], session=julia_session))
@@ -156,7 +169,7 @@ def test_the_buggy_port_gets_the_verdict_each_mistake_deserves(julia_session):
     line = _line(path, "p .-= lr_t .* m")
     assert adam.error["frames"][0].endswith(f"{path}:{line}")
     text = report.text(list(r.values()))
-    assert f"{path}:{line}" in text and "first differs at step 1, W1[" in text
+    assert f"{report.shown(str(path))}:{line}" in text and "first differs at step 1, W1[" in text
 
 
 def test_ports_in_every_layout(julia_session, tmp_path):
@@ -266,8 +279,9 @@ def test_vectors_round_trip_from_plain_julia(julia_exe, tmp_path):
     assert "36" in done.stdout and done.returncode != 0, done.stdout + done.stderr
     assert "has no vectors for optimizer Nesterov" in done.stderr
     test.write_text(
-        "using Test, PyRef.Verify\n"
-        f"include({str(EXAMPLES / 'optimizers.jl')!r})\n".replace("'", '"')
+        f"using Test, PyRef.Verify\ninclude({str(EXAMPLES / 'optimizers.jl')!r})\n".replace(
+            "'", '"'
+        )
         + f'check_vectors("{vectors}", PyRef.Verify.CHECKS[1], PyRef.Verify.CHECKS[2])\n'
     )
     done = subprocess.run(julia, capture_output=True, text=True, timeout=600)
