@@ -37,7 +37,9 @@ def detail(r: CheckResult) -> str:
             message = f"{kind}: {message}"
         lines = [f"the port threw {message}"]
         frames = e.get("frames") or []
-        lines += [f"  in {_shown_frame(f)}" for f in frames] or ["  (no frame of the port's files in the trace)"]
+        lines += [f"  in {_shown_frame(f)}" for f in frames] or [
+            "  (no frame of the port's files in the trace)"
+        ]
         return "\n".join(lines)
     first = v.first
     where = f"first differs at step {first.step}, {first.where()}: {first.describe()}"
