@@ -15,7 +15,7 @@ so trajectories stay bit-identical to the book's code while allocating less.
 from __future__ import annotations
 
 import math
-from typing import Union
+from typing import Callable, Union
 
 import numpy as np
 
@@ -67,83 +67,167 @@ def _zeros_like(params: Params) -> dict[str, np.ndarray]:
     return {key: np.zeros_like(val, dtype=float) for key, val in params.items()}
 
 
-class SGD:
+class Optimizer:
+    """What every rule shares: its settings are attributes, :meth:`init` creates its
+    per-parameter state under the book's names (``v``, ``h``, ``m``), and one
+    :meth:`update` drives the rule's elementwise kernel on each parameter (as
+    Optimisers.jl's ``apply!``; PyRef's ``update!`` is the same driver)."""
+
+    #: The per-parameter state the rule keeps, by its attributes' (the book's) names.
+    state_fields: tuple[str, ...] = ()
+
+    def init(self, params: Params) -> None:
+        """Create the state the rule lacks: one float64 zero array per parameter."""
+        for name in self.state_fields:
+            if getattr(self, name) is None:
+                setattr(self, name, _zeros_like(params))
+
+    def _step_rule(self) -> tuple[Callable[..., Param], tuple[float, ...]]:
+        """The rule's kernel and the scalars one update shares across parameters."""
+        raise NotImplementedError
+
+    def update(self, params: Params, grads: Params) -> None:
+        """One step on ``params`` in place (a plain-float parameter is replaced).
+
+        Args:
+            params: parameter name -> array (any shape) or float.
+            grads: the gradient of each parameter, same names and shapes.
+        """
+        rule = type(self).__name__
+        if not self.state_fields:
+            _check_update_args(params, grads)
+        for name in self.state_fields:
+            _check_update_args(params, grads, getattr(self, name), f"{rule}.{name}")
+        self.init(params)
+        kernel, scalars = self._step_rule()
+        states = [getattr(self, name) for name in self.state_fields]
+        for key in params:
+            params[key] = kernel(params[key], grads[key], *(st[key] for st in states), *scalars)
+
+
+# The kernels: one parameter, its gradient and state, the rule's scalars; the state
+# changes in place, the parameter too where it is an array, and is returned.
+
+
+def _sgd(p: Param, g: Param, lr: float) -> Param:
+    p -= lr * g
+    return p
+
+
+def _momentum(p: Param, g: Param, v: np.ndarray, lr: float, m: float) -> Param:
+    v *= m
+    v -= lr * g
+    p += v
+    return p
+
+
+def _nesterov(p: Param, g: Param, v: np.ndarray, lr: float, m: float) -> Param:
+    p += m * m * v
+    p -= (1 + m) * lr * g
+    v *= m
+    v -= lr * g
+    return p
+
+
+def _adagrad(p: Param, g: Param, h: np.ndarray, lr: float, eps: float) -> Param:
+    h += g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+    return p
+
+
+def _rmsprop(p: Param, g: Param, h: np.ndarray, lr: float, d: float, eps: float) -> Param:
+    h *= d
+    h += (1 - d) * g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+    return p
+
+
+def _adam_textbook(
+    p: Param, g: Param, m: np.ndarray, v: np.ndarray, lr_t: float, b1: float, b2: float, eps: float
+) -> Param:
+    m += (1 - b1) * (g - m)
+    v += (1 - b2) * (g**2 - v)
+    p -= lr_t * m / (np.sqrt(v) + eps)
+    return p
+
+
+def _adam_paper(
+    p: Param,
+    g: Param,
+    m: np.ndarray,
+    v: np.ndarray,
+    lr: float,
+    bias1: float,
+    bias2: float,
+    b1: float,
+    b2: float,
+    eps: float,
+) -> Param:
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * (g * g)
+    p -= lr * (m / bias1) / (np.sqrt(v / bias2) + eps)
+    return p
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent: W <- W - lr * dW."""
 
     def __init__(self, lr: float = 0.01) -> None:
         self.lr = check_positive("lr", lr)
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place."""
-        _check_update_args(params, grads)
-        for key in params:
-            params[key] -= self.lr * grads[key]
+    def _step_rule(self):
+        return _sgd, (self.lr,)
 
 
-class Momentum:
+class Momentum(Optimizer):
     """Momentum SGD: v <- momentum * v - lr * dW; W <- W + v."""
 
+    state_fields = ("v",)
+
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
         self.v: dict[str, np.ndarray] | None = None
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place; creates ``v`` on the first call."""
-        _check_update_args(params, grads, self.v, "Momentum.v")
-        if self.v is None:
-            self.v = _zeros_like(params)
-        for key in params:
-            v = self.v[key]
-            v *= self.momentum
-            v -= self.lr * grads[key]
-            params[key] += v
+    def _step_rule(self):
+        return _momentum, (self.lr, self.momentum)
 
 
-class Nesterov:
-    """Nesterov's accelerated gradient in the book's form (Bengio et al., arXiv:1212.0901):
+class Nesterov(Optimizer):
+    """Nesterov's accelerated gradient in the book's form:
     W <- W + momentum**2 * v - (1 + momentum) * lr * dW, then v <- momentum * v - lr * dW."""
 
+    state_fields = ("v",)
+
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
         self.v: dict[str, np.ndarray] | None = None
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place; creates ``v`` on the first call."""
-        _check_update_args(params, grads, self.v, "Nesterov.v")
-        if self.v is None:
-            self.v = _zeros_like(params)
-        for key in params:
-            v = self.v[key]
-            params[key] += self.momentum * self.momentum * v
-            params[key] -= (1 + self.momentum) * self.lr * grads[key]
-            v *= self.momentum
-            v -= self.lr * grads[key]
+    def _step_rule(self):
+        return _nesterov, (self.lr, self.momentum)
 
 
-class AdaGrad:
-    """AdaGrad: h <- h + dW*dW; W <- W - lr * dW / (sqrt(h) + eps)."""
+class AdaGrad(Optimizer):
+    """AdaGrad: h <- h + dW**2; W <- W - lr * dW / (sqrt(h) + eps)."""
+
+    state_fields = ("h",)
 
     def __init__(self, lr: float = 0.01, *, eps: float = DEFAULT_EPS) -> None:
         self.lr = check_positive("lr", lr)
         self.eps = check_positive("eps", eps)
         self.h: dict[str, np.ndarray] | None = None
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place; creates ``h`` on the first call."""
-        _check_update_args(params, grads, self.h, "AdaGrad.h")
-        if self.h is None:
-            self.h = _zeros_like(params)
-        for key in params:
-            g = grads[key]
-            h = self.h[key]
-            h += g * g
-            params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
+    def _step_rule(self):
+        return _adagrad, (self.lr, self.eps)
 
 
-class RMSprop:
-    """RMSprop: h <- decay*h + (1-decay)*dW*dW; W <- W - lr * dW / (sqrt(h) + eps)."""
+class RMSprop(Optimizer):
+    """RMSprop: h <- d * h + (1 - d) * dW**2; W <- W - lr * dW / (sqrt(h) + eps)."""
+
+    state_fields = ("h",)
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, *, eps: float = DEFAULT_EPS):
         self.lr = check_positive("lr", lr)
@@ -151,20 +235,11 @@ class RMSprop:
         self.eps = check_positive("eps", eps)
         self.h: dict[str, np.ndarray] | None = None
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place; creates ``h`` on the first call."""
-        _check_update_args(params, grads, self.h, "RMSprop.h")
-        if self.h is None:
-            self.h = _zeros_like(params)
-        for key in params:
-            g = grads[key]
-            h = self.h[key]
-            h *= self.decay_rate
-            h += (1 - self.decay_rate) * g * g
-            params[key] -= self.lr * g / (np.sqrt(h) + self.eps)
+    def _step_rule(self):
+        return _rmsprop, (self.lr, self.decay_rate, self.eps)
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, arXiv:1412.6980).
 
     ``form="textbook"`` (default) is the book's: the bias corrections folded into
@@ -173,6 +248,8 @@ class Adam:
     m = beta1*m + (1-beta1)*g, v = beta2*v + (1-beta2)*g**2, and the step
     lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m/(1-beta1**t), v_hat = v/(1-beta2**t).
     """
+
+    state_fields = ("m", "v")
 
     def __init__(
         self,
@@ -192,35 +269,16 @@ class Adam:
         self.m: dict[str, np.ndarray] | None = None
         self.v: dict[str, np.ndarray] | None = None
 
-    def update(self, params: Params, grads: Params) -> None:
-        """One step on ``params`` in place; creates ``m`` and ``v`` on the first call."""
-        _check_update_args(params, grads, self.m, "Adam.m")
-        _check_update_args(params, grads, self.v, "Adam.v")
-        if self.m is None:
-            self.m = _zeros_like(params)
-        if self.v is None:
-            self.v = _zeros_like(params)
+    def _step_rule(self):
+        """Counts the step and folds in the bias corrections (Python's float ** int is
+        the C library's pow, as in the book)."""
         self.iter += 1
-        # Python's float ** int is the C library's pow, as in the book.
         bias1 = 1.0 - self.beta1**self.iter
         bias2 = 1.0 - self.beta2**self.iter
         if self.form == "textbook":
             lr_t = self.lr * math.sqrt(bias2) / bias1
-            for key in params:
-                g = grads[key]
-                m, v = self.m[key], self.v[key]
-                m += (1 - self.beta1) * (g - m)
-                v += (1 - self.beta2) * (g**2 - v)
-                params[key] -= lr_t * m / (np.sqrt(v) + self.eps)
-        else:
-            for key in params:
-                g = grads[key]
-                m, v = self.m[key], self.v[key]
-                m *= self.beta1
-                m += (1 - self.beta1) * g
-                v *= self.beta2
-                v += (1 - self.beta2) * (g * g)
-                params[key] -= self.lr * (m / bias1) / (np.sqrt(v / bias2) + self.eps)
+            return _adam_textbook, (lr_t, self.beta1, self.beta2, self.eps)
+        return _adam_paper, (self.lr, bias1, bias2, self.beta1, self.beta2, self.eps)
 
 
 #: Optimizer names (lower case, as the Trainer takes them) and their classes.

@@ -172,6 +172,14 @@ end
 
 const Optimizer = Union{SGD,Momentum,Nesterov,AdaGrad,RMSprop,Adam}
 
+"""Create the state `opt` lacks: zeros laid out as each parameter (pyref's `Optimizer.init`)."""
+function init!(opt::Optimizer, params::AbstractDict)
+    for f in _state_fields(opt)
+        getfield(opt, f) === nothing && setfield!(opt, f, zeros_like(params))
+    end
+    return opt
+end
+
 """
     update!(opt, params, grads)
 
@@ -186,9 +194,7 @@ function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
     for f in fields
         check_update_args(params, grads, getfield(opt, f), "$(nameof(typeof(opt))).$f")
     end
-    for f in fields
-        getfield(opt, f) === nothing && setfield!(opt, f, zeros_like(params))
-    end
+    init!(opt, params)
     kernel!, scalars = _step_rule!(opt)
     for (key, p) in params
         kernel!(_flat(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
@@ -204,4 +210,4 @@ const OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "a
 """An optimizer from its name (any case) and keyword arguments."""
 make_optimizer(name::AbstractString; kwargs...) = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZER_NAMES)](; kwargs...)
 
-export SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, update!, make_optimizer
+export SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, update!, init!, make_optimizer
