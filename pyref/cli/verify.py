@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pyref.cli.args import error, positive_int_arg, seed_arg
+from pyref.cli.args import error, positive_int_arg, seconds_arg, seed_arg
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `verify` and `vectors` subcommands."""
-    from pyref.verify.runner import DEFAULT_STEPS
+    from pyref.verify.runner import DEFAULT_STEPS, DEFAULT_TIMEOUT
 
     ver = sub.add_parser(
         "verify",
@@ -38,6 +38,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="GLOB",
         help="run only the checks whose label matches one of these globs",
+    )
+    ver.add_argument(
+        "--timeout",
+        type=seconds_arg,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one check may take in Julia (default {DEFAULT_TIMEOUT:g}); a check "
+        "that takes longer is an error and the others go on",
     )
     ver.add_argument("--json", metavar="FILE", help="write every verdict and its evidence as JSON")
     ver.set_defaults(func=verify_command)
@@ -77,7 +85,12 @@ def verify_command(args: argparse.Namespace) -> int:
 
     try:
         results = verify(
-            args.files, steps=args.steps, seed=args.seed, only=args.only, on_result=on_result
+            args.files,
+            steps=args.steps,
+            seed=args.seed,
+            only=args.only,
+            on_result=on_result,
+            timeout=args.timeout,
         )
     except (VerifyUsageError, ValueError, JuliaBridgeError) as err:
         return error("verify", err)

@@ -751,7 +751,7 @@ def _build() -> list[Scenario]:
                  inputs=functools.partial(mnist_batch, 500), description="6.5.1 shuffle and split"),
         Scenario("activation-histograms", activation_histograms, _J + "activation_histograms",
                  kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INITS},
-                 tiers={"stats": CLOSE}, section="6.2",
+                 tiers={"stats": CLOSE, "edges": CLOSE}, section="6.2",
                  description="6.2.2 histogram counts for every activation and scale"),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
         _experiment("optimizer-compare-mnist", "6.1", {"iterations": 150}, variant="-book-net", quick=False,

@@ -10,6 +10,7 @@ case's inputs (``PyRef.Verify.run_check``) and judges the outputs with
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,8 @@ from pyref.verify.verdict import Verdict, judge
 
 #: ``--steps``' default: enough for a multi-step bug (a velocity skipped from step 1).
 DEFAULT_STEPS = 10
+#: ``--timeout``'s default: seconds one check may take in Julia, compilation included.
+DEFAULT_TIMEOUT = 300.0
 #: ``--steps``' upper limit: a check keeps every step's outputs in memory.
 MAX_STEPS = 10_000
 
@@ -95,14 +98,21 @@ def select(checks: list[dict[str, Any]], only: Sequence[str]) -> list[dict[str, 
     return chosen
 
 
-def run_check(sess: Any, check: dict[str, Any], steps: int, seed: int) -> CheckResult:
-    """Build one check's case, run the port on it in Julia and judge its outputs."""
+def run_check(
+    sess: Any, check: dict[str, Any], steps: int, seed: int, timeout: float | None = None
+) -> CheckResult:
+    """Build one check's case, run the port on it in Julia and judge its outputs.
+
+    Raises:
+        JuliaBridgeError: the port gave no answer within ``timeout`` seconds, or the
+            Julia worker died (the session is then unusable).
+    """
     start = time.perf_counter()
     try:
         case = build_case(check["kind"], check["component"], check["settings"], steps, seed)
     except CaseError as err:
         raise VerifyUsageError(f"{check['file']}: {check['label']}: {err}") from err
-    answer = sess.call("PyRef.Verify.run_check", check["label"], case.inputs)
+    answer = sess.call_with_timeout(timeout, "PyRef.Verify.run_check", check["label"], case.inputs)
     if answer["ok"]:
         verdict = judge(case.outputs, answer["steps"])
     else:
@@ -127,6 +137,7 @@ def verify(
     only: Sequence[str] = (),
     on_result: Callable[[CheckResult], None] | None = None,
     session: Any = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[CheckResult]:
     """Check every port registered by ``files`` against the book.
 
@@ -137,6 +148,9 @@ def verify(
         only: globs over the checks' labels; empty runs every check.
         on_result: called with each result as it is judged (progress).
         session: a Julia session to use; by default one of its own, closed at the end.
+        timeout: seconds a check may take in Julia (None: no limit); a check that takes
+            longer, or kills the worker, is an ``error`` and the others run in a new
+            worker (with a session of its own only; a given one raises).
 
     Returns:
         One :class:`CheckResult` per check, in the order the files registered them.
@@ -150,16 +164,38 @@ def verify(
         raise ValueError(f"steps must be at most {MAX_STEPS}, got {steps}")
     seed = check_seed("seed", seed)
     paths = _check_files(files)
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+    from pyref.runtime.interface import JuliaBridgeError
+    from pyref.runtime.session import start_session
+
     own = session is None
     if own:
-        from pyref.runtime.session import start_session
-
         session = start_session()
     try:
         chosen = select(load_ports(session, paths), only)
         results = []
         for check in chosen:
-            result = run_check(session, check, steps, seed)
+            try:
+                result = run_check(session, check, steps, seed, timeout)
+            except JuliaBridgeError as err:
+                if not own:
+                    raise
+                # A port that hangs or kills Julia is that check's verdict; the others
+                # run in a new worker.
+                error = {"type": type(err).__name__, "message": str(err), "frames": []}
+                result = CheckResult(
+                    check["label"],
+                    check["kind"],
+                    check["component"],
+                    check["file"],
+                    Verdict("error", error=error),
+                    steps=steps,
+                    settings=check["settings"],
+                )
+                session.close()
+                session = start_session()
+                load_ports(session, paths)
             results.append(result)
             if on_result is not None:
                 on_result(result)

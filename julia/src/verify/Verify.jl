@@ -330,23 +330,23 @@ function from_port(layout, p, keys::Vector{String})
     if layout === :dict || layout === :symbol_dict
         p isa AbstractDict || throw(ArgumentError("layout $(repr(layout)): the port's parameters are a $(typeof(p)), not a Dict"))
         for k in keys
-            out[k] = copy(_get(p, layout === :dict ? k : Symbol(k)))
+            out[k] = _output(_get(p, layout === :dict ? k : Symbol(k)), "parameter $k")
         end
     elseif layout === :vector
         p isa AbstractVector || throw(ArgumentError("layout :vector: the port's parameters are a $(typeof(p)), not a Vector"))
         for (i, k) in enumerate(keys)
-            out[k] = copy(_item(p, i, k))
+            out[k] = _output(_item(p, i, k), "parameter $k")
         end
     elseif layout === :nested
         p isa AbstractVector || throw(ArgumentError("layout :nested: the port's parameters are a $(typeof(p)), not a Vector"))
         for (i, group) in enumerate(_groups(keys)), (j, k) in enumerate(group)
-            out[k] = copy(_item(_item(p, i, "layer $i"), j, k))
+            out[k] = _output(_item(_item(p, i, "layer $i"), j, k), "parameter $k")
         end
     else
         d = layout[2](p)
         d isa AbstractDict || throw(ArgumentError("from_port returned a $(typeof(d)), not a Dict with the book's keys"))
         for k in keys
-            out[k] = copy(haskey(d, k) ? d[k] : _get(d, Symbol(k)))
+            out[k] = _output(haskey(d, k) ? d[k] : _get(d, Symbol(k)), "parameter $k")
         end
     end
     return out
@@ -369,22 +369,28 @@ _strings(v) = String[string(x) for x in v]
 _onehot(t) = Array{Float64}(t)
 _scalar(x::Real) = Float64(x)
 _scalar(x::AbstractArray) = length(x) == 1 ? Float64(first(x)) :
-    throw(DimensionMismatch("expected a number, got an array of size $(size(x))"))
-_scalar(x) = throw(ArgumentError("expected a number, got a $(typeof(x))"))
+    throw(DimensionMismatch("the port returned an array of size $(size(x)) where the book returns a number"))
+_scalar(x) = throw(ArgumentError("the port returned $(x === nothing ? "nothing" : "a $(typeof(x))") where the book returns a number"))
 
 function _attributes(c::Check, layer)
     names = LAYERS[c.component]
     isempty(names) && return Dict{String,Any}()
     if haskey(c.fns, :grads)
         g = c.fns[:grads](layer)
-        return Dict{String,Any}(string(n) => copy(g isa AbstractDict ? (haskey(g, n) ? g[n] : g[string(n)]) : getproperty(g, n)) for n in names)
+        return Dict{String,Any}(string(n) => _output(g isa AbstractDict ? (haskey(g, n) ? g[n] : g[string(n)]) : getproperty(g, n), "grads(layer).$n") for n in names)
     end
     for n in names
         hasproperty(layer, n) ||
             throw(ArgumentError("the port's $(c.component) has no field $n: pass grads = layer -> ($(join(("$m = ..." for m in names), ", ")))"))
     end
-    return Dict{String,Any}(string(n) => copy(getproperty(layer, n)) for n in names)
+    return Dict{String,Any}(string(n) => _output(getproperty(layer, n), "$(c.component).$n") for n in names)
 end
+
+"""What the port's `what` returned, as the comparison takes it: a copy of an array of
+numbers, or a number; anything else is an ArgumentError saying what came back."""
+_output(x::AbstractArray{<:Real}, what) = Array{Float64}(x)
+_output(x::Real, what) = Float64(x)
+_output(x, what) = throw(ArgumentError("the port's $what returned $(x === nothing ? "nothing" : "a $(typeof(x))"), not an array of numbers"))
 
 _copyarg(x::AbstractArray) = copy(x)
 _copyarg(x) = x
@@ -417,15 +423,15 @@ function _run_layer(c::Check, inputs, rng)
         x = copy(s["x"])
         if c.component == "SoftmaxWithLoss"
             rec["out"] = _scalar(fwd(layer, x, _onehot(s["t"])))
-            rec["dx"] = copy(bwd(layer, 1.0))
+            rec["dx"] = _output(bwd(layer, 1.0), "backward")
         elseif c.component in ("BatchNormalization", "Dropout")
-            rec["out"] = copy(fwd(layer, x, true))
-            rec["dx"] = copy(bwd(layer, copy(s["dout"])))
+            rec["out"] = _output(fwd(layer, x, true), "forward")
+            rec["dx"] = _output(bwd(layer, copy(s["dout"])), "backward")
             merge!(rec, _attributes(c, layer))
-            rec["out_test"] = copy(fwd(layer, copy(s["x_test"]), false))
+            rec["out_test"] = _output(fwd(layer, copy(s["x_test"]), false), "forward")
         else
-            rec["out"] = copy(fwd(layer, x))
-            rec["dx"] = copy(bwd(layer, copy(s["dout"])))
+            rec["out"] = _output(fwd(layer, x), "forward")
+            rec["dx"] = _output(bwd(layer, copy(s["dout"])), "backward")
             merge!(rec, _attributes(c, layer))
         end
         push!(trail, rec)
@@ -452,7 +458,7 @@ function _run_function(c::Check, inputs)
         else
             f(copy(a[1]))
         end
-        push!(trail, Dict{String,Any}("out" => out isa AbstractArray ? copy(out) : _scalar(out)))
+        push!(trail, Dict{String,Any}("out" => _output(out, c.component)))
     end
     return trail
 end
