@@ -10,7 +10,6 @@ case's inputs (``PyRef.Verify.run_check``) and judges the outputs with
 from __future__ import annotations
 
 import fnmatch
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyref.checks import check_positive_int
+from pyref.checks import check_positive, check_positive_int
 from pyref.rng import check_seed
 from pyref.verify.cases import CaseError, build_case
 from pyref.verify.verdict import Verdict, judge
@@ -117,13 +116,18 @@ def run_check(
         verdict = judge(case.outputs, answer["steps"])
     else:
         verdict = Verdict("error", error=answer["error"])
+    return _result(check, verdict, time.perf_counter() - start, steps)
+
+
+def _result(check: dict[str, Any], verdict: Verdict, seconds: float, steps: int) -> CheckResult:
+    """One check's result: its registration, its verdict and what it took."""
     return CheckResult(
         check["label"],
         check["kind"],
         check["component"],
         check["file"],
         verdict,
-        time.perf_counter() - start,
+        seconds,
         steps,
         check["settings"],
     )
@@ -164,8 +168,8 @@ def verify(
         raise ValueError(f"steps must be at most {MAX_STEPS}, got {steps}")
     seed = check_seed("seed", seed)
     paths = _check_files(files)
-    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+    if timeout is not None:
+        timeout = check_positive("timeout", timeout)
     from pyref.runtime.interface import JuliaBridgeError
     from pyref.runtime.session import start_session
 
@@ -184,15 +188,7 @@ def verify(
                 # A port that hangs or kills Julia is that check's verdict; the others
                 # run in a new worker.
                 error = {"type": type(err).__name__, "message": str(err), "frames": []}
-                result = CheckResult(
-                    check["label"],
-                    check["kind"],
-                    check["component"],
-                    check["file"],
-                    Verdict("error", error=error),
-                    steps=steps,
-                    settings=check["settings"],
-                )
+                result = _result(check, Verdict("error", error=error), 0.0, steps)
                 session.close()
                 session = start_session()
                 load_ports(session, paths)

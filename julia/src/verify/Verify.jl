@@ -370,7 +370,7 @@ _onehot(t) = Array{Float64}(t)
 _scalar(x::Real) = Float64(x)
 _scalar(x::AbstractArray) = length(x) == 1 ? Float64(first(x)) :
     throw(DimensionMismatch("the port returned an array of size $(size(x)) where the book returns a number"))
-_scalar(x) = throw(ArgumentError("the port returned $(x === nothing ? "nothing" : "a $(typeof(x))") where the book returns a number"))
+_scalar(x) = throw(ArgumentError("the port returned $(_returned(x)) where the book returns a number"))
 
 function _attributes(c::Check, layer)
     names = LAYERS[c.component]
@@ -390,7 +390,10 @@ end
 numbers, or a number; anything else is an ArgumentError saying what came back."""
 _output(x::AbstractArray{<:Real}, what) = Array{Float64}(x)
 _output(x::Real, what) = Float64(x)
-_output(x, what) = throw(ArgumentError("the port's $what returned $(x === nothing ? "nothing" : "a $(typeof(x))"), not an array of numbers"))
+_output(x, what) = throw(ArgumentError("the port's $what returned $(_returned(x)), not an array of numbers"))
+
+"""A returned value as an error message names it: `nothing`, or `a T`."""
+_returned(x) = x === nothing ? "nothing" : "a $(typeof(x))"
 
 _copyarg(x::AbstractArray) = copy(x)
 _copyarg(x) = x
