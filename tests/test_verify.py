@@ -215,6 +215,30 @@ def test_layers_net_and_training_ports(julia_session):
     assert r["MultiLayerNet-SGD"].steps == 4
 
 
+def test_a_hanging_port_and_a_port_returning_nothing_are_errors_and_the_rest_go_on(
+    julia_exe, tmp_path
+):
+    port = tmp_path / "port.jl"
+    port.write_text(
+        """
+using PyRef.Verify
+verify_optimizer("SGD"; make=h -> h.lr, label="hangs",
+                 step=(lr, p, g) -> while true; sleep(0.05); end)
+verify_function("softmax", x -> nothing; label="nothing")
+verify_optimizer("SGD"; make=h -> h.lr, label="fine",
+                 step=(lr, p, g) -> for k in keys(p); p[k] .-= lr .* g[k]; end)
+"""
+    )
+    r = _by_label(verify([port], steps=2, timeout=20))
+    assert r["hangs"].verdict.verdict == "error"
+    assert "time limit" in r["hangs"].verdict.error["message"]
+    assert r["nothing"].verdict.verdict == "error"
+    assert "returned nothing" in r["nothing"].verdict.error["message"]
+    assert r["fine"].verdict.verdict == "exact"
+    with pytest.raises(ValueError, match="timeout"):
+        verify([port], timeout=0)
+
+
 def test_cli_exit_codes_and_json(julia_exe, tmp_path, capsys):
     out = tmp_path / "report.json"
     code = main(["verify", str(EXAMPLES / "buggy.jl"), "--steps", "3", "--json", str(out)])
