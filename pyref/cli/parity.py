@@ -91,8 +91,8 @@ def command(args: argparse.Namespace) -> int:
             "give --load FILE too",
         )
     try:
-        loaded = [sc for source in args.load for sc in parity.load_scenarios(source)]
-        among = loaded if args.load and not args.with_builtin else None
+        loaded = {sc.name: sc for source in args.load for sc in parity.load_scenarios(source)}
+        among = list(loaded.values()) if args.load and not args.with_builtin else None
         try:
             chosen = parity.select(args.scenario, quick=args.quick, full=args.full, among=among)
         except UnknownScenarioError as err:

@@ -19,8 +19,10 @@ from pathlib import Path
 from pyref.parity.scenario import Scenario
 
 _REGISTERED: dict[str, Scenario] = {}
-#: The scenarios each :func:`load_scenarios` under way has seen registered, innermost last.
-_LOADING: list[list[Scenario]] = []
+#: The file or module each registered scenario came from (loaded again, it replaces its own).
+_ORIGIN: dict[str, str] = {}
+#: The :func:`load_scenarios` under way, innermost last: (source, what it registered).
+_LOADING: list[tuple[str, list[Scenario]]] = []
 #: The characters that make a ``--scenario`` name a glob (fnmatch).
 GLOB_CHARS = "*?["
 
@@ -29,16 +31,20 @@ def register(scenario: Scenario) -> Scenario:
     """Add ``scenario`` to the suite ``pyref parity`` runs (for ports of other chapters).
 
     Returns it, so it can be used as ``SC = register(Scenario(...))``. A name that is
-    already taken raises ValueError, unless it is the same scenario again.
+    already taken raises ValueError, unless it is the same scenario again or the file
+    that registered it is being loaded again (:func:`load_scenarios`).
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a pyref.parity.Scenario, not {type(scenario).__name__}")
     existing = all_scenarios().get(scenario.name)
-    if existing is not None and existing != scenario:
+    source = _LOADING[-1][0] if _LOADING else None
+    reloaded = source is not None and _ORIGIN.get(scenario.name) == source
+    if existing is not None and existing != scenario and not reloaded:
         raise ValueError(f"a scenario named {scenario.name!r} exists already")
     _REGISTERED[scenario.name] = scenario
-    if _LOADING:
-        _LOADING[-1].append(scenario)
+    if source is not None:
+        _ORIGIN.setdefault(scenario.name, source)
+        _LOADING[-1][1].append(scenario)
     return scenario
 
 
@@ -54,24 +60,30 @@ def load_scenarios(source: str) -> list[Scenario]:
             or it registered no scenario.
         ValueError: there is no such file.
     """
-    _LOADING.append([])
+    key = str(Path(source).resolve()) if _is_file(source) else source
+    _LOADING.append((key, []))
     try:
         where = _import_scenarios(source)
     finally:
-        loaded = _LOADING.pop()
+        _, loaded = _LOADING.pop()
     if _LOADING:  # loaded from a file being loaded: that file registered them too
-        _LOADING[-1].extend(loaded)
+        _LOADING[-1][1].extend(loaded)
     if not loaded:
         raise ScenarioLoadError(
             f"--load {where}: registers no scenario (a scenario file calls "
             "pyref.parity.register(Scenario(...)) when imported; see docs/parity.md)"
         )
-    return list(dict.fromkeys(loaded))
+    return list({sc.name: sc for sc in loaded}.values())
+
+
+def _is_file(source: str) -> bool:
+    """Whether ``--load``'s ``source`` names a file (else a module)."""
+    return source.endswith(".py") or os.sep in source
 
 
 def _import_scenarios(source: str) -> str:
     """Import ``source`` (a file or a module); return how to name it in messages."""
-    if source.endswith(".py") or os.sep in source:
+    if _is_file(source):
         path = Path(source).resolve()
         if not path.is_file():
             raise ValueError(f"--load: no Python file at {path}")

@@ -394,7 +394,13 @@ function user_frames(bt)
         (isabspath(file) && isfile(file)) || continue
         startswith(normpath(file), PYREF_SRC) && continue
         startswith(normpath(file), julia_dir) && continue
-        push!(frames, "$(fr.func) at $(file):$(fr.line)")
+        func = string(fr.func)
+        # A keyword function's frames: its body "#f#12" is f; its sorter ("f##kw",
+        # "kwcall") only passes the keywords on, at the line f is defined.
+        (endswith(func, "##kw") || func == "kwcall") && continue
+        m = match(r"^#(.+)#\d+$", func)
+        m === nothing || (func = String(m.captures[1]))
+        push!(frames, "$(func) at $(file):$(fr.line)")
         length(frames) == MAX_USER_FRAMES && break
     end
     return frames
