@@ -132,9 +132,9 @@ def _python_type(value: Any) -> str:
     )
 
 
-def _one_line(err: BaseException, limit: int = 400) -> str:
-    """An exception's message as one line: its lines joined (a Julia LoadError's second
-    names the file and line), cut at ``limit`` characters."""
+def _one_line(err: BaseException | str, limit: int = 400) -> str:
+    """An exception's message (or a message) as one line: its lines joined (a Julia
+    LoadError's second names the file and line), cut at ``limit`` characters."""
     text = "; ".join(ln.strip() for ln in str(err).strip().splitlines() if ln.strip())
     text = text or type(err).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
