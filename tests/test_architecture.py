@@ -54,6 +54,7 @@ JULIA = {
 #: The harness's parts that must not talk to Julia: all but its runner.
 HARNESS_PURE = {
     "parity.tiers",
+    "parity.frames",
     "parity.random_calls",
     "parity.scenario",
     "parity.compare",
@@ -63,7 +64,7 @@ HARNESS_PURE = {
     "parity.oracle",
 }
 #: The harness's leaves: they import nothing of pyref but the book's components.
-HARNESS_LEAVES = {"parity.tiers", "parity.random_calls"}
+HARNESS_LEAVES = {"parity.tiers", "parity.random_calls", "parity.frames"}
 #: The only modules that may import the Julia runtime: the parity runner (which also
 #: runs the Julia tests), the search engines, the benchmarks, the CLI and the runtime.
 MAY_START_JULIA = {

@@ -58,3 +58,24 @@ end
     V.clear!()
     rm(file)
 end
+
+@testset "Bridge.user_frames: users' files only, keyword functions by their names" begin
+    file = tempname() * ".jl"
+    write(file, """
+        module UserFramesCase
+        using PyRef
+        inner(; n) = PyRef.make_optimizer("no-such-optimizer")
+        outer(n) = inner(; n=n)
+        deep(k) = k == 0 ? error("bottom") : deep(k - 1)
+        end
+        """)
+    Base.include(Main, file)
+    bt = try Main.UserFramesCase.outer(3); nothing catch; catch_backtrace() end
+    frames = PyRef.Bridge.user_frames(bt)  # then this test file's own frames
+    @test frames[1:2] == ["inner at $(abspath(file)):3", "outer at $(abspath(file)):4"]
+    @test !any(f -> occursin(PyRef.Bridge.PYREF_SRC, f), frames)
+    bt = try Main.UserFramesCase.deep(100); nothing catch; catch_backtrace() end
+    frames = PyRef.Bridge.user_frames(bt)
+    @test length(frames) == PyRef.Bridge.MAX_USER_FRAMES
+    @test all(f -> f == "deep at $(abspath(file)):5", frames)
+end

@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         default=[],
         metavar="NAME",
-        help="run only these scenarios (see --list)",
+        help="run only these scenarios: names or globs such as 'optimizer-*' (quote "
+        "them from the shell; see --list)",
     )
     par.add_argument("--list", action="store_true", help="list the scenarios and exit")
     par.add_argument("--json", metavar="FILE", help="write the full report as JSON")
@@ -39,9 +40,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="FILE.py|MODULE",
-        help="load scenarios registered by a Python file or module (repeatable). "
+        help="load scenarios registered by a Python file or module (repeatable) and "
+        "run only those (add --with-builtin for the built-in suite too). "
         "This imports it, so its code runs with your rights, even with --list: "
         "load only files you trust",
+    )
+    par.add_argument(
+        "--with-builtin",
+        action="store_true",
+        help="with --load: choose among the built-in scenarios as well as the loaded ones",
     )
     par.add_argument(
         "--all",
@@ -72,14 +79,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def command(args: argparse.Namespace) -> int:
     from pyref import parity
     from pyref.io import check_output_dir, check_output_file
+    from pyref.parity.registry import UnknownScenarioError
     from pyref.runtime import numpyblas
     from pyref.runtime.numpyblas import NumpyBlasError
     from pyref.runtime.session import JuliaBridgeError, session
 
+    if args.with_builtin and not args.load:
+        return error(
+            "parity",
+            "--with-builtin adds the built-in scenarios to those --load registers: "
+            "give --load FILE too",
+        )
     try:
-        for source in args.load:
-            parity.load_scenarios(source)
-        chosen = parity.select(args.scenario, quick=args.quick, full=args.full)
+        loaded = {sc.name: sc for source in args.load for sc in parity.load_scenarios(source)}
+        among = list(loaded.values()) if args.load and not args.with_builtin else None
+        try:
+            chosen = parity.select(args.scenario, quick=args.quick, full=args.full, among=among)
+        except UnknownScenarioError as err:
+            if among is None:
+                raise
+            raise UnknownScenarioError(
+                f"{err}; only the scenarios --load registered are chosen from "
+                "(add --with-builtin for the built-in ones)"
+            ) from None
+        if not chosen and not args.list:
+            raise ValueError(
+                "no scenario to run: none is chosen by these options (--list shows "
+                "the scenarios; the full-length ones run only with --full)"
+            )
         if not args.list:  # before any work: where the report and plots go
             if args.json:
                 check_output_file(args.json, "--json")

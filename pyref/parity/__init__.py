@@ -18,8 +18,9 @@ output is compared under the tier it declares:
 
 The package, imports running one way (docs/architecture.md):
 
-- :mod:`~pyref.parity.tiers` (the tiers) and :mod:`~pyref.parity.random_calls`
-  (numpy's random-call vocabulary) are leaves;
+- :mod:`~pyref.parity.tiers` (the tiers), :mod:`~pyref.parity.random_calls`
+  (numpy's random-call vocabulary) and :mod:`~pyref.parity.frames` (the stack frames
+  of users' files in error reports) are leaves;
 - :mod:`~pyref.parity.scenario` (what a scenario is), :mod:`~pyref.parity.compare`
   (the comparison numerics and verdicts), :mod:`~pyref.parity.registry` (the suite,
   users' scenario files), :mod:`~pyref.parity.scenarios` (the built-in suite; twin of

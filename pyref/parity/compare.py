@@ -10,11 +10,12 @@ Julia here (the runner, :mod:`pyref.parity.runner`, produces the outputs).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from pyref.parity.frames import shown_frame
 from pyref.parity.scenario import Scenario
 from pyref.parity.tiers import EXACT, Tier
 
@@ -36,22 +37,67 @@ class Comparison:
     divergence: list[float] | None = None
     divergence_ulps: list[float] | None = None
     note: str = ""
+    step_axis: int | None = None
+    special: dict[str, int] = field(default_factory=dict)
+    comparable_ulps: float = 0.0
+    entries: int = 0
+    integers: bool = False
+
+    @property
+    def first_step(self) -> int | None:
+        """The step of the first difference, when the output has a declared step axis."""
+        if self.first_diff is None or self.step_axis is None:
+            return None
+        return self.first_diff[self.step_axis] if self.step_axis < len(self.first_diff) else None
+
+    def where(self) -> str:
+        """``first differs at index (1, 0, 0)``, or with a step axis ``first differs at
+        step 1, index (0, 0)`` (empty when no index differs)."""
+        if self.first_diff is None:
+            return ""
+        step = self.first_step
+        if step is None:
+            return f"first differs at index {self.first_diff}"
+        rest = self.first_diff[: self.step_axis] + self.first_diff[self.step_axis + 1 :]
+        return f"first differs at step {step}" + (f", index {rest}" if rest else "")
+
+    def ulps_cell(self) -> str:
+        """The ``max ULPs`` table cell: the number, or what ULPs cannot measure
+        (``NaN``, ``inf``, ``sign``, ...) where such a difference occurs; ``-`` for
+        integers (counts, indices) that differ, which ULPs do not measure either."""
+        if self.integers and self.max_ulps:
+            return "-"
+        for kind in SPECIAL_KINDS:
+            if kind in self.special:
+                return SPECIAL_KINDS[kind][0]
+        return f"{self.max_ulps:g}"
 
     def message(self) -> str:
-        """The mismatch report: scenario, output, first differing index, both values, ULPs."""
+        """The mismatch report: scenario, output, first differing index (and step),
+        both values and how they differ (ULPs, or sign, NaN, infinity)."""
         if self.passed:
             return f"{self.scenario}/{self.output}: ok ({self.tier.describe()})"
-        where = "" if self.first_diff is None else f" first differs at index {self.first_diff}:"
+        where = self.where()
+        where = f" {where}:" if where else ""
         vals = ""
         if self.python_value is not None:
-            vals = (
-                f" python={self.python_value!r} julia={self.julia_value!r}"
-                f" ({ulp_distance(self.python_value, self.julia_value):g} ULPs)"
+            if self.integers:
+                vals = f" python={int(self.python_value)} julia={int(self.julia_value)}"
+            else:
+                vals = " " + describe_values(self.python_value, self.julia_value)
+        measures = f" max abs {self.max_abs:.3g}, max rel {self.max_rel:.3g}"
+        if self.special:
+            counts = ", ".join(
+                f"{SPECIAL_KINDS[kind][1]} at {n} of {self.entries} entries"
+                for kind, n in self.special.items()
             )
-        return (
-            f"{self.scenario}/{self.output} [{self.tier.describe()}]:{where}{vals}"
-            f" max abs {self.max_abs:.3g}, max rel {self.max_rel:.3g}, max ULPs {self.max_ulps:g}"
-            + (f"; {self.note}" if self.note else "")
+            measures += f"; {counts}"
+            if self.comparable_ulps:
+                measures += f"; max ULPs {self.comparable_ulps:g} elsewhere"
+        elif not self.integers:
+            measures += f", max ULPs {self.max_ulps:g}"
+        return f"{self.scenario}/{self.output} [{self.tier.describe()}]:{where}{vals}{measures}" + (
+            f"; {self.note}" if self.note else ""
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +116,9 @@ class Comparison:
             "max_rel": self.max_rel,
             "max_ulps": self.max_ulps,
             "first_diff": list(self.first_diff) if self.first_diff is not None else None,
+            "first_diff_step": self.first_step,
+            "step_axis": self.step_axis,
+            "special": dict(self.special),
             "python_value": self.python_value,
             "julia_value": self.julia_value,
             "divergence": self.divergence,
@@ -91,6 +140,99 @@ def ulp_distance(a: float, b: float) -> float:
         return 0.0 if (math.isnan(a) and math.isnan(b)) else math.inf
     ia, ib = _ordered_int(np.array([a, b]))
     return float(abs(int(ia) - int(ib)))
+
+
+#: Beyond this many ULPs a difference is described as a fraction of the value instead.
+LARGE_ULPS = 2**20
+
+#: Differences a count of ULPs does not measure: kind -> (table cell, words), the
+#: most telling first (a table cell names the first that occurs).
+SPECIAL_KINDS: dict[str, tuple[str, str]] = {
+    "nan": ("NaN", "NaN on one side"),
+    "inf": ("inf", "infinite on one side"),
+    "inf_sign": ("±inf", "infinities of opposite sign"),
+    "sign": ("sign", "sign differs"),
+    "zero_sign": ("±0", "the sign of zero differs"),
+    "zero": ("zero", "zero on one side"),
+}
+
+
+def difference_kind(py: float, jl: float) -> str | None:
+    """How two float64 values that differ differ, when ULPs do not measure it: a key
+    of :data:`SPECIAL_KINDS` (NaN or infinity on one side, opposite signs, zero on
+    one side); None when a count of ULPs does (or when both are NaN)."""
+    py, jl = float(py), float(jl)
+    if math.isnan(py) or math.isnan(jl):
+        return None if math.isnan(py) and math.isnan(jl) else "nan"
+    if math.isinf(py) != math.isinf(jl):
+        return "inf"
+    if math.isinf(py):
+        return "inf_sign" if py != jl else None
+    if py == 0 and jl == 0:
+        return "zero_sign" if math.copysign(1, py) != math.copysign(1, jl) else None
+    if py == 0 or jl == 0:
+        return "zero"
+    return "sign" if (py < 0) != (jl < 0) else None
+
+
+def comparable_ulps(py: float, jl: float) -> float | None:
+    """ULPs between ``py`` and ``jl``, or None where ULPs mean nothing (a NaN or an
+    infinity on one side, opposite signs, zero on one side)."""
+    return None if difference_kind(py, jl) is not None else ulp_distance(py, jl)
+
+
+def _shown_value(x: float) -> str:
+    return "NaN" if math.isnan(x) else ("Inf" if x > 0 else "-Inf") if math.isinf(x) else repr(x)
+
+
+def describe_values(py: float, jl: float) -> str:
+    """The two values of a difference and how they differ, in words where ULPs do not
+    measure it: ``python=1.0 julia=NaN (NaN on the Julia side only)``, ``(sign
+    differs)``, ``(zero on one side)``, else ``(3 ULPs)``, or the difference as a
+    fraction of the value beyond :data:`LARGE_ULPS`."""
+    py, jl = float(py), float(jl)
+    values = f"python={_shown_value(py)} julia={_shown_value(jl)}"
+    kind = difference_kind(py, jl)
+    if kind == "nan":
+        return f"{values} (NaN on the {'Julia' if math.isnan(jl) else 'Python'} side only)"
+    if kind == "inf":
+        return f"{values} (infinite on the {'Julia' if math.isinf(jl) else 'Python'} side only)"
+    if kind is not None:
+        return f"{values} ({SPECIAL_KINDS[kind][1]})"
+    ulps = ulp_distance(py, jl)
+    if ulps > LARGE_ULPS:
+        return f"{values} (differ by {abs(py - jl) / max(abs(py), abs(jl)):.2g} of the value)"
+    return f"{values} ({ulps:g} ULPs)"
+
+
+def _special_counts(fa: np.ndarray, fb: np.ndarray, differ: np.ndarray) -> dict[str, int]:
+    """How many of the entries that ``differ`` differ in a way ULPs do not measure,
+    by kind (:func:`difference_kind`, element by element)."""
+    nan_a, nan_b = np.isnan(fa), np.isnan(fb)
+    inf_a, inf_b = np.isinf(fa), np.isinf(fb)
+    finite = np.isfinite(fa) & np.isfinite(fb)
+    zero_a, zero_b = fa == 0, fb == 0
+    signs = np.signbit(fa) != np.signbit(fb)
+    with np.errstate(invalid="ignore"):
+        masks = {
+            "nan": nan_a != nan_b,
+            "inf": ~(nan_a | nan_b) & (inf_a != inf_b),
+            "inf_sign": inf_a & inf_b & signs,
+            "sign": finite & ~zero_a & ~zero_b & signs,
+            "zero_sign": zero_a & zero_b & signs,
+            "zero": finite & (zero_a != zero_b),
+        }
+    counts = {kind: int((mask & differ).sum()) for kind, mask in masks.items()}
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _special_mask(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+    """Where ULPs do not measure the difference between ``fa`` and ``fb``."""
+    with np.errstate(invalid="ignore"):
+        nan = np.isnan(fa) != np.isnan(fb)
+        inf = np.isinf(fa) | np.isinf(fb)
+        zero = (fa == 0) | (fb == 0)
+        return nan | inf | zero | (np.signbit(fa) != np.signbit(fb))
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -118,13 +260,26 @@ def flatten_outputs(outputs: dict[str, Any], prefix: str = "") -> dict[str, Any]
 
 
 def compare_output(
-    scenario: str, output: str, tier: Tier, py: Any, jl: Any, *, per_step: bool = False
+    scenario: str,
+    output: str,
+    tier: Tier,
+    py: Any,
+    jl: Any,
+    *,
+    per_step: bool = False,
+    step_axis: int | None = None,
 ) -> Comparison:
     """Compare one output under ``tier``; shapes and dtype kinds must agree first.
-    The divergence per step (first axis) is recorded for ``trajectory`` tiers, and
-    for any tier with ``per_step`` (a training output compared exact)."""
+
+    The divergence per step is recorded for ``trajectory`` tiers, and for any tier
+    with ``per_step`` (a training output compared exact); the steps run along
+    ``step_axis`` (default the first axis), which also makes the report name the
+    first difference's step apart from its index. A ``step_axis`` the output does
+    not have is ignored."""
     a, b = _as_array(py), _as_array(jl)
-    base = {"scenario": scenario, "output": output, "tier": tier}
+    if step_axis is not None and step_axis >= a.ndim:
+        step_axis = None
+    base = {"scenario": scenario, "output": output, "tier": tier, "step_axis": step_axis}
     if a.shape != b.shape:
         return Comparison(
             **base,
@@ -185,13 +340,28 @@ def compare_output(
     else:
         bad = absdiff > tier.bound
     passed = not bad.any()
+    integers = a.dtype.kind in "iub" and b.dtype.kind in "iub"
+    special = {} if integers else _special_counts(fa, fb, ~bits_equal)
+    plain = ulps if not special else np.where(_special_mask(fa, fb), 0.0, ulps)
     comp = Comparison(
-        **base, passed=passed, max_abs=max_abs, max_rel=max_rel, max_ulps=float(ulps.max())
+        **base,
+        passed=passed,
+        max_abs=max_abs,
+        max_rel=max_rel,
+        max_ulps=float(ulps.max()),
+        special=special,
+        comparable_ulps=0.0 if integers else float(plain.max()),
+        entries=int(a.size),
+        integers=integers,
     )
     if (tier.kind == "trajectory" or per_step) and fa.ndim >= 1:
-        div = absdiff.reshape(fa.shape[0], -1).max(axis=1)
+        axis = step_axis or 0
+        steps = fa.shape[axis]
+        div = np.moveaxis(absdiff, axis, 0).reshape(steps, -1).max(axis=1)
         comp.divergence = [float(v) for v in div]
-        comp.divergence_ulps = [float(v) for v in ulps.reshape(fa.shape[0], -1).max(axis=1)]
+        comp.divergence_ulps = [
+            float(v) for v in np.moveaxis(ulps, axis, 0).reshape(steps, -1).max(axis=1)
+        ]
     mismatch = ~bits_equal if passed else bad
     if mismatch.any():
         idx = tuple(int(i) for i in np.argwhere(mismatch)[0])
@@ -218,7 +388,15 @@ def compare_outputs(
             continue
         per_step = declared.kind == "trajectory"
         results.append(
-            compare_output(scenario.name, name, tier, value, jl_flat[name], per_step=per_step)
+            compare_output(
+                scenario.name,
+                name,
+                tier,
+                value,
+                jl_flat[name],
+                per_step=per_step,
+                step_axis=scenario.step_axis_of(name),
+            )
         )
     for name in jl_flat.keys() - py_flat.keys():
         tier = EXACT if strict else scenario.tier(name)
@@ -243,6 +421,7 @@ class ScenarioResult:
     julia_seconds: float = 0.0
     error: str | None = None
     blas: str = ""
+    frames: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -252,9 +431,13 @@ class ScenarioResult:
         return [c for c in self.comparisons if not c.passed]
 
     def message(self) -> str:
-        """Why the scenario failed, one line per failing output (empty when it passed)."""
+        """Why the scenario failed, one line per failing output (empty when it passed);
+        an error with the stack frames of users' files it passed through, one per line
+        (``  in f at my_port.jl:12``, innermost first)."""
         if self.error is not None:
-            return f"{self.scenario.name}: {self.error}"
+            lines = [f"{self.scenario.name}: {self.error}"]
+            lines += [f"  in {shown_frame(frame)}" for frame in self.frames]
+            return "\n".join(lines)
         return "\n".join(c.message() for c in self.failures())
 
     def to_dict(self) -> dict[str, Any]:
@@ -266,6 +449,7 @@ class ScenarioResult:
             "blas": self.blas,
             "passed": self.passed,
             "error": self.error,
+            "frames": list(self.frames),
             "python_seconds": round(self.python_seconds, 4),
             "julia_seconds": round(self.julia_seconds, 4),
             "outputs": [c.to_dict() for c in self.comparisons],

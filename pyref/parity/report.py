@@ -46,7 +46,10 @@ def format_table(results: Sequence[ScenarioResult], *, outputs: bool = True) -> 
 
     ``outputs``: one row per (scenario, output) — tier, max abs and relative
     difference, max ULPs, pass/fail; otherwise one row per scenario — its section,
-    how many outputs, their tiers, the largest ULP distance, pass/FAIL/ERROR."""
+    how many outputs, their tiers, the largest ULP distance, pass/FAIL/ERROR. Where
+    a difference is one ULPs do not measure (a NaN or an infinity on one side,
+    opposite signs, zero on one side) the ULP cell names it instead: ``NaN``, ``inf``,
+    ``sign``, ... (see :data:`pyref.parity.compare.SPECIAL_KINDS`)."""
     if outputs:
         header = ("scenario", "output", "tier", "max abs", "max rel", "max ULPs", "result")
         rows = [row for res in results for row in _output_rows(res)]
@@ -76,7 +79,7 @@ def _output_rows(res: ScenarioResult) -> list[tuple]:
             c.tier.describe(),
             _fmt(c.max_abs),
             _fmt(c.max_rel),
-            f"{c.max_ulps:g}",
+            c.ulps_cell(),
             "pass" if c.passed else "FAIL",
         )
         for c in res.comparisons
@@ -86,14 +89,16 @@ def _output_rows(res: ScenarioResult) -> list[tuple]:
 def _scenario_row(res: ScenarioResult) -> tuple:
     """``res`` in one row: section, how many outputs, their tiers, the worst ULPs, verdict."""
     tiers = ",".join(sorted({c.tier.kind for c in res.comparisons})) or "-"
+    special = [c.ulps_cell() for c in res.comparisons if c.special]
     worst = max((c.max_ulps for c in res.comparisons), default=0.0)
+    worst_cell = special[0] if special else f"{worst:g}"
     verdict = "ERROR" if res.error is not None else "pass" if res.passed else "FAIL"
     return (
         res.scenario.name,
         res.scenario.section or "-",
         len(res.comparisons),
         tiers,
-        f"{worst:g}",
+        worst_cell,
         verdict,
     )
 

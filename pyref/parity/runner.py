@@ -27,11 +27,14 @@ from typing import Any
 import numpy as np
 
 from pyref.parity.compare import ScenarioResult, compare_outputs
+from pyref.parity.frames import julia_frames, python_frames
 from pyref.parity.oracle import write_oracle
 from pyref.parity.registry import describe_error
 from pyref.parity.scenario import Scenario
 from pyref.runtime import JuliaBridgeError, JuliaError, locate, mathmode, numpyblas
 
+#: The Julia function that calls a scenario's Julia side and checks it returned a Dict.
+OUTPUTS = "PyRef.Scenarios.outputs"
 #: The Julia files each session has loaded for scenarios' ``julia_files``, by
 #: session (held here, not on the session: the runtime knows nothing of the harness).
 _INCLUDED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
@@ -45,7 +48,9 @@ def use_blas(session: Any, mode: str | None = None) -> dict[str, Any]:
 
 def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None) -> ScenarioResult:
     """Run both sides of ``scenario`` and compare them; a Julia error is a failure
-    with its message, not an exception (a broken bridge still raises).
+    with its message and the frames of users' files it passed through, not an
+    exception (a broken bridge still raises), and so is a side that returns
+    anything but a dict of named outputs (the report names the side and the type).
 
     ``strict`` compares every output ``exact`` (numpy's BLAS on both sides); None
     asks the session which BLAS it runs."""
@@ -54,9 +59,14 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
     blas = "numpy" if strict else "native"
 
     def failed(
-        error: str, python_seconds: float = 0.0, julia_seconds: float = 0.0
+        error: str,
+        python_seconds: float = 0.0,
+        julia_seconds: float = 0.0,
+        frames: Sequence[str] = (),
     ) -> ScenarioResult:
-        return ScenarioResult(scenario, [], python_seconds, julia_seconds, error=error, blas=blas)
+        return ScenarioResult(
+            scenario, [], python_seconds, julia_seconds, error=error, blas=blas, frames=list(frames)
+        )
 
     # A scenario's own mistakes (a missing or broken .jl file, an exception on the
     # Python side) are its ERROR row, as Julia's errors are; a broken bridge raises.
@@ -66,7 +76,7 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
     except JuliaBridgeError:
         raise
     except Exception as err:
-        return failed(f"julia_files: {_one_line(err)}")
+        return failed(f"julia_files: {_one_line(err)}", frames=julia_frames(err))
     started = time.perf_counter()
     try:
         kwargs = scenario.arguments()
@@ -75,28 +85,56 @@ def run_scenario(scenario: Scenario, session: Any, *, strict: bool | None = None
         raise
     except Exception as err:
         return failed(
-            f"the Python side raised {describe_error(err)}", time.perf_counter() - started
+            f"the Python side raised {describe_error(err)}",
+            time.perf_counter() - started,
+            frames=python_frames(err.__traceback__),
         )
     python_seconds = time.perf_counter() - started
+    if not isinstance(py, dict):
+        return failed(
+            f"the Python side returned {_python_type(py)}, not a dict of named outputs",
+            python_seconds,
+        )
     started = time.perf_counter()
     try:
-        jl = session.call(scenario.julia, **kwargs)
+        answer = session.call(OUTPUTS, scenario.julia, **kwargs)
     except JuliaBridgeError:
         raise
     except JuliaError as err:
-        return failed(str(err), python_seconds, time.perf_counter() - started)
-    julia_seconds = time.perf_counter() - started
-    if not isinstance(py, dict) or not isinstance(jl, dict):
+        text = _one_line(err.julia_message or str(err))
+        if not text.startswith(err.julia_type):
+            text = f"{err.julia_type}: {text}"
         return failed(
-            "both sides must return a dict of named outputs", python_seconds, julia_seconds
+            f"the Julia side raised {text}",
+            python_seconds,
+            time.perf_counter() - started,
+            frames=julia_frames(err),
         )
-    comparisons = compare_outputs(scenario, py, jl, strict=strict)
+    julia_seconds = time.perf_counter() - started
+    if not answer["ok"]:
+        return failed(
+            f"the Julia side returned {answer['returned']}, not a Dict of named outputs",
+            python_seconds,
+            julia_seconds,
+        )
+    comparisons = compare_outputs(scenario, py, answer["outputs"], strict=strict)
     return ScenarioResult(scenario, comparisons, python_seconds, julia_seconds, blas=blas)
 
 
-def _one_line(err: BaseException, limit: int = 400) -> str:
-    """An exception's message as one line: its lines joined (a Julia LoadError's second
-    names the file and line), cut at ``limit`` characters."""
+def _python_type(value: Any) -> str:
+    """The type of ``value`` as a reader writes it: ``list``, ``numpy.ndarray``, ``None``."""
+    if value is None:
+        return "None"
+    kind = type(value)
+    module = kind.__module__
+    return (
+        kind.__qualname__ if module == "builtins" else f"{module.split('.')[0]}.{kind.__qualname__}"
+    )
+
+
+def _one_line(err: BaseException | str, limit: int = 400) -> str:
+    """An exception's message (or a message) as one line: its lines joined (a Julia
+    LoadError's second names the file and line), cut at ``limit`` characters."""
     text = "; ".join(ln.strip() for ln in str(err).strip().splitlines() if ln.strip())
     text = text or type(err).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."

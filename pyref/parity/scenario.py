@@ -30,6 +30,11 @@ class Scenario:
     outside PyRef. ``quick`` scenarios form ``pyref parity --quick``; ``full`` ones (the
     book's experiments at full length, minutes each) run only with ``--full`` or by
     name; ``section`` groups them by the book's section (6.1 ... 6.5) for the notebooks.
+    ``step_axis`` declares the axis along which multi-step outputs hold their steps
+    (an optimizer's parameters after each update, shape ``(steps, ...)``): an int for
+    every output that has that axis, or a dict from output names to axes, resolved
+    as ``tiers`` are (unlisted: none); a report then says ``first differs at step 1,
+    index (0, 0)`` instead of ``at index (1, 0, 0)``.
     """
 
     name: str
@@ -43,6 +48,7 @@ class Scenario:
     julia_files: tuple[str, ...] = ()
     description: str = ""
     full: bool = False
+    step_axis: int | dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not re.fullmatch(
@@ -60,6 +66,16 @@ class Scenario:
                 raise TypeError(
                     f"scenario {self.name}: tier of {key!r} must be a Tier, not {type(tier).__name__}"
                 )
+        axes = self.step_axis
+        if isinstance(axes, dict):
+            for key, axis in axes.items():
+                if not isinstance(key, str) or not key:
+                    raise TypeError(
+                        f"scenario {self.name}: step_axis keys must be output names, got {key!r}"
+                    )
+                _check_axis(self.name, f"step_axis[{key!r}]", axis)
+        elif axes is not None:
+            _check_axis(self.name, "step_axis", axes)
 
     def tier(self, output: str) -> Tier:
         """The tier of a flattened output (``"grads/W1"``): its own, else its closest
@@ -72,6 +88,31 @@ class Scenario:
                 return self.tiers[key]
         return self.tiers.get(parts[-1], EXACT)
 
+    def step_axis_of(self, output: str) -> int | None:
+        """The step axis of a flattened output: ``step_axis`` itself when it is an int,
+        else the output's own entry, its closest declared parent's, or a declared leaf
+        name's at any depth, else None."""
+        axes = self.step_axis
+        if not isinstance(axes, dict):
+            return axes
+        parts = output.split("/")
+        for k in range(len(parts), 0, -1):
+            key = "/".join(parts[:k])
+            if key in axes:
+                return axes[key]
+        return axes.get(parts[-1])
+
     def arguments(self) -> dict[str, Any]:
         """The keywords both sides are called with: ``kwargs`` plus ``inputs()``."""
         return {**self.kwargs, **(self.inputs() if self.inputs is not None else {})}
+
+
+def _check_axis(scenario: str, what: str, axis: object) -> None:
+    """A step axis is an int >= 0 (not a bool)."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(
+            f"scenario {scenario}: {what} must be an int (the axis of the steps), "
+            f"not {type(axis).__name__}"
+        )
+    if axis < 0:
+        raise ValueError(f"scenario {scenario}: {what} must be >= 0, got {axis}")

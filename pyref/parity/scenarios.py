@@ -80,8 +80,19 @@ def init_weights(
 def optimizer_steps(
     *, name: str, params: dict[str, Any], seed: int, steps: int, shape: Sequence[int]
 ) -> dict[str, Any]:
-    """``steps`` updates of W (``shape``) and b on gradients drawn from the stream;
-    the parameters after every step."""
+    """``steps`` updates of W (``shape``) and b on gradients drawn from the stream.
+
+    Args:
+        name: the optimizer (:func:`pyref.optimizers.make_optimizer`'s names).
+        params: its settings (``{"lr": 0.1, "momentum": 0.9}``).
+        seed: the stream's seed: W and b are drawn first, then each step's gradients.
+        steps: how many updates.
+        shape: W's shape; b has ``shape[-1]`` entries.
+
+    Returns:
+        ``{"W": (steps, *shape), "b": (steps, shape[-1])}``: the parameters after
+        every step (step axis 0). Its Julia twin is ``PyRef.Scenarios.optimizer_steps``.
+    """
     rs = RandomState(seed)
     p = {"W": rs.randn(*shape), "b": rs.randn(shape[-1])}
     optimizer = make_optimizer(name, **params)
@@ -677,6 +688,7 @@ def _build() -> list[Scenario]:
                 _J + "optimizer_steps",
                 kwargs={"name": name, "params": params, "seed": 11, "steps": 25, "shape": [6, 4]},
                 section="6.1",
+                step_axis=0,
                 description=f"{label}: 25 steps on drawn gradients",
             )
         )

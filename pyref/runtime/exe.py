@@ -334,7 +334,11 @@ class ExeSession(JuliaSession):
             if not reply.get("ok"):
                 err = reply.get("error") or {}
                 raise julia_error(
-                    what, err.get("type", "error"), err.get("message", ""), err.get("trace", "")
+                    what,
+                    err.get("type", "error"),
+                    err.get("message", ""),
+                    err.get("trace", ""),
+                    err.get("frames") or (),
                 )
             return value
 

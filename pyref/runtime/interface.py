@@ -10,6 +10,7 @@ shared session. This module imports neither bridge, so both can build on it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from pyref.runtime import numpyblas
@@ -32,15 +33,25 @@ class JuliaWorkerCrashed(JuliaBridgeError):
 
 
 class JuliaError(RuntimeError):
-    """A Julia function raised: ``julia_type``, ``julia_message`` and ``trace`` tell what."""
+    """A Julia function raised: ``julia_type``, ``julia_message`` and ``trace`` tell
+    what; ``frames`` are its stack frames in users' files (``"function at file:line"``,
+    innermost first: ``PyRef.Bridge.user_frames``)."""
 
-    def __init__(self, name: str, julia_type: str, message: str, trace: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        julia_type: str,
+        message: str,
+        trace: str = "",
+        frames: Sequence[str] = (),
+    ) -> None:
         # Julia's showerror mostly starts with the type already ("ArgumentError: ...").
         text = message if message.startswith(julia_type) else f"{julia_type}: {message}"
         super().__init__(f"{name}: Julia {text}")
         self.julia_type = julia_type
         self.julia_message = message
         self.trace = trace
+        self.frames = [str(f) for f in frames]
 
 
 class JuliaArgumentError(JuliaError, ValueError):
@@ -61,9 +72,11 @@ _ERROR_CLASSES: dict[str, type[JuliaError]] = {
 }
 
 
-def julia_error(name: str, julia_type: str, message: str, trace: str = "") -> JuliaError:
+def julia_error(
+    name: str, julia_type: str, message: str, trace: str = "", frames: Sequence[str] = ()
+) -> JuliaError:
     """The Python exception for a Julia error of type ``julia_type``."""
-    return _ERROR_CLASSES.get(julia_type, JuliaError)(name, julia_type, message, trace)
+    return _ERROR_CLASSES.get(julia_type, JuliaError)(name, julia_type, message, trace, frames)
 
 
 def check_variable(name: object) -> str:

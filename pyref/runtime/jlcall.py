@@ -127,7 +127,11 @@ class JuliacallSession(JuliaSession):
             return err
         julia_type = str(self._jl.seval("e -> string(nameof(typeof(e)))")(exc))
         message = str(self._jl.seval("e -> sprint(showerror, e)")(exc))
-        return julia_error(f"calling {name}", julia_type, message)
+        try:  # juliacall's JuliaError also carries the backtrace
+            frames = [str(f) for f in self._jl.PyRef.Bridge.user_frames(err.backtrace)]
+        except Exception:
+            frames = []
+        return julia_error(f"calling {name}", julia_type, message, frames=frames)
 
 
 def _from_juliacall(value: Any) -> Any:

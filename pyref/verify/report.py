@@ -4,20 +4,11 @@ and as JSON (``pyref verify --json``)."""
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
+from pyref.parity.frames import shown, shown_frame
 from pyref.verify.runner import CheckResult
 from pyref.verify.verdict import EPS, ROUNDING_CAUSES, ROUNDING_FIRST, ROUNDING_TRAIL
-
-
-def shown(path: str) -> str:
-    """``path`` relative to the current folder when it lies inside it, else as it is."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def _component(r: CheckResult) -> str:
@@ -37,7 +28,7 @@ def detail(r: CheckResult) -> str:
             message = f"{kind}: {message}"
         lines = [f"the port threw {message}"]
         frames = e.get("frames") or []
-        lines += [f"  in {_shown_frame(f)}" for f in frames] or [
+        lines += [f"  in {shown_frame(f)}" for f in frames] or [
             "  (no frame of the port's files in the trace)"
         ]
         return "\n".join(lines)
@@ -58,14 +49,6 @@ def detail(r: CheckResult) -> str:
     elif math.isfinite(v.step_errors[first.step]):
         where += f"; {_rel(v.step_errors[first.step])} of the output's scale"
     return f"{where}: a different formula"
-
-
-def _shown_frame(frame: str) -> str:
-    func, sep, where = frame.rpartition(" at ")
-    if not sep:
-        return frame
-    file, colon, line = where.rpartition(":")
-    return f"{func} at {shown(file)}{colon}{line}"
 
 
 def _rel(x: float) -> str:

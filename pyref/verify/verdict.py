@@ -36,16 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from pyref.parity.compare import ulp_distance
+from pyref.parity.compare import comparable_ulps, describe_values
 
 EPS = float(np.finfo(np.float64).eps)
 #: The first difference of a rounding verdict: at most this many eps times the scale.
 ROUNDING_FIRST = 64
 #: Every difference of a rounding verdict, over all steps: at most this times the scale.
 ROUNDING_TRAIL = 1e-9
-
-#: Beyond this many ULPs a difference is described as a fraction of the value instead.
-LARGE_ULPS = 2**20
 
 #: What a rounding verdict says commonly causes it (docs/porting.md has the table).
 ROUNDING_CAUSES = (
@@ -84,31 +81,13 @@ class Difference:
             return f"the port returned {self.julia}, not a numeric array"
         if self.kind == "missing":
             return "the port returned no such output"
-        py, jl = float(self.python), float(self.julia)
-        values = f"python={py!r} julia={jl!r}"
-        if math.isnan(py) != math.isnan(jl):
-            return f"{values} (NaN on the {'Julia' if math.isnan(jl) else 'Python'} side only)"
-        if math.isinf(py) != math.isinf(jl):
-            return f"{values} (infinite on the {'Julia' if math.isinf(jl) else 'Python'} side only)"
-        if math.isinf(py) and math.isinf(jl):
-            return f"{values} (infinities of opposite sign)"
-        if py != 0 and jl != 0 and (py < 0) != (jl < 0):
-            return f"{values} (sign differs)"
-        if py == 0 or jl == 0:
-            return f"{values} (zero on one side)"
-        ulps = ulp_distance(py, jl)
-        if ulps > LARGE_ULPS:
-            return f"{values} (differ by {abs(py - jl) / max(abs(py), abs(jl)):.2g} of the value)"
-        return f"{values} ({ulps:g} ULPs)"
+        return describe_values(self.python, self.julia)
 
     def ulps(self) -> float | None:
         """ULPs between the values, or None where ULPs mean nothing (sign, NaN, inf, shape)."""
         if self.kind != "value":
             return None
-        py, jl = float(self.python), float(self.julia)
-        if not (math.isfinite(py) and math.isfinite(jl)) or (py < 0) != (jl < 0):
-            return None
-        return ulp_distance(py, jl)
+        return comparable_ulps(self.python, self.julia)
 
 
 @dataclass

@@ -13,7 +13,7 @@ Calls PyRef functions on behalf of Python. Two ways in:
   `eval`, `assign` (a global of Main), `forget`, `quit`; arrays inside arguments are `{"__npy__": path}`
   (optionally with `"key"`, kept for later `{"__cached__": key}` references).
   Answers are `{"id", "ok": true, "value", "seconds", "cached"}` or `{"id", "ok": false,
-  "error": {"type", "message", "trace"}, "cached"}`; numeric arrays in values are written
+  "error": {"type", "message", "trace", "frames"}, "cached"}`; numeric arrays in values are written
   as .npy files next to the request's and named `{"__npy__": path}`; `cached` lists the
   keys of the arrays this request added to the cache (Python marks only those as sent).
   Every request is answered, also one whose line cannot be read or whose value
@@ -366,7 +366,44 @@ function error_info(err, bt)
     trace = sprint(Base.show_backtrace, bt)
     return Dict{String,Any}("type" => string(nameof(typeof(err))),
                             "message" => sprint(showerror, err),
-                            "trace" => length(trace) > 4000 ? trace[1:prevind(trace, 4000)] : trace)
+                            "trace" => length(trace) > 4000 ? trace[1:prevind(trace, 4000)] : trace,
+                            "frames" => user_frames(bt))
+end
+
+# ---------------------------------------------------------------------------
+# The stack frames of users' files (pyref parity's ERROR rows, pyref verify).
+# ---------------------------------------------------------------------------
+
+"""PyRef's own sources (julia/src): their frames are not the user's."""
+const PYREF_SRC = normpath(joinpath(@__DIR__, ".."))
+"""At most this many user frames are reported (a runaway recursion has thousands)."""
+const MAX_USER_FRAMES = 20
+
+"""
+    user_frames(bt) -> Vector{String}
+
+The stack frames of the backtrace `bt` that lie in users' files: an existing file
+outside PyRef's sources and outside Julia itself (Base, the standard library),
+innermost first, as `"function at file:line"`; at most `MAX_USER_FRAMES`.
+"""
+function user_frames(bt)
+    frames = String[]
+    julia_dir = normpath(Sys.BINDIR, "..")
+    for fr in stacktrace(bt)
+        file = String(fr.file)
+        (isabspath(file) && isfile(file)) || continue
+        startswith(normpath(file), PYREF_SRC) && continue
+        startswith(normpath(file), julia_dir) && continue
+        func = string(fr.func)
+        # A keyword function's frames: its body "#f#12" is f; its sorter ("f##kw",
+        # "kwcall") only passes the keywords on, at the line f is defined.
+        (endswith(func, "##kw") || func == "kwcall") && continue
+        m = match(r"^#(.+)#\d+$", func)
+        m === nothing || (func = String(m.captures[1]))
+        push!(frames, "$(func) at $(file):$(fr.line)")
+        length(frames) == MAX_USER_FRAMES && break
+    end
+    return frames
 end
 
 function handle(req::Dict{String,Any}, dir::String)

@@ -222,4 +222,20 @@ function experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_
     return f(((x_train, t_train), (x_test, t_test)); rng=rng, kw(settings)...)
 end
 
+"""
+    outputs(name; kwargs...) -> Dict
+
+Call a scenario's Julia side, the function `name` (a qualified name such as
+"MyPort.gradient_descent_path"), with `kwargs`, as pyref's harness does:
+`{"ok" => true, "outputs" => its Dict}` (a NamedTuple counts as one), or
+`{"ok" => false, "returned" => the type's name}` when it returned anything else, so
+the report can say what the Julia side returned. What the function throws propagates.
+"""
+function outputs(name::AbstractString; kwargs...)
+    f = PyRef.Bridge.lookup(name)
+    value = Base.invokelatest(f; kwargs...)
+    value isa Union{AbstractDict,NamedTuple} && return Dict{String,Any}("ok" => true, "outputs" => value)
+    return Dict{String,Any}("ok" => false, "returned" => string(typeof(value)))
+end
+
 end # module Scenarios

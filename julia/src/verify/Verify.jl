@@ -63,7 +63,6 @@ end
 const CHECKS = Check[]
 const LOADING = Ref{String}("")
 const PORT_FILES = String[]
-const PYREF_SRC = normpath(joinpath(@__DIR__, ".."))
 
 _file() = isempty(LOADING[]) ? "" : LOADING[]
 
@@ -510,20 +509,6 @@ function _find(label::AbstractString)
     return CHECKS[i]
 end
 
-"""The stack frames of `bt` that lie in the port's files (or any file outside
-PyRef and Julia itself), innermost first, as "function at file:line"."""
-function user_frames(bt)
-    frames = String[]
-    for fr in stacktrace(bt)
-        file = String(fr.file)
-        (isabspath(file) && isfile(file)) || continue
-        startswith(normpath(file), PYREF_SRC) && continue
-        startswith(normpath(file), normpath(Sys.BINDIR, "..")) && continue
-        push!(frames, "$(fr.func) at $(file):$(fr.line)")
-    end
-    return frames
-end
-
 """
     run_check(label, inputs) -> Dict
 
@@ -545,7 +530,7 @@ function run_check(label::AbstractString, inputs::AbstractDict)
         bt = catch_backtrace()
         return Dict{String,Any}("ok" => false, "error" => Dict{String,Any}(
             "type" => string(nameof(typeof(err))), "message" => sprint(showerror, err),
-            "frames" => user_frames(bt)))
+            "frames" => Bridge.user_frames(bt)))
     end
 end
 
