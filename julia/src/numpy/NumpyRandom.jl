@@ -12,8 +12,15 @@ Arrays fill in numpy's row-major order: `A = randn(rs, 3, 4)` has
 
 Every function takes a `RandomState` first, or uses the module's global state
 (seeded from entropy at load, like numpy's; `seed!(n)` seeds it).
+
+A `RandomState` is a `Random.AbstractRNG`: Julia's own `rand(rs, dims...)`,
+`randn(rs, dims...)`, `rand(rs, a:b, dims...)`, `shuffle!(rs, v)`, `randperm(rs, n)`
+draw what their numpy twins draw, in numpy's order, and the calls with no numpy twin
+throw an ArgumentError (random_api.jl; docs/verify.md has the table).
 """
 module NumpyRandom
+
+import Random
 
 export RandomState, seed!, global_state, get_state, set_state!, check_seed, rng_state, set_rng_state!,
        random_sample, randint, choice, permutation, shuffle!, uniform, normal
@@ -36,9 +43,9 @@ c_log(x::Float64) = ccall((:log, LIBM), Float64, (Float64,), x)
     RandomState(seed)
 
 An MT19937 state seeded as numpy seeds an integer (0 ≤ seed ≤ 2^32 − 1), with
-numpy's cached second Gaussian.
+numpy's cached second Gaussian. A `Random.AbstractRNG` (see random_api.jl).
 """
-mutable struct RandomState
+mutable struct RandomState <: Random.AbstractRNG
     key::Vector{UInt32}
     pos::Int
     has_gauss::Bool
@@ -402,5 +409,7 @@ function choice(rs::RandomState, a::AbstractVector, size::Union{Integer,Tuple{Va
     return map(i -> a[i + 1], idx)
 end
 choice(a, size; replace::Bool=true) = choice(global_state(), a, size; replace=replace)
+
+include("random_api.jl")
 
 end # module
