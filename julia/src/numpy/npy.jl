@@ -1,12 +1,16 @@
 # .npy files: how arrays travel between numpy and PyRef (format versions 1.0, 2.0, 3.0).
 
-"""numpy dtype strings and the Julia element types they map to (read; write_npy writes
-those of NPY_DESCR)."""
+"""numpy dtype strings and the Julia element types they map to: what read_npy (and so
+the bridge) reads; write_npy writes those of NPY_DESCR."""
 const NPY_DTYPES = Dict{String,DataType}(
-    "<f8" => Float64, "<f4" => Float32, "<f2" => Float16, "<i8" => Int64, "<i4" => Int32, "<i2" => Int16,
-    "|i1" => Int8, "<u4" => UInt32, "<u2" => UInt16, "|u1" => UInt8, "<u1" => UInt8, "|b1" => Bool, "<u8" => UInt64,
-    "<c16" => ComplexF64, "<c8" => ComplexF32,
+    "<f8" => Float64, "<f4" => Float32, "<i8" => Int64, "<i4" => Int32,
+    "<u4" => UInt32, "|u1" => UInt8, "<u1" => UInt8, "|b1" => Bool, "<u8" => UInt64,
 )
+"""What read_npz reads besides: every real and complex number type of numpy's that
+Julia has, so that a parameter file's wrong dtype is named by check_params."""
+const NPZ_DTYPES = merge(NPY_DTYPES, Dict{String,DataType}(
+    "<f2" => Float16, "<i2" => Int16, "|i1" => Int8, "<u2" => UInt16, "<c16" => ComplexF64, "<c8" => ComplexF32,
+))
 const NPY_DESCR = Dict{DataType,String}(
     Float64 => "<f8", Float32 => "<f4", Int64 => "<i8", Int32 => "<i4",
     UInt32 => "<u4", UInt8 => "|u1", Bool => "|b1", UInt64 => "<u8",
@@ -25,8 +29,9 @@ function read_npy(path::AbstractString)
     return open(io -> _read_npy(io, n, path), path, "r")
 end
 
-"""The array of the .npy bytes `io` holds (`n` of them), `what` naming them in errors."""
-function _read_npy(io::IO, n::Integer, what::AbstractString)
+"""The array of the .npy bytes `io` holds (`n` of them), `what` naming them in errors,
+of an element type `dtypes` maps its descr to."""
+function _read_npy(io::IO, n::Integer, what::AbstractString, dtypes::Dict{String,DataType}=NPY_DTYPES)
     bad(reason) = ArgumentError("$what is not a valid .npy array ($reason)")
     n >= 10 || throw(bad("$n bytes, shorter than a .npy header"))
     read(io, 6) == NPY_MAGIC || throw(bad("no .npy magic at its start"))
@@ -43,12 +48,12 @@ function _read_npy(io::IO, n::Integer, what::AbstractString)
     descr = String(m.captures[1])
     startswith(descr, "|O") &&
         throw(ArgumentError("$what holds Python objects (only pickle could read them), not numbers"))
-    if !haskey(NPY_DTYPES, descr)
+    if !haskey(dtypes, descr)
         numeric = occursin(r"^[<>|=][biufc]", descr)
         throw(ArgumentError(numeric ? "$what holds $descr values, which PyRef does not read" :
                             "$what holds $descr values, not numbers"))
     end
-    T = NPY_DTYPES[descr]
+    T = dtypes[descr]
     fortran = occursin(r"'fortran_order':\s*True", header)
     ms = match(r"'shape':\s*\(([^)]*)\)", header)
     ms === nothing && throw(bad("no shape in its header"))
@@ -323,7 +328,7 @@ function read_npz(path::AbstractString, what::AbstractString="file")
         data = view(b, start:(start + csize - 1))
         crc32_ieee(data) == crc ||
             throw(ArgumentError("$member is damaged (its CRC-32 does not match its bytes)"))
-        out[name[1:(end - 4)]] = _read_npy(IOBuffer(b[start:(start + csize - 1)]), csize, member)
+        out[name[1:(end - 4)]] = _read_npy(IOBuffer(b[start:(start + csize - 1)]), csize, member, NPZ_DTYPES)
     end
     return out
 end
