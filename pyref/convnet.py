@@ -3,7 +3,9 @@
 Weights are drawn at construction from ``rng`` (numpy's global stream by default)
 in the book's order: W1 = std · randn(FN, C, FS, FS), then W2 = std · randn(pooled,
 hidden), then W3 = std · randn(hidden, output); biases are zeros. Parameters are
-saved as ``.npz`` (never pickle) and read back with ``allow_pickle=False``.
+saved as ``.npz`` (never pickle) and read back by ``pyref.io.read_npz``; whatever a
+net takes, from a file or a dict, passes ``check_params`` (names, dtypes, shapes,
+finite values) first.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pyref.checks import (
 from pyref.convolution import Convolution, Pooling, window_output_size
 from pyref.datasets import NUM_CLASSES
 from pyref.functions import numerical_gradient
-from pyref.io import write_bytes
+from pyref.io import check_output_file, read_npz, write_bytes
 from pyref.layers import Affine, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
 
@@ -74,6 +76,102 @@ def _input_dims(input_dim: Sequence[int]) -> tuple[int, int, int]:
     return c, h, w
 
 
+def convnet_param_shapes(
+    input_dim: Sequence[int] = CONVNET_INPUT_DIM,
+    conv_param: Mapping[str, int] | None = None,
+    hidden_size: int = CONVNET_HIDDEN_SIZE,
+    output_size: int = CONVNET_OUTPUT_SIZE,
+) -> dict[str, tuple[int, ...]]:
+    """The shapes of a SimpleConvNet's parameters, by name in the order they are drawn
+    ('W1' (FN, C, FS, FS), 'b1' (FN,), 'W2' (pooled, hidden), 'b2', 'W3' (hidden,
+    output), 'b3'), for the book's arguments; checked as the net checks them. The
+    default is the book's net (what ``pyref run``'s ``--params`` must fit)."""
+    C, H, W = _input_dims(input_dim)
+    param = _conv_params(conv_param)
+    hidden = check_positive_int("hidden_size", hidden_size)
+    output = check_positive_int("output_size", output_size)
+    filter_num, filter_size = param["filter_num"], param["filter_size"]
+    sizes = []
+    for axis, size in (("height", H), ("width", W)):
+        conv = window_output_size(
+            size,
+            filter_size,
+            param["stride"],
+            param["pad"],
+            axis=axis,
+            window_name="conv_param['filter_size']",
+            input_name="input_dim",
+        )
+        sizes.append(
+            window_output_size(
+                conv,
+                POOL_SIZE,
+                POOL_SIZE,
+                0,
+                axis=axis,
+                window_name="the 2×2 pooling",
+                input_name="the convolution's output",
+            )
+        )
+    pool_output_size = filter_num * sizes[0] * sizes[1]
+    return {
+        "W1": (filter_num, C, filter_size, filter_size),
+        "b1": (filter_num,),
+        "W2": (pool_output_size, hidden),
+        "b2": (hidden,),
+        "W3": (hidden, output),
+        "b3": (output,),
+    }
+
+
+def check_params(
+    params: Mapping[str, np.ndarray],
+    shapes: Mapping[str, tuple[int, ...]],
+    *,
+    source: str = "params",
+) -> dict[str, np.ndarray]:
+    """``params`` checked against a net's ``shapes`` (name -> shape, as
+    ``convnet_param_shapes`` gives them) and returned as float64 arrays in the order of
+    ``shapes``. Every name the net has must be there, and no other; each value a numpy
+    array of real floating-point numbers (float16, float32 or float64) of its shape,
+    finite. ``source`` (the argument, or the file they were read from) starts every
+    message. TypeError for a wrong type or dtype, ValueError for the rest.
+    """
+    names = ", ".join(shapes)
+    if not isinstance(params, Mapping):
+        raise TypeError(f"{source} must be a dict of arrays, not {type(params).__name__}")
+    if not params:
+        raise ValueError(f"{source} holds no arrays; the net needs {names}")
+    extra = sorted(str(key) for key in params if key not in shapes)
+    if extra:
+        raise ValueError(f"{source}: {', '.join(extra)} is not a parameter of this net ({names})")
+    out: dict[str, np.ndarray] = {}
+    for key, shape in shapes.items():
+        if key not in params:
+            continue
+        value = params[key]
+        if not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"{source}: {key} must be a numpy array of floating-point numbers, "
+                f"not {type(value).__name__}"
+            )
+        if value.dtype.kind != "f":
+            raise TypeError(
+                f"{source}: {key} holds {value.dtype} values, not real floating-point "
+                "numbers (float16, float32 or float64)"
+            )
+        if value.shape != tuple(shape):
+            raise ValueError(
+                f"{source}: {key} has shape {value.shape}, this net's has {tuple(shape)}"
+            )
+        check_array(f"{source}: {key}", value)
+        out[key] = value.astype(np.float64, copy=False)
+    missing = [key for key in shapes if key not in params]
+    if missing:
+        raise ValueError(f"{source} has no {', '.join(missing)}; the net needs {names}")
+    return out
+
+
 def column_labels(t: np.ndarray, output_size: int) -> np.ndarray:
     """Labels as a 1-D array when given as a column of class indices, shape (N, 1), as
     the book's gradient_check.py passes them; anything else unchanged. (The book's
@@ -113,42 +211,19 @@ class SimpleConvNet:
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.output_size = check_positive_int("output_size", output_size)
         std = check_positive("weight_init_std", weight_init_std)
-        filter_num = self.conv_param["filter_num"]
-        filter_size = self.conv_param["filter_size"]
+        shapes = convnet_param_shapes(
+            self.input_dim, self.conv_param, self.hidden_size, self.output_size
+        )
         stride, pad = self.conv_param["stride"], self.conv_param["pad"]
-        C, H, W = self.input_dim
-        sizes = []
-        for axis, size in (("height", H), ("width", W)):
-            conv = window_output_size(
-                size,
-                filter_size,
-                stride,
-                pad,
-                axis=axis,
-                window_name="conv_param['filter_size']",
-                input_name="input_dim",
-            )
-            sizes.append(
-                window_output_size(
-                    conv,
-                    POOL_SIZE,
-                    POOL_SIZE,
-                    0,
-                    axis=axis,
-                    window_name="the 2×2 pooling",
-                    input_name="the convolution's output",
-                )
-            )
-        pool_output_size = filter_num * sizes[0] * sizes[1]
 
         r = resolve_rng(rng)
         self.params: dict[str, np.ndarray] = {}
-        self.params["W1"] = std * r.randn(filter_num, C, filter_size, filter_size)
-        self.params["b1"] = np.zeros(filter_num)
-        self.params["W2"] = std * r.randn(pool_output_size, self.hidden_size)
-        self.params["b2"] = np.zeros(self.hidden_size)
-        self.params["W3"] = std * r.randn(self.hidden_size, self.output_size)
-        self.params["b3"] = np.zeros(self.output_size)
+        self.params["W1"] = std * r.randn(*shapes["W1"])
+        self.params["b1"] = np.zeros(shapes["b1"])
+        self.params["W2"] = std * r.randn(*shapes["W2"])
+        self.params["b2"] = np.zeros(shapes["b2"])
+        self.params["W3"] = std * r.randn(*shapes["W3"])
+        self.params["b3"] = np.zeros(shapes["b3"])
 
         self.layers: OrderedDict[str, Any] = OrderedDict()
         self.layers["Conv1"] = Convolution(self.params["W1"], self.params["b1"], stride, pad)
@@ -163,6 +238,8 @@ class SimpleConvNet:
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = check_array("x", x, ndim=4)
+        if x.shape[0] == 0:
+            raise ValueError(f"x has no samples (an empty batch, shape {x.shape})")
         if tuple(x.shape[1:]) != self.input_dim:
             raise ValueError(
                 f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
@@ -242,62 +319,52 @@ class SimpleConvNet:
         extension: the book's ``params.pkl`` gets .npz contents), atomically."""
         return save_param_file(file_name, {key: self.params[key] for key in CONVNET_PARAM_NAMES})
 
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shapes of this net's parameters, by name."""
+        return {key: self.params[key].shape for key in CONVNET_PARAM_NAMES}
+
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
-        """Take these parameters (names and shapes checked first) and hand them to the
-        layers, as the book's load_params does after reading its file."""
-        for key, value in params.items():
-            if key not in self.params:
-                raise ValueError(
-                    f"{key} is not a parameter of this net ({', '.join(CONVNET_PARAM_NAMES)})"
-                )
-            if np.shape(value) != self.params[key].shape:
-                raise ValueError(
-                    f"{key} has shape {np.shape(value)}, this net's has {self.params[key].shape}"
-                )
-        for key, value in params.items():
-            self.params[key] = np.asarray(value, dtype=np.float64)
+        """Take these parameters (all of them, checked first by ``check_params``) and
+        hand them to the layers, as the book's load_params does after reading its file."""
+        checked = check_params(params, self.param_shapes())
+        self.params.update(checked)
         for idx, name in enumerate(_PARAM_LAYERS, start=1):
             self.layers[name].W = self.params[f"W{idx}"]
             self.layers[name].b = self.params[f"b{idx}"]
 
     def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` (pickle is refused) into the net."""
-        loaded = load_param_file(file_name)
-        try:
-            self.set_params(loaded)
-        except ValueError as err:
-            raise ValueError(f"{file_name}: {err}") from None
+        """Read parameters written by ``save_params`` (pickle is refused) into the net;
+        errors name the file and the member."""
+        self.set_params(load_param_file(file_name, self.param_shapes()))
 
 
 def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarray]) -> Path:
-    """Write named arrays as an .npz file (numpy's np.savez format), atomically."""
+    """Write named arrays of numbers as an .npz file (numpy's np.savez format),
+    atomically. ``file_name`` is checked first (not a folder, its folder can be made
+    and written: ValueError naming it); a failed write names it too (OSError)."""
+    path = check_output_file(file_name, "file_name")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of arrays, not {type(params).__name__}")
+    arrays = {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"params: names must be strings, not {type(key).__name__}")
+        arrays[key] = check_array(f"params: {key}", np.asarray(value), finite=False)
     buf = io.BytesIO()
-    np.savez(buf, **{key: np.asarray(value) for key, value in params.items()})
-    return write_bytes(file_name, buf.getvalue())
-
-
-def load_param_file(file_name: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an .npz parameter file, as float64; a pickle (such as the book's
-    params.pkl) is refused with a clear error rather than unpickled."""
-    path = Path(file_name)
-    if not path.is_file():
-        raise FileNotFoundError(f"no parameter file {path}")
+    np.savez(buf, **arrays)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not hasattr(npz, "files"):
-                raise ValueError(
-                    f"{path} holds a single array, not the named arrays of an .npz file"
-                )
-            arrays = {key: npz[key] for key in npz.files}
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise ValueError(
-                f"{path} is a pickle file (the book's format): pyref reads only "
-                "the .npz files save_params writes"
-            ) from None
-        raise
-    out: dict[str, np.ndarray] = {}
-    for key, value in arrays.items():
-        check_array(f"{path}: {key}", value)
-        out[key] = value.astype(np.float64, copy=False)
-    return out
+        return write_bytes(path, buf.getvalue())
+    except OSError as err:
+        raise OSError(err.errno, f"could not write {path}: {err.strerror or err}") from None
+
+
+def load_param_file(
+    file_name: str | os.PathLike, shapes: Mapping[str, tuple[int, ...]] | None = None
+) -> dict[str, np.ndarray]:
+    """The parameters in an .npz file, read by ``read_npz`` (CRC-checked; a pickle,
+    such as the book's params.pkl, is refused) and checked by ``check_params`` against
+    ``shapes`` (default: the book's SimpleConvNet), as float64 arrays. Every error
+    names the file and the member: FileNotFoundError, ValueError or TypeError."""
+    shapes = convnet_param_shapes() if shapes is None else shapes
+    arrays = read_npz(file_name, "parameter file")
+    return check_params(arrays, shapes, source=str(file_name))

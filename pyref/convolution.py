@@ -185,6 +185,27 @@ def col2im(
     return img[:, :, pad : H + pad, pad : W + pad]
 
 
+def _check_nonempty(x: np.ndarray) -> np.ndarray:
+    """A layer's input ``x`` with at least one sample."""
+    if x.shape[0] == 0:
+        raise ValueError(f"x has no samples (an empty batch, shape {x.shape})")
+    return x
+
+
+def _check_dout(layer: object, forward_input: np.ndarray | None, out_shape: tuple, dout: object):
+    """``dout`` for ``layer``'s backward: after a forward pass (RuntimeError otherwise),
+    a 4-D array of the shape of the last forward output ``out_shape`` (ValueError)."""
+    name = type(layer).__name__
+    if forward_input is None:
+        raise RuntimeError(f"{name}.backward needs a forward pass first")
+    dout = check_array("dout", dout, ndim=4, finite=False)
+    if dout.shape != tuple(out_shape):
+        raise ValueError(
+            f"dout has shape {dout.shape}; {name}'s last forward output had {tuple(out_shape)}"
+        )
+    return dout
+
+
 def _check_bias(b: object, filter_num: int) -> np.ndarray | float:
     """A bias per filter (1-D, filter_num entries) or one number for all (as the book's
     apply_filter.py passes ``b = 0``)."""
@@ -216,9 +237,10 @@ class Convolution:
         self.col_W: np.ndarray | None = None
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
+        self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = check_array("x", x, ndim=4, finite=False)
+        x = _check_nonempty(check_array("x", x, ndim=4, finite=False))
         FN, C, FH, FW = self.W.shape
         N = x.shape[0]
         if x.shape[1] != C:
@@ -234,12 +256,14 @@ class Convolution:
         else:
             out = out + self.b
         self.x, self.col, self.col_W = x, col, col_W
+        self._out_shape = (N, FN, out_h, out_w)
         return out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
 
     def backward(self, dout: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
         """dW, db (kept on the layer) and, unless ``need_dx`` is False, dx: a net's
         first layer skips it (col2im and a matrix product), as no one uses the
         gradient of the input images."""
+        dout = _check_dout(self, self.col, self._out_shape, dout)
         FN, C, FH, FW = self.W.shape
         dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
         self.db = np.sum(dout, axis=0)
@@ -288,7 +312,7 @@ class Pooling:
         ]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = check_array("x", x, ndim=4, finite=False)
+        x = _check_nonempty(check_array("x", x, ndim=4, finite=False))
         N, C = x.shape[:2]
         out_h, out_w = _geometry(
             x.shape, self.pool_h, self.pool_w, self.stride, self.pad, ("pool_h", "pool_w"), "x"
@@ -379,11 +403,9 @@ class Pooling:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Each output's gradient back to its window's first maximum; elsewhere 0. Where
         windows overlap, the contributions add up in col2im's order."""
-        N, C, H, W = self.x.shape
         idx = self._argmax
-        dout = check_array("dout", dout, ndim=4, finite=False)
-        if dout.shape != idx.shape:
-            raise ValueError(f"dout has shape {dout.shape}, the pooling's output has {idx.shape}")
+        dout = _check_dout(self, self.x, () if idx is None else idx.shape, dout)
+        N, C, H, W = self.x.shape
         s, p = self.stride, self.pad
         out_h, out_w = idx.shape[2:]
         if self._tiled():

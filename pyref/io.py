@@ -1,5 +1,6 @@
 """Atomic output files: everything is written to a temporary file in the target
-directory and renamed into place, so an interrupted run never leaves half a file."""
+directory and renamed into place, so an interrupted run never leaves half a file.
+And the checked reader of .npz files (numpy's np.savez archives)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import io
 import json
 import math
 import os
+import struct
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +63,18 @@ def _check_writable_folder(folder: Path, what: str, shown: Path) -> None:
         raise OutputPathError(f"{what} {shown}: the folder {existing} is not writable")
 
 
+def _nonempty_path(path: str | os.PathLike, what: str) -> Path:
+    """``path`` as a Path; an empty one (which Path reads as the current folder) is an
+    OutputPathError."""
+    if os.fspath(path) == "":
+        raise OutputPathError(f"{what} is empty: name a path")
+    return Path(path)
+
+
 def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
     """Check, before any work, that ``path`` is a folder that exists or can be created
     and written; OutputPathError naming ``what`` otherwise. Creates nothing."""
-    path = Path(path)
+    path = _nonempty_path(path, what)
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"{what} {path} is a file, not a folder")
     _check_writable_folder(path, what, path)
@@ -72,12 +84,39 @@ def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Pa
 def check_output_file(path: str | os.PathLike, what: str = "output file") -> Path:
     """Check, before any work, that the file ``path`` can be written (its folder exists
     or can be created, and it is not a folder); OutputPathError otherwise."""
-    path = Path(path)
+    path = _nonempty_path(path, what)
     if path.is_dir():
         raise OutputPathError(f"{what} {path} is a folder, not a file")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputPathError(f"{what} {path} is not writable")
     _check_writable_folder(path.parent, what, path)
+    return path
+
+
+def make_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """:func:`check_output_dir`, then create the folder (and its missing parents) and
+    prove it writable with a temporary file, removed at once: what the OS refuses
+    (a read-only or virtual file system such as /proc) is found before any work.
+    OutputPathError naming ``what`` and ``path`` otherwise; folders made here are
+    removed again."""
+    path = check_output_dir(path, what)
+    missing = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path, prefix=".pyref-probe-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        for folder in missing:  # the deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise OutputPathError(f"{what} {path} cannot be written: {err.strerror or err}") from None
     return path
 
 
@@ -121,3 +160,92 @@ def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, dpi=dpi, format="png")
     return write_bytes(path, buf.getvalue())
+
+
+# -- reading .npz files ----------------------------------------------------------------
+
+#: How a file's first bytes tell what it is.
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first member, or an empty zip
+NPY_MAGIC = b"\x93NUMPY"
+PICKLE_PROTOCOLS = range(2, 6)  # a pickle of protocol 2 or later starts with 0x80, protocol
+
+
+def read_npz(path: str | os.PathLike, what: str = "file") -> dict[str, np.ndarray]:
+    """The arrays of an .npz file (numpy's np.savez or np.savez_compressed), by name
+    without ``.npy``, in the file's order, each member's CRC-32 checked; nothing is
+    unpickled.
+
+    ``what`` names the file in messages ("parameter file"). Raises FileNotFoundError
+    for a missing file and ValueError, naming the file and the member, for anything
+    that is not such an archive: an empty, truncated or damaged file, an .npy file, a
+    pickle, a member that is not an .npy array or holds objects or text.
+    """
+    if os.fspath(path) == "":
+        raise ValueError(f"no {what} named: the path is empty")
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"no {what} {path}")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder, not an .npz file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if not data:
+        raise ValueError(f"{path} is empty (0 bytes), not an .npz file")
+    if data.startswith(NPY_MAGIC):
+        raise ValueError(
+            f"{path} is an .npy file (a single array), not the named arrays of an "
+            ".npz file (np.savez)"
+        )
+    if data[0] == 0x80 and len(data) > 1 and data[1] in PICKLE_PROTOCOLS:
+        raise ValueError(
+            f"{path} is a pickle file (the book's format): pyref reads only the .npz "
+            "files np.savez and save_params write"
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise ValueError(f"{path} is not an .npz file (a zip archive of .npy arrays)")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, ValueError, struct.error):
+        raise ValueError(
+            f"{path} is damaged or cut short: its zip directory is missing or unreadable"
+        ) from None
+    out: dict[str, np.ndarray] = {}
+    with archive:
+        for info in archive.infolist():
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise ValueError(
+                    f"{path}: member {name} is not an .npy array (an .npz file holds only those)"
+                )
+            try:
+                raw = archive.read(info)
+            except zipfile.BadZipFile as err:
+                if "CRC" in str(err):
+                    raise ValueError(
+                        f"{path}: member {name} is damaged (its CRC-32 does not match its bytes)"
+                    ) from None
+                raise ValueError(f"{path}: member {name} is damaged ({err})") from None
+            except (EOFError, zlib.error, struct.error, ValueError, NotImplementedError) as err:
+                raise ValueError(f"{path}: member {name} is damaged ({err})") from None
+            out[name[: -len(".npy")]] = _npy_member(path, name, raw)
+    return out
+
+
+def _npy_member(path: Path, name: str, raw: bytes) -> np.ndarray:
+    """The array in the bytes ``raw`` of member ``name``: numbers only (no pickle)."""
+    try:
+        array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise ValueError(
+                f"{path}: member {name} holds Python objects (only pickle could read them), "
+                "not numbers"
+            ) from None
+        raise ValueError(f"{path}: member {name} is not a valid .npy array ({err})") from None
+    except (EOFError, SyntaxError, TypeError, struct.error) as err:
+        raise ValueError(f"{path}: member {name} is not a valid .npy array ({err})") from None
+    if array.dtype.kind not in "biufc":
+        raise ValueError(f"{path}: member {name} holds {array.dtype.str} values, not numbers")
+    return array

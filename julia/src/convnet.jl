@@ -59,6 +59,32 @@ function input_dims(input_dim)::NTuple{3,Int}
     return Tuple(check_positive_int("input_dim", v) for v in input_dim)
 end
 
+"""
+    convnet_param_shapes(; input_dim=(1, 28, 28), conv_param, hidden_size=100, output_size=10)
+
+The shapes of a SimpleConvNet's parameters, name => shape in the order they are drawn
+("W1" (FN, C, FS, FS), "b1" (FN,), "W2" (pooled, hidden), "b2", "W3" (hidden, output),
+"b3"), checked as the net checks them. The default is the book's net.
+"""
+function convnet_param_shapes(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM,
+                              hidden_size::Integer=CONVNET_HIDDEN_SIZE, output_size::Integer=CONVNET_OUTPUT_SIZE)
+    C, H, W = input_dims(input_dim)
+    cp = conv_params(conv_param)
+    hidden = check_positive_int("hidden_size", hidden_size)
+    output = check_positive_int("output_size", output_size)
+    fn, fs = cp["filter_num"], cp["filter_size"]
+    sizes = Int[]
+    for (axis, size) in (("height", H), ("width", W))
+        conv = window_output_size(size, fs, cp["stride"], cp["pad"]; axis=axis, window_name="conv_param['filter_size']",
+                                  input_name="input_dim")
+        push!(sizes, window_output_size(conv, POOL_SIZE, POOL_SIZE, 0; axis=axis, window_name="the 2×2 pooling",
+                                        input_name="the convolution's output"))
+    end
+    pooled = fn * sizes[1] * sizes[2]
+    return Pair{String,Tuple{Vararg{Int}}}["W1" => (fn, C, fs, fs), "b1" => (fn,), "W2" => (pooled, hidden),
+                                           "b2" => (hidden,), "W3" => (hidden, output), "b3" => (output,)]
+end
+
 function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hidden_size::Integer=CONVNET_HIDDEN_SIZE,
                        output_size::Integer=CONVNET_OUTPUT_SIZE, weight_init_std::Real=CONVNET_WEIGHT_INIT_STD,
                        rng::NumpyRandom.RandomState=NumpyRandom.global_state())
@@ -67,16 +93,10 @@ function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hid
     hidden = check_positive_int("hidden_size", hidden_size)
     output = check_positive_int("output_size", output_size)
     std = check_positive("weight_init_std", weight_init_std)
-    fn, fs, stride, pad = cp["filter_num"], cp["filter_size"], cp["stride"], cp["pad"]
-    C, H, W = dim
-    sizes = Int[]
-    for (axis, size) in (("height", H), ("width", W))
-        conv = window_output_size(size, fs, stride, pad; axis=axis, window_name="conv_param['filter_size']",
-                                  input_name="input_dim")
-        push!(sizes, window_output_size(conv, POOL_SIZE, POOL_SIZE, 0; axis=axis, window_name="the 2×2 pooling",
-                                        input_name="the convolution's output"))
-    end
-    pool_output_size = fn * sizes[1] * sizes[2]
+    shapes = Dict(convnet_param_shapes(; input_dim=dim, conv_param=cp, hidden_size=hidden, output_size=output))
+    stride, pad = cp["stride"], cp["pad"]
+    fn, C, fs, _ = shapes["W1"]
+    pool_output_size = shapes["W2"][1]
     params = Params()
     params["W1"] = std .* NumpyRandom.randn(rng, fn, C, fs, fs)
     params["b1"] = zeros(fn)
@@ -96,6 +116,7 @@ end
 
 function check_x(net::SimpleConvNet, x)
     x = _check_rank4("x", x)
+    check_batch("x", x)
     size(x)[2:4] == net.input_dim ||
         throw(DimensionMismatch("x has samples of shape $(size(x)[2:4]), the net takes $(net.input_dim) (channels, height, width)"))
     check_array("x", x)
@@ -219,22 +240,56 @@ function numerical_gradient(net::SimpleConvNet, x, t)
 end
 
 """
+    check_params(params, shapes; source="params") -> Dict{String,Array{Float64}}
+
+`params` checked against a net's `shapes` (name => shape pairs, as
+`convnet_param_shapes` gives them) and returned as Float64 arrays: every name the net
+has, and no other; each value an array of real floating-point numbers (Float16,
+Float32, Float64) of its shape, finite. `source` (the argument, or the file they were
+read from) starts every message. ArgumentError, or DimensionMismatch for a shape
+(pyref's TypeError/ValueError), in pyref's order and words.
+"""
+function check_params(params, shapes; source::AbstractString="params")
+    names = join([k for (k, _) in shapes], ", ")
+    params isa AbstractDict || throw(ArgumentError("$source must be a dict of arrays, not $(typeof(params))"))
+    isempty(params) && throw(ArgumentError("$source holds no arrays; the net needs $names"))
+    wanted = Set(String(k) for (k, _) in shapes)
+    extra = sort([string(k) for k in keys(params) if !(string(k) in wanted)])
+    isempty(extra) || throw(ArgumentError("$source: $(join(extra, ", ")) is not a parameter of this net ($names)"))
+    given = Dict{String,Any}(string(k) => v for (k, v) in params)
+    out = Dict{String,Array{Float64}}()
+    for (key, shape) in shapes
+        haskey(given, key) || continue
+        value = given[key]
+        value isa AbstractArray ||
+            throw(ArgumentError("$source: $key must be an array of floating-point numbers, not $(typeof(value))"))
+        eltype(value) <: Union{Float16,Float32,Float64} ||
+            throw(ArgumentError("$source: $key holds $(eltype(value)) values, not real floating-point numbers " *
+                                "(Float16, Float32 or Float64)"))
+        size(value) == Tuple(shape) ||
+            throw(DimensionMismatch("$source: $key has shape $(size(value)), this net's has $(Tuple(shape))"))
+        check_array("$source: $key", value)
+        out[key] = Array{Float64}(value)   # a copy, as the net's own
+    end
+    missing = [k for (k, _) in shapes if !haskey(given, k)]
+    isempty(missing) || throw(ArgumentError("$source has no $(join(missing, ", ")); the net needs $names"))
+    return out
+end
+
+"""The shapes of `net`'s parameters, name => shape in the order they are drawn."""
+param_shapes(net::SimpleConvNet) = Pair{String,Tuple{Vararg{Int}}}[k => size(net.params[k]) for k in CONVNET_PARAM_NAMES]
+
+"""
     set_params!(net, params)
 
-Take these parameters (a dict such as `read_npz` returns; names and shapes checked
-first) and hand them to the layers, as the book's load_params does.
+Take these parameters (all of them, checked first by `check_params`; a dict such as
+`read_npz` returns) and hand them to the layers, as the book's load_params does.
 """
-function set_params!(net::SimpleConvNet, params::AbstractDict)
-    for (key, value) in params
-        haskey(net.params, key) ||
-            throw(ArgumentError("$key is not a parameter of this net ($(join(CONVNET_PARAM_NAMES, ", ")))"))
-        size(value) == size(net.params[key]) ||
-            throw(DimensionMismatch("$key has shape $(size(value)), this net's has $(size(net.params[key]))"))
-    end
-    for (key, value) in params
+function set_params!(net::SimpleConvNet, params)
+    checked = check_params(params, param_shapes(net))
+    for (key, value) in checked
         # W2 and W3 stay C-ordered (as the net made them), the values those given.
-        net.params[key] = net.params[key] isa CMatrix ? transpose(permutedims(Array{Float64}(value))) :
-                          Array{Float64}(value)
+        net.params[key] = net.params[key] isa CMatrix ? transpose(permutedims(value)) : value
     end
     for (idx, layer) in ((1, net.conv1), (2, net.affine1), (3, net.affine2))
         layer.W = net.params["W$idx"]
@@ -243,18 +298,28 @@ function set_params!(net::SimpleConvNet, params::AbstractDict)
     return net
 end
 
-"""Write named arrays (name => array pairs, in order) as an .npz file (numpy's `np.savez` format)."""
+"""Write named arrays (name => array pairs, in order) as an .npz file (numpy's `np.savez`
+format), atomically; `file_name` is checked first (`check_output_file`)."""
 save_param_file(file_name::AbstractString, params) = write_npz(file_name, params)
 
-"""The arrays of an .npz parameter file (numpy's `np.savez`, or `save_param_file`)."""
-load_param_file(file_name::AbstractString) = read_npz(file_name)
+"""
+    load_param_file(file_name, shapes=convnet_param_shapes())
+
+The parameters in an .npz file, read by `read_npz` (CRC-checked; a pickle is refused)
+and checked by `check_params` against `shapes` (default: the book's SimpleConvNet);
+every error names the file and the member.
+"""
+load_param_file(file_name::AbstractString, shapes=convnet_param_shapes()) =
+    check_params(read_npz(file_name, "parameter file"), shapes; source=file_name)
 
 """Write the parameters to `file_name` as an .npz file (what numpy's `np.savez` writes)."""
 save_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     save_param_file(file_name, [k => net.params[k] for k in CONVNET_PARAM_NAMES])
 
-"""Read parameters from an .npz file (numpy's `np.savez`, or `save_params`)."""
+"""Read parameters from an .npz file (numpy's `np.savez`, or `save_params`); errors name
+the file and the member."""
 load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
-    set_params!(net, load_param_file(file_name))
+    set_params!(net, load_param_file(file_name, param_shapes(net)))
 
-export SimpleConvNet, save_params, load_params, set_params!, save_param_file, load_param_file
+export SimpleConvNet, save_params, load_params, set_params!, save_param_file, load_param_file, check_params,
+       convnet_param_shapes, param_shapes

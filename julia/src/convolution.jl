@@ -250,6 +250,7 @@ end
 
 function _conv_geometry(l::Convolution, x::AbstractArray)
     x = _check_rank4("x", x)
+    check_batch("x", x)
     FN, C, FH, FW = size(l.W)
     size(x, 2) == C || throw(DimensionMismatch("x has $(size(x, 2)) channels, W's filters have $C"))
     return _window_geometry(size(x), FH, FW, l.stride, l.pad, ("W's filter height", "W's filter width"), "x")
@@ -281,6 +282,16 @@ function forward!(l::Convolution, x::AbstractArray{<:Real,4})
 end
 forward!(l::Convolution, x) = (_check_rank4("x", x); nothing)
 
+"""`dout` for `l`'s backward: after a forward pass (an ErrorException otherwise, as
+pyref's RuntimeError; no forward pass leaves `x_shape` all zeros, a forward pass has a
+sample at least), of the last forward output's shape `out` (a DimensionMismatch)."""
+function _check_dout(l, out::NTuple{4,Int}, dout::AbstractArray)
+    name = nameof(typeof(l))
+    l.x_shape == (0, 0, 0, 0) && error("$name.backward needs a forward pass first")
+    size(dout) == out || throw(DimensionMismatch("dout has shape $(size(dout)); $name's last forward output had $out"))
+    return dout
+end
+
 """
     backward!(l::Convolution, dout; need_dx=true)
 
@@ -296,8 +307,7 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
     FN, _, FH, FW = size(l.W)
     noo = size(l.out, 2)
     out_h, out_w = l.out_size
-    size(dout) == (N, FN, out_h, out_w) ||
-        throw(DimensionMismatch("dout has shape $(size(dout)), the convolution's output has $((N, FN, out_h, out_w))"))
+    _check_dout(l, (N, FN, out_h, out_w), dout)
     D = _dout_matrix!(l, dout)
     # db = np.sum(dout, axis=0): row after row (C order), or pairwise down each column (F order).
     if D.fortran
@@ -390,6 +400,7 @@ Pooling(pool_h, pool_w, stride=POOLING_STRIDE, pad=0) =
             zeros(0, 0, 0, 0), zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 
 function forward!(l::Pooling, x::AbstractArray{<:Real,4})
+    check_batch("x", x)
     N, C, H, W = size(x)
     out_h, out_w = _window_geometry(size(x), l.pool_h, l.pool_w, l.stride, l.pad, ("pool_h", "pool_w"), "x")
     l.x_shape = size(x)
@@ -469,8 +480,7 @@ function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     N, C, H, W = l.x_shape
     ph, pw, s, p = l.pool_h, l.pool_w, l.stride, l.pad
     out_w, out_h = size(l.out, 1), size(l.out, 2)
-    size(dout) == (N, C, out_h, out_w) ||
-        throw(DimensionMismatch("dout has shape $(size(dout)), the pooling's output has $((N, C, out_h, out_w))"))
+    _check_dout(l, (N, C, out_h, out_w), dout)
     arg = l.arg_max
     if _tiled(l)
         # The windows tile the input: every element is written once, 0.0 or 0.0 + its value.

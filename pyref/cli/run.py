@@ -71,7 +71,13 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
     from pyref.experiments import EXPERIMENTS
     from pyref.figures import FIGURES, OVERLAYS, labelled
-    from pyref.io import OutputPathError, check_output_dir, save_figure, write_json
+    from pyref.io import (
+        OutputPathError,
+        check_output_dir,
+        make_output_dir,
+        save_figure,
+        write_json,
+    )
     from pyref.rng import make_rng
 
     kwargs = dict(exp.quick) if args.quick else {}
@@ -81,9 +87,9 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
             return error("run", f"{exp.name} takes no --params (only {takers} do)")
         from pyref.convnet import load_param_file
 
-        try:
+        try:  # read and checked (names, dtypes, shapes, finite) before any work
             kwargs["params"] = load_param_file(args.params)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, TypeError) as err:
             return error("run", f"--params: {err}")
         print(f"parameters: {args.params}")
     data_description = None
@@ -104,6 +110,10 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         kwargs_args = (data,)
     else:
         kwargs_args = ()
+    try:  # made, and proved writable, before the work
+        make_output_dir(out, "--out")
+    except OutputPathError as err:
+        return error("run", err)
     engines = ("python", "julia") if args.engine == "both" else (args.engine,)
     if "julia" in engines and args.seed is None:
         args.seed = 0  # Julia draws from a stream of its own: it must be seeded
