@@ -640,6 +640,29 @@ def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[s
     return r
 
 
+#: What a checkout of the book's code must hold for the convnet section's ``book``.
+_BOOK_FILES = ("ch07/simple_convnet.py", "common/optimizer.py")
+
+
+def _check_book(book: str | None, sections: tuple[str, ...]) -> None:
+    """ValueError naming ``--book`` unless ``book`` is None or a checkout of the book's
+    code (_BOOK_FILES) that the convnet section will time."""
+    if book is None:
+        return
+    if "convnet" not in sections:
+        raise ValueError(
+            "--book times the book's SimpleConvNet in the convnet section: add convnet to --only"
+        )
+    root = Path(book)
+    if not root.is_dir():
+        raise ValueError(f"--book {book}: there is no folder {root}")
+    missing = [f for f in _BOOK_FILES if not (root / f).is_file()]
+    if missing:
+        raise ValueError(
+            f"--book {book}: not a checkout of deep-learning-from-scratch (no {', '.join(missing)})"
+        )
+
+
 def run(
     quick: bool = False,
     sections: tuple[str, ...] = SECTIONS,
@@ -647,7 +670,9 @@ def run(
     ttt: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """Every section's measurements as one flat dict of figures plus details; ``ttt``
-    may set the search-ttt section's ``seeds``, ``trials`` and ``epochs``."""
+    may set the search-ttt section's ``seeds``, ``trials`` and ``epochs``. ValueError
+    for a ``book`` that is not a checkout of the book's code, before any work."""
+    _check_book(book, sections)
     record: dict[str, Any] = {
         "machine": machine_info(),
         "quick": quick,

@@ -25,6 +25,12 @@ from pyref.nets import MultiLayerNetExtend
 from pyref.search import divergence_reason
 from pyref.trainer import Trainer
 
+#: The largest trial net: hidden layers, and weights and biases in all (10^8 float64
+#: values are 0.8 GB, and training keeps about four copies: the weights, their
+#: gradients and an optimizer's state). A bigger net is refused before it is built.
+MAX_HIDDEN_LAYERS = 100
+MAX_NET_WEIGHTS = 100_000_000
+
 
 @dataclass
 class EpochTrial:
@@ -37,6 +43,31 @@ class EpochTrial:
     pruned_at: int | None = None
 
 
+def check_trial_net(input_size: int, hidden: Any, output_size: int = NUM_CLASSES) -> int:
+    """The number of weights and biases of the net ``input_size``-``hidden``-``output_size``
+    (``hidden``: the hidden layers' sizes); ValueError naming ``hidden`` when it has
+    more than MAX_HIDDEN_LAYERS layers or more than MAX_NET_WEIGHTS weights."""
+    input_size = check_positive_int("input_size", input_size)
+    output_size = check_positive_int("output_size", output_size)
+    sizes = [check_positive_int("hidden layer size", h) for h in hidden]
+    if not sizes:
+        raise ValueError("hidden must name at least one layer size")
+    if len(sizes) > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"hidden: {len(sizes)} hidden layers are more than MAX_HIDDEN_LAYERS = "
+            f"{MAX_HIDDEN_LAYERS}"
+        )
+    dims = [input_size, *sizes, output_size]
+    weights = sum(a * b + b for a, b in zip(dims[:-1], dims[1:]))
+    if weights > MAX_NET_WEIGHTS:
+        shown = f"{sizes[0]}x{len(sizes)}" if len(set(sizes)) == 1 else ",".join(map(str, sizes))
+        raise ValueError(
+            f"hidden: the net {input_size}-{shown}-{output_size} has {weights:,} weights, "
+            f"more than MAX_NET_WEIGHTS = {MAX_NET_WEIGHTS:,}"
+        )
+    return weights
+
+
 def make_trainer(
     settings: dict[str, Any],
     x_train: np.ndarray,
@@ -46,8 +77,10 @@ def make_trainer(
     epochs: int,
     rng: np.random.RandomState,
 ) -> Trainer:
-    """The trial's net (weights from ``rng``) and Trainer (minibatches from ``rng``)."""
+    """The trial's net (weights from ``rng``) and Trainer (minibatches from ``rng``);
+    ValueError for a net :func:`check_trial_net` refuses."""
     epochs = check_positive_int("epochs", epochs)
+    check_trial_net(x_train.shape[1], settings["hidden"])
     dropout = float(settings["dropout_ratio"])
     network = MultiLayerNetExtend(
         x_train.shape[1],

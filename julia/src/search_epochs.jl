@@ -7,6 +7,46 @@
 # pruned trial really stops. `search_epochs_finish` returns the curves and the stream's
 # state and forgets the trial.
 
+# The largest trial net: hidden layers, and weights and biases in all (pyref.search_epochs').
+const MAX_HIDDEN_LAYERS = 100
+const MAX_NET_WEIGHTS = 100_000_000
+
+"""
+    check_trial_net(input_size, hidden, output_size=NUM_CLASSES) -> Int
+
+The number of weights and biases of the net `input_size`-`hidden`-`output_size`
+(`hidden`: the hidden layers' sizes); ArgumentError naming `hidden` when it has more
+than `MAX_HIDDEN_LAYERS` layers or more than `MAX_NET_WEIGHTS` weights.
+"""
+function check_trial_net(input_size::Integer, hidden, output_size::Integer=NUM_CLASSES)
+    input_size = check_positive_int("input_size", input_size)
+    output_size = check_positive_int("output_size", output_size)
+    sizes = Int[check_positive_int("hidden layer size", h) for h in hidden]
+    isempty(sizes) && throw(ArgumentError("hidden must name at least one layer size"))
+    length(sizes) <= MAX_HIDDEN_LAYERS ||
+        throw(ArgumentError("hidden: $(length(sizes)) hidden layers are more than MAX_HIDDEN_LAYERS = $MAX_HIDDEN_LAYERS"))
+    dims = Int128[input_size; sizes; output_size]
+    weights = sum(dims[i] * dims[i + 1] + dims[i + 1] for i in 1:(length(dims) - 1))
+    if weights > MAX_NET_WEIGHTS
+        shown = length(unique(sizes)) == 1 ? "$(sizes[1])x$(length(sizes))" : join(sizes, ",")
+        throw(ArgumentError("hidden: the net $input_size-$shown-$output_size has $(_thousands(weights)) weights, " *
+                            "more than MAX_NET_WEIGHTS = $(_thousands(MAX_NET_WEIGHTS))"))
+    end
+    return Int(weights)
+end
+
+# 1234567 as "1,234,567" (Python's format spec ",").
+function _thousands(n::Integer)
+    s, parts = string(n), String[]
+    i = lastindex(s)
+    while i > 3
+        pushfirst!(parts, s[(i - 2):i])
+        i -= 3
+    end
+    pushfirst!(parts, s[1:i])
+    return join(parts, ",")
+end
+
 mutable struct _EpochTrial
     trainer::Trainer
     rng::NumpyRandom.RandomState
@@ -43,6 +83,7 @@ function search_epochs_start(x_train::AbstractMatrix, t_train::AbstractArray, x_
     isfinite(lr) && lr > 0 || throw(ArgumentError("lr must be a finite number > 0, got $lr"))
     isfinite(weight_decay) && weight_decay >= 0 || throw(ArgumentError("weight_decay must be a finite number >= 0, got $weight_decay"))
     0 <= dropout_ratio < 1 || throw(ArgumentError("dropout_ratio must be in [0, 1), got $dropout_ratio"))
+    check_trial_net(size(x_train, 2), hidden)
     rng = NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), rng_state)
     use_dropout = dropout_ratio > 0
     net = MultiLayerNetExtend(size(x_train, 2), collect(Int, hidden), NUM_CLASSES; weight_decay_lambda=weight_decay,
@@ -100,4 +141,4 @@ function search_epochs_finish(handle::Integer)
         "train_loss_list" => tr.train_loss_list, "rng_state" => NumpyRandom.rng_state(st.rng))
 end
 
-export search_epochs_start, search_epochs_next, search_epochs_finish
+export check_trial_net, search_epochs_start, search_epochs_next, search_epochs_finish

@@ -58,3 +58,17 @@ end
     @test_throws ArgumentError search_epochs_start(EPOCH_DATA...; kw..., epochs=0)
     @test_throws ArgumentError search_epochs_start(EPOCH_DATA...; kw..., optimizer="adamw")
 end
+
+@testset "a trial's net is bounded before it is built" begin
+    @test check_trial_net(784, [100, 100, 100, 100, 100, 100]) == 784 * 100 + 100 + 5 * (100 * 100 + 100) + 100 * 10 + 10
+    @test check_trial_net(784, fill(1, PyRef.MAX_HIDDEN_LAYERS)) > 0
+    err = try check_trial_net(784, [100_000, 100_000]) catch e e end
+    @test err isa ArgumentError && occursin("784-100000x2-10 has 10,079,600,010 weights", err.msg)
+    @test_throws ArgumentError check_trial_net(784, fill(1, PyRef.MAX_HIDDEN_LAYERS + 1))
+    @test_throws ArgumentError check_trial_net(784, Int[])
+    @test_throws ArgumentError check_trial_net(784, [10, 0])
+    @test_throws ArgumentError check_trial_net(784, [typemax(Int) ÷ 2, typemax(Int) ÷ 2])  # no overflow
+    _, _, stream = drawn_stream(7, 0)
+    kw = (lr=0.01, weight_decay=0.0, stream..., EPOCH_KW...)
+    @test_throws ArgumentError search_epochs_start(EPOCH_DATA...; kw..., hidden=[1_000_000, 1_000_000])
+end

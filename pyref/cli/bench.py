@@ -45,8 +45,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from pyref import bench
+    from pyref.io import OutputPathError, check_output_file
     from pyref.runtime.session import JuliaBridgeError
 
+    if args.json:  # before any work: a typo must not cost the run
+        try:
+            check_output_file(args.json, "--json")
+        except OutputPathError as err:
+            return error("bench", err)
     try:
         record = bench.run(
             quick=args.quick,
@@ -54,7 +60,7 @@ def command(args: argparse.Namespace) -> int:
             book=args.book,
             ttt={"seeds": args.ttt_seeds, "trials": args.ttt_trials, "epochs": args.ttt_epochs},
         )
-    except (JuliaBridgeError, RuntimeError) as err:
+    except (JuliaBridgeError, RuntimeError, ValueError) as err:  # ValueError: a bad --book
         return error("bench", err)
     print(bench.format_table(record))
     if args.json:

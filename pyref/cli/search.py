@@ -9,6 +9,19 @@ import sys
 from pyref.cli.args import error, hidden_arg, positive_int_arg, seconds_arg, seed_arg
 
 
+def at_most(limit: int):
+    """The argument type of a positive integer up to ``limit`` (a study's limits,
+    pyref.study.config): checked before anything is stored."""
+
+    def parse(text: str) -> int:
+        value = positive_int_arg(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit:,}, got {value:,}")
+        return value
+
+    return parse
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `search` subcommand and its `worker` subcommand."""
     from pyref.datasets import SOURCES
@@ -26,19 +39,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--trials",
-        type=positive_int_arg,
+        type=at_most(S.MAX_TRIALS),
         default=S.SEARCH_TRIALS,
-        help=f"number of trials (default {S.SEARCH_TRIALS}, the book's)",
+        help=f"number of trials (default {S.SEARCH_TRIALS}, the book's; at most {S.MAX_TRIALS:,})",
     )
     p.add_argument(
         "--epochs",
-        type=positive_int_arg,
+        type=at_most(S.MAX_EPOCHS),
         default=S.SEARCH_EPOCHS,
-        help=f"epochs per trial (default {S.SEARCH_EPOCHS})",
+        help=f"epochs per trial (default {S.SEARCH_EPOCHS}; at most {S.MAX_EPOCHS:,})",
     )
     p.add_argument(
         "--train-size",
-        type=positive_int_arg,
+        type=at_most(S.MAX_TRAIN_SIZE),
         default=S.SEARCH_TRAIN_SAMPLES,
         help="training samples, 20%% of them split off for validation "
         f"(default {S.SEARCH_TRAIN_SAMPLES})",
@@ -65,9 +78,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--workers",
-        type=positive_int_arg,
+        type=at_most(S.MAX_WORKERS),
         default=1,
-        help="local worker processes, one BLAS thread each (default 1)",
+        help=f"local worker processes, one BLAS thread each (default 1; at most {S.MAX_WORKERS})",
     )
     p.add_argument(
         "--storage",
@@ -117,7 +130,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="the search space: items name=low:high, name=low:high:log or name=a|b|c "
         "separated by commas (e.g. 'lr=1e-4:1e-1:log,optimizer=sgd|adam,hidden_layers=2:6'), "
-        "or a .toml file; parameters: lr, weight_decay, dropout_ratio, hidden_size, "
+        "or a .toml file (one table per parameter); parameters: lr, weight_decay, dropout_ratio, hidden_size, "
         "hidden_layers, batch_size, optimizer, use_batchnorm (default: the book's weight "
         "decay and lr)",
     )

@@ -22,8 +22,9 @@ Storage and claiming
     spread workers over machines). It holds
 
     * pyref's tables, the authority: ``pyref_search_study`` (the settings) and
-      ``pyref_search_unit``, one row per trial index with its state (waiting,
-      running, complete, failed), the claiming worker, its token, a heartbeat
+      ``pyref_search_unit``, one row per trial index (made when a worker first
+      needs it, a batch at a time, not for every planned trial up front) with its
+      state (waiting, running, complete, failed, pruned), the claiming worker, its token, a heartbeat
       time, a version and, when done, the result. A worker claims a trial with
       one compare-and-swap ``UPDATE ... WHERE version = <the version it read>``,
       atomic in SQLite (one writer at a time) and PostgreSQL (row lock, WHERE

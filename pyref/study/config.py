@@ -22,6 +22,7 @@ from pyref.search import (
     SEARCH_TRIALS,
     SEARCH_VALIDATION_RATE,
 )
+from pyref.search_epochs import MAX_HIDDEN_LAYERS, check_trial_net
 from pyref.study.errors import SearchError
 from pyref.study.space import DEFAULT_SPACE, SearchSpace, SpaceError
 
@@ -42,11 +43,28 @@ HEARTBEAT_INTERVAL = 10.0
 GRACE_PERIOD = 60.0
 #: Seconds to wait for a database server before giving up with an error.
 CONNECT_TIMEOUT = 5.0
+#: The largest study: trials (a trial's row is made only when it is claimed, so a
+#: study costs memory and storage for the trials that ran, not for those planned),
+#: epochs per trial (each epoch's accuracies are stored with the trial), and local
+#: worker processes of one command. Nets are bounded by pyref.search_epochs'
+#: MAX_HIDDEN_LAYERS and MAX_NET_WEIGHTS.
+MAX_TRIALS = 1_000_000
+MAX_EPOCHS = 10_000
+MAX_WORKERS = 256
+#: The most training samples a study can take: the full MNIST's 60,000 (the embedded
+#: subset has fewer, checked when the data load).
+MAX_TRAIN_SIZE = 60_000
+#: The input of every trial's net: an MNIST image's 28 x 28 pixels.
+INPUT_SIZE = 784
 
 
-def positive_int(name: str, value: object) -> int:
+def positive_int(name: str, value: object, limit: int | None = None) -> int:
+    """``value`` as an int from 1 to ``limit`` (no limit: None); SearchError naming
+    ``name`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise SearchError(f"{name} must be a positive integer, got {value!r}")
+    if limit is not None and value > limit:
+        raise SearchError(f"{name} must be at most {limit:,}, got {value:,}")
     return int(value)
 
 
@@ -77,8 +95,13 @@ class SearchConfig:
     pruner: str = "none"
 
     def __post_init__(self) -> None:
-        for name in ("trials", "epochs", "train_size", "batch_size"):
-            positive_int(name, getattr(self, name))
+        for name, limit in (
+            ("trials", MAX_TRIALS),
+            ("epochs", MAX_EPOCHS),
+            ("train_size", MAX_TRAIN_SIZE),
+            ("batch_size", None),
+        ):
+            positive_int(name, getattr(self, name), limit)
         try:
             check_seed("seed", self.seed)
         except (TypeError, ValueError) as err:
@@ -97,6 +120,10 @@ class SearchConfig:
             raise SearchError("hidden must name at least one layer size")
         for size in self.hidden:
             positive_int("hidden layer size", size)
+        try:
+            check_trial_net(INPUT_SIZE, self.hidden)
+        except ValueError as err:
+            raise SearchError(str(err)) from None
         if not isinstance(self.validation_rate, (int, float)) or not 0 < self.validation_rate < 1:
             raise SearchError(f"validation_rate must be in (0, 1), got {self.validation_rate}")
 
@@ -114,6 +141,34 @@ class SearchConfig:
                     "book's Trainer measures the accuracies once an epoch only when an epoch is "
                     "a whole number of steps"
                 )
+        self._check_largest_net()
+
+    def _check_largest_net(self) -> None:
+        """Refuse a space whose largest net (the top of hidden_size and of
+        hidden_layers) is one check_trial_net refuses, naming the parameter."""
+        by_name = {p.name: p for p in self.space.params}
+        tops = {}
+        for name in ("hidden_size", "hidden_layers"):
+            p = by_name.get(name)
+            if p is not None:
+                tops[name] = max(p.choices) if p.kind == "choice" else int(p.high)
+        if not tops:
+            return
+        size = tops.get("hidden_size", self.hidden[0])
+        layers = tops.get("hidden_layers", len(self.hidden))
+        names = " and ".join(tops)
+        if layers > MAX_HIDDEN_LAYERS:  # before a list of that many sizes is made
+            raise SearchError(
+                f"search parameter hidden_layers: {layers:,} hidden layers are more than "
+                f"MAX_HIDDEN_LAYERS = {MAX_HIDDEN_LAYERS}"
+            )
+        try:
+            check_trial_net(INPUT_SIZE, [size] * layers)
+        except ValueError as err:
+            what = str(err).removeprefix("hidden: ")
+            raise SearchError(
+                f"search parameter {names}: the largest net of the space is too big: {what}"
+            ) from None
 
     def to_json(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

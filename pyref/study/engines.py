@@ -162,6 +162,12 @@ def study_trial(
     except JuliaBridgeError:
         raise  # the Julia worker died or could not start: not the trial's fault
     except Exception as err:
+        if textbook and isinstance(err, MemoryError):  # the machine's limit, not a bug
+            raise SearchError(
+                f"trial {index} ran out of memory ({first_line(err)}); the textbook stream "
+                "cannot go on past it: free memory or choose a smaller net, then run the "
+                "same command again"
+            ) from None
         if textbook:
             raise  # the stream cannot go on past it: stop here (a rerun retries)
         # a broken trial must not stop the study; its point is known

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,30 @@ CSV_FIELDS = (
     "val_acc_list",
     "train_acc_list",
 )
+
+
+def check_out(out: str | os.PathLike) -> Path:
+    """``out`` as a Path once it is shown to be writable, before any work: a folder
+    that exists, or whose nearest existing parent takes, a file (a temporary one is
+    made there and removed). Creates nothing; SearchError naming ``--out``."""
+    from pyref.io import OutputPathError, check_output_dir
+    from pyref.study.errors import SearchError
+
+    out = Path(out)
+    try:
+        check_output_dir(out, "--out")
+    except OutputPathError as err:
+        raise SearchError(str(err)) from None
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:  # permissions say yes to root everywhere; only a write proves it (/proc, ro mounts)
+        fd, tmp = tempfile.mkstemp(dir=probe, prefix=".pyref-search-probe-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        raise SearchError(f"--out {out}: cannot write in {probe} ({err.strerror or err})") from None
+    return out
 
 
 def _csv_cell(value: object) -> object:

@@ -22,6 +22,7 @@ from pyref.study.config import (
     DEFAULT_STUDY,
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
+    MAX_WORKERS,
     SearchConfig,
     positive_int,
     positive_seconds,
@@ -30,7 +31,7 @@ from pyref.study.data import SearchData, prepare_data, save_data
 from pyref.study.database import DONE_STATES, default_storage, mask_url
 from pyref.study.engines import check_engine
 from pyref.study.errors import SearchError, first_line, warn
-from pyref.study.outputs import write_outputs
+from pyref.study.outputs import check_out, write_outputs
 from pyref.study.store import SearchStore
 from pyref.study.worker import PARENT_ENV, run_worker
 
@@ -67,7 +68,7 @@ def run_search(
     bad settings or an unusable database, before anything is stored: a new study's
     settings are saved only once its data load and split. Interrupted (Ctrl-C), it
     writes the outputs of the trials finished so far, then raises KeyboardInterrupt."""
-    workers = positive_int("workers", workers)
+    workers = positive_int("workers", workers, MAX_WORKERS)
     heartbeat, grace = positive_seconds("heartbeat", heartbeat), positive_seconds("grace", grace)
     connect_timeout = positive_seconds("connect_timeout", connect_timeout)
     if config.stream == "textbook" and workers != 1:
@@ -76,13 +77,7 @@ def run_search(
             "--workers 1, or --stream per-trial to run trials in parallel"
         )
     check_engine(config.engine)
-    out = Path(out)
-    from pyref.io import OutputPathError, check_output_dir
-
-    try:
-        check_output_dir(out, "--out")
-    except OutputPathError as err:
-        raise SearchError(str(err)) from None
+    out = check_out(out)  # before any work: a typo must not cost the study
     create_folder = storage is None  # only the default storage's folder: --out
     storage = storage or default_storage(out)
     store = SearchStore(
@@ -208,7 +203,9 @@ def join_study(
     when the study has no trial left, 1 otherwise."""
     heartbeat, grace = positive_seconds("heartbeat", heartbeat), positive_seconds("grace", grace)
     connect_timeout = positive_seconds("connect_timeout", connect_timeout)
-    store = SearchStore(storage, study, connect_timeout=connect_timeout, create_folder=False)
+    store = SearchStore(
+        storage, study, connect_timeout=connect_timeout, create_folder=False, must_exist=True
+    )
     try:
         config = store.existing_config()
         if config is None:

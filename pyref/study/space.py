@@ -30,6 +30,8 @@ order of the space (so the default space gives the book's draws exactly);
 from __future__ import annotations
 
 import math
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -120,8 +122,10 @@ class Param:
                     typed = isinstance(c, str)
                 elif isinstance(c, bool) or not isinstance(c, (int, float)):
                     typed = False
+                elif not math.isfinite(c):
+                    raise SpaceError(f"search parameter {name}: choice {c!r} must be finite")
                 else:
-                    typed = math.isfinite(c) and (kind == "float" or isinstance(c, int))
+                    typed = kind == "float" or isinstance(c, int)
                 if not typed or not _ok(name, c):
                     what = (
                         rule
@@ -142,12 +146,14 @@ class Param:
         for end in ("low", "high"):
             v = getattr(self, end)
             bad_type = isinstance(v, bool) or not isinstance(v, (int, float))
+            if not bad_type and not math.isfinite(v):
+                raise SpaceError(f"search parameter {name}: {end} {v!r} must be finite")
             if bad_type or (kind == "int" and not float(v).is_integer()):
                 raise SpaceError(
                     f"search parameter {name}: {end} must be "
                     f"{'an integer' if kind == 'int' else 'a number'}, got {v!r}"
                 )
-            if not math.isfinite(v) or not _ok(name, v):
+            if not _ok(name, v):
                 raise SpaceError(f"search parameter {name}: {end} {v!r} is not allowed ({rule})")
         if kind == "int":
             object.__setattr__(self, "low", int(self.low))
@@ -387,16 +393,43 @@ def parse_item(item: str) -> Param:
     return Param(name, PARAMETERS[name][0], low, high, log)
 
 
+#: What ``--space`` accepts, for messages.
+SPACE_FORMATS = (
+    "a .toml file (one table per parameter) or items name=low:high, name=low:high:log "
+    "or name=a|b|c separated by commas"
+)
+
+
 def parse_space(text: str | None) -> SearchSpace:
     """The space ``--space`` names: None or '' is the book's; a path to a ``.toml`` file
-    is read as TOML; otherwise items separated by commas or whitespace."""
+    is read as TOML; otherwise items separated by commas or whitespace. Text without
+    ``=`` that names a file, or looks like a file name (a folder, an extension), is a
+    file: SpaceError naming it unless it is a ``.toml`` file."""
     if text is None or not str(text).strip():
         return DEFAULT_SPACE
     text = str(text)
-    if text.strip().endswith(".toml"):
-        return load_space_file(text.strip())
+    name = text.strip()
+    if name.lower().endswith(".toml"):
+        return load_space_file(name)
+    if "=" not in name and _looks_like_a_file(name):
+        p = Path(name)
+        if p.is_file():
+            kind = f"a {p.suffix} file" if p.suffix else "a file without the .toml extension"
+            raise SpaceError(f"--space {p}: {kind} is not a space; give {SPACE_FORMATS}")
+        raise SpaceError(f"--space {p}: there is no such file; give {SPACE_FORMATS}")
     items = [s for s in text.replace(",", " ").split() if s]
     return SearchSpace(tuple(parse_item(s) for s in items))
+
+
+def _looks_like_a_file(text: str) -> bool:
+    """True for text that names an existing file, or has a folder or an extension."""
+    suffix = Path(text).suffix
+    return (
+        Path(text).is_file()
+        or "/" in text
+        or os.sep in text
+        or bool(re.fullmatch(r"\.[A-Za-z]\w*", suffix))
+    )
 
 
 def load_space_file(path: str | Path) -> SearchSpace:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import random
 import time
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import optuna
 import sqlalchemy as sa
+from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pyref.search import trial_seed
@@ -36,6 +38,9 @@ from pyref.study.space import trial_settings
 
 #: Seconds SQLite waits for another process's write lock.
 SQLITE_BUSY_TIMEOUT = 60.0
+#: Trial rows made at once when a worker finds none waiting: a study's rows are made
+#: as its trials are claimed, never all of its planned trials up front.
+UNIT_BATCH = 64
 
 
 class SearchStore(OptunaMirror):
@@ -49,30 +54,25 @@ class SearchStore(OptunaMirror):
         *,
         connect_timeout: float = CONNECT_TIMEOUT,
         create_folder: bool = True,
+        must_exist: bool = False,
     ):
         """``create_folder``: create an SQLite file's folder when it is missing (the
         default storage inside ``--out``); otherwise a missing folder is an error, so
-        that a mistyped ``--storage`` path creates nothing."""
+        that a mistyped ``--storage`` path creates nothing. ``must_exist``: an SQLite
+        file that does not exist is an error (a worker joins an existing study). A
+        new SQLite file is created only when :meth:`ensure_study` stores the study;
+        an existing one must be writable, and so must its folder (SQLite's journal)."""
         if not isinstance(study, str) or not study.strip():
             raise SearchError("the study name must be a non-empty string")
         self.parsed = parse_storage_url(url)
         self.url, self.study = url, study
         backend = self.parsed.get_backend_name()
+        self._sqlite_file: Path | None = None
+        self._create_folder = create_folder
         if backend == "sqlite":
             connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT}
-            folder = Path(self.parsed.database).expanduser().parent
-            if create_folder:
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                except OSError as err:
-                    raise SearchError(
-                        f"cannot create the folder of {mask_url(url)}: {err}"
-                    ) from None
-            elif not folder.is_dir():
-                raise SearchError(
-                    f"--storage {mask_url(url)}: there is no folder {folder}; "
-                    "create it first (pyref search creates only --out)"
-                )
+            self._sqlite_file = Path(self.parsed.database).expanduser()
+            self._check_sqlite_file(must_exist)
         else:
             connect_args = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self._engine_kwargs = {"connect_args": connect_args}
@@ -130,6 +130,10 @@ class SearchStore(OptunaMirror):
             sa.Column("prune", sa.Integer, nullable=False),
         )
         self._metadata = md
+        self._optuna: Any = None
+        self._optuna_study_id: int | None = None
+        if self._not_created():
+            return  # a new SQLite file: nothing to reach or check until it is made
         try:
             with self.engine.begin() as conn:
                 conn.execute(sa.text("SELECT 1"))
@@ -138,16 +142,57 @@ class SearchStore(OptunaMirror):
                 f"cannot reach the database {mask_url(url)}: {first_line(err)}"
             ) from None
         self.check_tables()  # before anything is changed in another application's file
-        if backend == "sqlite":  # readers (progress, dashboard) never block writers
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(sa.text("PRAGMA journal_mode=WAL"))
-            except SQLAlchemyError as err:
-                raise SearchError(
-                    f"cannot use the database {mask_url(url)}: {first_line(err)}"
-                ) from None
-        self._optuna: Any = None
-        self._optuna_study_id: int | None = None
+        self._use_wal()
+
+    def _not_created(self) -> bool:
+        """True for an SQLite study whose file does not exist (yet)."""
+        return self._sqlite_file is not None and not self._sqlite_file.exists()
+
+    def _check_sqlite_file(self, must_exist: bool) -> None:
+        """SearchError unless the SQLite file can be used: its folder exists (or may
+        be created), the file exists when ``must_exist``, and both are writable."""
+        file = self._sqlite_file
+        assert file is not None
+        folder = file.parent
+        where = mask_url(self.url)
+        if not self._create_folder and not folder.is_dir():
+            raise SearchError(
+                f"--storage {where}: there is no folder {folder}; "
+                "create it first (pyref search creates only --out)"
+            )
+        if must_exist and not file.exists():
+            raise SearchError(
+                f"no study {self.study!r} in {where}: there is no file {file}; start the "
+                "study with `pyref search --storage ... --study ...` first"
+            )
+        if file.is_dir():
+            raise SearchError(f"the database {file} is a folder, not an SQLite file")
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            raise SearchError(
+                f"the database {file} is read-only: pyref search records its trials in it; "
+                f"make it writable (chmod u+w {file}) or work on a copy"
+            )
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+            raise SearchError(
+                f"the database {file}: the folder {existing} is not writable (SQLite "
+                "keeps its journal beside the database)"
+            )
+
+    def _use_wal(self) -> None:
+        """SQLite: write-ahead logging, so that readers (progress, dashboard) never
+        block writers (kept in the file: set once, when it is made)."""
+        if self._sqlite_file is None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("PRAGMA journal_mode=WAL"))
+        except SQLAlchemyError as err:
+            raise SearchError(
+                f"cannot use the database {mask_url(self.url)}: {first_line(err)}"
+            ) from None
 
     def _update(self, index: int, where: Sequence[Any] = (), **values: Any) -> int:
         """UPDATE unit ``index`` (under the extra ``where`` conditions); rows changed.
@@ -167,6 +212,8 @@ class SearchStore(OptunaMirror):
         own and Optuna's tables only to an empty database or one they are in already."""
         from optuna.storages._rdb.models import BaseModel
 
+        if self._not_created():
+            return
         ours = set(self._metadata.tables) | set(BaseModel.metadata.tables) | {"alembic_version"}
         try:
             names = sa.inspect(self.engine).get_table_names()
@@ -184,6 +231,8 @@ class SearchStore(OptunaMirror):
 
     def existing_config(self) -> SearchConfig | None:
         """The stored study's settings, or None when there is no such study yet."""
+        if self._not_created():
+            return None
         try:
             if not sa.inspect(self.engine).has_table(self.t_study.name):
                 return None
@@ -205,9 +254,19 @@ class SearchStore(OptunaMirror):
             ) from None
 
     def ensure_study(self, config: SearchConfig) -> SearchConfig:
-        """Create the study, or check that the stored one has the same settings, and
-        make sure trials 0 .. trials-1 exist. Returns the settings, with ``trials``
-        raised to the study's size when it already has more."""
+        """Create the study (and an SQLite file, with its folder when ``create_folder``),
+        or check that the stored one has the same settings, and plan trials 0 ..
+        trials-1 (their rows are made as they are claimed). Returns the settings, with
+        ``trials`` raised to the study's size when it already has more."""
+        if self._sqlite_file is not None and self._not_created():
+            if self._create_folder:
+                try:
+                    self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as err:
+                    raise SearchError(
+                        f"cannot create the folder of {mask_url(self.url)}: {err}"
+                    ) from None
+            self._use_wal()  # makes the file
         self.check_tables()
         for attempt in range(5):  # processes starting together may collide on a new database
             try:
@@ -219,15 +278,14 @@ class SearchStore(OptunaMirror):
                     load_if_exists=True,
                 )
                 break
-            except (SQLAlchemyError, RuntimeError, ValueError) as err:
+            except (SQLAlchemyError, RuntimeError, ValueError, StorageInternalError) as err:
                 self._optuna, self._optuna_study_id = None, None
                 if attempt == 4:
                     raise SearchError(
                         f"cannot set up study {self.study!r} in "
-                        f"{mask_url(self.url)}: {first_line(err)}"
+                        f"{mask_url(self.url)}: {first_line(err.__cause__ or err)}"
                     ) from None
                 time.sleep(0.2 * (attempt + 1) + 0.1 * random.random())
-        u = self.t_unit.c
         for _ in range(10):
             try:
                 with self.engine.begin() as conn:
@@ -240,35 +298,86 @@ class SearchStore(OptunaMirror):
                                 name=self.study, config=json.dumps(config.to_json(), sort_keys=True)
                             )
                         )
-                    else:
-                        self._check_same(self._config_from_text(row[0]), config)
-                    have = conn.execute(
-                        sa.select(sa.func.count(), sa.func.max(u.idx)).where(u.study == self.study)
-                    ).first()
-                    count, top = int(have[0]), -1 if have[1] is None else int(have[1])
-                    if count != top + 1:
-                        raise SearchError(f"study {self.study!r} has gaps in its trials")
-                    if config.trials > count:
-                        conn.execute(
-                            self.t_unit.insert(),
-                            [
-                                {
-                                    "study": self.study,
-                                    "idx": i,
-                                    "state": "waiting",
-                                    "version": 0,
-                                    "attempts": 0,
-                                }
-                                for i in range(count, config.trials)
-                            ],
-                        )
-                if count > config.trials:
-                    warn(f"study {self.study!r} already has {count} trials; running all of them")
-                    return dataclasses.replace(config, trials=count)
+                        return config
+                    self._check_same(self._config_from_text(row[0]), config)
+                    planned, changed = self._planned(conn, row[0]), 0
+                    if config.trials > planned:  # more trials: the stored size grows
+                        grown = {**json.loads(row[0]), "trials": config.trials}
+                        changed = conn.execute(
+                            sa.update(self.t_study)
+                            .where(
+                                self.t_study.c.name == self.study, self.t_study.c.config == row[0]
+                            )
+                            .values(config=json.dumps(grown, sort_keys=True))
+                        ).rowcount
+                if config.trials > planned and changed != 1:
+                    continue  # another command changed the settings meanwhile: look again
+                if planned > config.trials:
+                    warn(f"study {self.study!r} already has {planned} trials; running all of them")
+                    return dataclasses.replace(config, trials=planned)
                 return config
             except IntegrityError:
-                time.sleep(0.1 + 0.1 * random.random())  # another process inserted them: look again
+                time.sleep(0.1 + 0.1 * random.random())  # another process wrote it: look again
         raise SearchError(f"could not set up the trials of study {self.study!r}")
+
+    def _planned(self, conn: Any, stored: str | None = None) -> int:
+        """The study's size: the stored settings' ``trials`` (raised when a command
+        asks for more), or the rows made, if more (a study made before rows were made
+        lazily has one per trial). SearchError for rows with gaps."""
+        if stored is None:
+            stored = conn.execute(
+                sa.select(self.t_study.c.config).where(self.t_study.c.name == self.study)
+            ).scalar()
+            if stored is None:
+                raise SearchError(f"no study {self.study!r} in {mask_url(self.url)}")
+        try:
+            trials = json.loads(stored)["trials"]
+        except (TypeError, ValueError, KeyError):
+            trials = None
+        if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+            raise SearchError(
+                f"study {self.study!r} in {mask_url(self.url)}: its stored settings are "
+                "damaged (no number of trials)"
+            )
+        count, made = self._made(conn)
+        if count != made:
+            raise SearchError(f"study {self.study!r} has gaps in its trials")
+        return max(trials, made)
+
+    def _made(self, conn: Any) -> tuple[int, int]:
+        """(rows, highest index + 1) of the study's trials made so far."""
+        u = self.t_unit.c
+        have = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(u.idx)).where(u.study == self.study)
+        ).first()
+        return int(have[0]), 0 if have[1] is None else int(have[1]) + 1
+
+    def _make_rows(self) -> bool:
+        """Make the rows of the next UNIT_BATCH planned trials (waiting); False when
+        every planned trial has its row. True also when another worker made them
+        first: look again."""
+        try:
+            with self.engine.begin() as conn:
+                planned = self._planned(conn)
+                made = self._made(conn)[1]
+                if made >= planned:
+                    return False
+                conn.execute(
+                    self.t_unit.insert(),
+                    [
+                        {
+                            "study": self.study,
+                            "idx": i,
+                            "state": "waiting",
+                            "version": 0,
+                            "attempts": 0,
+                        }
+                        for i in range(made, min(planned, made + UNIT_BATCH))
+                    ],
+                )
+        except IntegrityError:
+            pass  # another worker made them
+        return True
 
     def _check_same(self, stored: SearchConfig, config: SearchConfig) -> None:
         a, b = stored.to_json(), config.to_json()
@@ -290,9 +399,10 @@ class SearchStore(OptunaMirror):
 
         Lost trials (stale heartbeat, or a local worker that has ended) come first,
         then waiting ones in index order; ``ordered`` (textbook mode) allows only the
-        lowest unfinished index. Reads are bounded by the number of running trials
-        (about the number of workers) plus a few waiting ones, so a claim costs the
-        same in a study of a million trials.
+        lowest unfinished index. When none is waiting, the rows of the next planned
+        trials are made (UNIT_BATCH at a time). Reads are bounded by the number of
+        running trials (about the number of workers) plus a few waiting ones, so a
+        claim costs the same in a study of a million trials.
         """
         u = self.t_unit.c
         cols = (u.idx, u.state, u.version, u.worker, u.heartbeat, u.attempts, u.optuna_trial_id)
@@ -321,6 +431,10 @@ class SearchStore(OptunaMirror):
                             .limit(8)
                         )
                     )
+            if (not rows if ordered else all(r.state != "waiting" for r in rows)) and (
+                self._make_rows()
+            ):
+                continue  # the next trials have rows now: read again
             if not rows:
                 # The two reads above are two snapshots: a trial claimed between them
                 # (waiting, then running) is in neither. One read decides "done".
@@ -440,13 +554,15 @@ class SearchStore(OptunaMirror):
         return state
 
     def counts(self) -> dict[str, int]:
-        """Trials by state (waiting, running, complete, failed)."""
+        """Trials by state (waiting, running, complete, failed, pruned); planned trials
+        whose rows are not made yet count as waiting."""
         u = self.t_unit.c
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(u.state, sa.func.count()).where(u.study == self.study).group_by(u.state)
             )
             counts = {**dict.fromkeys(UNIT_STATES, 0), **{r[0]: int(r[1]) for r in rows}}
+            counts["waiting"] += self._planned(conn) - self._made(conn)[1]  # no row yet
             unknown = sorted(set(counts) - set(UNIT_STATES), key=str)
             if unknown:
                 bad = list(
