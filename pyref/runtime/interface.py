@@ -28,7 +28,24 @@ class JuliaBridgeConfigError(JuliaBridgeError, ValueError):
 
 
 class JuliaWorkerCrashed(JuliaBridgeError):
-    """The Julia worker process died (or was killed) while serving a request."""
+    """The Julia worker process died (or was killed) while serving a request.
+
+    ``log_path``: the worker's log, when the message cites it (it lives in the
+    session's folder, which goes when the session is closed: :meth:`log_moved`).
+    """
+
+    def __init__(self, message: str, log_path: os.PathLike | str | None = None) -> None:
+        super().__init__(message)
+        self.log_path = None if log_path is None else os.fspath(log_path)
+
+    def log_moved(self, path: os.PathLike | str | None) -> str:
+        """The message citing the log at ``path`` (a copy kept), or citing no path (None)."""
+        text = str(self)
+        if self.log_path is None:
+            return text
+        return text.replace(
+            f" ({self.log_path})", "" if path is None else f" ({os.fspath(path)})", 1
+        )
 
 
 class JuliaError(RuntimeError):

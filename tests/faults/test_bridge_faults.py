@@ -23,6 +23,7 @@ import pytest
 
 from pyref.runtime.exe import CACHE_MIN_BYTES, ENV_STARTUP_TIMEOUT, ExeSession
 from pyref.runtime.session import JuliaBridgeError, JuliaError, start_session
+from pyref.tempdirs import LOCK_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 BIG = CACHE_MIN_BYTES // 8 + 1000  # float64 elements: an array the worker caches
@@ -258,7 +259,7 @@ def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     error, files = proc.stdout.strip().splitlines()
     assert "argument 1" in error and "could not write" in error
-    assert files == "['worker.log']"
+    assert files == str(sorted([LOCK_NAME, "worker.log"]))  # the log and the folder's lock
 
 
 # -- L2: a wrapper that does not exec: its children go too ---------------------------
