@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import optuna
 
+from pyref import interrupt
 from pyref.runtime.session import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import trial_seed
 from pyref.study.config import (
@@ -247,7 +247,7 @@ def worker_main(payload_path: str) -> int:
     parent = os.environ.get(PARENT_ENV)
     if parent:
         _watch_parent(int(parent))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # release the trial on the way out
+    interrupt.install()  # SIGTERM as Ctrl-C: the trial is released on the way out
     payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
     try:
         store = SearchStore(
@@ -269,6 +269,6 @@ def worker_main(payload_path: str) -> int:
     except SearchError as err:
         print(f"pyref search: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as err:
+        return interrupt.exit_code(err)
     return 0
