@@ -299,11 +299,10 @@ class ExeSession(JuliaSession):
                 code = proc.wait()
                 self._kill()  # closes its pipes
                 # Before the greeting, the folder (and log) go with the failed start.
-                log = f" ({self.log_path})" if hasattr(self, "info") else ""
                 raise JuliaWorkerCrashed(
-                    f"the Julia worker exited (code {code}) while {what}. "
-                    f"Last lines of its log{log}:\n{self._log_tail()}",
-                    log_path=self.log_path if log else None,
+                    f"the Julia worker exited (code {code}) while {what}",
+                    self._log_tail(),
+                    log_path=self.log_path if hasattr(self, "info") else None,
                 )
             if deadline is not None and time.monotonic() >= deadline:
                 raise JuliaBridgeError(
@@ -338,8 +337,9 @@ class ExeSession(JuliaSession):
                 code = self._proc.wait() if self._proc else None
                 self._kill()  # closes its pipes
                 raise JuliaWorkerCrashed(
-                    f"the Julia worker exited (code {code}) before {what}. "
-                    f"Last lines of its log:\n{self._log_tail()}"
+                    f"the Julia worker exited (code {code}) before {what}",
+                    self._log_tail(),
+                    log_path=self.log_path,
                 ) from None
             except BaseException:
                 # Interrupted or timed out mid-call: the worker's answer would arrive
