@@ -1,8 +1,8 @@
 """SIGTERM handled like Ctrl-C: the commands stop the same way for both.
 
-Python turns SIGINT into :class:`KeyboardInterrupt`; :func:`install` makes SIGTERM
-(what ``kill``, ``timeout``, systemd and job schedulers send) raise
-:class:`Terminated`, a subclass, in the main thread. So every ``except
+Python turns SIGINT into :class:`KeyboardInterrupt`; within
+:func:`sigterm_as_interrupt`, SIGTERM (what ``kill``, ``timeout``, systemd and job
+schedulers send) raises :class:`Terminated`, a subclass, in the main thread. So every ``except
 KeyboardInterrupt`` and ``finally`` of the commands runs for both signals: workers
 are stopped, temporary folders removed, finished work written. A command exits
 :func:`exit_code` (130 for SIGINT, 143 for SIGTERM: 128 plus the signal's number,
@@ -11,8 +11,10 @@ as a shell reports a process the signal killed) with one line, :func:`describe`.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
 
 #: Exit codes of a command stopped by SIGINT (Ctrl-C) and by SIGTERM.
@@ -36,24 +38,23 @@ def _already_stopping(signum: int, frame: FrameType | None) -> None:
     """SIGTERM while the first one's clean-up runs: nothing more to do."""
 
 
-def install() -> bool:
-    """Make SIGTERM raise :class:`Terminated` in this process's main thread; False (and
-    nothing changed) when called from another thread, where Python cannot set handlers.
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread; the
+    previous handler is back afterwards. From another thread, where Python cannot set
+    handlers, nothing changes.
 
     A Python-level handler is not inherited by the programs a process starts (they
     begin with SIGTERM's default action), so child processes are unaffected.
     """
     if threading.current_thread() is not threading.main_thread():
-        return False
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    return True
-
-
-def stopping() -> None:
-    """After the command's own work: a SIGTERM now (during the interpreter's exit,
-    which stops the Julia worker) is ignored instead of breaking that off."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _already_stopping)
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def exit_code(err: KeyboardInterrupt) -> int:

@@ -30,17 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pyref` console script. SIGTERM stops a command as Ctrl-C
     does (pyref.interrupt), with exit code 143 instead of 130."""
-    interrupted = interrupt.install()
     parser = build_parser()
     args = parser.parse_args(argv)
     from pyref.memory import keep_freed_memory
 
     keep_freed_memory()
     try:
-        return int(args.func(args) or 0)
+        with interrupt.sigterm_as_interrupt():
+            return int(args.func(args) or 0)
     except KeyboardInterrupt as err:
         print(f"pyref {args.command}: {interrupt.describe(err)}", file=sys.stderr)
         return interrupt.exit_code(err)
-    finally:
-        if interrupted:
-            interrupt.stopping()  # the exit that follows stops the Julia worker: let it

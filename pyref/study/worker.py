@@ -247,25 +247,25 @@ def worker_main(payload_path: str) -> int:
     parent = os.environ.get(PARENT_ENV)
     if parent:
         _watch_parent(int(parent))
-    interrupt.install()  # SIGTERM as Ctrl-C: the trial is released on the way out
-    payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
     try:
-        store = SearchStore(
-            payload["storage"],
-            payload["study"],
-            create_folder=False,
-            connect_timeout=payload["connect_timeout"],
-        )
-        try:
-            run_worker(
-                SearchConfig.from_json(payload["config"]),
-                store,
-                heartbeat=payload["heartbeat"],
-                grace=payload["grace"],
-                data=load_data(payload["data"], payload["description"]),
+        with interrupt.sigterm_as_interrupt():  # SIGTERM as Ctrl-C: the trial is handed back
+            payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
+            store = SearchStore(
+                payload["storage"],
+                payload["study"],
+                create_folder=False,
+                connect_timeout=payload["connect_timeout"],
             )
-        finally:
-            store.dispose()
+            try:
+                run_worker(
+                    SearchConfig.from_json(payload["config"]),
+                    store,
+                    heartbeat=payload["heartbeat"],
+                    grace=payload["grace"],
+                    data=load_data(payload["data"], payload["description"]),
+                )
+            finally:
+                store.dispose()
     except SearchError as err:
         print(f"pyref search: error: {err}", file=sys.stderr)
         return 2

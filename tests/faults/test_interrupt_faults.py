@@ -37,19 +37,19 @@ GREET_THEN_READ = """echo '{"ready": true}'\nexec cat >/dev/null"""
 
 def test_sigterm_raises_terminated_once_and_maps_to_143() -> None:
     previous = signal.getsignal(signal.SIGTERM)
-    try:
-        assert interrupt.install()
-        with pytest.raises(interrupt.Terminated) as info:
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(5)  # the handler raises here
-        assert isinstance(info.value, KeyboardInterrupt)
-        assert interrupt.exit_code(info.value) == 143
-        assert interrupt.describe(info.value) == "terminated (SIGTERM)"
-        # A second SIGTERM, during the first one's clean-up, does not break it off.
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(0.1)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with pytest.raises(interrupt.Terminated) as info:
+        with interrupt.sigterm_as_interrupt():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises here
+            finally:
+                # A second SIGTERM, during the first one's clean-up, does not break it off.
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.1)
+    assert signal.getsignal(signal.SIGTERM) is previous  # the block's handler is gone
+    assert isinstance(info.value, KeyboardInterrupt)
+    assert interrupt.exit_code(info.value) == 143
+    assert interrupt.describe(info.value) == "terminated (SIGTERM)"
     assert interrupt.exit_code(KeyboardInterrupt()) == 130
     assert interrupt.describe(KeyboardInterrupt()) == "interrupted"
 
