@@ -32,7 +32,7 @@ from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.outputs import write_outputs
 from pyref.study.store import SearchStore
 from pyref.study.worker import PARENT_ENV, run_worker
-from pyref.tempdirs import owned_dir
+from pyref.tempdirs import owned_dir, sweep
 
 #: The prefix of the local workers' shared folder (pyref-search-<pid>-<random>).
 FOLDER_PREFIX = "pyref-search-"
@@ -86,6 +86,7 @@ def run_search(
         check_output_dir(out, "--out")
     except OutputPathError as err:
         raise SearchError(str(err)) from None
+    sweep(FOLDER_PREFIX)  # the local workers' folders a killed launcher left
     create_folder = storage is None  # only the default storage's folder: --out
     storage = storage or default_storage(out)
     store = SearchStore(
