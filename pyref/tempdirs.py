@@ -26,6 +26,10 @@ from pathlib import Path
 
 #: The lock file inside every owned folder.
 LOCK_NAME = ".owner"
+#: pyref's owned folders: the Julia bridge's sessions, `pyref search`'s local workers.
+BRIDGE_PREFIX = "pyref-bridge-"
+SEARCH_PREFIX = "pyref-search-"
+PREFIXES = (BRIDGE_PREFIX, SEARCH_PREFIX)
 #: A folder without a lock file this old (seconds) is a leftover of a failed start.
 UNLOCKED_AGE = 60.0
 
@@ -84,6 +88,11 @@ def owned_dir(prefix: str) -> OwnedDir:
         shutil.rmtree(path, ignore_errors=True)
         raise
     return OwnedDir(path, fd)
+
+
+def sweep_all(folder: str | os.PathLike | None = None) -> list[Path]:
+    """:func:`sweep` for each of pyref's :data:`PREFIXES` (every command starts so)."""
+    return [path for prefix in PREFIXES for path in sweep(prefix, folder)]
 
 
 def sweep(prefix: str, folder: str | os.PathLike | None = None) -> list[Path]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pyref import interrupt
+from pyref import interrupt, tempdirs
 from pyref.cli import bench, julia, parity, run, search, verify
 
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyref.memory import keep_freed_memory
 
     keep_freed_memory()
+    tempdirs.sweep_all()  # what killed commands could not remove
     try:
         with interrupt.sigterm_as_interrupt():
             return int(args.func(args) or 0)

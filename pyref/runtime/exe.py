@@ -51,7 +51,7 @@ from pyref.runtime.interface import (
     check_variable,
     julia_error,
 )
-from pyref.tempdirs import owned_dir
+from pyref.tempdirs import BRIDGE_PREFIX, owned_dir
 
 ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
 DEFAULT_STARTUP_TIMEOUT = 300.0
@@ -65,7 +65,7 @@ LOG_TAIL_LINES = 25
 #: The Julia code the worker runs: load PyRef, answer requests (ARGS[1]: the shared folder).
 WORKER_CODE = "using PyRef; PyRef.Bridge.serve(ARGS[1])"
 #: The prefix of the sessions' folders (pyref-bridge-<pid>-<random>).
-FOLDER_PREFIX = "pyref-bridge-"
+FOLDER_PREFIX = BRIDGE_PREFIX
 #: The script that starts the worker and stops it when this process is gone.
 KEEPER = Path(__file__).with_name("keeper.py")
 

@@ -32,10 +32,10 @@ from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.outputs import write_outputs
 from pyref.study.store import SearchStore
 from pyref.study.worker import PARENT_ENV, run_worker
-from pyref.tempdirs import owned_dir, sweep
+from pyref.tempdirs import SEARCH_PREFIX, owned_dir, sweep
 
 #: The prefix of the local workers' shared folder (pyref-search-<pid>-<random>).
-FOLDER_PREFIX = "pyref-search-"
+FOLDER_PREFIX = SEARCH_PREFIX
 
 #: Environment of local worker processes: one BLAS/OpenMP thread each.
 ONE_THREAD_ENV = {

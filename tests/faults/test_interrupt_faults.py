@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -134,3 +136,24 @@ def test_a_stopped_command_leaves_no_julia_and_no_bridge_folder(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         kill_leftovers(tmp)
+
+
+def test_any_command_removes_what_killed_commands_left(tmp_path: Path) -> None:
+    from pyref.tempdirs import LOCK_NAME, PREFIXES
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left, kept = [], []
+    for prefix in PREFIXES:
+        for pid, into in ((dead.pid, left), (os.getpid(), kept)):
+            folder = tmp / f"{prefix}{pid}-abc"
+            folder.mkdir()
+            (folder / LOCK_NAME).touch()
+            (folder / "data.npz").write_bytes(b"x")
+            into.append(folder)
+    proc = start_pyref(["run", "--list"], tmp, tmp_path / "log")
+    assert proc.wait(timeout=120) == 0
+    assert [p.exists() for p in left] == [False, False]  # a dead pid's, unlocked
+    assert [p.exists() for p in kept] == [True, True]  # a running process's

@@ -388,13 +388,13 @@ def test_a_signalled_two_worker_search_leaves_nothing_running_and_resumes(
 
         assert wait_until(lambda: mid_trial() or proc.poll() is not None, 300)
         assert proc.poll() is None, "the study ended before it could be stopped"
-        assert len(folders(tmp, "pyref-search-")) == 1 and len(folders(tmp, "pyref-bridge-")) == 2
+        assert len(folders(tmp, "pyref-search-")) == 1 and folders(tmp, "pyref-bridge-")
         code = stop(proc, sig)  # the launcher alone, not its process group
         assert wait_until(lambda: not processes_naming(str(tmp)), 5.0), (
             f"a worker or Julia still running 5 s after {signal.Signals(sig).name}"
         )
-        assert folders(tmp, "pyref-bridge-") == []  # the workers' (or their keepers') clean-up
         if sig == signal.SIGTERM:
+            assert folders(tmp, "pyref-bridge-") == []  # each worker closed its session
             assert code == 143
             err = (tmp_path / "log.err").read_text()
             assert "Traceback" not in err
@@ -402,11 +402,13 @@ def test_a_signalled_two_worker_search_leaves_nothing_running_and_resumes(
             assert err.strip().splitlines()[-1] == (
                 "pyref search: terminated (SIGTERM); run the same command again to resume"
             )
-            assert 1 <= len(trials_json(out)) < 6  # what had finished is written
+            assert trials_json(out)  # what had finished is written
             assert folders(tmp, "pyref-search-") == []
         else:
             assert code == -9
             assert len(folders(tmp, "pyref-search-")) == 1  # nobody was left to remove it
+            # (Bridge folders are removed by the keepers, or, if a worker was killed
+            # while starting its session, by the next start.)
         rerun = start_pyref(args, tmp, tmp_path / "rerun")
         assert rerun.wait(timeout=600) == 0, (tmp_path / "rerun.err").read_text()[-3000:]
         assert folders(tmp, "pyref-search-") == [] and folders(tmp, "pyref-bridge-") == []
