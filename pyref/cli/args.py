@@ -1,16 +1,39 @@
-"""What the commands share: the one-line error of `pyref <command>` and the argument
-types that check their values (seed, positive integer, seconds, layer sizes)."""
+"""What the commands share: the one-line error of `pyref <command>`, the Julia
+worker's log kept where its error says, and the argument types that check their
+values (seed, positive integer, seconds, layer sizes)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 
 def error(command: str, message: object) -> int:
     """Print the one-line error of `pyref <command>` and return its exit code, 2."""
     print(f"pyref {command}: error: {message}", file=sys.stderr)
     return 2
+
+
+def kept_log_message(err: Exception, folder: str | os.PathLike | None, name: str) -> str:
+    """``err``'s message, its Julia worker's log (if it cites one) copied to
+    ``folder``/``name`` first and cited there: the session's own copy goes with the
+    session when the command exits. Without ``folder``, or if the copy fails, the
+    message cites no path (the log's last lines are in it anyway)."""
+    log = getattr(err, "log_path", None)
+    moved = getattr(err, "log_moved", None)
+    if log is None or moved is None:
+        return str(err)
+    kept = None
+    if folder is not None:
+        from pyref.io import write_bytes
+
+        try:
+            kept = write_bytes(Path(folder) / name, Path(log).read_bytes())
+        except OSError:
+            kept = None
+    return moved(kept)
 
 
 def seed_arg(text: str) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from pyref.cli.args import error
+from pyref.cli.args import error, kept_log_message
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Run every parity scenario through pyref (Python) and PyRef (Julia) with "
         "the same seeds and compare their outputs: exit status 0 when all agree within "
         "their tiers, 1 when one does not, 2 when the suite could not run (one line "
-        "'pyref parity: error: ...'), 130 when interrupted.",
+        "'pyref parity: error: ...'), 130 when interrupted (143: by SIGTERM).",
     )
     par.add_argument("--quick", action="store_true", help="only the quick scenarios (seconds)")
     par.add_argument(
@@ -140,8 +141,9 @@ def command(args: argparse.Namespace) -> int:
     print(f"Julia ready in {ready:.1f} s; {len(chosen)} scenario(s)\n")
     try:
         results = parity.run_suite(chosen, julia, progress=sys.stderr.isatty())
-    except JuliaBridgeError as err:
-        return error("parity", err)
+    except JuliaBridgeError as err:  # the worker's log kept beside the report, if asked for one
+        folder = args.plot or (str(Path(args.json).parent) if args.json else None)
+        return error("parity", kept_log_message(err, folder, "parity-julia-worker.log"))
     elapsed = time.perf_counter() - started
     # Every output's row when asked (--all) or when the scenarios were named; else one per scenario.
     print(parity.format_table(results, outputs=args.all or bool(args.scenario)))

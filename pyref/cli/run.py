@@ -9,7 +9,7 @@ import time
 import warnings
 from pathlib import Path
 
-from pyref.cli.args import error, seed_arg
+from pyref.cli.args import error, kept_log_message, seed_arg
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -128,6 +128,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     settings = {k: v for k, v in kwargs.items() if k != "params"}
     results: dict[str, dict] = {}
     timings: dict[str, float] = {}
+    julia_failed = None  # why Julia could not run it (--engine both: Python's results are kept)
     if "python" in engines:
         if exp.progress:
             kwargs["progress"] = True
@@ -158,8 +159,12 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
                 results.get("python"),
             )
         except (JuliaBridgeError, JuliaError) as err:
-            return error("run", f"--engine {args.engine}: Julia could not run {exp.name}: {err}")
-        timings["julia"] = time.perf_counter() - start
+            why = kept_log_message(err, out, f"{exp.name}-julia-worker.log")
+            julia_failed = f"--engine {args.engine}: Julia could not run {exp.name}: {why}"
+            if "python" not in results:
+                return error("run", julia_failed)
+        else:
+            timings["julia"] = time.perf_counter() - start
     for engine, result in results.items():
         _print_like_the_book(
             exp.name,
@@ -214,6 +219,8 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         return error("run", f"could not write to {out}: {err}")
     for path in written:
         print(f"wrote {path}")
+    if julia_failed is not None:  # --engine both: Python's results are written, then the error
+        return error("run", f"{julia_failed} (the Python results are written in {out})")
     done = ", ".join(f"{engine} {t:.1f} s" for engine, t in timings.items())
     print(f"{exp.name}: done ({done})")
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pyref import interrupt
 from pyref.cli.args import error, hidden_arg, positive_int_arg, seconds_arg, seed_arg
 
 
@@ -34,8 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(SQLite by default, or PostgreSQL) so that several workers, on one machine or many, "
         "share it and running the same command again resumes it. Exit status 0 when every "
         "trial is finished, 1 when some are left (run again to resume), 2 on an error (one "
-        "line 'pyref search: error: ...'), 130 when interrupted (the finished trials are "
-        "written first).",
+        "line 'pyref search: error: ...'), 130 when interrupted, 143 on SIGTERM (the "
+        "finished trials are written first).",
     )
     p.add_argument(
         "--trials",
@@ -205,9 +206,12 @@ def command(args: argparse.Namespace) -> int:
             )
         except (SearchError, OSError) as err:
             return error("search worker", err)
-        except KeyboardInterrupt:
-            print("pyref search worker: interrupted; its trial was handed back", file=sys.stderr)
-            return 130
+        except KeyboardInterrupt as err:
+            print(
+                f"pyref search worker: {interrupt.describe(err)}; its trial was handed back",
+                file=sys.stderr,
+            )
+            return interrupt.exit_code(err)
     from pyref.datasets import resolve_source
 
     try:
@@ -248,6 +252,9 @@ def command(args: argparse.Namespace) -> int:
         )
     except (SearchError, OSError) as err:  # bad input, unusable database or --out
         return error("search", err)
-    except KeyboardInterrupt:
-        print("pyref search: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        print(
+            f"pyref search: {interrupt.describe(err)}; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return interrupt.exit_code(err)

@@ -8,6 +8,13 @@ both read either, so indices mean the same on both sides). Large inputs, such as
 data set, cross once and are then named by their digest. Julia's own prints and
 errors go to a log file, whose tail is shown if the worker dies.
 
+The worker never outlives this process: it runs under a keeper
+(:mod:`pyref.runtime.keeper`, the leader of its process group), which kills it,
+and removes the folder, within a second of this process's end however it ends,
+SIGKILL included. The folder is named ``pyref-bridge-<pid>-<random>`` and locked
+while its owner and worker live (:mod:`pyref.tempdirs`); a new session first
+removes the folders of owners that are gone.
+
 Nothing here waits forever: a missing Julia fails at once, a broken one as soon as
 it exits, a worker that does not come up within ``PYREF_JULIA_STARTUP_TIMEOUT``
 seconds (default 300: the first start precompiles PyRef) is killed, and a worker
@@ -25,7 +32,7 @@ import select
 import shutil
 import signal
 import subprocess
-import tempfile
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -44,6 +51,7 @@ from pyref.runtime.interface import (
     check_variable,
     julia_error,
 )
+from pyref.tempdirs import BRIDGE_PREFIX, owned_dir
 
 ENV_STARTUP_TIMEOUT = "PYREF_JULIA_STARTUP_TIMEOUT"
 DEFAULT_STARTUP_TIMEOUT = 300.0
@@ -56,6 +64,10 @@ LOG_TAIL_LINES = 25
 
 #: The Julia code the worker runs: load PyRef, answer requests (ARGS[1]: the shared folder).
 WORKER_CODE = "using PyRef; PyRef.Bridge.serve(ARGS[1])"
+#: The prefix of the sessions' folders (pyref-bridge-<pid>-<random>).
+FOLDER_PREFIX = BRIDGE_PREFIX
+#: The script that starts the worker and stops it when this process is gone.
+KEEPER = Path(__file__).with_name("keeper.py")
 
 
 def _check_timeout(value: object, name: str) -> float:
@@ -173,7 +185,8 @@ class ExeSession(JuliaSession):
             except locate.JuliaNotFoundError as err:
                 raise JuliaBridgeError(str(err)) from None
         self.exe = Path(exe)
-        self._dir = Path(tempfile.mkdtemp(prefix="pyref-bridge-"))
+        self._folder = owned_dir(FOLDER_PREFIX)
+        self._dir = self._folder.path
         self.log_path = self._dir / "worker.log"
         self._lock = threading.RLock()
         self._next_id = 0
@@ -204,19 +217,28 @@ class ExeSession(JuliaSession):
             raise
 
     def _start(self, argv: list[str], timeout: float) -> dict[str, Any]:
-        """Start the worker and return its greeting."""
+        """Start the worker, under its keeper, and return its greeting."""
+        found = shutil.which(argv[0])
+        if found is None or os.path.isdir(found):
+            raise JuliaBridgeError(
+                f"could not start Julia at {self.exe}: no executable file there. "
+                f"{locate.HOW_TO_GET_JULIA}"
+            )
+        keeper = [sys.executable, "-I", "-S", str(KEEPER), str(os.getpid()), str(self._dir)]
         with open(self.log_path, "wb") as log:
             try:
-                # Its own session and process group: a launcher that runs Julia as a
-                # child (instead of exec-ing it) is stopped together with that child.
+                # Its own session and process group, the keeper's: a launcher that runs
+                # Julia as a child (instead of exec-ing it) is stopped with that child.
+                # The folder's lock goes along, so the folder stays while they run.
                 self._proc = subprocess.Popen(
-                    argv,
+                    [*keeper, found, *argv[1:]],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=log,
                     env=locate.julia_env(),
                     cwd=str(self._dir),
                     start_new_session=True,
+                    pass_fds=(self._folder.lock_fd,),
                 )
             except OSError as err:
                 raise JuliaBridgeError(
@@ -277,10 +299,10 @@ class ExeSession(JuliaSession):
                 code = proc.wait()
                 self._kill()  # closes its pipes
                 # Before the greeting, the folder (and log) go with the failed start.
-                log = f" ({self.log_path})" if hasattr(self, "info") else ""
                 raise JuliaWorkerCrashed(
-                    f"the Julia worker exited (code {code}) while {what}. "
-                    f"Last lines of its log{log}:\n{self._log_tail()}"
+                    f"the Julia worker exited (code {code}) while {what}",
+                    self._log_tail(),
+                    log_path=self.log_path if hasattr(self, "info") else None,
                 )
             if deadline is not None and time.monotonic() >= deadline:
                 raise JuliaBridgeError(
@@ -315,8 +337,9 @@ class ExeSession(JuliaSession):
                 code = self._proc.wait() if self._proc else None
                 self._kill()  # closes its pipes
                 raise JuliaWorkerCrashed(
-                    f"the Julia worker exited (code {code}) before {what}. "
-                    f"Last lines of its log:\n{self._log_tail()}"
+                    f"the Julia worker exited (code {code}) before {what}",
+                    self._log_tail(),
+                    log_path=self.log_path,
                 ) from None
             except BaseException:
                 # Interrupted or timed out mid-call: the worker's answer would arrive
@@ -515,7 +538,7 @@ class ExeSession(JuliaSession):
             _stop(proc)
 
     def _cleanup(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._folder.remove()
 
     def close(self) -> None:
         if self._pid != os.getpid():

@@ -29,7 +29,30 @@ class JuliaBridgeConfigError(JuliaBridgeError, ValueError):
 
 
 class JuliaWorkerCrashed(JuliaBridgeError):
-    """The Julia worker process died (or was killed) while serving a request."""
+    """The Julia worker process died (or was killed) while serving a request.
+
+    The message is ``summary`` (what happened), then the last lines of the worker's
+    log, ``tail``; ``log_path`` is the log, when the message cites it. It lives in
+    the session's folder, which goes when the session is closed: a command that
+    keeps a copy cites that instead (:meth:`log_moved`).
+    """
+
+    def __init__(
+        self, summary: str, tail: str = "", log_path: os.PathLike | str | None = None
+    ) -> None:
+        where = "" if log_path is None else f" ({os.fspath(log_path)})"
+        super().__init__(f"{summary}. Last lines of its log{where}:\n{tail}")
+        self.summary, self.tail = summary, tail
+        self.log_path = None if log_path is None else os.fspath(log_path)
+
+    def log_moved(self, path: os.PathLike | str | None) -> str:
+        """The message with the log kept at ``path``: one line, the summary, where the
+        log is and its last line; without ``path``, the whole message citing no file."""
+        if path is None:
+            return f"{self.summary}. Last lines of its log:\n{self.tail}"
+        lines = [ln.strip() for ln in self.tail.splitlines() if ln.strip()]
+        end = f", ending: {lines[-1]}" if lines else ""
+        return f"{self.summary}; its log is {os.fspath(path)}{end}"
 
 
 class JuliaError(RuntimeError):

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -34,6 +33,10 @@ from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.outputs import check_out, write_outputs
 from pyref.study.store import SearchStore
 from pyref.study.worker import PARENT_ENV, run_worker
+from pyref.tempdirs import SEARCH_PREFIX, owned_dir, sweep
+
+#: The prefix of the local workers' shared folder (pyref-search-<pid>-<random>).
+FOLDER_PREFIX = SEARCH_PREFIX
 
 #: Environment of local worker processes: one BLAS/OpenMP thread each.
 ONE_THREAD_ENV = {
@@ -78,6 +81,7 @@ def run_search(
         )
     check_engine(config.engine)
     out = check_out(out)  # before any work: a typo must not cost the study
+    sweep(FOLDER_PREFIX)  # the local workers' folders a killed launcher left
     create_folder = storage is None  # only the default storage's folder: --out
     storage = storage or default_storage(out)
     store = SearchStore(
@@ -295,8 +299,12 @@ def _run_local_workers(
     connect_timeout: float,
 ) -> int:
     """Run ``workers`` worker processes to the end; 2 if one of them stopped on a
-    SearchError (no Julia, say: it printed why), else 0."""
-    with tempfile.TemporaryDirectory(prefix="pyref-search-") as tmp:  # 0700: this user's
+    SearchError (no Julia, say: it printed why), else 0. Their data and settings are
+    in a folder of this process's (0700, pyref-search-<pid>-<random>, locked by it and
+    by them while they run: pyref.tempdirs), removed however they end; one left by a
+    killed launcher is removed by the next."""
+    with owned_dir(FOLDER_PREFIX) as folder:
+        tmp = folder.path
         save_data(data, Path(tmp) / "data.npz")
         payload = json.dumps(
             {
@@ -316,7 +324,14 @@ def _run_local_workers(
             f.write(payload)
         env = {**child_env(dict(os.environ)), **ONE_THREAD_ENV, PARENT_ENV: str(os.getpid())}
         cmd = [sys.executable, "-m", "pyref.study", "--worker", str(settings)]
-        return _wait_for_workers([subprocess.Popen(cmd, env=env) for _ in range(workers)], advance)
+        procs: list[subprocess.Popen] = []
+        try:
+            for _ in range(workers):
+                procs.append(subprocess.Popen(cmd, env=env, pass_fds=(folder.lock_fd,)))
+        except BaseException:
+            _stop_workers(procs)
+            raise
+        return _wait_for_workers(procs, advance)
 
 
 def _wait_for_workers(procs: list[subprocess.Popen], advance: Callable[[], None]) -> int:
@@ -326,14 +341,7 @@ def _wait_for_workers(procs: list[subprocess.Popen], advance: Callable[[], None]
             time.sleep(0.5)
         advance()
     except BaseException:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop_workers(procs)
         raise
     codes = [p.returncode for p in procs]
     if any(codes):  # their trials were taken over by the others, or are left for a rerun
@@ -342,3 +350,17 @@ def _wait_for_workers(procs: list[subprocess.Popen], advance: Callable[[], None]
             f"(codes {codes})"
         )
     return 2 if 2 in codes else 0
+
+
+def _stop_workers(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM the workers still running (each hands its trial back), wait for them,
+    SIGKILL those that take longer than 10 s."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

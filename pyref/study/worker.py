@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import optuna
 
+from pyref import interrupt
 from pyref.runtime.session import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import trial_seed
 from pyref.study.config import (
@@ -247,28 +247,28 @@ def worker_main(payload_path: str) -> int:
     parent = os.environ.get(PARENT_ENV)
     if parent:
         _watch_parent(int(parent))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # release the trial on the way out
-    payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
     try:
-        store = SearchStore(
-            payload["storage"],
-            payload["study"],
-            create_folder=False,
-            connect_timeout=payload["connect_timeout"],
-        )
-        try:
-            run_worker(
-                SearchConfig.from_json(payload["config"]),
-                store,
-                heartbeat=payload["heartbeat"],
-                grace=payload["grace"],
-                data=load_data(payload["data"], payload["description"]),
+        with interrupt.sigterm_as_interrupt():  # SIGTERM as Ctrl-C: the trial is handed back
+            payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
+            store = SearchStore(
+                payload["storage"],
+                payload["study"],
+                create_folder=False,
+                connect_timeout=payload["connect_timeout"],
             )
-        finally:
-            store.dispose()
+            try:
+                run_worker(
+                    SearchConfig.from_json(payload["config"]),
+                    store,
+                    heartbeat=payload["heartbeat"],
+                    grace=payload["grace"],
+                    data=load_data(payload["data"], payload["description"]),
+                )
+            finally:
+                store.dispose()
     except SearchError as err:
         print(f"pyref search: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as err:
+        return interrupt.exit_code(err)
     return 0

@@ -7,9 +7,12 @@ start in milliseconds.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +26,7 @@ import pytest
 
 from pyref.runtime.exe import CACHE_MIN_BYTES, ENV_STARTUP_TIMEOUT, ExeSession
 from pyref.runtime.session import JuliaBridgeError, JuliaError, start_session
+from pyref.tempdirs import LOCK_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 BIG = CACHE_MIN_BYTES // 8 + 1000  # float64 elements: an array the worker caches
@@ -258,7 +262,7 @@ def test_a_failed_write_leaves_no_partial_input_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     error, files = proc.stdout.strip().splitlines()
     assert "argument 1" in error and "could not write" in error
-    assert files == "['worker.log']"
+    assert files == str(sorted([LOCK_NAME, "worker.log"]))  # the log and the folder's lock
 
 
 # -- L2: a wrapper that does not exec: its children go too ---------------------------
@@ -340,3 +344,111 @@ def test_killed_workers_leave_no_unclosed_pipes(
         gc.collect()
     unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert unclosed == []
+
+
+# -- the worker never outlives its owner; folders name and lock their owner -----------
+
+
+def test_a_killed_owner_s_busy_worker_and_folder_go_within_seconds(tmp_path: Path) -> None:
+    """SIGKILL of the process that owns the session: its worker, busy (it reads no
+    request, so it cannot see its pipe close), and what the worker started are
+    killed, and the folder removed, by the keeper."""
+    pidfile = tmp_path / "child.pid"
+    body = f"""sleep 60 &\necho $! > "{pidfile}"\necho '{{"ready": true, "pid": '$$'}}'\nwait"""
+    exe = fake_julia(tmp_path / "bin", body)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    code = f"""
+        import sys, time
+        from pyref.runtime.exe import ExeSession
+        s = ExeSession({str(exe)!r})
+        print(s._dir, s.info["pid"], flush=True)
+        time.sleep(60)
+    """
+    owner = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(tmp)),
+        start_new_session=True,
+    )
+    try:
+        folder, worker = owner.stdout.readline().split()
+        child = int(pidfile.read_text())
+        assert Path(folder).parent == tmp and running(int(worker)) and running(child)
+        owner.kill()
+        owner.wait()
+        assert wait_until(lambda: not running(int(worker)) and not running(child))
+        assert wait_until(lambda: bridge_folders(tmp) == [])
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        owner.wait()
+        for pid in (worker, child) if "child" in locals() else ():
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)
+
+
+def test_a_session_folder_names_its_owner_and_is_locked(tmp_path: Path, private_tmp: Path) -> None:
+    s = ExeSession(fake_julia(tmp_path / "bin", GREET_THEN_READ))
+    try:
+        name = Path(s._dir).name
+        assert name.startswith(f"pyref-bridge-{os.getpid()}-")
+        assert (Path(s._dir).stat().st_mode & 0o777) == 0o700
+        fd = os.open(Path(s._dir) / LOCK_NAME, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):  # held: by this process and the worker's keeper
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    finally:
+        s.close()
+    assert bridge_folders(private_tmp) == []
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def stale_folder(tmp: Path, name: str, lock: bool = True) -> Path:
+    folder = tmp / name
+    folder.mkdir(mode=0o700)
+    (folder / "a1.npy").write_bytes(b"x" * 100)
+    if lock:
+        (folder / LOCK_NAME).touch()
+    return folder
+
+
+def test_a_new_session_removes_dead_owners_folders_only(tmp_path: Path, private_tmp: Path) -> None:
+    dead = dead_pid()
+    gone = stale_folder(private_tmp, f"pyref-bridge-{dead}-abc")
+    live = stale_folder(private_tmp, f"pyref-bridge-{os.getppid()}-abc")  # a running pid
+    old = stale_folder(private_tmp, "pyref-bridge-k2j9x0qa")  # unnumbered: whose is unknown
+    other = stale_folder(private_tmp, f"pyref-search-{dead}-abc")  # another prefix
+    # A dead pid whose folder is still locked (its owner lives in another pid namespace,
+    # say, or handed the lock to a process that still runs): in use.
+    held = stale_folder(private_tmp, f"pyref-bridge-{dead}-held")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+            str(held / LOCK_NAME),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        ExeSession(fake_julia(tmp_path / "bin", GREET_THEN_READ)).close()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not gone.exists()
+    assert all(p.exists() for p in (live, old, other, held))
+    ExeSession(fake_julia(tmp_path / "bin", GREET_THEN_READ)).close()  # the lock is free now
+    assert not held.exists() and all(p.exists() for p in (live, old, other))

@@ -6,6 +6,7 @@ mistakes are its ERROR row. Commands run in this process through `pyref.cli.main
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 import time
@@ -255,3 +256,50 @@ def test_run_prints_warnings_after_the_progress_bar(
     assert warning in err
     assert "weight scales" not in err[err.index(warning) :]  # the bar was done before
     assert "np.dot(" not in err  # no source line quoted in the middle of the bar
+
+
+# -- the Julia side dies: --engine both keeps Python's results; the cited log exists ------
+
+JULIA_DIES_IN_ITS_CALL = """echo '{"ready": true}'
+read request
+echo "fatal: out of memory in the experiment" >&2
+kill -9 $$"""
+
+
+@pytest.mark.parametrize("engine", ["both", "julia"])
+def test_when_julia_dies_python_s_results_and_the_worker_log_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    from processes import start_pyref
+
+    exe = tmp_path / "bin" / "julia"
+    exe.parent.mkdir()
+    exe.write_text(f"#!/bin/sh\n{JULIA_DIES_IN_ITS_CALL}\n")
+    exe.chmod(0o755)
+    out, tmp, name = tmp_path / "out", tmp_path / "tmp", "optimizer-compare-naive"
+    tmp.mkdir()
+    monkeypatch.setenv("PYREF_JULIA", str(exe))  # the command's environment
+    monkeypatch.setenv("PYREF_JULIA_BRIDGE", "exe")
+    proc = start_pyref(["run", name, "--engine", engine, "--out", str(out)], tmp, tmp_path / "log")
+    assert proc.wait(timeout=120) == 2
+    err = (tmp_path / "log.err").read_text()
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.startswith("pyref run: error: ")]
+    assert len(lines) == 1 and lines == err.strip().splitlines()[-1:], err
+    log = out / f"{name}-julia-worker.log"
+    assert (
+        f"exited (code -9) while calling PyRef.Scenarios.experiment; its log is {log}" in lines[0]
+    )
+    assert lines[0].endswith(
+        "ending: fatal: out of memory in the experiment"
+        + (f" (the Python results are written in {out})" if engine == "both" else "")
+    )
+    assert "fatal: out of memory in the experiment" in log.read_text()
+    written = sorted(p.name for p in out.iterdir())
+    if engine == "both":  # Python's record and figure, nothing of Julia's, no overlay
+        assert written == sorted([log.name, f"{name}.json", f"{name}.png"])
+        record = json.loads((out / f"{name}.json").read_text())
+        assert record["engine"] == "python" and record["result"]
+    else:
+        assert written == [log.name]
+    assert list(tmp.iterdir()) == []  # the session's folder went

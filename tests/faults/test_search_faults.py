@@ -344,3 +344,77 @@ def test_the_full_mnist_error_speaks_the_command_line_s_language(
     with pytest.raises(datasets.MnistUnavailableError, match=r"source='embedded'"):
         datasets.load_mnist(source="mnist")
     assert not (tmp_path / "mnist").exists()  # L7: a failed download creates no folder
+
+
+# -- stopped by a signal: no worker, Julia or folder outlives it; the rerun resumes ----
+
+SIGNALLED = ["--trials", "4", "--epochs", "2", "--train-size", "250", "--hidden", "20"]
+
+
+def unit_states(db: Path) -> list[str]:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
+            return [r[0] for r in conn.execute("SELECT state FROM pyref_search_unit")]
+    except sqlite3.Error:  # not created yet
+        return []
+
+
+@pytest.fixture(scope="module")
+def signalled_reference(tmp_path_factory) -> Path:
+    """The SIGNALLED study uninterrupted, per trial, by the Python engine."""
+    out = tmp_path_factory.mktemp("ref-signalled")
+    assert search([*SIGNALLED, "--stream", "per-trial", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_signalled_two_worker_search_leaves_nothing_running_and_resumes(
+    julia_exe: Path, tmp_path: Path, signalled_reference: Path, sig: int
+) -> None:
+    from processes import folders, kill_leftovers, processes_naming, start_pyref, stop, wait_until
+
+    tmp, out = tmp_path / "tmp", tmp_path / "out"
+    tmp.mkdir()
+    args = ["search", "--no-progress", *SIGNALLED, "--workers", "2", "--engine", "julia"]
+    args += ["--heartbeat", "0.5", "--grace", "3"]  # a killed worker's trial is retried soon
+    args += ["--out", str(out)]
+    proc = start_pyref(args, tmp, tmp_path / "log")
+    try:
+        db = out / "search.db"
+
+        def mid_trial() -> bool:
+            states = unit_states(db)
+            return "complete" in states and "running" in states
+
+        assert wait_until(lambda: mid_trial() or proc.poll() is not None, 300)
+        assert proc.poll() is None, "the study ended before it could be stopped"
+        assert len(folders(tmp, "pyref-search-")) == 1 and folders(tmp, "pyref-bridge-")
+        code = stop(proc, sig)  # the launcher alone, not its process group
+        assert wait_until(lambda: not processes_naming(str(tmp)), 5.0), (
+            f"a worker or Julia still running 5 s after {signal.Signals(sig).name}"
+        )
+        if sig == signal.SIGTERM:
+            assert folders(tmp, "pyref-bridge-") == []  # each worker closed its session
+            assert code == 143
+            err = (tmp_path / "log.err").read_text()
+            assert "Traceback" not in err
+            assert "trial(s) finished so far are in" in err
+            assert err.strip().splitlines()[-1] == (
+                "pyref search: terminated (SIGTERM); run the same command again to resume"
+            )
+            assert trials_json(out)  # what had finished is written
+            assert folders(tmp, "pyref-search-") == []
+        else:
+            assert code == -9
+            assert len(folders(tmp, "pyref-search-")) == 1  # nobody was left to remove it
+            # (Bridge folders are removed by the keepers, or, if a worker was killed
+            # while starting its session, by the next start.)
+        rerun = start_pyref(args, tmp, tmp_path / "rerun")
+        assert rerun.wait(timeout=600) == 0, (tmp_path / "rerun.err").read_text()[-3000:]
+        assert folders(tmp, "pyref-search-") == [] and folders(tmp, "pyref-bridge-") == []
+        assert curves(trials_json(out)) == curves(trials_json(signalled_reference))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_leftovers(tmp)
