@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from pyref.experiments import MNIST_COMPARE_BATCH, MNIST_COMPARE_HIDDEN
+from pyref.runtime import kept
 from pyref.search import SEARCH_EPOCHS
 
 #: The targets: step ÷ GEMM bound (issue #7: Julia on its own BLAS; #11: on numpy's,
@@ -167,7 +168,7 @@ def bench_step_python(quick: bool) -> dict[str, Any]:
     """The Python step in a fresh process with one BLAS thread."""
     env = dict(os.environ, **ONE_BLAS_THREAD)
     cmd = [sys.executable, "-c", f"from pyref.bench import _worker_step; _worker_step({quick!r})"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"the Python step benchmark failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -382,7 +383,7 @@ def bench_convnet_python(quick: bool, book: str | None = None) -> dict[str, Any]
     process with one BLAS thread."""
     env = dict(os.environ, **ONE_BLAS_THREAD)
     code = f"from pyref.bench import _worker_convnet; _worker_convnet({quick!r}, {book!r})"
-    proc = subprocess.run(
+    proc = kept.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=3600
     )
     if proc.returncode != 0:
@@ -424,8 +425,9 @@ def bench_convnet_julia(quick: bool) -> dict[str, Any]:
 SEARCH_BENCH_TRIALS, QUICK_SEARCH_TRIALS, QUICK_SEARCH_EPOCHS = 24, 6, 10
 
 
-def _tree_rss_bytes(root: int) -> int:
-    """Resident memory of process ``root`` and all its descendants (Linux /proc)."""
+def _tree_rss_bytes(root: int, with_root: bool = True) -> int:
+    """Resident memory of process ``root``'s descendants, and its own unless
+    ``with_root`` is False (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -440,6 +442,8 @@ def _tree_rss_bytes(root: int) -> int:
         children.setdefault(int(fields[1]), []).append(pid)  # fields[1]: ppid
         rss[pid] = int(fields[21]) * page  # fields[21]: rss in pages
     total, todo = 0, [root]
+    if not with_root:
+        todo = list(children.get(root, []))
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
@@ -473,13 +477,14 @@ def bench_search(engine: str, workers: int, trials: int, epochs: int, out: Path)
     env = dict(os.environ, MPLBACKEND="Agg")
     started = time.perf_counter()
     peak = 0
-    with subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
-    ) as proc:
+    proc = kept.popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
         while proc.poll() is None:
-            peak = max(peak, _tree_rss_bytes(proc.pid))
+            peak = max(peak, _tree_rss_bytes(proc.pid, with_root=False))  # not the keeper
             time.sleep(0.2)
         stderr = proc.stderr.read() if proc.stderr else ""
+    finally:
+        kept.stop(proc)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"pyref search ({engine}, {workers} workers) failed:\n{stderr[-3000:]}")
@@ -539,7 +544,7 @@ def bench_parity(quick: bool) -> dict[str, Any]:
             cmd.append("--quick")
         env = dict(os.environ, MPLBACKEND="Agg", PYREF_JULIA_BRIDGE="exe")
         started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
         wall = time.perf_counter() - started
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"pyref parity could not run:\n{proc.stderr[-3000:]}")
@@ -579,7 +584,7 @@ def bench_verify() -> dict[str, Any]:
         cmd = [sys.executable, "-m", "pyref.cli", "verify", str(port), "--json", str(report_path)]
         env = dict(os.environ, PYREF_JULIA_BRIDGE="exe")
         started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=600)
         wall = time.perf_counter() - started
         if proc.returncode != 0:
             raise RuntimeError(

@@ -15,7 +15,6 @@ under the tier it declares (:mod:`pyref.parity.tiers`).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from pyref.parity.frames import julia_frames, python_frames
 from pyref.parity.oracle import write_oracle
 from pyref.parity.registry import describe_error
 from pyref.parity.scenario import Scenario
-from pyref.runtime import JuliaBridgeError, JuliaError, locate, mathmode, numpyblas
+from pyref.runtime import JuliaBridgeError, JuliaError, kept, locate, mathmode, numpyblas
 
 #: The Julia function that calls a scenario's Julia side and checks it returned a Dict.
 OUTPUTS = "PyRef.Scenarios.outputs"
@@ -248,5 +247,5 @@ def run_julia_tests(args: Sequence[str]) -> int:
         print(f"pyref julia: writing numpy test vectors to {oracle_dir}", file=sys.stderr)
         write_oracle(Path(oracle_dir))
         env[locate.ENV_ORACLE_DIR] = oracle_dir
-        returncode = subprocess.run(argv, env=env).returncode
+        returncode = kept.run(argv, env=env, folder=oracle_dir).returncode
     return 128 - returncode if returncode < 0 else returncode

@@ -30,9 +30,7 @@ import math
 import os
 import select
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -41,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.runtime import locate
+from pyref.runtime import kept, locate
 from pyref.runtime.interface import (
     JuliaBridgeConfigError,
     JuliaBridgeError,
@@ -66,8 +64,6 @@ LOG_TAIL_LINES = 25
 WORKER_CODE = "using PyRef; PyRef.Bridge.serve(ARGS[1])"
 #: The prefix of the sessions' folders (pyref-bridge-<pid>-<random>).
 FOLDER_PREFIX = BRIDGE_PREFIX
-#: The script that starts the worker and stops it when this process is gone.
-KEEPER = Path(__file__).with_name("keeper.py")
 
 
 def _check_timeout(value: object, name: str) -> float:
@@ -88,23 +84,6 @@ def _startup_timeout() -> float:
     if not text:
         return DEFAULT_STARTUP_TIMEOUT
     return _check_timeout(text, ENV_STARTUP_TIMEOUT)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Kill ``proc``'s process group unless ``proc`` is gone, wait for it, close its pipes."""
-    if proc.returncode is None:
-        # Not yet reaped, so its pid still names its process group (and no other).
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            with contextlib.suppress(OSError):
-                proc.kill()
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        proc.wait(timeout=10)
-    for pipe in (proc.stdin, proc.stdout):
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                pipe.close()
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -224,20 +203,19 @@ class ExeSession(JuliaSession):
                 f"could not start Julia at {self.exe}: no executable file there. "
                 f"{locate.HOW_TO_GET_JULIA}"
             )
-        keeper = [sys.executable, "-I", "-S", str(KEEPER), str(os.getpid()), str(self._dir)]
         with open(self.log_path, "wb") as log:
             try:
                 # Its own session and process group, the keeper's: a launcher that runs
                 # Julia as a child (instead of exec-ing it) is stopped with that child.
                 # The folder's lock goes along, so the folder stays while they run.
-                self._proc = subprocess.Popen(
-                    [*keeper, found, *argv[1:]],
+                self._proc = kept.popen(
+                    [found, *argv[1:]],
+                    folder=self._dir,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=log,
                     env=locate.julia_env(),
                     cwd=str(self._dir),
-                    start_new_session=True,
                     pass_fds=(self._folder.lock_fd,),
                 )
             except OSError as err:
@@ -535,7 +513,7 @@ class ExeSession(JuliaSession):
         """Stop the worker at once, with whatever it started, and close its pipes."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            _stop(proc)
+            kept.stop(proc)
 
     def _cleanup(self) -> None:
         self._folder.remove()
@@ -553,7 +531,7 @@ class ExeSession(JuliaSession):
                         proc.stdin.close()
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         proc.wait(timeout=10)
-                _stop(proc)
+                kept.stop(proc)
             self._cleanup()
 
     def __repr__(self) -> str:

@@ -62,6 +62,23 @@ def processes_naming(text: str) -> list[int]:
     return [pid for pid in pids if pid != os.getpid() and text in _cmdline(pid) and running(pid)]
 
 
+def processes_of(tmp: Path) -> list[int]:
+    """The live processes (but this one) whose environment has TMPDIR ``tmp``: every
+    descendant of a command :func:`start_pyref` started, whatever its command line."""
+    want = f"TMPDIR={tmp}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if want in environ and running(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
 def julia_workers(tmp: Path) -> list[int]:
     """The Julia workers (not their keepers) serving bridge folders in ``tmp``."""
     return [
@@ -98,7 +115,7 @@ def stop(proc: subprocess.Popen, sig: int) -> int:
 
 def kill_leftovers(tmp: Path) -> None:
     """After a failed test: SIGKILL what still names ``tmp`` (it was started by the test)."""
-    for pid in processes_naming(str(tmp)):
+    for pid in {*processes_naming(str(tmp)), *processes_of(tmp)}:
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:

@@ -23,6 +23,7 @@ from processes import (
     julia_workers,
     kill_leftovers,
     processes_naming,
+    processes_of,
     start_pyref,
     stop,
     wait_until,
@@ -157,3 +158,56 @@ def test_any_command_removes_what_killed_commands_left(tmp_path: Path) -> None:
     assert proc.wait(timeout=120) == 0
     assert [p.exists() for p in left] == [False, False]  # a dead pid's, unlocked
     assert [p.exists() for p in kept] == [True, True]  # a running process's
+
+
+# -- commands whose children start Julia: `pyref julia test`, `pyref bench` -------------
+
+#: Each command, and what shows that Julia (or the pyref child starting it) runs.
+CHILD_COMMANDS = {
+    "julia": (["julia", "test"], "runtests.jl"),
+    "bench": (["bench", "--only", "verify"], "PyRef"),
+}
+
+
+def child_running(tmp: Path, marker: str) -> bool:
+    """A Julia process of the command (a descendant with TMPDIR ``tmp``) has started."""
+    return any(
+        marker in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        and "julia" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        for pid in processes_of(tmp)
+        if Path(f"/proc/{pid}/cmdline").exists()
+    )
+
+
+@pytest.mark.parametrize(
+    "command, sig",
+    [("julia", signal.SIGTERM), ("julia", signal.SIGKILL), ("bench", signal.SIGKILL)],
+    ids=lambda v: v if isinstance(v, str) else signal.Signals(v).name,
+)
+def test_a_stopped_command_leaves_none_of_its_children(
+    julia_exe: Path, tmp_path: Path, command: str, sig: int
+) -> None:
+    tmp, log = tmp_path / "tmp", tmp_path / "log"
+    tmp.mkdir()
+    args, marker = CHILD_COMMANDS[command]
+    proc = start_pyref(args, tmp, log)
+    try:
+        assert wait_until(lambda: child_running(tmp, marker) or proc.poll() is not None, 240)
+        assert proc.poll() is None, log.with_suffix(".err").read_text()[-2000:]
+        time.sleep(1.0)  # well under way
+        code = stop(proc, sig)
+        want_code, want_line = EXPECTED[sig]
+        assert code == want_code
+        if want_line is not None:
+            err = log.with_suffix(".err").read_text()
+            assert "Traceback" not in err, err[-3000:]
+            assert err.strip().splitlines()[-1] == f"pyref {command}: {want_line}"
+        assert wait_until(lambda: not processes_of(tmp), 5.0), (
+            f"{processes_of(tmp)} still running 5 s after {signal.Signals(sig).name}"
+        )
+        assert folders(tmp, "pyref-") == []  # the test vectors' or the bench's folder
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_leftovers(tmp)
