@@ -451,10 +451,18 @@ def _tree_rss_bytes(root: int, with_root: bool = True) -> int:
     return total
 
 
-def bench_search(engine: str, workers: int, trials: int, epochs: int, out: Path) -> dict[str, Any]:
+def bench_search(
+    engine: str,
+    workers: int,
+    trials: int,
+    epochs: int,
+    out: Path,
+    folder: str | None = None,
+) -> dict[str, Any]:
     """One fresh per-trial study through ``pyref search``: trials per hour once every
     worker runs (from the W-th finished trial to the last, read from the study's
-    database), over the whole command, and the peak memory of its process tree."""
+    database), over the whole command, and the peak memory of its process tree.
+    ``folder``: a ``pyref-`` temporary folder that the keeper removes if pyref is killed."""
     cmd = [
         sys.executable,
         "-m",
@@ -477,7 +485,9 @@ def bench_search(engine: str, workers: int, trials: int, epochs: int, out: Path)
     env = dict(os.environ, MPLBACKEND="Agg")
     started = time.perf_counter()
     peak = 0
-    proc = kept.popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    proc = kept.popen(
+        cmd, folder=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         while proc.poll() is None:
             peak = max(peak, _tree_rss_bytes(proc.pid, with_root=False))  # not the keeper
@@ -519,7 +529,8 @@ def bench_searches(quick: bool, engines: tuple[str, ...] = ("python", "julia")) 
     with tempfile.TemporaryDirectory(prefix="pyref-bench-search-") as tmp:
         for engine in engines:
             runs = [
-                bench_search(engine, w, trials, epochs, Path(tmp) / f"{engine}-{w}") for w in (1, 2)
+                bench_search(engine, w, trials, epochs, Path(tmp) / f"{engine}-{w}", folder=tmp)
+                for w in (1, 2)
             ]
             identical = runs[0].pop("trials_json") == runs[1].pop("trials_json")
             results[engine] = {
@@ -544,7 +555,7 @@ def bench_parity(quick: bool) -> dict[str, Any]:
             cmd.append("--quick")
         env = dict(os.environ, MPLBACKEND="Agg", PYREF_JULIA_BRIDGE="exe")
         started = time.perf_counter()
-        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=3600, folder=tmp)
         wall = time.perf_counter() - started
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"pyref parity could not run:\n{proc.stderr[-3000:]}")
@@ -584,7 +595,7 @@ def bench_verify() -> dict[str, Any]:
         cmd = [sys.executable, "-m", "pyref.cli", "verify", str(port), "--json", str(report_path)]
         env = dict(os.environ, PYREF_JULIA_BRIDGE="exe")
         started = time.perf_counter()
-        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        proc = kept.run(cmd, capture_output=True, text=True, env=env, timeout=600, folder=tmp)
         wall = time.perf_counter() - started
         if proc.returncode != 0:
             raise RuntimeError(
