@@ -37,8 +37,9 @@ from pyref.study.config import DEFAULT_STUDY, SearchConfig
 from pyref.study.data import prepare_data
 from pyref.study.engines import study_trial
 from pyref.study.liveness import this_machine, worker_id
-from pyref.study.results import TrialResult
+from pyref.study.results import trial_record
 from pyref.study.store import SearchStore
+from pyref.study.trial import Trial
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_POSTGRES_ENV = "PYREF_REQUIRE_POSTGRES"
@@ -206,7 +207,7 @@ def test_per_trial_stream_is_the_trial_seeds_stream(tiny_reference: Path) -> Non
     data = prepare_data(TINY_CONFIG)
     with threadpool_limits(1):
         r = study_trial(TINY_CONFIG, data, 3, np.random.RandomState(trial_seed(0, 3)))
-    assert got[3] == r.to_record()
+    assert got[3] == trial_record(r)
     rs = np.random.RandomState(trial_seed(0, 3))
     assert (r.weight_decay, r.lr) == (10 ** rs.uniform(-8, -4), 10 ** rs.uniform(-6, -2))
     assert got[3]["seed"] == trial_seed(0, 3)
@@ -294,7 +295,7 @@ def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
                 continue
             with lock:
                 claimed.append(c.index)
-            result = TrialResult(c.index, 1e-3, 1e-6, None, "complete", [0.5], [0.5])
+            result = Trial(c.index, 1e-3, 1e-6, [0.5], [0.5])
             assert store.finish(c, result)
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
@@ -313,7 +314,7 @@ def test_a_lost_claim_cannot_record_and_a_released_one_is_free(tmp_path: Path) -
     time.sleep(0.05)
     second = store.claim("elsewhere/x|2|b", ordered=False, grace=0.01, max_attempts=3)
     assert second.index == 0 and second.attempt == 2  # the first one's heartbeat went stale
-    result = TrialResult(0, 1e-3, 1e-6, 0, "complete", [0.5], [0.5])
+    result = Trial(0, 1e-3, 1e-6, [0.5], [0.5], seed=0)
     assert not store.heartbeat(first) and not store.finish(first, result)
     store.release(second)
     third = store.claim("elsewhere/x|3|c", ordered=False, grace=60, max_attempts=3)
@@ -490,7 +491,7 @@ def test_the_julia_engine_gives_pyref_s_trials(
     request: pytest.FixtureRequest,
     tiny_reference: Path,
 ) -> None:
-    """--engine julia trains in PyRef (PyRef.search_trial) through the bridge: the same
+    """--engine julia trains in PyRef (julia/src/study/trial.jl) through the bridge: the same
     hyperparameters (exact) and accuracy curves (trajectory bound 0) as pyref, in both
     streams."""
     request.getfixturevalue("julia_exe")  # fails when Julia is required and missing
