@@ -6,24 +6,30 @@ train a 784-100x6-10 net with SGD for 50 epochs, and rank trials by their final
 validation accuracy. Draws happen in exactly that order on one stream.
 
 Beyond the book, for searches run in parallel (``pyref search``, the pyref.study package):
-:func:`trial_seed` gives trial i a stream of its own, and :func:`run_trial` is one
-trial that also watches its training loss for NaN/inf. PyRef's search.jl has the
-twin of each.
+:func:`trial_seed` gives trial i a stream of its own. A trial is trained (and its
+loss watched for NaN/inf) by :mod:`pyref.study.trial`, which :func:`run_trial` calls
+with the book's net and SGD. PyRef's search.jl has the twin of each.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from pyref.checks import check_nonnegative_int, check_positive_int
-from pyref.datasets import NUM_CLASSES, split_validation
-from pyref.nets import MultiLayerNet
+from pyref.datasets import split_validation
 from pyref.rng import SEED_MAX, check_seed, resolve_rng
-from pyref.trainer import Trainer
+from pyref.study.trial import (
+    Trial,
+    TrialRun,
+    divergence_reason,
+    finish_trial,
+    train_to_next_measurement,
+    train_trial,
+    trial_trainer,
+)
 
 #: log10 ranges of the sampled hyperparameters (the book's).
 WEIGHT_DECAY_LOG10_RANGE = (-8.0, -4.0)
@@ -41,42 +47,6 @@ BEST_N = 20
 #: Per-trial streams: trial i of a study with seed s draws from
 #: RandomState((s * TRIAL_SEED_MULTIPLIER + i) mod 2**32).
 TRIAL_SEED_MULTIPLIER = 1_000_003
-
-
-@dataclass
-class Trial:
-    """One trial: its hyperparameters and per-epoch accuracy curves."""
-
-    number: int
-    lr: float
-    weight_decay: float
-    val_acc_list: list[float] = field(default_factory=list)
-    train_acc_list: list[float] = field(default_factory=list)
-    #: Why the trial failed (its training loss became NaN or inf), or None.
-    fail_reason: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The book's label of a trial: 'lr:..., weight decay:...'."""
-        return f"lr:{self.lr}, weight decay:{self.weight_decay}"
-
-    @property
-    def final_val_acc(self) -> float | None:
-        """The last validation accuracy; None when none was measured (a trial stopped in
-        its first epoch), as in pyref.study's records and JSON's null."""
-        return self.val_acc_list[-1] if self.val_acc_list else None
-
-    def to_dict(self) -> dict:
-        return {
-            "number": self.number,
-            "lr": float(self.lr),
-            "weight_decay": float(self.weight_decay),
-            "val_acc_list": [float(a) for a in self.val_acc_list],
-            "train_acc_list": [float(a) for a in self.train_acc_list],
-            "final_val_acc": None if self.final_val_acc is None else float(self.final_val_acc),
-            "final_train_acc": float(self.train_acc_list[-1]) if self.train_acc_list else None,
-            "fail_reason": self.fail_reason,
-        }
 
 
 def sample_hyperparameters(rng: np.random.RandomState | None = None) -> tuple[float, float]:
@@ -99,67 +69,6 @@ def trial_seed(seed: int, index: int) -> int:
     return (seed * TRIAL_SEED_MULTIPLIER + index) % (SEED_MAX + 1)
 
 
-def divergence_reason(losses: list[float], iter_per_epoch: float) -> str | None:
-    """Why a trial with these training losses failed: the first NaN or inf, or None."""
-    for step, loss in enumerate(losses):
-        if not math.isfinite(loss):
-            epoch = int(step // iter_per_epoch) + 1
-            return f"diverged: training loss became {loss} at step {step + 1} (epoch {epoch})"
-    return None
-
-
-def _trial_trainer(
-    x_train: np.ndarray,
-    t_train: np.ndarray,
-    x_val: np.ndarray,
-    t_val: np.ndarray,
-    lr: float,
-    weight_decay: float,
-    epochs: int,
-    hidden: tuple[int, ...],
-    batch_size: int,
-    rng: np.random.RandomState | None,
-) -> Trainer:
-    """A trial's net (L2 decay ``weight_decay``, weights drawn from ``rng``) and its
-    Trainer (SGD(lr), minibatches from the same stream), not yet trained."""
-    network = MultiLayerNet(
-        x_train.shape[1], list(hidden), NUM_CLASSES, weight_decay_lambda=weight_decay, rng=rng
-    )
-    return Trainer(
-        network,
-        x_train,
-        t_train,
-        x_val,
-        t_val,
-        epochs=epochs,
-        mini_batch_size=batch_size,
-        optimizer="sgd",
-        optimizer_param={"lr": lr},
-        verbose=False,
-        rng=rng,
-    )
-
-
-def train_trial(
-    x_train: np.ndarray,
-    t_train: np.ndarray,
-    x_val: np.ndarray,
-    t_val: np.ndarray,
-    lr: float,
-    weight_decay: float,
-    epochs: int = SEARCH_EPOCHS,
-    *,
-    hidden: tuple[int, ...] = SEARCH_HIDDEN,
-    rng: np.random.RandomState | None = None,
-) -> tuple[list[float], list[float]]:
-    """Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
-    trainer = _trial_trainer(
-        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, SEARCH_BATCH_SIZE, rng
-    )
-    trainer.train()
-    return trainer.test_acc_list, trainer.train_acc_list
-
-
 def run_trial(
     number: int,
     x_train: np.ndarray,
@@ -175,41 +84,58 @@ def run_trial(
     on_start: Callable[[float, float], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> Trial:
-    """One trial of the search: draw weight decay, then lr, then train as
-    :func:`train_trial` does (same net, same draws), watching the training loss.
+    """One trial of the book's search: draw weight decay, then lr, then train the book's
+    net with SGD(lr) and L2 decay on the same stream (:mod:`pyref.study.trial`).
 
-    A trial whose loss becomes NaN or inf gets a ``fail_reason``; with
-    ``stop_on_divergence`` it stops there (its curves end early), otherwise it
-    trains to the end so that the stream advances exactly as the book's.
-    ``on_start(lr, weight_decay)`` is called once they are drawn, ``check()``
-    after every step (it may raise to abandon the trial).
+    Args:
+        number: the trial's index.
+        x_train, t_train: training samples (N, D) and labels (N,).
+        x_val, t_val: validation samples (M, D) and labels (M,).
+        epochs: epochs to train.
+        hidden: the hidden layers' sizes.
+        batch_size: minibatch size.
+        rng: the stream of the draws, the weights and the minibatches (numpy's global
+            stream by default).
+        stop_on_divergence: stop at the first NaN or inf loss; otherwise train to the
+            end, so that the stream advances exactly as the book's.
+        on_start: ``on_start(lr, weight_decay)`` once they are drawn.
+        check: called after every step; it may raise to abandon the trial.
+
+    Returns:
+        The Trial, with a ``fail_reason`` when its loss became NaN or inf.
     """
     number = int(number)
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
-    weight_decay, lr = sample_hyperparameters(rng)
+    r = resolve_rng(rng)
+    weight_decay, lr = sample_hyperparameters(r)
     if on_start is not None:
         on_start(lr, weight_decay)
-    trainer = _trial_trainer(
-        x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng
+    trainer = trial_trainer(
+        x_train,
+        t_train,
+        x_val,
+        t_val,
+        epochs=epochs,
+        hidden=hidden,
+        batch_size=batch_size,
+        optimizer="sgd",
+        lr=lr,
+        weight_decay=weight_decay,
+        dropout_ratio=0.0,
+        use_batchnorm=False,
+        rng=r,
     )
-    reason = None
-    with np.errstate(all="ignore"):  # a diverging trial is recorded, not warned about
-        for _ in range(trainer.max_iter):
-            loss = trainer.train_step()
-            if reason is None and not math.isfinite(loss):
-                reason = divergence_reason(trainer.train_loss_list, trainer.iter_per_epoch)
-                if stop_on_divergence:
-                    break
-            if check is not None:
-                check()
+    run = TrialRun(trainer, r, stop_on_divergence)
+    train_trial(lambda: train_to_next_measurement(run, check))
+    out = finish_trial(run)
     return Trial(
         number,
         float(lr),
         float(weight_decay),
-        [float(a) for a in trainer.test_acc_list],
-        [float(a) for a in trainer.train_acc_list],
-        reason,
+        out["val_acc_list"],
+        out["train_acc_list"],
+        divergence_reason(out["train_loss_list"], trainer.iter_per_epoch),
     )
 
 

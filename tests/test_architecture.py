@@ -33,6 +33,7 @@ BOOK = {
     "trainer",
     "datasets",
     "search",
+    "study.trial",
     "experiments",
     "figures",
     "io",

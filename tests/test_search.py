@@ -7,15 +7,14 @@ import pytest
 
 from pyref.nets import MultiLayerNet
 from pyref.search import (
-    Trial,
     best_n,
-    divergence_reason,
     format_best,
     random_search,
     run_trial,
     sample_hyperparameters,
     trial_seed,
 )
+from pyref.study.trial import Trial, divergence_reason
 from pyref.trainer import Trainer
 
 
@@ -101,7 +100,7 @@ def test_trial_seed_is_one_documented_formula() -> None:
             trial_seed(*bad)
 
 
-def test_run_trial_is_train_trial_after_the_draws() -> None:
+def test_run_trial_is_the_book_s_training_after_the_draws() -> None:
     rs = np.random.RandomState(0)
     x = rs.rand(50, 12).astype(np.float32)
     t = rs.randint(0, 10, 50).astype(np.uint8)

@@ -1,6 +1,5 @@
 """Search spaces (pyref.study.space), samplers and pruners (pyref.study.samplers), the
-trial trained epoch by epoch (pyref.search_epochs) and the search figures
-(pyref.study.figures)."""
+search figures (pyref.study.figures) and the samplers' benchmark (pyref.study.bench)."""
 
 from __future__ import annotations
 
@@ -9,9 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from pyref.datasets import load_mnist
-from pyref.search import run_trial, sample_hyperparameters, trial_seed
-from pyref.search_epochs import make_trainer, train_epochs
+from pyref.search import sample_hyperparameters
 from pyref.study.space import (
     DEFAULT_SPACE,
     FIXED,
@@ -111,53 +108,6 @@ def test_trial_settings_fill_in_what_the_space_leaves_out() -> None:
     s = trial_settings({"hidden_size": 7, "hidden_layers": 2}, hidden=(20,))
     assert s["hidden"] == (7, 7)
     assert set(PARAMETERS) >= set(FIXED)
-
-
-def _data():
-    (x, t), _ = load_mnist(normalize=True)
-    return x[:120], t[:120], x[120:160], t[120:160]
-
-
-def test_epoch_by_epoch_is_the_book_s_trial_for_the_book_s_space() -> None:
-    x_tr, t_tr, x_val, t_val = _data()
-    expected = run_trial(
-        5,
-        x_tr,
-        t_tr,
-        x_val,
-        t_val,
-        6,
-        hidden=(20, 10),
-        batch_size=20,
-        rng=np.random.RandomState(trial_seed(0, 5)),
-        stop_on_divergence=True,
-    )
-    rng = np.random.RandomState(trial_seed(0, 5))
-    point = DEFAULT_SPACE.draw(rng)
-    settings = trial_settings(point, hidden=(20, 10), batch_size=20)
-    seen = []
-    got = train_epochs(
-        make_trainer(settings, x_tr, t_tr, x_val, t_val, 6, rng),
-        on_epoch=lambda e, v, t: seen.append((e, v, t)) and False,
-    )
-    assert (point["lr"], point["weight_decay"]) == (expected.lr, expected.weight_decay)
-    assert got.val_acc_list == expected.val_acc_list
-    assert got.train_acc_list == expected.train_acc_list
-    assert seen == list(zip(range(1, 7), expected.val_acc_list, expected.train_acc_list))
-    assert got.pruned_at is None and got.fail_reason is None
-
-
-def test_a_pruned_trial_stops_at_its_epoch() -> None:
-    x_tr, t_tr, x_val, t_val = _data()
-    settings = trial_settings(
-        {"optimizer": "adam", "dropout_ratio": 0.2, "use_batchnorm": True},
-        hidden=(20,),
-        batch_size=20,
-    )
-    trainer = make_trainer(settings, x_tr, t_tr, x_val, t_val, 6, np.random.RandomState(1))
-    got = train_epochs(trainer, on_epoch=lambda e, v, t: e == 2)
-    assert got.pruned_at == 2 and len(got.val_acc_list) == 2
-    assert trainer.current_iter == trainer.iter_per_epoch + 1  # one step into epoch 2
 
 
 def test_qmc_points_depend_on_the_index_only() -> None:

@@ -41,7 +41,7 @@ TWINS = (
     "trainer",
     "datasets",
     "search",
-    "search_epochs",
+    "study/trial",
     "experiments",
     "convnet_experiments",
     "bench",
@@ -128,15 +128,9 @@ EXCEPTIONS: tuple[tuple[str, dict[str, set[str]], dict[str, set[str]]], ...] = (
     ),
     (
         "`pyref search` runs in Python (pyref.study; the book's printed listing); "
-        "its Julia engine's trials are the bridge's entry points",
-        {
-            "search": {"format_best"},
-            "search_epochs": {"EpochTrial", "make_trainer", "train_epochs"},
-        },
-        {
-            "search": {"search_trial"},
-            "search_epochs": {"search_epochs_start", "search_epochs_next", "search_epochs_finish"},
-        },
+        "its Julia engine starts a trial through the bridge, which keeps it under a handle",
+        {"search": {"format_best"}},
+        {"study/trial": {"start_trial"}},
     ),
     (
         "the benchmark driver (sections, targets, subprocesses, report): Python runs both sides",

@@ -1,4 +1,4 @@
-# Random hyperparameter search of 6.5.3 (twin of pyref/search.py).
+# Random hyperparameter search of 6.5.3 (twin of pyref/search.py); a trial is trained by study/trial.jl.
 
 const WEIGHT_DECAY_LOG10_RANGE = (-8.0, -4.0)
 const LR_LOG10_RANGE = (-6.0, -2.0)
@@ -12,20 +12,6 @@ const BEST_N = 20
 # Per-trial streams: trial i of a study with seed s draws from RandomState((s * 1_000_003 + i) mod 2^32).
 const TRIAL_SEED_MULTIPLIER = 1_000_003
 
-"""One trial: its hyperparameters, per-epoch accuracy curves and, if its training
-loss became NaN or inf, why it failed."""
-struct Trial
-    number::Int
-    lr::Float64
-    weight_decay::Float64
-    val_acc_list::Vector{Float64}
-    train_acc_list::Vector{Float64}
-    fail_reason::Union{Nothing,String}
-end
-Trial(number, lr, weight_decay, val_acc_list, train_acc_list) =
-    Trial(number, lr, weight_decay, val_acc_list, train_acc_list, nothing)
-"""The last validation accuracy; `nothing` when none was measured (pyref's None, JSON's null)."""
-final_val_acc(tr::Trial) = isempty(tr.val_acc_list) ? nothing : tr.val_acc_list[end]
 """A trial's final validation accuracy, -Inf for one without (ranked last)."""
 rank_key(tr::Trial) = something(final_val_acc(tr), -Inf)
 
@@ -48,102 +34,30 @@ function trial_seed(seed::Integer, index::Integer)
     return Int(mod(Int128(seed) * TRIAL_SEED_MULTIPLIER + Int128(index), Int128(NumpyRandom.SEED_MAX) + 1))
 end
 
-# Python's repr of a non-finite float, so that reasons read the same in both languages.
-_py_repr(x::Float64) = isnan(x) ? "nan" : isinf(x) ? (x > 0 ? "inf" : "-inf") : repr(x)
-
-"""Why a trial with these training losses failed (the first NaN or inf), or `nothing`."""
-function divergence_reason(losses::AbstractVector{<:Real}, iter_per_epoch::Real)
-    step = findfirst(l -> !isfinite(l), losses)
-    step === nothing && return nothing
-    epoch = trunc(Int, (step - 1) ÷ iter_per_epoch) + 1
-    return "diverged: training loss became $(_py_repr(Float64(losses[step]))) at step $step (epoch $epoch)"
-end
-
-"""A trial's net (L2 decay `weight_decay`, weights drawn from `rng`) and its Trainer
-(SGD(lr), minibatches from the same stream), not yet trained: what `train_trial` and
-`run_trial` train (pyref's `_trial_trainer`)."""
-function trial_trainer(x_train, t_train, x_val, t_val, lr::Real, weight_decay::Real, epochs::Integer,
-                       hidden, batch_size::Integer, rng::NumpyRandom.RandomState)
-    net = MultiLayerNet(size(x_train, 2), collect(hidden), NUM_CLASSES; weight_decay_lambda=weight_decay, rng=rng)
-    return Trainer(net, x_train, t_train, x_val, t_val; epochs=epochs, mini_batch_size=batch_size,
-                   optimizer="sgd", optimizer_param=Dict("lr" => lr), verbose=false, rng=rng)
-end
-
-"""Train one net with SGD(lr) and L2 decay; returns (val_acc_list, train_acc_list)."""
-function train_trial(x_train, t_train, x_val, t_val, lr::Real, weight_decay::Real, epochs::Integer=SEARCH_EPOCHS;
-                     hidden=SEARCH_HIDDEN, rng::NumpyRandom.RandomState=NumpyRandom.global_state())
-    tr = trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, SEARCH_BATCH_SIZE, rng)
-    train!(tr)
-    return tr.test_acc_list, tr.train_acc_list
-end
-
-# One trial; also returns its Trainer (for the loss list).
-function _run_trial(number::Integer, x_train, t_train, x_val, t_val, epochs::Integer;
-                    hidden, batch_size::Integer, rng::NumpyRandom.RandomState, stop_on_divergence::Bool)
-    epochs = check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
-    weight_decay, lr = sample_hyperparameters(rng)
-    tr = trial_trainer(x_train, t_train, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng)
-    reason = nothing
-    for _ in 1:tr.max_iter
-        l = train_step!(tr)
-        if reason === nothing && !isfinite(l)
-            reason = divergence_reason(tr.train_loss_list, tr.iter_per_epoch)
-            stop_on_divergence && break
-        end
-    end
-    return Trial(Int(number), lr, weight_decay, tr.test_acc_list, tr.train_acc_list, reason), tr
-end
-
 """
     run_trial(number, x_train, t_train, x_val, t_val, epochs=50; hidden, batch_size=100, rng,
               stop_on_divergence=false) -> Trial
 
-One trial of the search (twin of pyref.search.run_trial): draw weight decay, then lr,
-then train as `train_trial` does, watching the training loss. A trial whose loss
-becomes NaN or inf gets a `fail_reason`; with `stop_on_divergence` it stops there.
+One trial of the book's search (twin of pyref.search.run_trial): draw weight decay,
+then lr, then train the book's net with SGD(lr) and L2 decay on the same stream
+(study/trial.jl). A trial whose loss becomes NaN or inf gets a `fail_reason`; with
+`stop_on_divergence` it stops there, otherwise it trains to the end, so that the
+stream advances exactly as the book's.
 """
 function run_trial(number::Integer, x_train, t_train, x_val, t_val, epochs::Integer=SEARCH_EPOCHS;
                    hidden=SEARCH_HIDDEN, batch_size::Integer=SEARCH_BATCH_SIZE,
                    rng::NumpyRandom.RandomState=NumpyRandom.global_state(), stop_on_divergence::Bool=false)
-    return _run_trial(number, x_train, t_train, x_val, t_val, epochs; hidden=hidden, batch_size=batch_size,
-                      rng=rng, stop_on_divergence=stop_on_divergence)[1]
-end
-
-"""
-    search_trial(x_train, t_train, x_val, t_val; index, epochs, hidden, batch_size,
-                 stop_on_divergence=false, seed=nothing, rng_state=nothing)
-        -> Dict{String,Any}
-
-Trial `index` of a `pyref search` study, trained in PyRef (called from Python by
-pyref.study through the bridge, so flags may come as 0/1 and `hidden` as an
-integer array). The stream it draws from is either
-
-- per-trial: `seed` given, `RandomState(trial_seed(seed, index))`; or
-- textbook: the book's single stream, passed in as `rng_state` (the dict of
-  `NumpyRandom.rng_state`, or pyref.rng.rng_state).
-
-It draws weight decay, lr, the initial weights and the minibatches from it
-(`run_trial`) and returns "lr", "weight_decay", "val_acc_list", "train_acc_list",
-"train_loss_list", and the stream's state afterwards as "rng_state" (textbook mode
-continues from it).
-"""
-function search_trial(x_train::AbstractMatrix, t_train::AbstractArray, x_val::AbstractMatrix, t_val::AbstractArray;
-                      index::Integer, epochs::Integer=SEARCH_EPOCHS, hidden=SEARCH_HIDDEN,
-                      batch_size::Integer=SEARCH_BATCH_SIZE, stop_on_divergence::Integer=false,
-                      seed::Union{Nothing,Integer}=nothing, rng_state::Union{Nothing,AbstractDict}=nothing)
-    if seed !== nothing
-        rng_state === nothing || throw(ArgumentError("give either seed (per-trial stream) or rng_state (textbook stream), not both"))
-        rng = NumpyRandom.RandomState(trial_seed(seed, index))
-    else
-        rng_state === nothing && throw(ArgumentError("give seed (per-trial stream) or rng_state (textbook stream)"))
-        rng = NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), rng_state)
-    end
-    trial, tr = _run_trial(index, x_train, t_train, x_val, t_val, epochs; hidden=hidden, batch_size=batch_size,
-                           rng=rng, stop_on_divergence=Bool(stop_on_divergence))
-    return Dict{String,Any}("number" => trial.number, "lr" => trial.lr, "weight_decay" => trial.weight_decay,
-        "val_acc_list" => trial.val_acc_list, "train_acc_list" => trial.train_acc_list,
-        "train_loss_list" => tr.train_loss_list, "rng_state" => NumpyRandom.rng_state(rng))
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    weight_decay, lr = sample_hyperparameters(rng)
+    tr = trial_trainer(x_train, t_train, x_val, t_val; epochs=epochs, hidden=hidden, batch_size=batch_size,
+                       optimizer="sgd", lr=lr, weight_decay=weight_decay, dropout_ratio=0.0,
+                       use_batchnorm=false, rng=rng)
+    run = TrialRun(tr, rng, stop_on_divergence)
+    train_trial(() -> train_to_next_measurement!(run))
+    out = finish_trial(run)
+    return Trial(Int(number), lr, weight_decay, out["val_acc_list"], out["train_acc_list"],
+                 divergence_reason(out["train_loss_list"], tr.iter_per_epoch))
 end
 
 """The book's hyperparameter_optimization.py on (x, t): validation split, then trials on one stream."""
@@ -168,10 +82,4 @@ function best_n(trials::Vector{Trial}, n::Integer=BEST_N)
     return trials[order[1:min(n, length(order))]]
 end
 
-to_dict(tr::Trial) = Dict{String,Any}("number" => tr.number, "lr" => tr.lr, "weight_decay" => tr.weight_decay,
-    "val_acc_list" => tr.val_acc_list, "train_acc_list" => tr.train_acc_list,
-    "final_val_acc" => final_val_acc(tr),
-    "final_train_acc" => isempty(tr.train_acc_list) ? nothing : tr.train_acc_list[end],
-    "fail_reason" => tr.fail_reason)
-
-export Trial, sample_hyperparameters, train_trial, trial_seed, run_trial, search_trial, random_search, best_n
+export sample_hyperparameters, trial_seed, run_trial, random_search, best_n

@@ -1,14 +1,24 @@
-# PyRef.search_trial, the trial `pyref search --engine julia` runs, against pyref's
-# run_trial on the same inputs (written by pyref.parity.oracle.write_search_trials):
-# sampled hyperparameters and stream states bit-identical, accuracies equal, losses
-# within the trajectory tier (1e-9).
+# PyRef.run_trial and the Julia engine's trial (start_trial, train_to_next_measurement!,
+# finish_trial) against pyref's run_trial on the same inputs (written by
+# pyref.parity.oracle.write_search_trials): sampled hyperparameters and stream states
+# bit-identical, accuracies equal, losses within the trajectory tier (1e-9).
 using Test
 using PyRef
 
 sref(name) = (a = read_npy(joinpath(ORACLE_DIR, "search_$name.npy")); ndims(a) == 0 ? a[] : a)
 
 const SEARCH_DATA = (sref("x_train"), sref("t_train"), sref("x_val"), sref("t_val"))
-const SEARCH_KW = (epochs=15, hidden=[12, 10], batch_size=16)
+
+# A trial as `pyref search --engine julia` trains it: weight decay and lr drawn from
+# `rng`, then the net and Trainer on the stream in that state, call by call.
+function engine_trial(rng::NumpyRandom.RandomState, data=SEARCH_DATA; stop_on_divergence::Bool=false)
+    weight_decay, lr = sample_hyperparameters(rng)
+    h = start_trial(data...; epochs=15, hidden=[12, 10], batch_size=16, optimizer="sgd", lr=lr,
+                    weight_decay=weight_decay, dropout_ratio=0.0, use_batchnorm=0,
+                    stop_on_divergence=Int(stop_on_divergence), rng_state=NumpyRandom.rng_state(rng))
+    train_trial(() -> train_to_next_measurement!(h))
+    return merge(finish_trial(h), Dict{String,Any}("lr" => lr, "weight_decay" => weight_decay))
+end
 
 function check_like_pyref(out::Dict, name::AbstractString)
     hp = sref("$(name)_hp")
@@ -33,19 +43,22 @@ end
 
 @testset "per-trial stream: trial i from trial_seed(seed, i)" begin
     index = Int(sref("per_trial_index"))
-    out = search_trial(SEARCH_DATA...; index=index, seed=7, SEARCH_KW...)
-    check_like_pyref(out, "per_trial")
-    @test out["number"] == index
-    # the Dict's stream state is the trial's stream after it
     rng = NumpyRandom.RandomState(trial_seed(7, index))
-    run_trial(index, SEARCH_DATA..., 15; hidden=[12, 10], batch_size=16, rng=rng)
-    @test out["rng_state"] == NumpyRandom.rng_state(rng)
+    out = engine_trial(rng)
+    check_like_pyref(out, "per_trial")
+    # the book's run_trial is the same trial, and leaves the stream in the same state
+    rng = NumpyRandom.RandomState(trial_seed(7, index))
+    tr = run_trial(index, SEARCH_DATA..., 15; hidden=[12, 10], batch_size=16, rng=rng)
+    @test tr.number == index && (tr.weight_decay, tr.lr) === (out["weight_decay"], out["lr"])
+    @test tr.val_acc_list == out["val_acc_list"] && tr.train_acc_list == out["train_acc_list"]
+    @test tr.fail_reason === nothing
+    @test out["rng_state"] == NumpyRandom.rng_state(rng)  # the trial's stream after it
 end
 
 @testset "textbook stream: state in, trial, state out" begin
     state = ref_state("textbook_state0")
     for i in 0:1
-        out = search_trial(SEARCH_DATA...; index=i, rng_state=state, SEARCH_KW...)
+        out = engine_trial(NumpyRandom.set_rng_state!(NumpyRandom.RandomState(0), state))
         check_like_pyref(out, "textbook_$i")
         after = ref_state("textbook_state$(i + 1)")
         @test out["rng_state"]["key"] == after["key"]
@@ -57,21 +70,13 @@ end
 @testset "a diverging trial stops with pyref's reason" begin
     x_tr, t_tr, x_val, t_val = SEARCH_DATA
     big = Float64.(x_tr) .* 1e300
-    out = search_trial(big, t_tr, x_val, t_val; index=0, seed=7, stop_on_divergence=1, SEARCH_KW...)
+    out = engine_trial(NumpyRandom.RandomState(trial_seed(7, 0)), (big, t_tr, x_val, t_val); stop_on_divergence=true)
     @test length(out["train_loss_list"]) == 1 && !isfinite(out["train_loss_list"][1])
     @test out["val_acc_list"] == sref("diverged_acc")[1, :]
     tr = run_trial(0, big, t_tr, x_val, t_val, 15; hidden=[12, 10], batch_size=16,
                    rng=NumpyRandom.RandomState(trial_seed(7, 0)), stop_on_divergence=true)
     @test tr.fail_reason == read(joinpath(ORACLE_DIR, "search_diverged_reason.txt"), String)
+    @test tr.val_acc_list == out["val_acc_list"]
     @test PyRef.divergence_reason([1.0, 2.0], 1.0) === nothing
-end
-
-@testset "search_trial checks its stream arguments" begin
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, SEARCH_KW...)
-    state = NumpyRandom.rng_state(NumpyRandom.RandomState(1))
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, seed=1, rng_state=state, SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=delete!(copy(state), "pos"), SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=merge(state, Dict("has_gauss" => 2)), SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, rng_state=merge(state, Dict("key" => zeros(Int, 623))), SEARCH_KW...)
-    @test_throws ArgumentError search_trial(SEARCH_DATA...; index=0, seed=1, epochs=0)
+    @test_throws ArgumentError run_trial(0, SEARCH_DATA..., 0; hidden=[12, 10], batch_size=16)
 end

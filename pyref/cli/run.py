@@ -275,7 +275,8 @@ def _print_like_the_book(name: str, result: dict, header: str | None = None) -> 
         print("=============== Final Test Accuracy ===============")
         print(f"test acc:{result['final_test_acc']}")
     elif name == "hyperparameter-optimization":
-        from pyref.search import Trial, format_best
+        from pyref.search import format_best
+        from pyref.study.trial import Trial
 
         trials = [
             Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"], t["train_acc_list"])

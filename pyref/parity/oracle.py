@@ -407,11 +407,24 @@ def _trial_losses(
     batch_size: int,
 ) -> tuple[list[float], list[float]]:
     """What run_trial does, step by step, keeping the losses: (losses, val_acc_list)."""
-    from pyref.search import _trial_trainer, sample_hyperparameters
+    from pyref.search import sample_hyperparameters
+    from pyref.study.trial import trial_trainer
 
     weight_decay, lr = sample_hyperparameters(rng)
-    trainer = _trial_trainer(
-        x_tr, t_tr, x_val, t_val, lr, weight_decay, epochs, hidden, batch_size, rng
+    trainer = trial_trainer(
+        x_tr,
+        t_tr,
+        x_val,
+        t_val,
+        epochs=epochs,
+        hidden=hidden,
+        batch_size=batch_size,
+        optimizer="sgd",
+        lr=lr,
+        weight_decay=weight_decay,
+        dropout_ratio=0.0,
+        use_batchnorm=False,
+        rng=rng,
     )
     for _ in range(trainer.max_iter):
         trainer.train_step()
@@ -419,9 +432,10 @@ def _trial_losses(
 
 
 def write_search_trials(directory: str | os.PathLike) -> None:
-    """Inputs and pyref's results for PyRef.search_trial (the ``search_*`` files):
-    trials of both streams of `pyref search`, run by pyref.search.run_trial on small
-    learnable data, their training losses, and a diverging trial."""
+    """Inputs and pyref's results for PyRef.run_trial and the Julia engine's trial (the
+    ``search_*`` files): trials of both streams of `pyref search`, run by
+    pyref.search.run_trial on small learnable data, their training losses, and a
+    diverging trial."""
     from pyref.datasets import split_validation
     from pyref.search import run_trial, sample_hyperparameters, trial_seed
 

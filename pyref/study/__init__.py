@@ -49,10 +49,16 @@ Heartbeats and retries
     recorded as failed. Heartbeats compare the clocks of different machines: keep
     them in sync (NTP) well within ``grace``.
 
-Engines
-    ``python`` trains with pyref (:func:`pyref.search.run_trial`); ``julia`` with
-    PyRef's ``search_trial`` (julia/src/search.jl) through the bridge
-    ``pyref.runtime.session()``, drawing the same hyperparameters, weights and
+Trials and engines
+    A trial is :mod:`pyref.study.trial`'s: one record (:class:`~pyref.study.trial.Trial`),
+    its net and Trainer built by ``trial_trainer``, and one loop, ``train_trial``,
+    that trains it from one accuracy measurement to the next and asks the pruner
+    between two. The book's search (:func:`pyref.search.run_trial`) trains its trials
+    with it too. ``engines.study_trial`` draws a trial's point, then trains it with
+    the study's engine: ``python`` with pyref (``train_to_next_measurement``);
+    ``julia`` with PyRef's twin (julia/src/study/trial.jl: ``start_trial``, then
+    ``train_to_next_measurement!`` once per measurement, then ``finish_trial``)
+    through the bridge ``pyref.runtime.session()``, drawing the same weights and
     minibatches from the same stream.
 
 Failed trials
@@ -65,9 +71,10 @@ Failed trials
     SearchError and the trial is handed back for the next run.
 
 Modules
-    ``config`` (the settings and the command's defaults; no Optuna), ``results``
-    (a finished trial, stream states as JSON), ``data`` (the split, handed to local
-    workers), ``engines`` (one trial, by pyref or PyRef), ``database`` (storage URLs,
+    ``config`` (the settings and the command's defaults; no Optuna), ``trial`` (a
+    trial's record, net and training loop; no Optuna), ``results`` (a finished trial
+    and stream states as JSON), ``data`` (the split, handed to local workers),
+    ``engines`` (one trial, by pyref or PyRef), ``database`` (storage URLs,
     unit states, claims), ``store`` (the claim store), ``mirror`` (the Optuna study),
     ``liveness`` (whether a worker's process lives), ``worker`` (heartbeats and the
     worker loop), ``outputs`` (best.txt, trials.json/csv, study.json, figures), ``run``

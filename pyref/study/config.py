@@ -22,9 +22,9 @@ from pyref.search import (
     SEARCH_TRIALS,
     SEARCH_VALIDATION_RATE,
 )
-from pyref.search_epochs import MAX_HIDDEN_LAYERS, check_trial_net
 from pyref.study.errors import SearchError
 from pyref.study.space import DEFAULT_SPACE, SearchSpace, SpaceError
+from pyref.study.trial import MAX_HIDDEN_LAYERS, check_trial_net
 
 #: Random streams: the book's single one, or one per trial.
 STREAMS = ("textbook", "per-trial")
@@ -46,7 +46,7 @@ CONNECT_TIMEOUT = 5.0
 #: The largest study: trials (a trial's row is made only when it is claimed, so a
 #: study costs memory and storage for the trials that ran, not for those planned),
 #: epochs per trial (each epoch's accuracies are stored with the trial), and local
-#: worker processes of one command. Nets are bounded by pyref.search_epochs'
+#: worker processes of one command. Nets are bounded by pyref.study.trial's
 #: MAX_HIDDEN_LAYERS and MAX_NET_WEIGHTS.
 MAX_TRIALS = 1_000_000
 MAX_EPOCHS = 10_000

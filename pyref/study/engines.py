@@ -1,6 +1,7 @@
-"""One trial of the study, trained by its engine: pyref (numpy, epoch by epoch with
-pyref.search_epochs) or PyRef (Julia, julia/src/search_epochs.jl through the bridge).
-The one module of the study that starts Julia."""
+"""One trial of the study, trained by its engine: pyref (numpy, :mod:`pyref.study.trial`)
+or PyRef (Julia, julia/src/study/trial.jl through the bridge), both driven measurement
+by measurement by :func:`pyref.study.trial.train_trial`. The one module of the study
+that starts Julia."""
 
 from __future__ import annotations
 
@@ -11,13 +12,20 @@ import numpy as np
 
 from pyref.rng import rng_state, set_rng_state
 from pyref.runtime.session import JuliaBridgeError
-from pyref.search import divergence_reason, trial_seed
-from pyref.search_epochs import EpochTrial, make_trainer, train_epochs
+from pyref.search import trial_seed
 from pyref.study.config import ENGINES, SearchConfig
 from pyref.study.data import SearchData
 from pyref.study.errors import ClaimLost, SearchError, first_line
-from pyref.study.results import TrialResult
 from pyref.study.space import trial_settings
+from pyref.study.trial import (
+    Trial,
+    TrialRun,
+    divergence_reason,
+    finish_trial,
+    train_to_next_measurement,
+    train_trial,
+    trial_trainer,
+)
 
 
 def check_engine(engine: str, *, start: bool = False) -> None:
@@ -37,7 +45,7 @@ def check_engine(engine: str, *, start: bool = False) -> None:
             raise SearchError(f"--engine julia: could not start Julia: {first_line(err)}") from None
 
 
-def _train_julia(
+def _julia_trial(
     config: SearchConfig,
     data: SearchData,
     settings: dict[str, Any],
@@ -46,20 +54,25 @@ def _train_julia(
     stop_on_divergence: bool,
     on_epoch: Callable[[int, float, float], bool] | None,
     check: Callable[[], None] | None,
-) -> EpochTrial:
-    """A trial trained in PyRef (julia/src/search_epochs.jl) through the bridge, epoch by
-    epoch: PyRef builds the net and Trainer from ``settings`` on ``rng``'s stream (the
-    state after the trial's hyperparameters were drawn), each call trains up to the
-    next accuracy measurement, and ``on_epoch`` (the pruner) decides between calls, so
-    a pruned trial really stops. ``rng`` is moved to the state PyRef left. (Should
-    the bridge hold the GIL during a call, this worker's heartbeat waits for it: one
-    epoch must then take less than ``grace`` seconds.)"""
+) -> tuple[dict[str, Any], int | None]:
+    """A trial trained in PyRef (julia/src/study/trial.jl) through the bridge.
+
+    PyRef builds the net and Trainer from ``settings`` on ``rng``'s stream (the state
+    after the trial's hyperparameters were drawn); each call trains up to the next
+    accuracy measurement, and :func:`train_trial` asks ``on_epoch`` (the pruner)
+    between calls, so a pruned trial really stops. ``rng`` is moved to the state PyRef
+    left. (Should the bridge hold the GIL during a call, this worker's heartbeat waits
+    for it: one epoch must then take less than ``grace`` seconds.)
+
+    Returns:
+        (what :func:`finish_trial` returns, the epoch it was pruned at or None).
+    """
     from pyref.runtime import session
 
     julia = session()
     julia.use_blas()  # numpy's thread count now: the products' last bits depend on it
     handle = julia.call(
-        "PyRef.search_epochs_start",
+        "PyRef.start_trial",
         data.x_train,
         data.t_train,
         data.x_val,
@@ -75,41 +88,53 @@ def _train_julia(
         stop_on_divergence=int(stop_on_divergence),
         rng_state=rng_state(rng),
     )
-    result, seen = EpochTrial(), 0
+
+    def next_measurement() -> dict[str, Any]:
+        step = julia.call("PyRef.train_to_next_measurement!", handle)
+        if check is not None:
+            check()
+        return step
+
     try:
-        while True:
-            step = julia.call("PyRef.search_epochs_next", handle)
-            if check is not None:
-                check()
-            nonfinite = bool(step["nonfinite"])
-            if nonfinite and stop_on_divergence:
-                break
-            if int(step["measured"]) > seen:
-                seen = int(step["measured"])
-                if (
-                    on_epoch is not None
-                    and not nonfinite
-                    and on_epoch(seen, float(step["val_acc"]), float(step["train_acc"]))
-                ):
-                    result.pruned_at = seen
-                    break
-            if step["done"]:
-                break
+        pruned_at = train_trial(next_measurement, on_epoch)
     except JuliaBridgeError:
         raise  # the Julia worker is gone, and the trial with it
     except BaseException:  # ClaimLost, Ctrl-C: let PyRef forget the trial, then go on
         with contextlib.suppress(Exception):
-            julia.call("PyRef.search_epochs_finish", handle)
+            julia.call("PyRef.finish_trial", handle)
         raise
-    out = julia.call("PyRef.search_epochs_finish", handle)
+    out = julia.call("PyRef.finish_trial", handle)
     set_rng_state(rng, out["rng_state"], "the stream state PyRef returned")
-    iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
-    result.fail_reason = divergence_reason(
-        [float(v) for v in out["train_loss_list"]], iter_per_epoch
+    return out, pruned_at
+
+
+def _python_trial(
+    config: SearchConfig,
+    data: SearchData,
+    settings: dict[str, Any],
+    rng: np.random.RandomState,
+    *,
+    stop_on_divergence: bool,
+    on_epoch: Callable[[int, float, float], bool] | None,
+    check: Callable[[], None] | None,
+) -> tuple[dict[str, Any], int | None]:
+    """A trial trained by pyref (:mod:`pyref.study.trial`) on ``rng``'s stream.
+
+    Returns:
+        (what :func:`finish_trial` returns, the epoch it was pruned at or None).
+    """
+    trainer = trial_trainer(
+        data.x_train,
+        data.t_train,
+        data.x_val,
+        data.t_val,
+        epochs=config.epochs,
+        rng=rng,
+        **settings,
     )
-    result.val_acc_list = [float(a) for a in out["val_acc_list"]]
-    result.train_acc_list = [float(a) for a in out["train_acc_list"]]
-    return result
+    run = TrialRun(trainer, rng, stop_on_divergence)
+    pruned_at = train_trial(lambda: train_to_next_measurement(run, check), on_epoch)
+    return finish_trial(run), pruned_at
 
 
 def study_trial(
@@ -122,7 +147,7 @@ def study_trial(
     check: Callable[[], None] | None = None,
     on_start: Callable[[dict[str, Any]], None] | None = None,
     on_epoch: Callable[[int, float, float], bool] | None = None,
-) -> TrialResult:
+) -> Trial:
     """Trial ``index`` of the study, drawing from ``rng`` (the textbook stream where
     trial index - 1 left it, or the trial's own stream): its point in the space (drawn
     from ``rng`` parameter by parameter, unless the sampler gave ``point``), then the
@@ -139,24 +164,24 @@ def study_trial(
     settings = trial_settings(point, hidden=config.hidden, batch_size=config.batch_size)
     if on_start is not None:
         on_start(point)
+    record = {
+        "number": index,
+        "lr": settings["lr"],
+        "weight_decay": settings["weight_decay"],
+        "seed": seed,
+        "params": None if config.space.is_default else dict(point),
+    }
+    train = _julia_trial if config.engine == "julia" else _python_trial
     try:
-        if config.engine == "julia":
-            trial = _train_julia(
-                config,
-                data,
-                settings,
-                rng,
-                stop_on_divergence=not textbook,
-                on_epoch=on_epoch,
-                check=check,
-            )
-        else:
-            trainer = make_trainer(
-                settings, data.x_train, data.t_train, data.x_val, data.t_val, config.epochs, rng
-            )
-            trial = train_epochs(
-                trainer, stop_on_divergence=not textbook, on_epoch=on_epoch, check=check
-            )
+        out, pruned_at = train(
+            config,
+            data,
+            settings,
+            rng,
+            stop_on_divergence=not textbook,
+            on_epoch=on_epoch,
+            check=check,
+        )
     except ClaimLost:
         raise
     except JuliaBridgeError:
@@ -171,19 +196,14 @@ def study_trial(
         if textbook:
             raise  # the stream cannot go on past it: stop here (a rerun retries)
         # a broken trial must not stop the study; its point is known
-        trial = EpochTrial(fail_reason=f"error: {type(err).__name__}: {err}")
-    state = (
-        "failed" if trial.fail_reason else "pruned" if trial.pruned_at is not None else "complete"
-    )
-    return TrialResult(
-        number=index,
-        lr=settings["lr"],
-        weight_decay=settings["weight_decay"],
-        seed=seed,
-        state=state,
-        val_acc_list=trial.val_acc_list,
-        train_acc_list=trial.train_acc_list,
-        fail_reason=trial.fail_reason,
+        return Trial(**record, fail_reason=f"error: {type(err).__name__}: {err}")
+    iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
+    reason = divergence_reason(out["train_loss_list"], iter_per_epoch)
+    return Trial(
+        **record,
+        val_acc_list=[float(a) for a in out["val_acc_list"]],
+        train_acc_list=[float(a) for a in out["train_acc_list"]],
+        fail_reason=reason,
+        state="failed" if reason else "pruned" if pruned_at is not None else "complete",
         rng_state=rng_state(rng) if textbook else None,
-        params=None if config.space.is_default else dict(point),
     )

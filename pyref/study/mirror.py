@@ -21,8 +21,8 @@ from pyref.study.database import (
     mask_url,
 )
 from pyref.study.errors import ClaimLost, SearchError, first_line, warn
-from pyref.study.results import TrialResult
 from pyref.study.space import DEFAULT_SPACE, SearchSpace, SpaceError
+from pyref.study.trial import Trial
 
 
 class OptunaMirror:
@@ -313,7 +313,7 @@ class OptunaMirror:
         except Exception:
             pass  # finished meanwhile by another process: nothing to do
 
-    def _optuna_finish(self, trial_id: int | None, result: TrialResult) -> None:
+    def _optuna_finish(self, trial_id: int | None, result: Trial) -> None:
         if trial_id is None:
             return
         st = self.optuna

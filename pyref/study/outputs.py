@@ -14,7 +14,8 @@ from pathlib import Path
 from pyref.search import BEST_N, TRIAL_SEED_MULTIPLIER, format_best
 from pyref.study.config import SearchConfig
 from pyref.study.database import mask_url
-from pyref.study.results import TrialResult
+from pyref.study.results import trial_record
+from pyref.study.trial import Trial
 
 CSV_FIELDS = (
     "number",
@@ -66,7 +67,7 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def trials_csv(results: Sequence[TrialResult]) -> str:
+def trials_csv(results: Sequence[Trial]) -> str:
     """All trials as CSV; each curve as space-separated accuracies; with a space other
     than the book's, one more column per parameter beyond lr and weight decay."""
     extra: list[str] = []
@@ -76,14 +77,14 @@ def trials_csv(results: Sequence[TrialResult]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*CSV_FIELDS, *extra])
     for r in results:
-        rec = {**(r.params or {}), **r.to_record()}
+        rec = {**(r.params or {}), **trial_record(r)}
         writer.writerow([_csv_cell(rec.get(k)) for k in (*CSV_FIELDS, *extra)])
     return buf.getvalue()
 
 
 def write_outputs(
     out: Path,
-    results: Sequence[TrialResult],
+    results: Sequence[Trial],
     *,
     config: SearchConfig,
     study: str,
@@ -98,11 +99,11 @@ def write_outputs(
     from pyref.study.figures import history_figure, parallel_figure
 
     complete = [r for r in results if r.state == "complete"]
-    listing = format_best([r.to_trial() for r in complete], BEST_N)
+    listing = format_best(list(complete), BEST_N)
     if not config.space.is_default:  # each line also names the trial's other settings
         listing = _with_params(listing, complete)
     write_text(out / "best.txt", listing + "\n")
-    write_json(out / "trials.json", [r.to_record() for r in results])
+    write_json(out / "trials.json", [trial_record(r) for r in results])
     write_text(out / "trials.csv", trials_csv(results))
     write_json(
         out / "study.json",
@@ -132,18 +133,18 @@ def write_outputs(
             if not scatter:  # a fixed weight decay of 0 has no place on a log axis
                 warnings.simplefilter("ignore", UserWarning)
             figures = search_figures(
-                {"trials": [r.to_record() for r in complete]}, n=BEST_N, data=config.data
+                {"trials": [trial_record(r) for r in complete]}, n=BEST_N, data=config.data
             )
         save_figure(figures["best"], out / "best20.png")
         if scatter:
             save_figure(figures["scatter"], out / "scatter.png")
-        records = [r.to_record() for r in results]
+        records = [trial_record(r) for r in results]
         save_figure(history_figure(records), out / "history.png")
         save_figure(parallel_figure(records, config.space), out / "parallel.png")
     return listing
 
 
-def _with_params(listing: str, complete: Sequence[TrialResult]) -> str:
+def _with_params(listing: str, complete: Sequence[Trial]) -> str:
     """The Best-N listing with each trial's point appended (``| optimizer:adam, ...``)."""
     ranked = sorted(complete, key=lambda r: r.final_val_acc, reverse=True)
     lines = listing.split("\n")

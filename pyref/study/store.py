@@ -33,8 +33,9 @@ from pyref.study.database import (
 from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.liveness import local_worker_gone
 from pyref.study.mirror import OptunaMirror
-from pyref.study.results import TrialResult
+from pyref.study.results import trial_to_json
 from pyref.study.space import trial_settings
+from pyref.study.trial import Trial
 
 #: Seconds SQLite waits for another process's write lock.
 SQLITE_BUSY_TIMEOUT = 60.0
@@ -523,14 +524,14 @@ class SearchStore(OptunaMirror):
             claim.index, [u.token == claim.token, u.state == "running"], token=None, heartbeat=0.0
         )
 
-    def finish(self, claim: Claim, result: TrialResult) -> bool:
+    def finish(self, claim: Claim, result: Trial) -> bool:
         """Record ``result`` if ``claim`` still holds its trial; False if it was lost."""
         u = self.t_unit.c
         won = self._update(
             claim.index,
             [u.token == claim.token, u.state == "running"],
             state=result.state,
-            result=result.dumps(),
+            result=trial_to_json(result),
             finished=time.time(),
         )
         if won:  # a lost claim's Optuna trial is the new owner's now: left alone
@@ -581,7 +582,7 @@ class SearchStore(OptunaMirror):
                 )
         return counts
 
-    def results(self, trials: int) -> list[TrialResult]:
+    def results(self, trials: int) -> list[Trial]:
         """Finished trials with index < ``trials``, in index order."""
         u = self.t_unit.c
         with self.engine.connect() as conn:
@@ -606,11 +607,11 @@ class SearchStore(OptunaMirror):
             )
         return d
 
-    def _result(self, index: int, text: str) -> TrialResult:
+    def _result(self, index: int, text: str) -> Trial:
         d = self._parse_result(index, text)
         if "lr" in d:
             try:
-                return TrialResult(**d)
+                return Trial(**d)
             except TypeError as err:
                 raise SearchError(
                     f"study {self.study!r} in {mask_url(self.url)}: the stored "
@@ -631,13 +632,13 @@ class SearchStore(OptunaMirror):
         else:
             point = cfg.space.draw(np.random.RandomState(seed))
         settings = trial_settings(point, hidden=cfg.hidden, batch_size=cfg.batch_size)
-        return TrialResult(
+        return Trial(
             index,
             settings["lr"],
             settings["weight_decay"],
-            seed,
-            "failed",
             fail_reason=d["fail_reason"],
+            state="failed",
+            seed=seed,
             params=None if cfg.space.is_default else point,
         )
 

@@ -29,9 +29,10 @@ from pyref.study.database import Claim
 from pyref.study.engines import check_engine, study_trial
 from pyref.study.errors import ClaimLost, SearchError, first_line, warn
 from pyref.study.liveness import worker_id
-from pyref.study.results import TrialResult, rng_from_json
+from pyref.study.results import rng_from_json
 from pyref.study.space import trial_settings
 from pyref.study.store import SearchStore
+from pyref.study.trial import Trial
 
 #: Lost workers a per-trial trial survives before it is recorded as failed.
 MAX_ATTEMPTS = 3
@@ -74,7 +75,7 @@ def run_worker(
     heartbeat: float = HEARTBEAT_INTERVAL,
     grace: float = GRACE_PERIOD,
     data: SearchData | None = None,
-    on_finished: Callable[[TrialResult], None] | None = None,
+    on_finished: Callable[[Trial], None] | None = None,
 ) -> int:
     """Claim and run trials until the study has none left; returns how many this
     worker recorded. Data are loaded (and Julia started) at the first claim, so a
@@ -196,7 +197,7 @@ def _replay_pruned(
     reports: dict[int, tuple[float, float, bool]],
     point: dict[str, Any] | None,
     rng: np.random.RandomState,
-) -> TrialResult | None:
+) -> Trial | None:
     """A per-trial trial that an earlier attempt pruned (the decision is stored, the
     attempt died before recording the result): its result from the stored epochs,
     without training it again. None otherwise (textbook: the stream must be re-run)."""
@@ -209,7 +210,7 @@ def _replay_pruned(
     if point is None:
         point = config.space.draw(rng)
     settings = trial_settings(point, hidden=config.hidden, batch_size=config.batch_size)
-    return TrialResult(
+    return Trial(
         number=index,
         lr=settings["lr"],
         weight_decay=settings["weight_decay"],

@@ -1,6 +1,6 @@
 """Bounds and up-front checks of `pyref search` and `pyref bench`, grouped by the
 module that owns each: a study's limits (pyref.study.config), the space
-(pyref.study.space), a trial's net (pyref.search_epochs and its Julia twin), the
+(pyref.study.space), a trial's net (pyref.study.trial and its Julia twin), the
 database (pyref.study.store: trial rows made as they are claimed, files made only
 when the study is stored), the output folder (pyref.study.outputs), and the
 benchmarks' arguments (pyref.bench). Each refusal is one line naming the argument,
@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 
 from pyref import cli
-from pyref.search_epochs import MAX_HIDDEN_LAYERS, MAX_NET_WEIGHTS, check_trial_net
 from pyref.study import store as study_store
 from pyref.study.config import (
     MAX_EPOCHS,
@@ -37,6 +36,7 @@ from pyref.study.config import (
 from pyref.study.errors import SearchError
 from pyref.study.space import SpaceError, parse_space
 from pyref.study.store import UNIT_BATCH, SearchStore
+from pyref.study.trial import MAX_HIDDEN_LAYERS, MAX_NET_WEIGHTS, check_trial_net
 
 TINY = ["--trials", "3", "--epochs", "2", "--train-size", "250", "--hidden", "20"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_a_space_file_that_is_not_toml_is_named_with_the_accepted_formats(
     assert not out.exists()
 
 
-# -- pyref.search_epochs: a trial's net is bounded before it is built ------------------
+# -- pyref.study.trial: a trial's net is bounded before it is built ---------------------
 
 
 def test_check_trial_net_counts_weights_and_refuses_big_nets() -> None:
