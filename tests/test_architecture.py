@@ -34,12 +34,14 @@ BOOK = {
     "datasets",
     "search",
     "experiments",
+    "experiments.chapter6",
+    "experiments.chapter7",
+    "experiments.registry",
     "figures",
     "io",
     "memory",
     "convolution",
     "convnet",
-    "convnet_experiments",
 }
 #: What starts or talks to Julia.
 JULIA = {
