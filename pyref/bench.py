@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.experiments import MNIST_COMPARE_BATCH, MNIST_COMPARE_HIDDEN
+from pyref.experiments.chapter6 import MNIST_COMPARE_BATCH, MNIST_COMPARE_HIDDEN
 from pyref.runtime import kept
 from pyref.search import SEARCH_EPOCHS
 
@@ -321,7 +321,7 @@ def convnet_timing(
 ) -> dict[str, Any]:
     """Seconds per SimpleConvNet step (minibatch, gradient, Adam) and per GEMM bound in
     this process; pyref's, or with ``book`` (a checkout's path) the book's own code."""
-    from pyref.convnet_experiments import CONVNET_LR
+    from pyref.experiments.chapter7 import CONVNET_LR
 
     rng = np.random.RandomState(seed)
     if book is None:

@@ -1,11 +1,12 @@
 """The figures of every experiment, drawn from the data its function returned: the plots
 the book draws, with what a reader needs to read them alone (a legend for every line
 style, each panel's settings, the data set's name, a note where a line leaves the
-plotted range). One module for `pyref run`, `pyref search` and the notebooks, so that
+plotted range). One module for `pyref run`, `pyref search` and the notebooks (each experiment's
+record in :mod:`pyref.experiments.registry` names its figure and overlay), so that
 they cannot drift apart.
 
-- ``FIGURES[name](result, data=...)``: an experiment's figure (or a dict name -> figure);
-- ``OVERLAYS[name](python_result, julia_result, data=...)``: both languages in one
+- ``NAME(result, data=...)``: experiment NAME's figure (or a dict name -> figure);
+- ``NAME_overlay(python_result, julia_result, data=...)``: both languages in one
   figure (Python as lines or filled marks, Julia as open circles on top);
 - ``labelled(fig, language)``: a banner naming the language that computed a figure.
 
@@ -28,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from pyref.experiments import NAIVE_INIT_POS, NAIVE_OPTIMIZERS
+from pyref.experiments.chapter6 import NAIVE_INIT_POS, NAIVE_OPTIMIZERS
 from pyref.functions import SMOOTH_WINDOW, smooth_curve
 
 MARKERS = ("o", "x", "s", "D", "^", "v")
@@ -739,25 +740,6 @@ def apply_filter(result: dict[str, Any], *, data: str | None = None) -> dict[str
     }
 
 
-#: Figure functions by experiment name (one Figure, or a dict name -> Figure).
-FIGURES: dict[str, FigureFunc] = {
-    "optimizer-compare-naive": optimizer_compare_naive,
-    "optimizer-compare-mnist": optimizer_compare_mnist,
-    "weight-init-activation-histogram": weight_init_activation_histogram,
-    "weight-init-compare": weight_init_compare,
-    "batch-norm-test": batch_norm_test,
-    "batch-norm-gradient-check": batch_norm_gradient_check,
-    "overfit-weight-decay": overfit_weight_decay,
-    "overfit-dropout": overfit_dropout,
-    "hyperparameter-optimization": hyperparameter_optimization,
-    "gradient-vanishing": gradient_vanishing,
-    "train-convnet": train_convnet,
-    "convnet-gradient-check": convnet_gradient_check,
-    "visualize-filter": visualize_filter,
-    "apply-filter": apply_filter,
-}
-
-
 # -- Python and Julia in one figure ---------------------------------------------------
 
 
@@ -894,37 +876,91 @@ def _overlay(draw: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-#: Both languages' results of an experiment in one figure, by experiment name.
-OVERLAYS: dict[str, Callable[..., Figure]] = {
-    name: _overlay(draw)
-    for name, draw in {
-        "optimizer-compare-naive": lambda py, jl, d: _naive_panels([py, jl]),
-        "optimizer-compare-mnist": lambda py, jl, d: _loss_curves(
-            [py, jl], (0, 1), "Optimizers", d
-        ),
-        "weight-init-activation-histogram": _std_per_layer,
-        "weight-init-compare": lambda py, jl, d: _loss_curves(
-            [py, jl], (0, 2.5), "Initial weight scales (ReLU net, SGD)", d
-        ),
-        "batch-norm-test": _final_accuracy_by_scale,
-        "batch-norm-gradient-check": lambda py, jl, d: _check_overlay(py, jl, convnet=False),
-        "overfit-weight-decay": lambda py, jl, d: _accuracy_panels(
-            [py, jl], "Overfitting (300 training images) and weight decay", d
-        ),
-        "overfit-dropout": lambda py, jl, d: _accuracy_panels(
-            [py, jl], "Overfitting (300 training images) and Dropout", d
-        ),
-        "hyperparameter-optimization": _search_overlay,
-        "gradient-vanishing": lambda py, jl, d: _vanishing([py, jl], d),
-        "train-convnet": lambda py, jl, d: _convnet_curves([py, jl], d),
-        "convnet-gradient-check": lambda py, jl, d: _check_overlay(py, jl, convnet=True),
-        "visualize-filter": lambda py, jl, d: _filters_overlay(
-            py["trained_W1"], jl["trained_W1"], f"trained filters ({py['trained']})"
-        ),
-        "apply-filter": lambda py, jl, d: _filters_overlay(
-            np.asarray(py["outputs"])[:, None],
-            np.asarray(jl["outputs"])[:, None],
-            f"test digit {py['image_index']} through each filter",
-        ),
-    }.items()
-}
+@_overlay
+def optimizer_compare_naive_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.1.7: both languages' paths in each optimizer's panel."""
+    return _naive_panels([py, jl])
+
+
+@_overlay
+def optimizer_compare_mnist_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.1.8: both languages' smoothed training losses."""
+    return _loss_curves([py, jl], (0, 1), "Optimizers", data)
+
+
+@_overlay
+def weight_init_activation_histogram_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.2.2: the spread of each layer's activations, both languages."""
+    return _std_per_layer(py, jl, data)
+
+
+@_overlay
+def weight_init_compare_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.2.4: both languages' smoothed training losses."""
+    return _loss_curves([py, jl], (0, 2.5), "Initial weight scales (ReLU net, SGD)", data)
+
+
+@_overlay
+def batch_norm_test_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.3.2: final training accuracy against the weight scale, both languages."""
+    return _final_accuracy_by_scale(py, jl, data)
+
+
+@_overlay
+def batch_norm_gradient_check_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.3: both languages' gradient differences side by side."""
+    return _check_overlay(py, jl, convnet=False)
+
+
+@_overlay
+def overfit_weight_decay_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.4.2: both languages' accuracy curves per variant."""
+    return _accuracy_panels([py, jl], "Overfitting (300 training images) and weight decay", data)
+
+
+@_overlay
+def overfit_dropout_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.4.3: both languages' accuracy curves with and without Dropout."""
+    return _accuracy_panels([py, jl], "Overfitting (300 training images) and Dropout", data)
+
+
+@_overlay
+def hyperparameter_optimization_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """6.5.3: both languages' draws and each trial's result."""
+    return _search_overlay(py, jl, data)
+
+
+@_overlay
+def gradient_vanishing_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """Both languages' test accuracy curves."""
+    return _vanishing([py, jl], data)
+
+
+@_overlay
+def train_convnet_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """7.5: both languages' accuracy and loss curves."""
+    return _convnet_curves([py, jl], data)
+
+
+@_overlay
+def convnet_gradient_check_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """7.5: both languages' gradient differences side by side."""
+    return _check_overlay(py, jl, convnet=True)
+
+
+@_overlay
+def visualize_filter_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """7.6.1: the trained filters of both languages."""
+    return _filters_overlay(
+        py["trained_W1"], jl["trained_W1"], f"trained filters ({py['trained']})"
+    )
+
+
+@_overlay
+def apply_filter_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """7.6.1: both languages' filter outputs."""
+    return _filters_overlay(
+        np.asarray(py["outputs"])[:, None],
+        np.asarray(jl["outputs"])[:, None],
+        f"test digit {py['image_index']} through each filter",
+    )

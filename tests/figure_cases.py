@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pyref.experiments import fitted_histogram, optimizer_compare_naive
-from pyref.figures import FIGURES, OVERLAYS
+from pyref.experiments.registry import EXPERIMENTS
 from pyref.study.figures import history_figure, parallel_figure
 from pyref.study.space import parse_space
 
@@ -275,19 +275,19 @@ def _figure_cases() -> dict[str, Callable[[], Figure]]:
         for key in SUBFIGURES.get(name, ("",)):
 
             def case(name=name, make=make, data=data, key=key) -> Figure:
-                figs = FIGURES[name](make(), data=data)
+                figs = EXPERIMENTS[name].figure(make(), data=data)
                 return figs[key] if key else figs
 
             cases[f"{name}-{key}" if key else name] = case
-        cases[f"{name}-overlay"] = lambda name=name, make=make, data=data: OVERLAYS[name](
-            make(), _julia(make(), 0.02), data=data
-        )
-    cases["batch-norm-gradient-check-ten-images"] = lambda: FIGURES["batch-norm-gradient-check"](
-        bn_check(samples=10)
-    )
-    cases["hyperparameter-optimization-best-search20"] = lambda: FIGURES[
+        cases[f"{name}-overlay"] = lambda name=name, make=make, data=data: EXPERIMENTS[
+            name
+        ].overlay(make(), _julia(make(), 0.02), data=data)
+    cases["batch-norm-gradient-check-ten-images"] = lambda: EXPERIMENTS[
+        "batch-norm-gradient-check"
+    ].figure(bn_check(samples=10))
+    cases["hyperparameter-optimization-best-search20"] = lambda: EXPERIMENTS[
         "hyperparameter-optimization"
-    ](search(23), data="mnist")["best"]  # as pyref search draws it
+    ].figure(search(23), data="mnist")["best"]  # as pyref search draws it
     cases["search-history"] = lambda: history_figure(search_with_space()[0])
     cases["search-parallel"] = lambda: parallel_figure(*search_with_space())
     return cases

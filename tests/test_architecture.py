@@ -35,12 +35,14 @@ BOOK = {
     "search",
     "study.trial",
     "experiments",
+    "experiments.chapter6",
+    "experiments.chapter7",
+    "experiments.registry",
     "figures",
     "io",
     "memory",
     "convolution",
     "convnet",
-    "convnet_experiments",
 }
 #: What starts or talks to Julia.
 JULIA = {

@@ -11,8 +11,8 @@ import pytest
 
 from pyref.cli import main
 from pyref.convnet import SimpleConvNet, load_param_file, save_param_file
-from pyref.convnet_experiments import apply_filter, convnet_gradient_check, visualize_filter
 from pyref.datasets import load_mnist
+from pyref.experiments.chapter7 import apply_filter, convnet_gradient_check, visualize_filter
 
 
 def test_train_convnet_saves_its_parameters_and_visualize_filter_reads_them(

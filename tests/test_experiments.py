@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from pyref.cli import main
-from pyref.experiments import EXPERIMENTS, optimizer_compare_naive
+from pyref.experiments import optimizer_compare_naive
+from pyref.experiments.registry import EXPERIMENTS
 from pyref.io import write_json
 
 

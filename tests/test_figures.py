@@ -17,7 +17,8 @@ from figure_cases import CASES, DPI, RESULTS
 from matplotlib.testing.compare import compare_images
 from matplotlib.testing.exceptions import ImageComparisonFailure
 
-from pyref.figures import FIGURES, OVERLAYS, data_name, labelled
+from pyref.experiments.registry import EXPERIMENTS
+from pyref.figures import data_name, labelled
 from pyref.io import save_figure
 
 BASELINES = Path(__file__).resolve().parent / "baseline_images"
@@ -26,7 +27,7 @@ TOLERANCE = 2.0
 
 
 def test_every_experiment_has_a_figure_case_and_an_overlay() -> None:
-    assert set(RESULTS) == set(FIGURES) == set(OVERLAYS)
+    assert set(RESULTS) == set(EXPERIMENTS)
     assert {p.stem for p in BASELINES.glob("*.png")} == set(CASES), (
         "baselines and cases differ: run `python tools/figure_baselines.py`"
     )
@@ -54,10 +55,14 @@ def test_figure_matches_its_baseline(name: str, tmp_path: Path) -> None:
 
 
 def test_figures_name_the_data_set_truthfully() -> None:
-    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"](), data="embedded")
+    fig = EXPERIMENTS["optimizer-compare-mnist"].figure(
+        RESULTS["optimizer-compare-mnist"](), data="embedded"
+    )
     title = fig.axes[0].get_title()
     assert "embedded MNIST subset" in title and "on MNIST" not in title
-    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"](), data="mnist")
+    fig = EXPERIMENTS["optimizer-compare-mnist"].figure(
+        RESULTS["optimizer-compare-mnist"](), data="mnist"
+    )
     assert fig.axes[0].get_title().startswith("Optimizers on MNIST")
     assert data_name(None) is None
     with pytest.raises(TypeError, match="data"):
@@ -65,7 +70,7 @@ def test_figures_name_the_data_set_truthfully() -> None:
 
 
 def test_a_curve_off_the_plot_is_noted() -> None:
-    fig = FIGURES["optimizer-compare-mnist"](RESULTS["optimizer-compare-mnist"]())
+    fig = EXPERIMENTS["optimizer-compare-mnist"].figure(RESULTS["optimizer-compare-mnist"]())
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "SGD stays above 1" in texts
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -73,7 +78,9 @@ def test_a_curve_off_the_plot_is_noted() -> None:
 
 
 def test_histograms_fit_each_activation() -> None:
-    fig = FIGURES["weight-init-activation-histogram"](RESULTS["weight-init-activation-histogram"]())
+    fig = EXPERIMENTS["weight-init-activation-histogram"].figure(
+        RESULTS["weight-init-activation-histogram"]()
+    )
     per_row = {ax.get_ylabel(): ax.get_xlim() for ax in fig.axes if ax.get_ylabel()}
     assert per_row["sigmoid\nstd=1"] == (0.0, 1.0)
     assert per_row["tanh\nstd=1"] == (-1.0, 1.0)
@@ -83,12 +90,12 @@ def test_histograms_fit_each_activation() -> None:
 
 
 def test_labelled_and_overlay_check_their_input() -> None:
-    fig = FIGURES["gradient-vanishing"](RESULTS["gradient-vanishing"]())
+    fig = EXPERIMENTS["gradient-vanishing"].figure(RESULTS["gradient-vanishing"]())
     assert labelled(fig, "Julia (PyRef)").get_suptitle().startswith("Julia (PyRef)")
     with pytest.raises(ValueError, match="language"):
         labelled(fig, "")
     with pytest.raises(TypeError, match="two result dicts"):
-        OVERLAYS["gradient-vanishing"](RESULTS["gradient-vanishing"](), [1, 2])
+        EXPERIMENTS["gradient-vanishing"].overlay(RESULTS["gradient-vanishing"](), [1, 2])
 
 
 def test_the_gallery_command_runs_the_commands_and_writes_its_page(tmp_path: Path) -> None:

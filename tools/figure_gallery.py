@@ -27,8 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pyref.experiments import EXPERIMENTS  # noqa: E402
-from pyref.figures import FIGURES  # noqa: E402
+from pyref.experiments.registry import EXPERIMENTS  # noqa: E402
 from pyref.io import save_figure, write_text  # noqa: E402
 
 DOCS = REPO / "docs"
@@ -69,7 +68,7 @@ def draw(record_file: Path, length: str, images: Path = DOCS / "figures") -> lis
     """The figures of one run, drawn again from its JSON into ``images``."""
     record = json.loads(record_file.read_text(encoding="utf-8"))
     name = record["experiment"]
-    figures = FIGURES[name](record["result"], data=record.get("data_source"))
+    figures = EXPERIMENTS[name].figure(record["result"], data=record.get("data_source"))
     if not isinstance(figures, dict):
         figures = {"": figures}
     files = []

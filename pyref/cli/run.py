@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from pyref.experiments import EXPERIMENTS
+    from pyref.experiments.registry import EXPERIMENTS
 
     if args.list:
         width = max(len(name) for name in EXPERIMENTS)
@@ -69,8 +69,8 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import pyref
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
-    from pyref.experiments import EXPERIMENTS
-    from pyref.figures import FIGURES, OVERLAYS, labelled
+    from pyref.experiments.registry import EXPERIMENTS
+    from pyref.figures import labelled
     from pyref.io import (
         OutputPathError,
         check_output_dir,
@@ -137,7 +137,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         # kept until the progress bar is gone, then printed one line each.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            results["python"] = exp.func(*kwargs_args, **kwargs)
+            results["python"] = exp.run(*kwargs_args, **kwargs)
         timings["python"] = time.perf_counter() - start
         for w in caught:
             print(
@@ -167,7 +167,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
             timings["julia"] = time.perf_counter() - start
     for engine, result in results.items():
         _print_like_the_book(
-            exp.name,
+            exp,
             result,
             header=(
                 f"-- {'Python (pyref)' if engine == 'python' else 'Julia (PyRef)'}"
@@ -205,7 +205,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
                 "result": result,
             }
             written.append(write_json(out / f"{exp.name}{suffix}.json", record))
-            figures = FIGURES[exp.name](result, data=source)
+            figures = exp.figure(result, data=source)
             if len(results) > 1:
                 language = "Python (pyref)" if engine == "python" else "Julia (PyRef)"
                 figures = {k: labelled(f, language) for k, f in _as_dict(figures).items()}
@@ -213,7 +213,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
                 name = f"{exp.name}{suffix}" + (f"-{fig_name}" if fig_name else "")
                 written.append(save_figure(fig, out / f"{name}.png"))
         if len(results) > 1:
-            overlay = OVERLAYS[exp.name](results["python"], results["julia"], data=source)
+            overlay = exp.overlay(results["python"], results["julia"], data=source)
             written.append(save_figure(overlay, out / f"{exp.name}-overlay.png"))
     except OSError as err:  # the folder went away or filled up during the run
         return error("run", f"could not write to {out}: {err}")
@@ -249,46 +249,15 @@ def _run_in_julia(exp, seed: int, settings: dict, data, params, reference) -> di
         call.update(x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test)
     if params is not None:
         call["params"] = dict(params)
-    ch7 = exp.func.__module__ == "pyref.convnet_experiments"
-    function = "convnet_experiment" if ch7 else "experiment"
-    result = jl.call(f"PyRef.Scenarios.{function}", **call)
+    result = jl.call("PyRef.Scenarios.experiment", **call)
     return ordered_like(reference, result) if reference is not None else result
 
 
-def _print_like_the_book(name: str, result: dict, header: str | None = None) -> None:
-    """The lines the book's scripts print at their end (after ``header``, if any)."""
-    if header is not None and name in BOOK_PRINTS:
+def _print_like_the_book(exp, result: dict, header: str | None = None) -> None:
+    """The lines the book's script prints at its end (after ``header``, if any)."""
+    if exp.book_lines is None:
+        return
+    if header is not None:
         print(header)
-    if name == "batch-norm-gradient-check":
-        for key, diff in result["diff"].items():
-            print(f"{key}:{diff}")
-        if result.get("samples") == 1:
-            print(
-                "(a batch of one image, as the book's script: each Batch Normalization layer "
-                "then outputs its beta whatever it receives, so most gradients are exactly 0 "
-                "in both methods and the check says little; the 6.3 notebook checks ten)"
-            )
-    elif name == "convnet-gradient-check":
-        for key, diff in result["diff"].items():
-            print(key, diff)
-    elif name == "train-convnet":
-        print("=============== Final Test Accuracy ===============")
-        print(f"test acc:{result['final_test_acc']}")
-    elif name == "hyperparameter-optimization":
-        from pyref.search import format_best
-        from pyref.study.trial import Trial
-
-        trials = [
-            Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"], t["train_acc_list"])
-            for t in result["trials"]
-        ]
-        print(format_best(trials))
-
-
-#: The experiments whose book scripts print a result at their end.
-BOOK_PRINTS = (
-    "batch-norm-gradient-check",
-    "convnet-gradient-check",
-    "train-convnet",
-    "hyperparameter-optimization",
-)
+    for line in exp.book_lines(result):
+        print(line)

@@ -13,7 +13,7 @@ section each belongs to, and whether it is part of ``--quick``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,12 +22,13 @@ from pyref import layers as L
 from pyref.convnet import SimpleConvNet
 from pyref.convolution import Convolution, Pooling, col2im, im2col
 from pyref.datasets import split_validation
-from pyref.experiments import EXPERIMENTS, weight_init_activation_histogram
+from pyref.experiments import weight_init_activation_histogram
+from pyref.experiments.registry import EXPERIMENTS, FULL_DATA, Experiment, ParityRun
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
 from pyref.parity.random_calls import SEEDS, random_call
 from pyref.parity.scenario import Scenario
-from pyref.parity.tiers import CLOSE, EXACT, close, trajectory
+from pyref.parity.tiers import CLOSE, close, trajectory
 from pyref.trainer import Trainer
 
 RandomState = np.random.RandomState
@@ -241,15 +242,28 @@ def experiment(
     t_train: np.ndarray | None = None,
     x_test: np.ndarray | None = None,
     t_test: np.ndarray | None = None,
+    params: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """A ch06 experiment (``pyref run`` name) with ``settings`` on one seeded stream."""
-    func = EXPERIMENTS[name].func
-    if name == "optimizer-compare-naive":  # draws nothing
-        return func(**settings)
+    """An experiment of the registry (its ``pyref run`` name) on one seeded stream.
+
+    Args:
+        name: the experiment's name in :data:`pyref.experiments.registry.EXPERIMENTS`.
+        seed: the seed of its ``RandomState`` (unused by one that draws nothing).
+        settings: keyword arguments of its function.
+        x_train, t_train, x_test, t_test: its data, if it takes any.
+        params: trained parameters, for those that take them.
+
+    Returns:
+        The experiment's result dict.
+    """
+    exp = EXPERIMENTS[name]
+    if not exp.draws:
+        return exp.run(**settings)
     rng = RandomState(seed)
     if x_train is None:
-        return func(rng=rng, **settings)
-    return func(((x_train, t_train), (x_test, t_test)), rng=rng, **settings)
+        return exp.run(rng=rng, **settings)
+    extra = {} if params is None else {"params": params}
+    return exp.run(((x_train, t_train), (x_test, t_test)), rng=rng, **settings, **extra)
 
 
 # ---------------------------------------------------------------------------
@@ -342,27 +356,6 @@ def trainer_convnet(
     }
 
 
-def convnet_experiment(
-    *,
-    name: str,
-    seed: int,
-    settings: dict[str, Any],
-    x_train: np.ndarray | None = None,
-    t_train: np.ndarray | None = None,
-    x_test: np.ndarray | None = None,
-    t_test: np.ndarray | None = None,
-    params: dict[str, np.ndarray] | None = None,
-) -> dict[str, Any]:
-    """A ch07 experiment (``pyref run`` name) with ``settings`` (and trained ``params``
-    for those that take them) on one seeded stream."""
-    func = EXPERIMENTS[name].func
-    rng = RandomState(seed)
-    if x_train is None:
-        return func(rng=rng, **settings)
-    extra = {} if params is None else {"params": params}
-    return func(((x_train, t_train), (x_test, t_test)), rng=rng, **settings, **extra)
-
-
 # ---------------------------------------------------------------------------
 # Inputs from the data
 # ---------------------------------------------------------------------------
@@ -444,49 +437,37 @@ def _random(name: str, calls: list[list[Any]], description: str) -> Scenario:
     )
 
 
-def _experiment(
-    name: str,
-    section: str,
-    settings: dict[str, Any],
-    *,
-    variant: str = "",
-    quick: bool = True,
-    data: tuple[int, int] | None = (1000, 500),
-    tiers: dict | None = None,
-    description: str = "",
-) -> Scenario:
-    """Experiment ``name`` (a ``pyref run`` name) shortened by ``settings``; ``variant``
-    suffixes the scenario name when one experiment appears twice (and ``description``
-    then says how the two differ)."""
-    inputs = None if data is None else functools.partial(mnist_inputs, *data)
-    return Scenario(
-        f"exp-{name}{variant}",
-        experiment,
-        _J + "experiment",
-        kwargs={"name": name, "seed": 7, "settings": settings},
-        tiers={**TRAINING_TIERS, **(tiers or {})},
-        section=section,
-        quick=quick,
-        inputs=inputs,
-        description=description or f"pyref run {name}, shortened",
-    )
+#: The data of an experiment's shortened runs: (training, test) samples.
+QUICK_DATA = (1000, 500)
+QUICK_IMAGES = (600, 200)
 
 
-def _conv_experiment(
-    name: str,
-    settings: dict[str, Any],
-    *,
-    variant: str = "",
-    data: tuple[int, int] | None = (600, 200),
-    params: bool = False,
-    quick: bool = True,
-) -> Scenario:
-    """A ch07 experiment shortened by ``settings``, on images; ``params`` hands it
-    stand-in trained parameters instead of letting it train."""
+def suite_section(exp: Experiment) -> str:
+    """The suite's section of an experiment: chapter 6 by section ("6.1" .. "6.5"),
+    chapter 7 whole ("7")."""
+    return "7" if exp.chapter == 7 else ".".join(exp.section.split(".")[:2])
+
+
+def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
+    """The scenario of one of ``exp``'s parity runs.
+
+    Args:
+        exp: the experiment's record.
+        run: one of ``exp.parity``.
+
+    Returns:
+        The scenario ``exp-NAME[VARIANT]`` (``full-NAME`` for a full run, or
+        ``run.name``), seeded with ``run.seed`` (0 full, else 7), on the first
+        ``run.data`` samples (rows or images as the experiment takes them).
+    """
+    data = None
+    if exp.needs_data:
+        default = FULL_DATA if run.full else QUICK_IMAGES if exp.images else QUICK_DATA
+        data = run.data or default
     parts = []
     if data is not None:
-        parts.append(functools.partial(mnist_images, *data))
-    if params:
+        parts.append(functools.partial(mnist_images if exp.images else mnist_inputs, *data))
+    if run.params:
         parts.append(functools.partial(convnet_params, 31, 0.1))
 
     def inputs() -> dict[str, Any]:
@@ -495,17 +476,38 @@ def _conv_experiment(
             out.update(part())
         return out
 
+    prefix = "full" if run.full else "exp"
+    length = " at the book's length" if run.full else ", shortened"
+    tiers = {**TRAINING_TIERS, **(CONVNET_TIERS if exp.chapter == 7 else {})}
     return Scenario(
-        f"exp-{name}{variant}",
-        convnet_experiment,
-        _J + "convnet_experiment",
-        kwargs={"name": name, "seed": 7, "settings": settings},
-        tiers={**TRAINING_TIERS, **CONVNET_TIERS},
-        section="7",
-        quick=quick,
-        inputs=inputs if parts else None,
-        description=f"pyref run {name}, shortened",
+        run.name or f"{prefix}-{exp.name}{run.variant}",
+        experiment,
+        _J + "experiment",
+        kwargs={
+            "name": exp.name,
+            "seed": run.seed if run.seed is not None else 0 if run.full else 7,
+            "settings": dict(run.settings),
+        },
+        tiers=tiers,
+        section=suite_section(exp),
+        quick=run.quick and not run.full,
+        full=run.full,
+        inputs=(parts[0] if len(parts) == 1 else inputs) if parts else None,
+        description=run.description or f"pyref run {exp.name}{length}",
     )
+
+
+def experiment_scenarios(
+    experiments: Mapping[str, Experiment], *, chapter: int, full: bool
+) -> list[Scenario]:
+    """The scenarios of the experiments of one chapter, full-length or not, in order."""
+    return [
+        experiment_scenario(exp, run)
+        for exp in experiments.values()
+        if exp.chapter == chapter
+        for run in exp.parity
+        if run.full == full
+    ]
 
 
 #: Native-BLAS tiers of chapter 7's outputs that pass through matrix products.
@@ -596,43 +598,7 @@ def _chapter7() -> list[Scenario]:
                  tiers={**TRAINING_TIERS, "params": CONVNET_TRAINED}, section="7", quick=False,
                  inputs=functools.partial(mnist_images, 1000, 300),
                  description="a longer run: SGD, 3 epochs on 1,000 images"),
-        _conv_experiment("train-convnet", {"epochs": 2, "train_samples": 500}),
-        _conv_experiment("convnet-gradient-check", {}, data=None),
-        _conv_experiment("visualize-filter", {"epochs": 1, "train_samples": 400}),
-        _conv_experiment("visualize-filter", {}, variant="-params", params=True, data=(100, 10)),
-        _conv_experiment("apply-filter", {"image_index": 3}, params=True, data=(100, 10)),
-        _conv_experiment("apply-filter", {"epochs": 1, "train_samples": 300, "filters": 30},
-                         variant="-trained"),
-        Scenario("full-train-convnet", convnet_experiment, _J + "convnet_experiment",
-                 kwargs={"name": "train-convnet", "seed": 0, "settings": {}},
-                 tiers={**TRAINING_TIERS, **CONVNET_TIERS}, section="7", quick=False, full=True,
-                 inputs=functools.partial(mnist_images, *FULL_DATA),
-                 description="pyref run train-convnet at the book's length (20 epochs)"),
     ]  # fmt: skip
-
-
-#: The embedded digits whole: 4,000 training and 1,000 test images.
-FULL_DATA = (4000, 1000)
-
-
-def _full_experiment(
-    name: str, section: str, *, data: tuple[int, int] | None = FULL_DATA, tiers: dict | None = None
-) -> Scenario:
-    """Experiment ``name`` at the book's full length (its script's settings), on the
-    whole embedded data set: ``pyref parity --full``."""
-    inputs = None if data is None else functools.partial(mnist_inputs, *data)
-    return Scenario(
-        f"full-{name}",
-        experiment,
-        _J + "experiment",
-        kwargs={"name": name, "seed": 0, "settings": {}},
-        tiers={**TRAINING_TIERS, **(tiers or {})},
-        section=section,
-        quick=False,
-        full=True,
-        inputs=inputs,
-        description=f"pyref run {name} at the book's length",
-    )
 
 
 OPTIMIZER_CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -676,9 +642,6 @@ def _build() -> list[Scenario]:
                  kwargs={"seed": 4, "input_size": 20, "hidden": [8, 6], "output_size": 10,
                          "inits": [["he", "he"], ["std=0.1", 0.1]], "use_batchnorm": True},
                  section="6.3", description="initial weights, gamma and beta of BatchNorm nets"),
-        Scenario("optimizer-compare-naive", experiment, _J + "experiment",
-                 kwargs={"name": "optimizer-compare-naive", "seed": 0, "settings": {}},
-                 section="6.1", description="6.1.7 paths on f(x, y) = x²/20 + y²"),
     ]  # fmt: skip
     for label, (name, params) in OPTIMIZER_CASES.items():
         suite.append(
@@ -765,37 +728,31 @@ def _build() -> list[Scenario]:
                  kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INITS},
                  tiers={"stats": CLOSE, "edges": CLOSE}, section="6.2",
                  description="6.2.2 histogram counts for every activation and scale"),
-        _experiment("optimizer-compare-mnist", "6.1", {"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
-        _experiment("optimizer-compare-mnist", "6.1", {"iterations": 150}, variant="-book-net", quick=False,
-                    data=(4000, 0), description="pyref run optimizer-compare-mnist: the book's net, "
-                    "150 iterations on 4,000 digits"),
-        _experiment("weight-init-compare", "6.2", {"iterations": 40, "hidden": [50, 50, 50]}, data=(1000, 0)),
-        _experiment("batch-norm-test", "6.3",
-                    {"train_samples": 300, "max_epochs": 3, "scales": 4, "hidden": [50, 50, 50]},
-                    tiers={"weight_scales": EXACT}),
-        _experiment("overfit-weight-decay", "6.4", {"max_epochs": 6, "hidden": [100, 100, 100]}),
-        _experiment("overfit-dropout", "6.4", {"epochs": 6, "hidden": [100, 100, 100]}),
-        _experiment("overfit-dropout", "6.4", {"epochs": 31}, variant="-book-net", quick=False,
-                    description="pyref run overfit-dropout: the book's net, 31 epochs"),
-        _experiment("gradient-vanishing", "6.2", {"epochs": 2, "train_samples": 1000}),
-        _experiment("hyperparameter-optimization", "6.5",
-                    {"train_samples": 200, "trials": 4, "epochs": 3}),
-        _experiment("hyperparameter-optimization", "6.5",
-                    {"train_samples": 500, "trials": 8, "epochs": 10}, variant="-long", quick=False,
-                    description="pyref run hyperparameter-optimization: 8 trials of 10 epochs"),
-        _full_experiment("optimizer-compare-mnist", "6.1"),
-        _full_experiment("weight-init-activation-histogram", "6.2", data=None),
-        _full_experiment("weight-init-compare", "6.2"),
-        _full_experiment("batch-norm-test", "6.3", tiers={"weight_scales": EXACT}),
-        _full_experiment("batch-norm-gradient-check", "6.3"),
-        _full_experiment("overfit-weight-decay", "6.4"),
-        _full_experiment("overfit-dropout", "6.4"),
-        _full_experiment("gradient-vanishing", "6.2"),
-        _full_experiment("hyperparameter-optimization", "6.5"),
     ]  # fmt: skip
-    suite += _chapter7()
     return suite
 
 
+def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Scenario]:
+    """The built-in suite in order: chapter 6's components and experiments (shortened,
+    then full-length), then chapter 7's.
+
+    Args:
+        experiments: the registry whose experiments' parity runs join the suite
+            (default :data:`pyref.experiments.registry.EXPERIMENTS`).
+
+    Returns:
+        Every scenario of the suite.
+    """
+    registry = EXPERIMENTS if experiments is None else experiments
+    return [
+        *_build(),
+        *experiment_scenarios(registry, chapter=6, full=False),
+        *experiment_scenarios(registry, chapter=6, full=True),
+        *_chapter7(),
+        *experiment_scenarios(registry, chapter=7, full=False),
+        *experiment_scenarios(registry, chapter=7, full=True),
+    ]
+
+
 #: The built-in suite, by name.
-SCENARIOS: dict[str, Scenario] = {sc.name: sc for sc in _build()}
+SCENARIOS: dict[str, Scenario] = {sc.name: sc for sc in build_suite()}

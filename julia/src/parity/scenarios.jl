@@ -202,24 +202,17 @@ function trainer_convnet(; x_train, t_train, x_test, t_test, seed, net, trainer)
                             "test_acc" => tr.test_acc_list, "params" => copy(model.params))
 end
 
-"""A ch07 experiment by its `pyref run` name, with `settings` (and `params`) on one seeded stream."""
-function convnet_experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing,
-                            params=nothing)
-    f = EXPERIMENTS[name]
+"""An experiment of the registry by its `pyref run` name, with `settings` (and trained
+`params` for those that take them) on one seeded stream."""
+function experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing,
+                    params=nothing)
+    record = EXPERIMENTS[name]
+    record.draws || return record.run(; kw(settings)...)
     rng = NR.RandomState(seed)
-    x_train === nothing && return f(; rng=rng, kw(settings)...)
+    x_train === nothing && return record.run(; rng=rng, kw(settings)...)
     data = ((x_train, t_train), (x_test, t_test))
-    params === nothing && return f(data; rng=rng, kw(settings)...)
-    return f(data; rng=rng, params=params, kw(settings)...)
-end
-
-"""A ch06 experiment by its `pyref run` name, with `settings`, on one seeded stream."""
-function experiment(; name, seed, settings, x_train=nothing, t_train=nothing, x_test=nothing, t_test=nothing)
-    f = EXPERIMENTS[name]
-    name == "optimizer-compare-naive" && return f(; kw(settings)...)
-    rng = NR.RandomState(seed)
-    x_train === nothing && return f(; rng=rng, kw(settings)...)
-    return f(((x_train, t_train), (x_test, t_test)); rng=rng, kw(settings)...)
+    params === nothing && return record.run(data; rng=rng, kw(settings)...)
+    return record.run(data; rng=rng, params=params, kw(settings)...)
 end
 
 """

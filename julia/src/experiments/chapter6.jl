@@ -1,4 +1,4 @@
-# The book's ch06 scripts as functions returning their data (twin of pyref/experiments.py):
+# The book's ch06 scripts as functions returning their data (twin of pyref/experiments/chapter6.py):
 # same names, defaults and draw order; results are Dicts with Python's keys.
 
 const NAIVE_INIT_POS = (-7.0, 2.0)
@@ -278,15 +278,6 @@ function gradient_vanishing(data; epochs::Integer=VANISHING_EPOCHS, lr::Real=VAN
     end
     return Dict{String,Any}("configs" => results)
 end
-
-"""Experiment names (the Python registry's) and their functions."""
-const EXPERIMENTS = Dict{String,Any}(
-    "optimizer-compare-naive" => optimizer_compare_naive, "optimizer-compare-mnist" => optimizer_compare_mnist,
-    "weight-init-activation-histogram" => weight_init_activation_histogram,
-    "weight-init-compare" => weight_init_compare, "batch-norm-test" => batch_norm_test,
-    "batch-norm-gradient-check" => batch_norm_gradient_check, "overfit-weight-decay" => overfit_weight_decay,
-    "overfit-dropout" => overfit_dropout, "hyperparameter-optimization" => hyperparameter_optimization,
-    "gradient-vanishing" => gradient_vanishing)
 
 export optimizer_compare_naive, optimizer_compare_mnist, weight_init_activation_histogram, weight_init_compare,
        batch_norm_test, batch_norm_gradient_check, overfit_weight_decay, overfit_dropout,

@@ -28,6 +28,24 @@ from pyref.trainer import Trainer
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
+__all__ = [
+    "Data",
+    "CONVNET_EPOCHS",
+    "CONVNET_BATCH",
+    "CONVNET_LR",
+    "CONVNET_EVALUATE_SAMPLES",
+    "GRADCHECK_INPUT_DIM",
+    "GRADCHECK_CONV_PARAM",
+    "GRADCHECK_HIDDEN",
+    "GRADCHECK_LABEL",
+    "APPLY_FILTERS",
+    "train_network",
+    "train_convnet",
+    "convnet_gradient_check",
+    "visualize_filter",
+    "apply_filter",
+]
+
 #: train_convnet.py's settings.
 CONVNET_EPOCHS = 20
 CONVNET_BATCH = 100

@@ -1,28 +1,20 @@
-"""The book's ch06 and ch07 scripts as functions that return their data (plotting is in
-figures); the ch07 ones live in :mod:`pyref.convnet_experiments`.
+"""The book's ch06 scripts as functions that return their data (plotting is in figures).
 
 Each experiment draws from ``rng`` (numpy's global stream by default) in the
 order the book's script does, so ``np.random.seed(s)`` followed by an experiment
 gives the book script's numbers under the same seed. Experiments on MNIST take
 ``data`` as ``load_mnist`` returns it: ((x_train, t_train), (x_test, t_test)).
-``EXPERIMENTS`` lists them with their data needs and their ``--quick`` settings.
+:mod:`pyref.experiments.registry` registers them for the CLI, figures and parity suite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from pyref.checks import check_positive_int
-from pyref.convnet_experiments import (
-    apply_filter,
-    convnet_gradient_check,
-    train_convnet,
-    visualize_filter,
-)
 from pyref.datasets import NUM_CLASSES, first_samples
 from pyref.initialization import HISTOGRAM_INITS, WeightInit, activation_histogram
 from pyref.nets import MultiLayerNet, MultiLayerNetExtend
@@ -32,6 +24,46 @@ from pyref.search import SEARCH_EPOCHS, SEARCH_TRAIN_SAMPLES, SEARCH_TRIALS, ran
 from pyref.trainer import Trainer
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+__all__ = [
+    "Data",
+    "NAIVE_INIT_POS",
+    "NAIVE_STEPS",
+    "NAIVE_OPTIMIZERS",
+    "MNIST_COMPARE_HIDDEN",
+    "MNIST_COMPARE_BATCH",
+    "MNIST_COMPARE_ITERATIONS",
+    "MNIST_COMPARE_OPTIMIZERS",
+    "WEIGHT_INIT_COMPARE",
+    "HISTOGRAM_ACTIVATIONS",
+    "HISTOGRAM_FITTED_RANGES",
+    "BATCHNORM_TRAIN_SAMPLES",
+    "BATCHNORM_HIDDEN",
+    "BATCHNORM_EPOCHS",
+    "BATCHNORM_SCALES",
+    "BATCHNORM_GRADCHECK_HIDDEN",
+    "OVERFIT_TRAIN_SAMPLES",
+    "OVERFIT_HIDDEN",
+    "OVERFIT_DECAY_EPOCHS",
+    "OVERFIT_DROPOUT_EPOCHS",
+    "OVERFIT_DROPOUT_RATIO",
+    "OVERFIT_DECAY_VARIANTS",
+    "VANISHING_HIDDEN",
+    "VANISHING_CONFIGS",
+    "VANISHING_EPOCHS",
+    "VANISHING_LR",
+    "optimizer_compare_naive",
+    "optimizer_compare_mnist",
+    "weight_init_activation_histogram",
+    "fitted_histogram",
+    "weight_init_compare",
+    "batch_norm_test",
+    "batch_norm_gradient_check",
+    "overfit_weight_decay",
+    "overfit_dropout",
+    "hyperparameter_optimization",
+    "gradient_vanishing",
+]
 
 #: 6.1.7: f(x, y) = x**2 / 20 + y**2 from (-7, 2), and the book's four optimizers.
 NAIVE_INIT_POS = (-7.0, 2.0)
@@ -496,138 +528,3 @@ def gradient_vanishing(
         curves = _train_curves(net, x_train, t_train, x_test, t_test, epochs, lr, rng, progress)
         results[label] = {"activation": act, "weight_init_std": init, **curves}
     return {"configs": results}
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """An experiment of the registry: its function, data needs and --quick settings."""
-
-    name: str
-    func: Callable[..., dict[str, Any]]
-    section: str
-    title: str
-    needs_data: bool = True
-    one_hot_label: bool = False
-    quick: dict[str, Any] = field(default_factory=dict)
-    progress: bool = True
-    #: Images (N, 1, 28, 28) rather than rows of 784 pixels (the book's flatten=False).
-    images: bool = False
-    #: Takes trained parameters (``params``, from an .npz file) instead of training.
-    takes_params: bool = False
-
-
-#: Every experiment by its command-line name (the book script's name with dashes).
-EXPERIMENTS: dict[str, Experiment] = {
-    e.name: e
-    for e in (
-        Experiment(
-            "optimizer-compare-naive",
-            optimizer_compare_naive,
-            "6.1.7",
-            "Optimizer paths on f(x, y) = x²/20 + y²",
-            needs_data=False,
-            quick={},
-            progress=False,
-        ),
-        Experiment(
-            "optimizer-compare-mnist",
-            optimizer_compare_mnist,
-            "6.1.8",
-            "Optimizers compared on MNIST",
-            quick={"iterations": 60},
-        ),
-        Experiment(
-            "weight-init-activation-histogram",
-            weight_init_activation_histogram,
-            "6.2.2",
-            "Activation histograms by initial weight scale",
-            needs_data=False,
-            progress=False,
-        ),
-        Experiment(
-            "weight-init-compare",
-            weight_init_compare,
-            "6.2.4",
-            "Initial weight scales compared on MNIST",
-            quick={"iterations": 60},
-        ),
-        Experiment(
-            "batch-norm-test",
-            batch_norm_test,
-            "6.3.2",
-            "Batch Normalization vs. weight scale",
-            quick={"train_samples": 200, "max_epochs": 3, "scales": 4},
-        ),
-        Experiment(
-            "batch-norm-gradient-check",
-            batch_norm_gradient_check,
-            "6.3",
-            "Batch Normalization gradient check",
-            one_hot_label=True,
-            quick={"hidden": (10, 10)},
-            progress=False,
-        ),
-        Experiment(
-            "overfit-weight-decay",
-            overfit_weight_decay,
-            "6.4.2",
-            "Overfitting and weight decay",
-            quick={"max_epochs": 11},
-        ),
-        Experiment(
-            "overfit-dropout",
-            overfit_dropout,
-            "6.4.3",
-            "Overfitting and Dropout",
-            quick={"epochs": 11},
-        ),
-        Experiment(
-            "hyperparameter-optimization",
-            hyperparameter_optimization,
-            "6.5.3",
-            "Random hyperparameter search",
-            quick={"trials": 4, "epochs": 3},
-        ),
-        Experiment(
-            "gradient-vanishing",
-            gradient_vanishing,
-            "6.2",
-            "Gradient vanishing: sigmoid vs. ReLU vs. Xavier",
-            quick={"epochs": 5, "train_samples": 2000},
-        ),
-        Experiment(
-            "train-convnet",
-            train_convnet,
-            "7.5",
-            "SimpleConvNet trained on MNIST",
-            quick={"epochs": 3},
-            images=True,
-        ),
-        Experiment(
-            "convnet-gradient-check",
-            convnet_gradient_check,
-            "7.5",
-            "SimpleConvNet gradient check",
-            needs_data=False,
-            progress=False,
-        ),
-        Experiment(
-            "visualize-filter",
-            visualize_filter,
-            "7.6.1",
-            "First-layer filters before and after training",
-            quick={"epochs": 1},
-            images=True,
-            takes_params=True,
-        ),
-        Experiment(
-            "apply-filter",
-            apply_filter,
-            "7.6.1",
-            "Learned filters applied to a digit",
-            quick={"epochs": 1},
-            images=True,
-            takes_params=True,
-        ),
-    )
-}

@@ -1,5 +1,5 @@
 # The book's ch07 scripts as functions returning their data (twin of
-# pyref/convnet_experiments.py): same names, defaults and draw order; results are
+# pyref/experiments/chapter7.py): same names, defaults and draw order; results are
 # Dicts with Python's keys.
 
 const CONVNET_EPOCHS = 20
@@ -101,9 +101,5 @@ function apply_filter(data; params=nothing, image_index::Integer=0, filters::Int
     return Dict{String,Any}("image" => Float64.(img[1, 1, :, :]), "filters" => W1[1:count, :, :, :],
                             "outputs" => outputs, "image_index" => index, "trained" => source)
 end
-
-const _CONVNET_EXPERIMENTS = Dict{String,Any}("train-convnet" => train_convnet,
-                                             "convnet-gradient-check" => convnet_gradient_check,
-                                             "visualize-filter" => visualize_filter, "apply-filter" => apply_filter)
 
 export train_convnet, convnet_gradient_check, visualize_filter, apply_filter

@@ -1,0 +1,349 @@
+"""The registry of the book's experiments: one :class:`Experiment` record each.
+
+A record holds everything the rest of pyref needs to know about an experiment: its
+function, its figure and its Python–Julia overlay (:mod:`pyref.figures`), its data
+needs, its ``--quick`` settings, the lines the book's script prints, and its runs in
+the parity suite (:class:`ParityRun`). ``pyref run``, the figure gallery
+(tools/figure_gallery.py), the notebooks and the parity suite
+(:mod:`pyref.parity.scenarios`) all read :data:`EXPERIMENTS`; adding an experiment is
+one record here and its twin in ``julia/src/experiments/registry.jl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pyref import figures
+from pyref.experiments import chapter6, chapter7
+
+
+@dataclass(frozen=True)
+class ParityRun:
+    """One scenario of the parity suite: the experiment with ``settings`` on a seeded stream.
+
+    Args:
+        settings: keyword arguments of the experiment's function (``{}``: the book's).
+        variant: suffix of the scenario's name when an experiment runs more than once.
+        quick: part of ``pyref parity --quick``.
+        full: the book's length (``pyref parity --full`` only).
+        data: (training, test) samples handed to both sides; None: the suite's default.
+        params: hand it stand-in trained SimpleConvNet parameters instead of training.
+        seed: the stream's seed; None: 0 for a full run, else 7.
+        name: the scenario's name, if not ``exp-NAME`` (``full-NAME`` for a full run).
+        description: the suite's listing; empty: "pyref run NAME, shortened".
+    """
+
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    variant: str = ""
+    quick: bool = True
+    full: bool = False
+    data: tuple[int, int] | None = None
+    params: bool = False
+    seed: int | None = None
+    name: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment of the book, as every consumer of the registry reads it.
+
+    Args:
+        name: the command-line name (the book script's name with dashes).
+        run: the function; ``run(data, rng=..., **settings)`` (no ``data`` when
+            ``needs_data`` is false, no ``rng`` when ``draws`` is false) -> result dict.
+        section: the book's section, "6.1.7" or "7.5".
+        title: one line for ``pyref run --list``.
+        figure: ``figure(result, data=source)`` -> a Figure or a dict name -> Figure.
+        overlay: ``overlay(python_result, julia_result, data=source)`` -> Figure.
+        needs_data: takes MNIST as ``load_mnist`` returns it.
+        one_hot_label: with one-hot labels.
+        images: images (N, 1, 28, 28) rather than rows of 784 pixels.
+        takes_params: takes trained parameters (``params``) instead of training.
+        draws: draws random numbers (takes ``rng``).
+        progress: shows a progress bar (takes ``progress``).
+        quick: the ``--quick`` settings.
+        book_lines: ``book_lines(result)`` -> the lines the book's script prints at its end.
+        parity: its scenarios in the parity suite.
+    """
+
+    name: str
+    run: Callable[..., dict[str, Any]]
+    section: str
+    title: str
+    figure: Callable[..., Any]
+    overlay: Callable[..., Any]
+    needs_data: bool = True
+    one_hot_label: bool = False
+    images: bool = False
+    takes_params: bool = False
+    draws: bool = True
+    progress: bool = True
+    quick: Mapping[str, Any] = field(default_factory=dict)
+    book_lines: Callable[[dict[str, Any]], list[str]] | None = None
+    parity: tuple[ParityRun, ...] = ()
+
+    @property
+    def chapter(self) -> int:
+        """The book's chapter (6 or 7), from ``section``."""
+        return int(self.section.split(".")[0])
+
+
+def _bn_check_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"{key}:{diff}" for key, diff in result["diff"].items()]
+    if result.get("samples") == 1:
+        lines.append(
+            "(a batch of one image, as the book's script: each Batch Normalization layer "
+            "then outputs its beta whatever it receives, so most gradients are exactly 0 "
+            "in both methods and the check says little; the 6.3 notebook checks ten)"
+        )
+    return lines
+
+
+def _convnet_check_lines(result: dict[str, Any]) -> list[str]:
+    return [f"{key} {diff}" for key, diff in result["diff"].items()]
+
+
+def _convnet_lines(result: dict[str, Any]) -> list[str]:
+    return [
+        "=============== Final Test Accuracy ===============",
+        f"test acc:{result['final_test_acc']}",
+    ]
+
+
+def _search_lines(result: dict[str, Any]) -> list[str]:
+    from pyref.search import format_best
+    from pyref.study.trial import Trial
+
+    trials = [
+        Trial(t["number"], t["lr"], t["weight_decay"], t["val_acc_list"], t["train_acc_list"])
+        for t in result["trials"]
+    ]
+    return [format_best(trials)]
+
+
+#: The whole embedded data set: 4,000 training and 1,000 test images.
+FULL_DATA = (4000, 1000)
+_FULL = ParityRun(full=True)
+
+
+def _registry(*records: Experiment) -> dict[str, Experiment]:
+    """Records by name; a name given twice is an error."""
+    out: dict[str, Experiment] = {}
+    for record in records:
+        if record.name in out:
+            raise ValueError(f"experiment {record.name!r} registered twice")
+        out[record.name] = record
+    return out
+
+
+#: Every experiment by its command-line name, in the book's order.
+EXPERIMENTS: dict[str, Experiment] = _registry(
+    Experiment(
+        "optimizer-compare-naive",
+        chapter6.optimizer_compare_naive,
+        "6.1.7",
+        "Optimizer paths on f(x, y) = x²/20 + y²",
+        figures.optimizer_compare_naive,
+        figures.optimizer_compare_naive_overlay,
+        needs_data=False,
+        draws=False,
+        progress=False,
+        parity=(
+            ParityRun(
+                seed=0,
+                name="optimizer-compare-naive",
+                description="6.1.7 paths on f(x, y) = x²/20 + y²",
+            ),
+        ),
+    ),
+    Experiment(
+        "optimizer-compare-mnist",
+        chapter6.optimizer_compare_mnist,
+        "6.1.8",
+        "Optimizers compared on MNIST",
+        figures.optimizer_compare_mnist,
+        figures.optimizer_compare_mnist_overlay,
+        quick={"iterations": 60},
+        parity=(
+            ParityRun({"iterations": 40, "hidden": [50, 50]}, data=(1000, 0)),
+            ParityRun(
+                {"iterations": 150},
+                variant="-book-net",
+                quick=False,
+                data=(4000, 0),
+                description="pyref run optimizer-compare-mnist: the book's net, "
+                "150 iterations on 4,000 digits",
+            ),
+            _FULL,
+        ),
+    ),
+    Experiment(
+        "weight-init-activation-histogram",
+        chapter6.weight_init_activation_histogram,
+        "6.2.2",
+        "Activation histograms by initial weight scale",
+        figures.weight_init_activation_histogram,
+        figures.weight_init_activation_histogram_overlay,
+        needs_data=False,
+        progress=False,
+        parity=(_FULL,),
+    ),
+    Experiment(
+        "weight-init-compare",
+        chapter6.weight_init_compare,
+        "6.2.4",
+        "Initial weight scales compared on MNIST",
+        figures.weight_init_compare,
+        figures.weight_init_compare_overlay,
+        quick={"iterations": 60},
+        parity=(ParityRun({"iterations": 40, "hidden": [50, 50, 50]}, data=(1000, 0)), _FULL),
+    ),
+    Experiment(
+        "batch-norm-test",
+        chapter6.batch_norm_test,
+        "6.3.2",
+        "Batch Normalization vs. weight scale",
+        figures.batch_norm_test,
+        figures.batch_norm_test_overlay,
+        quick={"train_samples": 200, "max_epochs": 3, "scales": 4},
+        parity=(
+            ParityRun({"train_samples": 300, "max_epochs": 3, "scales": 4, "hidden": [50, 50, 50]}),
+            _FULL,
+        ),
+    ),
+    Experiment(
+        "batch-norm-gradient-check",
+        chapter6.batch_norm_gradient_check,
+        "6.3",
+        "Batch Normalization gradient check",
+        figures.batch_norm_gradient_check,
+        figures.batch_norm_gradient_check_overlay,
+        one_hot_label=True,
+        quick={"hidden": (10, 10)},
+        progress=False,
+        book_lines=_bn_check_lines,
+        parity=(_FULL,),
+    ),
+    Experiment(
+        "overfit-weight-decay",
+        chapter6.overfit_weight_decay,
+        "6.4.2",
+        "Overfitting and weight decay",
+        figures.overfit_weight_decay,
+        figures.overfit_weight_decay_overlay,
+        quick={"max_epochs": 11},
+        parity=(ParityRun({"max_epochs": 6, "hidden": [100, 100, 100]}), _FULL),
+    ),
+    Experiment(
+        "overfit-dropout",
+        chapter6.overfit_dropout,
+        "6.4.3",
+        "Overfitting and Dropout",
+        figures.overfit_dropout,
+        figures.overfit_dropout_overlay,
+        quick={"epochs": 11},
+        parity=(
+            ParityRun({"epochs": 6, "hidden": [100, 100, 100]}),
+            ParityRun(
+                {"epochs": 31},
+                variant="-book-net",
+                quick=False,
+                description="pyref run overfit-dropout: the book's net, 31 epochs",
+            ),
+            _FULL,
+        ),
+    ),
+    Experiment(
+        "hyperparameter-optimization",
+        chapter6.hyperparameter_optimization,
+        "6.5.3",
+        "Random hyperparameter search",
+        figures.hyperparameter_optimization,
+        figures.hyperparameter_optimization_overlay,
+        quick={"trials": 4, "epochs": 3},
+        book_lines=_search_lines,
+        parity=(
+            ParityRun({"train_samples": 200, "trials": 4, "epochs": 3}),
+            ParityRun(
+                {"train_samples": 500, "trials": 8, "epochs": 10},
+                variant="-long",
+                quick=False,
+                description="pyref run hyperparameter-optimization: 8 trials of 10 epochs",
+            ),
+            _FULL,
+        ),
+    ),
+    Experiment(
+        "gradient-vanishing",
+        chapter6.gradient_vanishing,
+        "6.2",
+        "Gradient vanishing: sigmoid vs. ReLU vs. Xavier",
+        figures.gradient_vanishing,
+        figures.gradient_vanishing_overlay,
+        quick={"epochs": 5, "train_samples": 2000},
+        parity=(ParityRun({"epochs": 2, "train_samples": 1000}), _FULL),
+    ),
+    Experiment(
+        "train-convnet",
+        chapter7.train_convnet,
+        "7.5",
+        "SimpleConvNet trained on MNIST",
+        figures.train_convnet,
+        figures.train_convnet_overlay,
+        quick={"epochs": 3},
+        images=True,
+        book_lines=_convnet_lines,
+        parity=(
+            ParityRun({"epochs": 2, "train_samples": 500}),
+            ParityRun(
+                full=True,
+                description="pyref run train-convnet at the book's length (20 epochs)",
+            ),
+        ),
+    ),
+    Experiment(
+        "convnet-gradient-check",
+        chapter7.convnet_gradient_check,
+        "7.5",
+        "SimpleConvNet gradient check",
+        figures.convnet_gradient_check,
+        figures.convnet_gradient_check_overlay,
+        needs_data=False,
+        progress=False,
+        book_lines=_convnet_check_lines,
+        parity=(ParityRun(),),
+    ),
+    Experiment(
+        "visualize-filter",
+        chapter7.visualize_filter,
+        "7.6.1",
+        "First-layer filters before and after training",
+        figures.visualize_filter,
+        figures.visualize_filter_overlay,
+        quick={"epochs": 1},
+        images=True,
+        takes_params=True,
+        parity=(
+            ParityRun({"epochs": 1, "train_samples": 400}),
+            ParityRun(variant="-params", params=True, data=(100, 10)),
+        ),
+    ),
+    Experiment(
+        "apply-filter",
+        chapter7.apply_filter,
+        "7.6.1",
+        "Learned filters applied to a digit",
+        figures.apply_filter,
+        figures.apply_filter_overlay,
+        quick={"epochs": 1},
+        images=True,
+        takes_params=True,
+        parity=(
+            ParityRun({"image_index": 3}, params=True, data=(100, 10)),
+            ParityRun({"epochs": 1, "train_samples": 300, "filters": 30}, variant="-trained"),
+        ),
+    ),
+)
