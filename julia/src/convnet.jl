@@ -193,8 +193,8 @@ end
 function _backprop!(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
     forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)
-    d2 = backward!(net.affine2, backward(net.last_layer, 1); same_weights=true)
-    dout = backward!(net.affine1, backward!(net.relu2, d2); same_weights=true)
+    d2 = backward!(net.affine2, backward(net.last_layer, 1))
+    dout = backward!(net.affine1, backward!(net.relu2, d2))
     backward!(net.conv1, backward!(net.relu1, backward!(net.pool1, _pool_dout(net, dout))); need_dx=false)
     return nothing
 end
