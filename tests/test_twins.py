@@ -188,7 +188,7 @@ PRIVATE_PUBLIC: tuple[tuple[str, dict[str, set[str]]], ...] = (
             "functions": {"_check_probabilities_and_labels"},
             "layers": {"_check_backward"},
             "optimizers": {"_check_update_args", "_zeros_like"},
-            "nets": {"_check_xt"},
+            "nets": {"_check_x", "_check_xt"},
             "convnet": {"_check_x", "_check_xt", "_conv_params", "_input_dims"},
         },
     ),

@@ -7,7 +7,6 @@ const CONV_PARAM = Dict{String,Int}("filter_num" => 30, "filter_size" => 5, "pad
 const CONVNET_HIDDEN_SIZE = 100
 const CONVNET_OUTPUT_SIZE = NUM_CLASSES
 const CONVNET_WEIGHT_INIT_STD = 0.01
-const POOL_SIZE = 2
 const ACCURACY_BATCH = 100
 const CONVNET_PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 const CONVNET_PARAMS_FILE = "params.npz"

@@ -149,12 +149,12 @@ end
 
 """The book's hand-written epoch loop: evaluate when i % iter_per_epoch == 0, until max_epochs."""
 function epoch_loop(n_train::Int, batch_size::Int, max_epochs::Int, rng, step, evaluate)
-    iter_per_epoch = max(n_train / batch_size, 1)
+    per_epoch = iter_per_epoch(n_train, batch_size)
     epoch_cnt = 0
     i = 0
     while true
         step(NumpyRandom.choice(rng, n_train, batch_size) .+ 1)
-        if rem(Float64(i), iter_per_epoch) == 0
+        if rem(Float64(i), per_epoch) == 0
             evaluate()
             epoch_cnt += 1
             epoch_cnt >= max_epochs && break

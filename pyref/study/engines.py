@@ -18,6 +18,7 @@ from pyref.study.data import SearchData
 from pyref.study.errors import ClaimLost, SearchError, first_line
 from pyref.study.results import TrialResult
 from pyref.study.space import trial_settings
+from pyref.trainer import iter_per_epoch
 
 
 def check_engine(engine: str, *, start: bool = False) -> None:
@@ -103,10 +104,8 @@ def _train_julia(
         raise
     out = julia.call("PyRef.search_epochs_finish", handle)
     set_rng_state(rng, out["rng_state"], "the stream state PyRef returned")
-    iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
-    result.fail_reason = divergence_reason(
-        [float(v) for v in out["train_loss_list"]], iter_per_epoch
-    )
+    per_epoch = iter_per_epoch(data.x_train.shape[0], settings["batch_size"])
+    result.fail_reason = divergence_reason([float(v) for v in out["train_loss_list"]], per_epoch)
     result.val_acc_list = [float(a) for a in out["val_acc_list"]]
     result.train_acc_list = [float(a) for a in out["train_acc_list"]]
     return result
