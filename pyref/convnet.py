@@ -26,7 +26,7 @@ from pyref.checks import (
     check_positive,
     check_positive_int,
 )
-from pyref.convolution import Convolution, Pooling, window_output_size
+from pyref.convolution import POOL_SIZE, Convolution, Pooling, window_output_size
 from pyref.datasets import NUM_CLASSES
 from pyref.functions import numerical_gradient
 from pyref.io import check_output_file, read_npz, write_bytes
@@ -39,8 +39,6 @@ CONV_PARAM: Mapping[str, int] = {"filter_num": 30, "filter_size": 5, "pad": 0, "
 CONVNET_HIDDEN_SIZE = 100
 CONVNET_OUTPUT_SIZE = NUM_CLASSES
 CONVNET_WEIGHT_INIT_STD = 0.01
-#: The pooling layer: 2×2 windows, stride 2.
-POOL_SIZE = 2
 #: Samples per forward pass in ``accuracy`` (the book's batch_size=100).
 ACCURACY_BATCH = 100
 #: Parameter names, in the order they are drawn, and the layers holding them.

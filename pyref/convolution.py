@@ -23,8 +23,9 @@ from numpy.lib.stride_tricks import as_strided
 
 from pyref.checks import check_array, check_nonnegative_int, check_positive_int
 
-#: The book's Pooling default stride (common/layers.py).
-POOLING_STRIDE = 2
+#: The book's pooling: 2×2 windows moving by 2 (SimpleConvNet's; Pooling's default
+#: stride, as common/layers.py's).
+POOL_SIZE = 2
 
 
 def window_output_size(
@@ -274,6 +275,11 @@ class Convolution:
         return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
 
+def _holds_nan(x: np.ndarray) -> bool:
+    """Whether a floating-point ``x`` holds a NaN (np.max propagates it)."""
+    return bool(x.dtype.kind == "f" and x.size and np.isnan(np.max(x)))
+
+
 class Pooling:
     """Max pooling over ``pool_h`` × ``pool_w`` windows moving by ``stride`` (the book's
     default 2) over the input zero-padded by ``pad``.
@@ -285,9 +291,7 @@ class Pooling:
     padding and so fails for ``pad`` > 0; pyref pads as im2col does.
     """
 
-    def __init__(
-        self, pool_h: int, pool_w: int, stride: int = POOLING_STRIDE, pad: int = 0
-    ) -> None:
+    def __init__(self, pool_h: int, pool_w: int, stride: int = POOL_SIZE, pad: int = 0) -> None:
         self.pool_h = check_positive_int("pool_h", pool_h)
         self.pool_w = check_positive_int("pool_w", pool_w)
         self.stride = check_positive_int("stride", stride)
@@ -313,23 +317,11 @@ class Pooling:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = _check_nonempty(check_array("x", x, ndim=4, finite=False))
-        N, C = x.shape[:2]
         out_h, out_w = _geometry(
             x.shape, self.pool_h, self.pool_w, self.stride, self.pad, ("pool_h", "pool_w"), "x"
         )
-        if x.dtype.kind == "f" and x.size and np.isnan(np.max(x)):
-            # numpy's argmax stops at the first NaN: the book's own path.
-            col = _im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, out_h, out_w)
-            col = col.reshape(-1, self.pool_h * self.pool_w)
-            flat = np.argmax(col, axis=1)
-            out = col[np.arange(flat.size), flat]
-            self._argmax = flat.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-            self.x = x
-            return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-        if self._tiled():
-            out, idx = self._tiled_first_maxima(x)
-        else:
-            out, idx = self._first_maxima(_padded(x, self.pad), out_h, out_w)
+        found = self._tiled_first_maxima(x) if self._tiled() else None
+        out, idx = found if found is not None else self._first_maxima(x, out_h, out_w)
         self.x = x
         self._argmax = idx
         return out
@@ -340,10 +332,20 @@ class Pooling:
         exactly one window."""
         return self.pad == 0 and self.pool_h == self.pool_w == self.stride
 
-    def _tiled_first_maxima(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """_first_maxima for tiling windows (inputs without NaN), on the window positions'
-        strided views of ``x`` itself: no padded copy, every comparison over the output's
-        size, and the positions kept in a byte each, updated by integer arithmetic."""
+    def _tiled_first_maxima(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """_first_maxima for tiling windows, on the window positions' strided views of
+        ``x`` itself: no padded copy, every comparison over the output's size, and the
+        positions kept in a byte each, updated by integer arithmetic.
+
+        Args:
+            x: the input, (N, C, H, W).
+
+        Returns:
+            (out, idx), both (N, C, out_h, out_w), or None when ``x`` holds a NaN
+            (then _first_maxima, which stops at it as numpy's argmax does).
+        """
+        if _holds_nan(x):
+            return None
         s = self.stride
         small = np.uint8 if s * s <= 256 else np.intp
 
@@ -375,14 +377,29 @@ class Pooling:
             return np.array(out, dtype=np.float64), idx
         return out.astype(np.float64, copy=False), idx
 
-    def _first_maxima(
-        self, img: np.ndarray, out_h: int, out_w: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each window's first maximum and its position, for inputs without NaN: first
-        along each window row (a later position wins only if strictly greater), then
-        across the rows (a later row only if its best is strictly greater): the first
-        maximum in row-major order, as np.argmax finds it."""
+    def _first_maxima(self, x: np.ndarray, out_h: int, out_w: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's first maximum and its position (row-major in the window), as
+        np.argmax finds it: first along each window row (a later position wins only if
+        strictly greater), then across the rows (a later row only if its best is
+        strictly greater). An input holding a NaN takes the book's own path (numpy's
+        argmax stops at the first NaN).
+
+        Args:
+            x: the input, (N, C, H, W).
+            out_h, out_w: the output's height and width.
+
+        Returns:
+            (out, idx), both (N, C, out_h, out_w).
+        """
         s, ph, pw = self.stride, self.pool_h, self.pool_w
+        if _holds_nan(x):
+            N, C = x.shape[:2]
+            col = _im2col(x, ph, pw, s, self.pad, out_h, out_w).reshape(-1, ph * pw)
+            flat = np.argmax(col, axis=1)
+            out = col[np.arange(flat.size), flat]
+            idx = flat.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+            return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2), idx
+        img = _padded(x, self.pad)
         small = np.uint8 if ph * pw <= 256 else np.intp
         best = img[:, :, :, 0 : s * out_w : s]
         col = np.zeros(best.shape, dtype=small)

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from pyref.checks import check_positive_int
 from pyref.experiments.chapter6 import NAIVE_INIT_POS, NAIVE_OPTIMIZERS
 from pyref.functions import SMOOTH_WINDOW, smooth_curve
 
@@ -631,8 +632,10 @@ def hyperparameter_optimization(
     """6.5.3 (figure 6-24): the Best-n grid (validation solid, training dashed, each panel
     its lr and weight decay), and the trials' final validation accuracy over (lr, weight
     decay) on log axes."""
-    if not isinstance(n, int) or n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    try:
+        n = check_positive_int("n", n)
+    except (TypeError, ValueError):
+        raise ValueError(f"n must be a positive integer, got {n!r}") from None
     return {"best": _best_grid(result["trials"], n, data), "scatter": _scatter([result], data)}
 
 

@@ -17,6 +17,19 @@ from pyref.optimizers import OPTIMIZERS, make_optimizer
 from pyref.rng import resolve_rng
 
 
+def iter_per_epoch(train_size: int, batch_size: int) -> float:
+    """The book's iterations per epoch: a float, at least 1.
+
+    Args:
+        train_size: the number of training samples.
+        batch_size: the samples per minibatch.
+
+    Returns:
+        ``max(train_size / batch_size, 1)`` (true division, as the book's).
+    """
+    return max(train_size / batch_size, 1)
+
+
 class Trainer:
     """Train ``network`` on (x_train, t_train), evaluating on (x_test, t_test).
 
@@ -78,7 +91,7 @@ class Trainer:
             )
 
         self.train_size = x_train.shape[0]
-        self.iter_per_epoch = max(self.train_size / self.batch_size, 1)
+        self.iter_per_epoch = iter_per_epoch(self.train_size, self.batch_size)
         self.max_iter = int(self.epochs * self.iter_per_epoch)
         self.current_iter = 0
         self.current_epoch = 0

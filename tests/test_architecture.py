@@ -1,15 +1,8 @@
 """The layout's rules, read from the source: imports run one way.
 
 Every ``import`` in ``pyref/`` counts, also those inside functions (a late import
-is still a dependency). The rules (docs/architecture.md draws them):
-
-- no import cycle among pyref's modules;
-- the book's components import only each other (and pyref's small utilities);
-- the harness (``pyref.parity``) imports nothing that starts Julia except its
-  runner; only the parity runner, the search engines, the benchmarks and the CLI
-  import the Julia runtime;
-- the harness's leaves (tiers, the random-call vocabulary) import no pyref module;
-- the Julia runtime never imports the harness or the test vectors.
+is still a dependency). The rules and their module sets are stated once, in
+docs/architecture.md's "Import rules" section; this test reads them from there.
 """
 
 from __future__ import annotations
@@ -21,74 +14,37 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "pyref"
 
+#: docs/architecture.md, whose "Import rules" block states the rules this test checks.
+DOC = PKG.parent / "docs" / "architecture.md"
+
+
+def import_rules(path: Path = DOC) -> dict[str, set[str]]:
+    """The module sets of the doc's import-rules block, by their key."""
+    text = path.read_text(encoding="utf-8")
+    section = text[text.index("## Import rules") :]
+    body = section[
+        section.index("```text") + len("```text") : section.index(
+            "```", section.index("```text") + 7
+        )
+    ]
+    rules = {}
+    for line in body.strip().splitlines():
+        key, _, names = line.partition(":")
+        rules[key.strip()] = {n.strip() for n in names.split(",") if n.strip()}
+    return rules
+
+
+RULES = import_rules()
 #: The book's components (and pyref's utilities they use): they import only each other.
-BOOK = {
-    "checks",
-    "rng",
-    "functions",
-    "layers",
-    "optimizers",
-    "initialization",
-    "nets",
-    "trainer",
-    "datasets",
-    "search",
-    "study.trial",
-    "experiments",
-    "experiments.chapter6",
-    "experiments.chapter7",
-    "experiments.registry",
-    "figures",
-    "io",
-    "memory",
-    "convolution",
-    "convnet",
-}
+BOOK = RULES["book"]
 #: What starts or talks to Julia.
-JULIA = {
-    "runtime",
-    "runtime.session",
-    "runtime.interface",
-    "runtime.exe",
-    "runtime.jlcall",
-    "runtime.locate",
-    "runtime.install",
-}
+JULIA = RULES["julia-runtime"]
 #: The harness's parts that must not talk to Julia: all but its runner.
-HARNESS_PURE = {
-    "parity.tiers",
-    "parity.frames",
-    "parity.random_calls",
-    "parity.scenario",
-    "parity.compare",
-    "parity.registry",
-    "parity.scenarios",
-    "parity.report",
-    "parity.oracle",
-}
+HARNESS_PURE = RULES["harness-pure"]
 #: The harness's leaves: they import nothing of pyref but the book's components.
-HARNESS_LEAVES = {"parity.tiers", "parity.random_calls", "parity.frames"}
-#: The only modules that may import the Julia runtime: the parity runner (which also
-#: runs the Julia tests), the search engines, the benchmarks, the CLI and the runtime.
-MAY_START_JULIA = {
-    "parity.runner",
-    "verify.runner",
-    "study.engines",
-    "study.worker",  # it catches the engines' Julia failures (a crashed Julia worker)
-    "bench",
-    "cli.run",
-    "cli.parity",
-    "cli.verify",
-    "cli.bench",
-    "cli.julia",
-    "runtime",
-    "runtime.session",
-    "runtime.interface",
-    "runtime.exe",
-    "runtime.jlcall",
-    "runtime.locate",
-    "runtime.install",
-}
+HARNESS_LEAVES = RULES["harness-leaves"]
+#: The only modules that may import the Julia runtime.
+MAY_START_JULIA = RULES["may-start-julia"]
 
 
 def modules() -> dict[str, Path]:

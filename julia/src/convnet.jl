@@ -7,7 +7,6 @@ const CONV_PARAM = Dict{String,Int}("filter_num" => 30, "filter_size" => 5, "pad
 const CONVNET_HIDDEN_SIZE = 100
 const CONVNET_OUTPUT_SIZE = NUM_CLASSES
 const CONVNET_WEIGHT_INIT_STD = 0.01
-const POOL_SIZE = 2
 const ACCURACY_BATCH = 100
 const CONVNET_PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 const CONVNET_PARAMS_FILE = "params.npz"
@@ -193,8 +192,8 @@ end
 function _backprop!(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
     forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)
-    d2 = backward!(net.affine2, backward(net.last_layer, 1); same_weights=true)
-    dout = backward!(net.affine1, backward!(net.relu2, d2); same_weights=true)
+    d2 = backward!(net.affine2, backward(net.last_layer, 1))
+    dout = backward!(net.affine1, backward!(net.relu2, d2))
     backward!(net.conv1, backward!(net.relu1, backward!(net.pool1, _pool_dout(net, dout))); need_dx=false)
     return nothing
 end

@@ -9,7 +9,8 @@
 # 1, 2)`, the convolution's output). In `:numpy` BLAS mode every matrix product is
 # numpy's call on numpy's layouts (see numpyblas.jl), so the results are bit for bit.
 
-const POOLING_STRIDE = 2
+# The book's pooling: 2×2 windows moving by 2 (SimpleConvNet's; Pooling's default stride).
+const POOL_SIZE = 2
 
 """A logical NCHW view of a W×H×C×N array: numpy's C-ordered (N, C, H, W) memory."""
 const NCHW{T} = PermutedDimsArray{T,4,(4,3,2,1),(4,3,2,1),Array{T,4}}
@@ -394,7 +395,7 @@ mutable struct Pooling <: Layer
     img::Array{Float64,4}    # C×W'×H'×N (overlapping windows)
     dx::Array{Float64,4}     # C×W×H×N
 end
-Pooling(pool_h, pool_w, stride=POOLING_STRIDE, pad=0) =
+Pooling(pool_h, pool_w, stride=POOL_SIZE, pad=0) =
     Pooling(check_positive_int("pool_h", pool_h), check_positive_int("pool_w", pool_w),
             check_positive_int("stride", stride), check_nonnegative_int("pad", pad), (0, 0, 0, 0), Int[],
             zeros(0, 0, 0, 0), zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
@@ -406,9 +407,7 @@ function forward!(l::Pooling, x::AbstractArray{<:Real,4})
     l.x_shape = size(x)
     l.out = _sized(l.out, (out_w, out_h, C, N))
     resize!(l.arg_max, N * out_h * out_w * C)
-    if !(_tiled(l) && l.stride == 2 && x isa NHWC && _pool_2x2!(l, parent(x), out_h, out_w))
-        _pool_generic!(l, x, out_h, out_w)
-    end
+    _tiled(l) && _tiled_first_maxima!(l, x, out_h, out_w) || _first_maxima!(l, x, out_h, out_w)
     return _nchw(l.out)
 end
 
@@ -416,24 +415,31 @@ end
 stride (the book's 2×2 pooling by 2), so every input element lies in one window."""
 _tiled(l::Pooling) = l.pad == 0 && l.pool_h == l.stride && l.pool_w == l.stride
 
-"""`_pool_generic!` for the book's 2×2 windows by 2 over a convolution's output (`P`,
-C×W×H×N), all channels of a window at once (a vectorised loop): the same comparisons,
-for finite inputs. false when `P` holds a NaN or an infinity (then the generic loop,
-which stops at a NaN as numpy's argmax, runs instead)."""
-function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
+"""
+    _tiled_first_maxima!(l, x, out_h, out_w) -> Bool
+
+`_first_maxima!` for tiling windows: the book's 2×2 windows by 2 over a convolution's
+`NHWC` output (C×W×H×N in memory), all channels of a window at once (a vectorised
+loop), the same comparisons. false, with nothing to rely on written, when `x` holds a
+NaN (then `_first_maxima!`, which stops at it as numpy's argmax) or is not that case.
+"""
+_tiled_first_maxima!(l::Pooling, x::AbstractArray, out_h::Int, out_w::Int) = false
+_tiled_first_maxima!(l::Pooling, x::NHWC, out_h::Int, out_w::Int) =
+    l.stride == 2 && _tiled_first_maxima_2x2!(l, parent(x), out_h, out_w)
+function _tiled_first_maxima_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
     C, W, H, N = size(P)
     out, arg = l.out, l.arg_max
     right, down, plane = C, C * W, out_h * out_w
-    E = 0x7ff0000000000000
-    e = zero(UInt64)   # the largest exponent field seen: all ones for a NaN or an infinity (as all_finite)
+    E, A = 0x7ff0000000000000, 0x7fffffffffffffff
+    e = zero(UInt64)   # the largest magnitude's bits seen: above E only for a NaN
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
         first = C * ((2j - 2) + W * ((2i - 2) + H * (n - 1)))   # the window's first position
         at = (((n - 1) * out_h + (i - 1)) * out_w + (j - 1)) * C
         o = j + out_w * (i - 1) + plane * C * (n - 1)
         @simd for c in 1:C
             b, v1, v2, v3 = P[first + c], P[first + right + c], P[first + down + c], P[first + down + right + c]
-            e = max(e, max(max(reinterpret(UInt64, b) & E, reinterpret(UInt64, v1) & E),
-                           max(reinterpret(UInt64, v2) & E, reinterpret(UInt64, v3) & E)))
+            e = max(e, max(max(reinterpret(UInt64, b) & A, reinterpret(UInt64, v1) & A),
+                           max(reinterpret(UInt64, v2) & A, reinterpret(UInt64, v3) & A)))
             k = 0
             t = v1 > b; b = ifelse(t, v1, b); k = ifelse(t, 1, k)   # a later equal value does not win
             t = v2 > b; b = ifelse(t, v2, b); k = ifelse(t, 2, k)
@@ -442,11 +448,12 @@ function _pool_2x2!(l::Pooling, P::Array{Float64,4}, out_h::Int, out_w::Int)
             out[o + plane * (c - 1)] = b
         end
     end
-    return e != E
+    return e <= E
 end
 
-"""Window by window, channel innermost (contiguous in an `NHWC` input), numpy's argmax."""
-function _pool_generic!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w::Int)
+"""Each window's first maximum and its position (row-major), as numpy's argmax (a NaN
+stops the search): window by window, channel innermost (contiguous in an `NHWC` input)."""
+function _first_maxima!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_w::Int)
     N, C, H, W = size(x)
     out, arg = l.out, l.arg_max
     ph, pw, s, p = l.pool_h, l.pool_w, l.stride, l.pad

@@ -41,13 +41,13 @@ two classes; `t` one 0-based integer label in [0, classes) per row, or one-hot r
 told by `y`'s size, as the book does, and then of `y`'s shape (pyref's rule). Anything else is an ArgumentError or DimensionMismatch naming it (a label
 −1 is not a BoundsError, a wrong count not a number).
 """
-function check_probabilities_and_labels(y::AbstractMatrix, t::AbstractArray, yname::AbstractString="y")
+function check_probabilities_and_labels(y::AbstractMatrix, t::AbstractArray, y_name::AbstractString="y")
     n, c = size(y)
-    n > 0 || throw(ArgumentError("$yname has no samples (an empty batch, size $(size(y)))"))
-    c >= 2 || throw(ArgumentError("$yname must have at least 2 classes (softmax over one class is always 1), got size $(size(y))"))
+    n > 0 || throw(ArgumentError("$y_name has no samples (an empty batch, size $(size(y)))"))
+    c >= 2 || throw(ArgumentError("$y_name must have at least 2 classes (softmax over one class is always 1), got size $(size(y))"))
     if length(t) == length(y)   # one-hot rows: the book tells them by their size
         size(t) == size(y) ||
-            throw(DimensionMismatch("t has the size of $yname but not its shape: one-hot rows must have size $(size(y)), got $(size(t))"))
+            throw(DimensionMismatch("t has the size of $y_name but not its shape: one-hot rows must have size $(size(y)), got $(size(t))"))
         check_one_hot("t", t)
         return nothing
     end

@@ -218,10 +218,8 @@ function forward!(l::Affine, x::AbstractMatrix)
     return l.out
 end
 """dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
-skips it, as nothing uses the gradient of the input images. `same_weights=true` (a
-net's backpropagation, right after its forward pass) reuses the C-ordered copy of a
-W that is not C-ordered itself, which the forward pass made."""
-function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true, same_weights::Bool=false)
+skips it, as nothing uses the gradient of the input images."""
+function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     size(l.dW) == size(l.W) && (l.dW isa CMatrix) == (l.W isa CMatrix) ||
         (l.dW = l.W isa CMatrix ? transpose(zeros(size(parent(l.W)))) : zeros(size(l.W)))
     l.db = _sized(l.db, (size(dout, 2),))
@@ -237,9 +235,7 @@ function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true,
         end
         need_dx || return l.dx
         l.dx = _sized(l.dx, (size(l.x, 2), size(l.x, 1)))
-        wc = same_weights && !(l.W isa CMatrix) && size(l.Wc) == (size(l.W, 2), size(l.W, 1)) ?
-             NpMatrix(l.Wc, size(l.W, 1), size(l.W, 2), false) : _weights_c!(l)
-        np_dot_c!(l.dx, dc, np_transpose(wc))                                # np.dot(dout, W.T)
+        np_dot_c!(l.dx, dc, np_transpose(_weights_c!(l)))                                # np.dot(dout, W.T)
         return transpose(l.dx)
     end
     # Julia's BLAS: dW = xᵀ·dout, or its transpose doutᵀ·x into a C-ordered dW's buffer.
@@ -287,10 +283,10 @@ mutable struct Dropout <: Layer
     dx::Matrix{Float64}
     c::Bool   # the forward input was C-ordered
     # Every constructor checks the ratio, the positional one too.
-    Dropout(ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0), c=false) =
-        new(check_unit_interval("dropout_ratio", ratio), rng, mask, out, dx, c)
+    Dropout(dropout_ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0), c=false) =
+        new(check_unit_interval("dropout_ratio", dropout_ratio), rng, mask, out, dx, c)
 end
-Dropout(ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(ratio, rng)
+Dropout(dropout_ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(dropout_ratio, rng)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     xm, l.c = _mem(x)
     l.out = _sized(l.out, size(xm))

@@ -85,11 +85,17 @@ MultiLayerNet(input_size::Integer, hidden_size_list, output_size::Integer;
                         weight_init_std=weight_init_std, weight_decay_lambda=weight_decay_lambda,
                         weight_decay=weight_decay, rng=rng)
 
-function check_xt(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+"""`x` checked as the net's input (samples in rows, `input_size` features, finite)."""
+function check_x(net::MultiLayerNetExtend, x::AbstractMatrix)
     check_batch("x", x)
     size(x, 2) == net.input_size ||
         throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    check_array("x", x)
+    return check_array("x", x)
+end
+
+"""`x` checked as the net's input and `t` as its labels."""
+function check_xt(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
+    check_x(net, x)
     check_labels("t", t, size(x, 1), net.output_size)
 end
 
@@ -104,10 +110,7 @@ end
 
 """Scores (before softmax) for each row of `x`."""
 function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=false)
-    check_batch("x", x)
-    size(x, 2) == net.input_size ||
-        throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
-    return Matrix{Float64}(_forward_layers!(net, check_array("x", x), train_flg))
+    return Matrix{Float64}(_forward_layers!(net, check_x(net, x), train_flg))
 end
 
 """A matrix's elements in numpy's (row-major) order: a C-ordered one's memory, as it is."""

@@ -1,5 +1,8 @@
 # The book's Trainer (twin of pyref/trainer.py).
 
+"""The book's iterations per epoch: `max(train_size / batch_size, 1)`, a float as Python's true division."""
+iter_per_epoch(train_size::Integer, batch_size::Integer) = max(train_size / batch_size, 1)
+
 """
     Trainer(network, x_train, t_train, x_test, t_test; epochs=20, mini_batch_size=100,
             optimizer="SGD", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=nothing,
@@ -49,11 +52,11 @@ function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, 
     opt = optimizer isa AbstractString ?
         make_optimizer(optimizer; (Symbol(k) => v for (k, v) in optimizer_param)...) : optimizer
     train_size = size(x_train, 1)
-    iter_per_epoch = max(train_size / batch, 1)   # a float, as Python's true division
+    per_epoch = iter_per_epoch(train_size, batch)
     batcher = batcher_for(x_train)
     return Trainer{typeof(network),typeof(batcher)}(network, x_train, t_train, x_test, t_test, epochs, batch, opt,
-                   evaluate_sample_num_per_epoch, verbose, rng, train_size, iter_per_epoch,
-                   trunc(Int, epochs * iter_per_epoch), 0, 0, Float64[], Float64[], Float64[], batcher,
+                   evaluate_sample_num_per_epoch, verbose, rng, train_size, per_epoch,
+                   trunc(Int, epochs * per_epoch), 0, 0, Float64[], Float64[], Float64[], batcher,
                    gradient_buffers(network))
 end
 

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from pyref.checks import check_positive_int
+
 
 def error(command: str, message: object) -> int:
     """Print the one-line error of `pyref <command>` and return its exit code, 2."""
@@ -54,9 +56,10 @@ def positive_int_arg(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+    try:
+        return check_positive_int("value", value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}") from None
 
 
 def seconds_arg(text: str) -> float:

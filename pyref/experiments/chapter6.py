@@ -21,7 +21,7 @@ from pyref.nets import MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, make_optimizer
 from pyref.rng import resolve_rng
 from pyref.search import SEARCH_EPOCHS, SEARCH_TRAIN_SAMPLES, SEARCH_TRIALS, random_search
-from pyref.trainer import Trainer
+from pyref.trainer import Trainer, iter_per_epoch
 
 Data = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -292,12 +292,12 @@ def _epoch_loop(
     """The book's hand-written epoch loop: draw a batch, step, and evaluate whenever
     the iteration count is a multiple of iter_per_epoch (from 0), until max_epochs."""
     r = resolve_rng(rng)
-    iter_per_epoch = max(n_train / batch_size, 1)
+    per_epoch = iter_per_epoch(n_train, batch_size)
     epoch_cnt = 0
     i = 0
     while True:
         step(r.choice(n_train, batch_size))
-        if i % iter_per_epoch == 0:
+        if i % per_epoch == 0:
             evaluate()
             epoch_cnt += 1
             if epoch_cnt >= max_epochs:

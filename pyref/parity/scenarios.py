@@ -24,6 +24,7 @@ from pyref.convolution import Convolution, Pooling, col2im, im2col
 from pyref.datasets import split_validation
 from pyref.experiments import weight_init_activation_histogram
 from pyref.experiments.registry import EXPERIMENTS, FULL_DATA, Experiment, ParityRun
+from pyref.initialization import HISTOGRAM_INITS
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
 from pyref.parity.random_calls import SEEDS, random_call
@@ -611,7 +612,7 @@ OPTIMIZER_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "adam-paper": ("adam", {"lr": 0.01, "form": "paper"}),
 }
 
-HISTOGRAM_INITS = [["std=1", 1.0], ["std=0.01", 0.01], ["Xavier", "xavier"], ["He", "he"]]
+HISTOGRAM_INIT_PAIRS = [list(pair) for pair in HISTOGRAM_INITS.items()]
 
 
 def _build() -> list[Scenario]:
@@ -725,7 +726,7 @@ def _build() -> list[Scenario]:
                  kwargs={"seed": 19, "validation_rate": 0.2}, section="6.5",
                  inputs=functools.partial(mnist_batch, 500), description="6.5.1 shuffle and split"),
         Scenario("activation-histograms", activation_histograms, _J + "activation_histograms",
-                 kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INITS},
+                 kwargs={"seed": 20, "activations": ["sigmoid", "relu", "tanh"], "inits": HISTOGRAM_INIT_PAIRS},
                  tiers={"stats": CLOSE, "edges": CLOSE}, section="6.2",
                  description="6.2.2 histogram counts for every activation and scale"),
     ]  # fmt: skip

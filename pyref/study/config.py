@@ -10,8 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from pyref.checks import check_positive_int
 from pyref.datasets import SOURCES
 from pyref.rng import check_seed
 from pyref.search import (
@@ -61,8 +60,10 @@ INPUT_SIZE = 784
 def positive_int(name: str, value: object, limit: int | None = None) -> int:
     """``value`` as an int from 1 to ``limit`` (no limit: None); SearchError naming
     ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise SearchError(f"{name} must be a positive integer, got {value!r}")
+    try:
+        check_positive_int(name, value)
+    except (TypeError, ValueError):
+        raise SearchError(f"{name} must be a positive integer, got {value!r}") from None
     if limit is not None and value > limit:
         raise SearchError(f"{name} must be at most {limit:,}, got {value:,}")
     return int(value)

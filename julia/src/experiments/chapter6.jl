@@ -115,10 +115,10 @@ end
 
 """Each layer's histogram over the range that shows all of it: HISTOGRAM_FITTED_RANGES, else
 (0, the layer's largest value) with exact zeros left out of the bars and counted in `zeros`."""
-function fitted_histogram(activation::AbstractString, a::Array{Float64,3}, bins::Int)
+function fitted_histogram(activation::AbstractString, activations::Array{Float64,3}, bins::Int)
     edges, counts, zeros_ = Vector{Vector{Float64}}(), Vector{Vector{Int64}}(), Int64[]
-    for i in 1:size(a, 1)
-        values = vec(a[i, :, :])
+    for i in 1:size(activations, 1)
+        values = vec(activations[i, :, :])
         push!(zeros_, count(v -> v == 0, values))
         if haskey(HISTOGRAM_FITTED_RANGES, activation)
             lo, hi = HISTOGRAM_FITTED_RANGES[activation]
@@ -148,13 +148,13 @@ function weight_init_compare(data; iterations::Integer=MNIST_COMPARE_ITERATIONS,
 end
 
 """The book's hand-written epoch loop: evaluate when i % iter_per_epoch == 0, until max_epochs."""
-function epoch_loop(step, evaluate, n_train::Int, batch_size::Int, max_epochs::Int, rng)
-    iter_per_epoch = max(n_train / batch_size, 1)
+function epoch_loop(n_train::Int, batch_size::Int, max_epochs::Int, rng, step, evaluate)
+    per_epoch = iter_per_epoch(n_train, batch_size)
     epoch_cnt = 0
     i = 0
     while true
         step(NumpyRandom.choice(rng, n_train, batch_size) .+ 1)
-        if rem(Float64(i), iter_per_epoch) == 0
+        if rem(Float64(i), per_epoch) == 0
             evaluate()
             epoch_cnt += 1
             epoch_cnt >= max_epochs && break
@@ -189,7 +189,7 @@ function batch_norm_test(data; train_samples=BATCHNORM_TRAIN_SAMPLES, max_epochs
             push!(bn_train_acc, accuracy(bn_net, x_train, t_train))
             push!(train_acc, accuracy(net, x_train, t_train))
         end
-        epoch_loop(step, evaluate, size(x_train, 1), batch_size, max_epochs, rng)
+        epoch_loop(size(x_train, 1), batch_size, max_epochs, rng, step, evaluate)
         push!(acc, train_acc)
         push!(bn_acc, bn_train_acc)
     end
@@ -221,7 +221,7 @@ function overfit_weight_decay(data; train_samples=OVERFIT_TRAIN_SAMPLES, max_epo
         batcher, grads = RowBatcher(x_train), gradient_buffers(net)
         step = mask -> update!(opt, net.params, gradient!(grads, net, batch!(batcher, mask), rows(t_train, mask)))
         evaluate = () -> (push!(train_acc, accuracy(net, x_train, t_train)); push!(test_acc, accuracy(net, x_test, t_test)))
-        epoch_loop(step, evaluate, size(x_train, 1), batch_size, check_positive_int("max_epochs", max_epochs), rng)
+        epoch_loop(size(x_train, 1), batch_size, check_positive_int("max_epochs", max_epochs), rng, step, evaluate)
         results[label] = Dict{String,Any}("kind" => kind, "lambda" => lam, "train_acc" => train_acc, "test_acc" => test_acc)
     end
     return Dict{String,Any}("variants" => results)
