@@ -26,6 +26,7 @@ from pyref.study.trial import (
     train_trial,
     trial_trainer,
 )
+from pyref.trainer import iter_per_epoch
 
 
 def check_engine(engine: str, *, start: bool = False) -> None:
@@ -197,8 +198,8 @@ def study_trial(
             raise  # the stream cannot go on past it: stop here (a rerun retries)
         # a broken trial must not stop the study; its point is known
         return Trial(**record, fail_reason=f"error: {type(err).__name__}: {err}")
-    iter_per_epoch = max(data.x_train.shape[0] / settings["batch_size"], 1)
-    reason = divergence_reason(out["train_loss_list"], iter_per_epoch)
+    per_epoch = iter_per_epoch(data.x_train.shape[0], settings["batch_size"])
+    reason = divergence_reason(out["train_loss_list"], per_epoch)
     return Trial(
         **record,
         val_acc_list=[float(a) for a in out["val_acc_list"]],
