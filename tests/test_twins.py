@@ -191,9 +191,9 @@ PRIVATE_PUBLIC: tuple[tuple[str, dict[str, set[str]]], ...] = (
         "helpers the Julia tests and the parity scenarios call directly, to check them "
         "against their Python twins step by step",
         {
-            "search": {"_rank_key", "_trial_trainer"},
-            "experiments": {"_compare_on_mnist", "_epoch_loop"},
-            "convnet_experiments": {"_trained"},
+            "search": {"_rank_key"},
+            "experiments/chapter6": {"_compare_on_mnist", "_epoch_loop"},
+            "experiments/chapter7": {"_trained"},
             "bench": {"_best_per_call", "_interleaved"},
         },
     ),
@@ -205,18 +205,30 @@ SIGNATURE_EXCEPTIONS: tuple[tuple[str, dict[str, set[str]]], ...] = (
         "progress bars (tqdm) are Python's: Julia's twins take no `progress`",
         {
             "trainer": {"Trainer"},
-            "experiments": {"_compare_on_mnist"},
-            "convnet_experiments": {"train_network", "_trained"},
+            "experiments/chapter6": {"_compare_on_mnist"},
+            "experiments/chapter7": {"train_network", "_trained"},
         },
     ),
     (
         "Julia's loss curves are labelled by the caller (a Dict has no order)",
-        {"experiments": {"_compare_on_mnist"}},
+        {"experiments/chapter6": {"_compare_on_mnist"}},
     ),
     (
         "a Python trial's hooks (`check`, `on_start`) serve pyref.study's engines, which "
         "drive Julia's trials through the bridge; `_rank_key` names its argument `tr`",
         {"search": {"run_trial", "_rank_key"}},
+    ),
+    (
+        "a study's trial: Python's record also carries what pyref.study stores (its state, "
+        "seed, stream state, point in a space), and `check`, called after every step, sees "
+        "a lost claim at once; Julia's engine checks between calls, by the bridge's handle",
+        {"study/trial": {"Trial", "train_to_next_measurement"}},
+    ),
+    (
+        "an experiment's record: Julia's holds what its engine runs (name, function, draws); "
+        "the figure, CLI and parity fields are read by pyref's command line, figures and "
+        "parity suite only",
+        {"experiments/registry": {"Experiment"}},
     ),
     (
         "the benchmark: Python times numpy with its own rng and book options, Julia's "
