@@ -46,7 +46,8 @@ def running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
+    """Process ``pid``'s command line, its words joined by spaces ('' once it is gone)."""
     try:
         return (
             Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -59,7 +60,7 @@ def processes_naming(text: str) -> list[int]:
     """The live processes (but this one) whose command line holds ``text``: the Julia
     workers of a temporary folder, and their keepers, name their bridge folder in it."""
     pids = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()]
-    return [pid for pid in pids if pid != os.getpid() and text in _cmdline(pid) and running(pid)]
+    return [pid for pid in pids if pid != os.getpid() and text in cmdline(pid) and running(pid)]
 
 
 def processes_of(tmp: Path) -> list[int]:
@@ -84,7 +85,7 @@ def julia_workers(tmp: Path) -> list[int]:
     return [
         pid
         for pid in processes_naming(f"{tmp}/pyref-bridge-")
-        if "PyRef.Bridge.serve" in _cmdline(pid) and "keeper.py" not in _cmdline(pid)
+        if "PyRef.Bridge.serve" in cmdline(pid) and "keeper.py" not in cmdline(pid)
     ]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from processes import (
+    cmdline,
     folders,
     julia_workers,
     kill_leftovers,
@@ -171,12 +172,7 @@ CHILD_COMMANDS = {
 
 def child_running(tmp: Path, marker: str) -> bool:
     """A Julia process of the command (a descendant with TMPDIR ``tmp``) has started."""
-    return any(
-        marker in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        and "julia" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        for pid in processes_of(tmp)
-        if Path(f"/proc/{pid}/cmdline").exists()
-    )
+    return any(marker in line and "julia" in line for line in map(cmdline, processes_of(tmp)))
 
 
 @pytest.mark.parametrize(
