@@ -30,7 +30,7 @@ _zeros_like(v::AbstractArray) = zeros(size(v))
 
 """The arrays an elementwise rule runs on: when all are C-ordered, their buffers
 (read in memory order; the arithmetic is per element, so the same)."""
-_flat(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : arrays
+_parents_if_c_ordered(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : arrays
 
 """Stochastic gradient descent: W ← W − lr·dW."""
 mutable struct SGD
@@ -197,7 +197,7 @@ function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
     init!(opt, params)
     kernel!, scalars = _step_rule!(opt)
     for (key, p) in params
-        kernel!(_flat(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
+        kernel!(_parents_if_c_ordered(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
     end
     return nothing
 end
