@@ -380,7 +380,11 @@ class SimpleConvNet:
         return save_param_file(file_name, {key: self.params[key] for key in CONVNET_PARAM_NAMES})
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shapes of this net's parameters, by name."""
+        """The shapes of this net's parameters.
+
+        Returns:
+            "W1", "b1", "W2", "b2", "W3", "b3" -> shape.
+        """
         return {key: self.params[key].shape for key in CONVNET_PARAM_NAMES}
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
@@ -398,8 +402,11 @@ class SimpleConvNet:
             self.layers[name].b = self.params[f"b{idx}"]
 
     def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` (pickle is refused) into the net;
-        errors name the file and the member."""
+        """Read parameters written by ``save_params`` into the net (pickle is refused).
+
+        Args:
+            file_name: an .npz file; errors name the file and the member.
+        """
         self.set_params(load_param_file(file_name, self.param_shapes()))
 
 
