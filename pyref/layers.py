@@ -326,7 +326,7 @@ class Dropout:
         """A Dropout layer with its ratio and random stream.
 
         Args:
-            dropout_ratio: probability of dropping a unit, in [0, 1].
+            dropout_ratio: probability of dropping a unit, in [0, 1).
             rng: the random stream, or None for numpy's global one (the book's).
         """
         self.dropout_ratio = check_unit_interval("dropout_ratio", dropout_ratio)
@@ -387,7 +387,7 @@ class BatchNormalization:
         Args:
             gamma: scale, shape (D,), D = features per sample.
             beta: shift, shape (D,).
-            momentum: weight of the old value in the running averages, in [0, 1].
+            momentum: weight of the old value in the running averages, in [0, 1).
             running_mean, running_var: starting statistics, shape (D,), or None for
                 zeros at the first forward pass.
         """

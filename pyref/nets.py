@@ -73,7 +73,7 @@ class MultiLayerNetExtend:
             weight_init_std: "relu"/"he", "sigmoid"/"xavier", or a number (the std).
             weight_decay_lambda: the decay's weight, >= 0.
             use_dropout: Dropout after each hidden activation.
-            dropout_ration: its ratio, in [0, 1] (the book's spelling).
+            dropout_ration: its ratio, in [0, 1) (the book's spelling).
             use_batchnorm: Batch Normalization after each hidden Affine.
             dropout_ratio: the same as ``dropout_ration``, spelt right.
             weight_decay: "l2" or "l1".

@@ -200,7 +200,7 @@ class Momentum(Optimizer):
 
         Args:
             lr: learning rate, > 0.
-            momentum: weight of the old velocity, in [0, 1].
+            momentum: weight of the old velocity, in [0, 1).
         """
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
@@ -221,7 +221,7 @@ class Nesterov(Optimizer):
 
         Args:
             lr: learning rate, > 0.
-            momentum: weight of the old velocity, in [0, 1].
+            momentum: weight of the old velocity, in [0, 1).
         """
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
@@ -261,7 +261,7 @@ class RMSprop(Optimizer):
 
         Args:
             lr: learning rate, > 0.
-            decay_rate: weight of the old average of squares, in [0, 1].
+            decay_rate: weight of the old average of squares, in [0, 1).
             eps: added to the square root's denominator, > 0.
         """
         self.lr = check_positive("lr", lr)
@@ -298,7 +298,7 @@ class Adam(Optimizer):
 
         Args:
             lr: learning rate, > 0.
-            beta1, beta2: decay rates of the first and second moments, in [0, 1].
+            beta1, beta2: decay rates of the first and second moments, in [0, 1).
             eps: added to the square root's denominator, > 0.
             form: "textbook" (the book's) or "paper" (Algorithm 1).
         """
