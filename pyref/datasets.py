@@ -12,6 +12,9 @@
 
 ``PYREF_DATA`` (embedded|mnist) chooses the default source; ``PYREF_DATA_DIR`` the
 cache directory of the full set (default ~/.cache/pyref/mnist).
+
+Longer than 500 lines because both sources feed the one ``load_mnist`` and its
+checks, beside the 6.5.1 helpers its twin julia/src/datasets.jl mirrors.
 """
 
 from __future__ import annotations
