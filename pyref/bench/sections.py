@@ -25,6 +25,7 @@ from pyref.bench.search import (
 )
 from pyref.bench.step import bench_step_julia, bench_step_python
 
+#: The sections of the benchmark, in the order they run.
 SECTIONS = ("step", "convnet", "search", "parity", "verify")
 #: Every section: also search-ttt (about 20 minutes: it runs only when named in --only).
 ALL_SECTIONS = ("step", "convnet", "search", "search-ttt", "parity", "verify")
