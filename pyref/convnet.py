@@ -10,7 +10,6 @@ finite values) first.
 
 from __future__ import annotations
 
-import io
 import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -29,7 +28,7 @@ from pyref.checks import (
 from pyref.convolution import POOL_SIZE, Convolution, Pooling, window_output_size
 from pyref.datasets import NUM_CLASSES
 from pyref.functions import numerical_gradient
-from pyref.io import check_output_file, read_npz, write_bytes
+from pyref.io import check_output_file, read_npz, write_npz
 from pyref.layers import Affine, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
 
@@ -422,10 +421,8 @@ def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarra
         if not isinstance(key, str):
             raise TypeError(f"params: names must be strings, not {type(key).__name__}")
         arrays[key] = check_array(f"params: {key}", np.asarray(value), finite=False)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
     try:
-        return write_bytes(path, buf.getvalue())
+        return write_npz(path, arrays)
     except OSError as err:
         raise OSError(err.errno, f"could not write {path}: {err.strerror or err}") from None
 

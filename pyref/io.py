@@ -1,6 +1,7 @@
 """Atomic output files: everything is written to a temporary file in the target
 directory and renamed into place, so an interrupted run never leaves half a file.
-And the checked reader of .npz files (numpy's np.savez archives)."""
+And .npz files (numpy's np.savez archives): their atomic writer and their checked
+reader, pyref's one place for them."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 100) -> Path:
     return write_bytes(path, buf.getvalue())
 
 
-# -- reading .npz files ----------------------------------------------------------------
+# -- .npz files -------------------------------------------------------------------------
 
 #: How a file's first bytes tell what it is.
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first member, or an empty zip
@@ -170,15 +171,42 @@ NPY_MAGIC = b"\x93NUMPY"
 PICKLE_PROTOCOLS = range(2, 6)  # a pickle of protocol 2 or later starts with 0x80, protocol
 
 
-def read_npz(path: str | os.PathLike, what: str = "file") -> dict[str, np.ndarray]:
+def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` as an .npz file, atomically: numpy's np.savez archive
+    (uncompressed), one member ``NAME.npy`` per name, in the dict's order.
+
+    Args:
+        path: the file to write (its folder is made if missing).
+        arrays: name -> array (numbers, or text for a label); no Python objects.
+
+    Returns:
+        ``path`` as a Path. TypeError for ``arrays`` that is not a dict of arrays;
+        OSError if the file cannot be written.
+    """
+    if not isinstance(arrays, dict):
+        raise TypeError(f"arrays must be a dict of arrays, not {type(arrays).__name__}")
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not isinstance(value, np.ndarray):
+            raise TypeError(f"arrays: {name!r} must be a name (str) with a numpy array")
+        if value.dtype.kind == "O":
+            raise TypeError(f"arrays: {name} holds Python objects, which only pickle could save")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return write_bytes(path, buffer.getvalue())
+
+
+def read_npz(
+    path: str | os.PathLike, what: str = "file", *, text: bool = False
+) -> dict[str, np.ndarray]:
     """The arrays of an .npz file (numpy's np.savez or np.savez_compressed), by name
     without ``.npy``, in the file's order, each member's CRC-32 checked; nothing is
     unpickled.
 
-    ``what`` names the file in messages ("parameter file"). Raises FileNotFoundError
-    for a missing file and ValueError, naming the file and the member, for anything
-    that is not such an archive: an empty, truncated or damaged file, an .npy file, a
-    pickle, a member that is not an .npy array or holds objects or text.
+    ``what`` names the file in messages ("parameter file"); ``text`` also accepts
+    members of text (a label, such as a digest). Raises FileNotFoundError for a
+    missing file and ValueError, naming the file and the member, for anything that is
+    not such an archive: an empty, truncated or damaged file, an .npy file, a pickle,
+    a member that is not an .npy array or holds objects (or text, unless ``text``).
     """
     if os.fspath(path) == "":
         raise ValueError(f"no {what} named: the path is empty")
@@ -229,12 +257,13 @@ def read_npz(path: str | os.PathLike, what: str = "file") -> dict[str, np.ndarra
                 raise ValueError(f"{path}: member {name} is damaged ({err})") from None
             except (EOFError, zlib.error, struct.error, ValueError, NotImplementedError) as err:
                 raise ValueError(f"{path}: member {name} is damaged ({err})") from None
-            out[name[: -len(".npy")]] = _npy_member(path, name, raw)
+            out[name[: -len(".npy")]] = _npy_member(path, name, raw, text)
     return out
 
 
-def _npy_member(path: Path, name: str, raw: bytes) -> np.ndarray:
-    """The array in the bytes ``raw`` of member ``name``: numbers only (no pickle)."""
+def _npy_member(path: Path, name: str, raw: bytes, text: bool = False) -> np.ndarray:
+    """The array in the bytes ``raw`` of member ``name``: numbers only (no pickle), or
+    text too with ``text``."""
     try:
         array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
     except ValueError as err:
@@ -246,6 +275,6 @@ def _npy_member(path: Path, name: str, raw: bytes) -> np.ndarray:
         raise ValueError(f"{path}: member {name} is not a valid .npy array ({err})") from None
     except (EOFError, SyntaxError, TypeError, struct.error) as err:
         raise ValueError(f"{path}: member {name} is not a valid .npy array ({err})") from None
-    if array.dtype.kind not in "biufc":
+    if array.dtype.kind not in ("biufcU" if text else "biufc"):
         raise ValueError(f"{path}: member {name} holds {array.dtype.str} values, not numbers")
     return array

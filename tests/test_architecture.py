@@ -179,3 +179,20 @@ def test_the_command_line_and_the_search_settings_load_without_optuna() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+#: How long a module may grow before its docstring must say why it is not split by job.
+MAX_LINES = 500
+
+
+def test_long_modules_say_why_they_are_one() -> None:
+    unexplained = []
+    for name, path in sorted(modules().items()):
+        text = path.read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if (
+            len(text.splitlines()) > MAX_LINES
+            and f"Longer than {MAX_LINES} lines because" not in doc
+        ):
+            unexplained.append(name)
+    assert unexplained == []

@@ -1,5 +1,5 @@
 """Search spaces (pyref.study.space), samplers and pruners (pyref.study.samplers), the
-search figures (pyref.study.figures) and the samplers' benchmark (pyref.study.bench)."""
+search figures (pyref.study.figures) and the samplers' benchmark (pyref.bench.search)."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ def test_param_checks_its_kind() -> None:
 
 
 def test_epochs_to_target_counts_epochs_in_trial_order() -> None:
-    from pyref.study.bench import epochs_to_target
+    from pyref.bench.search import epochs_to_target
 
     def rec(number, state, accs):
         return {"number": number, "state": state, "val_acc_list": accs, "final_val_acc": accs[-1]}
@@ -185,7 +185,7 @@ def test_epochs_to_target_counts_epochs_in_trial_order() -> None:
 
 def test_time_to_target_runs_the_three_studies_and_reports_each() -> None:
     """A small run of ``pyref bench --only search-ttt``'s measurement, end to end."""
-    from pyref.study.bench import STUDIES, bench_time_to_target
+    from pyref.bench.search import STUDIES, bench_time_to_target
 
     lines: list[str] = []
     r = bench_time_to_target(seeds=1, trials=4, epochs=3, report=lines.append)

@@ -51,7 +51,7 @@ include("experiments/chapter7.jl")
 include("experiments/registry.jl")
 include("parity/random_calls.jl")
 include("parity/scenarios.jl")
-include("bench.jl")
+include("bench/Bench.jl")
 include("bridge/bridge.jl")
 include("verify/Verify.jl")
 

@@ -5,6 +5,9 @@ order the book's script does, so ``np.random.seed(s)`` followed by an experiment
 gives the book script's numbers under the same seed. Experiments on MNIST take
 ``data`` as ``load_mnist`` returns it: ((x_train, t_train), (x_test, t_test)).
 :mod:`pyref.experiments.registry` registers them for the CLI, figures and parity suite.
+
+Longer than 500 lines because it is chapter 6 whole, read line by line beside its
+twin julia/src/experiments/chapter6.jl.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ The package, imports running one way (docs/architecture.md):
   of users' files in error reports) are leaves;
 - :mod:`~pyref.parity.scenario` (what a scenario is), :mod:`~pyref.parity.compare`
   (the comparison numerics and verdicts), :mod:`~pyref.parity.registry` (the suite,
-  users' scenario files), :mod:`~pyref.parity.scenarios` (the built-in suite; twin of
-  julia/src/parity/scenarios.jl), :mod:`~pyref.parity.report` (tables, JSON, plots)
+  users' scenario files), :mod:`~pyref.parity.scenarios` (the built-in suite; its
+  functions' twin is julia/src/parity/scenarios.jl), :mod:`~pyref.parity.report` (tables, JSON, plots)
   and :mod:`~pyref.parity.oracle` (numpy's test vectors for ``pyref julia test``)
   start no Julia;
 - :mod:`~pyref.parity.runner` runs both sides: the only module here that talks to Julia.

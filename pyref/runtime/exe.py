@@ -19,6 +19,9 @@ Nothing here waits forever: a missing Julia fails at once, a broken one as soon 
 it exits, a worker that does not come up within ``PYREF_JULIA_STARTUP_TIMEOUT``
 seconds (default 300: the first start precompiles PyRef) is killed, and a worker
 that dies during a call is reported as soon as it is gone.
+
+Longer than 500 lines because it is one class, the session, whose requests, array
+files, start-up and clean-up share the worker's state.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Layout of the runtime folder (:func:`pyref.runtime.locate.runtime_dir`)::
 ``PYREF_DEBIAN_MIRROR`` names the Debian archive URI to install from, overriding
 the one read from the host's apt sources. Finding and launching the installed
 Julia is :mod:`pyref.runtime.locate`'s work, which knows nothing of this module.
+
+Longer than 500 lines because an install is one sequence (the host's apt sources, a
+private apt configuration, fetch, unpack, launcher, lock) run by one command.
 """
 
 from __future__ import annotations

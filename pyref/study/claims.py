@@ -1,6 +1,9 @@
 """The claim store: pyref's tables in the study's database, the authority on which
 trial is waiting, running (claimed by whom, with which heartbeat) or finished, and
-the compare-and-swap claim that lets exactly one worker win a trial."""
+the compare-and-swap claim that lets exactly one worker win a trial.
+
+Longer than 500 lines because it is one class, the store, whose methods share one
+schema and one transaction discipline."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@ the seed, and its hand-off to local worker processes (an .npz file)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,29 +51,33 @@ def prepare_data(config: SearchConfig) -> SearchData:
 
 def save_data(data: SearchData, path: Path) -> None:
     """Write the split (and the stream after it) for local workers, atomically."""
-    from pyref.io import write_bytes
+    from pyref.io import write_npz
 
-    buf = io.BytesIO()
     state = data.rng_after_split
-    np.savez(
-        buf,
-        x_train=data.x_train,
-        t_train=data.t_train,
-        x_val=data.x_val,
-        t_val=data.t_val,
-        rng_key=np.asarray(state["key"], dtype=np.uint32),
-        rng_rest=np.array([state["pos"], state["has_gauss"], state["cached_gaussian"]]),
+    write_npz(
+        path,
+        {
+            "x_train": data.x_train,
+            "t_train": data.t_train,
+            "x_val": data.x_val,
+            "t_val": data.t_val,
+            "rng_key": np.asarray(state["key"], dtype=np.uint32),
+            "rng_rest": np.array([state["pos"], state["has_gauss"], state["cached_gaussian"]]),
+        },
     )
-    write_bytes(path, buf.getvalue())
 
 
 def load_data(path: str, description: str) -> SearchData:
-    with np.load(path, allow_pickle=False) as z:
-        pos, has_gauss, cached = z["rng_rest"].tolist()
-        state = {
-            "key": z["rng_key"].tolist(),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "cached_gaussian": cached,
-        }
-        return SearchData(z["x_train"], z["t_train"], z["x_val"], z["t_val"], state, description)
+    """The split :func:`save_data` wrote (read by ``pyref.io.read_npz``: CRC-checked,
+    nothing unpickled), described by ``description``."""
+    from pyref.io import read_npz
+
+    z = read_npz(path, "search data")
+    pos, has_gauss, cached = z["rng_rest"].tolist()
+    state = {
+        "key": z["rng_key"].tolist(),
+        "pos": int(pos),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": cached,
+    }
+    return SearchData(z["x_train"], z["t_train"], z["x_val"], z["t_val"], state, description)

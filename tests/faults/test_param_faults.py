@@ -25,7 +25,7 @@ import pytest
 from pyref.cli import main
 from pyref.convnet import SimpleConvNet, check_params, convnet_param_shapes, load_param_file
 from pyref.convolution import Convolution, Pooling
-from pyref.io import OutputPathError, make_output_dir, read_npz
+from pyref.io import OutputPathError, make_output_dir, read_npz, write_npz
 from pyref.runtime.session import JuliaArgumentError
 
 #: The book's net's parameters (seeded), which every bad file starts from.
@@ -218,6 +218,26 @@ def test_the_reader_gives_the_file_s_arrays_as_they_are(tmp_path: Path) -> None:
         load_param_file(tmp_path)
     with pytest.raises(ValueError, match="the path is empty"):
         load_param_file("")
+
+
+def test_the_writer_gives_numpy_s_file_and_the_reader_takes_text_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    arrays = {"x": np.arange(6, dtype=np.uint8).reshape(2, 3), "digest": np.array("abc")}
+    path = write_npz(tmp_path / "sub" / "a.npz", arrays)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    assert path.read_bytes() == buffer.getvalue()  # np.savez's bytes, written atomically
+    with pytest.raises(ValueError, match="member digest.npy holds <U3 values, not numbers"):
+        read_npz(path)
+    back = read_npz(path, text=True)
+    assert list(back) == ["x", "digest"] and str(back["digest"]) == "abc"
+    assert np.array_equal(back["x"], arrays["x"]) and back["x"].dtype == np.uint8
+    with pytest.raises(TypeError, match="arrays must be a dict"):
+        write_npz(tmp_path / "b.npz", [np.zeros(1)])
+    with pytest.raises(TypeError, match="holds Python objects"):
+        write_npz(tmp_path / "b.npz", {"o": np.array([None])})
+    assert not (tmp_path / "b.npz").exists()
 
 
 def test_julia_reads_numpy_s_file_and_its_own(julia_session, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-# The Julia side of the parity scenarios (twin of pyref/parity/scenarios.py): each function
+# The Julia side of the parity scenarios (twin of pyref/parity/scenarios/functions.py): each function
 # takes the Python function's keywords and returns the same named outputs.
 
 """
