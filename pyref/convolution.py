@@ -14,6 +14,9 @@ wins, as ``np.argmax``: first along each window row, then across the rows; input
 holding NaN take the book's path) and scatters the
 gradient back without building the book's ``dmax`` matrix, adding the values in
 col2im's order.
+
+Longer than 500 lines because im2col, col2im and the two layers built on them share
+their window geometry and memory-layout rules, which read best in one place.
 """
 
 from __future__ import annotations
