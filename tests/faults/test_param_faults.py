@@ -2,9 +2,9 @@
 
 Every parameter a net takes, from a file (``load_param_file``, ``load_params``,
 ``pyref run --params``) or a dict (``set_params``), passes one checked reader
-(``pyref.io.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members, no
-pickle) and one ``check_params`` (names, real floating-point dtypes, shapes, finite
-values). A fault is one line naming the argument, the file and the member, of the same
+(``pyref.io.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members; the
+book's pickles are tests/test_pickle_reader.py's) and one ``check_params`` (names, real
+floating-point dtypes, shapes, finite values). A fault is one line naming the argument, the file and the member, of the same
 class in both languages (pyref's ValueError/TypeError, PyRef's ArgumentError or
 DimensionMismatch: through the bridge a JuliaArgumentError); the command line exits 2
 and writes nothing.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import re
 import zipfile
 from pathlib import Path
@@ -110,11 +109,6 @@ BAD_FILES = {
         lambda p: p.write_text("W1 = 0.1\n"),
         ValueError,
         "is not an .npz file (a zip archive of .npy arrays)",
-    ),
-    "pickle": (
-        lambda p: p.write_bytes(pickle.dumps(GOOD)),
-        ValueError,
-        "is a pickle file (the book's format)",
     ),
     ".npy renamed": (
         lambda p: p.write_bytes(_npy_bytes(GOOD["W1"])),
