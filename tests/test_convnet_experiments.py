@@ -60,7 +60,9 @@ def test_params_option_errors(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert f"--params: {pkl}" in err and "W1 has shape (3,)" in err
     crafted = tmp_path / "crafted.pkl"
-    crafted.write_bytes(b"\x80\x04cos\nsystem\n(Vtouch " + str(tmp_path / "ran").encode() + b"\ntR.")
+    crafted.write_bytes(
+        b"\x80\x04cos\nsystem\n(Vtouch " + str(tmp_path / "ran").encode() + b"\ntR."
+    )
     assert main(["run", "apply-filter", "--params", str(crafted)]) == 2
     assert "refers to os.system" in capsys.readouterr().err
     assert not (tmp_path / "ran").exists()

@@ -1,7 +1,28 @@
-"""The names chapter 6's scripts import from the book: everything pyref exports (its
-``__all__`` is the book's names of chapters 6 and 7)."""
+"""The names chapter 6's scripts import from the book: the optimizers (``from
+common.optimizer import *``, which brings numpy's ``np`` too), ``MultiLayerNet``,
+``MultiLayerNetExtend``, ``Trainer``, ``shuffle_dataset``, ``smooth_curve`` and
+``load_mnist``."""
 
-from pyref import *  # noqa: F403
-from pyref import __all__ as _names
+import numpy as np
 
-__all__ = list(_names)
+from pyref.datasets import load_mnist, shuffle_dataset
+from pyref.functions import smooth_curve
+from pyref.nets import MultiLayerNet, MultiLayerNetExtend
+from pyref.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+from pyref.trainer import Trainer
+
+__all__ = [
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "Momentum",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
+    "Nesterov",
+    "RMSprop",
+    "Trainer",
+    "load_mnist",
+    "np",
+    "shuffle_dataset",
+    "smooth_curve",
+]

@@ -1,7 +1,9 @@
-"""The names chapter 7's scripts import from the book: everything pyref exports (its
-``__all__`` is the book's names of chapters 6 and 7)."""
+"""The names chapter 7's scripts import from the book: ``Convolution`` (common/layers.py),
+``Trainer``, ``load_mnist`` and ``SimpleConvNet`` (ch07/simple_convnet.py)."""
 
-from pyref import *  # noqa: F403
-from pyref import __all__ as _names
+from pyref.convnet import SimpleConvNet
+from pyref.convolution import Convolution
+from pyref.datasets import load_mnist
+from pyref.trainer import Trainer
 
-__all__ = list(_names)
+__all__ = ["Convolution", "SimpleConvNet", "Trainer", "load_mnist"]

@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for command in (run, parity, verify, bench, search, julia, convert):  # the order `pyref --help` lists
+    # in the order `pyref --help` lists them
+    for command in (run, parity, verify, bench, search, julia, convert):
         command.add_parser(sub)
     return parser
 

@@ -748,7 +748,8 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
     from pyref.parity import chapter3_scenarios, chapter4_scenarios
 
     return [
-        *chapter3_scenarios.SCENARIOS, *chapter4_scenarios.SCENARIOS,
+        *chapter3_scenarios.SCENARIOS,
+        *chapter4_scenarios.SCENARIOS,
         *_build(),
         *experiment_scenarios(registry, chapter=6, full=False),
         *experiment_scenarios(registry, chapter=6, full=True),
