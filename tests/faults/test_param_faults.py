@@ -481,3 +481,29 @@ def test_shapes_are_the_net_s(julia_session) -> None:
     assert list(shapes) == ["W1", "b1", "W2", "b2", "W3", "b3"]
     julia = julia_session.eval("Dict(PyRef.convnet_param_shapes())")
     assert {k: tuple(v) for k, v in julia.items()} == shapes
+
+
+# -- the book's pickles -------------------------------------------------------------------
+
+
+def test_both_languages_read_the_book_s_pickle_and_refuse_a_crafted_one(
+    tmp_path: Path, julia_session
+) -> None:
+    import pickle
+
+    path = tmp_path / "params.pkl"
+    path.write_bytes(pickle.dumps(GOOD))  # what the book's save_params writes
+    python = load_param_file(path)
+    julia = julia_session.call("PyRef.load_param_file", str(path))
+    assert set(julia) == set(python) == set(GOOD)
+    for key, value in GOOD.items():
+        np.testing.assert_array_equal(python[key], value)
+        np.testing.assert_array_equal(np.asarray(julia[key]), value)
+    marker = tmp_path / "ran"
+    path.write_bytes(b"\x80\x04cos\nsystem\n(Vtouch " + str(marker).encode() + b"\ntR.")
+    with pytest.raises(ValueError) as info:
+        load_param_file(path)
+    kind, text = julia_raises(julia_session, f'PyRef.load_param_file("{path}")')
+    assert kind == "ArgumentError"
+    assert text == str(info.value) and text.startswith(f"{path} refers to os.system,")
+    assert not marker.exists()
