@@ -272,15 +272,31 @@ def _numpy_core(module: str) -> Any:
         return importlib.import_module(f"numpy.core.{module}")
 
 
+class _NdarrayType:
+    """``numpy.ndarray`` as a pickle names it: only an argument of ``_reconstruct``
+    (calling it would allocate an array of any shape the pickle asks for)."""
+
+
+_NDARRAY = _NdarrayType()
+
+
+def _reconstruct(subtype: object, shape: object, dtype: object) -> np.ndarray:
+    """numpy's ``_reconstruct`` as numpy's own pickles call it: an empty ndarray,
+    which the pickle's state then fills (the data's size checked by numpy)."""
+    if subtype is not _NDARRAY or shape != (0,):
+        raise ValueError(f"_reconstruct of {subtype!r} with shape {shape!r}, not numpy's own call")
+    return _numpy_core("multiarray")._reconstruct(np.ndarray, (0,), dtype)
+
+
 #: The only globals a pickle of numpy arrays refers to (numpy 1 writes ``numpy.core``,
 #: numpy 2 ``numpy._core``; protocol 5 rebuilds arrays with ``_frombuffer``), each with
-#: how to find it. Nothing else is ever looked up: the restricted unpickler refuses
-#: every other name before importing anything.
+#: what the restricted unpickler hands the pickle for it. Nothing else is ever looked
+#: up: every other name is refused before anything is imported.
 PICKLE_GLOBALS: dict[tuple[str, str], Any] = {
-    ("numpy", "ndarray"): lambda: np.ndarray,
+    ("numpy", "ndarray"): lambda: _NDARRAY,
     ("numpy", "dtype"): lambda: np.dtype,
-    ("numpy.core.multiarray", "_reconstruct"): lambda: _numpy_core("multiarray")._reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): lambda: _numpy_core("multiarray")._reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): lambda: _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): lambda: _reconstruct,
     ("numpy.core.numeric", "_frombuffer"): lambda: _numpy_core("numeric")._frombuffer,
     ("numpy._core.numeric", "_frombuffer"): lambda: _numpy_core("numeric")._frombuffer,
 }

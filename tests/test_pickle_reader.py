@@ -89,6 +89,21 @@ def test_a_pickled_object_of_another_class_is_refused(tmp_path: Path) -> None:
         read_pickle(path)
 
 
+def test_numpy_s_globals_do_only_what_numpy_s_pickles_ask(tmp_path: Path) -> None:
+    """ndarray cannot be called, nor _reconstruct asked for a big array (allocations of
+    any size a pickle names)."""
+    path = tmp_path / "big.pkl"
+    path.write_bytes(b"\x80\x04cnumpy\nndarray\n(J\x00\xe4\x0bT\x85tR.")  # ndarray((10**9,))
+    with pytest.raises(ValueError, match="is not a valid pickle of numpy arrays"):
+        read_pickle(path)
+    path.write_bytes(
+        b"\x80\x04cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nJ\x00\xe4\x0bT\x85C\x01b"
+        b"\x87R."
+    )
+    with pytest.raises(ValueError, match="not numpy's own call"):
+        read_pickle(path)
+
+
 def test_damaged_and_wrong_pickles_are_value_errors_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "p.pkl"
     whole = pickle.dumps(_arrays())
