@@ -3,8 +3,8 @@
 Weights are drawn at construction from ``rng`` (numpy's global stream by default)
 in the book's order: W1 = std · randn(FN, C, FS, FS), then W2 = std · randn(pooled,
 hidden), then W3 = std · randn(hidden, output); biases are zeros. Parameters are
-saved as ``.npz`` (never pickle) and read back by ``pyref.io.read_npz``; whatever a
-net takes, from a file or a dict, passes ``check_params`` (names, dtypes, shapes,
+saved as ``.npz`` (never pickle) and read back by ``pyref.io.read_arrays`` (an
+``.npz``, or the book's ``.pkl`` through the restricted unpickler); whatever a net takes, from a file or a dict, passes ``check_params`` (names, dtypes, shapes,
 finite values) first.
 """
 
@@ -28,7 +28,7 @@ from pyref.checks import (
 from pyref.convolution import POOL_SIZE, Convolution, Pooling, window_output_size
 from pyref.datasets import NUM_CLASSES
 from pyref.functions import numerical_gradient
-from pyref.io import check_output_file, read_npz, write_npz
+from pyref.io import check_output_file, read_arrays, write_npz
 from pyref.layers import Affine, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
 
@@ -401,10 +401,12 @@ class SimpleConvNet:
             self.layers[name].b = self.params[f"b{idx}"]
 
     def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` into the net (pickle is refused).
+        """Read parameters written by ``save_params``, or the book's pickle of them,
+        into the net.
 
         Args:
-            file_name: an .npz file; errors name the file and the member.
+            file_name: an .npz file, or the book's .pkl (read by the restricted
+                unpickler); errors name the file and the member.
         """
         self.set_params(load_param_file(file_name, self.param_shapes()))
 
@@ -430,10 +432,11 @@ def save_param_file(file_name: str | os.PathLike, params: Mapping[str, np.ndarra
 def load_param_file(
     file_name: str | os.PathLike, shapes: Mapping[str, tuple[int, ...]] | None = None
 ) -> dict[str, np.ndarray]:
-    """The parameters in an .npz file, read by ``read_npz`` (CRC-checked; a pickle,
-    such as the book's params.pkl, is refused) and checked by ``check_params`` against
-    ``shapes`` (default: the book's SimpleConvNet), as float64 arrays. Every error
-    names the file and the member: FileNotFoundError, ValueError or TypeError."""
+    """The parameters in an .npz file or in a pickle of them (the book's params.pkl),
+    read by ``read_arrays`` (an .npz CRC-checked, a pickle by the restricted unpickler)
+    and checked by ``check_params`` against ``shapes`` (default: the book's
+    SimpleConvNet), as float64 arrays. Every error names the file and the member:
+    FileNotFoundError, ValueError or TypeError."""
     shapes = convnet_param_shapes() if shapes is None else shapes
-    arrays = read_npz(file_name, "parameter file")
+    arrays = read_arrays(file_name, "parameter file")
     return check_params(arrays, shapes, source=str(file_name))

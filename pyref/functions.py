@@ -1,4 +1,5 @@
-"""Elementwise activations, softmax, cross-entropy, numerical gradients, curve smoothing.
+"""Elementwise activations and their gradients, softmax, cross-entropy, numerical
+gradients, curve smoothing (the book's common/functions.py, gradient.py and util.py).
 
 Each follows the book's numpy expression exactly, because the order of floating
 point operations decides the last bits, and the Julia twin repeats that order.
@@ -23,6 +24,24 @@ SMOOTH_WINDOW = 11
 SMOOTH_KAISER_BETA = 2
 
 
+def identity_function(x: np.ndarray) -> np.ndarray:
+    """``x`` itself (3.5's output activation for regression)."""
+    return x
+
+
+def step_function(x: np.ndarray) -> np.ndarray:
+    """1 where ``x`` > 0, else 0, as integers (numpy's default int).
+
+    Args:
+        x: a numeric array of any shape.
+
+    Returns:
+        An int array of ``x``'s shape.
+    """
+    x = check_array("x", np.asarray(x) if np.isscalar(x) else x, finite=False)
+    return np.array(x > 0, dtype=int)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function, elementwise.
 
@@ -33,6 +52,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
         1 / (1 + exp(-x)), ``x``'s shape.
     """
     return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_grad(x: np.ndarray) -> np.ndarray:
+    """The derivative of the sigmoid at ``x``: (1 - sigmoid(x)) * sigmoid(x), with the
+    sigmoid computed twice as the book does (the same numbers either way)."""
+    x = check_array("x", x, finite=False)
+    return (1.0 - sigmoid(x)) * sigmoid(x)
 
 
 def relu(x: np.ndarray) -> np.ndarray:

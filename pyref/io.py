@@ -1,7 +1,9 @@
 """Atomic output files: everything is written to a temporary file in the target
 directory and renamed into place, so an interrupted run never leaves half a file.
-And .npz files (numpy's np.savez archives): their atomic writer and their checked
-reader, pyref's one place for them."""
+And parameter files: .npz files (numpy's np.savez archives), their atomic writer
+and their checked reader, pyref's one place for them; and the book's pickles of
+numpy arrays, read by a restricted unpickler that builds nothing but numpy arrays
+and dtypes."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import io
 import json
 import math
 import os
+import pickle
 import struct
 import tempfile
 import zipfile
@@ -226,10 +229,10 @@ def read_npz(
             f"{path} is an .npy file (a single array), not the named arrays of an "
             ".npz file (np.savez)"
         )
-    if data[0] == 0x80 and len(data) > 1 and data[1] in PICKLE_PROTOCOLS:
+    if is_pickle(data):
         raise ValueError(
-            f"{path} is a pickle file (the book's format): pyref reads only the .npz "
-            "files np.savez and save_params write"
+            f"{path} is a pickle file (the book's format), not an .npz file: read it "
+            "with read_pickle (or load_param_file, which reads both)"
         )
     if not data.startswith(ZIP_MAGIC):
         raise ValueError(f"{path} is not an .npz file (a zip archive of .npy arrays)")
@@ -278,3 +281,152 @@ def _npy_member(path: Path, name: str, raw: bytes, text: bool = False) -> np.nda
     if array.dtype.kind not in ("biufcU" if text else "biufc"):
         raise ValueError(f"{path}: member {name} holds {array.dtype.str} values, not numbers")
     return array
+
+
+# -- reading the book's pickles --------------------------------------------------------
+
+
+def is_pickle(data: bytes) -> bool:
+    """Whether ``data`` starts as a pickle of protocol 2 or later (0x80, protocol)."""
+    return len(data) > 1 and data[0] == 0x80 and data[1] in PICKLE_PROTOCOLS
+
+
+def _numpy_core(module: str) -> Any:
+    """numpy's ``_core.<module>`` (numpy 2), else ``core.<module>`` (numpy 1)."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"numpy._core.{module}")
+    except ImportError:  # numpy 1 before 1.26 has no numpy._core
+        return importlib.import_module(f"numpy.core.{module}")
+
+
+class _NdarrayType:
+    """``numpy.ndarray`` as a pickle names it: only an argument of ``_reconstruct``
+    (calling it would allocate an array of any shape the pickle asks for)."""
+
+
+_NDARRAY = _NdarrayType()
+
+
+def _reconstruct(subtype: object, shape: object, dtype: object) -> np.ndarray:
+    """numpy's ``_reconstruct`` as numpy's own pickles call it: an empty ndarray,
+    which the pickle's state then fills (the data's size checked by numpy)."""
+    if subtype is not _NDARRAY or shape != (0,):
+        raise ValueError(f"_reconstruct of {subtype!r} with shape {shape!r}, not numpy's own call")
+    return _numpy_core("multiarray")._reconstruct(np.ndarray, (0,), dtype)
+
+
+#: The only globals a pickle of numpy arrays refers to (numpy 1 writes ``numpy.core``,
+#: numpy 2 ``numpy._core``; protocol 5 rebuilds arrays with ``_frombuffer``), each with
+#: what the restricted unpickler hands the pickle for it. Nothing else is ever looked
+#: up: every other name is refused before anything is imported.
+PICKLE_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy", "ndarray"): lambda: _NDARRAY,
+    ("numpy", "dtype"): lambda: np.dtype,
+    ("numpy.core.multiarray", "_reconstruct"): lambda: _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): lambda: _reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): lambda: _numpy_core("numeric")._frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): lambda: _numpy_core("numeric")._frombuffer,
+}
+
+
+class RefusedPickleError(ValueError):
+    """A pickle that refers to a global the restricted unpickler does not admit; the
+    message names the global."""
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """pickle's own machine, with every global looked up in PICKLE_GLOBALS only."""
+
+    def __init__(self, file: Any, source: str) -> None:
+        super().__init__(file)
+        self.source = source
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = PICKLE_GLOBALS.get((module, name))
+        if found is None:
+            admitted = ", ".join(f"{m}.{n}" for m, n in PICKLE_GLOBALS)
+            raise RefusedPickleError(
+                f"{self.source} refers to {module}.{name}, which pyref does not unpickle "
+                f"(a parameter pickle holds dicts, lists, numbers, strings and numpy "
+                f"arrays; the globals admitted are {admitted})"
+            )
+        return found()
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise RefusedPickleError(
+            f"{self.source} refers to a persistent object ({pid!r}), which pyref does not unpickle"
+        )
+
+
+def load_pickle(file: Any, source: str = "pickle") -> Any:
+    """What a pickle in the binary file ``file`` holds, rebuilt by the restricted
+    unpickler: dicts, lists, tuples, numbers, strings, bytes and numpy arrays and
+    dtypes, and nothing else (the counterpart of ``pickle.load`` for parameter files).
+
+    ``source`` names the pickle in messages. A pickle that refers to any other global
+    (``os.system``, ``builtins.eval`` ...) is a RefusedPickleError naming it, raised
+    before that global is looked up; a truncated or damaged one is a ValueError.
+    """
+    try:
+        return _RestrictedUnpickler(file, source).load()
+    except RefusedPickleError:
+        raise
+    except (pickle.UnpicklingError, EOFError) as err:
+        raise ValueError(f"{source} is damaged or cut short ({err or 'no more data'})") from None
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, struct.error) as err:
+        raise ValueError(f"{source} is not a valid pickle of numpy arrays ({err})") from None
+
+
+def read_pickle(path: str | os.PathLike, what: str = "file") -> dict[str, np.ndarray]:
+    """The arrays of a pickle of a dict of numpy arrays (the book's ``sample_weight.pkl``,
+    ``params.pkl``, ``deep_convnet_params.pkl``), by name in the file's order, read by
+    :func:`load_pickle` (nothing but numpy arrays and dtypes is built).
+
+    ``what`` names the file in messages. Raises FileNotFoundError for a missing file,
+    RefusedPickleError naming any other global the pickle refers to, and ValueError
+    naming the file (and the entry) for anything else: an empty, truncated or damaged
+    file, a file that is not a pickle, a top level that is not a dict, a name that is
+    not a string, a value that is not an array of numbers.
+    """
+    if os.fspath(path) == "":
+        raise ValueError(f"no {what} named: the path is empty")
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"no {what} {path}")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder, not a pickle file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if not data:
+        raise ValueError(f"{path} is empty (0 bytes), not a pickle file")
+    if not is_pickle(data):
+        raise ValueError(f"{path} is not a pickle file (protocol 2 or later)")
+    obj = load_pickle(io.BytesIO(data), str(path))
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path} holds a {type(obj).__name__}, not a dict of arrays")
+    out: dict[str, np.ndarray] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{path}: name {key!r} is a {type(key).__name__}, not a string")
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{path}: {key} is a {type(value).__name__}, not a numpy array")
+        if value.dtype.kind not in "biufc":
+            raise ValueError(f"{path}: {key} holds {value.dtype.str} values, not numbers")
+        out[key] = value
+    return out
+
+
+def read_arrays(path: str | os.PathLike, what: str = "file") -> dict[str, np.ndarray]:
+    """The named arrays of a parameter file, told by its first bytes: a pickle (the
+    book's ``.pkl``) is read by :func:`read_pickle`, anything else by :func:`read_npz`;
+    their errors, naming ``what`` and the file, as they raise them."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except (OSError, TypeError, ValueError):
+        head = b""  # read_npz says what is wrong with the path
+    return read_pickle(path, what) if is_pickle(head) else read_npz(path, what)

@@ -55,9 +55,17 @@ def test_params_option_errors(tmp_path, capsys) -> None:
     assert main(["run", "apply-filter", "--params", str(tmp_path / "none.npz")]) == 2
     assert "no parameter file" in capsys.readouterr().err
     pkl = tmp_path / "params.pkl"
-    pkl.write_bytes(pickle.dumps({"W1": np.zeros(3)}))
+    pkl.write_bytes(pickle.dumps({"W1": np.zeros(3)}))  # read, then refused by its shapes
     assert main(["run", "apply-filter", "--params", str(pkl)]) == 2
-    assert "pickle" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--params: {pkl}" in err and "W1 has shape (3,)" in err
+    crafted = tmp_path / "crafted.pkl"
+    crafted.write_bytes(
+        b"\x80\x04cos\nsystem\n(Vtouch " + str(tmp_path / "ran").encode() + b"\ntR."
+    )
+    assert main(["run", "apply-filter", "--params", str(crafted)]) == 2
+    assert "refers to os.system" in capsys.readouterr().err
+    assert not (tmp_path / "ran").exists()
 
 
 def test_apply_filter_outputs_are_the_filters_correlated_with_the_digit() -> None:

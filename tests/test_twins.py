@@ -41,6 +41,8 @@ JULIA_SRC = ROOT / "julia" / "src"
 TWINS = (
     "checks",
     "functions",
+    "gradient",
+    "simple_nets",
     "layers",
     "optimizers",
     "initialization",

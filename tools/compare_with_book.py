@@ -1,5 +1,5 @@
-"""Run the book's ch06 and ch07 scripts twice, seeded the same — once on the book's own
-code, once with their imports switched to pyref — and compare what they print.
+"""Run the book's ch03, ch04, ch06 and ch07 scripts twice, seeded the same — once on the
+book's own code, once with their imports switched to pyref — and compare what they print.
 
     python tools/compare_with_book.py /path/to/deep-learning-from-scratch [script.py ...]
 
@@ -10,8 +10,11 @@ filtered images) is printed as a digest of its exact bytes, so it is compared to
 ch07's scripts run in one scratch folder per mode, in the book's order:
 train_convnet.py saves params.pkl (pyref writes .npz contents under that name),
 which visualize_filter.py and apply_filter.py load. ``--epochs N`` shortens
-train_convnet.py's 20 epochs (the same for both runs). Exit status 1 if any
-script's output differs.
+train_convnet.py's 20 epochs, ``--iters N`` ch04/train_neuralnet.py's 10000 iterations
+(the same for both runs). A script's imports from the book become ``from
+pyref.book.chNN import *``; in pyref's run a script's own ``pickle.load`` (ch03's, of
+sample_weight.pkl) is pyref's restricted reader, ``pyref.io.load_pickle``. Exit
+status 1 if any script's output differs.
 """
 
 from __future__ import annotations
@@ -23,6 +26,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+CH03_SCRIPTS = (
+    "neuralnet_mnist.py",
+    "neuralnet_mnist_batch.py",
+    # These four only draw: the runner prints digests of what they plot.
+    "step_function.py",
+    "sigmoid.py",
+    "relu.py",
+    "sig_step_compare.py",
+)
+CH04_SCRIPTS = (
+    "gradient_1d.py",
+    "gradient_2d.py",
+    "gradient_method.py",
+    "gradient_simplenet.py",
+    "train_neuralnet.py",
+)
 CH06_SCRIPTS = (
     "overfit_weight_decay.py",
     "overfit_dropout.py",
@@ -37,7 +56,7 @@ CH06_SCRIPTS = (
 )
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
-DEFAULT_SCRIPTS = CH06_SCRIPTS + CH07_SCRIPTS
+DEFAULT_SCRIPTS = CH03_SCRIPTS + CH04_SCRIPTS + CH06_SCRIPTS + CH07_SCRIPTS
 
 _RUNNER = r"""
 import hashlib, re, sys
@@ -45,6 +64,7 @@ import numpy as np
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.axes
+import matplotlib.quiver
 import matplotlib.pyplot as plt
 def show(*args, **kwargs):
     # What a script draws, as digests of the plotted data (lines, bars, histograms).
@@ -56,6 +76,10 @@ def show(*args, **kwargs):
                 digest.update(np.asarray(line.get_xydata(), dtype=float).tobytes())
             for patch in ax.patches:
                 digest.update(np.asarray(patch.get_bbox().bounds, dtype=float).tobytes())
+            for coll in ax.collections:  # arrows (ch04's gradient field): where and which way
+                if isinstance(coll, matplotlib.quiver.Quiver):
+                    for a in (coll.get_offsets(), coll.U, coll.V):
+                        digest.update(np.asarray(a, dtype=float).tobytes())
         print(f"figure {num}: {len(fig.axes)} axes, data {digest.hexdigest()[:16]}")
 plt.show = show
 _imshow = matplotlib.axes.Axes.imshow
@@ -65,7 +89,7 @@ def imshow(self, X, *args, **kwargs):
     print(f"imshow {a.shape} {a.dtype} {digest}")
     return _imshow(self, X, *args, **kwargs)
 matplotlib.axes.Axes.imshow = imshow
-book, chapter, mode, script, seed, epochs = sys.argv[1:7]
+book, chapter, mode, script, seed, epochs, iters = sys.argv[1:8]
 src = open(f"{book}/{chapter}/{script}", encoding="utf-8").read()
 sys.path.insert(0, book)
 sys.path.insert(0, f"{book}/{chapter}")
@@ -74,20 +98,30 @@ import dataset.mnist
 dataset.mnist.load_mnist = pyref.load_mnist  # the same data for both runs
 if epochs:
     src = re.sub(r"^max_epochs = \d+$", f"max_epochs = {int(epochs)}", src, flags=re.M)
+if iters:
+    src = re.sub(r"^iters_num = \d+", f"iters_num = {int(iters)}", src, flags=re.M)
 if mode == "pyref":
     src = re.sub(r"^sys\.path\.append.*$", "", src, flags=re.M)
     # numpy too: some scripts get `np` only through `from common.optimizer import *`.
-    src = re.sub(r"^from (dataset|common)\.\w+ import .*$", "import numpy as np; from pyref import *",
-                 src, flags=re.M)
-    src = re.sub(r"^from simple_convnet import .*$", "from pyref import SimpleConvNet", src, flags=re.M)
+    switch = f"import numpy as np; from pyref.book.{chapter} import *"
+    src = re.sub(r"^from (dataset|common)\.\w+ import .*$", switch, src, flags=re.M)
+    src = re.sub(r"^from (simple_convnet|two_layer_net|gradient_2d) import .*$", switch, src,
+                 flags=re.M)
+    src = re.sub(r"\bpickle\.load\(", "_pyref_load_pickle(", src)
+import pyref.io
 np.random.seed(int(seed))
-exec(compile(src, script, "exec"), {"__name__": "__main__"})
+exec(compile(src, script, "exec"), {"__name__": "__main__", "_pyref_load_pickle": pyref.io.load_pickle})
 """
 
 
 def chapter_of(script: str) -> str:
-    if script in CH07_SCRIPTS:
-        return "ch07"
+    for chapter, scripts in (
+        ("ch03", CH03_SCRIPTS),
+        ("ch04", CH04_SCRIPTS),
+        ("ch07", CH07_SCRIPTS),
+    ):
+        if script in scripts:
+            return chapter
     return "ch06"
 
 
@@ -103,7 +137,9 @@ def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
     return folders
 
 
-def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | None) -> list[str]:
+def runner_command(
+    book: Path, mode: str, script: str, seed: int, epochs: int | None, iters: int | None = None
+) -> list[str]:
     """The command that runs ``script`` of the book in ``mode`` ("book" or "pyref")."""
     return [
         sys.executable,
@@ -115,12 +151,21 @@ def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | 
         script,
         str(seed),
         "" if epochs is None else str(epochs),
+        "" if iters is None else str(iters),
     ]
 
 
-def run(book: Path, mode: str, script: str, seed: int, cwd: Path, epochs: int | None) -> str:
+def run(
+    book: Path,
+    mode: str,
+    script: str,
+    seed: int,
+    cwd: Path,
+    epochs: int | None,
+    iters: int | None = None,
+) -> str:
     proc = subprocess.run(
-        runner_command(book, mode, script, seed, epochs),
+        runner_command(book, mode, script, seed, epochs, iters),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -142,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="shorten train_convnet.py to this many epochs (both runs)",
     )
+    parser.add_argument(
+        "--iters",
+        type=int,
+        default=None,
+        help="shorten ch04's train_neuralnet.py to this many iterations (both runs)",
+    )
     args = parser.parse_args(argv)
     for chapter in sorted({chapter_of(s) for s in args.scripts}):
         if not (args.book / chapter).is_dir():
@@ -161,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             ch07 = chapter_of(script) == "ch07"
             outputs = {}
             for mode in ("book", "pyref"):
-                cwd = folders[mode] if ch07 else args.book / "ch06"
-                outputs[mode] = run(args.book, mode, script, args.seed, cwd, args.epochs)
+                cwd = folders[mode] if ch07 else args.book / chapter_of(script)
+                outputs[mode] = run(
+                    args.book, mode, script, args.seed, cwd, args.epochs, args.iters
+                )
             same = outputs["book"] == outputs["pyref"]
             failed += not same
             lines = len(outputs["book"].splitlines())

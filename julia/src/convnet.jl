@@ -304,12 +304,12 @@ save_param_file(file_name::AbstractString, params) = write_npz(file_name, params
 """
     load_param_file(file_name, shapes=convnet_param_shapes())
 
-The parameters in an .npz file, read by `read_npz` (CRC-checked; a pickle is refused)
+The parameters in an .npz file or the book's pickle of them, read by `read_arrays` (an .npz CRC-checked, a pickle by the restricted reader)
 and checked by `check_params` against `shapes` (default: the book's SimpleConvNet);
 every error names the file and the member.
 """
 load_param_file(file_name::AbstractString, shapes=convnet_param_shapes()) =
-    check_params(read_npz(file_name, "parameter file"), shapes; source=file_name)
+    check_params(read_arrays(file_name, "parameter file"), shapes; source=file_name)
 
 """Write the parameters to `file_name` as an .npz file (what numpy's `np.savez` writes)."""
 save_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =

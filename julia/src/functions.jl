@@ -6,10 +6,21 @@ const NUMERICAL_GRADIENT_H = 1e-4
 const SMOOTH_WINDOW = 11
 const SMOOTH_KAISER_BETA = 2
 
+"""`x` itself (3.5's output activation for regression)."""
+identity_function(x) = x
+
+"""1 where `x` > 0, else 0, as Int (numpy's `np.array(x > 0, dtype=int)`)."""
+step_function(x::AbstractArray{<:Real}) = Int.(x .> 0)
+step_function(x::Real) = Int(x > 0)
+
 sigmoid(v::Float64) = 1.0 / (1.0 + np_exp(-v))
 sigmoid(x::AbstractArray{Float64}) = sigmoid.(x)
 relu(x::AbstractArray{Float64}) = ifelse.(x .<= 0, 0.0, x)
 tanh_activation(x::AbstractArray{Float64}) = np_tanh.(x)
+
+"""The sigmoid's derivative at `x`: (1 - sigmoid(x)) * sigmoid(x), the sigmoid computed twice as the book does."""
+sigmoid_grad(x::AbstractArray{Float64}) = (1.0 .- sigmoid(x)) .* sigmoid(x)
+sigmoid_grad(x::AbstractArray{<:Integer}) = sigmoid_grad(Float64.(x))
 
 # Other real inputs, as numpy takes them: integers become Float64 (exactly, as numpy
 # converts them), Float32 is computed in Float64 and rounded back to Float32 (numpy

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from pyref import interrupt, tempdirs
-from pyref.cli import bench, julia, parity, run, search, verify
+from pyref.cli import bench, convert, julia, parity, run, search, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyref", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for command in (run, parity, verify, bench, search, julia):  # the order `pyref --help` lists
+    # in the order `pyref --help` lists them
+    for command in (run, parity, verify, bench, search, julia, convert):
         command.add_parser(sub)
     return parser
 

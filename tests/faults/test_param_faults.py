@@ -2,9 +2,9 @@
 
 Every parameter a net takes, from a file (``load_param_file``, ``load_params``,
 ``pyref run --params``) or a dict (``set_params``), passes one checked reader
-(``pyref.io.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members, no
-pickle) and one ``check_params`` (names, real floating-point dtypes, shapes, finite
-values). A fault is one line naming the argument, the file and the member, of the same
+(``pyref.io.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members; the
+book's pickles are tests/test_pickle_reader.py's) and one ``check_params`` (names, real
+floating-point dtypes, shapes, finite values). A fault is one line naming the argument, the file and the member, of the same
 class in both languages (pyref's ValueError/TypeError, PyRef's ArgumentError or
 DimensionMismatch: through the bridge a JuliaArgumentError); the command line exits 2
 and writes nothing.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import re
 import zipfile
 from pathlib import Path
@@ -110,11 +109,6 @@ BAD_FILES = {
         lambda p: p.write_text("W1 = 0.1\n"),
         ValueError,
         "is not an .npz file (a zip archive of .npy arrays)",
-    ),
-    "pickle": (
-        lambda p: p.write_bytes(pickle.dumps(GOOD)),
-        ValueError,
-        "is a pickle file (the book's format)",
     ),
     ".npy renamed": (
         lambda p: p.write_bytes(_npy_bytes(GOOD["W1"])),
@@ -507,3 +501,29 @@ def test_shapes_are_the_net_s(julia_session) -> None:
     assert list(shapes) == ["W1", "b1", "W2", "b2", "W3", "b3"]
     julia = julia_session.eval("Dict(PyRef.convnet_param_shapes())")
     assert {k: tuple(v) for k, v in julia.items()} == shapes
+
+
+# -- the book's pickles -------------------------------------------------------------------
+
+
+def test_both_languages_read_the_book_s_pickle_and_refuse_a_crafted_one(
+    tmp_path: Path, julia_session
+) -> None:
+    import pickle
+
+    path = tmp_path / "params.pkl"
+    path.write_bytes(pickle.dumps(GOOD))  # what the book's save_params writes
+    python = load_param_file(path)
+    julia = julia_session.call("PyRef.load_param_file", str(path))
+    assert set(julia) == set(python) == set(GOOD)
+    for key, value in GOOD.items():
+        np.testing.assert_array_equal(python[key], value)
+        np.testing.assert_array_equal(np.asarray(julia[key]), value)
+    marker = tmp_path / "ran"
+    path.write_bytes(b"\x80\x04cos\nsystem\n(Vtouch " + str(marker).encode() + b"\ntR.")
+    with pytest.raises(ValueError) as info:
+        load_param_file(path)
+    kind, text = julia_raises(julia_session, f'PyRef.load_param_file("{path}")')
+    assert kind == "ArgumentError"
+    assert text == str(info.value) and text.startswith(f"{path} refers to os.system,")
+    assert not marker.exists()

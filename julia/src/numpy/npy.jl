@@ -275,8 +275,8 @@ function read_npz(path::AbstractString, what::AbstractString="file")
     length(b) >= 6 && b[1:6] == NPY_MAGIC &&
         throw(ArgumentError("$path is an .npy file (a single array), not the named arrays of an .npz file (np.savez)"))
     length(b) >= 2 && b[1] == 0x80 && b[2] in PICKLE_PROTOCOLS &&
-        throw(ArgumentError("$path is a pickle file (the book's format): pyref reads only the .npz files " *
-                            "np.savez and save_params write"))
+        throw(ArgumentError("$path is a pickle file (the book's format), not an .npz file: read it " *
+                            "with read_pickle (or load_param_file, which reads both)"))
     length(b) >= 4 && (_u32(b, 1) == ZIP_LOCAL || _u32(b, 1) == ZIP_END) ||
         throw(ArgumentError("$path is not an .npz file (a zip archive of .npy arrays)"))
     damaged = ArgumentError("$path is damaged or cut short: its zip directory is missing or unreadable")

@@ -379,7 +379,11 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         Every scenario of the suite.
     """
     registry = EXPERIMENTS if experiments is None else experiments
+    from pyref.parity import chapter3_scenarios, chapter4_scenarios
+
     return [
+        *chapter3_scenarios.SCENARIOS,
+        *chapter4_scenarios.SCENARIOS,
         *_build(),
         *experiment_scenarios(registry, chapter=6, full=False),
         *experiment_scenarios(registry, chapter=6, full=True),
