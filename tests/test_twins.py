@@ -55,6 +55,12 @@ TWINS = (
     "experiments/chapter7",
     "experiments/registry",
     "bench",
+    "cs231n/layers",
+    "cs231n/layer_utils",
+    "cs231n/optim",
+    "cs231n/classifiers/fc_net",
+    "cs231n/solver",
+    "cs231n/gradient_check",
 )
 
 #: (reason, {module: Python names}, {module: Julia names}): what one side has and the
