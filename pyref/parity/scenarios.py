@@ -27,6 +27,7 @@ from pyref.experiments.registry import EXPERIMENTS, FULL_DATA, Experiment, Parit
 from pyref.initialization import HISTOGRAM_INITS
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
+from pyref.parity.cs231n_scenarios import cs231n_suite
 from pyref.parity.random_calls import SEEDS, random_call
 from pyref.parity.scenario import Scenario
 from pyref.parity.tiers import CLOSE, close, trajectory
@@ -752,6 +753,7 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         *_chapter7(),
         *experiment_scenarios(registry, chapter=7, full=False),
         *experiment_scenarios(registry, chapter=7, full=True),
+        *cs231n_suite(),
     ]
 
 
