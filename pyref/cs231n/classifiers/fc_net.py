@@ -44,7 +44,7 @@ NORMALIZATIONS = ("batchnorm", "layernorm")
 DTYPES = (np.float32, np.float64)
 
 
-def _check_labels(y: object, n: int, c: int) -> np.ndarray:
+def _check_labels(y: object, n: int) -> np.ndarray:
     y = check_array("y", y, ndim=1)
     if y.shape != (n,):
         raise ValueError(f"y has {y.shape[0]} labels for {n} samples")
@@ -116,7 +116,7 @@ class TwoLayerNet:
         scores, cache2 = affine_forward(h, self.params["W2"], self.params["b2"])
         if y is None:
             return scores
-        y = _check_labels(y, X.shape[0], scores.shape[1])
+        y = _check_labels(y, X.shape[0])
         W1, W2 = self.params["W1"], self.params["W2"]
         loss, dscores = softmax_loss(scores, y)
         loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
@@ -251,7 +251,7 @@ class FullyConnectedNet:
         scores, last_cache = affine_forward(h, p[f"W{last}"], p[f"b{last}"])
         if y is None:
             return scores
-        y = _check_labels(y, X.shape[0], scores.shape[1])
+        y = _check_labels(y, X.shape[0])
         loss, dscores = softmax_loss(scores, y)
         for i in range(1, self.num_layers + 1):
             w = p[f"W{i}"]
