@@ -58,6 +58,12 @@ TWINS = (
     "experiments/registry",
     "bench/step",
     "bench/convnet",
+    "cs231n/layers",
+    "cs231n/layer_utils",
+    "cs231n/optim",
+    "cs231n/classifiers/fc_net",
+    "cs231n/solver",
+    "cs231n/gradient_check",
 )
 
 #: (reason, {module: Python names}, {module: Julia names}): what one side has and the

@@ -12,6 +12,7 @@ from typing import Any
 
 from pyref.experiments.registry import EXPERIMENTS, FULL_DATA, Experiment, ParityRun
 from pyref.initialization import HISTOGRAM_INITS
+from pyref.parity.cs231n_scenarios import cs231n_suite
 from pyref.parity.random_calls import SEEDS
 from pyref.parity.scenario import Scenario
 from pyref.parity.scenarios.functions import (
@@ -390,6 +391,7 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         *_chapter7(),
         *experiment_scenarios(registry, chapter=7, full=False),
         *experiment_scenarios(registry, chapter=7, full=True),
+        *cs231n_suite(),
     ]
 
 

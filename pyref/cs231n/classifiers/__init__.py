@@ -1,0 +1,1 @@
+"""The assignment's classifiers: ``fc_net`` (TwoLayerNet, FullyConnectedNet)."""

@@ -1,0 +1,1 @@
+"""Tests of pyref.cs231n against the assignment's published checks."""
