@@ -11,10 +11,13 @@ from pathlib import Path
 
 from pyref.cli.args import error, kept_log_message, seed_arg
 
+#: The settings some experiments take as options of their own (Experiment.options).
+OPTIONS = ("gradient",)
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `run` subcommand."""
-    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments")
+    run = sub.add_parser("run", help="run one of the book's experiments (chapters 3 to 7)")
     run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
     run.add_argument("--list", action="store_true", help="list the experiments")
     run.add_argument("--out", default="out", help="output directory (default: out/)")
@@ -34,6 +37,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="trained SimpleConvNet parameters (as train-convnet saves them) for "
         "visualize-filter and apply-filter, instead of training",
+    )
+    run.add_argument(
+        "--weights",
+        metavar="PATH",
+        default=None,
+        help="the book's trained weights (ch03/sample_weight.pkl in your checkout of "
+        "the book, read by pyref's restricted reader) for neuralnet-mnist, instead of "
+        "training the same net here",
+    )
+    run.add_argument(
+        "--gradient",
+        metavar="METHOD",
+        default=None,
+        help="how train-two-layer-net takes the gradient: numerical or backprop (default)",
     )
     run.add_argument(
         "--engine",
@@ -92,6 +109,31 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
         except (OSError, ValueError, TypeError) as err:
             return error("run", f"--params: {err}")
         print(f"parameters: {args.params}")
+    if args.weights is not None:
+        if not exp.takes_weights:
+            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_weights)
+            return error("run", f"{exp.name} takes no --weights (only {takers} does)")
+        from pyref.simple_nets import init_network
+
+        try:  # read by the restricted reader and checked before any work
+            kwargs["params"] = init_network(args.weights)
+        except (OSError, ValueError, TypeError) as err:
+            return error("run", f"--weights: {err}")
+        print(f"weights: {args.weights}")
+    for option in OPTIONS:
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if option not in exp.options:
+            takers = ", ".join(name for name, e in EXPERIMENTS.items() if option in e.options)
+            return error("run", f"{exp.name} takes no --{option} (only {takers} does)")
+        if value not in exp.options[option]:
+            return error(
+                "run", f"--{option} must be one of {', '.join(exp.options[option])}, not {value!r}"
+            )
+        kwargs[option] = value
+        if args.quick:
+            kwargs.update(exp.options[option][value])
     data_description = None
     try:  # before any work: the output folder and the data source
         out = check_output_dir(args.out, "--out")
@@ -180,6 +222,8 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     trained = {engine: result.pop("params", None) for engine, result in results.items()}
     if args.params is not None:
         settings["params"] = str(args.params)
+    if exp.takes_weights:  # the JSON says whose weights: the book's file, or none (trained)
+        settings["weights"] = str(args.weights) if args.weights is not None else None
     try:
         for engine, result in results.items():
             suffix = "-julia" if engine == "julia" and len(results) > 1 else ""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pyref import figures
-from pyref.experiments import chapter6, chapter7
+from pyref.experiments import chapter3, chapter4, chapter6, chapter7
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,16 @@ class Experiment:
         needs_data: takes MNIST as ``load_mnist`` returns it.
         one_hot_label: with one-hot labels.
         images: images (N, 1, 28, 28) rather than rows of 784 pixels.
-        takes_params: takes trained parameters (``params``) instead of training.
+        takes_params: takes trained SimpleConvNet parameters (``params``, ``--params``)
+            instead of training.
+        takes_weights: takes the book's trained weights (``params``: ``--weights``, read
+            by :func:`pyref.simple_nets.init_network`) instead of training.
         draws: draws random numbers (takes ``rng``).
         progress: shows a progress bar (takes ``progress``).
         quick: the ``--quick`` settings.
+        options: its own command-line options, each a setting -> {value: the settings
+            ``--quick`` adds for that value}; ``pyref run NAME --SETTING VALUE``, the
+            first value the default.
         book_lines: ``book_lines(result)`` -> the lines the book's script prints at its end.
         parity: its scenarios in the parity suite.
     """
@@ -79,16 +85,22 @@ class Experiment:
     one_hot_label: bool = False
     images: bool = False
     takes_params: bool = False
+    takes_weights: bool = False
     draws: bool = True
     progress: bool = True
     quick: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     book_lines: Callable[[dict[str, Any]], list[str]] | None = None
     parity: tuple[ParityRun, ...] = ()
 
     @property
     def chapter(self) -> int:
-        """The book's chapter (6 or 7), from ``section``."""
+        """The book's chapter (3 to 7), from ``section``."""
         return int(self.section.split(".")[0])
+
+
+def _neuralnet_lines(result: dict[str, Any]) -> list[str]:
+    return [f"({result['weights']})", f"Accuracy:{result['accuracy']}"]
 
 
 def _bn_check_lines(result: dict[str, Any]) -> list[str]:
@@ -141,6 +153,65 @@ def _registry(*records: Experiment) -> dict[str, Experiment]:
 
 #: Every experiment by its command-line name, in the book's order.
 EXPERIMENTS: dict[str, Experiment] = _registry(
+    Experiment(
+        "neuralnet-mnist",
+        chapter3.neuralnet_mnist,
+        "3.6.2",
+        "The three-layer net's accuracy (the book's weights or its own)",
+        figures.neuralnet_mnist,
+        figures.neuralnet_mnist_overlay,
+        takes_weights=True,
+        quick={"epochs": 2},
+        book_lines=_neuralnet_lines,
+        parity=(ParityRun({"epochs": 1, "train_samples": 500}, data=(500, 300)),),
+    ),
+    Experiment(
+        "gradient-descent",
+        chapter4.gradient_descent_path,
+        "4.4.1",
+        "Gradient descent on f(x0, x1) = x0² + x1²",
+        figures.gradient_descent,
+        figures.gradient_descent_overlay,
+        needs_data=False,
+        draws=False,
+        progress=False,
+        parity=(ParityRun(), ParityRun({"lr": 0.01, "step_num": 100}, variant="-book-defaults")),
+    ),
+    Experiment(
+        "train-two-layer-net",
+        chapter4.train_two_layer_net,
+        "4.5.2",
+        "The two-layer net trained by SGD (numerical gradient or backprop)",
+        figures.train_two_layer_net,
+        figures.train_two_layer_net_overlay,
+        one_hot_label=True,
+        quick={"iters_num": 200},
+        options={
+            "gradient": {
+                "backprop": {},
+                "numerical": {
+                    "iters_num": 3,
+                    "hidden_size": 5,
+                    "batch_size": 10,
+                    "train_samples": 20,
+                },
+            }
+        },
+        parity=(
+            ParityRun({"iters_num": 60, "train_samples": 500}, data=(500, 200)),
+            ParityRun(
+                {
+                    "gradient": "numerical",
+                    "iters_num": 2,
+                    "hidden_size": 3,
+                    "batch_size": 5,
+                    "train_samples": 10,
+                },
+                variant="-numerical",
+                data=(10, 50),
+            ),
+        ),
+    ),
     Experiment(
         "optimizer-compare-naive",
         chapter6.optimizer_compare_naive,

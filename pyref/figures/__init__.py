@@ -6,7 +6,8 @@ experiment's record in :mod:`pyref.experiments.registry` names its figure and ov
 so that they cannot drift apart. One module per job:
 
 - :mod:`pyref.figures.style`: :data:`STYLE` and the helpers every figure shares;
-- :mod:`pyref.figures.chapter6`, :mod:`pyref.figures.chapter7`: ``NAME(result,
+- :mod:`pyref.figures.chapter3`, :mod:`pyref.figures.chapter4`,
+  :mod:`pyref.figures.chapter6`, :mod:`pyref.figures.chapter7`: ``NAME(result,
   data=...)``, experiment NAME's figure (or a dict name -> figure);
 - :mod:`pyref.figures.overlays`: ``NAME_overlay(python_result, julia_result, data=...)``,
   both languages in one figure (Python as lines or filled marks, Julia as open circles
@@ -16,6 +17,8 @@ so that they cannot drift apart. One module per job:
 The public names of all four are re-exported here (``from pyref.figures import X``).
 """
 
+from pyref.figures.chapter3 import neuralnet_mnist
+from pyref.figures.chapter4 import gradient_descent, train_two_layer_net
 from pyref.figures.chapter6 import (
     batch_norm_gradient_check,
     batch_norm_test,
@@ -40,13 +43,16 @@ from pyref.figures.overlays import (
     batch_norm_gradient_check_overlay,
     batch_norm_test_overlay,
     convnet_gradient_check_overlay,
+    gradient_descent_overlay,
     gradient_vanishing_overlay,
     hyperparameter_optimization_overlay,
+    neuralnet_mnist_overlay,
     optimizer_compare_mnist_overlay,
     optimizer_compare_naive_overlay,
     overfit_dropout_overlay,
     overfit_weight_decay_overlay,
     train_convnet_overlay,
+    train_two_layer_net_overlay,
     visualize_filter_overlay,
     weight_init_activation_histogram_overlay,
     weight_init_compare_overlay,
@@ -73,6 +79,9 @@ __all__ = [
     "labelled",
     "new_figure",
     "styled",
+    "neuralnet_mnist",
+    "gradient_descent",
+    "train_two_layer_net",
     "batch_norm_gradient_check",
     "batch_norm_test",
     "gradient_vanishing",
@@ -88,6 +97,9 @@ __all__ = [
     "filter_grid",
     "train_convnet",
     "visualize_filter",
+    "neuralnet_mnist_overlay",
+    "gradient_descent_overlay",
+    "train_two_layer_net_overlay",
     "apply_filter_overlay",
     "batch_norm_gradient_check_overlay",
     "batch_norm_test_overlay",

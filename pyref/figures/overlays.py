@@ -14,6 +14,8 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from pyref.figures.chapter3 import digit_row
+from pyref.figures.chapter4 import descent_path, two_layer_curves
 from pyref.figures.chapter6 import (
     accuracy_panels,
     bn_check_title,
@@ -257,3 +259,21 @@ def apply_filter_overlay(py: dict, jl: dict, data: str | None) -> Figure:
         np.asarray(jl["outputs"])[:, None],
         f"test digit {py['image_index']} through each filter",
     )
+
+
+@_overlay
+def neuralnet_mnist_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """3.6.2: both languages' predictions of the first test digits, and accuracies."""
+    return digit_row([py, jl], ["Python ", "Julia "], data)
+
+
+@_overlay
+def gradient_descent_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """4.4.1: both languages' paths."""
+    return descent_path([py, jl])
+
+
+@_overlay
+def train_two_layer_net_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """4.5.2: both languages' accuracy and loss curves."""
+    return two_layer_curves([py, jl], data)

@@ -80,8 +80,8 @@ QUICK_IMAGES = (600, 200)
 
 def suite_section(exp: Experiment) -> str:
     """The suite's section of an experiment: chapter 6 by section ("6.1" .. "6.5"),
-    chapter 7 whole ("7")."""
-    return "7" if exp.chapter == 7 else ".".join(exp.section.split(".")[:2])
+    the others whole ("3", "4", "7")."""
+    return ".".join(exp.section.split(".")[:2]) if exp.chapter == 6 else str(exp.chapter)
 
 
 def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
@@ -102,7 +102,10 @@ def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
         data = run.data or default
     parts = []
     if data is not None:
-        parts.append(functools.partial(mnist_images if exp.images else mnist_inputs, *data))
+        if exp.images:
+            parts.append(functools.partial(mnist_images, *data))
+        else:  # labels as the experiment takes them (one-hot rows or integers)
+            parts.append(functools.partial(mnist_inputs, *data, one_hot=exp.one_hot_label))
     if run.params:
         parts.append(functools.partial(convnet_params, 31, 0.1))
 
@@ -384,7 +387,9 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
 
     return [
         *chapter3_scenarios.SCENARIOS,
+        *experiment_scenarios(registry, chapter=3, full=False),
         *chapter4_scenarios.SCENARIOS,
+        *experiment_scenarios(registry, chapter=4, full=False),
         *_build(),
         *experiment_scenarios(registry, chapter=6, full=False),
         *experiment_scenarios(registry, chapter=6, full=True),
