@@ -1,4 +1,4 @@
-"""Run the book's ch06 and ch07 scripts twice, seeded the same — once on the book's own
+"""Run the book's ch05 to ch08 scripts twice, seeded the same — once on the book's own
 code, once with their imports switched to pyref — and compare what they print.
 
     python tools/compare_with_book.py /path/to/deep-learning-from-scratch [script.py ...]
@@ -9,9 +9,12 @@ drawn off screen; every image a script shows (``imshow``: ch07's filters and
 filtered images) is printed as a digest of its exact bytes, so it is compared too.
 ch07's scripts run in one scratch folder per mode, in the book's order:
 train_convnet.py saves params.pkl (pyref writes .npz contents under that name),
-which visualize_filter.py and apply_filter.py load. ``--epochs N`` shortens
-train_convnet.py's 20 epochs (the same for both runs). Exit status 1 if any
-script's output differs.
+which visualize_filter.py and apply_filter.py load; ch08's likewise, where
+train_deepnet.py saves deep_convnet_params.pkl for misclassified_mnist.py. ch05's and
+ch08's scripts are switched by one line, ``from pyref.book.chNN import *``.
+``--epochs N`` shortens train_convnet.py's 20 epochs and train_deepnet.py's
+(``epochs=20``), ``--iters N`` train_neuralnet.py's 10000 iterations (the same for
+both runs). Exit status 1 if any script's output differs.
 """
 
 from __future__ import annotations
@@ -37,7 +40,21 @@ CH06_SCRIPTS = (
 )
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
-DEFAULT_SCRIPTS = CH06_SCRIPTS + CH07_SCRIPTS
+CH05_SCRIPTS = ("buy_apple.py", "buy_apple_orange.py", "gradient_check.py", "train_neuralnet.py")
+#: In this order: misclassified_mnist.py loads the parameters train_deepnet.py saves.
+#: (half_float_network.py computes in float16, which pyref does not yet.)
+CH08_SCRIPTS = ("train_deepnet.py", "misclassified_mnist.py")
+DEFAULT_SCRIPTS = CH06_SCRIPTS + CH07_SCRIPTS + CH05_SCRIPTS + CH08_SCRIPTS
+#: The chapters whose scripts run in one scratch folder per mode (they save and load
+#: parameters), and the scripts that load what an earlier one saved.
+SCRATCH_CHAPTERS = ("ch07", "ch08")
+NEEDS_SAVED = {
+    "visualize_filter.py": "train_convnet.py",
+    "apply_filter.py": "train_convnet.py",
+    "misclassified_mnist.py": "train_deepnet.py",
+}
+#: The chapters switched by one line, and the book modules that line replaces.
+SWITCHED = {"ch05": ("layer_naive", "two_layer_net"), "ch08": ("deep_convnet",)}
 
 _RUNNER = r"""
 import hashlib, re, sys
@@ -65,7 +82,7 @@ def imshow(self, X, *args, **kwargs):
     print(f"imshow {a.shape} {a.dtype} {digest}")
     return _imshow(self, X, *args, **kwargs)
 matplotlib.axes.Axes.imshow = imshow
-book, chapter, mode, script, seed, epochs = sys.argv[1:7]
+book, chapter, mode, script, seed, epochs, iters, switched = sys.argv[1:9]
 src = open(f"{book}/{chapter}/{script}", encoding="utf-8").read()
 sys.path.insert(0, book)
 sys.path.insert(0, f"{book}/{chapter}")
@@ -74,7 +91,15 @@ import dataset.mnist
 dataset.mnist.load_mnist = pyref.load_mnist  # the same data for both runs
 if epochs:
     src = re.sub(r"^max_epochs = \d+$", f"max_epochs = {int(epochs)}", src, flags=re.M)
-if mode == "pyref":
+    if chapter == "ch08":
+        src = re.sub(r"\bepochs=\d+", f"epochs={int(epochs)}", src)
+if iters:
+    src = re.sub(r"^iters_num = \d+", f"iters_num = {int(iters)}", src, flags=re.M)
+if mode == "pyref" and switched:
+    src = re.sub(r"^sys\.path\.append.*$", "", src, flags=re.M)
+    src = re.sub(rf"^from (dataset\.\w+|common\.\w+|{switched}) import .*$",
+                 f"from pyref.book.{chapter} import *", src, flags=re.M)
+elif mode == "pyref":
     src = re.sub(r"^sys\.path\.append.*$", "", src, flags=re.M)
     # numpy too: some scripts get `np` only through `from common.optimizer import *`.
     src = re.sub(r"^from (dataset|common)\.\w+ import .*$", "import numpy as np; from pyref import *",
@@ -86,24 +111,30 @@ exec(compile(src, script, "exec"), {"__name__": "__main__"})
 
 
 def chapter_of(script: str) -> str:
-    if script in CH07_SCRIPTS:
-        return "ch07"
+    for chapter, scripts in (("ch07", CH07_SCRIPTS), ("ch05", CH05_SCRIPTS), ("ch08", CH08_SCRIPTS)):
+        if script in scripts:
+            return chapter
     return "ch06"
 
 
-def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
-    """One working folder per mode for ch07 (its scripts read ../dataset/lena_gray.png
-    and write and read params.pkl in the current folder)."""
+def scratch_folders(book: Path, root: Path) -> dict[tuple[str, str], Path]:
+    """One working folder per mode and chapter for ch07 and ch08 (their scripts write
+    and read parameter files in the current folder; ch07's read
+    ../dataset/lena_gray.png), by (mode, chapter)."""
     folders = {}
     for mode in ("book", "pyref"):
         base = root / mode
-        (base / "ch07").mkdir(parents=True)
+        base.mkdir(parents=True)
         (base / "dataset").symlink_to(book.resolve() / "dataset")
-        folders[mode] = base / "ch07"
+        for chapter in SCRATCH_CHAPTERS:
+            (base / chapter).mkdir()
+            folders[mode, chapter] = base / chapter
     return folders
 
 
-def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | None) -> list[str]:
+def runner_command(
+    book: Path, mode: str, script: str, seed: int, epochs: int | None, iters: int | None = None
+) -> list[str]:
     """The command that runs ``script`` of the book in ``mode`` ("book" or "pyref")."""
     return [
         sys.executable,
@@ -115,12 +146,22 @@ def runner_command(book: Path, mode: str, script: str, seed: int, epochs: int | 
         script,
         str(seed),
         "" if epochs is None else str(epochs),
+        "" if iters is None else str(iters),
+        "|".join(SWITCHED.get(chapter_of(script), ())),
     ]
 
 
-def run(book: Path, mode: str, script: str, seed: int, cwd: Path, epochs: int | None) -> str:
+def run(
+    book: Path,
+    mode: str,
+    script: str,
+    seed: int,
+    cwd: Path,
+    epochs: int | None,
+    iters: int | None = None,
+) -> str:
     proc = subprocess.run(
-        runner_command(book, mode, script, seed, epochs),
+        runner_command(book, mode, script, seed, epochs, iters),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -140,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         "--epochs",
         type=int,
         default=None,
-        help="shorten train_convnet.py to this many epochs (both runs)",
+        help="shorten train_convnet.py and train_deepnet.py to this many epochs (both runs)",
+    )
+    parser.add_argument(
+        "--iters",
+        type=int,
+        default=None,
+        help="shorten train_neuralnet.py to this many iterations (both runs)",
     )
     args = parser.parse_args(argv)
     for chapter in sorted({chapter_of(s) for s in args.scripts}):
@@ -148,21 +195,20 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.book} has no {chapter}/ folder")
     order = {name: i for i, name in enumerate(DEFAULT_SCRIPTS)}
     scripts = sorted(args.scripts, key=lambda s: order.get(s, -1))
-    needs_params = {"visualize_filter.py", "apply_filter.py"} & set(scripts)
-    if needs_params and "train_convnet.py" not in scripts:
-        parser.error(
-            "visualize_filter.py and apply_filter.py load the parameters "
-            "train_convnet.py saves: compare it too"
-        )
+    for loader, saver in NEEDS_SAVED.items():
+        if loader in scripts and saver not in scripts:
+            parser.error(f"{loader} loads the parameters {saver} saves: compare it too")
     failed = 0
     with tempfile.TemporaryDirectory(prefix="pyref-compare-") as tmp:
         folders = scratch_folders(args.book, Path(tmp))
         for script in scripts:
-            ch07 = chapter_of(script) == "ch07"
+            chapter = chapter_of(script)
             outputs = {}
             for mode in ("book", "pyref"):
-                cwd = folders[mode] if ch07 else args.book / "ch06"
-                outputs[mode] = run(args.book, mode, script, args.seed, cwd, args.epochs)
+                cwd = folders.get((mode, chapter), args.book / chapter)
+                outputs[mode] = run(
+                    args.book, mode, script, args.seed, cwd, args.epochs, args.iters
+                )
             same = outputs["book"] == outputs["pyref"]
             failed += not same
             lines = len(outputs["book"].splitlines())
