@@ -116,7 +116,11 @@ EXCEPTIONS: tuple[tuple[str, dict[str, set[str]], dict[str, set[str]]], ...] = (
     (
         "Julia's in-place API: gradient! writes into buffers made once",
         {},
-        {"nets": {"gradient_buffers"}, "convnet": {"gradient_buffers"}},
+        {
+            "nets": {"gradient_buffers"},
+            "convnet": {"gradient_buffers"},
+            "deep_convnet": {"gradient_buffers"},
+        },
     ),
     (
         "Base.tanh is Julia's scalar tanh, so the array activation has a name of its own",

@@ -27,6 +27,8 @@ from pyref.experiments.registry import EXPERIMENTS, FULL_DATA, Experiment, Parit
 from pyref.initialization import HISTOGRAM_INITS
 from pyref.nets import MultiLayerNetExtend
 from pyref.optimizers import make_optimizer
+from pyref.parity import chapter5_scenarios as chapter5
+from pyref.parity import chapter8_scenarios as chapter8
 from pyref.parity.random_calls import SEEDS, random_call
 from pyref.parity.scenario import Scenario
 from pyref.parity.tiers import CLOSE, close, trajectory
@@ -756,4 +758,4 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
 
 
 #: The built-in suite, by name.
-SCENARIOS: dict[str, Scenario] = {sc.name: sc for sc in build_suite()}
+SCENARIOS: dict[str, Scenario] = {sc.name: sc for sc in [*build_suite(), *chapter5.SCENARIOS, *chapter8.SCENARIOS]}
