@@ -25,6 +25,7 @@ const NR5 = PyRef.NumpyRandom
     @test loss(net, x, t) ≈ -sum(log(y[i, t[i] + 1] + 1e-7) for i in 1:6) / 6 rtol = 1e-12
     @test accuracy(net, x, t) == count(i -> argmax(scores[i, :]) - 1 == t[i], 1:6) / 6
 
+    net = LayeredTwoLayerNet(5, 4, 3, 1.0; rng=NR5.RandomState(5))   # pyref's test's net
     g = gradient(net, x[1:4, :], t[1:4])
     num = numerical_gradient(net, x[1:4, :], t[1:4])
     for k in PyRef.TWO_LAYER_PARAM_NAMES
