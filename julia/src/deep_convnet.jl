@@ -227,6 +227,10 @@ function _backprop!(net::DeepConvNet, x, t)
     g = _pool_dout(net, backward!(net.affines[1], backward!(net.relus[7], dout)))
     for k in 3:-1:1
         h = backward!(net.relus[2k - 1], backward!(net.convs[2k], backward!(net.relus[2k], backward!(net.pools[k], g))))
+        # Unpadded, stride 1: numpy's dx is col2im's whole C-ordered array, which the
+        # convolution below views in Fortran order for one sample; as a plain array its
+        # backward pass reads it as numpy does.
+        net.convs[2k].pad == 0 && net.convs[2k].stride == 1 && (h = collect(h))
         if k == 1
             backward!(net.convs[1], h; need_dx=false)
         else

@@ -85,6 +85,12 @@ def image_batch(n: int, start: int = 0) -> dict[str, np.ndarray]:
     return {"x": x[start : start + n], "t": t[start : start + n]}
 
 
+def padded_image(index: int) -> dict[str, np.ndarray]:
+    """``x`` and ``t``: training image ``index`` zero-padded to 30×30 (shape (1, 1, 30, 30))."""
+    data = image_batch(1, index)
+    return {"x": np.pad(data["x"], [(0, 0), (0, 0), (1, 1), (1, 1)]), "t": data["t"]}
+
+
 def image_data(n_train: int, n_test: int) -> dict[str, np.ndarray]:
     """The first ``n_train`` training and ``n_test`` test images (load_mnist(flatten=False))."""
     (x_train, t_train), (x_test, t_test) = _images()
@@ -133,6 +139,11 @@ SCENARIOS: list[Scenario] = [
              tiers=_NET, section="8",
              inputs=lambda: {"x": image_batch(9)["x"][:, :, 8:20, 8:20], "t": image_batch(9)["t"]},
              description="3 filters per convolution on 12×12 crops, 8 hidden units"),
+    Scenario("deep-convnet-gradients-unpadded", deep_convnet_gradients, _J + "deep_convnet_gradients",
+             kwargs={"seed": 84, "settings": {"input_dim": [1, 30, 30], "conv_param_2": {"pad": 0}},
+                     "batch_size": 1},
+             tiers=_NET, section="8", inputs=functools.partial(padded_image, 7),
+             description="one 30×30 image, the second convolution unpadded: numpy views its dx in Fortran order"),
     Scenario("trainer-deep-convnet", trainer_deep_convnet, _J + "trainer_deep_convnet",
              kwargs={"seed": 83, "net": {},
                      "trainer": {**BOOK_TRAINER, "epochs": 1, "mini_batch_size": 50,
