@@ -2,11 +2,14 @@
 with a Julia twin (PyRef) proven to agree.
 
 The book's names are exported here, so the book's ch06 and ch07 scripts run against pyref by
-changing only their imports: ``from pyref import *``.
+changing only their imports: ``from pyref import *``; other chapters' scripts switch with
+``from pyref.book.chNN import *`` (chapter 5's TwoLayerNet is ``LayeredTwoLayerNet``, chapter
+8's net ``DeepConvNet``).
 """
 
 from pyref.convnet import SimpleConvNet
 from pyref.convolution import Convolution, Pooling, col2im, conv_output_size, im2col
+from pyref.deep_convnet import DeepConvNet
 from pyref.functions import (
     cross_entropy_error,
     numerical_gradient,
@@ -17,15 +20,17 @@ from pyref.functions import (
 )
 from pyref.initialization import activation_histogram, weight_scale
 from pyref.layers import (
+    AddLayer,
     Affine,
     BatchNormalization,
     Dropout,
+    MulLayer,
     Relu,
     Sigmoid,
     SoftmaxWithLoss,
     Tanh,
 )
-from pyref.nets import MultiLayerNet, MultiLayerNetExtend
+from pyref.nets import LayeredTwoLayerNet, MultiLayerNet, MultiLayerNetExtend
 from pyref.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from pyref.trainer import Trainer
 
@@ -51,11 +56,15 @@ __all__ = [
     "SGD",
     "AdaGrad",
     "Adam",
+    "AddLayer",
     "Affine",
     "BatchNormalization",
     "Convolution",
+    "DeepConvNet",
     "Dropout",
+    "LayeredTwoLayerNet",
     "Momentum",
+    "MulLayer",
     "MultiLayerNet",
     "MultiLayerNetExtend",
     "Nesterov",

@@ -47,20 +47,26 @@ _PARAM_LAYERS = ("Conv1", "Affine1", "Affine2")
 CONVNET_PARAMS_FILE = "params.npz"
 
 
-def _conv_params(conv_param: Mapping[str, int] | None) -> dict[str, int]:
+def _conv_params(
+    conv_param: Mapping[str, int] | None,
+    name: str = "conv_param",
+    default: Mapping[str, int] = CONV_PARAM,
+) -> dict[str, int]:
+    """A convolution's settings, ``default``'s where ``conv_param`` has none; errors
+    name the argument ``name``."""
     if conv_param is None:
-        return dict(CONV_PARAM)
+        return dict(default)
     if not isinstance(conv_param, Mapping):
-        raise TypeError(f"conv_param must be a dict, not {type(conv_param).__name__}")
+        raise TypeError(f"{name} must be a dict, not {type(conv_param).__name__}")
     unknown = sorted(set(conv_param) - set(CONV_PARAM))
     if unknown:
-        raise ValueError(f"conv_param has unknown keys {unknown}; it takes {', '.join(CONV_PARAM)}")
-    param = {**CONV_PARAM, **conv_param}
+        raise ValueError(f"{name} has unknown keys {unknown}; it takes {', '.join(CONV_PARAM)}")
+    param = {**default, **conv_param}
     return {
-        "filter_num": check_positive_int("conv_param['filter_num']", param["filter_num"]),
-        "filter_size": check_positive_int("conv_param['filter_size']", param["filter_size"]),
-        "pad": check_nonnegative_int("conv_param['pad']", param["pad"]),
-        "stride": check_positive_int("conv_param['stride']", param["stride"]),
+        "filter_num": check_positive_int(f"{name}['filter_num']", param["filter_num"]),
+        "filter_size": check_positive_int(f"{name}['filter_size']", param["filter_size"]),
+        "pad": check_nonnegative_int(f"{name}['pad']", param["pad"]),
+        "stride": check_positive_int(f"{name}['stride']", param["stride"]),
     }
 
 

@@ -1,5 +1,6 @@
-"""Layers with forward and backward passes: activations, Affine, SoftmaxWithLoss,
-Dropout and BatchNormalization (sections 5 and 6.3-6.4 of the book).
+"""Layers with forward and backward passes: the computational graph's MulLayer and
+AddLayer (5.4), activations, Affine, SoftmaxWithLoss, Dropout and BatchNormalization
+(sections 5 and 6.3-6.4 of the book).
 
 Forward passes keep what backward needs; backward takes the upstream gradient and
 returns the gradient for the layer below, storing parameter gradients on the layer
@@ -48,6 +49,57 @@ def _check_backward(layer: object, state: np.ndarray | None, dout: object) -> np
             f"dout has shape {dout.shape}; {name}'s last forward output had {state.shape}"
         )
     return dout
+
+
+def _check_operand(name: str, value: object) -> object:
+    """A MulLayer/AddLayer operand: a real number (Python's or numpy's, not a bool) or
+    a numeric numpy array, returned unchanged (ints stay ints, as in the book)."""
+    if isinstance(value, np.ndarray):
+        return check_array(name, value, finite=False)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number or a numpy array, not {type(value).__name__}")
+    return value
+
+
+class MulLayer:
+    """The book's multiplication node (5.4.1): forward returns x * y and keeps both
+    factors; backward returns (dout * y, dout * x).
+
+    Numbers or numpy arrays (broadcast as numpy does), computed with Python's and
+    numpy's own ``*``: 100 * 2 stays the int 200, 200 * 1.1 is 220.00000000000003.
+    """
+
+    def __init__(self) -> None:
+        self.x: object = None
+        self.y: object = None
+
+    def forward(self, x: object, y: object) -> object:
+        self.x = _check_operand("x", x)
+        self.y = _check_operand("y", y)
+        return x * y
+
+    def backward(self, dout: object) -> tuple[object, object]:
+        if self.x is None:
+            raise RuntimeError("MulLayer.backward needs a forward pass first")
+        dout = _check_operand("dout", dout)
+        return dout * self.y, dout * self.x
+
+
+class AddLayer:
+    """The book's addition node (5.4.2): forward returns x + y; backward passes the
+    upstream gradient to both inputs as the book computes it, (dout * 1, dout * 1)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: object, y: object) -> object:
+        return _check_operand("x", x) + _check_operand("y", y)
+
+    def backward(self, dout: object) -> tuple[object, object]:
+        dout = _check_operand("dout", dout)
+        return dout * 1, dout * 1
 
 
 class Relu:

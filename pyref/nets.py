@@ -1,6 +1,7 @@
-"""The book's fully connected nets: MultiLayerNet (6.2, 6.4.1) and MultiLayerNetExtend
-(6.3, 6.4.3), with L2 weight decay as in the book, L1 selectable, Dropout and
-Batch Normalization.
+"""The book's fully connected nets: chapter 5's two-layer net of layers
+(LayeredTwoLayerNet, the book's ch05 TwoLayerNet), MultiLayerNet (6.2, 6.4.1) and
+MultiLayerNetExtend (6.3, 6.4.3), with L2 weight decay as in the book, L1 selectable,
+Dropout and Batch Normalization.
 
 Weights are drawn at construction, W1 first, each as ``scale * randn(n_in, n_out)``
 from the given ``rng`` (numpy's global stream by default), exactly as the book does.
@@ -20,13 +21,19 @@ from pyref.checks import (
     check_flag,
     check_labels,
     check_nonnegative,
+    check_positive,
     check_positive_int,
     check_unit_interval,
 )
 from pyref.functions import numerical_gradient
 from pyref.initialization import WeightInit, weight_scale
-from pyref.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout, SoftmaxWithLoss
+from pyref.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
+
+#: The std of chapter 5's TwoLayerNet's initial weights (the book's weight_init_std=0.01).
+TWO_LAYER_WEIGHT_INIT_STD = 0.01
+#: Its parameters, in the order they are made, and the layers holding them.
+TWO_LAYER_PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 #: Weight decay penalties: 'l2' adds lambda/2 * sum(W**2) (the book's), 'l1' lambda * sum(|W|).
 WEIGHT_DECAY_KINDS = ("l2", "l1")
@@ -331,3 +338,109 @@ class MultiLayerNet(MultiLayerNetExtend):
             weight_decay=weight_decay,
             rng=rng,
         )
+
+
+class LayeredTwoLayerNet:
+    """Chapter 5's TwoLayerNet (5.7.2): Affine1, Relu1, Affine2 in an OrderedDict, then
+    softmax-with-loss, with gradients by backpropagation or by central differences.
+
+    The book's arguments and defaults, plus ``rng``. Weights are drawn W1 then W2, each
+    ``weight_init_std * randn(n_in, n_out)``; biases are zeros. Parameters live in
+    ``params`` ('W1', 'b1', 'W2', 'b2'); the layers hold the same arrays, so the
+    book's in-place updates (``params[key] -= lr * grad[key]``) reach them.
+
+    Notes:
+        Bit for bit the book's: the same layers (pyref's Affine, Relu and
+        SoftmaxWithLoss compute as common/layers.py), the same draws, no weight-decay
+        term (so no ``dW + 0 * W`` that would turn a -0.0 into +0.0, as
+        MultiLayerNet's gradient would).
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = TWO_LAYER_WEIGHT_INIT_STD,
+        *,
+        rng: np.random.RandomState | None = None,
+    ) -> None:
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        if self.output_size < 2:
+            raise ValueError(
+                f"output_size must be >= 2 (softmax over one class is always 1), got {output_size}"
+            )
+        std = check_positive("weight_init_std", weight_init_std)
+        r = resolve_rng(rng)
+        self.params: dict[str, np.ndarray] = {}
+        self.params["W1"] = std * r.randn(self.input_size, self.hidden_size)
+        self.params["b1"] = np.zeros(self.hidden_size)
+        self.params["W2"] = std * r.randn(self.hidden_size, self.output_size)
+        self.params["b2"] = np.zeros(self.output_size)
+
+        self.layers: OrderedDict[str, object] = OrderedDict()
+        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"])
+        self.layers["Relu1"] = Relu()
+        self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
+        self.last_layer = SoftmaxWithLoss()
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=2)
+        check_batch("x", x)
+        if x.shape[1] != self.input_size:
+            raise ValueError(
+                f"x has {x.shape[1]} features per sample, net takes {self.input_size}"
+            )
+        return x
+
+    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> None:
+        self._check_x(x)
+        check_labels("t", t, x.shape[0], self.output_size)
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores (before softmax) for each row of ``x`` (N, input_size)."""
+        return self._predict(self._check_x(x))
+
+    def loss(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Mean cross-entropy of the predictions against labels or one-hot rows ``t``."""
+        self._check_xt(x, t)
+        return self.last_layer._forward(self._predict(x), t)
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Fraction of rows whose highest score is the label: np.sum(y == t) / N."""
+        self._check_xt(x, t)
+        y = np.argmax(self._predict(x), axis=1)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        return np.sum(y == t) / float(x.shape[0])
+
+    def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow)."""
+        self._check_xt(x, t)
+
+        def loss_w(_: np.ndarray) -> float:
+            return self.last_layer._forward(self._predict(x), t)
+
+        return {key: numerical_gradient(loss_w, self.params[key]) for key in TWO_LAYER_PARAM_NAMES}
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of the loss by backpropagation (the book's order: the loss's
+        forward pass, then each layer's backward pass from the last)."""
+        self._check_xt(x, t)
+        self.last_layer._forward(self._predict(x), t)
+        dout = self.last_layer.backward(1)
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
+            dout = layer.backward(dout)
+        layers[0].backward(dout, need_dx=False)  # Affine1: the input's gradient is not needed
+        grads: dict[str, np.ndarray] = {}
+        grads["W1"], grads["b1"] = self.layers["Affine1"].dW, self.layers["Affine1"].db
+        grads["W2"], grads["b2"] = self.layers["Affine2"].dW, self.layers["Affine2"].db
+        return grads

@@ -13,7 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyref import convnet, convolution, datasets, functions, nets, optimizers, simple_nets, trainer
+from pyref import (
+    convnet,
+    convolution,
+    datasets,
+    deep_convnet,
+    functions,
+    layers,
+    nets,
+    optimizers,
+    simple_nets,
+    trainer,
+)
 
 BOOK = Path(os.environ.get("PYREF_BOOK", "/tmp/book"))
 
@@ -27,10 +38,12 @@ FIXED = {
         "Nesterov", "RMSprop", "Trainer", "load_mnist", "np", "shuffle_dataset", "smooth_curve",
     },
     "ch07": {"Convolution", "SimpleConvNet", "Trainer", "load_mnist"},
+    "ch05": {"AddLayer", "MulLayer", "TwoLayerNet", "load_mnist"},
+    "ch08": {"DeepConvNet", "Trainer", "load_mnist"},
 }  # fmt: skip
 
 #: The chapters' own modules that scripts import (the files are not scripts themselves).
-CHAPTER_MODULES = {"two_layer_net", "gradient_2d", "simple_convnet"}
+CHAPTER_MODULES = {"two_layer_net", "gradient_2d", "simple_convnet", "layer_naive", "deep_convnet"}
 
 
 def _public_names(path: Path) -> set[str]:
@@ -105,6 +118,12 @@ def test_each_name_is_pyref_s_component() -> None:
     assert ch06.MultiLayerNetExtend is nets.MultiLayerNetExtend
     assert ch07.SimpleConvNet is convnet.SimpleConvNet
     assert ch07.Convolution is convolution.Convolution
+    from pyref.book import ch05, ch08
+
+    # ch05's TwoLayerNet is built of layers
+    assert ch05.TwoLayerNet is nets.LayeredTwoLayerNet
+    assert (ch05.MulLayer, ch05.AddLayer) == (layers.MulLayer, layers.AddLayer)
+    assert ch08.DeepConvNet is deep_convnet.DeepConvNet and ch08.Trainer is trainer.Trainer
 
 
 def test_a_switched_script_runs_as_the_book_s_would() -> None:

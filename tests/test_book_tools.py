@@ -100,3 +100,60 @@ def test_compare_with_book_compares_what_a_script_draws(book: Path) -> None:
     assert "1 figures, identical" in proc.stdout
     proc = run_tool("compare_with_book.py", str(book), "weight_init_compare.py")
     assert proc.returncode == 1 and "DIFFERENT" in proc.stdout
+
+
+#: ch05 and ch08 stand-ins: each prints where its class came from (the book's module or
+#: pyref's) unless its length was shortened by --iters or --epochs, which both runs get.
+CH05_SCRIPT = """\
+from layer_naive import *
+iters_num = 10000
+layer = MulLayer()
+print(layer.forward(100, 2), layer.backward(1.1))
+print(MulLayer.__module__ if iters_num == 10000 else "shortened")
+"""
+CH08_SCRIPT = """\
+import sys, os
+sys.path.append(os.pardir)
+from deep_convnet import DeepConvNet
+from dataset.mnist import load_mnist
+settings = dict(epochs=20, mini_batch_size=100)
+print(DeepConvNet.__module__ if settings["epochs"] == 20 else "shortened")
+"""
+STAND_IN_MULLAYER = """\
+class MulLayer:
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return dout * self.y, dout * self.x
+"""
+
+
+def test_compare_with_book_switches_ch05_and_ch08_by_one_line(book: Path) -> None:
+    for chapter in ("ch05", "ch08"):
+        (book / chapter).mkdir()
+    (book / "ch05" / "layer_naive.py").write_text(STAND_IN_MULLAYER)
+    (book / "ch05" / "buy_apple.py").write_text(CH05_SCRIPT)
+    (book / "ch08" / "deep_convnet.py").write_text("class DeepConvNet:\n    pass\n")
+    (book / "ch08" / "train_deepnet.py").write_text(CH08_SCRIPT)
+    proc = run_tool("compare_with_book.py", str(book), "buy_apple.py", "train_deepnet.py")
+    assert proc.returncode == 1, proc.stderr
+    assert "buy_apple.py: 2 lines printed, DIFFERENT" in proc.stdout
+    assert "pyref: shortened" not in proc.stdout and "pyref.layers" in proc.stdout
+    assert "train_deepnet.py: 1 lines printed, DIFFERENT" in proc.stdout
+    assert "pyref.deep_convnet" in proc.stdout
+    proc = run_tool(
+        "compare_with_book.py", "--iters", "3", "--epochs", "1", str(book), "buy_apple.py",
+        "train_deepnet.py",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "buy_apple.py: 2 lines printed, identical" in proc.stdout
+    assert "train_deepnet.py: 1 lines printed, identical" in proc.stdout
+
+
+def test_compare_with_book_wants_the_script_that_saves_the_parameters(book: Path) -> None:
+    (book / "ch08").mkdir()
+    proc = run_tool("compare_with_book.py", str(book), "misclassified_mnist.py")
+    assert proc.returncode == 2
+    assert "misclassified_mnist.py loads the parameters train_deepnet.py saves" in proc.stderr

@@ -49,6 +49,7 @@ TWINS = (
     "nets",
     "convolution",
     "convnet",
+    "deep_convnet",
     "trainer",
     "datasets",
     "search",
@@ -124,7 +125,11 @@ EXCEPTIONS: tuple[tuple[str, dict[str, set[str]], dict[str, set[str]]], ...] = (
     (
         "Julia's in-place API: gradient! writes into buffers made once",
         {},
-        {"nets": {"gradient_buffers"}, "convnet": {"gradient_buffers"}},
+        {
+            "nets": {"gradient_buffers"},
+            "convnet": {"gradient_buffers"},
+            "deep_convnet": {"gradient_buffers"},
+        },
     ),
     (
         "Base.tanh is Julia's scalar tanh, so the array activation has a name of its own",
@@ -182,6 +187,7 @@ PRIVATE_PUBLIC: tuple[tuple[str, dict[str, set[str]]], ...] = (
             "optimizers": {"_check_update_args", "_zeros_like"},
             "nets": {"_check_x", "_check_xt"},
             "convnet": {"_check_x", "_check_xt", "_conv_params", "_input_dims"},
+            "deep_convnet": {"_check_x", "_check_xt"},
         },
     ),
     (

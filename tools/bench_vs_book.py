@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_with_book import CH06_SCRIPTS, chapter_of, runner_command  # noqa: E402
+from compare_with_book import CH06_SCRIPTS, resolve, runner_command  # noqa: E402
 
 
 def measure(book: Path, mode: str, script: str, seed: int) -> dict:
@@ -36,10 +36,11 @@ def measure(book: Path, mode: str, script: str, seed: int) -> dict:
     import subprocess
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        chapter, name = resolve(script)
         start = time.perf_counter()
         proc = subprocess.Popen(
-            runner_command(book, mode, script, seed, None),
-            cwd=book / chapter_of(script),
+            runner_command(book, mode, chapter, name, seed, None),
+            cwd=book / chapter,
             stdout=out,
             stderr=err,
         )

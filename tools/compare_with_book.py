@@ -1,20 +1,23 @@
-"""Run the book's ch03, ch04, ch06 and ch07 scripts twice, seeded the same — once on the
+"""Run the book's scripts of chapters 3 to 8 twice, seeded the same — once on the
 book's own code, once with their imports switched to pyref — and compare what they print.
 
     python tools/compare_with_book.py /path/to/deep-learning-from-scratch [script.py ...]
 
+A script is named by its file name, or as ``chNN/script.py`` where two chapters have one
+of that name (ch04 and ch05's train_neuralnet.py, ch05 and ch07's gradient_check.py).
 Both runs get the same data (pyref's load_mnist, embedded by default), so any
 difference in the printed losses and accuracies comes from the code. Figures are
 drawn off screen; every image a script shows (``imshow``: ch07's filters and
 filtered images) is printed as a digest of its exact bytes, so it is compared too.
-ch07's scripts run in one scratch folder per mode, in the book's order:
+ch07's and ch08's scripts run in one scratch folder per mode, in the book's order:
 train_convnet.py saves params.pkl (pyref writes .npz contents under that name),
-which visualize_filter.py and apply_filter.py load. ``--epochs N`` shortens
-train_convnet.py's 20 epochs, ``--iters N`` ch04/train_neuralnet.py's 10000 iterations
-(the same for both runs). A script's imports from the book become ``from
-pyref.book.chNN import *``; in pyref's run a script's own ``pickle.load`` (ch03's, of
-sample_weight.pkl) is pyref's restricted reader, ``pyref.io.load_pickle``. Exit
-status 1 if any script's output differs.
+which visualize_filter.py and apply_filter.py load, and train_deepnet.py saves
+deep_convnet_params.pkl for misclassified_mnist.py. ``--epochs N`` shortens
+train_convnet.py's and train_deepnet.py's 20 epochs, ``--iters N`` the
+train_neuralnet.py scripts' 10000 iterations (the same for both runs). A script's
+imports from the book become ``from pyref.book.chNN import *``; in pyref's run a
+script's own ``pickle.load`` (ch03's, of sample_weight.pkl) is pyref's restricted
+reader, ``pyref.io.load_pickle``. Exit status 1 if any script's output differs.
 """
 
 from __future__ import annotations
@@ -56,7 +59,28 @@ CH06_SCRIPTS = (
 )
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
-DEFAULT_SCRIPTS = CH03_SCRIPTS + CH04_SCRIPTS + CH06_SCRIPTS + CH07_SCRIPTS
+CH05_SCRIPTS = ("buy_apple.py", "buy_apple_orange.py", "gradient_check.py", "train_neuralnet.py")
+#: In this order: misclassified_mnist.py loads the parameters train_deepnet.py saves.
+#: (half_float_network.py computes in float16, which pyref does not yet.)
+CH08_SCRIPTS = ("train_deepnet.py", "misclassified_mnist.py")
+#: Each chapter's scripts, in the order they run.
+SCRIPTS = {
+    "ch03": CH03_SCRIPTS,
+    "ch04": CH04_SCRIPTS,
+    "ch05": CH05_SCRIPTS,
+    "ch06": CH06_SCRIPTS,
+    "ch07": CH07_SCRIPTS,
+    "ch08": CH08_SCRIPTS,
+}
+DEFAULT_SCRIPTS = tuple(f"{ch}/{s}" for ch, scripts in SCRIPTS.items() for s in scripts)
+#: The chapters whose scripts run in one scratch folder per mode (they save and load
+#: parameters), and the scripts that load what an earlier one saved.
+SCRATCH_CHAPTERS = ("ch07", "ch08")
+NEEDS_SAVED = {
+    "ch07/visualize_filter.py": "ch07/train_convnet.py",
+    "ch07/apply_filter.py": "ch07/train_convnet.py",
+    "ch08/misclassified_mnist.py": "ch08/train_deepnet.py",
+}
 
 _RUNNER = r"""
 import hashlib, re, sys
@@ -98,6 +122,8 @@ import dataset.mnist
 dataset.mnist.load_mnist = pyref.load_mnist  # the same data for both runs
 if epochs:
     src = re.sub(r"^max_epochs = \d+$", f"max_epochs = {int(epochs)}", src, flags=re.M)
+    if chapter == "ch08":
+        src = re.sub(r"\bepochs=\d+", f"epochs={int(epochs)}", src)
 if iters:
     src = re.sub(r"^iters_num = \d+", f"iters_num = {int(iters)}", src, flags=re.M)
 if mode == "pyref":
@@ -105,7 +131,7 @@ if mode == "pyref":
     # numpy too: some scripts get `np` only through `from common.optimizer import *`.
     switch = f"import numpy as np; from pyref.book.{chapter} import *"
     src = re.sub(r"^from (dataset|common)\.\w+ import .*$", switch, src, flags=re.M)
-    src = re.sub(r"^from (simple_convnet|two_layer_net|gradient_2d) import .*$", switch, src,
+    src = re.sub(r"^from (simple_convnet|two_layer_net|gradient_2d|layer_naive|deep_convnet) import .*$", switch, src,
                  flags=re.M)
     src = re.sub(r"\bpickle\.load\(", "_pyref_load_pickle(", src)
 import pyref.io
@@ -114,39 +140,54 @@ exec(compile(src, script, "exec"), {"__name__": "__main__", "_pyref_load_pickle"
 """
 
 
-def chapter_of(script: str) -> str:
-    for chapter, scripts in (
-        ("ch03", CH03_SCRIPTS),
-        ("ch04", CH04_SCRIPTS),
-        ("ch07", CH07_SCRIPTS),
-    ):
-        if script in scripts:
-            return chapter
-    return "ch06"
+def resolve(spec: str) -> tuple[str, str]:
+    """(chapter, script) of a script named ``script.py`` or ``chNN/script.py``.
+
+    Raises ValueError for a name two chapters share; a name of no chapter's list is
+    taken as ch06's (a script of one's own in the book's ch06 folder).
+    """
+    if "/" in spec:
+        chapter, script = spec.split("/", 1)
+        return chapter, script
+    chapters = [ch for ch, scripts in SCRIPTS.items() if spec in scripts]
+    if len(chapters) > 1:
+        raise ValueError(
+            f"{spec} is a script of {' and '.join(chapters)}: name it {chapters[0]}/{spec}"
+        )
+    return (chapters[0] if chapters else "ch06"), spec
 
 
-def scratch_folders(book: Path, root: Path) -> dict[str, Path]:
-    """One working folder per mode for ch07 (its scripts read ../dataset/lena_gray.png
-    and write and read params.pkl in the current folder)."""
+def scratch_folders(book: Path, root: Path) -> dict[tuple[str, str], Path]:
+    """One working folder per mode and chapter for ch07 and ch08, by (mode, chapter):
+    their scripts write and read parameter files in the current folder; ch07's read
+    ../dataset/lena_gray.png."""
     folders = {}
     for mode in ("book", "pyref"):
         base = root / mode
-        (base / "ch07").mkdir(parents=True)
+        base.mkdir(parents=True)
         (base / "dataset").symlink_to(book.resolve() / "dataset")
-        folders[mode] = base / "ch07"
+        for chapter in SCRATCH_CHAPTERS:
+            (base / chapter).mkdir()
+            folders[mode, chapter] = base / chapter
     return folders
 
 
 def runner_command(
-    book: Path, mode: str, script: str, seed: int, epochs: int | None, iters: int | None = None
+    book: Path,
+    mode: str,
+    chapter: str,
+    script: str,
+    seed: int,
+    epochs: int | None,
+    iters: int | None = None,
 ) -> list[str]:
-    """The command that runs ``script`` of the book in ``mode`` ("book" or "pyref")."""
+    """The command that runs ``chapter/script`` of the book in ``mode`` ("book" or "pyref")."""
     return [
         sys.executable,
         "-c",
         _RUNNER,
         str(book.resolve()),
-        chapter_of(script),
+        chapter,
         mode,
         script,
         str(seed),
@@ -158,6 +199,7 @@ def runner_command(
 def run(
     book: Path,
     mode: str,
+    chapter: str,
     script: str,
     seed: int,
     cwd: Path,
@@ -165,7 +207,7 @@ def run(
     iters: int | None = None,
 ) -> str:
     proc = subprocess.run(
-        runner_command(book, mode, script, seed, epochs, iters),
+        runner_command(book, mode, chapter, script, seed, epochs, iters),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -185,36 +227,39 @@ def main(argv: list[str] | None = None) -> int:
         "--epochs",
         type=int,
         default=None,
-        help="shorten train_convnet.py to this many epochs (both runs)",
+        help="shorten train_convnet.py and train_deepnet.py to this many epochs (both runs)",
     )
     parser.add_argument(
         "--iters",
         type=int,
         default=None,
-        help="shorten ch04's train_neuralnet.py to this many iterations (both runs)",
+        help="shorten the train_neuralnet.py scripts to this many iterations (both runs)",
     )
     args = parser.parse_args(argv)
-    for chapter in sorted({chapter_of(s) for s in args.scripts}):
+    try:
+        named = {resolve(spec): spec for spec in args.scripts}
+    except ValueError as err:
+        parser.error(str(err))
+    for chapter in sorted({chapter for chapter, _ in named}):
         if not (args.book / chapter).is_dir():
             parser.error(f"{args.book} has no {chapter}/ folder")
-    order = {name: i for i, name in enumerate(DEFAULT_SCRIPTS)}
-    scripts = sorted(args.scripts, key=lambda s: order.get(s, -1))
-    needs_params = {"visualize_filter.py", "apply_filter.py"} & set(scripts)
-    if needs_params and "train_convnet.py" not in scripts:
-        parser.error(
-            "visualize_filter.py and apply_filter.py load the parameters "
-            "train_convnet.py saves: compare it too"
-        )
+    order = {resolve(name): i for i, name in enumerate(DEFAULT_SCRIPTS)}
+    todo = sorted(named, key=lambda key: order.get(key, -1))
+    for loader, saver in NEEDS_SAVED.items():
+        if resolve(loader) in named and resolve(saver) not in named:
+            parser.error(
+                f"{loader.split('/')[1]} loads the parameters {saver.split('/')[1]} "
+                f"saves: compare it too"
+            )
     failed = 0
     with tempfile.TemporaryDirectory(prefix="pyref-compare-") as tmp:
         folders = scratch_folders(args.book, Path(tmp))
-        for script in scripts:
-            ch07 = chapter_of(script) == "ch07"
+        for chapter, script in todo:
             outputs = {}
             for mode in ("book", "pyref"):
-                cwd = folders[mode] if ch07 else args.book / chapter_of(script)
+                cwd = folders.get((mode, chapter), args.book / chapter)
                 outputs[mode] = run(
-                    args.book, mode, script, args.seed, cwd, args.epochs, args.iters
+                    args.book, mode, chapter, script, args.seed, cwd, args.epochs, args.iters
                 )
             same = outputs["book"] == outputs["pyref"]
             failed += not same
@@ -224,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             shown = (f", {images} images" if images else "") + (
                 f", {figures} figures" if figures else ""
             )
-            print(f"{script}: {lines} lines printed{shown}, {'identical' if same else 'DIFFERENT'}")
+            print(f"{named[chapter, script]}: {lines} lines printed{shown}, {'identical' if same else 'DIFFERENT'}")
             if not same:
                 for a, b in zip(outputs["book"].splitlines(), outputs["pyref"].splitlines()):
                     if a != b:

@@ -3,7 +3,8 @@
 
 The Julia twin of the Python package `pyref`: chapters 6 and 7 of "Deep Learning from
 Scratch" (optimizers, initialisation, Batch Normalization, weight decay, Dropout,
-hyperparameter search; im2col, convolution, pooling, SimpleConvNet), consuming numpy's legacy random stream in exactly the
+hyperparameter search; im2col, convolution, pooling, SimpleConvNet), chapter 5's
+computational graph and layered TwoLayerNet, chapter 8's DeepConvNet, consuming numpy's legacy random stream in exactly the
 order pyref does, so one seed gives the same numbers in both languages.
 
 Data use the book's layout: samples in rows, so `x[i, j]` is numpy's `x[i-1, j-1]`;
@@ -46,6 +47,7 @@ include("initialization.jl")
 include("nets.jl")
 include("convnet.jl")
 include("simple_nets.jl")
+include("deep_convnet.jl")
 include("trainer.jl")
 include("study/trial.jl")
 include("search.jl")
@@ -59,6 +61,8 @@ include("parity/random_calls.jl")
 include("parity/scenarios.jl")
 include("parity/chapter3_scenarios.jl")
 include("parity/chapter4_scenarios.jl")
+include("parity/chapter5_scenarios.jl")
+include("parity/chapter8_scenarios.jl")
 include("parity/cs231n_scenarios.jl")
 include("bench/Bench.jl")
 include("bridge/bridge.jl")

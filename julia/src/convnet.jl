@@ -37,18 +37,21 @@ mutable struct SimpleConvNet
     batch::Array{Float64,4}
 end
 
-function conv_params(conv_param)::Dict{String,Int}
+"""A convolution's settings, `default`'s where `conv_param` has none (`nothing`: all);
+errors name the argument `name`."""
+function conv_params(conv_param, name::AbstractString="conv_param", default=CONV_PARAM)::Dict{String,Int}
+    conv_param === nothing && return Dict{String,Int}(default)
     conv_param isa AbstractDict || conv_param isa NamedTuple ||
-        throw(ArgumentError("conv_param must be a dict, not $(typeof(conv_param))"))
+        throw(ArgumentError("$name must be a dict, not $(typeof(conv_param))"))
     given = Dict{String,Any}(string(k) => v for (k, v) in pairs(conv_param))
     unknown = sort([k for k in keys(given) if !(k in CONV_PARAM_KEYS)])
-    isempty(unknown) || throw(ArgumentError("conv_param has unknown keys [" * join(["'$k'" for k in unknown], ", ") *
+    isempty(unknown) || throw(ArgumentError("$name has unknown keys [" * join(["'$k'" for k in unknown], ", ") *
                                             "]; it takes " * join(CONV_PARAM_KEYS, ", ")))
-    p = merge(Dict{String,Any}(CONV_PARAM), given)
-    return Dict{String,Int}("filter_num" => check_positive_int("conv_param['filter_num']", p["filter_num"]),
-                            "filter_size" => check_positive_int("conv_param['filter_size']", p["filter_size"]),
-                            "pad" => check_nonnegative_int("conv_param['pad']", p["pad"]),
-                            "stride" => check_positive_int("conv_param['stride']", p["stride"]))
+    p = merge(Dict{String,Any}(default), given)
+    return Dict{String,Int}("filter_num" => check_positive_int("$name['filter_num']", p["filter_num"]),
+                            "filter_size" => check_positive_int("$name['filter_size']", p["filter_size"]),
+                            "pad" => check_nonnegative_int("$name['pad']", p["pad"]),
+                            "stride" => check_positive_int("$name['stride']", p["stride"]))
 end
 
 function input_dims(input_dim)::NTuple{3,Int}

@@ -1,5 +1,6 @@
-# Layers with forward and backward passes (twin of pyref/layers.py). Data in the
-# book's layout: samples in rows. Labels: 0-based class indices or one-hot rows.
+# Layers with forward and backward passes (twin of pyref/layers.py): the computational
+# graph's MulLayer and AddLayer, then the net layers. Data in the book's layout:
+# samples in rows. Labels: 0-based class indices or one-hot rows.
 
 const BATCHNORM_EPS = 10e-7
 const BATCHNORM_MOMENTUM = 0.9
@@ -45,6 +46,50 @@ _in_layout(dout::AbstractMatrix, c_ordered::Bool) = c_ordered ? permutedims(dout
 
 """The layer's buffer handed on in its layout."""
 _handed_on(buf::Matrix{Float64}, c_ordered::Bool) = c_ordered ? transpose(buf) : buf
+
+"""A MulLayer/AddLayer operand: a real number (not a Bool) or an array of them, unchanged
+(Ints stay Ints, as in the book)."""
+_check_operand(name::AbstractString, v::Real) =
+    v isa Bool ? throw(ArgumentError("$name must be a real number or an array, not Bool")) : v
+_check_operand(name::AbstractString, v::AbstractArray{<:Real}) = v
+_check_operand(name::AbstractString, v) =
+    throw(ArgumentError("$name must be a real number or an array, not $(typeof(v))"))
+
+"""
+    MulLayer()
+
+The book's multiplication node (5.4.1): `forward(l, x, y)` returns x·y (elementwise,
+broadcast) and keeps both factors; `backward(l, dout)` returns (dout·y, dout·x).
+Numbers keep their types: 100·2 stays the Int 200, 200·1.1 is 220.00000000000003.
+"""
+mutable struct MulLayer
+    x::Any
+    y::Any
+end
+MulLayer() = MulLayer(nothing, nothing)
+function forward(l::MulLayer, x, y)
+    l.x = _check_operand("x", x)
+    l.y = _check_operand("y", y)
+    return x .* y
+end
+function backward(l::MulLayer, dout)
+    l.x === nothing && error("MulLayer.backward needs a forward pass first")
+    _check_operand("dout", dout)
+    return dout .* l.y, dout .* l.x
+end
+
+"""
+    AddLayer()
+
+The book's addition node (5.4.2): `forward(l, x, y)` returns x + y; `backward(l, dout)`
+passes the upstream gradient to both inputs as the book computes it, (dout·1, dout·1).
+"""
+struct AddLayer end
+forward(l::AddLayer, x, y) = _check_operand("x", x) .+ _check_operand("y", y)
+function backward(l::AddLayer, dout)
+    _check_operand("dout", dout)
+    return dout .* 1, dout .* 1
+end
 
 """max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
 gradient passes where x > 0. Matrices, and 4-D tensors (a convolution's output): a
@@ -388,5 +433,5 @@ backward(l::Layer, dout::AbstractMatrix) = Matrix{Float64}(backward!(l, dout))
 forward!(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray) = forward(l, x, t)
 backward!(l::SoftmaxWithLoss, dout=1) = backward(l, dout)
 
-export Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, Dropout, BatchNormalization, forward, backward,
+export MulLayer, AddLayer, Relu, Sigmoid, Tanh, Affine, SoftmaxWithLoss, Dropout, BatchNormalization, forward, backward,
        forward!, backward!

@@ -1,6 +1,9 @@
-# The book's fully connected nets (twin of pyref/nets.py): weights drawn at
-# construction, W1 first, as scale * randn(n_in, n_out) from `rng`.
+# The book's fully connected nets (twin of pyref/nets.py): chapter 5's two-layer net
+# of layers, MultiLayerNet and MultiLayerNetExtend; weights drawn at construction, W1
+# first, as scale * randn(n_in, n_out) from `rng`.
 
+const TWO_LAYER_WEIGHT_INIT_STD = 0.01
+const TWO_LAYER_PARAM_NAMES = ("W1", "b1", "W2", "b2")
 const WEIGHT_DECAY_KINDS = ("l2", "l1")
 
 """
@@ -211,4 +214,98 @@ function numerical_gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::Abst
     return grads
 end
 
-export MultiLayerNet, MultiLayerNetExtend, predict, loss, accuracy, gradient, gradient!, gradient_buffers, numerical_gradient
+"""
+    LayeredTwoLayerNet(input_size, hidden_size, output_size, weight_init_std=0.01; rng)
+
+Chapter 5's TwoLayerNet (5.7.2): Affine1, Relu1, Affine2, softmax-with-loss, with
+gradients by backpropagation or by central differences. W1 then W2 are drawn as
+`weight_init_std · randn(n_in, n_out)` (C-ordered, as numpy's); biases are zeros.
+`params` maps "W1", "b1", "W2", "b2" to the arrays the layers share. No weight-decay
+term, as the book's (a `dW + 0·W` would turn -0.0 into +0.0).
+"""
+mutable struct LayeredTwoLayerNet
+    input_size::Int
+    hidden_size::Int
+    output_size::Int
+    params::Params
+    affine1::Affine
+    relu1::Relu
+    affine2::Affine
+    last_layer::SoftmaxWithLoss
+end
+
+function LayeredTwoLayerNet(input_size::Integer, hidden_size::Integer, output_size::Integer,
+                            weight_init_std::Real=TWO_LAYER_WEIGHT_INIT_STD;
+                            rng::NumpyRandom.RandomState=NumpyRandom.global_state())
+    n_in = check_positive_int("input_size", input_size)
+    hidden = check_positive_int("hidden_size", hidden_size)
+    n_out = check_positive_int("output_size", output_size)
+    n_out >= 2 || throw(ArgumentError("output_size must be >= 2 (softmax over one class is always 1), got $output_size"))
+    std = check_positive("weight_init_std", weight_init_std)
+    params = Params()
+    params["W1"] = c_matrix(std .* NumpyRandom.randn(rng, n_in * hidden), n_in, hidden)
+    params["b1"] = zeros(hidden)
+    params["W2"] = c_matrix(std .* NumpyRandom.randn(rng, hidden * n_out), hidden, n_out)
+    params["b2"] = zeros(n_out)
+    return LayeredTwoLayerNet(n_in, hidden, n_out, params,
+                              Affine(params["W1"]::CMatrix, params["b1"]::Vector{Float64}), Relu(),
+                              Affine(params["W2"]::CMatrix, params["b2"]::Vector{Float64}), SoftmaxWithLoss())
+end
+
+function check_x(net::LayeredTwoLayerNet, x::AbstractMatrix)
+    check_batch("x", x)
+    size(x, 2) == net.input_size ||
+        throw(DimensionMismatch("x has $(size(x, 2)) features per sample, net takes $(net.input_size)"))
+    return check_array("x", x)
+end
+check_x(net::LayeredTwoLayerNet, x) =
+    throw(ArgumentError("x must have 2 dimensions (samples, features), got $(x isa AbstractArray ? size(x) : typeof(x))"))
+
+function check_xt(net::LayeredTwoLayerNet, x, t::AbstractArray)
+    check_x(net, x)
+    check_labels("t", t, size(x, 1), net.output_size)
+end
+
+"""Affine1, Relu1, Affine2; returns Affine2's own output array."""
+_forward_layers!(net::LayeredTwoLayerNet, x::AbstractMatrix) =
+    forward!(net.affine2, forward!(net.relu1, forward!(net.affine1, _tofloat(x))))
+
+"""Scores (before softmax) for each row of `x` (N, input_size)."""
+predict(net::LayeredTwoLayerNet, x) = Matrix{Float64}(_forward_layers!(net, check_x(net, x)))
+
+"""Mean cross-entropy of the predictions against labels or one-hot rows `t`."""
+function loss(net::LayeredTwoLayerNet, x, t::AbstractArray)
+    check_xt(net, x, t)
+    return forward(net.last_layer, _forward_layers!(net, x), t)::Float64
+end
+
+"""Fraction of rows whose highest score is the label: sum(y .== t) / N."""
+function accuracy(net::LayeredTwoLayerNet, x, t::AbstractArray)::Float64
+    check_xt(net, x, t)
+    y = argmax_rows(_forward_layers!(net, x))
+    labels = ndims(t) == 2 ? argmax_rows(t) : t
+    return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
+end
+
+"""Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow)."""
+function numerical_gradient(net::LayeredTwoLayerNet, x, t::AbstractArray)
+    check_xt(net, x, t)
+    f = _ -> forward(net.last_layer, _forward_layers!(net, x), t)::Float64
+    grads = Params()
+    for key in TWO_LAYER_PARAM_NAMES
+        grads[key] = numerical_gradient(f, net.params[key])
+    end
+    return grads
+end
+
+"""Gradients of the loss by backpropagation, as new arrays (laid out as the parameters)."""
+function gradient(net::LayeredTwoLayerNet, x, t::AbstractArray)
+    check_xt(net, x, t)
+    forward(net.last_layer, _forward_layers!(net, x), t)
+    dout = backward(net.last_layer, 1)::Matrix{Float64}
+    backward!(net.affine1, backward!(net.relu1, backward!(net.affine2, dout)); need_dx=false)
+    return Params("W1" => copy(net.affine1.dW), "b1" => copy(net.affine1.db),
+                  "W2" => copy(net.affine2.dW), "b2" => copy(net.affine2.db))
+end
+
+export LayeredTwoLayerNet, MultiLayerNet, MultiLayerNetExtend, predict, loss, accuracy, gradient, gradient!, gradient_buffers, numerical_gradient

@@ -383,19 +383,27 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         Every scenario of the suite.
     """
     registry = EXPERIMENTS if experiments is None else experiments
-    from pyref.parity import chapter3_scenarios, chapter4_scenarios
+    from pyref.parity import (
+        chapter3_scenarios,
+        chapter4_scenarios,
+        chapter5_scenarios,
+        chapter8_scenarios,
+    )
 
     return [
         *chapter3_scenarios.SCENARIOS,
         *experiment_scenarios(registry, chapter=3, full=False),
         *chapter4_scenarios.SCENARIOS,
         *experiment_scenarios(registry, chapter=4, full=False),
+        *chapter5_scenarios.SCENARIOS,
+        *experiment_scenarios(registry, chapter=5, full=False),
         *_build(),
         *experiment_scenarios(registry, chapter=6, full=False),
         *experiment_scenarios(registry, chapter=6, full=True),
         *_chapter7(),
         *experiment_scenarios(registry, chapter=7, full=False),
         *experiment_scenarios(registry, chapter=7, full=True),
+        *chapter8_scenarios.SCENARIOS,
         *cs231n_suite(),
     ]
 
