@@ -1,8 +1,9 @@
 """The book's experiments: one module per chapter, and the registry.
 
 - :mod:`pyref.experiments.chapter3`: the ch03 script (the three-layer net's accuracy);
-- :mod:`pyref.experiments.chapter4`: the ch04 scripts (gradient descent, the two-layer
-  net's training, ch05's too);
+- :mod:`pyref.experiments.chapter4`: the ch04 script of gradient descent;
+- :mod:`pyref.experiments.chapter5`: the ch05 scripts (the two-layer net's training,
+  ch04's too, and its gradient check);
 - :mod:`pyref.experiments.chapter6`: the ch06 scripts (optimizers, initial weights,
   Batch Normalization, regularization, the hyperparameter search);
 - :mod:`pyref.experiments.chapter7`: the ch07 scripts (SimpleConvNet, its filters);
@@ -19,9 +20,11 @@ from pyref.experiments.chapter3 import *  # noqa: F403
 from pyref.experiments.chapter3 import __all__ as _chapter3
 from pyref.experiments.chapter4 import *  # noqa: F403
 from pyref.experiments.chapter4 import __all__ as _chapter4
+from pyref.experiments.chapter5 import *  # noqa: F403
+from pyref.experiments.chapter5 import __all__ as _chapter5
 from pyref.experiments.chapter6 import *  # noqa: F403
 from pyref.experiments.chapter6 import __all__ as _chapter6
 from pyref.experiments.chapter7 import *  # noqa: F403
 from pyref.experiments.chapter7 import __all__ as _chapter7
 
-__all__ = [*_chapter3, *_chapter4, *_chapter6, *_chapter7]
+__all__ = [*_chapter3, *_chapter4, *_chapter5, *_chapter6, *_chapter7]

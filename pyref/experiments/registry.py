@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pyref import figures
-from pyref.experiments import chapter3, chapter4, chapter6, chapter7
+from pyref.experiments import chapter3, chapter4, chapter5, chapter6, chapter7
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,10 @@ def _neuralnet_lines(result: dict[str, Any]) -> list[str]:
     return [f"({result['weights']})", f"Accuracy:{result['accuracy']}"]
 
 
+def _gradient_check_lines(result: dict[str, Any]) -> list[str]:
+    return [f"{key}:{diff}" for key, diff in result["diff"].items()]
+
+
 def _bn_check_lines(result: dict[str, Any]) -> list[str]:
     lines = [f"{key}:{diff}" for key, diff in result["diff"].items()]
     if result.get("samples") == 1:
@@ -179,8 +183,8 @@ EXPERIMENTS: dict[str, Experiment] = _registry(
     ),
     Experiment(
         "train-two-layer-net",
-        chapter4.train_two_layer_net,
-        "4.5.2",
+        chapter5.train_two_layer_net,
+        "5.7.4",
         "The two-layer net trained by SGD (numerical gradient or backprop)",
         figures.train_two_layer_net,
         figures.train_two_layer_net_overlay,
@@ -211,6 +215,19 @@ EXPERIMENTS: dict[str, Experiment] = _registry(
                 data=(10, 50),
             ),
         ),
+    ),
+    Experiment(
+        "gradient-check",
+        chapter5.gradient_check,
+        "5.7.3",
+        "Backprop vs. numerical gradient of the two-layer net",
+        figures.gradient_check,
+        figures.gradient_check_overlay,
+        one_hot_label=True,
+        progress=False,
+        quick={"hidden_size": 10},
+        book_lines=_gradient_check_lines,
+        parity=(ParityRun({"hidden_size": 10}, data=(3, 0)),),
     ),
     Experiment(
         "optimizer-compare-naive",

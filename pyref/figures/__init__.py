@@ -6,7 +6,7 @@ experiment's record in :mod:`pyref.experiments.registry` names its figure and ov
 so that they cannot drift apart. One module per job:
 
 - :mod:`pyref.figures.style`: :data:`STYLE` and the helpers every figure shares;
-- :mod:`pyref.figures.chapter3`, :mod:`pyref.figures.chapter4`,
+- :mod:`pyref.figures.chapter3` .. :mod:`pyref.figures.chapter5`,
   :mod:`pyref.figures.chapter6`, :mod:`pyref.figures.chapter7`: ``NAME(result,
   data=...)``, experiment NAME's figure (or a dict name -> figure);
 - :mod:`pyref.figures.overlays`: ``NAME_overlay(python_result, julia_result, data=...)``,
@@ -18,7 +18,8 @@ The public names of all four are re-exported here (``from pyref.figures import X
 """
 
 from pyref.figures.chapter3 import neuralnet_mnist
-from pyref.figures.chapter4 import gradient_descent, train_two_layer_net
+from pyref.figures.chapter4 import gradient_descent
+from pyref.figures.chapter5 import gradient_check, train_two_layer_net
 from pyref.figures.chapter6 import (
     batch_norm_gradient_check,
     batch_norm_test,
@@ -43,6 +44,7 @@ from pyref.figures.overlays import (
     batch_norm_gradient_check_overlay,
     batch_norm_test_overlay,
     convnet_gradient_check_overlay,
+    gradient_check_overlay,
     gradient_descent_overlay,
     gradient_vanishing_overlay,
     hyperparameter_optimization_overlay,
@@ -82,6 +84,7 @@ __all__ = [
     "neuralnet_mnist",
     "gradient_descent",
     "train_two_layer_net",
+    "gradient_check",
     "batch_norm_gradient_check",
     "batch_norm_test",
     "gradient_vanishing",
@@ -100,6 +103,7 @@ __all__ = [
     "neuralnet_mnist_overlay",
     "gradient_descent_overlay",
     "train_two_layer_net_overlay",
+    "gradient_check_overlay",
     "apply_filter_overlay",
     "batch_norm_gradient_check_overlay",
     "batch_norm_test_overlay",

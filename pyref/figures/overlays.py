@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pyref.figures.chapter3 import digit_row
-from pyref.figures.chapter4 import descent_path, two_layer_curves
+from pyref.figures.chapter4 import descent_path
+from pyref.figures.chapter5 import gradient_check_title, two_layer_curves
 from pyref.figures.chapter6 import (
     accuracy_panels,
     bn_check_title,
@@ -275,5 +276,16 @@ def gradient_descent_overlay(py: dict, jl: dict, data: str | None) -> Figure:
 
 @_overlay
 def train_two_layer_net_overlay(py: dict, jl: dict, data: str | None) -> Figure:
-    """4.5.2: both languages' accuracy and loss curves."""
+    """5.7.4 (4.5.2): both languages' accuracy and loss curves."""
     return two_layer_curves([py, jl], data)
+
+
+@_overlay
+def gradient_check_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """5.7.3: both languages' gradient differences side by side."""
+    return gradient_bars(
+        [py["diff"], jl["diff"]],
+        ["Python (pyref)", "Julia (PyRef)"],
+        ylabel="mean |backprop − numerical|",
+        title=gradient_check_title(py),
+    )
