@@ -49,6 +49,51 @@ def _julia(result: Any, shift: float = 0.0) -> Any:
     return result
 
 
+def neuralnet() -> dict[str, Any]:
+    images = np.zeros((6, 28, 28))
+    for i in range(6):  # bars of different slants stand in for digits
+        for r in range(6, 22):
+            c = 8 + i * 2 + (r - 6) * (i - 2) // 6
+            images[i, r, max(0, c) : max(0, c) + 3] = 1.0
+    return {
+        "accuracy": 0.9352,
+        "weights": "trained here for 10 epochs (the book's weights not given)",
+        "test_samples": 1000,
+        "images": images,
+        "labels": [1, 7, 1, 4, 1, 9],
+        "predicted": [1, 7, 7, 4, 1, 4],
+    }
+
+
+def descent() -> dict[str, Any]:
+    path = np.array([[-3.0, 4.0]]) * 0.8 ** np.arange(20)[:, None]
+    return {
+        "init_x": [-3.0, 4.0],
+        "lr": 0.1,
+        "step_num": 20,
+        "x_history": path,
+        "x": path[-1] * 0.8,
+    }
+
+
+def two_layer() -> dict[str, Any]:
+    return {
+        "gradient": "backprop",
+        "iters_num": 400,
+        "batch_size": 100,
+        "train_loss": _decay(400, 2.3, 0.3, 0.02, 0.05, 77),
+        "train_acc": _rise(10, 0.93, 0.5, 78),
+        "test_acc": _rise(10, 0.91, 0.5, 79),
+    }
+
+
+def two_layer_check() -> dict[str, Any]:
+    return {
+        "diff": {"W1": 4.3e-10, "b1": 2.6e-09, "W2": 5.1e-09, "b2": 1.4e-07},
+        "samples": 3,
+    }
+
+
 def naive() -> dict[str, Any]:
     return optimizer_compare_naive()  # plain arithmetic on floats: no randomness, no training
 
@@ -232,6 +277,10 @@ def applied() -> dict[str, Any]:
 
 #: Each experiment's hand-made result.
 RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "neuralnet-mnist": neuralnet,
+    "gradient-descent": descent,
+    "train-two-layer-net": two_layer,
+    "gradient-check": two_layer_check,
     "optimizer-compare-naive": naive,
     "optimizer-compare-mnist": mnist_compare,
     "weight-init-activation-histogram": histogram,
@@ -249,6 +298,8 @@ RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 #: Experiments whose figure names the data set.
 NEEDS_DATA = {
+    "neuralnet-mnist",
+    "train-two-layer-net",
     "optimizer-compare-mnist",
     "weight-init-compare",
     "batch-norm-test",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -180,3 +181,121 @@ def test_engine_both_draws_each_language_and_an_overlay(
         )
     for png in (f"{name}.png", f"{name}-julia.png", f"{name}-overlay.png"):
         assert (tmp_path / png).stat().st_size > 5000, png
+
+
+# --- chapters 3 to 5 ---------------------------------------------------------------
+
+BOOK_WEIGHTS = Path("/tmp/book/ch03/sample_weight.pkl")
+
+
+def _sample_weights(seed: int) -> dict[str, np.ndarray]:
+    """Weights of sample_weight.pkl's shapes and dtype (float32), drawn."""
+    r = np.random.RandomState(seed)
+    sizes = (784, 50, 100, 10)
+    out = {}
+    for i in range(3):
+        out[f"W{i + 1}"] = (r.randn(sizes[i], sizes[i + 1]) * 0.1).astype(np.float32)
+        out[f"b{i + 1}"] = (r.randn(sizes[i + 1]) * 0.1).astype(np.float32)
+    return out
+
+
+def test_neuralnet_mnist_reads_the_weights_it_is_given(tmp_path, capsys) -> None:
+    import pickle
+
+    from pyref.datasets import load_mnist
+    from pyref.simple_nets import predict
+
+    weights = _sample_weights(3)
+    path = tmp_path / "sample_weight.pkl"
+    path.write_bytes(pickle.dumps(weights))
+    assert main(["run", "neuralnet-mnist", "--weights", str(path), "--out", str(tmp_path)]) == 0
+    record = json.loads((tmp_path / "neuralnet-mnist.json").read_text())
+    assert record["settings"]["weights"] == str(path)
+    result = record["result"]
+    assert "sample_weight.pkl (given)" in result["weights"]
+    (_, _), (x, t) = load_mnist()
+    hits = [int(np.argmax(predict(weights, x[i]))) == t[i] for i in range(len(x))]
+    assert result["accuracy"] == sum(hits) / len(x) and result["test_samples"] == len(x)
+    assert result["labels"] == [int(v) for v in t[:10]]
+    assert f"Accuracy:{result['accuracy']}" in capsys.readouterr().out
+    # Without weights it trains the same net and says so.
+    trained = run(tmp_path / "own", "neuralnet-mnist")
+    assert "trained here" in trained["weights"] and trained["accuracy"] > 0.6
+
+
+def test_neuralnet_mnist_refuses_bad_weights(tmp_path, capsys) -> None:
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps({"W1": Evil()}))
+    assert main(["run", "neuralnet-mnist", "--weights", str(path), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--weights" in err and "system" in err and "Traceback" not in err
+    assert main(["run", "gradient-descent", "--weights", str(path), "--out", str(tmp_path)]) == 2
+    assert "takes no --weights (only neuralnet-mnist" in capsys.readouterr().err
+    assert not (tmp_path / "neuralnet-mnist.json").exists()
+
+
+@pytest.mark.skipif(not BOOK_WEIGHTS.exists(), reason="no book checkout at /tmp/book")
+def test_neuralnet_mnist_on_the_books_weights(tmp_path) -> None:
+    args = ["run", "neuralnet-mnist", "--weights", str(BOOK_WEIGHTS), "--out", str(tmp_path)]
+    assert main(args) == 0
+    result = json.loads((tmp_path / "neuralnet-mnist.json").read_text())["result"]
+    assert result["accuracy"] > 0.9  # the book reports 0.9352 on all 10,000 test digits
+
+
+def test_gradient_descent_path_shrinks_by_one_minus_2lr(tmp_path) -> None:
+    res = run(tmp_path, "gradient-descent")
+    path = np.array(res["x_history"])
+    assert path.shape == (20, 2) and list(path[0]) == [-3.0, 4.0]
+    # the gradient of x0² + x1² is 2x: each step multiplies x by 1 - 2·0.1
+    np.testing.assert_allclose(path[1:], path[:-1] * 0.8, rtol=1e-7)
+    np.testing.assert_allclose(res["x"], path[-1] * 0.8, rtol=1e-7)
+
+
+def test_train_two_layer_net_gradient_option(tmp_path, capsys) -> None:
+    res = run(tmp_path / "b", "train-two-layer-net")
+    assert res["gradient"] == "backprop" and len(res["train_loss"]) == 200
+    assert len(res["train_acc"]) == 5  # 4,000 digits / 100: an epoch every 40 steps
+    assert np.mean(res["train_loss"][-20:]) < np.mean(res["train_loss"][:20])
+    assert res["test_acc"][-1] > 0.5
+    res = run(tmp_path / "n", "train-two-layer-net", "--gradient", "numerical")
+    assert res["gradient"] == "numerical" and len(res["train_loss"]) == 3
+    record = json.loads((tmp_path / "n" / "train-two-layer-net.json").read_text())
+    assert record["settings"]["gradient"] == "numerical"
+    assert main(["run", "train-two-layer-net", "--gradient", "exact", "--out", str(tmp_path)]) == 2
+    assert "--gradient must be one of backprop, numerical" in capsys.readouterr().err
+    assert main(["run", "gradient-descent", "--gradient", "numerical", "--out", str(tmp_path)]) == 2
+    assert "takes no --gradient (only train-two-layer-net" in capsys.readouterr().err
+
+
+def test_gradient_check_agrees(tmp_path, capsys) -> None:
+    res = run(tmp_path, "gradient-check")
+    assert list(res["diff"]) == ["W1", "b1", "W2", "b2"] and res["samples"] == 3
+    assert all(0 < d < 1e-6 for d in res["diff"].values())
+    out = capsys.readouterr().out
+    assert all(f"{key}:{d}" in out for key, d in res["diff"].items())
+
+
+def test_train_two_layer_net_numerical_in_both_languages(
+    tmp_path, julia_exe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyref.runtime import close_session
+
+    monkeypatch.setenv("PYREF_JULIA", str(julia_exe))
+    args = ["run", "train-two-layer-net", "--quick", "--gradient", "numerical"]
+    try:
+        assert main([*args, "--engine", "both", "--out", str(tmp_path)]) == 0
+    finally:
+        close_session()
+    py = json.loads((tmp_path / "train-two-layer-net.json").read_text())
+    jl = json.loads((tmp_path / "train-two-layer-net-julia.json").read_text())
+    assert py["settings"] == jl["settings"] and py["settings"]["gradient"] == "numerical"
+    assert py["result"] == jl["result"]  # numpy's OpenBLAS on both sides: the same bits
+    assert (tmp_path / "train-two-layer-net-overlay.png").stat().st_size > 5000

@@ -35,7 +35,7 @@ def digit_row(results: Sequence[dict[str, Any]], names: Sequence[str], data: str
         )
     accuracies = "; ".join(f"{name}accuracy {r['accuracy']:.4f}" for name, r in zip(names, results))
     fig.suptitle(
-        f"Three-layer net (784-50-100-10){on_data(data)}: {accuracies} on "
+        f"Three-layer net (784-50-100-10){on_data(data)}\n{accuracies} on "
         f"{first['test_samples']} test digits\nweights: {first['weights']}"
     )
     return fig

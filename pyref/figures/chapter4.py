@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from pyref.figures.style import JULIA_MARK, language_handles, new_figure, styled
+from pyref.figures.style import JULIA_MARK, new_figure, styled
 
 
 def descent_path(results: Sequence[dict[str, Any]]) -> Figure:
@@ -30,7 +31,13 @@ def descent_path(results: Sequence[dict[str, Any]]) -> Figure:
     if len(results) > 1:
         jl = np.asarray(results[1]["x_history"]).reshape(-1, 2)
         ax.plot(jl[:, 0], jl[:, 1], color="C1", **JULIA_MARK)
-        ax.legend(handles=language_handles(), loc="upper right")
+        ax.legend(
+            handles=[
+                Line2D([], [], color="C0", marker="o", linestyle="", label="Python (pyref): dots"),
+                Line2D([], [], color="C1", label="Julia (PyRef): circles", **JULIA_MARK),
+            ],
+            loc="upper right",
+        )
     else:
         ax.legend(loc="upper right")
     ax.set(xlim=(-3.5, 3.5), ylim=(-4.5, 4.5), xlabel="x0", ylabel="x1")
