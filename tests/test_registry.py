@@ -87,4 +87,19 @@ def test_the_registry_refuses_a_name_twice() -> None:
 def test_every_record_is_complete() -> None:
     for exp in EXPERIMENTS.values():
         assert callable(exp.run) and callable(exp.figure) and callable(exp.overlay)
-        assert exp.chapter in (6, 7) and exp.parity, exp.name
+        assert exp.chapter in (3, 4, 5, 6, 7) and exp.parity, exp.name
+
+
+def test_options_are_the_functions_choices() -> None:
+    import inspect
+
+    from pyref.cli.run import OPTIONS
+    from pyref.experiments.chapter5 import GRADIENT_METHODS
+
+    for exp in EXPERIMENTS.values():
+        for option, values in exp.options.items():
+            assert option in OPTIONS, (exp.name, option)
+            default = inspect.signature(exp.run).parameters[option].default
+            assert next(iter(values)) == default, (exp.name, option)  # the first, the default
+    assert tuple(EXPERIMENTS["train-two-layer-net"].options["gradient"]) == GRADIENT_METHODS
+    assert [e.name for e in EXPERIMENTS.values() if e.takes_weights] == ["neuralnet-mnist"]
