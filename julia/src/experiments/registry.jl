@@ -24,8 +24,8 @@ end
 const EXPERIMENTS = _registry(
     Experiment("neuralnet-mnist", neuralnet_mnist, true),
     Experiment("gradient-descent", gradient_descent_path, false),
-    Experiment("train-two-layer-net", train_two_layer_net, true),
     Experiment("gradient-check", gradient_check, true),
+    Experiment("train-two-layer-net", train_two_layer_net, true),
     Experiment("optimizer-compare-naive", optimizer_compare_naive, false),
     Experiment("optimizer-compare-mnist", optimizer_compare_mnist, true),
     Experiment("weight-init-activation-histogram", weight_init_activation_histogram, true),
