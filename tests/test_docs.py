@@ -2,7 +2,7 @@
 line (its subcommand and options exist), and the quick ones run and succeed; each
 `python tools/...` line names a tool of this repository and options it has.
 
-The recipes (docs/parity.md, docs/porting.md) are run in full by parity_tests/.
+The recipes (docs/parity.md, docs/porting.md) are run in full by tests/parity/.
 """
 
 from __future__ import annotations
