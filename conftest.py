@@ -15,6 +15,13 @@ import pytest
 
 REQUIRE_JULIA_ENV = "PYREF_REQUIRE_JULIA"
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Workers share the cores: one OpenBLAS thread each (and in every process they
+    # start, Julia included), or their spinning threads slow each other down several
+    # times. numpy is not loaded yet. Both languages read the same setting, so numpy-BLAS
+    # parity is unchanged.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def julia_required() -> bool:
     """Whether the environment demands Julia (``PYREF_REQUIRE_JULIA`` is 1/true/yes)."""

@@ -154,7 +154,7 @@ def _step_data() -> tuple[np.ndarray, np.ndarray]:
 
 def _worker_step(quick: bool) -> None:
     """Entry of the one-BLAS-thread subprocess: time the Python step, print JSON."""
-    from pyref.memory import keep_freed_memory
+    from pyref.allocator import keep_freed_memory
 
     keep_freed_memory()  # as pyref's commands do
     x, t = _step_data()
@@ -365,7 +365,7 @@ def _convnet_data() -> tuple[np.ndarray, np.ndarray]:
 
 def _worker_convnet(quick: bool, book: str | None = None) -> None:
     """Entry of the one-BLAS-thread subprocess: time a convnet step, print JSON."""
-    from pyref.memory import keep_freed_memory
+    from pyref.allocator import keep_freed_memory
 
     keep_freed_memory()
     x, t = _convnet_data()

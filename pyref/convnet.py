@@ -204,6 +204,17 @@ class SimpleConvNet:
         *,
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A net with the given sizes, its weights drawn in the book's order (W1, W2, W3).
+
+        Args:
+            input_dim: (C, H, W) of one image.
+            conv_param: "filter_num", "filter_size", "pad", "stride" (the book's
+                defaults for missing keys).
+            hidden_size: units of the hidden Affine layer, >= 1.
+            output_size: classes, >= 1.
+            weight_init_std: the std of the initial weights, > 0.
+            rng: the random stream, or None for numpy's global one (the book's).
+        """
         self.input_dim = _input_dims(input_dim)
         self.conv_param = _conv_params(conv_param)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
@@ -258,17 +269,43 @@ class SimpleConvNet:
         return x
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Scores (before softmax) for each image of ``x`` (N, C, H, W)."""
+        """Scores (before softmax) for each image.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+
+        Returns:
+            scores: shape (N, output_size).
+        """
         return self._predict(self._check_x(x))
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Mean cross-entropy of the predictions against labels or one-hot rows ``t``."""
+        """Mean cross-entropy of the predictions.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+
+        Returns:
+            loss: a float.
+        """
         t = self._check_xt(x, t)
         return self.last_layer._forward(self._predict(x), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
-        """The book's accuracy: predictions in batches of ``batch_size``; as in the book,
-        samples after the last whole batch are not predicted but still counted."""
+        """The book's accuracy, predicting in batches.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+            batch_size: images per prediction, >= 1.
+
+        Returns:
+            accuracy: correct predictions / N. As in the book, samples after the last
+            whole batch are not predicted but still counted.
+        """
         t = self._check_xt(x, t)
         batch_size = check_positive_int("batch_size", batch_size)
         if t.ndim != 1:
@@ -284,7 +321,16 @@ class SimpleConvNet:
     # -- gradients ----------------------------------------------------------
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients of the loss by backpropagation."""
+        """Gradients of the loss by backpropagation.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+
+        Returns:
+            grads: "W1", "b1", "W2", "b2", "W3", "b3" -> gradients, the params' shapes.
+        """
         t = self._check_xt(x, t)
         self.last_layer._forward(self._predict(x), t)
         dout = self.last_layer.backward(1)
@@ -298,7 +344,16 @@ class SimpleConvNet:
         return grads
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients by central differences of the loss (slow; for checks)."""
+        """Gradients by central differences of the loss (slow; for checks).
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+
+        Returns:
+            grads: "W1", "b1", "W2", "b2", "W3", "b3" -> gradients, the params' shapes.
+        """
         t = self._check_xt(x, t)
 
         def loss_w(_: np.ndarray) -> float:
@@ -313,17 +368,33 @@ class SimpleConvNet:
     # -- parameters ---------------------------------------------------------
 
     def save_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> Path:
-        """Write the parameters to ``file_name`` in numpy's .npz format (whatever its
-        extension: the book's ``params.pkl`` gets .npz contents), atomically."""
+        """Write the parameters in numpy's .npz format, atomically.
+
+        Args:
+            file_name: the file to write (whatever its extension: the book's
+                ``params.pkl`` gets .npz contents).
+
+        Returns:
+            The path written.
+        """
         return save_param_file(file_name, {key: self.params[key] for key in CONVNET_PARAM_NAMES})
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shapes of this net's parameters, by name."""
+        """The shapes of this net's parameters.
+
+        Returns:
+            "W1", "b1", "W2", "b2", "W3", "b3" -> shape.
+        """
         return {key: self.params[key].shape for key in CONVNET_PARAM_NAMES}
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
-        """Take these parameters (all of them, checked first by ``check_params``) and
-        hand them to the layers, as the book's load_params does after reading its file."""
+        """Take these parameters and hand them to the layers, as the book's load_params
+        does after reading its file.
+
+        Args:
+            params: all six arrays by name, the shapes of ``param_shapes()`` (checked
+                first by ``check_params``).
+        """
         checked = check_params(params, self.param_shapes())
         self.params.update(checked)
         for idx, name in enumerate(_PARAM_LAYERS, start=1):
@@ -331,8 +402,11 @@ class SimpleConvNet:
             self.layers[name].b = self.params[f"b{idx}"]
 
     def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` (pickle is refused) into the net;
-        errors name the file and the member."""
+        """Read parameters written by ``save_params`` into the net (pickle is refused).
+
+        Args:
+            file_name: an .npz file; errors name the file and the member.
+        """
         self.set_params(load_param_file(file_name, self.param_shapes()))
 
 

@@ -31,12 +31,21 @@ POOL_SIZE = 2
 def window_output_size(
     size: int, window: int, stride: int, pad: int, *, axis: str, window_name: str, input_name: str
 ) -> int:
-    """How many positions a window of ``window`` takes along an input axis of ``size``
-    padded by ``pad`` on each side, moving by ``stride``: (size + 2·pad − window)/stride + 1.
+    """How many positions a window takes along one input axis, checked.
 
-    Raises ValueError, naming the arguments, when the window is larger than the padded
-    input or when the stride does not divide the span (the output size would not be an
-    integer: the book's code would silently drop the remainder).
+    Args:
+        size: the input's length along the axis.
+        window: the window's length along it.
+        stride: how far the window moves, >= 1.
+        pad: zeros added on each side, >= 0.
+        axis, window_name, input_name: words for the error messages.
+
+    Returns:
+        (size + 2·pad − window) / stride + 1, an int.
+
+    Raises:
+        ValueError: the window is larger than the padded input, or the stride does
+            not divide the span (the book's code would silently drop the remainder).
     """
     padded = size + 2 * pad
     if window > padded:
@@ -54,9 +63,18 @@ def window_output_size(
 
 
 def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> float:
-    """The book's util: (input_size + 2·pad − filter_size) / stride + 1, as a float
-    (not necessarily whole: the book's value). Sizes must be positive ints, stride
-    >= 1, pad >= 0, and the filter no larger than the padded input."""
+    """The book's util ``conv_output_size``.
+
+    Args:
+        input_size: a positive int.
+        filter_size: a positive int, no larger than the padded input.
+        stride: >= 1.
+        pad: >= 0.
+
+    Returns:
+        (input_size + 2·pad − filter_size) / stride + 1, a float (not necessarily
+        whole: the book's value).
+    """
     input_size = check_positive_int("input_size", input_size)
     filter_size = check_positive_int("filter_size", filter_size)
     stride = check_positive_int("stride", stride)
@@ -127,9 +145,24 @@ def _im2col(
 def im2col(
     input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0
 ) -> np.ndarray:
-    """Every filter window of ``input_data`` (N, C, H, W) as a row: a float64 matrix of
-    N·out_h·out_w rows (sample, then window row, then window column) and C·filter_h·filter_w
-    columns (channel, then filter row, then filter column), zero-padded by ``pad``."""
+    """Every filter window of the input as a row of a matrix.
+
+    Args:
+        input_data: images, shape (N, C, H, W).
+        filter_h, filter_w: the window's height and width.
+        stride: how far the window moves, >= 1.
+        pad: zeros added on each side of H and W, >= 0.
+
+    Returns:
+        col: float64, shape (N·out_h·out_w, C·filter_h·filter_w); rows ordered
+        (sample, window row, window column), columns (channel, filter row, filter
+        column).
+
+    Notes:
+        One strided copy of every window instead of the book's one per filter
+        position: the same numbers. A single sample's col is Fortran-ordered, as
+        the book's reshape of its transposed array is a view then.
+    """
     x = check_array("input_data", input_data, ndim=4, finite=False)
     filter_h = check_positive_int("filter_h", filter_h)
     filter_w = check_positive_int("filter_w", filter_w)
@@ -158,9 +191,17 @@ def col2im(
     stride: int = 1,
     pad: int = 0,
 ) -> np.ndarray:
-    """The inverse layout of im2col, summing where windows overlap: an (N, C, H, W)
-    array whose every element is the sum, in filter-position order, of the entries of
-    ``col`` that im2col would have copied from it (the book's accumulation order)."""
+    """The inverse layout of im2col, summing where windows overlap.
+
+    Args:
+        col: shape (N·out_h·out_w, C·filter_h·filter_w), as im2col makes.
+        input_shape: (N, C, H, W) of the images im2col read.
+        filter_h, filter_w, stride, pad: as given to im2col.
+
+    Returns:
+        img: shape (N, C, H, W); each element the sum, in filter-position order (the
+        book's accumulation order), of the entries of ``col`` im2col copied from it.
+    """
     col = check_array("col", col, ndim=2, finite=False)
     N, C, H, W = _check_shape(input_shape)
     filter_h = check_positive_int("filter_h", filter_h)
@@ -225,9 +266,22 @@ def _check_bias(b: object, filter_num: int) -> np.ndarray | float:
 class Convolution:
     """A convolution layer with filters ``W`` (FN, C, FH, FW) and biases ``b`` (FN),
     moving by ``stride`` over the input zero-padded by ``pad``: im2col, then one matrix
-    product with the filters as columns (``col_W``), as the book computes it."""
+    product with the filters as columns (``col_W``), as the book computes it.
+
+    Attributes:
+        W, b: filters (FN, C, FH, FW) and biases (FN,); dW, db: their gradients.
+        col, col_W: the last forward pass's im2col matrix and filter columns.
+    """
 
     def __init__(self, W: np.ndarray, b: np.ndarray | float, stride: int = 1, pad: int = 0) -> None:
+        """A layer over the given filters (kept, not copied).
+
+        Args:
+            W: filters, shape (FN, C, FH, FW).
+            b: biases, shape (FN,), or one number for all filters.
+            stride: >= 1.
+            pad: zeros added on each side of H and W, >= 0.
+        """
         check_array("W", W, ndim=4)
         self.W = W
         self.b = _check_bias(b, W.shape[0])
@@ -241,6 +295,14 @@ class Convolution:
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Convolution forward pass.
+
+        Args:
+            x: images, shape (N, C, H, W).
+
+        Returns:
+            out: shape (N, FN, out_h, out_w).
+        """
         x = _check_nonempty(check_array("x", x, ndim=4, finite=False))
         FN, C, FH, FW = self.W.shape
         N = x.shape[0]
@@ -261,9 +323,16 @@ class Convolution:
         return out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
 
     def backward(self, dout: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
-        """dW, db (kept on the layer) and, unless ``need_dx`` is False, dx: a net's
-        first layer skips it (col2im and a matrix product), as no one uses the
-        gradient of the input images."""
+        """Convolution backward pass: dW and db are kept on the layer.
+
+        Args:
+            dout: upstream gradient, shape (N, FN, out_h, out_w).
+            need_dx: False to skip dx (col2im and a matrix product): a net's first
+                layer, as no one uses the gradient of the input images.
+
+        Returns:
+            dx: shape (N, C, H, W), or None.
+        """
         dout = _check_dout(self, self.col, self._out_shape, dout)
         FN, C, FH, FW = self.W.shape
         dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
@@ -292,6 +361,13 @@ class Pooling:
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = POOL_SIZE, pad: int = 0) -> None:
+        """A pooling layer with its window and stride.
+
+        Args:
+            pool_h, pool_w: the window's height and width, >= 1.
+            stride: how far the window moves, >= 1.
+            pad: zeros added on each side of H and W, >= 0.
+        """
         self.pool_h = check_positive_int("pool_h", pool_h)
         self.pool_w = check_positive_int("pool_w", pool_w)
         self.stride = check_positive_int("stride", stride)
@@ -316,6 +392,14 @@ class Pooling:
         ]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Max pooling forward pass.
+
+        Args:
+            x: images, shape (N, C, H, W).
+
+        Returns:
+            out: each window's maximum, shape (N, C, out_h, out_w).
+        """
         x = _check_nonempty(check_array("x", x, ndim=4, finite=False))
         out_h, out_w = _geometry(
             x.shape, self.pool_h, self.pool_w, self.stride, self.pad, ("pool_h", "pool_w"), "x"
@@ -418,8 +502,15 @@ class Pooling:
         return np.array(out, dtype=np.float64), np.asarray(idx)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Each output's gradient back to its window's first maximum; elsewhere 0. Where
-        windows overlap, the contributions add up in col2im's order."""
+        """Each output's gradient back to its window's first maximum; elsewhere 0.
+
+        Args:
+            dout: upstream gradient, shape (N, C, out_h, out_w).
+
+        Returns:
+            dx: shape (N, C, H, W). Where windows overlap, the contributions add up
+            in col2im's order.
+        """
         idx = self._argmax
         dout = _check_dout(self, self.x, () if idx is None else idx.shape, dout)
         N, C, H, W = self.x.shape

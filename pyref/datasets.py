@@ -460,10 +460,17 @@ def load_mnist(
     source: str | None = None,
     data_dir: str | os.PathLike | None = None,
 ):
-    """The book's ``load_mnist``: ((x_train, t_train), (x_test, t_test)).
+    """The book's ``load_mnist``.
 
-    Images are uint8, or float32 in [0, 1] with ``normalize``; flattened to 784
-    values or shaped (N, 1, 28, 28); labels uint8, or float64 one-hot rows.
+    Args:
+        normalize: images as float32 in [0, 1] instead of uint8.
+        flatten: images as rows of 784 values instead of (1, 28, 28).
+        one_hot_label: labels as float64 one-hot rows (N, 10) instead of uint8 (N,).
+        source: one of ``SOURCES``, or None for $PYREF_DATA, else "embedded".
+        data_dir: where full MNIST's files are, for a source that reads them.
+
+    Returns:
+        ((x_train, t_train), (x_test, t_test)); images shape (N, 784) or (N, 1, 28, 28).
     """
     data, _ = load_mnist_with_info(
         normalize, flatten, one_hot_label, source=source, data_dir=data_dir
@@ -483,7 +490,16 @@ def _one_hot(labels: np.ndarray) -> np.ndarray:
 def shuffle_dataset(
     x: np.ndarray, t: np.ndarray, rng: np.random.RandomState | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle samples and labels together with one ``permutation`` draw (the book's util)."""
+    """Shuffle samples and labels together with one ``permutation`` draw (the book's util).
+
+    Args:
+        x: samples, shape (N, ...).
+        t: labels, N of them.
+        rng: the random stream, or None for numpy's global one (the book's).
+
+    Returns:
+        (x, t) shuffled, new arrays of the same shapes.
+    """
     if len(x) != len(t):
         raise ValueError(f"x has {len(x)} samples but t has {len(t)} labels")
     permutation = resolve_rng(rng).permutation(x.shape[0])
@@ -499,7 +515,14 @@ def split_validation(
     """The 6.5.1 recipe: shuffle, then the first ``int(N * validation_rate)`` samples
     are validation data and the rest training data.
 
-    Returns ((x_train, t_train), (x_val, t_val)).
+    Args:
+        x: samples, shape (N, ...).
+        t: labels, N of them.
+        validation_rate: the share held out, in (0, 1).
+        rng: the random stream, or None for numpy's global one (the book's).
+
+    Returns:
+        ((x_train, t_train), (x_val, t_val)).
     """
     rate = check_unit_interval("validation_rate", validation_rate, closed_low=False)
     validation_num = int(x.shape[0] * rate)

@@ -24,33 +24,74 @@ SMOOTH_KAISER_BETA = 2
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x))."""
+    """The logistic function, elementwise.
+
+    Args:
+        x: any shape.
+
+    Returns:
+        1 / (1 + exp(-x)), ``x``'s shape.
+    """
     return 1 / (1 + np.exp(-x))
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    """max(0, x), elementwise."""
+    """The rectifier, elementwise.
+
+    Args:
+        x: any shape.
+
+    Returns:
+        max(0, x), ``x``'s shape.
+    """
     return np.maximum(0, x)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
-    """Hyperbolic tangent (numpy's own SIMD kernel: last-bit differences to libm are possible)."""
+    """The hyperbolic tangent, elementwise.
+
+    Args:
+        x: any shape.
+
+    Returns:
+        tanh(x), ``x``'s shape.
+
+    Notes:
+        numpy's own SIMD kernel: last-bit differences to libm are possible.
+    """
     return np.tanh(x)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, shifted by the row maximum against overflow."""
+    """Softmax over the last axis, shifted by the row maximum against overflow.
+
+    Args:
+        x: scores, shape (C,) or (N, C).
+
+    Returns:
+        probabilities, ``x``'s shape, each row summing to 1.
+
+    Notes:
+        The book computes np.exp(x) twice; once gives the same numbers.
+    """
     x = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(x)  # the book computes np.exp(x) twice; once gives the same numbers
+    e = np.exp(x)
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def cross_entropy_error(y: np.ndarray, t: np.ndarray) -> float:
-    """Mean cross-entropy of probabilities ``y`` against labels or one-hot rows ``t``.
+    """Mean cross-entropy of probabilities against labels or one-hot rows.
 
-    Labels are integers in [0, classes), one per row of ``y``; one-hot rows have
-    ``y``'s shape. Anything else (a label -1, which numpy would take from the end, a
-    wrong count, rows of 5.0, an empty batch) is a ValueError naming ``y`` or ``t``.
+    Args:
+        y: probabilities, shape (C,) for one sample or (N, C).
+        t: labels, shape (N,) of ints in [0, C), or one-hot rows of ``y``'s shape.
+
+    Returns:
+        -sum(log(y[i, t_i] + delta)) / N, a float.
+
+    Raises:
+        ValueError: anything else (a label -1, which numpy would take from the end,
+            a wrong count, rows of 5.0, an empty batch), naming ``y`` or ``t``.
     """
     _check_probabilities_and_labels(y, t)
     return _cross_entropy_error(y, t)
@@ -100,9 +141,17 @@ def _check_probabilities_and_labels(y: object, t: object, y_name: str = "y") -> 
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
-    """Central-difference gradient of ``f`` at ``x``, perturbing ``x`` in place one entry
-    at a time (so ``f`` may read ``x`` through a closure, as the book's nets do).
-    ``x`` must be a floating-point array: an integer one cannot hold x + h."""
+    """Central-difference gradient of ``f`` at ``x``.
+
+    Args:
+        f: a function of ``x`` returning a float; it may ignore its argument and read
+            ``x`` through a closure, as the book's nets do (``x`` is perturbed in place,
+            one entry at a time).
+        x: a floating-point array, any shape, contiguous.
+
+    Returns:
+        grad: (f(x + h) - f(x - h)) / 2h per entry, ``x``'s shape.
+    """
     check_array("x", x, finite=False)
     if x.dtype.kind != "f":
         raise TypeError(
@@ -127,9 +176,14 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.nd
 
 
 def smooth_curve(x: np.ndarray | list[float]) -> np.ndarray:
-    """Smooth a loss curve with a normalised Kaiser window, mirrored at both ends.
+    """Smooth a loss curve with a normalised Kaiser window, mirrored at both ends
+    (the loss plots of 6.1 and 6.2).
 
-    Used for the loss plots of 6.1 and 6.2; the output has the input's length.
+    Args:
+        x: a curve, 1-D, at least ``SMOOTH_WINDOW`` points.
+
+    Returns:
+        the smoothed curve, shape (len(x),).
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size < SMOOTH_WINDOW:

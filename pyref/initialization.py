@@ -36,10 +36,15 @@ HISTOGRAM_INITS: dict[str, WeightInit] = {
 
 
 def weight_scale(weight_init_std: WeightInit, fan_in: int) -> float:
-    """The standard deviation for a layer with ``fan_in`` inputs.
+    """The standard deviation of a layer's initial weights.
 
-    Numbers pass through unchanged; names give sqrt(1/n) (Xavier) or sqrt(2/n) (He),
-    computed as the book computes them.
+    Args:
+        weight_init_std: a number > 0 (returned unchanged), or a name of
+            ``INIT_SCHEMES``: "xavier"/"sigmoid" for sqrt(1/n), "he"/"relu" for sqrt(2/n).
+        fan_in: n, the layer's inputs, >= 1.
+
+    Returns:
+        The scale, a float, computed as the book computes it (``np.sqrt(k / n)``).
     """
     fan_in = check_positive_int("fan_in", fan_in)
     if isinstance(weight_init_std, str):
@@ -61,9 +66,17 @@ def activation_histogram(
     """The book's weight_init_activation_histogram.py for one activation and one scale.
 
     Draws ``randn(samples, nodes)`` as input, then for each layer ``randn(nodes,
-    nodes) * scale``, and applies the activation; returns the activations
-    (shape layers x samples x nodes) and each layer's histogram counts over
-    (0, 1) with ``bins`` bins, as the book's figure draws them.
+    nodes) * scale``, and applies the activation.
+
+    Args:
+        activation: "sigmoid", "relu" or "tanh".
+        weight_init_std: the weights' scale (see ``weight_scale``).
+        samples, nodes, layers, bins: the experiment's sizes (the book's: HISTOGRAM_*).
+        rng: the random stream, or None for numpy's global one (the book's).
+
+    Returns:
+        A dict: "activations", shape (layers, samples, nodes); "counts", shape
+        (layers, bins), each layer's histogram over (0, 1); "edges", shape (bins + 1,).
     """
     act = check_choice("activation", activation, tuple(ACTIVATIONS))
     samples = check_positive_int("samples", samples)

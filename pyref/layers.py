@@ -54,16 +54,28 @@ class Relu:
     """max(0, x) as the book computes it (x <= 0 becomes +0.0, NaN stays NaN); the
     gradient passes where x > 0.
 
-    As the book's: forward returns a new array, backward zeroes ``dout`` in
-    place and returns it (a convolution's backward pass reshapes it, and whether numpy
-    copies there depends on its memory layout, which decides the next matrix product's
-    BLAS call).
+    Attributes:
+        mask: bool array of the last input's shape, True where x <= 0.
+
+    Notes:
+        As the book's: forward returns a new array, backward zeroes ``dout`` in
+        place and returns it (a convolution's backward pass reshapes it, and whether
+        numpy copies there depends on its memory layout, which decides the next
+        matrix product's BLAS call).
     """
 
     def __init__(self) -> None:
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Relu forward pass.
+
+        Args:
+            x: inputs, any shape.
+
+        Returns:
+            max(0, x), a new array of ``x``'s shape.
+        """
         self.mask = x <= 0
         # The book's copy is C-ordered; a matrix stays so here (an Affine layer's
         # np.dot reads its layout). Images keep the input's memory order, which
@@ -77,6 +89,14 @@ class Relu:
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Relu backward pass.
+
+        Args:
+            dout: upstream gradient, the shape of the last forward input.
+
+        Returns:
+            dx: ``dout`` itself, zeroed in place where the input was <= 0.
+        """
         dout = _check_backward(self, self.mask, dout)
         if dout.flags.writeable and _pass_bits(dout, self.mask, dout):
             return dout
@@ -85,31 +105,71 @@ class Relu:
 
 
 class Sigmoid:
-    """1 / (1 + exp(-x)); the gradient is dout * (1 - y) * y."""
+    """1 / (1 + exp(-x)); the gradient is dout * (1 - y) * y.
+
+    Attributes:
+        out: the last forward output y.
+    """
 
     def __init__(self) -> None:
         self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Sigmoid forward pass.
+
+        Args:
+            x: inputs, any shape.
+
+        Returns:
+            y = sigmoid(x), ``x``'s shape.
+        """
         self.out = sigmoid(x)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Sigmoid backward pass.
+
+        Args:
+            dout: upstream gradient, the shape of the last forward output.
+
+        Returns:
+            dx = dout * (1 - y) * y, the same shape.
+        """
         dout = _check_backward(self, self.out, dout)
         return dout * (1.0 - self.out) * self.out
 
 
 class Tanh:
-    """tanh(x); the gradient is dout * (1 - y * y)."""
+    """tanh(x); the gradient is dout * (1 - y * y).
+
+    Attributes:
+        out: the last forward output y.
+    """
 
     def __init__(self) -> None:
         self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Tanh forward pass.
+
+        Args:
+            x: inputs, any shape.
+
+        Returns:
+            y = tanh(x), ``x``'s shape.
+        """
         self.out = np.tanh(x)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Tanh backward pass.
+
+        Args:
+            dout: upstream gradient, the shape of the last forward output.
+
+        Returns:
+            dx = dout * (1 - y * y), the same shape.
+        """
         dout = _check_backward(self, self.out, dout)
         return dout * (1.0 - self.out * self.out)
 
@@ -119,9 +179,20 @@ ACTIVATIONS: dict[str, type] = {"sigmoid": Sigmoid, "relu": Relu, "tanh": Tanh}
 
 
 class Affine:
-    """x @ W + b, for inputs of any shape whose first axis is the batch."""
+    """x @ W + b, for inputs of any shape whose first axis is the batch.
+
+    Attributes:
+        W, b: the weights, shapes (D, M) and (M,).
+        dW, db: their gradients after a backward pass, the same shapes.
+    """
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        """A layer over the given weights (kept, not copied).
+
+        Args:
+            W: weights, shape (D, M), D = features per sample.
+            b: biases, shape (M,).
+        """
         check_array("W", W, ndim=2)
         check_array("b", b, ndim=1)
         if b.shape[0] != W.shape[1]:
@@ -134,13 +205,23 @@ class Affine:
         self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        check_batch("x", x)  # samples first: (N, features...)
+        """Affine forward pass.
+
+        Args:
+            x: inputs, shape (N, d_1, ..., d_k) with d_1 * ... * d_k = D.
+
+        Returns:
+            out: x reshaped to (N, D) @ W + b, shape (N, M).
+
+        Notes:
+            As the book: x itself is kept (no copy as large as an evaluation set) and
+            np.dot converts float32 images to float64 for the product.
+        """
+        check_batch("x", x)
         self.original_x_shape = x.shape
         x = x.reshape(x.shape[0], -1)
         if x.shape[1] != self.W.shape[0]:
             raise ValueError(f"x has {x.shape[1]} features per sample, W expects {self.W.shape[0]}")
-        # As the book: x itself is kept (no copy as large as an evaluation set) and
-        # np.dot converts float32 images to float64 for the product.
         self.x = x
         out = np.dot(x, self.W)
         if np.result_type(out, self.b) == out.dtype:
@@ -149,8 +230,16 @@ class Affine:
         return out + self.b
 
     def backward(self, dout: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
-        """dW, db (kept on the layer) and, unless ``need_dx`` is False, dx: a net's
-        first layer skips it, as no one uses the gradient of the input images."""
+        """Affine backward pass: dW and db are kept on the layer.
+
+        Args:
+            dout: upstream gradient, shape (N, M).
+            need_dx: False to skip dx (a net's first layer: no one uses the
+                gradient of the input images).
+
+        Returns:
+            dx: shape (N, d_1, ..., d_k) of the last input, or None.
+        """
         if self.x is None:
             raise RuntimeError("Affine.backward needs a forward pass first")
         dout = check_array("dout", dout, ndim=2, finite=False)
@@ -171,7 +260,11 @@ class Affine:
 
 
 class SoftmaxWithLoss:
-    """Softmax followed by the mean cross-entropy against labels or one-hot rows."""
+    """Softmax followed by the mean cross-entropy against labels or one-hot rows.
+
+    Attributes:
+        y: the last softmax output, shape (N, C); t: its labels; loss: the last loss.
+    """
 
     def __init__(self) -> None:
         self.loss: float | None = None
@@ -179,6 +272,15 @@ class SoftmaxWithLoss:
         self.t: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        """Softmax and the mean cross-entropy.
+
+        Args:
+            x: scores, shape (N, C) (or (C,) for one sample).
+            t: labels, shape (N,) of ints in [0, C), or one-hot rows of shape (N, C).
+
+        Returns:
+            loss: the mean cross-entropy, a float.
+        """
         x = check_array("x", x, ndim=(1, 2), finite=False)
         _check_probabilities_and_labels(x, t, "x")  # x has the shape of the probabilities
         return self._forward(x, t)
@@ -192,6 +294,14 @@ class SoftmaxWithLoss:
         return self.loss
 
     def backward(self, dout: float = 1) -> np.ndarray:
+        """Gradient of the loss with respect to the scores.
+
+        Args:
+            dout: upstream gradient of the loss, ignored as in the book (1).
+
+        Returns:
+            dx = (y - t) / N, shape (N, C).
+        """
         if self.y is None:
             raise RuntimeError("SoftmaxWithLoss.backward needs a forward pass first")
         batch_size = self.t.shape[0]
@@ -213,17 +323,40 @@ class Dropout:
     def __init__(
         self, dropout_ratio: float = 0.5, *, rng: np.random.RandomState | None = None
     ) -> None:
+        """A Dropout layer with its ratio and random stream.
+
+        Args:
+            dropout_ratio: probability of dropping a unit, in [0, 1).
+            rng: the random stream, or None for numpy's global one (the book's).
+        """
         self.dropout_ratio = check_unit_interval("dropout_ratio", dropout_ratio)
         self.rng = rng
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        """Dropout forward pass.
+
+        Args:
+            x: inputs, any shape.
+            train_flg: True to drop (one ``rand`` of ``x``'s shape), False to scale.
+
+        Returns:
+            x * mask in training, x * (1 - dropout_ratio) otherwise; ``x``'s shape.
+        """
         if train_flg:
             self.mask = resolve_rng(self.rng).rand(*x.shape) > self.dropout_ratio
             return x * self.mask
         return x * (1.0 - self.dropout_ratio)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Dropout backward pass.
+
+        Args:
+            dout: upstream gradient, the shape of the last training input.
+
+        Returns:
+            dx = dout * mask, the same shape.
+        """
         dout = _check_backward(self, self.mask, dout)
         return dout * self.mask
 
@@ -235,6 +368,10 @@ class BatchNormalization:
     averages (running = momentum * running + (1 - momentum) * batch); test mode
     normalises with the running averages. Inputs of more than two dimensions are
     flattened per sample, as in the book.
+
+    Attributes:
+        gamma, beta: scale and shift, shape (D,); dgamma, dbeta: their gradients.
+        running_mean, running_var: test-time statistics, shape (D,).
     """
 
     def __init__(
@@ -245,6 +382,15 @@ class BatchNormalization:
         running_mean: np.ndarray | None = None,
         running_var: np.ndarray | None = None,
     ) -> None:
+        """A layer over the given scale, shift and statistics.
+
+        Args:
+            gamma: scale, shape (D,), D = features per sample.
+            beta: shift, shape (D,).
+            momentum: weight of the old value in the running averages, in [0, 1).
+            running_mean, running_var: starting statistics, shape (D,), or None for
+                zeros at the first forward pass.
+        """
         check_array("gamma", gamma, ndim=1)
         check_array("beta", beta, ndim=1)
         if gamma.shape != beta.shape:
@@ -263,6 +409,16 @@ class BatchNormalization:
         self.dbeta: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        """Batch Normalization forward pass.
+
+        Args:
+            x: inputs, shape (N, d_1, ..., d_k) with d_1 * ... * d_k = D.
+            train_flg: True to use the batch's statistics (and update the running
+                ones), False to use the running ones.
+
+        Returns:
+            out: gamma * normalised x + beta, ``x``'s shape.
+        """
         check_batch("x", x)
         self.input_shape = x.shape
         x = x.reshape(x.shape[0], -1)
@@ -289,6 +445,17 @@ class BatchNormalization:
         return out.reshape(*self.input_shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Batch Normalization backward pass: dgamma and dbeta are kept on the layer.
+
+        Args:
+            dout: upstream gradient, the shape of the last training input.
+
+        Returns:
+            dx: the same shape.
+
+        Notes:
+            The book's expressions, evaluated in its order into one scratch array.
+        """
         if self.xn is None:
             raise RuntimeError("BatchNormalization.backward needs a training forward pass first")
         dout = check_array("dout", dout, finite=False)
@@ -302,7 +469,6 @@ class BatchNormalization:
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
         dxc = dxn / self.std
-        # The book's expressions, evaluated in its order into one scratch array.
         tmp = dxn * self.xc
         tmp /= self.std * self.std
         dstd = -np.sum(tmp, axis=0)

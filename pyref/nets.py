@@ -63,6 +63,22 @@ class MultiLayerNetExtend:
         weight_decay: str = "l2",
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A net with the given sizes, its weights drawn in the book's order.
+
+        Args:
+            input_size: features per sample, >= 1.
+            hidden_size_list: units of each hidden layer, each >= 1.
+            output_size: classes, >= 2.
+            activation: "relu", "sigmoid" or "tanh".
+            weight_init_std: "relu"/"he", "sigmoid"/"xavier", or a number (the std).
+            weight_decay_lambda: the decay's weight, >= 0.
+            use_dropout: Dropout after each hidden activation.
+            dropout_ration: its ratio, in [0, 1) (the book's spelling).
+            use_batchnorm: Batch Normalization after each hidden Affine.
+            dropout_ratio: the same as ``dropout_ration``, spelt right.
+            weight_decay: "l2" or "l1".
+            rng: the random stream, or None for numpy's global one (the book's).
+        """
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
         if self.output_size < 2:
@@ -136,11 +152,23 @@ class MultiLayerNetExtend:
         return x
 
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
-        """Scores (before softmax) for each sample of ``x``."""
+        """Scores (before softmax) for each sample.
+
+        Args:
+            x: inputs, shape (N, input_size).
+            train_flg: True for training mode (dropout masks drawn, batch statistics).
+
+        Returns:
+            scores: shape (N, output_size).
+        """
         return self._forward(self._check_x(x), train_flg)
 
     def weight_decay_penalty(self) -> float:
-        """The decay term added to the loss, summed over W1..W(L+1) in order."""
+        """The decay term added to the loss, summed over W1..W(L+1) in order.
+
+        Returns:
+            0.5·λ·Σ W² (l2) or λ·Σ |W| (l1), a float.
+        """
         penalty = 0
         if self._penalty_is_zero():
             return np.float64(0.0)  # what the sums below come to, without a pass over W**2
@@ -169,7 +197,16 @@ class MultiLayerNetExtend:
         return True
 
     def loss(self, x: np.ndarray, t: np.ndarray, train_flg: bool = False) -> float:
-        """Cross-entropy of the predictions plus the weight-decay penalty."""
+        """Cross-entropy of the predictions plus the weight-decay penalty.
+
+        Args:
+            x: inputs, shape (N, input_size) (or (N, d_1, ...) flattening to it).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+            train_flg: True for training mode.
+
+        Returns:
+            loss: a float.
+        """
         self._check_xt(x, t)
         return self._loss(x, t, train_flg)
 
@@ -180,7 +217,15 @@ class MultiLayerNetExtend:
         )
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Fraction of samples whose highest score is the label (test mode)."""
+        """Fraction of samples whose highest score is the label (test mode).
+
+        Args:
+            x: inputs, shape (N, input_size) (or (N, d_1, ...) flattening to it).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            accuracy: a float in [0, 1].
+        """
         self._check_xt(x, t)
         y = np.argmax(self._forward(x, False), axis=1)
         if t.ndim != 1:
@@ -190,8 +235,16 @@ class MultiLayerNetExtend:
     # -- gradients ----------------------------------------------------------
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients of the loss by backpropagation (training mode: dropout masks
-        are drawn, batch statistics used and running averages updated)."""
+        """Gradients of the loss by backpropagation, in training mode (dropout masks
+        are drawn, batch statistics used and running averages updated).
+
+        Args:
+            x: inputs, shape (N, input_size) (or (N, d_1, ...) flattening to it).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            grads: parameter name -> gradient, each the shape of ``params[name]``.
+        """
         self._check_xt(x, t)
         # Forward through the layers; the penalty's value is not needed for its gradient.
         self.last_layer._forward(self._forward(x, True), t)
@@ -218,7 +271,15 @@ class MultiLayerNetExtend:
         return grads
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients by central differences of the training-mode loss (slow; for checks)."""
+        """Gradients by central differences of the training-mode loss (slow; for checks).
+
+        Args:
+            x: inputs, shape (N, input_size) (or (N, d_1, ...) flattening to it).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            grads: parameter name -> gradient, each the shape of ``params[name]``.
+        """
         self._check_xt(x, t)
 
         # x and t are checked once, here, not at each of the two calls per entry; a
@@ -254,6 +315,12 @@ class MultiLayerNet(MultiLayerNetExtend):
         weight_decay: str = "l2",
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A net with the given sizes, its weights drawn in the book's order.
+
+        Args:
+            input_size, hidden_size_list, output_size, activation, weight_init_std,
+            weight_decay_lambda, weight_decay, rng: as MultiLayerNetExtend's.
+        """
         super().__init__(
             input_size,
             hidden_size_list,

@@ -77,7 +77,11 @@ class Optimizer:
     state_fields: tuple[str, ...] = ()
 
     def init(self, params: Params) -> None:
-        """Create the state the rule lacks: one float64 zero array per parameter."""
+        """Create the state the rule lacks: one float64 zero array per parameter.
+
+        Args:
+            params: parameter name -> array (any shape) or float.
+        """
         for name in self.state_fields:
             if getattr(self, name) is None:
                 setattr(self, name, _zeros_like(params))
@@ -175,6 +179,11 @@ class SGD(Optimizer):
     """Stochastic gradient descent: W <- W - lr * dW."""
 
     def __init__(self, lr: float = 0.01) -> None:
+        """SGD with its learning rate.
+
+        Args:
+            lr: learning rate, > 0.
+        """
         self.lr = check_positive("lr", lr)
 
     def _step_rule(self):
@@ -187,6 +196,12 @@ class Momentum(Optimizer):
     state_fields = ("v",)
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        """Momentum with its settings; its state ``v`` is made at the first update.
+
+        Args:
+            lr: learning rate, > 0.
+            momentum: weight of the old velocity, in [0, 1).
+        """
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
         self.v: dict[str, np.ndarray] | None = None
@@ -202,6 +217,12 @@ class Nesterov(Optimizer):
     state_fields = ("v",)
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        """Nesterov with its settings; its state ``v`` is made at the first update.
+
+        Args:
+            lr: learning rate, > 0.
+            momentum: weight of the old velocity, in [0, 1).
+        """
         self.lr = check_positive("lr", lr)
         self.momentum = check_unit_interval("momentum", momentum)
         self.v: dict[str, np.ndarray] | None = None
@@ -216,6 +237,12 @@ class AdaGrad(Optimizer):
     state_fields = ("h",)
 
     def __init__(self, lr: float = 0.01, *, eps: float = DEFAULT_EPS) -> None:
+        """AdaGrad with its settings; its state ``h`` is made at the first update.
+
+        Args:
+            lr: learning rate, > 0.
+            eps: added to the square root's denominator, > 0.
+        """
         self.lr = check_positive("lr", lr)
         self.eps = check_positive("eps", eps)
         self.h: dict[str, np.ndarray] | None = None
@@ -230,6 +257,13 @@ class RMSprop(Optimizer):
     state_fields = ("h",)
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, *, eps: float = DEFAULT_EPS):
+        """RMSprop with its settings; its state ``h`` is made at the first update.
+
+        Args:
+            lr: learning rate, > 0.
+            decay_rate: weight of the old average of squares, in [0, 1).
+            eps: added to the square root's denominator, > 0.
+        """
         self.lr = check_positive("lr", lr)
         self.decay_rate = check_unit_interval("decay_rate", decay_rate)
         self.eps = check_positive("eps", eps)
@@ -260,6 +294,14 @@ class Adam(Optimizer):
         eps: float = DEFAULT_EPS,
         form: str = "textbook",
     ) -> None:
+        """Adam with its settings; its state ``m``, ``v`` is made at the first update.
+
+        Args:
+            lr: learning rate, > 0.
+            beta1, beta2: decay rates of the first and second moments, in [0, 1).
+            eps: added to the square root's denominator, > 0.
+            form: "textbook" (the book's) or "paper" (Algorithm 1).
+        """
         self.lr = check_positive("lr", lr)
         self.beta1 = check_unit_interval("beta1", beta1)
         self.beta2 = check_unit_interval("beta2", beta2)
@@ -293,6 +335,14 @@ OPTIMIZERS: dict[str, type] = {
 
 
 def make_optimizer(name: str, **params: float) -> object:
-    """An optimizer from its name (case-insensitive) and constructor arguments."""
+    """An optimizer from its name and constructor arguments.
+
+    Args:
+        name: one of ``OPTIMIZERS`` (case-insensitive).
+        **params: the class's constructor arguments (``lr``, ``momentum``, ...).
+
+    Returns:
+        A new optimizer instance.
+    """
     key = check_choice("optimizer", name, tuple(OPTIMIZERS))
     return OPTIMIZERS[key](**params)

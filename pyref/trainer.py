@@ -57,6 +57,21 @@ class Trainer:
         progress: bool = False,
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A trainer over the given data; nothing is drawn until the first step.
+
+        Args:
+            network: a net with ``params``, ``gradient``, ``loss`` and ``accuracy``.
+            x_train, x_test: inputs, shape (N, D) or (N, C, H, W).
+            t_train, t_test: labels, one per sample (ints or one-hot rows).
+            epochs: passes over the training set, >= 1.
+            mini_batch_size: samples per step, >= 1.
+            optimizer: a name of ``OPTIMIZERS`` (any case) or an object with ``update``.
+            optimizer_param: the named optimizer's arguments (default ``{"lr": 0.01}``).
+            evaluate_sample_num_per_epoch: evaluate on the first n samples only, or None.
+            verbose: print the book's per-step and per-epoch lines.
+            progress: show a progress bar.
+            rng: the random stream, or None for numpy's global one (the book's).
+        """
         check_array("x_train", x_train, ndim=(2, 4))
         check_array("x_test", x_test, ndim=(2, 4))
         for name, x in (("x_train", x_train), ("x_test", x_test)):
@@ -100,7 +115,11 @@ class Trainer:
         self.test_acc_list: list[float] = []
 
     def train_step(self) -> float:
-        """One minibatch step; returns the batch loss after the update."""
+        """One minibatch step: draw the batch, update, record, evaluate at an epoch's start.
+
+        Returns:
+            The batch's loss after the update, a float.
+        """
         batch_mask = resolve_rng(self.rng).choice(self.train_size, self.batch_size)
         x_batch = self.x_train[batch_mask]
         t_batch = self.t_train[batch_mask]
@@ -129,7 +148,11 @@ class Trainer:
             print(f"=== epoch:{self.current_epoch}, train acc:{train_acc}, test acc:{test_acc} ===")
 
     def train(self) -> float:
-        """Run all ``max_iter`` steps; returns the final test accuracy."""
+        """Run all ``max_iter`` steps.
+
+        Returns:
+            The final test accuracy, a float in [0, 1].
+        """
         steps = range(self.max_iter)
         if self.progress:
             from tqdm.auto import tqdm

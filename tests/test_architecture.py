@@ -172,7 +172,7 @@ def test_finding_julia_does_not_need_the_installer_and_bridges_not_the_choice() 
 
 def test_the_command_line_and_the_search_settings_load_without_optuna() -> None:
     """`pyref --help` and the search's settings work without the search extra: only
-    the study's store, mirror, samplers and the modules running them import Optuna."""
+    the study's claims, optuna_study, samplers and the modules running them import Optuna."""
     code = (
         "import sys; from pyref.cli import build_parser; import pyref.study.config; "
         "build_parser(); print(sorted(m for m in ('optuna', 'sqlalchemy') if m in sys.modules))"

@@ -35,16 +35,16 @@ _sized(buf::Array{T,N}, dims::NTuple{N,Int}) where {T,N} = size(buf) == dims ? b
 # reordered between one product and the next; their arithmetic is the same in
 # either layout.
 """The array an elementwise layer computes on for `x`, and whether it is C-ordered."""
-_mem(x::CMatrix) = (parent(x), true)
-_mem(x::Matrix{Float64}) = (x, false)
-_mem(x::AbstractMatrix) = (Matrix{Float64}(x), false)
+_storage(x::CMatrix) = (parent(x), true)
+_storage(x::Matrix{Float64}) = (x, false)
+_storage(x::AbstractMatrix) = (Matrix{Float64}(x), false)
 
-"""`dout` in the layout of the forward pass (`c`: C-ordered), copied only if it is not."""
-_in_layout(dout::CMatrix, c::Bool) = c ? parent(dout) : Matrix{Float64}(dout)
-_in_layout(dout::AbstractMatrix, c::Bool) = c ? permutedims(dout) : dout
+"""`dout` in the layout of the forward pass (`c_ordered`), copied only if it is not."""
+_in_layout(dout::CMatrix, c_ordered::Bool) = c_ordered ? parent(dout) : Matrix{Float64}(dout)
+_in_layout(dout::AbstractMatrix, c_ordered::Bool) = c_ordered ? permutedims(dout) : dout
 
 """The layer's buffer handed on in its layout."""
-_wrap(buf::Matrix{Float64}, c::Bool) = c ? transpose(buf) : buf
+_handed_on(buf::Matrix{Float64}, c_ordered::Bool) = c_ordered ? transpose(buf) : buf
 
 """max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
 gradient passes where x > 0. Matrices, and 4-D tensors (a convolution's output): a
@@ -54,7 +54,7 @@ mutable struct Relu <: Layer
     mask::Matrix{Bool}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool                  # the forward input was C-ordered
+    c_ordered::Bool                  # the forward input was C-ordered
     mask4::Array{Bool,4}     # 4-D passes: in the parent's layout
     out4::Array{Float64,4}
     dx4::Array{Float64,4}
@@ -63,19 +63,19 @@ end
 Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false, zeros(Bool, 0, 0, 0, 0), zeros(0, 0, 0, 0),
               zeros(0, 0, 0, 0), (1, 2, 3, 4))
 function forward!(l::Relu, x::AbstractMatrix{Float64})
-    xm, l.c = _mem(x)
+    xm, l.c_ordered = _storage(x)
     l.mask = _sized(l.mask, size(xm))
     l.out = _sized(l.out, size(xm))
     l.mask .= xm .<= 0
     l.out .= ifelse.(l.mask, 0.0, xm)
-    return _wrap(l.out, l.c)
+    return _handed_on(l.out, l.c_ordered)
 end
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
-    check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
-    dm = _in_layout(dout, l.c)
+    check_backward(l, l.c_ordered ? transpose(l.mask) : l.mask, dout)
+    dm = _in_layout(dout, l.c_ordered)
     l.dx = _sized(l.dx, size(dm))
     l.dx .= ifelse.(l.mask, 0.0, dm)
-    return _wrap(l.dx, l.c)
+    return _handed_on(l.dx, l.c_ordered)
 end
 function _relu4!(l::Relu, x::Array{Float64,4}, perm::NTuple{4,Int})
     l.perm4 = perm
@@ -124,42 +124,42 @@ end
 mutable struct Sigmoid <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool
+    c_ordered::Bool
 end
 Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
-    xm, l.c = _mem(x)
+    xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
     l.out .= sigmoid.(xm)
-    return _wrap(l.out, l.c)
+    return _handed_on(l.out, l.c_ordered)
 end
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
-    check_backward(l, l.c ? transpose(l.out) : l.out, dout)
-    dm = _in_layout(dout, l.c)
+    check_backward(l, l.c_ordered ? transpose(l.out) : l.out, dout)
+    dm = _in_layout(dout, l.c_ordered)
     l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out) .* l.out
-    return _wrap(l.dx, l.c)
+    return _handed_on(l.dx, l.c_ordered)
 end
 
 """tanh(x); the gradient is dout·(1 − y²)."""
 mutable struct Tanh <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool
+    c_ordered::Bool
 end
 Tanh() = Tanh(zeros(0, 0), zeros(0, 0), false)
 function forward!(l::Tanh, x::AbstractMatrix{Float64})
-    xm, l.c = _mem(x)
+    xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
     l.out .= np_tanh.(xm)
-    return _wrap(l.out, l.c)
+    return _handed_on(l.out, l.c_ordered)
 end
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
-    check_backward(l, l.c ? transpose(l.out) : l.out, dout)
-    dm = _in_layout(dout, l.c)
+    check_backward(l, l.c_ordered ? transpose(l.out) : l.out, dout)
+    dm = _in_layout(dout, l.c_ordered)
     l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* (1.0 .- l.out .* l.out)
-    return _wrap(l.dx, l.c)
+    return _handed_on(l.dx, l.c_ordered)
 end
 
 const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh" => Tanh)
@@ -281,32 +281,32 @@ mutable struct Dropout <: Layer
     mask::Matrix{Float64}
     out::Matrix{Float64}
     dx::Matrix{Float64}
-    c::Bool   # the forward input was C-ordered
+    c_ordered::Bool   # the forward input was C-ordered
     # Every constructor checks the ratio, the positional one too.
-    Dropout(dropout_ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0), c=false) =
-        new(check_unit_interval("dropout_ratio", dropout_ratio), rng, mask, out, dx, c)
+    Dropout(dropout_ratio, rng::NumpyRandom.RandomState, mask=zeros(0, 0), out=zeros(0, 0), dx=zeros(0, 0), c_ordered=false) =
+        new(check_unit_interval("dropout_ratio", dropout_ratio), rng, mask, out, dx, c_ordered)
 end
 Dropout(dropout_ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(dropout_ratio, rng)
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
-    xm, l.c = _mem(x)
+    xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
     if train_flg
         # One draw per element in numpy's C order (a C-ordered buffer is filled in
         # memory order); numpy multiplies by the mask cast to 1.0/0.0 (NaN stays NaN).
-        draws = l.c ? reshape(NumpyRandom.rand(l.rng, length(xm)), size(xm)) : NumpyRandom.rand(l.rng, size(xm)...)
+        draws = l.c_ordered ? reshape(NumpyRandom.rand(l.rng, length(xm)), size(xm)) : NumpyRandom.rand(l.rng, size(xm)...)
         l.mask = Float64.(draws .> l.dropout_ratio)
         l.out .= xm .* l.mask
     else
         l.out .= xm .* (1.0 - l.dropout_ratio)
     end
-    return _wrap(l.out, l.c)
+    return _handed_on(l.out, l.c_ordered)
 end
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
-    check_backward(l, l.c ? transpose(l.mask) : l.mask, dout)
-    dm = _in_layout(dout, l.c)
+    check_backward(l, l.c_ordered ? transpose(l.mask) : l.mask, dout)
+    dm = _in_layout(dout, l.c_ordered)
     l.dx = _sized(l.dx, size(dm))
     l.dx .= dm .* l.mask
-    return _wrap(l.dx, l.c)
+    return _handed_on(l.dx, l.c_ordered)
 end
 
 """Batch Normalization; running averages with momentum 0.9, created on first use."""

@@ -163,7 +163,7 @@ end
 """The gradient of W: dW plus the decay term's, lam·W (L2) or lam·sign(W) (L1)."""
 function _decayed!(g::AbstractMatrix{Float64}, net::MultiLayerNetExtend, affine::Affine, W::AbstractMatrix{Float64})
     lam = net.weight_decay_lambda
-    gm, dW, w = _flat(g, affine.dW, W)   # elementwise: on the buffers when all are C-ordered
+    gm, dW, w = _parents_if_c_ordered(g, affine.dW, W)   # elementwise: on the buffers when all are C-ordered
     net.weight_decay == "l2" ? (gm .= dW .+ lam .* w) : (gm .= dW .+ lam .* sign.(w))
     return g
 end

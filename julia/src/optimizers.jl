@@ -30,9 +30,16 @@ _zeros_like(v::AbstractArray) = zeros(size(v))
 
 """The arrays an elementwise rule runs on: when all are C-ordered, their buffers
 (read in memory order; the arithmetic is per element, so the same)."""
-_flat(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : arrays
+_parents_if_c_ordered(arrays...) = all(a -> a isa CMatrix, arrays) ? map(parent, arrays) : arrays
 
-"""Stochastic gradient descent: W ← W − lr·dW."""
+"""
+    SGD(; lr=0.01)
+
+Stochastic gradient descent: W ← W − lr·dW.
+
+# Arguments
+- `lr`: learning rate, > 0.
+"""
 mutable struct SGD
     lr::Float64
     SGD(lr) = new(check_positive("lr", lr))
@@ -41,7 +48,15 @@ SGD(; lr=0.01) = SGD(lr)
 
 _sgd!(p, g, lr) = (p .-= lr .* g; nothing)
 
-"""Momentum SGD: v ← momentum·v − lr·dW; W ← W + v."""
+"""
+    Momentum(; lr=0.01, momentum=0.9)
+
+Momentum SGD: v ← momentum·v − lr·dW; W ← W + v. Its state `v` is made at the first update.
+
+# Arguments
+- `lr`: learning rate, > 0.
+- `momentum`: weight of the old velocity, in [0, 1).
+"""
 mutable struct Momentum
     lr::Float64
     momentum::Float64
@@ -57,7 +72,16 @@ function _momentum!(p, g, v, lr, m)
     return nothing
 end
 
-"""Nesterov in the book's form: W ← W + m²·v − (1+m)·lr·dW, then v ← m·v − lr·dW."""
+"""
+    Nesterov(; lr=0.01, momentum=0.9)
+
+Nesterov in the book's form: W ← W + m²·v − (1+m)·lr·dW, then v ← m·v − lr·dW.
+Its state `v` is made at the first update.
+
+# Arguments
+- `lr`: learning rate, > 0.
+- `momentum`: weight of the old velocity, in [0, 1).
+"""
 mutable struct Nesterov
     lr::Float64
     momentum::Float64
@@ -74,7 +98,15 @@ function _nesterov!(p, g, v, lr, m)
     return nothing
 end
 
-"""AdaGrad: h ← h + dW²; W ← W − lr·dW / (√h + eps)."""
+"""
+    AdaGrad(; lr=0.01, eps=DEFAULT_EPS)
+
+AdaGrad: h ← h + dW²; W ← W − lr·dW / (√h + eps). Its state `h` is made at the first update.
+
+# Arguments
+- `lr`: learning rate, > 0.
+- `eps`: added to the square root's denominator, > 0.
+"""
 mutable struct AdaGrad
     lr::Float64
     eps::Float64
@@ -89,7 +121,17 @@ function _adagrad!(p, g, h, lr, eps)
     return nothing
 end
 
-"""RMSprop: h ← d·h + (1−d)·dW²; W ← W − lr·dW / (√h + eps)."""
+"""
+    RMSprop(; lr=0.01, decay_rate=0.99, eps=DEFAULT_EPS)
+
+RMSprop: h ← d·h + (1−d)·dW²; W ← W − lr·dW / (√h + eps). Its state `h` is made at the
+first update.
+
+# Arguments
+- `lr`: learning rate, > 0.
+- `decay_rate`: weight of the old average of squares, in [0, 1).
+- `eps`: added to the square root's denominator, > 0.
+"""
 mutable struct RMSprop
     lr::Float64
     decay_rate::Float64
@@ -108,8 +150,18 @@ function _rmsprop!(p, g, h, lr, d, eps)
 end
 
 """
-Adam (Kingma & Ba). `form="textbook"` (default) folds the bias corrections into
-lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ) as the book does; `form="paper"` is the paper's Algorithm 1.
+    Adam(; lr=0.001, beta1=0.9, beta2=0.999, eps=DEFAULT_EPS, form="textbook")
+
+Adam (Kingma & Ba). Its state `m`, `v` is made at the first update.
+
+# Arguments
+- `lr`: learning rate, > 0.
+- `beta1`, `beta2`: decay rates of the first and second moments, in [0, 1).
+- `eps`: added to the square root's denominator, > 0.
+- `form`: `"textbook"` folds the bias corrections into lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ) as the
+  book does; `"paper"` is the paper's Algorithm 1.
+
+# Notes
 βᵗ is the C library's pow, as Python's float ** int is.
 """
 mutable struct Adam
@@ -172,7 +224,15 @@ end
 
 const Optimizer = Union{SGD,Momentum,Nesterov,AdaGrad,RMSprop,Adam}
 
-"""Create the state `opt` lacks: zeros laid out as each parameter (pyref's `Optimizer.init`)."""
+"""
+    init!(opt, params)
+
+Create the state `opt` lacks: zeros laid out as each parameter (pyref's `Optimizer.init`).
+
+# Arguments
+- `opt`: an optimizer.
+- `params`: parameter name => array (any shape) or number.
+"""
 function init!(opt::Optimizer, params::AbstractDict)
     for f in _state_fields(opt)
         getfield(opt, f) === nothing && setfield!(opt, f, zeros_like(params))
@@ -187,6 +247,11 @@ One step of the rule `opt` on every parameter, in place: the arguments are check
 the rule's state is created (zeros laid out as the parameters) on first use, then
 the rule's kernel runs on each parameter with its gradient and state, in numpy's
 order of operations (one driver for every rule, as Optimisers.jl's `apply!`).
+
+# Arguments
+- `opt`: an optimizer.
+- `params`: parameter name => array (any shape) or number; changed in place.
+- `grads`: the gradient of each parameter, same names and shapes.
 """
 function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
     fields = _state_fields(opt)
@@ -197,7 +262,7 @@ function update!(opt::Optimizer, params::AbstractDict, grads::AbstractDict)
     init!(opt, params)
     kernel!, scalars = _step_rule!(opt)
     for (key, p) in params
-        kernel!(_flat(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
+        kernel!(_parents_if_c_ordered(p, grads[key], map(f -> getfield(opt, f)[key], fields)...)..., scalars...)
     end
     return nothing
 end
@@ -207,7 +272,18 @@ const OPTIMIZERS = Dict{String,Any}("sgd" => SGD, "momentum" => Momentum, "neste
                                     "adagrad" => AdaGrad, "rmsprop" => RMSprop, "adam" => Adam)
 const OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
-"""An optimizer from its name (any case) and keyword arguments."""
+"""
+    make_optimizer(name; kwargs...)
+
+An optimizer from its name and keyword arguments.
+
+# Arguments
+- `name`: one of `OPTIMIZER_NAMES` (any case).
+- `kwargs`: the rule's keyword arguments (`lr`, `momentum`, ...).
+
+# Returns
+A new optimizer.
+"""
 make_optimizer(name::AbstractString; kwargs...) = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZER_NAMES)](; kwargs...)
 
 export SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, update!, init!, make_optimizer

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     does (pyref.interrupt), with exit code 143 instead of 130."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from pyref.memory import keep_freed_memory
+    from pyref.allocator import keep_freed_memory
 
     keep_freed_memory()
     tempdirs.sweep_all()  # what killed commands could not remove

@@ -143,7 +143,7 @@ def julia_env(base: dict[str, str] | None = None) -> dict[str, str]:
     PYREF_NUMPY_BLAS_* name numpy's OpenBLAS, its kernels and threads, for matrix
     products bit for bit (pyref.runtime.numpyblas; PYREF_JULIA_BLAS=native declines).
     """
-    from pyref.memory import child_env
+    from pyref.allocator import child_env
     from pyref.runtime import mathmode, numpyblas
 
     env = child_env(dict(os.environ if base is None else base))

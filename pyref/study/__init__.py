@@ -75,7 +75,7 @@ Modules
     trial's record, net and training loop; no Optuna), ``results`` (a finished trial
     and stream states as JSON), ``data`` (the split, handed to local workers),
     ``engines`` (one trial, by pyref or PyRef), ``database`` (storage URLs,
-    unit states, claims), ``store`` (the claim store), ``mirror`` (the Optuna study),
+    unit states, claims), ``claims`` (the claim store), ``optuna_study`` (the Optuna study),
     ``liveness`` (whether a worker's process lives), ``worker`` (heartbeats and the
     worker loop), ``outputs`` (best.txt, trials.json/csv, study.json, figures), ``run``
     (``pyref search`` and ``pyref search worker``); and the helpers ``space`` (search

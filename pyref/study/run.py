@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from pyref.allocator import child_env
 from pyref.datasets import describe_source
-from pyref.memory import child_env
+from pyref.study.claims import ClaimStore
 from pyref.study.config import (
     CONNECT_TIMEOUT,
     DEFAULT_OUT,
@@ -31,7 +32,6 @@ from pyref.study.database import DONE_STATES, default_storage, mask_url
 from pyref.study.engines import check_engine
 from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.outputs import check_out, write_outputs
-from pyref.study.store import SearchStore
 from pyref.study.worker import PARENT_ENV, run_worker
 from pyref.tempdirs import SEARCH_PREFIX, owned_dir, sweep
 
@@ -84,7 +84,7 @@ def run_search(
     sweep(FOLDER_PREFIX)  # the local workers' folders a killed launcher left
     create_folder = storage is None  # only the default storage's folder: --out
     storage = storage or default_storage(out)
-    store = SearchStore(
+    store = ClaimStore(
         storage, study, connect_timeout=connect_timeout, create_folder=create_folder
     )
     try:
@@ -207,7 +207,7 @@ def join_study(
     when the study has no trial left, 1 otherwise."""
     heartbeat, grace = positive_seconds("heartbeat", heartbeat), positive_seconds("grace", grace)
     connect_timeout = positive_seconds("connect_timeout", connect_timeout)
-    store = SearchStore(
+    store = ClaimStore(
         storage, study, connect_timeout=connect_timeout, create_folder=False, must_exist=True
     )
     try:
@@ -264,7 +264,7 @@ def join_study(
 
 
 def _write_finished(
-    store: SearchStore,
+    store: ClaimStore,
     out: Path,
     *,
     config: SearchConfig,
@@ -289,7 +289,7 @@ def _write_finished(
 
 def _run_local_workers(
     config: SearchConfig,
-    store: SearchStore,
+    store: ClaimStore,
     data: SearchData,
     workers: int,
     advance: Callable[[], None],

@@ -18,6 +18,7 @@ import optuna
 from pyref import interrupt
 from pyref.runtime.session import JuliaBridgeError, JuliaWorkerCrashed
 from pyref.search import trial_seed
+from pyref.study.claims import ClaimStore
 from pyref.study.config import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
@@ -31,7 +32,6 @@ from pyref.study.errors import ClaimLost, SearchError, first_line, warn
 from pyref.study.liveness import worker_id
 from pyref.study.results import rng_from_json
 from pyref.study.space import trial_settings
-from pyref.study.store import SearchStore
 from pyref.study.trial import Trial
 
 #: Lost workers a per-trial trial survives before it is recorded as failed.
@@ -43,7 +43,7 @@ PARENT_ENV = "PYREF_SEARCH_PARENT"
 class Heartbeat(threading.Thread):
     """Refreshes a claim's heartbeat every ``interval`` seconds while its trial trains."""
 
-    def __init__(self, store: SearchStore, claim: Claim, interval: float):
+    def __init__(self, store: ClaimStore, claim: Claim, interval: float):
         super().__init__(daemon=True, name=f"heartbeat-{claim.index}")
         self.store, self.claim, self.interval = store, claim, interval
         self._stopped = threading.Event()
@@ -70,7 +70,7 @@ class Heartbeat(threading.Thread):
 
 def run_worker(
     config: SearchConfig,
-    store: SearchStore,
+    store: ClaimStore,
     *,
     heartbeat: float = HEARTBEAT_INTERVAL,
     grace: float = GRACE_PERIOD,
@@ -167,7 +167,7 @@ def run_worker(
 
 
 def _pruning(
-    store: SearchStore,
+    store: ClaimStore,
     claim: Claim,
     config: SearchConfig,
     reports: dict[int, tuple[float, float, bool]],
@@ -222,7 +222,7 @@ def _replay_pruned(
     )
 
 
-def _release_quietly(store: SearchStore, claim: Claim) -> None:
+def _release_quietly(store: ClaimStore, claim: Claim) -> None:
     try:
         store.release(claim)
     except Exception as err:
@@ -251,7 +251,7 @@ def worker_main(payload_path: str) -> int:
     try:
         with interrupt.sigterm_as_interrupt():  # SIGTERM as Ctrl-C: the trial is handed back
             payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
-            store = SearchStore(
+            store = ClaimStore(
                 payload["storage"],
                 payload["study"],
                 create_folder=False,

@@ -1,7 +1,7 @@
 """Bounds and up-front checks of `pyref search` and `pyref bench`, grouped by the
 module that owns each: a study's limits (pyref.study.config), the space
 (pyref.study.space), a trial's net (pyref.study.trial and its Julia twin), the
-database (pyref.study.store: trial rows made as they are claimed, files made only
+database (pyref.study.claims: trial rows made as they are claimed, files made only
 when the study is stored), the output folder (pyref.study.outputs), and the
 benchmarks' arguments (pyref.bench). Each refusal is one line naming the argument,
 exit 2, and leaves nothing behind.
@@ -25,7 +25,8 @@ import numpy as np
 import pytest
 
 from pyref import cli
-from pyref.study import store as study_store
+from pyref.study import claims as study_claims
+from pyref.study.claims import UNIT_BATCH, ClaimStore
 from pyref.study.config import (
     MAX_EPOCHS,
     MAX_TRAIN_SIZE,
@@ -35,7 +36,6 @@ from pyref.study.config import (
 )
 from pyref.study.errors import SearchError
 from pyref.study.space import SpaceError, parse_space
-from pyref.study.store import UNIT_BATCH, SearchStore
 from pyref.study.trial import MAX_HIDDEN_LAYERS, MAX_NET_WEIGHTS, check_trial_net
 
 TINY = ["--trials", "3", "--epochs", "2", "--train-size", "250", "--hidden", "20"]
@@ -233,7 +233,7 @@ def _run_with_memory_headroom(args: list[str], headroom: int) -> subprocess.Comp
     beyond what it holds once pyref's search is imported and BLAS has run."""
     code = (
         "import resource, sys\n"
-        "import numpy as np, pyref.cli, pyref.study.run, pyref.study.store\n"
+        "import numpy as np, pyref.cli, pyref.study.run, pyref.study.claims\n"
         "np.ones((256, 256)) @ np.ones((256, 256))  # OpenBLAS's buffers, made at first use\n"
         "size = [l for l in open('/proc/self/status') if l.startswith('VmSize')][0]\n"
         f"limit = int(size.split()[1]) * 1024 + {headroom}\n"
@@ -271,12 +271,12 @@ def test_a_net_under_the_limit_that_memory_cannot_hold(tmp_path: Path) -> None:
     assert [s for _, s in unit_rows(out / "search.db")] == ["waiting", "waiting"]
 
 
-# -- pyref.study.store: rows as trials are claimed, files only when stored --------------
+# -- pyref.study.claims: rows as trials are claimed, files only when stored --------------
 
 
 def test_a_study_s_rows_are_made_as_its_trials_are_claimed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'big.db'}"
-    store = SearchStore(url, "big")
+    store = ClaimStore(url, "big")
     try:
         config = store.ensure_study(SearchConfig(trials=MAX_TRIALS, stream="per-trial"))
         assert config.trials == MAX_TRIALS
@@ -300,7 +300,7 @@ def test_rows_made_a_few_at_a_time_give_the_same_study(
     same trials.json, byte for byte, as 5 trials with every row made at once."""
     ref = tmp_path / "ref"
     assert search([*TINY, "--trials", "5", "--stream", stream, "--out", str(ref)]) == 0
-    monkeypatch.setattr(study_store, "UNIT_BATCH", 2)
+    monkeypatch.setattr(study_claims, "UNIT_BATCH", 2)
     out = tmp_path / "batched"
     assert search([*TINY, "--stream", stream, "--out", str(out)]) == 0
     assert [i for i, _ in unit_rows(out / "search.db")] == [0, 1, 2]  # made 2, then 1

@@ -35,10 +35,14 @@ def test_the_porting_guide_first_fails_then_matches(julia_exe: Path, tmp_path: P
     jl.write_text(files["softmax_port.jl (first try)"], encoding="utf-8")
     proc = run_parity(*command(), cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    for output in ("scores", "y"):
-        assert f"softmax-port/{output} [exact]: first differs at index (" in proc.stdout, (
-            proc.stdout
-        )
+    # The softmax's exp and row sum always differ; the product only where Julia's
+    # own BLAS splits it differently (its thread count decides).
+    assert "softmax-port/y [exact]: first differs at index (" in proc.stdout, proc.stdout
+    assert re.search(
+        r"softmax-port/scores \[exact\]: first differs at index \(|"
+        r"softmax-port\s+scores\s+exact\s+0\s+0\s+0\s+pass",
+        proc.stdout,
+    ), proc.stdout
 
     jl.write_text(files["softmax_port.jl"], encoding="utf-8")
     proc = run_parity(*command(), cwd=tmp_path)

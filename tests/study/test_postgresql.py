@@ -1,4 +1,4 @@
-"""Studies on PostgreSQL (pyref.study.database, pyref.study.store): two workers, a
+"""Studies on PostgreSQL (pyref.study.database, pyref.study.claims): two workers, a
 worker joining from another directory, TPE and Hyperband. The tests start a throwaway
 server from Debian's postgresql package on a loopback port; without one they are
 skipped, unless PYREF_REQUIRE_POSTGRES=1 (CI), where that is a failure."""

@@ -32,9 +32,9 @@ from threadpoolctl import threadpool_limits
 
 from pyref.datasets import load_mnist
 from pyref.search import random_search
+from pyref.study.claims import ClaimStore
 from pyref.study.config import DEFAULT_STUDY
 from pyref.study.liveness import this_machine
-from pyref.study.store import SearchStore
 
 
 def test_results_do_not_depend_on_the_worker_count(tmp_path: Path, slow_reference: Path) -> None:
@@ -100,7 +100,7 @@ def test_a_stale_heartbeat_from_another_machine_is_retried(
     tmp_path: Path, tiny_reference: Path
 ) -> None:
     out = tmp_path / "stale"
-    store = SearchStore(f"sqlite:///{out / 'search.db'}", DEFAULT_STUDY)
+    store = ClaimStore(f"sqlite:///{out / 'search.db'}", DEFAULT_STUDY)
     store.ensure_study(TINY_CONFIG)
     ghost = store.claim("elsewhere/x|4242|deadbeef", ordered=False, grace=60, max_attempts=3)
     assert ghost.index == 0  # claimed by a machine that then vanished

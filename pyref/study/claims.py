@@ -32,7 +32,7 @@ from pyref.study.database import (
 )
 from pyref.study.errors import SearchError, first_line, warn
 from pyref.study.liveness import local_worker_gone
-from pyref.study.mirror import OptunaMirror
+from pyref.study.optuna_study import OptunaStudyMixin
 from pyref.study.results import trial_to_json
 from pyref.study.space import trial_settings
 from pyref.study.trial import Trial
@@ -44,7 +44,7 @@ SQLITE_BUSY_TIMEOUT = 60.0
 UNIT_BATCH = 64
 
 
-class SearchStore(OptunaMirror):
+class ClaimStore(OptunaStudyMixin):
     """A study's database: pyref's unit tables plus the Optuna mirror. Every method
     is safe to call from many processes on many machines at once."""
 

@@ -1,4 +1,4 @@
-"""The Optuna study mirrored from the units (pyref.study.mirror), as optuna-dashboard
+"""The Optuna study mirrored from the units (pyref.study.optuna_study), as optuna-dashboard
 shows it."""
 
 from __future__ import annotations

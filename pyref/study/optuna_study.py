@@ -1,4 +1,4 @@
-"""The study's Optuna side, mixed into :class:`pyref.study.store.SearchStore`: the
+"""The study's Optuna side, mixed into :class:`pyref.study.claims.ClaimStore`: the
 Optuna study mirrored from the units for ``optuna-dashboard`` (best effort: the units
 are the authority), and what the learning samplers and pruners need (a trial's
 point, recorded at its first claim; each epoch's report and the pruner's decision)."""
@@ -25,8 +25,8 @@ from pyref.study.space import DEFAULT_SPACE, SearchSpace, SpaceError
 from pyref.study.trial import Trial
 
 
-class OptunaMirror:
-    """The Optuna methods of :class:`pyref.study.store.SearchStore`; they use its
+class OptunaStudyMixin:
+    """The Optuna methods of :class:`pyref.study.claims.ClaimStore`; they use its
     engine, tables (``t_unit``, ``t_point``, ``t_epoch``), ``_update``, ``_result`` and
     the caches ``_optuna`` and ``_optuna_study_id`` its constructor sets to None."""
 

@@ -1,4 +1,4 @@
-"""The claim store (pyref.study.store): claims are exclusive, a lost claim cannot record,
+"""The claim store (pyref.study.claims): claims are exclusive, a lost claim cannot record,
 a released one is free, two commands share one SQLite file, and a retry samples in
 the Optuna trial its lost attempt made."""
 
@@ -18,21 +18,21 @@ from study_helpers import (
     units,
 )
 
+from pyref.study.claims import ClaimStore
 from pyref.study.config import DEFAULT_STUDY, SearchConfig
 from pyref.study.liveness import worker_id
-from pyref.study.store import SearchStore
 from pyref.study.trial import Trial
 
 
 def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
     """Threads, each with its own connections, race to claim 60 trials."""
     url = f"sqlite:///{tmp_path / 'race.db'}"
-    SearchStore(url, "race").ensure_study(SearchConfig(trials=60, stream="per-trial"))
+    ClaimStore(url, "race").ensure_study(SearchConfig(trials=60, stream="per-trial"))
     claimed: list[int] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        store = SearchStore(url, "race")
+        store = ClaimStore(url, "race")
         me = worker_id()
         while True:
             c = store.claim(me, ordered=False, grace=60, max_attempts=3)
@@ -55,7 +55,7 @@ def test_claims_are_exclusive_under_contention(tmp_path: Path) -> None:
 
 
 def test_a_lost_claim_cannot_record_and_a_released_one_is_free(tmp_path: Path) -> None:
-    store = SearchStore(f"sqlite:///{tmp_path / 'c.db'}", "c")
+    store = ClaimStore(f"sqlite:///{tmp_path / 'c.db'}", "c")
     store.ensure_study(SearchConfig(trials=1, stream="per-trial"))
     first = store.claim("elsewhere/x|1|a", ordered=False, grace=60, max_attempts=3)
     assert store.claim("elsewhere/x|2|b", ordered=False, grace=60, max_attempts=3) == "wait"
@@ -95,7 +95,7 @@ def test_a_retry_samples_in_the_optuna_trial_its_lost_attempt_made(tmp_path: Pat
     from pyref.study.space import parse_space
 
     config = dataclasses.replace(TINY_CONFIG, sampler="tpe", space=parse_space(FOUR_SPACE))
-    store = SearchStore(f"sqlite:///{tmp_path / 'search.db'}", DEFAULT_STUDY)
+    store = ClaimStore(f"sqlite:///{tmp_path / 'search.db'}", DEFAULT_STUDY)
     try:
         store.ensure_study(config)
         orphan = store.optuna.create_new_trial(

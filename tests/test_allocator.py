@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from pyref.memory import ALLOCATOR_ENV, child_env
+from pyref.allocator import ALLOCATOR_ENV, child_env
 
 STEPS = """
 import resource, sys
 import numpy as np
 if sys.argv[1] == "tuned":
-    from pyref.memory import keep_freed_memory
+    from pyref.allocator import keep_freed_memory
     assert keep_freed_memory()
 def step():  # three 200 kB temporaries, freed together, as a layer's step makes them
     temporaries = [np.ones(25_000) for _ in range(3)]
