@@ -153,6 +153,18 @@ class DeepConvNet:
         *,
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A net with the given sizes, W1 to W8 drawn in the book's order with He scales.
+
+        Args:
+            input_dim: (C, H, W) of one image.
+            conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
+            conv_param_6: each convolution's "filter_num", "filter_size", "pad",
+                "stride" (the book's for None or missing keys).
+            hidden_size: units of the hidden Affine layer, >= 1.
+            output_size: classes, >= 1.
+            rng: the random stream for the weights and the dropout masks, or None for
+                numpy's global one (the book's).
+        """
         self.input_dim = _input_dims(input_dim)
         self.conv_params = _six_conv_params(
             [conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5, conv_param_6]
@@ -217,19 +229,45 @@ class DeepConvNet:
         return x
 
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
-        """Scores (before softmax) for each image of ``x`` (N, C, H, W); ``train_flg``
-        draws dropout masks (training), else scales by 1 - ratio (test)."""
+        """Scores (before softmax) for each image.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            train_flg: True draws dropout masks (training), False scales by 1 - ratio.
+
+        Returns:
+            scores: shape (N, output_size).
+        """
         return self._predict(self._check_x(x), check_flag("train_flg", train_flg))
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
         """Mean cross-entropy of the training-mode predictions (dropout masks drawn, as
-        the book's) against labels or one-hot rows ``t``."""
+        the book's).
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+
+        Returns:
+            loss: a float.
+        """
         t = self._check_xt(x, t)
         return self.last_layer._forward(self._predict(x, True), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
-        """The book's accuracy: test-mode predictions in batches of ``batch_size``;
-        samples after the last whole batch are not predicted but still counted."""
+        """The book's accuracy, test-mode predictions in batches.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+            batch_size: images per prediction, >= 1.
+
+        Returns:
+            accuracy: correct predictions / N; samples after the last whole batch are
+            not predicted but still counted, as in the book.
+        """
         t = self._check_xt(x, t)
         batch_size = check_positive_int("batch_size", batch_size)
         if t.ndim != 1:
@@ -245,7 +283,16 @@ class DeepConvNet:
     # -- gradients ----------------------------------------------------------
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients of the training-mode loss by backpropagation."""
+        """Gradients of the training-mode loss by backpropagation.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+
+        Returns:
+            grads: "W1" ... "W8", "b1" ... "b8" -> gradients, the params' shapes.
+        """
         t = self._check_xt(x, t)
         self.last_layer._forward(self._predict(x, True), t)
         dout = self.last_layer.backward(1)
@@ -261,23 +308,44 @@ class DeepConvNet:
     # -- parameters ---------------------------------------------------------
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shapes of this net's parameters, by name."""
+        """The shapes of this net's parameters.
+
+        Returns:
+            "W1" ... "W8", "b1" ... "b8" -> shape.
+        """
         return {key: self.params[key].shape for key in DEEP_PARAM_NAMES}
 
     def save_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> Path:
-        """Write the parameters to ``file_name`` in numpy's .npz format (whatever its
-        extension: the book's ``deep_convnet_params.pkl`` gets .npz contents), atomically."""
+        """Write the parameters in numpy's .npz format, atomically.
+
+        Args:
+            file_name: the file to write (whatever its extension: the book's
+                ``deep_convnet_params.pkl`` gets .npz contents).
+
+        Returns:
+            The path written.
+        """
         return save_param_file(file_name, {key: self.params[key] for key in DEEP_PARAM_NAMES})
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
-        """Take these parameters (all of them, checked first by ``check_params``) and
-        hand them to the layers, as the book's load_params does after reading its file."""
+        """Take these parameters and hand them to the layers, as the book's load_params
+        does after reading its file.
+
+        Args:
+            params: all sixteen arrays by name, the shapes of ``param_shapes()``
+                (checked first by ``check_params``).
+        """
         self.params.update(check_params(params, self.param_shapes()))
         for i, layer_idx in enumerate(DEEP_PARAM_LAYERS, start=1):
             self.layers[layer_idx].W = self.params[f"W{i}"]
             self.layers[layer_idx].b = self.params[f"b{i}"]
 
     def load_params(self, file_name: str | os.PathLike = CONVNET_PARAMS_FILE) -> None:
-        """Read parameters written by ``save_params`` into the net with SimpleConvNet's
-        ``load_param_file`` (pickle is refused there); errors name the file and the member."""
+        """Read parameters written by ``save_params``, or the book's pickle of them, into
+        the net (SimpleConvNet's ``load_param_file``).
+
+        Args:
+            file_name: an .npz file, or the book's .pkl (read by the restricted
+                unpickler); errors name the file and the member.
+        """
         self.set_params(load_param_file(file_name, self.param_shapes()))

@@ -5,6 +5,9 @@ AddLayer (5.4), activations, Affine, SoftmaxWithLoss, Dropout and BatchNormaliza
 Forward passes keep what backward needs; backward takes the upstream gradient and
 returns the gradient for the layer below, storing parameter gradients on the layer
 (``Affine.dW``/``db``, ``BatchNormalization.dgamma``/``dbeta``).
+
+Longer than 500 lines because the book keeps its layers in one module (common/layers.py)
+and so does pyref, each layer a short class beside the checks they share.
 """
 
 from __future__ import annotations
@@ -76,11 +79,27 @@ class MulLayer:
         self.y: object = None
 
     def forward(self, x: object, y: object) -> object:
+        """Multiplication node forward pass.
+
+        Args:
+            x, y: numbers or arrays of shapes numpy broadcasts together.
+
+        Returns:
+            x * y.
+        """
         self.x = _check_operand("x", x)
         self.y = _check_operand("y", y)
         return x * y
 
     def backward(self, dout: object) -> tuple[object, object]:
+        """Multiplication node backward pass.
+
+        Args:
+            dout: upstream gradient, the forward output's shape.
+
+        Returns:
+            (dx, dy) = (dout * y, dout * x).
+        """
         if self.x is None:
             raise RuntimeError("MulLayer.backward needs a forward pass first")
         dout = _check_operand("dout", dout)
@@ -95,9 +114,25 @@ class AddLayer:
         pass
 
     def forward(self, x: object, y: object) -> object:
+        """Addition node forward pass.
+
+        Args:
+            x, y: numbers or arrays of shapes numpy broadcasts together.
+
+        Returns:
+            x + y.
+        """
         return _check_operand("x", x) + _check_operand("y", y)
 
     def backward(self, dout: object) -> tuple[object, object]:
+        """Addition node backward pass.
+
+        Args:
+            dout: upstream gradient, the forward output's shape.
+
+        Returns:
+            (dx, dy) = (dout * 1, dout * 1).
+        """
         dout = _check_operand("dout", dout)
         return dout * 1, dout * 1
 

@@ -365,6 +365,15 @@ class LayeredTwoLayerNet:
         *,
         rng: np.random.RandomState | None = None,
     ) -> None:
+        """A net with the given sizes, W1 then W2 drawn as the book draws them.
+
+        Args:
+            input_size: features per sample, >= 1.
+            hidden_size: units of the hidden layer, >= 1.
+            output_size: classes, >= 2.
+            weight_init_std: the std of the initial weights, > 0.
+            rng: the random stream, or None for numpy's global one (the book's).
+        """
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.output_size = check_positive_int("output_size", output_size)
@@ -405,16 +414,39 @@ class LayeredTwoLayerNet:
         return x
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Scores (before softmax) for each row of ``x`` (N, input_size)."""
+        """Scores (before softmax) for each row.
+
+        Args:
+            x: inputs, shape (N, input_size).
+
+        Returns:
+            scores: shape (N, output_size).
+        """
         return self._predict(self._check_x(x))
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Mean cross-entropy of the predictions against labels or one-hot rows ``t``."""
+        """Mean cross-entropy of the predictions.
+
+        Args:
+            x: inputs, shape (N, input_size).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            loss: a float.
+        """
         self._check_xt(x, t)
         return self.last_layer._forward(self._predict(x), t)
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Fraction of rows whose highest score is the label: np.sum(y == t) / N."""
+        """Fraction of rows whose highest score is the label: np.sum(y == t) / N.
+
+        Args:
+            x: inputs, shape (N, input_size).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            accuracy: a float in [0, 1].
+        """
         self._check_xt(x, t)
         y = np.argmax(self._predict(x), axis=1)
         if t.ndim != 1:
@@ -422,7 +454,15 @@ class LayeredTwoLayerNet:
         return np.sum(y == t) / float(x.shape[0])
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow)."""
+        """Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow).
+
+        Args:
+            x: inputs, shape (N, input_size).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            grads: "W1", "b1", "W2", "b2" -> gradients, the params' shapes.
+        """
         self._check_xt(x, t)
 
         def loss_w(_: np.ndarray) -> float:
@@ -432,7 +472,15 @@ class LayeredTwoLayerNet:
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradients of the loss by backpropagation (the book's order: the loss's
-        forward pass, then each layer's backward pass from the last)."""
+        forward pass, then each layer's backward pass from the last).
+
+        Args:
+            x: inputs, shape (N, input_size).
+            t: labels, shape (N,) of ints in [0, output_size), or one-hot (N, output_size).
+
+        Returns:
+            grads: "W1", "b1", "W2", "b2" -> gradients, the params' shapes.
+        """
         self._check_xt(x, t)
         self.last_layer._forward(self._predict(x), t)
         dout = self.last_layer.backward(1)
