@@ -117,7 +117,7 @@ def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
 
     prefix = "full" if run.full else "exp"
     length = " at the book's length" if run.full else ", shortened"
-    tiers = {**TRAINING_TIERS, **(CONVNET_TIERS if exp.chapter == 7 else {})}
+    tiers = {**TRAINING_TIERS, **CHAPTER_TIERS.get(exp.chapter, {})}
     return Scenario(
         run.name or f"{prefix}-{exp.name}{run.variant}",
         experiment,
@@ -159,6 +159,11 @@ CONVNET_TIERS = {
     "final_test_acc": ACCURACY,
     "diff": close(1e-6),
 }
+#: Native-BLAS tiers of chapters 3 and 5's experiments' outputs: the accuracy of the
+#: three-layer net, the gradient check's differences (of two near-equal gradients).
+BOOK_NET_TIERS = {"accuracy": ACCURACY, "diff": close(1e-6)}
+#: Each chapter's tiers beyond TRAINING_TIERS.
+CHAPTER_TIERS = {3: BOOK_NET_TIERS, 5: BOOK_NET_TIERS, 7: CONVNET_TIERS}
 #: im2col/col2im cases: label, input shape, filter, stride, pad.
 IM2COL_CASES = [
     ["mnist", [2, 1, 28, 28], [5, 5], 1, 0],
