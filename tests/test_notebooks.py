@@ -1,4 +1,5 @@
-"""The notebooks (chapter 6 section by section, and chapter 7) (notebooks/*.ipynb): each runs top to bottom, as committed
+"""The notebooks (chapter 6 section by section, chapter 7, and CS231n's assignment 2)
+(notebooks/*.ipynb): each runs top to bottom, as committed
 (embedded data, quick mode), in a Python kernel of this interpreter with Julia
 through the executable bridge, and shows its figures; none is committed with outputs.
 
@@ -34,6 +35,7 @@ SECTIONS = (
     "6.4-regularization",
     "6.5-hyperparameter-search",
     "7-convolutional-networks",
+    "cs231n-fully-connected-nets",
 )
 #: Seconds one cell may take before the run is abandoned (quick mode needs a few).
 CELL_TIMEOUT = 600

@@ -17,7 +17,9 @@ OPTIONS = ("gradient",)
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `run` subcommand."""
-    run = sub.add_parser("run", help="run one of the book's experiments (chapters 3 to 7)")
+    run = sub.add_parser(
+        "run", help="run one of the book's experiments (chapters 3 to 7), or CS231n's"
+    )
     run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
     run.add_argument("--list", action="store_true", help="list the experiments")
     run.add_argument("--out", default="out", help="output directory (default: out/)")
