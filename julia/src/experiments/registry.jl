@@ -36,4 +36,7 @@ const EXPERIMENTS = _registry(
     Experiment("convnet-gradient-check", convnet_gradient_check, true),
     Experiment("visualize-filter", visualize_filter, true),
     Experiment("apply-filter", apply_filter, true),
+    Experiment("train-deepnet", train_deepnet, true),
+    Experiment("half-float", half_float, true),
+    Experiment("misclassified", misclassified, true),
 )
