@@ -30,10 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--params",
-        metavar="FILE.npz",
+        "--weights",
+        metavar="FILE",
         default=None,
-        help="trained SimpleConvNet parameters (as train-convnet saves them) for "
-        "visualize-filter and apply-filter, instead of training",
+        help="trained parameters instead of training: SimpleConvNet's (.npz as "
+        "train-convnet saves them, or the book's params.pkl) for visualize-filter and "
+        "apply-filter, DeepConvNet's (train-deepnet's .npz, or the book's "
+        "deep_convnet_params.pkl) for half-float and misclassified",
     )
     run.add_argument(
         "--engine",
@@ -87,8 +90,9 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
             return error("run", f"{exp.name} takes no --params (only {takers} do)")
         from pyref.convnet import load_param_file
 
+        shapes = exp.param_shapes() if exp.param_shapes is not None else None
         try:  # read and checked (names, dtypes, shapes, finite) before any work
-            kwargs["params"] = load_param_file(args.params)
+            kwargs["params"] = load_param_file(args.params, shapes)
         except (OSError, ValueError, TypeError) as err:
             return error("run", f"--params: {err}")
         print(f"parameters: {args.params}")

@@ -83,10 +83,10 @@ QUICK_IMAGES = (600, 200)
 
 def suite_section(exp: Experiment) -> str:
     """The suite's section of an experiment: chapter 6 by section ("6.1" .. "6.5"),
-    chapter 7 whole ("7"), CS231n's with the assignment's ("cs231n")."""
+    chapters 7 and 8 whole ("7", "8"), CS231n's with the assignment's ("cs231n")."""
     if exp.chapter is None:
         return exp.section
-    return "7" if exp.chapter == 7 else ".".join(exp.section.split(".")[:2])
+    return str(exp.chapter) if exp.chapter in (7, 8) else ".".join(exp.section.split(".")[:2])
 
 
 def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
@@ -119,7 +119,7 @@ def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
 
     prefix = "full" if run.full else "exp"
     length = " at the book's length" if run.full else ", shortened"
-    tiers = {**TRAINING_TIERS, **(CONVNET_TIERS if exp.chapter == 7 else {})}
+    tiers = {**TRAINING_TIERS, **(CONVNET_TIERS if exp.chapter in (7, 8) else {})}
     return Scenario(
         run.name or f"{prefix}-{exp.name}{run.variant}",
         experiment,
@@ -404,6 +404,8 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         *experiment_scenarios(registry, chapter=7, full=False),
         *experiment_scenarios(registry, chapter=7, full=True),
         *chapter8_scenarios.SCENARIOS,
+        *experiment_scenarios(registry, chapter=8, full=False),
+        *experiment_scenarios(registry, chapter=8, full=True),
         *cs231n_suite(),
         *experiment_scenarios(registry, chapter=None, full=False),
     ]
