@@ -14,7 +14,7 @@ with the book's net and SGD. PyRef's search.jl has the twin of each.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -43,6 +43,13 @@ SEARCH_TRAIN_SAMPLES = 500
 SEARCH_TRIALS = 100
 SEARCH_VALIDATION_RATE = 0.2
 BEST_N = 20
+#: How the book's search trains every trial besides its lr and weight decay: SGD, no
+#: Dropout, no Batch Normalization (the book's MultiLayerNet).
+BOOK_TRIAL_SETTINGS: dict[str, Any] = {
+    "optimizer": "sgd",
+    "dropout_ratio": 0.0,
+    "use_batchnorm": False,
+}
 
 #: Per-trial streams: trial i of a study with seed s draws from
 #: RandomState((s * TRIAL_SEED_MULTIPLIER + i) mod 2**32).
@@ -119,12 +126,10 @@ def run_trial(
         epochs=epochs,
         hidden=hidden,
         batch_size=batch_size,
-        optimizer="sgd",
         lr=lr,
         weight_decay=weight_decay,
-        dropout_ratio=0.0,
-        use_batchnorm=False,
         rng=r,
+        **BOOK_TRIAL_SETTINGS,
     )
     run = TrialRun(trainer, r, stop_on_divergence)
     train_trial(lambda: train_to_next_measurement(run, check))

@@ -230,6 +230,36 @@ def applied() -> dict[str, Any]:
     }
 
 
+def cs231n_rules() -> dict[str, Any]:
+    rates = {"sgd": 5e-3, "sgd_momentum": 5e-3, "rmsprop": 1e-4, "adam": 1e-3}
+    runs = {
+        rule: {
+            "learning_rate": lr,
+            "loss_history": _decay(200, 2.3, end, 0.02 + 0.01 * k, 0.08, 80 + k),
+            "train_acc_history": _rise(6, 0.6 + 0.1 * k, 0.8, 84 + k),
+            "val_acc_history": _rise(6, 0.55 + 0.1 * k, 0.8, 88 + k),
+        }
+        for k, ((rule, lr), end) in enumerate(zip(rates.items(), (1.2, 0.6, 0.4, 0.2)))
+    }
+    return {"rules": runs, "num_train": 4000, "num_epochs": 5}
+
+
+def cs231n_overfit() -> dict[str, Any]:
+    train = [min(1.0, a) for a in _rise(21, 1.05, 0.5, 92, wiggle=0.0)]
+    val = _rise(21, 0.45, 0.5, 93)
+    return {
+        "learning_rate": 5e-3,
+        "loss_history": [max(0.0, v) for v in _decay(40, 4.4, 0.01, 0.3, 0.05, 94)],
+        "train_acc_history": train,
+        "val_acc_history": val,
+        "final_train_acc": train[-1],
+        "final_val_acc": val[-1],
+        "num_train": 50,
+        "weight_scale": 3e-2,
+        "num_epochs": 20,
+    }
+
+
 #: Each experiment's hand-made result.
 RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
     "optimizer-compare-naive": naive,
@@ -246,6 +276,8 @@ RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
     "convnet-gradient-check": conv_check,
     "visualize-filter": filters,
     "apply-filter": applied,
+    "cs231n-update-rules": cs231n_rules,
+    "cs231n-overfit": cs231n_overfit,
 }
 #: Experiments whose figure names the data set.
 NEEDS_DATA = {
@@ -257,6 +289,8 @@ NEEDS_DATA = {
     "hyperparameter-optimization",
     "gradient-vanishing",
     "train-convnet",
+    "cs231n-update-rules",
+    "cs231n-overfit",
 }
 
 

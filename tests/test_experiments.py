@@ -76,6 +76,41 @@ def test_gradient_vanishing_sigmoid_with_small_weights_does_not_learn(tmp_path) 
     assert res["ReLU, He"]["test_acc"][-1] > 0.5
 
 
+def test_cs231n_runs_mean_what_they_say(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    res = run(tmp_path, "cs231n-overfit")
+    assert res["final_train_acc"] == 1.0 and res["train_acc_history"][-1] == 1.0
+    assert len(res["loss_history"]) == 20 * (50 // 25)  # one loss per iteration
+    assert len(res["val_acc_history"]) == 20 + 1  # after the first iteration, then each epoch
+    assert np.mean(res["loss_history"][-5:]) < 0.1 < res["loss_history"][0]
+    assert "(Epoch 20 / 20) train acc: 1.000000; val_acc:" in capsys.readouterr().out
+    res = run(tmp_path, "cs231n-update-rules")
+    assert list(res["rules"]) == ["sgd", "sgd_momentum", "rmsprop", "adam"]
+    for rule, runs in res["rules"].items():
+        assert len(runs["loss_history"]) == 2 * (1000 // 100), rule
+        assert np.mean(runs["loss_history"][-3:]) < np.mean(runs["loss_history"][:3]), rule
+    # adam at 1e-3 learns faster than plain sgd at 5e-3, as the notebook shows
+    assert (
+        res["rules"]["adam"]["train_acc_history"][-1] > res["rules"]["sgd"]["train_acc_history"][-1]
+    )
+    assert res["rules"]["rmsprop"]["learning_rate"] == 1e-4
+
+
+def test_cs231n_runs_check_their_arguments() -> None:
+    from pyref.datasets import load_mnist
+    from pyref.experiments import cs231n_overfit, cs231n_update_rules
+
+    data = load_mnist()
+    with pytest.raises(ValueError, match="rules: unknown update rule 'nesterov'"):
+        cs231n_update_rules(data, rules=["sgd", "nesterov"])
+    with pytest.raises(ValueError, match="num_train=5000 but the data has 4000"):
+        cs231n_overfit(data, num_train=5000)
+    with pytest.raises(ValueError, match="num_val"):
+        cs231n_overfit(data, num_val=0)
+    with pytest.raises(ValueError, match="x_train must be rows of pixels"):
+        (x, t), test = data
+        cs231n_overfit(((x.reshape(-1, 1, 28, 28), t), test))
+
+
 def test_same_seed_same_numbers(tmp_path) -> None:
     a = run(tmp_path / "a", "overfit-dropout")
     b = run(tmp_path / "b", "overfit-dropout")
@@ -151,7 +186,9 @@ def test_failed_write_leaves_no_file(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["optimizer-compare-naive", "batch-norm-gradient-check"])
+@pytest.mark.parametrize(
+    "name", ["optimizer-compare-naive", "batch-norm-gradient-check", "cs231n-overfit"]
+)
 def test_engine_both_draws_each_language_and_an_overlay(
     tmp_path, name: str, julia_exe, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -168,7 +205,12 @@ def test_engine_both_draws_each_language_and_an_overlay(
     jl = json.loads((tmp_path / f"{name}-julia.json").read_text())
     assert (py["engine"], jl["engine"]) == ("python", "julia") and py["seed"] == jl["seed"] == 0
     assert list(py["result"]) == list(jl["result"])  # Julia's keys in Python's order
-    if name == "optimizer-compare-naive":  # plain float arithmetic: the same to the bit
+    if name == "cs231n-overfit":  # numpy's global stream, drawn alike by PyRef.CS231n
+        assert py["result"]["train_acc_history"] == jl["result"]["train_acc_history"]
+        np.testing.assert_allclose(
+            py["result"]["loss_history"], jl["result"]["loss_history"], rtol=1e-9
+        )
+    elif name == "optimizer-compare-naive":  # plain float arithmetic: the same to the bit
         assert py["result"] == jl["result"]
     else:
         assert list(py["result"]["diff"]) == list(jl["result"]["diff"])

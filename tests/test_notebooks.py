@@ -1,5 +1,5 @@
-"""The notebooks (chapters 3, 4, 5, 7 and 8, and chapter 6 section by section)
-(notebooks/*.ipynb): each runs top to bottom, as committed
+"""The notebooks (chapters 3, 4, 5, 7 and 8, chapter 6 section by section, and CS231n's
+assignment 2) (notebooks/*.ipynb): each runs top to bottom, as committed
 (embedded data, quick mode), in a Python kernel of this interpreter with Julia
 through the executable bridge, and shows its figures; none is committed with outputs.
 
@@ -39,6 +39,7 @@ SECTIONS = (
     "6.5-hyperparameter-search",
     "7-convolutional-networks",
     "8-deep-learning",
+    "cs231n-fully-connected-nets",
 )
 #: Seconds one cell may take before the run is abandoned (quick mode needs a few).
 CELL_TIMEOUT = 600

@@ -510,7 +510,7 @@ def page_commands() -> list[str]:
 
 #: The commands that run the whole suite, or most of it (minutes to hours): here
 #: they run with --list added, which resolves the same selection; every scenario they
-#: run is run by parity_tests/test_scenarios.py, in both BLAS modes.
+#: run is run by tests/parity/test_scenarios.py, in both BLAS modes.
 SUITE_COMMANDS = {
     "pyref parity": {"full": False},
     "pyref parity --all": {"full": False},

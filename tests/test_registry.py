@@ -87,4 +87,5 @@ def test_the_registry_refuses_a_name_twice() -> None:
 def test_every_record_is_complete() -> None:
     for exp in EXPERIMENTS.values():
         assert callable(exp.run) and callable(exp.figure) and callable(exp.overlay)
-        assert exp.chapter in (6, 7) and exp.parity, exp.name
+        assert exp.chapter in (6, 7, None) and exp.parity, exp.name
+        assert (exp.chapter is None) == (exp.section == "cs231n"), exp.name

@@ -9,6 +9,9 @@ const SEARCH_TRAIN_SAMPLES = 500
 const SEARCH_TRIALS = 100
 const SEARCH_VALIDATION_RATE = 0.2
 const BEST_N = 20
+# How the book's search trains every trial besides its lr and weight decay: SGD, no
+# Dropout, no Batch Normalization (the book's MultiLayerNet).
+const BOOK_TRIAL_SETTINGS = (optimizer="sgd", dropout_ratio=0.0, use_batchnorm=false)
 # Per-trial streams: trial i of a study with seed s draws from RandomState((s * 1_000_003 + i) mod 2^32).
 const TRIAL_SEED_MULTIPLIER = 1_000_003
 
@@ -51,8 +54,7 @@ function run_trial(number::Integer, x_train, t_train, x_val, t_val, epochs::Inte
     batch_size = check_positive_int("batch_size", batch_size)
     weight_decay, lr = sample_hyperparameters(rng)
     tr = trial_trainer(x_train, t_train, x_val, t_val; epochs=epochs, hidden=hidden, batch_size=batch_size,
-                       optimizer="sgd", lr=lr, weight_decay=weight_decay, dropout_ratio=0.0,
-                       use_batchnorm=false, rng=rng)
+                       lr=lr, weight_decay=weight_decay, rng=rng, BOOK_TRIAL_SETTINGS...)
     run = TrialRun(tr, rng, stop_on_divergence)
     train_trial(() -> train_to_next_measurement!(run))
     out = finish_trial(run)

@@ -1,18 +1,11 @@
 # Run directly: julia --project=julia julia/test/runtests.jl
 # (Pkg.test() wants a package registry, which these machines cannot reach.)
+# One file per component of julia/src, named after it; one alone:
+#   julia --project=julia -e 'using Test, PyRef; include("julia/test/shared.jl"); include("julia/test/test_nets.jl")'
 using Test
 using PyRef
 
-"""numpy's own outputs for the tests: \$PYREF_ORACLE_DIR (set by `pyref julia test`),
-else written once now by pyref.parity.oracle (\$PYTHON, default python3)."""
-const ORACLE_DIR = let dir = get(ENV, "PYREF_ORACLE_DIR", "")
-    if isempty(dir)
-        dir = mktempdir()
-        python = get(ENV, "PYTHON", "python3")
-        run(`$python -c "from pyref.parity.oracle import write_oracle; write_oracle('$dir')"`)
-    end
-    dir
-end
+include(joinpath(@__DIR__, "shared.jl"))
 
 @testset "PyRef" begin
     for file in sort(readdir(@__DIR__))

@@ -1,8 +1,7 @@
 # Chapter 7 in PyRef on its own: im2col/col2im against direct loops, the layers'
 # gradients against numerical ones, pooling's first maxima, the argument checks
-# (their messages are pyref's, compared through the bridge in tests/), .npz files,
-# SimpleConvNet and the Trainer on image tensors. Bit-for-bit agreement with pyref
-# is `pyref parity`'s section 7.
+# (their messages are pyref's, compared through the bridge in tests/). SimpleConvNet
+# is test_convnet.jl's. Bit-for-bit agreement with pyref is `pyref parity`'s section 7.
 using Test
 using PyRef
 const NRc = PyRef.NumpyRandom
@@ -158,56 +157,4 @@ end
     @test occursin("b has 3 entries for W with 2 filters", msg(() -> Convolution(zeros(2, 1, 3, 3), zeros(3))))
     @test occursin("conv_param['stride'] must be >= 1", msg(() -> SimpleConvNet(; conv_param=Dict("stride" => 0))))
     @test occursin("not a multiple of stride 2", msg(() -> SimpleConvNet(; input_dim=(1, 27, 27))))
-end
-
-@testset "SimpleConvNet: draws, gradients, accuracy, .npz" begin
-    net = SimpleConvNet(; rng=NRc.RandomState(0))
-    rs = NRc.RandomState(0)
-    @test net.params["W1"] == 0.01 .* NRc.randn(rs, 30, 1, 5, 5)
-    @test net.params["W2"] == 0.01 .* NRc.randn(rs, 4320, 100)
-    @test net.params["W3"] == 0.01 .* NRc.randn(rs, 100, 10)
-    small = (input_dim=(1, 10, 10), conv_param=Dict("filter_num" => 4, "filter_size" => 3), hidden_size=8,
-             output_size=5)
-    rs = NRc.RandomState(1)
-    net = SimpleConvNet(; small..., weight_init_std=0.3, rng=rs)
-    x = NRc.rand(rs, 3, 1, 10, 10)
-    t = [1, 4, 0]
-    g = gradient(net, x, t)
-    num = numerical_gradient(net, x, t)
-    for k in PyRef.CONVNET_PARAM_NAMES
-        @test g[k] ≈ num[k] rtol = 1e-4 atol = 1e-8
-    end
-    @test gradient(net, x[1:1, :, :, :], reshape([1], 1, 1))["W1"] ≈
-          numerical_gradient(net, x[1:1, :, :, :], reshape([1], 1, 1))["W1"] rtol = 1e-4 atol = 1e-8
-    y = PyRef.argmax_rows(predict(net, x))
-    @test accuracy(net, x, y; batch_size=1) == 1.0
-    @test accuracy(net, x, y; batch_size=2) == 2 / 3   # the book's: the third is not predicted
-    @test accuracy(net, x, y) == 0.0
-    path = joinpath(mktempdir(), "params.npz")
-    save_params(net, path)
-    other = SimpleConvNet(; small..., rng=NRc.RandomState(9))
-    load_params(other, path)
-    @test predict(other, x) == predict(net, x)
-    @test other.conv1.W === other.params["W1"]
-    @test_throws DimensionMismatch set_params!(other, Dict("W1" => zeros(2, 2)))
-    @test_throws ArgumentError set_params!(other, Dict("W9" => zeros(2, 2)))
-end
-
-@testset "the Trainer on image tensors" begin
-    rs = NRc.RandomState(7)
-    x = NRc.rand(rs, 200, 1, 10, 10) .* 0.1
-    t = NRc.randint(rs, 0, 2, 200)
-    for i in 1:200
-        r = t[i] == 0 ? (2:4) : (7:9)
-        x[i, 1, r, r] .+= 1.0
-    end
-    net = SimpleConvNet(; input_dim=(1, 10, 10), conv_param=Dict("filter_num" => 4, "filter_size" => 3),
-                        hidden_size=8, output_size=2, rng=rs)
-    tr = Trainer(net, x[1:150, :, :, :], t[1:150], x[151:200, :, :, :], t[151:200]; epochs=6, mini_batch_size=25,
-                 optimizer="adam", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=50,
-                 verbose=false, rng=rs)
-    train!(tr)
-    @test length(tr.train_acc_list) == 6 && length(tr.train_loss_list) == 36
-    @test tr.train_loss_list[end] < tr.train_loss_list[1]
-    @test accuracy(net, x[151:200, :, :, :], t[151:200]; batch_size=50) == 1.0
 end

@@ -240,3 +240,21 @@ end
     @test occursin("update_rule", err(() -> CS.Solver(CS.TwoLayerNet(; input_dim=2), Dict("X_train" => ones(2, 2),
         "y_train" => [0, 1], "X_val" => ones(2, 2), "y_val" => [0, 1]); update_rule="nope")))
 end
+
+@testset "the commands' runs: cs231n_overfit and cs231n_update_rules" begin
+    err(f) = try f(); "" catch e; sprint(showerror, e) end
+    rs = CSR.RandomState(5)
+    data = ((CSR.rand(rs, 60, 100), CSR.randint(rs, 0, 10, 60)), (CSR.rand(rs, 30, 100), CSR.randint(rs, 0, 10, 30)))
+    small = PyRef.small_data(data, 50, 30)
+    @test size(small["X_train"]) == (50, 100) && eltype(small["y_train"]) == Int64
+    @test maximum(abs.(sum(small["X_train"]; dims=1))) < 1e-9   # the mean training image subtracted
+    r = cs231n_overfit(data; num_val=30, rng=CSR.RandomState(0))
+    @test r["final_train_acc"] == 1.0 && length(r["loss_history"]) == 40 && length(r["val_acc_history"]) == 21
+    @test r == cs231n_overfit(data; num_val=30, rng=CSR.RandomState(0))   # the global stream starts from rng's
+    u = cs231n_update_rules(data; num_train=50, num_val=30, num_epochs=1, rules=("sgd", "adam"), rng=CSR.RandomState(0))
+    @test sort(collect(keys(u["rules"]))) == ["adam", "sgd"] && u["rules"]["adam"]["learning_rate"] == 1e-3
+    @test occursin("rules: unknown update rule \"nesterov\"", err(() -> cs231n_update_rules(data; rules=("nesterov",))))
+    @test occursin("num_train=61", err(() -> cs231n_overfit(data; num_train=61)))
+    @test occursin("num_val", err(() -> cs231n_overfit(data; num_val=0)))
+    @test occursin("x_train must be rows", err(() -> cs231n_overfit(((ones(2, 2, 2), [0, 1]), data[2]))))
+end

@@ -45,7 +45,7 @@ end
     @test s1 == predict(net, x) && NR8.rng_state(rng) == state   # test mode draws nothing
     loss(net, x, t)
     replay = NR8.set_rng_state!(NR8.RandomState(0), state)
-    logical(l) = l.c ? permutedims(l.mask) : l.mask   # a C-ordered pass keeps numpy's memory order
+    logical(l) = l.c_ordered ? permutedims(l.mask) : l.mask   # a C-ordered pass keeps numpy's memory order
     @test logical(net.dropouts[1]) == Float64.(NR8.rand(replay, 4, 5) .> 0.5)
     @test logical(net.dropouts[2]) == Float64.(NR8.rand(replay, 4, 3) .> 0.5)
     f = _ -> (NR8.set_rng_state!(rng, state); loss(net, x, t))

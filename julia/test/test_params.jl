@@ -3,18 +3,6 @@
 using Test
 using PyRef
 
-"""The message of the exception `f()` throws, which must be of type `T`."""
-function thrown(f, T::Type)
-    try
-        f()
-    catch err
-        @test err isa T
-        return err isa T ? err.msg : sprint(showerror, err)
-    end
-    @test false   # nothing was thrown
-    return ""
-end
-
 @testset "CRC-32" begin
     # zlib's check values (the polynomial 0xEDB88320, reflected, inverted before and after)
     @test PyRef.crc32_ieee(UInt8[]) == 0x00000000

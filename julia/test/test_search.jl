@@ -1,7 +1,8 @@
 # PyRef.run_trial and the Julia engine's trial (start_trial, train_to_next_measurement!,
 # finish_trial) against pyref's run_trial on the same inputs (written by
 # pyref.parity.oracle.write_search_trials): sampled hyperparameters and stream states
-# bit-identical, accuracies equal, losses within the trajectory tier (1e-9).
+# bit-identical, accuracies equal, losses within the trajectory tier (1e-9); and the
+# book's random_search on the components' data (shared.jl's ref).
 using Test
 using PyRef
 
@@ -79,4 +80,12 @@ end
     @test tr.val_acc_list == out["val_acc_list"]
     @test PyRef.divergence_reason([1.0, 2.0], 1.0) === nothing
     @test_throws ArgumentError run_trial(0, SEARCH_DATA..., 0; hidden=[12, 10], batch_size=16)
+end
+
+@testset "random_search follows pyref's draws" begin
+    xs, ts = ref("xs"), ref("ts")
+    found = random_search(xs, ts; trials=3, epochs=2, hidden=[5, 5], rng=NumpyRandom.RandomState(5))
+    hp = ref("search_hp")
+    @test all(found[i].weight_decay === hp[i, 1] && found[i].lr === hp[i, 2] for i in 1:3)
+    @test all(found[i].val_acc_list == ref("search_val")[i, :] for i in 1:3)
 end

@@ -14,7 +14,7 @@ from pyref.cli.args import error, kept_log_message, seed_arg
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `run` subcommand."""
-    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments")
+    run = sub.add_parser("run", help="run one of the book's ch06 or ch07 experiments, or CS231n's")
     run.add_argument("experiment", nargs="?", help="experiment name (see --list)")
     run.add_argument("--list", action="store_true", help="list the experiments")
     run.add_argument("--out", default="out", help="output directory (default: out/)")

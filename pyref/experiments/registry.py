@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pyref import figures
-from pyref.experiments import chapter6, chapter7
+from pyref.experiments import chapter6, chapter7, cs231n
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Experiment:
         name: the command-line name (the book script's name with dashes).
         run: the function; ``run(data, rng=..., **settings)`` (no ``data`` when
             ``needs_data`` is false, no ``rng`` when ``draws`` is false) -> result dict.
-        section: the book's section, "6.1.7" or "7.5".
+        section: the book's section, "6.1.7" or "7.5"; "cs231n" for CS231n's assignment 2.
         title: one line for ``pyref run --list``.
         figure: ``figure(result, data=source)`` -> a Figure or a dict name -> Figure.
         overlay: ``overlay(python_result, julia_result, data=source)`` -> Figure.
@@ -86,9 +86,10 @@ class Experiment:
     parity: tuple[ParityRun, ...] = ()
 
     @property
-    def chapter(self) -> int:
-        """The book's chapter (6 or 7), from ``section``."""
-        return int(self.section.split(".")[0])
+    def chapter(self) -> int | None:
+        """The book's chapter (6 or 7), from ``section``; None for CS231n's assignment."""
+        head = self.section.split(".")[0]
+        return int(head) if head.isdigit() else None
 
 
 def _bn_check_lines(result: dict[str, Any]) -> list[str]:
@@ -111,6 +112,24 @@ def _convnet_lines(result: dict[str, Any]) -> list[str]:
         "=============== Final Test Accuracy ===============",
         f"test acc:{result['final_test_acc']}",
     ]
+
+
+def _solver_line(result: dict[str, Any]) -> str:
+    """The Solver's last line, as it prints it with verbose=True."""
+    epochs = result["num_epochs"]
+    train, val = result["train_acc_history"][-1], result["val_acc_history"][-1]
+    return f"(Epoch {epochs} / {epochs}) train acc: {train:f}; val_acc: {val:f}"
+
+
+def _update_rules_lines(result: dict[str, Any]) -> list[str]:
+    return [
+        f"{rule}: {_solver_line({**run, 'num_epochs': result['num_epochs']})}"
+        for rule, run in result["rules"].items()
+    ]
+
+
+def _overfit_lines(result: dict[str, Any]) -> list[str]:
+    return [_solver_line(result)]
 
 
 def _search_lines(result: dict[str, Any]) -> list[str]:
@@ -345,5 +364,29 @@ EXPERIMENTS: dict[str, Experiment] = _registry(
             ParityRun({"image_index": 3}, params=True, data=(100, 10)),
             ParityRun({"epochs": 1, "train_samples": 300, "filters": 30}, variant="-trained"),
         ),
+    ),
+    Experiment(
+        "cs231n-update-rules",
+        cs231n.cs231n_update_rules,
+        "cs231n",
+        "CS231n: sgd, sgd_momentum, rmsprop, adam compared",
+        figures.cs231n_update_rules,
+        figures.cs231n_update_rules_overlay,
+        progress=False,
+        quick={"num_train": 1000, "num_val": 200, "num_epochs": 2},
+        book_lines=_update_rules_lines,
+        parity=(ParityRun({"num_train": 400, "num_val": 100, "num_epochs": 2}, data=(400, 100)),),
+    ),
+    Experiment(
+        "cs231n-overfit",
+        cs231n.cs231n_overfit,
+        "cs231n",
+        "CS231n: a three-layer net overfits 50 images",
+        figures.cs231n_overfit,
+        figures.cs231n_overfit_overlay,
+        progress=False,
+        quick={"num_val": 200},
+        book_lines=_overfit_lines,
+        parity=(ParityRun({"num_val": 100}, data=(50, 100)),),
     ),
 )

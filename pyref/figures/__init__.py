@@ -6,14 +6,15 @@ experiment's record in :mod:`pyref.experiments.registry` names its figure and ov
 so that they cannot drift apart. One module per job:
 
 - :mod:`pyref.figures.style`: :data:`STYLE` and the helpers every figure shares;
-- :mod:`pyref.figures.chapter6`, :mod:`pyref.figures.chapter7`: ``NAME(result,
-  data=...)``, experiment NAME's figure (or a dict name -> figure);
+- :mod:`pyref.figures.chapter6`, :mod:`pyref.figures.chapter7`,
+  :mod:`pyref.figures.cs231n`: ``NAME(result, data=...)``, experiment NAME's figure
+  (or a dict name -> figure);
 - :mod:`pyref.figures.overlays`: ``NAME_overlay(python_result, julia_result, data=...)``,
   both languages in one figure (Python as lines or filled marks, Julia as open circles
   on top).
 
 ``labelled(fig, language)`` adds a banner naming the language that computed a figure.
-The public names of all four are re-exported here (``from pyref.figures import X``).
+The public names of all five are re-exported here (``from pyref.figures import X``).
 """
 
 from pyref.figures.chapter6 import (
@@ -35,11 +36,14 @@ from pyref.figures.chapter7 import (
     train_convnet,
     visualize_filter,
 )
+from pyref.figures.cs231n import cs231n_overfit, cs231n_update_rules
 from pyref.figures.overlays import (
     apply_filter_overlay,
     batch_norm_gradient_check_overlay,
     batch_norm_test_overlay,
     convnet_gradient_check_overlay,
+    cs231n_overfit_overlay,
+    cs231n_update_rules_overlay,
     gradient_vanishing_overlay,
     hyperparameter_optimization_overlay,
     optimizer_compare_mnist_overlay,
@@ -88,10 +92,14 @@ __all__ = [
     "filter_grid",
     "train_convnet",
     "visualize_filter",
+    "cs231n_overfit",
+    "cs231n_update_rules",
     "apply_filter_overlay",
     "batch_norm_gradient_check_overlay",
     "batch_norm_test_overlay",
     "convnet_gradient_check_overlay",
+    "cs231n_overfit_overlay",
+    "cs231n_update_rules_overlay",
     "gradient_vanishing_overlay",
     "hyperparameter_optimization_overlay",
     "optimizer_compare_mnist_overlay",

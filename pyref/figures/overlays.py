@@ -22,6 +22,7 @@ from pyref.figures.chapter6 import (
     vanishing_curves,
 )
 from pyref.figures.chapter7 import convnet_curves
+from pyref.figures.cs231n import overfit_panels, rule_panels
 from pyref.figures.style import (
     JULIA_MARK,
     STYLE,
@@ -257,3 +258,15 @@ def apply_filter_overlay(py: dict, jl: dict, data: str | None) -> Figure:
         np.asarray(jl["outputs"])[:, None],
         f"test digit {py['image_index']} through each filter",
     )
+
+
+@_overlay
+def cs231n_update_rules_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """CS231n: both languages' losses and accuracies per update rule."""
+    return rule_panels([py, jl], data)
+
+
+@_overlay
+def cs231n_overfit_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """CS231n: both languages' overfit curves."""
+    return overfit_panels([py, jl], data)

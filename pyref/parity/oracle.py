@@ -407,7 +407,7 @@ def _trial_losses(
     batch_size: int,
 ) -> tuple[list[float], list[float]]:
     """What run_trial does, step by step, keeping the losses: (losses, val_acc_list)."""
-    from pyref.search import sample_hyperparameters
+    from pyref.search import BOOK_TRIAL_SETTINGS, sample_hyperparameters
     from pyref.study.trial import trial_trainer
 
     weight_decay, lr = sample_hyperparameters(rng)
@@ -419,12 +419,10 @@ def _trial_losses(
         epochs=epochs,
         hidden=hidden,
         batch_size=batch_size,
-        optimizer="sgd",
         lr=lr,
         weight_decay=weight_decay,
-        dropout_ratio=0.0,
-        use_batchnorm=False,
         rng=rng,
+        **BOOK_TRIAL_SETTINGS,
     )
     for _ in range(trainer.max_iter):
         trainer.train_step()

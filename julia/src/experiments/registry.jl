@@ -36,4 +36,6 @@ const EXPERIMENTS = _registry(
     Experiment("convnet-gradient-check", convnet_gradient_check, true),
     Experiment("visualize-filter", visualize_filter, true),
     Experiment("apply-filter", apply_filter, true),
+    Experiment("cs231n-update-rules", cs231n_update_rules, true),
+    Experiment("cs231n-overfit", cs231n_overfit, true),
 )

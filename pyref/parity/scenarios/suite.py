@@ -59,6 +59,9 @@ TRAINING_TIERS = {
     "final_val_acc": ACCURACY,
     "final_train_acc": ACCURACY,
     "bn_train_acc": ACCURACY,
+    "loss_history": trajectory(LOSS_BOUND),
+    "train_acc_history": ACCURACY,
+    "val_acc_history": ACCURACY,
 }
 
 
@@ -80,7 +83,9 @@ QUICK_IMAGES = (600, 200)
 
 def suite_section(exp: Experiment) -> str:
     """The suite's section of an experiment: chapter 6 by section ("6.1" .. "6.5"),
-    chapter 7 whole ("7")."""
+    chapter 7 whole ("7"), CS231n's with the assignment's ("cs231n")."""
+    if exp.chapter is None:
+        return exp.section
     return "7" if exp.chapter == 7 else ".".join(exp.section.split(".")[:2])
 
 
@@ -134,9 +139,10 @@ def experiment_scenario(exp: Experiment, run: ParityRun) -> Scenario:
 
 
 def experiment_scenarios(
-    experiments: Mapping[str, Experiment], *, chapter: int, full: bool
+    experiments: Mapping[str, Experiment], *, chapter: int | None, full: bool
 ) -> list[Scenario]:
-    """The scenarios of the experiments of one chapter, full-length or not, in order."""
+    """The scenarios of the experiments of one chapter (None: CS231n's), full-length or
+    not, in order."""
     return [
         experiment_scenario(exp, run)
         for exp in experiments.values()
@@ -370,7 +376,7 @@ def _build() -> list[Scenario]:
 
 def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Scenario]:
     """The built-in suite in order: chapter 6's components and experiments (shortened,
-    then full-length), then chapter 7's.
+    then full-length), then chapter 7's, then CS231n's (its components', then its experiments').
 
     Args:
         experiments: the registry whose experiments' parity runs join the suite
@@ -399,6 +405,7 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         *experiment_scenarios(registry, chapter=7, full=True),
         *chapter8_scenarios.SCENARIOS,
         *cs231n_suite(),
+        *experiment_scenarios(registry, chapter=None, full=False),
     ]
 
 
