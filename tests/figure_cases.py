@@ -305,6 +305,41 @@ def cs231n_overfit() -> dict[str, Any]:
     }
 
 
+def deepnet() -> dict[str, Any]:
+    return {
+        "epochs": 6,
+        "train_acc": _rise(7, 0.995, 0.7, 77),
+        "test_acc": _rise(7, 0.99, 0.7, 78),
+        "train_loss": _decay(240, 2.3, 0.03, 0.04, 0.05, 79),
+        "final_test_acc": 0.9905,
+    }
+
+
+def half_float() -> dict[str, Any]:
+    return {
+        "float64_acc": 0.991,
+        "float16_acc": 0.99,
+        "test_samples": 1000,
+        "weights": 123552,
+        "weights_rounded": 123301,
+        "trained": "given parameters",
+    }
+
+
+def misclassified() -> dict[str, Any]:
+    r = np.random.RandomState(80)
+    images = np.clip(r.rand(13, 28, 28) * 1.4 - 0.7, 0, 1)
+    labels = [int(v) for v in r.randint(0, 10, 13)]
+    return {
+        "test_acc": 0.987,
+        "indices": [int(v) for v in np.sort(r.choice(1000, 13, replace=False))],
+        "labels": labels,
+        "predicted": [(v + 1 + int(k)) % 10 for v, k in zip(labels, r.randint(0, 8, 13))],
+        "images": images,
+        "trained": "trained here for 20 epochs",
+    }
+
+
 #: Each experiment's hand-made result.
 RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
     "neuralnet-mnist": neuralnet,
@@ -327,6 +362,9 @@ RESULTS: dict[str, Callable[[], dict[str, Any]]] = {
     "apply-filter": applied,
     "cs231n-update-rules": cs231n_rules,
     "cs231n-overfit": cs231n_overfit,
+    "train-deepnet": deepnet,
+    "half-float": half_float,
+    "misclassified": misclassified,
 }
 #: Experiments whose figure names the data set.
 NEEDS_DATA = {
@@ -342,6 +380,9 @@ NEEDS_DATA = {
     "train-convnet",
     "cs231n-update-rules",
     "cs231n-overfit",
+    "train-deepnet",
+    "half-float",
+    "misclassified",
 }
 
 

@@ -157,6 +157,9 @@ def test_compare_with_book_wants_the_script_that_saves_the_parameters(book: Path
     proc = run_tool("compare_with_book.py", str(book), "misclassified_mnist.py")
     assert proc.returncode == 2
     assert "misclassified_mnist.py loads the parameters train_deepnet.py saves" in proc.stderr
+    proc = run_tool("compare_with_book.py", str(book), "half_float_network.py")
+    assert proc.returncode == 2
+    assert "half_float_network.py loads the parameters train_deepnet.py saves" in proc.stderr
 
 
 def test_compare_with_book_asks_which_chapter_a_shared_script_name_means(book: Path) -> None:

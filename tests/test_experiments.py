@@ -280,7 +280,8 @@ def test_neuralnet_mnist_refuses_bad_weights(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "--weights" in err and "system" in err and "Traceback" not in err
     assert main(["run", "gradient-descent", "--weights", str(path), "--out", str(tmp_path)]) == 2
-    assert "takes no --weights (only neuralnet-mnist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "gradient-descent takes no --params (only" in err and "neuralnet-mnist" in err
     assert not (tmp_path / "neuralnet-mnist.json").exists()
 
 

@@ -1,5 +1,5 @@
-"""The notebooks (chapter 6 section by section, chapter 7, and CS231n's assignment 2)
-(notebooks/*.ipynb): each runs top to bottom, as committed
+"""The notebooks (chapters 3, 4, 5, 7 and 8, chapter 6 section by section, and CS231n's
+assignment 2) (notebooks/*.ipynb): each runs top to bottom, as committed
 (embedded data, quick mode), in a Python kernel of this interpreter with Julia
 through the executable bridge, and shows its figures; none is committed with outputs.
 
@@ -29,12 +29,16 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 SECTIONS = (
+    "3-neural-networks",
+    "4-training",
+    "5-backpropagation",
     "6.1-optimizers",
     "6.2-weight-initialization",
     "6.3-batch-normalization",
     "6.4-regularization",
     "6.5-hyperparameter-search",
     "7-convolutional-networks",
+    "8-deep-learning",
     "cs231n-fully-connected-nets",
 )
 #: Seconds one cell may take before the run is abandoned (quick mode needs a few).

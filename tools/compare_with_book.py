@@ -12,7 +12,7 @@ filtered images) is printed as a digest of its exact bytes, so it is compared to
 ch07's and ch08's scripts run in one scratch folder per mode, in the book's order:
 train_convnet.py saves params.pkl (pyref writes .npz contents under that name),
 which visualize_filter.py and apply_filter.py load, and train_deepnet.py saves
-deep_convnet_params.pkl for misclassified_mnist.py. ``--epochs N`` shortens
+deep_convnet_params.pkl for half_float_network.py and misclassified_mnist.py. ``--epochs N`` shortens
 train_convnet.py's and train_deepnet.py's 20 epochs, ``--iters N`` the
 train_neuralnet.py scripts' 10000 iterations (the same for both runs). A script's
 imports from the book become ``from pyref.book.chNN import *``; in pyref's run a
@@ -60,9 +60,8 @@ CH06_SCRIPTS = (
 #: In this order: the later ones load the parameters train_convnet.py saves.
 CH07_SCRIPTS = ("gradient_check.py", "train_convnet.py", "visualize_filter.py", "apply_filter.py")
 CH05_SCRIPTS = ("buy_apple.py", "buy_apple_orange.py", "gradient_check.py", "train_neuralnet.py")
-#: In this order: misclassified_mnist.py loads the parameters train_deepnet.py saves.
-#: (half_float_network.py computes in float16, which pyref does not yet.)
-CH08_SCRIPTS = ("train_deepnet.py", "misclassified_mnist.py")
+#: In this order: the later ones load the parameters train_deepnet.py saves.
+CH08_SCRIPTS = ("train_deepnet.py", "half_float_network.py", "misclassified_mnist.py")
 #: Each chapter's scripts, in the order they run.
 SCRIPTS = {
     "ch03": CH03_SCRIPTS,
@@ -79,6 +78,7 @@ SCRATCH_CHAPTERS = ("ch07", "ch08")
 NEEDS_SAVED = {
     "ch07/visualize_filter.py": "ch07/train_convnet.py",
     "ch07/apply_filter.py": "ch07/train_convnet.py",
+    "ch08/half_float_network.py": "ch08/train_deepnet.py",
     "ch08/misclassified_mnist.py": "ch08/train_deepnet.py",
 }
 

@@ -35,18 +35,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--params",
-        metavar="FILE.npz",
-        default=None,
-        help="trained SimpleConvNet parameters (as train-convnet saves them) for "
-        "visualize-filter and apply-filter, instead of training",
-    )
-    run.add_argument(
         "--weights",
-        metavar="PATH",
+        metavar="FILE",
         default=None,
-        help="the book's trained weights (ch03/sample_weight.pkl in your checkout of "
-        "the book, read by pyref's restricted reader) for neuralnet-mnist, instead of "
-        "training the same net here",
+        help="trained parameters instead of training: SimpleConvNet's (.npz as "
+        "train-convnet saves them, or the book's params.pkl) for visualize-filter and "
+        "apply-filter, DeepConvNet's (train-deepnet's .npz, or the book's "
+        "deep_convnet_params.pkl) for half-float and misclassified, 3.6's (the "
+        "book's ch03/sample_weight.pkl) for neuralnet-mnist",
     )
     run.add_argument(
         "--gradient",
@@ -100,28 +96,28 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     from pyref.rng import make_rng
 
     kwargs = dict(exp.quick) if args.quick else {}
-    if args.params is not None:
-        if not exp.takes_params:
-            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_params)
-            return error("run", f"{exp.name} takes no --params (only {takers} do)")
-        from pyref.convnet import load_param_file
-
-        try:  # read and checked (names, dtypes, shapes, finite) before any work
-            kwargs["params"] = load_param_file(args.params)
-        except (OSError, ValueError, TypeError) as err:
-            return error("run", f"--params: {err}")
-        print(f"parameters: {args.params}")
-    if args.weights is not None:
-        if not exp.takes_weights:
-            takers = ", ".join(name for name, e in EXPERIMENTS.items() if e.takes_weights)
-            return error("run", f"{exp.name} takes no --weights (only {takers} does)")
+    if args.params is not None and exp.takes_weights:
         from pyref.simple_nets import init_network
 
         try:  # read by the restricted reader and checked before any work
-            kwargs["params"] = init_network(args.weights)
+            kwargs["params"] = init_network(args.params)
         except (OSError, ValueError, TypeError) as err:
             return error("run", f"--weights: {err}")
-        print(f"weights: {args.weights}")
+        print(f"weights: {args.params}")
+    elif args.params is not None:
+        if not exp.takes_params:
+            takers = ", ".join(
+                name for name, e in EXPERIMENTS.items() if e.takes_params or e.takes_weights
+            )
+            return error("run", f"{exp.name} takes no --params (only {takers} do)")
+        from pyref.convnet import load_param_file
+
+        shapes = exp.param_shapes() if exp.param_shapes is not None else None
+        try:  # read and checked (names, dtypes, shapes, finite) before any work
+            kwargs["params"] = load_param_file(args.params, shapes)
+        except (OSError, ValueError, TypeError) as err:
+            return error("run", f"--params: {err}")
+        print(f"parameters: {args.params}")
     for option in OPTIONS:
         value = getattr(args, option)
         if value is None:
@@ -222,10 +218,10 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
 
     written = []
     trained = {engine: result.pop("params", None) for engine, result in results.items()}
-    if args.params is not None:
+    if args.params is not None and not exp.takes_weights:
         settings["params"] = str(args.params)
     if exp.takes_weights:  # the JSON says whose weights: the book's file, or none (trained)
-        settings["weights"] = str(args.weights) if args.weights is not None else None
+        settings["weights"] = str(args.params) if args.params is not None else None
     try:
         for engine, result in results.items():
             suffix = "-julia" if engine == "julia" and len(results) > 1 else ""

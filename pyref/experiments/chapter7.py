@@ -23,6 +23,7 @@ from pyref.checks import check_nonnegative_int, check_positive_int
 from pyref.convnet import CONVNET_PARAM_NAMES, SimpleConvNet
 from pyref.convolution import Convolution
 from pyref.datasets import NUM_CLASSES, first_samples
+from pyref.deep_convnet import DeepConvNet
 from pyref.rng import resolve_rng
 from pyref.trainer import Trainer
 
@@ -72,15 +73,16 @@ def _images(data: Data, n: int | None) -> tuple[np.ndarray, np.ndarray]:
 
 def train_network(
     data: Data,
-    network: SimpleConvNet,
+    network: SimpleConvNet | DeepConvNet,
     *,
     epochs: int = CONVNET_EPOCHS,
     train_samples: int | None = None,
     rng: np.random.RandomState | None = None,
     progress: bool = False,
 ) -> Trainer:
-    """Train ``network`` as train_convnet.py does: the Trainer with Adam (lr 0.001),
-    batches of 100, accuracy on the first 1,000 training and test samples per epoch."""
+    """Train ``network`` as train_convnet.py does (train_deepnet.py trains its
+    DeepConvNet alike): the Trainer with Adam (lr 0.001), batches of 100, accuracy on
+    the first 1,000 training and test samples per epoch."""
     x_train, t_train = _images(data, train_samples)
     (_, _), (x_test, t_test) = data
     trainer = Trainer(

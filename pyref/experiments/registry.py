@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pyref import figures
-from pyref.experiments import chapter3, chapter4, chapter5, chapter6, chapter7, cs231n
+from pyref.experiments import chapter3, chapter4, chapter5, chapter6, chapter7, chapter8, cs231n
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,13 @@ class Experiment:
         needs_data: takes MNIST as ``load_mnist`` returns it.
         one_hot_label: with one-hot labels.
         images: images (N, 1, 28, 28) rather than rows of 784 pixels.
-        takes_params: takes trained SimpleConvNet parameters (``params``, ``--params``)
+        takes_params: takes trained parameters (``params``, ``--params``) instead of
+            training.
+        param_shapes: ``param_shapes()`` -> the shapes ``--params`` must have (None:
+            SimpleConvNet's).
+        takes_weights: takes 3.6's trained weights (``params``: ``--weights``, the same
+            option as ``--params``, read by :func:`pyref.simple_nets.init_network`)
             instead of training.
-        takes_weights: takes the book's trained weights (``params``: ``--weights``, read
-            by :func:`pyref.simple_nets.init_network`) instead of training.
         draws: draws random numbers (takes ``rng``).
         progress: shows a progress bar (takes ``progress``).
         quick: the ``--quick`` settings.
@@ -85,6 +88,7 @@ class Experiment:
     one_hot_label: bool = False
     images: bool = False
     takes_params: bool = False
+    param_shapes: Callable[[], Mapping[str, tuple[int, ...]]] | None = None
     takes_weights: bool = False
     draws: bool = True
     progress: bool = True
@@ -95,7 +99,7 @@ class Experiment:
 
     @property
     def chapter(self) -> int | None:
-        """The book's chapter (3 to 7), from ``section``; None for CS231n's assignment."""
+        """The book's chapter (3 to 8), from ``section``; None for CS231n's assignment."""
         head = self.section.split(".")[0]
         return int(head) if head.isdigit() else None
 
@@ -146,6 +150,31 @@ def _update_rules_lines(result: dict[str, Any]) -> list[str]:
 
 def _overfit_lines(result: dict[str, Any]) -> list[str]:
     return [_solver_line(result)]
+
+
+def _half_float_lines(result: dict[str, Any]) -> list[str]:
+    return [
+        "caluculate accuracy (float64) ... ",
+        str(result["float64_acc"]),
+        "caluculate accuracy (float16) ... ",
+        str(result["float16_acc"]),
+    ]
+
+
+def _misclassified_lines(result: dict[str, Any]) -> list[str]:
+    pairs = {i + 1: (t, y) for i, (t, y) in enumerate(zip(result["labels"], result["predicted"]))}
+    return [
+        f"test accuracy:{result['test_acc']}",
+        "======= misclassified result =======",
+        "{view index: (label, inference), ...}",
+        str(pairs),
+    ]
+
+
+def _deep_shapes() -> dict[str, tuple[int, ...]]:
+    from pyref.deep_convnet import deep_convnet_param_shapes
+
+    return dict(deep_convnet_param_shapes())
 
 
 def _search_lines(result: dict[str, Any]) -> list[str]:
@@ -476,5 +505,45 @@ EXPERIMENTS: dict[str, Experiment] = _registry(
         quick={"num_val": 200},
         book_lines=_overfit_lines,
         parity=(ParityRun({"num_val": 100}, data=(50, 100)),),
+    ),
+    Experiment(
+        "train-deepnet",
+        chapter8.train_deepnet,
+        "8.1",
+        "DeepConvNet trained on MNIST",
+        figures.train_deepnet,
+        figures.train_deepnet_overlay,
+        quick={"epochs": 1, "train_samples": 500},
+        images=True,
+        book_lines=_convnet_lines,
+        parity=(ParityRun({"epochs": 1, "train_samples": 100}, data=(100, 100)),),
+    ),
+    Experiment(
+        "half-float",
+        chapter8.half_float,
+        "8.3.4",
+        "DeepConvNet's accuracy in float64 and float16",
+        figures.half_float,
+        figures.half_float_overlay,
+        quick={"epochs": 1, "train_samples": 500},
+        images=True,
+        takes_params=True,
+        param_shapes=_deep_shapes,
+        book_lines=_half_float_lines,
+        parity=(ParityRun({"epochs": 1, "train_samples": 100}, data=(100, 100)),),
+    ),
+    Experiment(
+        "misclassified",
+        chapter8.misclassified,
+        "8.1",
+        "DeepConvNet's misclassified test digits",
+        figures.misclassified,
+        figures.misclassified_overlay,
+        quick={"epochs": 1, "train_samples": 500},
+        images=True,
+        takes_params=True,
+        param_shapes=_deep_shapes,
+        book_lines=_misclassified_lines,
+        parity=(ParityRun({"epochs": 1, "train_samples": 100}, data=(100, 200)),),
     ),
 )

@@ -6,7 +6,7 @@ experiment's record in :mod:`pyref.experiments.registry` names its figure and ov
 so that they cannot drift apart. One module per job:
 
 - :mod:`pyref.figures.style`: :data:`STYLE` and the helpers every figure shares;
-- :mod:`pyref.figures.chapter3` .. :mod:`pyref.figures.chapter7`,
+- :mod:`pyref.figures.chapter3` .. :mod:`pyref.figures.chapter8`,
   :mod:`pyref.figures.cs231n`: ``NAME(result, data=...)``, experiment NAME's figure
   (or a dict name -> figure);
 - :mod:`pyref.figures.overlays`: ``NAME_overlay(python_result, julia_result, data=...)``,
@@ -39,6 +39,13 @@ from pyref.figures.chapter7 import (
     train_convnet,
     visualize_filter,
 )
+from pyref.figures.chapter8 import (
+    accuracy_bars,
+    digit_grid,
+    half_float,
+    misclassified,
+    train_deepnet,
+)
 from pyref.figures.cs231n import cs231n_overfit, cs231n_update_rules
 from pyref.figures.overlays import (
     apply_filter_overlay,
@@ -50,13 +57,16 @@ from pyref.figures.overlays import (
     gradient_check_overlay,
     gradient_descent_overlay,
     gradient_vanishing_overlay,
+    half_float_overlay,
     hyperparameter_optimization_overlay,
+    misclassified_overlay,
     neuralnet_mnist_overlay,
     optimizer_compare_mnist_overlay,
     optimizer_compare_naive_overlay,
     overfit_dropout_overlay,
     overfit_weight_decay_overlay,
     train_convnet_overlay,
+    train_deepnet_overlay,
     train_two_layer_net_overlay,
     visualize_filter_overlay,
     weight_init_activation_histogram_overlay,
@@ -109,6 +119,11 @@ __all__ = [
     "gradient_check_overlay",
     "cs231n_overfit",
     "cs231n_update_rules",
+    "accuracy_bars",
+    "digit_grid",
+    "half_float",
+    "misclassified",
+    "train_deepnet",
     "apply_filter_overlay",
     "batch_norm_gradient_check_overlay",
     "batch_norm_test_overlay",
@@ -116,12 +131,15 @@ __all__ = [
     "cs231n_overfit_overlay",
     "cs231n_update_rules_overlay",
     "gradient_vanishing_overlay",
+    "half_float_overlay",
     "hyperparameter_optimization_overlay",
+    "misclassified_overlay",
     "optimizer_compare_mnist_overlay",
     "optimizer_compare_naive_overlay",
     "overfit_dropout_overlay",
     "overfit_weight_decay_overlay",
     "train_convnet_overlay",
+    "train_deepnet_overlay",
     "visualize_filter_overlay",
     "weight_init_activation_histogram_overlay",
     "weight_init_compare_overlay",

@@ -25,8 +25,11 @@ from pyref.figures.style import (
 )
 
 
-def convnet_curves(results: Sequence[dict[str, Any]], data: str | None) -> Figure:
-    """Accuracy per epoch and smoothed batch loss (Julia's over them when two)."""
+def convnet_curves(
+    results: Sequence[dict[str, Any]], data: str | None, net: str = "SimpleConvNet"
+) -> Figure:
+    """Accuracy per epoch and smoothed batch loss (Julia's over them when two) of the
+    net named ``net``."""
     first = results[0]
     fig = new_figure(11, 4.4)
     ax, ax_loss = fig.subplots(1, 2)
@@ -55,7 +58,7 @@ def convnet_curves(results: Sequence[dict[str, Any]], data: str | None) -> Figur
         handles += language_handles()
         labels += [h.get_label() for h in language_handles()]
     fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
-    fig.suptitle(f"SimpleConvNet{on_data(data)}")
+    fig.suptitle(f"{net}{on_data(data)}")
     return fig
 
 

@@ -25,6 +25,7 @@ from pyref.figures.chapter6 import (
     vanishing_curves,
 )
 from pyref.figures.chapter7 import convnet_curves
+from pyref.figures.chapter8 import accuracy_bars, digit_grid
 from pyref.figures.cs231n import overfit_panels, rule_panels
 from pyref.figures.style import (
     JULIA_MARK,
@@ -302,3 +303,21 @@ def cs231n_update_rules_overlay(py: dict, jl: dict, data: str | None) -> Figure:
 def cs231n_overfit_overlay(py: dict, jl: dict, data: str | None) -> Figure:
     """CS231n: both languages' overfit curves."""
     return overfit_panels([py, jl], data)
+
+
+@_overlay
+def train_deepnet_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """8.1: both languages' accuracy and loss curves."""
+    return convnet_curves([py, jl], data, net="DeepConvNet")
+
+
+@_overlay
+def half_float_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """8.3.4: both languages' accuracies in float64 and float16."""
+    return accuracy_bars([py, jl], ["Python", "Julia"], data)
+
+
+@_overlay
+def misclassified_overlay(py: dict, jl: dict, data: str | None) -> Figure:
+    """8.1: Python's misclassified digits, each with both languages' predictions."""
+    return digit_grid(py, "Misclassified test digits, label → Python's / Julia's prediction", jl)

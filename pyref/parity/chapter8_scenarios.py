@@ -46,6 +46,35 @@ def deep_convnet_gradients(
     }
 
 
+def deep_convnet_half_float(
+    *, x: np.ndarray, t: np.ndarray, seed: int, batch_size: int
+) -> dict[str, Any]:
+    """half_float_network.py's steps on a DeepConvNet drawn from ``seed``'s stream: test
+    scores and accuracy, then the same with the images cast to float16 and every
+    parameter rounded to float16 in place (its array stays float64), as the book does.
+
+    Notes:
+        The book's net computes nothing in float16: its parameters keep their float64
+        arrays (``param[...] = param.astype(np.float16)``) and every Convolution's im2col
+        copies the float16 images into a float64 ``col``, so each layer after the first
+        cast computes in float64. Only the two roundings are float16's.
+    """
+    rs = RandomState(seed)
+    net = DeepConvNet(rng=rs)
+    scores = net.predict(x)
+    acc = net.accuracy(x, t, batch_size=batch_size)
+    x16 = x.astype(np.float16)
+    for param in net.params.values():
+        param[...] = param.astype(np.float16)
+    return {
+        "scores": scores,
+        "accuracy": acc,
+        "half_params": {key: value.copy() for key, value in net.params.items()},
+        "half_scores": net.predict(x16),
+        "half_accuracy": net.accuracy(x16, t, batch_size=batch_size),
+    }
+
+
 def trainer_deep_convnet(
     *,
     x_train: np.ndarray,
@@ -144,6 +173,10 @@ SCENARIOS: list[Scenario] = [
                      "batch_size": 1},
              tiers=_NET, section="8", inputs=functools.partial(padded_image, 7),
              description="one 30×30 image, the second convolution unpadded: numpy views its dx in Fortran order"),
+    Scenario("deep-convnet-half-float", deep_convnet_half_float, _J + "deep_convnet_half_float",
+             kwargs={"seed": 85, "batch_size": 8}, tiers={"scores": CLOSE, "half_scores": CLOSE}, section="8",
+             inputs=functools.partial(image_batch, 20, 40),
+             description="half_float_network.py's float16 casts on 20 digits: images and weights rounded"),
     Scenario("trainer-deep-convnet", trainer_deep_convnet, _J + "trainer_deep_convnet",
              kwargs={"seed": 83, "net": {},
                      "trainer": {**BOOK_TRAINER, "epochs": 1, "mini_batch_size": 50,

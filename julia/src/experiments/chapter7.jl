@@ -22,9 +22,10 @@ function _first_images(data, n)
     return x[1:n, :, :, :], rows(t, 1:n)
 end
 
-"""Train `network` as train_convnet.py does: Adam (lr 0.001), batches of 100, accuracy
-on the first 1,000 training and test samples per epoch."""
-function train_network(data, network::SimpleConvNet; epochs::Integer=CONVNET_EPOCHS, train_samples=nothing,
+"""Train `network` as train_convnet.py does (train_deepnet.py trains its DeepConvNet
+alike): Adam (lr 0.001), batches of 100, accuracy on the first 1,000 training and test
+samples per epoch."""
+function train_network(data, network::Union{SimpleConvNet,DeepConvNet}; epochs::Integer=CONVNET_EPOCHS, train_samples=nothing,
                        rng::NumpyRandom.RandomState=_global_rng())
     x_train, t_train = _first_images(data, train_samples)
     _, (x_test, t_test) = data

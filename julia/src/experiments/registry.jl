@@ -42,4 +42,7 @@ const EXPERIMENTS = _registry(
     Experiment("apply-filter", apply_filter, true),
     Experiment("cs231n-update-rules", cs231n_update_rules, true),
     Experiment("cs231n-overfit", cs231n_overfit, true),
+    Experiment("train-deepnet", train_deepnet, true),
+    Experiment("half-float", half_float, true),
+    Experiment("misclassified", misclassified, true),
 )

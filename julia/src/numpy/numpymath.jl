@@ -1209,4 +1209,31 @@ shortcuts when the exponent is one scalar -1, 0, 0.5, 1 or 2; this is the genera
 """
 np_power(x::Float64, y::Float64) = (_mode() & _MODE_SVML) != 0 ? svml_pow(x, y) : libm_pow(x, y)
 
-export np_exp, np_log, np_tanh, np_power, numpy_math_mode, set_numpy_math!
+# --------------------------------------------------------------------------
+# float16 casts
+# --------------------------------------------------------------------------
+
+"""
+    np_float16(x::Float64) -> Float16
+
+numpy's `astype(np.float16)` of a double: `x` rounded once to the nearest Float16, ties
+to even (numpy's npy_double_to_half), overflowing to ±Inf from ±65520 on.
+
+Notes: Julia 1.5's `Float16(::Float64)` rounds through Float32 — twice — and differs
+from numpy for doubles just above a Float16 tie, e.g. 1 + 2^-11 + 2^-40 (numpy: 1.001,
+Julia 1.5: 1.0). Here the Float32 route only picks a neighbour; the exact midpoint of
+the two Float16 values around `x` (a sum of two 11-bit significands, exact in Float64)
+decides. `Float16(::Float32)` is a single correct rounding and needs no help.
+"""
+function np_float16(x::Float64)::Float16
+    f = Float16(Float32(x))
+    d = Float64(f)
+    (isnan(x) || d == x) && return f
+    lo, hi = d < x ? (f, nextfloat(f)) : (prevfloat(f), f)
+    mid = isinf(hi) ? 65520.0 : isinf(lo) ? -65520.0 : (Float64(lo) + Float64(hi)) / 2
+    x < mid && return lo
+    x > mid && return hi
+    return iseven(reinterpret(UInt16, lo)) ? lo : hi
+end
+
+export np_exp, np_log, np_tanh, np_power, np_float16, numpy_math_mode, set_numpy_math!

@@ -29,6 +29,21 @@ function deep_convnet_gradients(; x, t, seed, settings, batch_size)
                             "accuracy" => accuracy(net, x, t; batch_size=batch_size))
 end
 
+function deep_convnet_half_float(; x, t, seed, batch_size)
+    rs = NR.RandomState(seed)
+    net = DeepConvNet(; rng=rs)
+    scores = predict(net, x)
+    acc = accuracy(net, x, t; batch_size=batch_size)
+    x16 = map(v -> np_float16(Float64(v)), x)
+    for param in values(net.params)
+        map!(v -> Float64(np_float16(v)), param, param)
+    end
+    return Dict{String,Any}("scores" => scores, "accuracy" => acc,
+                            "half_params" => Dict{String,Any}(k => copy(v) for (k, v) in net.params),
+                            "half_scores" => predict(net, x16),
+                            "half_accuracy" => accuracy(net, x16, t; batch_size=batch_size))
+end
+
 function trainer_deep_convnet(; x_train, t_train, x_test, t_test, seed, net, trainer)
     rs = NR.RandomState(seed)
     model = DeepConvNet(; rng=rs, kw(net)...)

@@ -83,7 +83,7 @@ QUICK_IMAGES = (600, 200)
 
 def suite_section(exp: Experiment) -> str:
     """The suite's section of an experiment: chapter 6 by section ("6.1" .. "6.5"),
-    the other chapters whole ("3", "4", "5", "7"), CS231n's with the assignment's
+    chapters 3, 4, 5, 7 and 8 whole ("3" .. "8"), CS231n's with the assignment's
     ("cs231n")."""
     if exp.chapter is None:
         return exp.section
@@ -170,7 +170,7 @@ CONVNET_TIERS = {
 #: three-layer net, the gradient check's differences (of two near-equal gradients).
 BOOK_NET_TIERS = {"accuracy": ACCURACY, "diff": close(1e-6)}
 #: Each chapter's tiers beyond TRAINING_TIERS.
-CHAPTER_TIERS = {3: BOOK_NET_TIERS, 5: BOOK_NET_TIERS, 7: CONVNET_TIERS}
+CHAPTER_TIERS = {3: BOOK_NET_TIERS, 5: BOOK_NET_TIERS, 7: CONVNET_TIERS, 8: CONVNET_TIERS}
 #: im2col/col2im cases: label, input shape, filter, stride, pad.
 IM2COL_CASES = [
     ["mnist", [2, 1, 28, 28], [5, 5], 1, 0],
@@ -416,6 +416,8 @@ def build_suite(experiments: Mapping[str, Experiment] | None = None) -> list[Sce
         *experiment_scenarios(registry, chapter=7, full=False),
         *experiment_scenarios(registry, chapter=7, full=True),
         *chapter8_scenarios.SCENARIOS,
+        *experiment_scenarios(registry, chapter=8, full=False),
+        *experiment_scenarios(registry, chapter=8, full=True),
         *cs231n_suite(),
         *experiment_scenarios(registry, chapter=None, full=False),
     ]
