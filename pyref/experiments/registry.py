@@ -7,6 +7,9 @@ the parity suite (:class:`ParityRun`). ``pyref run``, the figure gallery
 (tools/figure_gallery.py), the notebooks and the parity suite
 (:mod:`pyref.parity.scenarios`) all read :data:`EXPERIMENTS`; adding an experiment is
 one record here and its twin in ``julia/src/experiments/registry.jl``.
+
+Longer than 500 lines because it is one table, a record per experiment of every
+chapter, read (and added to) in one place.
 """
 
 from __future__ import annotations
