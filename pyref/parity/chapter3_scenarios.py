@@ -18,7 +18,8 @@ from pyref.parity.tiers import CLOSE
 from pyref.simple_nets import predict
 
 RandomState = np.random.RandomState
-_J = "PyRef.Chapter3Scenarios."
+#: The Julia module that holds the twins of this file's scenario functions.
+_JULIA_TWINS = "PyRef.Chapter3Scenarios."
 
 
 def activations(*, grid: np.ndarray, seed: int, n: int, d: int, scale: float) -> dict[str, Any]:
@@ -77,10 +78,10 @@ def _plot_grid() -> dict[str, np.ndarray]:
 
 
 SCENARIOS = [
-    Scenario("ch3-activations", activations, _J + "activations",
+    Scenario("ch3-activations", activations, _JULIA_TWINS + "activations",
              kwargs={"seed": 30, "n": 20, "d": 10, "scale": 3.0}, section="3", inputs=_plot_grid,
              description="step, sigmoid, ReLU, identity, softmax (3.2, 3.5)"),
-    Scenario("ch3-three-layer-predict", three_layer_predict, _J + "three_layer_predict",
+    Scenario("ch3-three-layer-predict", three_layer_predict, _JULIA_TWINS + "three_layer_predict",
              kwargs={"seed": 31, "sizes": [784, 50, 100, 10], "scale": 0.1},
              tiers={"y_one": CLOSE, "y_batch": CLOSE}, section="3",
              inputs=functools.partial(_mnist_test, 300),

@@ -21,7 +21,8 @@ from pyref.parity.tiers import CLOSE, trajectory
 from pyref.simple_nets import SigmoidTwoLayerNet, SimpleNet
 
 RandomState = np.random.RandomState
-_J = "PyRef.Chapter4Scenarios."
+#: The Julia module that holds the twins of this file's scenario functions.
+_JULIA_TWINS = "PyRef.Chapter4Scenarios."
 
 
 def function_1(x: Any) -> Any:
@@ -181,22 +182,22 @@ TRAINING_TIERS = {
 }
 
 SCENARIOS = [
-    Scenario("ch4-cross-entropy", cross_entropy, _J + "cross_entropy",
+    Scenario("ch4-cross-entropy", cross_entropy, _JULIA_TWINS + "cross_entropy",
              kwargs={"seed": 40, "n": 50, "classes": 10}, section="4",
              description="4.2: labels, one-hot rows, one sample"),
-    Scenario("ch4-differentiation", differentiation, _J + "differentiation",
+    Scenario("ch4-differentiation", differentiation, _JULIA_TWINS + "differentiation",
              kwargs={"points": [5.0, 10.0], "step_num": 20, "lrs": [0.1, 10.0, 1e-10]},
              section="4", inputs=_grids,
              description="numerical_diff, gradient field, gradient descent (4.3, 4.4)"),
-    Scenario("ch4-simple-net", simple_net, _J + "simple_net", kwargs={"seed": 41},
+    Scenario("ch4-simple-net", simple_net, _JULIA_TWINS + "simple_net", kwargs={"seed": 41},
              tiers={"scores": CLOSE, "loss": CLOSE, "dW": CLOSE}, section="4",
              description="4.4.2's simpleNet and its numerical gradient"),
-    Scenario("ch4-two-layer-gradients", two_layer_gradients, _J + "two_layer_gradients",
+    Scenario("ch4-two-layer-gradients", two_layer_gradients, _JULIA_TWINS + "two_layer_gradients",
              kwargs={"seed": 42, "hidden": 50, "numerical": 6},
              tiers={"loss": CLOSE, "scores": CLOSE, "grads": CLOSE, "small": CLOSE},
              section="4", inputs=functools.partial(_mnist_one_hot_batch, 100),
              description="ch04's TwoLayerNet: backpropagated and numerical gradients"),
-    Scenario("ch4-train-two-layer", train_two_layer, _J + "train_two_layer",
+    Scenario("ch4-train-two-layer", train_two_layer, _JULIA_TWINS + "train_two_layer",
              kwargs={"seed": 43, "iters_num": 60, "batch_size": 100, "learning_rate": 0.1,
                      "hidden": 50},
              tiers=TRAINING_TIERS, section="4", inputs=functools.partial(_mnist_one_hot, 1000, 300),

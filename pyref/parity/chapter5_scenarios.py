@@ -136,23 +136,24 @@ def one_hot_data(n_train: int, n_test: int) -> dict[str, np.ndarray]:
     }
 
 
-_J = "PyRef.Chapter5Scenarios."
+#: The Julia module that holds the twins of this file's scenario functions.
+_JULIA_TWINS = "PyRef.Chapter5Scenarios."
 #: Outputs through matrix products: every bit in numpy-BLAS mode, else within one pass.
 _NET = {"grads": CLOSE, "numerical": CLOSE, "scores": CLOSE, "loss": CLOSE}
 
 SCENARIOS: list[Scenario] = [
-    Scenario("graph-mul-add", computational_graph, _J + "computational_graph",
+    Scenario("graph-mul-add", computational_graph, _JULIA_TWINS + "computational_graph",
              kwargs={"seed": 50, "n": 7}, section="5",
              description="buy_apple_orange.py's MulLayer/AddLayer graph: the book's numbers, drawn arrays"),
-    Scenario("two-layer-net-gradients", two_layer_gradients, _J + "two_layer_gradients",
+    Scenario("two-layer-net-gradients", two_layer_gradients, _JULIA_TWINS + "two_layer_gradients",
              kwargs={"seed": 51, "hidden": 50, "numerical": False}, tiers=_NET, section="5",
              inputs=functools.partial(one_hot_batch, 100),
              description="ch05's TwoLayerNet on 100 digits: scores, loss, backprop gradients"),
-    Scenario("two-layer-net-gradient-check", two_layer_gradients, _J + "two_layer_gradients",
+    Scenario("two-layer-net-gradient-check", two_layer_gradients, _JULIA_TWINS + "two_layer_gradients",
              kwargs={"seed": 52, "hidden": 4, "numerical": True}, tiers=_NET, section="5",
              inputs=functools.partial(one_hot_batch, 3),
              description="gradient_check.py on 3 digits (4 hidden units): numerical and backprop"),
-    Scenario("two-layer-net-training", two_layer_training, _J + "two_layer_training",
+    Scenario("two-layer-net-training", two_layer_training, _JULIA_TWINS + "two_layer_training",
              kwargs={"seed": 53, "hidden": 50, "iters": 60, "batch_size": 100, "learning_rate": 0.1},
              tiers={"train_loss": CLOSE, "params": CLOSE}, section="5",
              inputs=functools.partial(one_hot_data, 1000, 300),

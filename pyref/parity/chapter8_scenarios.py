@@ -131,7 +131,8 @@ def image_data(n_train: int, n_test: int) -> dict[str, np.ndarray]:
     }
 
 
-_J = "PyRef.Chapter8Scenarios."
+#: The Julia module that holds the twins of this file's scenario functions.
+_JULIA_TWINS = "PyRef.Chapter8Scenarios."
 _NET = {"grads": CLOSE, "loss": CLOSE, "scores": CLOSE, "train_scores": CLOSE}
 #: Training through many matrix products: every bit in numpy-BLAS mode.
 _TRAINING = {
@@ -155,35 +156,35 @@ _SMALL = {
 }
 
 SCENARIOS: list[Scenario] = [
-    Scenario("deep-convnet-gradients", deep_convnet_gradients, _J + "deep_convnet_gradients",
+    Scenario("deep-convnet-gradients", deep_convnet_gradients, _JULIA_TWINS + "deep_convnet_gradients",
              kwargs={"seed": 80, "settings": {}, "batch_size": 8}, tiers=_NET, section="8",
              inputs=functools.partial(image_batch, 20),
              description="the book's DeepConvNet on 20 digits: draws, dropout, loss, gradients"),
-    Scenario("deep-convnet-gradients-single", deep_convnet_gradients, _J + "deep_convnet_gradients",
+    Scenario("deep-convnet-gradients-single", deep_convnet_gradients, _JULIA_TWINS + "deep_convnet_gradients",
              kwargs={"seed": 81, "settings": {}, "batch_size": 1}, tiers=_NET, section="8",
              inputs=functools.partial(image_batch, 1, 7),
              description="one image (numpy's Fortran-ordered col and gemv paths)"),
-    Scenario("deep-convnet-gradients-small", deep_convnet_gradients, _J + "deep_convnet_gradients",
+    Scenario("deep-convnet-gradients-small", deep_convnet_gradients, _JULIA_TWINS + "deep_convnet_gradients",
              kwargs={"seed": 82, "settings": {**_SMALL, "output_size": 10}, "batch_size": 4},
              tiers=_NET, section="8",
              inputs=lambda: {"x": image_batch(9)["x"][:, :, 8:20, 8:20], "t": image_batch(9)["t"]},
              description="3 filters per convolution on 12×12 crops, 8 hidden units"),
-    Scenario("deep-convnet-gradients-unpadded", deep_convnet_gradients, _J + "deep_convnet_gradients",
+    Scenario("deep-convnet-gradients-unpadded", deep_convnet_gradients, _JULIA_TWINS + "deep_convnet_gradients",
              kwargs={"seed": 84, "settings": {"input_dim": [1, 30, 30], "conv_param_2": {"pad": 0}},
                      "batch_size": 1},
              tiers=_NET, section="8", inputs=functools.partial(padded_image, 7),
              description="one 30×30 image, the second convolution unpadded: numpy views its dx in Fortran order"),
-    Scenario("deep-convnet-half-float", deep_convnet_half_float, _J + "deep_convnet_half_float",
+    Scenario("deep-convnet-half-float", deep_convnet_half_float, _JULIA_TWINS + "deep_convnet_half_float",
              kwargs={"seed": 85, "batch_size": 8}, tiers={"scores": CLOSE, "half_scores": CLOSE}, section="8",
              inputs=functools.partial(image_batch, 20, 40),
              description="half_float_network.py's float16 casts on 20 digits: images and weights rounded"),
-    Scenario("trainer-deep-convnet", trainer_deep_convnet, _J + "trainer_deep_convnet",
+    Scenario("trainer-deep-convnet", trainer_deep_convnet, _JULIA_TWINS + "trainer_deep_convnet",
              kwargs={"seed": 83, "net": {},
                      "trainer": {**BOOK_TRAINER, "epochs": 1, "mini_batch_size": 50,
                                  "evaluate_sample_num_per_epoch": 50}},
              tiers=_TRAINING, section="8", inputs=functools.partial(image_data, 100, 100),
              description="two Adam steps of train_deepnet.py on 100 digits"),
-    Scenario("full-train-deepnet", trainer_deep_convnet, _J + "trainer_deep_convnet",
+    Scenario("full-train-deepnet", trainer_deep_convnet, _JULIA_TWINS + "trainer_deep_convnet",
              kwargs={"seed": 0, "net": {}, "trainer": {**BOOK_TRAINER, "epochs": 20}},
              tiers=_TRAINING, section="8", quick=False, full=True,
              inputs=functools.partial(image_data, *FULL_DATA),

@@ -246,7 +246,8 @@ def cs231n_solver(
     }
 
 
-_J = "PyRef.CS231nScenarios."
+#: The Julia module that holds the twins of this file's scenario functions.
+_JULIA_TWINS = "PyRef.CS231nScenarios."
 SECTION = "cs231n"
 #: Products through BLAS: close in Julia's own BLAS, exact in numpy's.
 _TRAINED = {
@@ -275,7 +276,7 @@ def _scenario(name: str, fn, kwargs: dict[str, Any], description: str, tiers=Non
     return Scenario(
         f"cs231n-{name}",
         fn,
-        _J + fn.__name__,
+        _JULIA_TWINS + fn.__name__,
         kwargs=kwargs,
         tiers=tiers or {},
         section=SECTION,
@@ -320,7 +321,7 @@ def cs231n_suite() -> list[Scenario]:
             Scenario(
                 f"cs231n-optim-{rule.replace('_', '-')}",
                 cs231n_update_rule,
-                _J + "cs231n_update_rule",
+                _JULIA_TWINS + "cs231n_update_rule",
                 kwargs={
                     "rule": rule,
                     "config": config,
