@@ -494,7 +494,7 @@ def test_run_tests_runs_runtests_jl_with_args_env_and_exit_code(
 open({json.dumps(str(report))}, "w") do io
     println(io, join(ARGS, "|"))
     println(io, Base.active_project())
-    println(io, get(ENV, "PYREF_ORACLE_DIR", ""))
+    println(io, get(ENV, "PYREF_VECTORS_DIR", ""))
     println(io, DEPOT_PATH[1])
 end
 exit(3)
@@ -503,11 +503,11 @@ exit(3)
     no_julia_vars.setenv(locate.ENV_PROJECT, str(project))
     no_julia_vars.setenv(locate.ENV_JULIA, str(julia_exe))
     no_julia_vars.setenv("JULIA_DEPOT_PATH", str(tmp_path / "depot"))
-    no_julia_vars.delenv(locate.ENV_ORACLE_DIR, raising=False)
+    no_julia_vars.delenv(locate.ENV_VECTORS_DIR, raising=False)
 
     assert runner.run_julia_tests(["a", "b c"]) == 3
-    args, active, oracle_dir, depot = report.read_text().splitlines()
+    args, active, vectors_dir, depot = report.read_text().splitlines()
     assert args == "a|b c"
     assert Path(active).parent == project
     assert depot == str(tmp_path / "depot")
-    assert oracle_dir and not Path(oracle_dir).exists()  # temporary, removed afterwards
+    assert vectors_dir and not Path(vectors_dir).exists()  # temporary, removed afterwards

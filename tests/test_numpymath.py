@@ -4,8 +4,8 @@ this host's numpy can be put in.
 Each scenario starts numpy in a subprocess, as dispatched or with CPU targets
 switched off through NPY_DISABLE_CPU_FEATURES (AVX-512 off: exp/log/power go back
 to the C library; all SIMD targets off: tanh too). The subprocess classifies its
-numpy with pyref.runtime.mathmode and writes the oracle vectors
-(pyref.parity.oracle.write_numpymath); then julia/test/test_numpymath.jl runs in the
+numpy with pyref.runtime.mathmode and writes numpy's test vectors
+(pyref.parity.numpy_vectors.write_numpymath); then julia/test/test_numpymath.jl runs in the
 mode found there and compares with ===. Julia in the wrong mode must fail.
 """
 
@@ -22,17 +22,17 @@ import pytest
 
 from pyref.runtime import locate, mathmode
 
-#: Runs julia/test/test_numpymath.jl alone, with the oracle folder as ARGS[1].
+#: Runs julia/test/test_numpymath.jl alone, with the test-vector folder as ARGS[1].
 JULIA_SNIPPET = (
-    'using Test; const ORACLE_DIR = ARGS[1]; @testset "numpymath" begin include(ARGS[2]) end'
+    'using Test; const VECTORS_DIR = ARGS[1]; @testset "numpymath" begin include(ARGS[2]) end'
 )
 
-#: Writes the oracle into argv[1] and prints what mathmode finds, as JSON.
-ORACLE_SNIPPET = """
+#: Writes numpy's test vectors into argv[1] and prints what mathmode finds, as JSON.
+VECTORS_SNIPPET = """
 import json, sys
-from pyref.parity import oracle
+from pyref.parity import numpy_vectors
 from pyref.runtime import mathmode
-oracle.write_numpymath(sys.argv[1])
+numpy_vectors.write_numpymath(sys.argv[1])
 mode = mathmode.numpy_math()
 print(json.dumps({"math": mode.math, "tanh": mode.tanh,
                   "differs": mathmode.probe_differences()}))
@@ -50,7 +50,7 @@ def _dispatched() -> list[str]:
 
 
 def _numpy_in_subprocess(tmp_path: Path, disable: list[str]) -> tuple[Path, dict, dict[str, str]]:
-    """Oracle folder, mathmode's findings and the environment of a numpy subprocess
+    """Test-vector folder, mathmode's findings and the environment of a numpy subprocess
     with the CPU targets `disable` switched off."""
     env = dict(os.environ)
     env.pop("NPY_DISABLE_CPU_FEATURES", None)
@@ -58,20 +58,20 @@ def _numpy_in_subprocess(tmp_path: Path, disable: list[str]) -> tuple[Path, dict
     env.pop(mathmode.ENV_TANH, None)
     if disable:
         env["NPY_DISABLE_CPU_FEATURES"] = " ".join(disable)
-    oracle_dir = tmp_path / "oracle"
+    vectors_dir = tmp_path / "vectors"
     proc = subprocess.run(
-        [sys.executable, "-c", ORACLE_SNIPPET, str(oracle_dir)],
+        [sys.executable, "-c", VECTORS_SNIPPET, str(vectors_dir)],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return oracle_dir, json.loads(proc.stdout.strip().splitlines()[-1]), env
+    return vectors_dir, json.loads(proc.stdout.strip().splitlines()[-1]), env
 
 
 def _run_julia_test(
-    julia_exe: Path, oracle_dir: Path, env: dict[str, str], mode: dict
+    julia_exe: Path, vectors_dir: Path, env: dict[str, str], mode: dict
 ) -> tuple[int, str]:
     """Run test_numpymath.jl with PyRef in `mode`; return its exit code and output."""
     env = dict(env)
@@ -79,7 +79,7 @@ def _run_julia_test(
     env[mathmode.ENV_TANH] = mode["tanh"]
     test_file = locate.julia_project_dir() / "test" / "test_numpymath.jl"
     proc = subprocess.run(
-        [*locate.julia_command("-e", JULIA_SNIPPET, str(oracle_dir), str(test_file))],
+        [*locate.julia_command("-e", JULIA_SNIPPET, str(vectors_dir), str(test_file))],
         env=locate.julia_env(env),
         capture_output=True,
         text=True,
@@ -102,7 +102,7 @@ def test_np_functions_match_numpy(julia_exe: Path, tmp_path: Path, scenario: str
         pytest.skip("numpy does not use AVX-512 (SVML) on this host; nothing to switch off")
     if scenario == "no-simd" and not disable:
         pytest.skip("numpy has no SIMD targets above its baseline on this host")
-    oracle_dir, found, env = _numpy_in_subprocess(tmp_path, disable)
+    vectors_dir, found, env = _numpy_in_subprocess(tmp_path, disable)
     if scenario == "as-dispatched":
         assert found["math"] == native.math and found["tanh"] == native.tanh
     elif scenario == "no-avx512":
@@ -112,7 +112,7 @@ def test_np_functions_match_numpy(julia_exe: Path, tmp_path: Path, scenario: str
     else:
         assert found == {"math": "libm", "tanh": "libm", "differs": found["differs"]}
         assert not any(found["differs"].values()), found
-    code, output = _run_julia_test(julia_exe, oracle_dir, env, found)
+    code, output = _run_julia_test(julia_exe, vectors_dir, env, found)
     assert code == 0, output[-6000:]
     assert "differ from numpy" not in output, output[-6000:]
 
@@ -121,9 +121,9 @@ def test_julia_in_the_wrong_mode_fails(julia_exe: Path, tmp_path: Path) -> None:
     """The comparison has teeth: a libm numpy's outputs are not SVML's, nor the reverse."""
     native = mathmode.numpy_math()
     avx512 = [name for name in _dispatched() if name == "X86_V4" or name.startswith("AVX512")]
-    oracle_dir, found, env = _numpy_in_subprocess(tmp_path, avx512 if native.math == "svml" else [])
+    vectors_dir, found, env = _numpy_in_subprocess(tmp_path, avx512 if native.math == "svml" else [])
     assert found["math"] == "libm"
-    code, output = _run_julia_test(julia_exe, oracle_dir, env, {**found, "math": "svml"})
+    code, output = _run_julia_test(julia_exe, vectors_dir, env, {**found, "math": "svml"})
     assert code != 0
     assert "np_exp:" in output and "np_log:" in output and "np_power:" in output, output[-6000:]
 

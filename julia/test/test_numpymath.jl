@@ -1,13 +1,13 @@
 # numpy's elementwise math against numpy itself: np.exp, np.log, np.tanh and
-# np.power on ~1.2 million inputs (pyref.parity.oracle.write_numpymath), compared
-# with === in the mode the oracle's numpy ran in (nm_mode.txt); the exactly
+# np.power on ~1.2 million inputs (pyref.parity.numpy_vectors.write_numpymath), compared
+# with === in the mode the test vectors' numpy ran in (nm_mode.txt); the exactly
 # rounded helpers of the SVML emulation against Base.fma and BigFloat; and the
 # mode switches.
 using Test
 using PyRef
 
-nm(name) = read_npy(joinpath(ORACLE_DIR, "nm_$name.npy"))
-const NUMPY_MODE = split(strip(read(joinpath(ORACLE_DIR, "nm_mode.txt"), String)))
+nm(name) = read_npy(joinpath(VECTORS_DIR, "nm_$name.npy"))
+const NUMPY_MODE = split(strip(read(joinpath(VECTORS_DIR, "nm_mode.txt"), String)))
 
 """Indices i where f(args[1][i], ...) and numpy's expected[i] differ in any bit."""
 function mismatches(f, expected::AbstractVector{Float64}, args::AbstractVector{Float64}...)
@@ -31,9 +31,9 @@ function report(name, f, expected, args, bad)
     @info join(lines, "\n")
 end
 
-@testset "PyRef reproduces the numpy that wrote the oracle" begin
+@testset "PyRef reproduces the numpy that wrote the test vectors" begin
     if NUMPY_MODE[1] == "unknown"
-        @warn "pyref.runtime.mathmode could not classify the oracle's numpy"
+        @warn "pyref.runtime.mathmode could not classify the test vectors' numpy"
     else
         @test numpy_math_mode() == (math=Symbol(NUMPY_MODE[1]), tanh=Symbol(NUMPY_MODE[2]))
     end
@@ -136,7 +136,7 @@ hw_rcp14(x::Float64) = Base.llvmcall("""
 @testset "vrcp14pd step tables" begin
     # Measured data (see numpymath.jl). A relative error below 2^-14 (Intel's bound)
     # keeps each step within 16 prefixes of where the exact reciprocal steps; the
-    # oracle samples all of those, so np.log and np.power check the data itself.
+    # the test vectors sample all of those, so np.log and np.power check the data itself.
     for (steps, denominator) in ((PyRef.RCP14_STEPS_LOG, 32), (PyRef.RCP14_STEPS_POW, 64))
         @test length(steps) == denominator ÷ 2
         @test issorted(steps)

@@ -8,7 +8,7 @@ parsearg(w::AbstractString) = w == "true" ? true : w == "false" ? false :
     occursin(r"[.eE]", w) ? parse(Float64, w) : parse(Int, w)
 
 """One manifest line's call through `PyRef.RandomCalls.random_call` (the suite's own
-dispatcher); the generator's state flat, as the oracle saves it."""
+dispatcher); the generator's state flat, as the test vectors save it."""
 function replay(rs::NR.RandomState, name::AbstractString, args)
     out = PyRef.RandomCalls.random_call(rs, Any[name, args...])
     name == "state" || return out
@@ -18,7 +18,7 @@ end
 same(a, b) = size(a) == size(b) && all(x -> x[1] === x[2], zip(a, b))
 
 @testset "NumpyRandom matches numpy bit for bit" begin
-    dir = ORACLE_DIR
+    dir = VECTORS_DIR
     states = Dict{Tuple{Int,String},NR.RandomState}()
     ncases = 0
     for line in eachline(joinpath(dir, "manifest.tsv"))

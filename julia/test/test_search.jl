@@ -1,12 +1,12 @@
 # PyRef.run_trial and the Julia engine's trial (start_trial, train_to_next_measurement!,
 # finish_trial) against pyref's run_trial on the same inputs (written by
-# pyref.parity.oracle.write_search_trials): sampled hyperparameters and stream states
+# pyref.parity.numpy_vectors.write_search_trials): sampled hyperparameters and stream states
 # bit-identical, accuracies equal, losses within the trajectory tier (1e-9); and the
 # book's random_search on the components' data (shared.jl's ref).
 using Test
 using PyRef
 
-sref(name) = (a = read_npy(joinpath(ORACLE_DIR, "search_$name.npy")); ndims(a) == 0 ? a[] : a)
+sref(name) = (a = read_npy(joinpath(VECTORS_DIR, "search_$name.npy")); ndims(a) == 0 ? a[] : a)
 
 const SEARCH_DATA = (sref("x_train"), sref("t_train"), sref("x_val"), sref("t_val"))
 
@@ -32,7 +32,7 @@ function check_like_pyref(out::Dict, name::AbstractString)
     @test maximum(abs.(out["train_loss_list"] .- loss)) < 1e-9
 end
 
-# pyref's stream states, saved flat by the oracle, as the dict of NumpyRandom.rng_state.
+# pyref's stream states, saved flat with the test vectors, as the dict of NumpyRandom.rng_state.
 ref_state(name) = (k = sref("$(name)_key"); r = sref("$(name)_rest");
                    Dict{String,Any}("key" => k, "pos" => Int(r[1]), "has_gauss" => Int(r[2]), "cached_gaussian" => r[3]))
 
@@ -76,7 +76,7 @@ end
     @test out["val_acc_list"] == sref("diverged_acc")[1, :]
     tr = run_trial(0, big, t_tr, x_val, t_val, 15; hidden=[12, 10], batch_size=16,
                    rng=NumpyRandom.RandomState(trial_seed(7, 0)), stop_on_divergence=true)
-    @test tr.fail_reason == read(joinpath(ORACLE_DIR, "search_diverged_reason.txt"), String)
+    @test tr.fail_reason == read(joinpath(VECTORS_DIR, "search_diverged_reason.txt"), String)
     @test tr.val_acc_list == out["val_acc_list"]
     @test PyRef.divergence_reason([1.0, 2.0], 1.0) === nothing
     @test_throws ArgumentError run_trial(0, SEARCH_DATA..., 0; hidden=[12, 10], batch_size=16)

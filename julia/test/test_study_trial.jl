@@ -4,7 +4,7 @@
 using Test
 using PyRef
 
-eref(name) = (a = read_npy(joinpath(ORACLE_DIR, "search_$name.npy")); ndims(a) == 0 ? a[] : a)
+eref(name) = (a = read_npy(joinpath(VECTORS_DIR, "search_$name.npy")); ndims(a) == 0 ? a[] : a)
 const EPOCH_DATA = (eref("x_train"), eref("t_train"), eref("x_val"), eref("t_val"))
 
 # The trial's stream after its weight decay and lr were drawn, as NumpyRandom.rng_state's dict.

@@ -25,7 +25,7 @@ The package, imports running one way (docs/architecture.md):
   (the comparison numerics and verdicts), :mod:`~pyref.parity.registry` (the suite,
   users' scenario files), :mod:`~pyref.parity.scenarios` (the built-in suite; its
   functions' twin is julia/src/parity/scenarios.jl), :mod:`~pyref.parity.report` (tables, JSON, plots)
-  and :mod:`~pyref.parity.oracle` (numpy's test vectors for ``pyref julia test``)
+  and :mod:`~pyref.parity.numpy_vectors` (numpy's test vectors for ``pyref julia test``)
   start no Julia;
 - :mod:`~pyref.parity.runner` runs both sides: the only module here that talks to Julia.
 

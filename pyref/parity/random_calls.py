@@ -2,7 +2,7 @@
 vectors share: one call ``[function, args...]`` drawn from a ``RandomState``.
 
 A leaf of the harness (numpy and the book's rng only), the one place a call name is dispatched:
-:mod:`pyref.parity.scenarios` and :mod:`pyref.parity.oracle` both draw through
+:mod:`pyref.parity.scenarios` and :mod:`pyref.parity.numpy_vectors` both draw through
 :func:`random_call`. Its Julia twin, ``PyRef.RandomCalls.random_call``
 (julia/src/parity/random_calls.jl), is likewise the one dispatcher there: the
 parity scenarios and PyRef's tests against numpy's test vectors both call it.

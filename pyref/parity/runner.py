@@ -5,7 +5,7 @@ talks to Julia.
 Julia side (through a :mod:`pyref.runtime` session) and compare them
 (:mod:`pyref.parity.compare`); :func:`environment_info` asks both sides what the
 results depend on; :func:`run_julia_tests` runs PyRef's own tests against numpy's
-test vectors (:mod:`pyref.parity.oracle`).
+test vectors (:mod:`pyref.parity.numpy_vectors`).
 
 In ``numpy`` BLAS mode (the default wherever numpy runs on OpenBLAS) PyRef's matrix
 products go through numpy's own OpenBLAS with numpy's call, so every output is
@@ -27,7 +27,7 @@ import numpy as np
 
 from pyref.parity.compare import ScenarioResult, compare_outputs
 from pyref.parity.frames import julia_frames, python_frames
-from pyref.parity.oracle import write_oracle
+from pyref.parity.numpy_vectors import write_numpy_vectors
 from pyref.parity.registry import describe_error
 from pyref.parity.scenario import Scenario
 from pyref.runtime import JuliaBridgeError, JuliaError, kept, locate, mathmode, numpyblas
@@ -234,8 +234,8 @@ def environment_info(session: Any, matmul: dict[str, Any] | None = None) -> dict
 def run_julia_tests(args: Sequence[str]) -> int:
     """Run ``julia/test/runtests.jl`` with the resolved Julia; return its exit code.
 
-    The numpy-produced test vectors (:func:`write_oracle`) are written into a
-    temporary directory first, which Julia finds through ``$PYREF_ORACLE_DIR``.
+    The numpy-produced test vectors (:func:`write_numpy_vectors`) are written into a
+    temporary directory first, which Julia finds through ``$PYREF_VECTORS_DIR``.
     """
     runtests = locate.julia_project_dir() / "test" / "runtests.jl"
     argv = locate.julia_command(str(runtests), *args)  # resolves Julia first: clear error if none
@@ -243,9 +243,9 @@ def run_julia_tests(args: Sequence[str]) -> int:
         print(f"pyref: no Julia test script at {runtests}", file=sys.stderr)
         return 2
     env = locate.julia_env()
-    with tempfile.TemporaryDirectory(prefix="pyref-oracle-") as oracle_dir:
-        print(f"pyref julia: writing numpy test vectors to {oracle_dir}", file=sys.stderr)
-        write_oracle(Path(oracle_dir))
-        env[locate.ENV_ORACLE_DIR] = oracle_dir
-        returncode = kept.run(argv, env=env, folder=oracle_dir).returncode
+    with tempfile.TemporaryDirectory(prefix="pyref-vectors-") as vectors_dir:
+        print(f"pyref julia: writing numpy test vectors to {vectors_dir}", file=sys.stderr)
+        write_numpy_vectors(Path(vectors_dir))
+        env[locate.ENV_VECTORS_DIR] = vectors_dir
+        returncode = kept.run(argv, env=env, folder=vectors_dir).returncode
     return 128 - returncode if returncode < 0 else returncode

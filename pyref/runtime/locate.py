@@ -29,7 +29,7 @@ from pathlib import Path
 
 ENV_JULIA = "PYREF_JULIA"
 ENV_PROJECT = "PYREF_JULIA_PROJECT"
-ENV_ORACLE_DIR = "PYREF_ORACLE_DIR"
+ENV_VECTORS_DIR = "PYREF_VECTORS_DIR"
 
 #: The Julia snippet that proves an executable works well enough for PyRef.
 VERIFY_SNIPPET = "using LinearAlgebra; print(VERSION)"

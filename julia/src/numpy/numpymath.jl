@@ -389,7 +389,7 @@ end
 # matter rarely but measurably: at a step, the two neighbouring reciprocals give
 # different log results for 0.02-1.4% of inputs in [1/2, 2), far fewer elsewhere.
 # test_numpymath.jl checks the data against the CPU's vrcp14sd where it has
-# AVX-512, and the oracle samples np.log and np.power around every step.
+# AVX-512, and the test vectors sample np.log and np.power around every step.
 
 """Smallest 16-bit fraction prefix of m in [1,2) at which round(32*rcp14(m)) drops below 32, 31, ..., 17."""
 const RCP14_STEPS_LOG = UInt16[1039, 3223, 5556, 8048, 10726, 13603, 16707, 20063, 23705, 27669,

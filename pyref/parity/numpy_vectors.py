@@ -1,6 +1,6 @@
 """Test vectors that numpy itself produces, for checking PyRef bit for bit.
 
-``write_oracle(directory)`` runs a list of cases through ``np.random.RandomState``
+``write_numpy_vectors(directory)`` runs a list of cases through ``np.random.RandomState``
 and writes each output as .npy plus a ``manifest.tsv`` listing the calls; the
 Julia tests replay the same calls and compare with ``===``. It also writes the
 component vectors (``comp_*``, see :func:`write_components`) and numpy's float64
@@ -20,7 +20,7 @@ from pyref.parity.random_calls import SEEDS, random_call
 
 #: Each case: a list of calls on one fresh RandomState(seed); every call's output is saved.
 #: A call is [function, args...] as both sides name them.
-ORACLE_CASES: dict[str, list[list[Any]]] = {
+RANDOM_CASES: dict[str, list[list[Any]]] = {
     "rand": [["rand", 5], ["rand", 3, 4], ["rand"], ["rand", 2, 3, 4]],
     "randn_odd": [["randn", 3], ["randn"], ["randn", 2, 2], ["randn", 5]],
     "randn_big": [["randn", 100000]],
@@ -62,13 +62,13 @@ def _call(rs: np.random.RandomState, call: list[Any]) -> np.ndarray:
     return np.asarray(out, dtype=np.int64) if integral else np.asarray(out)
 
 
-def write_oracle(directory: str | os.PathLike) -> None:
+def write_numpy_vectors(directory: str | os.PathLike) -> None:
     """Write every case for every seed into ``directory`` (created if needed)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for seed in SEEDS:  # those of the random-stream scenarios
-        for case, calls in ORACLE_CASES.items():
+        for case, calls in RANDOM_CASES.items():
             if case in ("randn_big", "randn_mnist") and seed not in (0, 42):
                 continue
             rs = np.random.RandomState(seed)
