@@ -3,7 +3,7 @@
 Weights are drawn at construction from ``rng`` (numpy's global stream by default)
 in the book's order: W1 = std · randn(FN, C, FS, FS), then W2 = std · randn(pooled,
 hidden), then W3 = std · randn(hidden, output); biases are zeros. Parameters are
-saved as ``.npz`` (never pickle) and read back by ``pyref.io.read_arrays`` (an
+saved as ``.npz`` (never pickle) and read back by ``pyref.fileio.read_arrays`` (an
 ``.npz``, or the book's ``.pkl`` through the restricted unpickler); whatever a net takes, from a file or a dict, passes ``check_params`` (names, dtypes, shapes,
 finite values) first.
 """
@@ -27,8 +27,8 @@ from pyref.checks import (
 )
 from pyref.convolution import POOL_SIZE, Convolution, Pooling, window_output_size
 from pyref.datasets import NUM_CLASSES
+from pyref.fileio import check_output_file, read_arrays, write_npz
 from pyref.functions import numerical_gradient
-from pyref.io import check_output_file, read_arrays, write_npz
 from pyref.layers import Affine, Relu, SoftmaxWithLoss
 from pyref.rng import resolve_rng
 

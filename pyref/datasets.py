@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from pyref.checks import check_positive_int, check_unit_interval
-from pyref.io import read_npz, write_bytes, write_npz
+from pyref.fileio import read_npz, write_bytes, write_npz
 from pyref.rng import resolve_rng
 
 #: MNIST's classes, the digits 0-9: the width of one-hot labels and of every net's output.

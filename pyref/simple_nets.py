@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from pyref.checks import check_array, check_batch, check_positive_int, check_real
+from pyref.fileio import read_arrays
 from pyref.functions import (
     _check_probabilities_and_labels,
     _cross_entropy_error,
@@ -25,7 +26,6 @@ from pyref.functions import (
     sigmoid_grad,
     softmax,
 )
-from pyref.io import read_arrays
 from pyref.rng import resolve_rng
 
 #: The weights of 3.6's net, in the order its layers use them.

@@ -13,7 +13,7 @@ import pytest
 from pyref.cli import main
 from pyref.experiments import optimizer_compare_naive
 from pyref.experiments.registry import EXPERIMENTS
-from pyref.io import write_json
+from pyref.fileio import write_json
 
 
 def run(tmp_path, name: str, *extra: str) -> dict:

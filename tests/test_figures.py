@@ -19,7 +19,7 @@ from matplotlib.testing.exceptions import ImageComparisonFailure
 
 from pyref.experiments.registry import EXPERIMENTS
 from pyref.figures import data_name, labelled
-from pyref.io import save_figure
+from pyref.fileio import save_figure
 
 BASELINES = Path(__file__).resolve().parent / "baseline_images"
 #: RMS difference (0-255 grey levels) allowed: a text or line moved by a pixel fails.

@@ -1,4 +1,4 @@
-"""The restricted reader of the book's pickles (pyref.io.read_pickle, load_pickle): it
+"""The restricted reader of the book's pickles (pyref.fileio.read_pickle, load_pickle): it
 rebuilds dicts of numpy arrays exactly and refuses every other global, naming it,
 before anything runs; ``load_param_file`` and ``pyref convert-params`` read through it."""
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pyref.cli import main
-from pyref.io import RefusedPickleError, load_pickle, read_arrays, read_npz, read_pickle
+from pyref.fileio import RefusedPickleError, load_pickle, read_arrays, read_npz, read_pickle
 
 BOOK = Path(os.environ.get("PYREF_BOOK", "/tmp/book"))
 

@@ -17,7 +17,7 @@ train_convnet.py's and train_deepnet.py's 20 epochs, ``--iters N`` the
 train_neuralnet.py scripts' 10000 iterations (the same for both runs). A script's
 imports from the book become ``from pyref.book.chNN import *``; in pyref's run a
 script's own ``pickle.load`` (ch03's, of sample_weight.pkl) is pyref's restricted
-reader, ``pyref.io.load_pickle``. Exit status 1 if any script's output differs.
+reader, ``pyref.fileio.load_pickle``. Exit status 1 if any script's output differs.
 """
 
 from __future__ import annotations
@@ -134,9 +134,9 @@ if mode == "pyref":
     src = re.sub(r"^from (simple_convnet|two_layer_net|gradient_2d|layer_naive|deep_convnet) import .*$", switch, src,
                  flags=re.M)
     src = re.sub(r"\bpickle\.load\(", "_pyref_load_pickle(", src)
-import pyref.io
+import pyref.fileio
 np.random.seed(int(seed))
-exec(compile(src, script, "exec"), {"__name__": "__main__", "_pyref_load_pickle": pyref.io.load_pickle})
+exec(compile(src, script, "exec"), {"__name__": "__main__", "_pyref_load_pickle": pyref.fileio.load_pickle})
 """
 
 

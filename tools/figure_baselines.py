@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 from figure_cases import CASES, DPI  # noqa: E402
 
-from pyref.io import save_figure  # noqa: E402
+from pyref.fileio import save_figure  # noqa: E402
 
 BASELINES = REPO / "tests" / "baseline_images"
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pyref.experiments.registry import EXPERIMENTS  # noqa: E402
-from pyref.io import save_figure, write_text  # noqa: E402
+from pyref.fileio import save_figure, write_text  # noqa: E402
 
 DOCS = REPO / "docs"
 #: Resolution of the gallery's images (the commands write 100 dpi).

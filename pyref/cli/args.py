@@ -29,7 +29,7 @@ def kept_log_message(err: Exception, folder: str | os.PathLike | None, name: str
         return str(err)
     kept = None
     if folder is not None:
-        from pyref.io import write_bytes
+        from pyref.fileio import write_bytes
 
         try:
             kept = write_bytes(Path(folder) / name, Path(log).read_bytes())

@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from pyref import bench
-    from pyref.io import OutputPathError, check_output_file
+    from pyref.fileio import OutputPathError, check_output_file
     from pyref.runtime.session import JuliaBridgeError
 
     if args.json:  # before any work: a typo must not cost the run
@@ -64,7 +64,7 @@ def command(args: argparse.Namespace) -> int:
         return error("bench", err)
     print(bench.format_table(record))
     if args.json:
-        from pyref.io import write_json
+        from pyref.fileio import write_json
 
         print(f"wrote {write_json(args.json, record)}")
     return 0

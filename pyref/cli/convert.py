@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def convert_command(args: argparse.Namespace) -> int:
     """Read ``args.source`` by the restricted reader, write ``args.target`` as .npz."""
     from pyref.convnet import save_param_file
-    from pyref.io import check_output_file, read_pickle
+    from pyref.fileio import check_output_file, read_pickle
 
     try:
         check_output_file(args.target, "FILE.npz")  # before any work

@@ -79,7 +79,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from pyref import parity
-    from pyref.io import check_output_dir, check_output_file
+    from pyref.fileio import check_output_dir, check_output_file
     from pyref.parity.registry import UnknownScenarioError
     from pyref.runtime import numpyblas
     from pyref.runtime.numpyblas import NumpyBlasError
@@ -151,7 +151,7 @@ def command(args: argparse.Namespace) -> int:
     info = {**info, "wall_seconds": round(elapsed, 2), "julia_startup_seconds": round(ready, 2)}
     try:
         if args.json:
-            from pyref.io import write_json
+            from pyref.fileio import write_json
 
             print(f"wrote {write_json(args.json, parity.report(results, info))}")
         if args.plot:

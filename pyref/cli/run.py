@@ -86,7 +86,7 @@ def _run_experiment(exp, args: argparse.Namespace) -> int:
     from pyref.datasets import MnistUnavailableError, load_mnist_with_info, resolve_source
     from pyref.experiments.registry import EXPERIMENTS
     from pyref.figures import labelled
-    from pyref.io import (
+    from pyref.fileio import (
         OutputPathError,
         check_output_dir,
         make_output_dir,

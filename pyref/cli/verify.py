@@ -67,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    from pyref.io import check_output_file, write_json
+    from pyref.fileio import check_output_file, write_json
     from pyref.runtime.interface import JuliaBridgeError
     from pyref.verify import report
     from pyref.verify.runner import VerifyUsageError, verify
@@ -105,7 +105,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 def vectors_command(args: argparse.Namespace) -> int:
-    from pyref.io import check_output_dir
+    from pyref.fileio import check_output_dir
     from pyref.verify.vectors import parse_components, write_vectors
 
     try:

@@ -18,7 +18,7 @@ import numpy as np
 
 from pyref.checks import check_array, check_flag, check_positive, check_positive_int
 from pyref.cs231n import optim
-from pyref.io import write_bytes
+from pyref.fileio import write_bytes
 
 #: The data a Solver needs.
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")

@@ -211,7 +211,7 @@ def _divergence_figures(results: Sequence[ScenarioResult]) -> dict[str, Figure]:
 def plot_divergence(results: Sequence[ScenarioResult], directory: str | os.PathLike) -> list[Path]:
     """:func:`divergence_figures` written as one PNG per training scenario into
     ``directory`` (``<scenario>.png``). Returns the files written."""
-    from pyref.io import save_figure
+    from pyref.fileio import save_figure
 
     return [
         save_figure(fig, Path(directory) / f"{name}.png")

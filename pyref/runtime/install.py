@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyref.io import write_text
+from pyref.fileio import write_text
 from pyref.runtime import locate
 from pyref.runtime.locate import (
     ENV_JULIA,

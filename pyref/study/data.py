@@ -51,7 +51,7 @@ def prepare_data(config: SearchConfig) -> SearchData:
 
 def save_data(data: SearchData, path: Path) -> None:
     """Write the split (and the stream after it) for local workers, atomically."""
-    from pyref.io import write_npz
+    from pyref.fileio import write_npz
 
     state = data.rng_after_split
     write_npz(
@@ -68,9 +68,9 @@ def save_data(data: SearchData, path: Path) -> None:
 
 
 def load_data(path: str, description: str) -> SearchData:
-    """The split :func:`save_data` wrote (read by ``pyref.io.read_npz``: CRC-checked,
+    """The split :func:`save_data` wrote (read by ``pyref.fileio.read_npz``: CRC-checked,
     nothing unpickled), described by ``description``."""
-    from pyref.io import read_npz
+    from pyref.fileio import read_npz
 
     z = read_npz(path, "search data")
     pos, has_gauss, cached = z["rng_rest"].tolist()

@@ -35,7 +35,7 @@ def check_out(out: str | os.PathLike) -> Path:
     """``out`` as a Path once it is shown to be writable, before any work: a folder
     that exists, or whose nearest existing parent takes, a file (a temporary one is
     made there and removed). Creates nothing; SearchError naming ``--out``."""
-    from pyref.io import OutputPathError, check_output_dir
+    from pyref.fileio import OutputPathError, check_output_dir
     from pyref.study.errors import SearchError
 
     out = Path(out)
@@ -95,7 +95,7 @@ def write_outputs(
     history.png, parallel.png, trials.json, trials.csv and study.json into ``out``;
     returns the listing."""
     from pyref.figures import hyperparameter_optimization as search_figures
-    from pyref.io import save_figure, write_json, write_text
+    from pyref.fileio import save_figure, write_json, write_text
     from pyref.study.figures import history_figure, parallel_figure
 
     complete = [r for r in results if r.state == "complete"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pyref.io import write_bytes, write_json
+from pyref.fileio import write_bytes, write_json
 from pyref.verify.cases import COMPONENTS, build_case
 
 FORMAT = "pyref-vectors-1"

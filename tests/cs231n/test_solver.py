@@ -10,7 +10,7 @@ import pytest
 from pyref.cs231n.classifiers.fc_net import FullyConnectedNet, TwoLayerNet
 from pyref.cs231n.data_utils import get_CIFAR10_data
 from pyref.cs231n.solver import Solver
-from pyref.io import read_npz
+from pyref.fileio import read_npz
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Every parameter a net takes, from a file (``load_param_file``, ``load_params``,
 ``pyref run --params``) or a dict (``set_params``), passes one checked reader
-(``pyref.io.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members; the
+(``pyref.fileio.read_npz`` / ``PyRef.read_npz``: zip structure, CRC-32, .npy members; the
 book's pickles are tests/test_pickle_reader.py's) and one ``check_params`` (names, real
 floating-point dtypes, shapes, finite values). A fault is one line naming the argument, the file and the member, of the same
 class in both languages (pyref's ValueError/TypeError, PyRef's ArgumentError or
@@ -24,7 +24,7 @@ import pytest
 from pyref.cli import main
 from pyref.convnet import SimpleConvNet, check_params, convnet_param_shapes, load_param_file
 from pyref.convolution import Convolution, Pooling
-from pyref.io import OutputPathError, make_output_dir, read_npz, write_npz
+from pyref.fileio import OutputPathError, make_output_dir, read_npz, write_npz
 from pyref.runtime.session import JuliaArgumentError
 
 #: The book's net's parameters (seeded), which every bad file starts from.

@@ -164,7 +164,7 @@ end
 
 Check, before any work, that the file `path` can be written: not empty, not a folder,
 its folder exists or can be made (its nearest existing ancestor is a writable folder).
-An ArgumentError naming `what` and `path` otherwise (pyref.io's check_output_file).
+An ArgumentError naming `what` and `path` otherwise (pyref.fileio's check_output_file).
 """
 function check_output_file(path::AbstractString, what::AbstractString="output file")
     isempty(path) && throw(ArgumentError("$what is empty: name a path"))
@@ -258,7 +258,7 @@ np.savez_compressed, are refused with a clear error), by name without `.npy`, ea
 member's CRC-32 checked; nothing is unpickled. `what` names the file in messages
 ("parameter file"). An ArgumentError naming the file and the member for anything that
 is not such an archive: missing, empty, truncated or damaged, an .npy file, a pickle,
-a member that is not an .npy array or holds text (pyref.io's read_npz, message for
+a member that is not an .npy array or holds text (pyref.fileio's read_npz, message for
 message).
 """
 function read_npz(path::AbstractString, what::AbstractString="file")

@@ -1,9 +1,9 @@
 # The book's pickles of numpy arrays, read by a restricted pickle machine (twin of
-# pyref.io's read_pickle): the opcodes of protocols 2-5 that dicts, lists, numbers,
+# pyref.fileio's read_pickle): the opcodes of protocols 2-5 that dicts, lists, numbers,
 # strings and numpy arrays use, and only numpy's array and dtype globals.
 
 """The only globals a pickle of numpy arrays refers to (numpy 1's `numpy.core`, numpy 2's
-`numpy._core`; `_frombuffer` for protocol 5), in pyref.io's order."""
+`numpy._core`; `_frombuffer` for protocol 5), in pyref.fileio's order."""
 const PICKLE_GLOBALS = ("numpy.ndarray", "numpy.dtype", "numpy.core.multiarray._reconstruct",
                         "numpy._core.multiarray._reconstruct", "numpy.core.numeric._frombuffer",
                         "numpy._core.numeric._frombuffer")
@@ -224,7 +224,7 @@ end
 
 The arrays of a pickle of a dict of numpy arrays (the book's sample_weight.pkl,
 params.pkl, deep_convnet_params.pkl), read by `load_pickle`: message for message
-pyref.io's read_pickle.
+pyref.fileio's read_pickle.
 """
 function read_pickle(path::AbstractString, what::AbstractString="file")
     isempty(path) && throw(ArgumentError("no $what named: the path is empty"))
@@ -250,7 +250,7 @@ end
     read_arrays(path, what="file")
 
 The named arrays of a parameter file, told by its first bytes: a pickle by
-`read_pickle`, anything else by `read_npz` (pyref.io's read_arrays).
+`read_pickle`, anything else by `read_npz` (pyref.fileio's read_arrays).
 """
 function read_arrays(path::AbstractString, what::AbstractString="file")
     head = isfile(path) ? open(io -> read(io, 2), path) : UInt8[]
