@@ -18,7 +18,7 @@ import numpy as np
 from pyref.layers import AddLayer, MulLayer
 from pyref.nets import TWO_LAYER_PARAM_NAMES, LayeredTwoLayerNet
 from pyref.parity.scenario import Scenario
-from pyref.parity.tiers import CLOSE
+from pyref.parity.tiers import CLOSE, NUMERICAL_GRADIENT
 
 RandomState = np.random.RandomState
 
@@ -139,7 +139,7 @@ def one_hot_data(n_train: int, n_test: int) -> dict[str, np.ndarray]:
 #: The Julia module that holds the twins of this file's scenario functions.
 _JULIA_TWINS = "PyRef.Chapter5Scenarios."
 #: Outputs through matrix products: every bit in numpy-BLAS mode, else within one pass.
-_NET = {"grads": CLOSE, "numerical": CLOSE, "scores": CLOSE, "loss": CLOSE}
+_NET = {"grads": CLOSE, "numerical": NUMERICAL_GRADIENT, "scores": CLOSE, "loss": CLOSE}
 
 SCENARIOS: list[Scenario] = [
     Scenario("graph-mul-add", computational_graph, _JULIA_TWINS + "computational_graph",
