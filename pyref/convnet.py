@@ -190,7 +190,63 @@ def column_labels(t: np.ndarray, output_size: int) -> np.ndarray:
     return t
 
 
-class SimpleConvNet:
+class ImageNet:
+    """What the book's convolutional nets share (SimpleConvNet, DeepConvNet): their
+    input checks and the book's batched accuracy. A net sets ``input_dim`` (C, H, W)
+    and ``output_size``, and gives its test-mode scores by ``_test_scores``."""
+
+    input_dim: tuple[int, int, int]
+    output_size: int
+
+    # -- checks -------------------------------------------------------------
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
+        x = check_array("x", x, ndim=4)
+        if x.shape[0] == 0:
+            raise ValueError(f"x has no samples (an empty batch, shape {x.shape})")
+        if tuple(x.shape[1:]) != self.input_dim:
+            raise ValueError(
+                f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
+                f"{self.input_dim} (channels, height, width)"
+            )
+        return x
+
+    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        self._check_x(x)
+        t = column_labels(t, self.output_size)
+        return check_labels("t", t, x.shape[0], self.output_size)
+
+    def _test_scores(self, x: np.ndarray) -> np.ndarray:
+        """Test-mode scores of checked images, shape (N, output_size)."""
+        raise NotImplementedError
+
+    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
+        """The book's accuracy, test-mode predictions in batches.
+
+        Args:
+            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
+            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
+                one-hot rows (N, output_size).
+            batch_size: images per prediction, >= 1.
+
+        Returns:
+            accuracy: correct predictions / N. As in the book, samples after the last
+            whole batch are not predicted but still counted.
+        """
+        t = self._check_xt(x, t)
+        batch_size = check_positive_int("batch_size", batch_size)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        acc = 0.0
+        for i in range(int(x.shape[0] / batch_size)):
+            tx = x[i * batch_size : (i + 1) * batch_size]
+            tt = t[i * batch_size : (i + 1) * batch_size]
+            y = np.argmax(self._test_scores(tx), axis=1)
+            acc += np.sum(y == tt)
+        return acc / x.shape[0]
+
+
+class SimpleConvNet(ImageNet):
     """The book's convolutional net: Conv1 (``conv_param``), Relu1, Pool1 (2×2, stride
     2), Affine1 (``hidden_size``), Relu2, Affine2 (``output_size``), softmax-with-loss.
 
@@ -248,30 +304,15 @@ class SimpleConvNet:
         self.layers["Affine2"] = Affine(self.params["W3"], self.params["b3"])
         self.last_layer = SoftmaxWithLoss()
 
-    # -- checks -------------------------------------------------------------
-
-    def _check_x(self, x: np.ndarray) -> np.ndarray:
-        x = check_array("x", x, ndim=4)
-        if x.shape[0] == 0:
-            raise ValueError(f"x has no samples (an empty batch, shape {x.shape})")
-        if tuple(x.shape[1:]) != self.input_dim:
-            raise ValueError(
-                f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
-                f"{self.input_dim} (channels, height, width)"
-            )
-        return x
-
-    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        self._check_x(x)
-        t = column_labels(t, self.output_size)
-        return check_labels("t", t, x.shape[0], self.output_size)
-
     # -- forward ------------------------------------------------------------
 
     def _predict(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
+
+    def _test_scores(self, x: np.ndarray) -> np.ndarray:
+        return self._predict(x)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Scores (before softmax) for each image.
@@ -297,31 +338,6 @@ class SimpleConvNet:
         """
         t = self._check_xt(x, t)
         return self.last_layer._forward(self._predict(x), t)
-
-    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
-        """The book's accuracy, predicting in batches.
-
-        Args:
-            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
-            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
-                one-hot rows (N, output_size).
-            batch_size: images per prediction, >= 1.
-
-        Returns:
-            accuracy: correct predictions / N. As in the book, samples after the last
-            whole batch are not predicted but still counted.
-        """
-        t = self._check_xt(x, t)
-        batch_size = check_positive_int("batch_size", batch_size)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
-        acc = 0.0
-        for i in range(int(x.shape[0] / batch_size)):
-            tx = x[i * batch_size : (i + 1) * batch_size]
-            tt = t[i * batch_size : (i + 1) * batch_size]
-            y = np.argmax(self._predict(tx), axis=1)
-            acc += np.sum(y == tt)
-        return acc / x.shape[0]
 
     # -- gradients ----------------------------------------------------------
 

@@ -19,16 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from pyref.checks import check_array, check_flag, check_labels, check_positive_int
+from pyref.checks import check_flag, check_positive_int
 from pyref.convnet import (
-    ACCURACY_BATCH,
     CONVNET_INPUT_DIM,
     CONVNET_OUTPUT_SIZE,
     CONVNET_PARAMS_FILE,
+    ImageNet,
     _conv_params,
     _input_dims,
     check_params,
-    column_labels,
     load_param_file,
     save_param_file,
 )
@@ -121,7 +120,7 @@ def _six_conv_params(conv_params: Sequence[Mapping[str, int] | None]) -> list[di
     ]
 
 
-class DeepConvNet:
+class DeepConvNet(ImageNet):
     """The book's deep convolutional net (over 99% on MNIST):
 
     conv - relu - conv - relu - pool - conv - relu - conv - relu - pool -
@@ -200,24 +199,6 @@ class DeepConvNet:
         self.layers.append(Dropout(DEEP_DROPOUT_RATIO, rng=rng))
         self.last_layer = SoftmaxWithLoss()
 
-    # -- checks -------------------------------------------------------------
-
-    def _check_x(self, x: np.ndarray) -> np.ndarray:
-        x = check_array("x", x, ndim=4)
-        if x.shape[0] == 0:
-            raise ValueError(f"x has no samples (an empty batch, shape {x.shape})")
-        if tuple(x.shape[1:]) != self.input_dim:
-            raise ValueError(
-                f"x has samples of shape {tuple(x.shape[1:])}, the net takes "
-                f"{self.input_dim} (channels, height, width)"
-            )
-        return x
-
-    def _check_xt(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        self._check_x(x)
-        t = column_labels(t, self.output_size)
-        return check_labels("t", t, x.shape[0], self.output_size)
-
     # -- forward ------------------------------------------------------------
 
     def _predict(self, x: np.ndarray, train_flg: bool) -> np.ndarray:
@@ -227,6 +208,9 @@ class DeepConvNet:
             else:
                 x = layer.forward(x)
         return x
+
+    def _test_scores(self, x: np.ndarray) -> np.ndarray:
+        return self._predict(x, False)
 
     def predict(self, x: np.ndarray, train_flg: bool = False) -> np.ndarray:
         """Scores (before softmax) for each image.
@@ -254,31 +238,6 @@ class DeepConvNet:
         """
         t = self._check_xt(x, t)
         return self.last_layer._forward(self._predict(x, True), t)
-
-    def accuracy(self, x: np.ndarray, t: np.ndarray, batch_size: int = ACCURACY_BATCH) -> float:
-        """The book's accuracy, test-mode predictions in batches.
-
-        Args:
-            x: images, shape (N, C, H, W) with (C, H, W) = ``input_dim``.
-            t: labels, shape (N,) (or a column (N, 1)) of ints in [0, output_size), or
-                one-hot rows (N, output_size).
-            batch_size: images per prediction, >= 1.
-
-        Returns:
-            accuracy: correct predictions / N; samples after the last whole batch are
-            not predicted but still counted, as in the book.
-        """
-        t = self._check_xt(x, t)
-        batch_size = check_positive_int("batch_size", batch_size)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
-        acc = 0.0
-        for i in range(int(x.shape[0] / batch_size)):
-            tx = x[i * batch_size : (i + 1) * batch_size]
-            tt = t[i * batch_size : (i + 1) * batch_size]
-            y = np.argmax(self._predict(tx, False), axis=1)
-            acc += np.sum(y == tt)
-        return acc / x.shape[0]
 
     # -- gradients ----------------------------------------------------------
 

@@ -198,6 +198,28 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Path:
     return write_bytes(path, buffer.getvalue())
 
 
+def _read_whole_file(path: str | os.PathLike, what: str, kind: str) -> tuple[Path, bytes]:
+    """``path``'s bytes, checked: named, there, not a folder, readable, not empty.
+
+    ``what`` names the file in messages ("parameter file"), ``kind`` what it should be
+    ("an .npz file"): FileNotFoundError for a missing file, ValueError otherwise.
+    """
+    if os.fspath(path) == "":
+        raise ValueError(f"no {what} named: the path is empty")
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"no {what} {path}")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder, not {kind}")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if not data:
+        raise ValueError(f"{path} is empty (0 bytes), not {kind}")
+    return path, data
+
+
 def read_npz(
     path: str | os.PathLike, what: str = "file", *, text: bool = False
 ) -> dict[str, np.ndarray]:
@@ -211,19 +233,7 @@ def read_npz(
     not such an archive: an empty, truncated or damaged file, an .npy file, a pickle,
     a member that is not an .npy array or holds objects (or text, unless ``text``).
     """
-    if os.fspath(path) == "":
-        raise ValueError(f"no {what} named: the path is empty")
-    path = Path(path)
-    if not os.path.lexists(path):
-        raise FileNotFoundError(f"no {what} {path}")
-    if path.is_dir():
-        raise ValueError(f"{what} {path} is a folder, not an .npz file")
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ValueError(f"{what} {path} cannot be read: {err.strerror or err}") from None
-    if not data:
-        raise ValueError(f"{path} is empty (0 bytes), not an .npz file")
+    path, data = _read_whole_file(path, what, "an .npz file")
     if data.startswith(NPY_MAGIC):
         raise ValueError(
             f"{path} is an .npy file (a single array), not the named arrays of an "
@@ -390,19 +400,7 @@ def read_pickle(path: str | os.PathLike, what: str = "file") -> dict[str, np.nda
     file, a file that is not a pickle, a top level that is not a dict, a name that is
     not a string, a value that is not an array of numbers.
     """
-    if os.fspath(path) == "":
-        raise ValueError(f"no {what} named: the path is empty")
-    path = Path(path)
-    if not os.path.lexists(path):
-        raise FileNotFoundError(f"no {what} {path}")
-    if path.is_dir():
-        raise ValueError(f"{what} {path} is a folder, not a pickle file")
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ValueError(f"{what} {path} cannot be read: {err.strerror or err}") from None
-    if not data:
-        raise ValueError(f"{path} is empty (0 bytes), not a pickle file")
+    path, data = _read_whole_file(path, what, "a pickle file")
     if not is_pickle(data):
         raise ValueError(f"{path} is not a pickle file (protocol 2 or later)")
     obj = load_pickle(io.BytesIO(data), str(path))

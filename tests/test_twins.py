@@ -189,7 +189,6 @@ PRIVATE_PUBLIC: tuple[tuple[str, dict[str, set[str]]], ...] = (
             "optimizers": {"_check_update_args", "_zeros_like"},
             "nets": {"_check_x", "_check_xt"},
             "convnet": {"_check_x", "_check_xt", "_conv_params", "_input_dims"},
-            "deep_convnet": {"_check_x", "_check_xt"},
         },
     ),
     (

@@ -12,6 +12,13 @@ const CONVNET_PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 const CONVNET_PARAMS_FILE = "params.npz"
 
 """
+What the book's convolutional nets share (SimpleConvNet, DeepConvNet): their input
+checks and the book's batched accuracy. A net has the fields `input_dim`,
+`output_size`, `xbuf` and `batch`, and gives its test-mode scores by `_test_scores!`.
+"""
+abstract type ImageNet end
+
+"""
     SimpleConvNet(; input_dim=(1, 28, 28), conv_param=Dict("filter_num" => 30,
         "filter_size" => 5, "pad" => 0, "stride" => 1), hidden_size=100, output_size=10,
         weight_init_std=0.01, rng)
@@ -20,7 +27,7 @@ Conv1, Relu1, Pool1 (2×2, stride 2), Affine1, Relu2, Affine2, softmax-with-loss
 `params` maps "W1" (FN, C, FS, FS), "b1", "W2", "b2", "W3", "b3" to the arrays the
 layers share. Inputs are (N, C, H, W) arrays indexed as numpy's.
 """
-mutable struct SimpleConvNet
+mutable struct SimpleConvNet <: ImageNet
     input_dim::NTuple{3,Int}
     conv_param::Dict{String,Int}
     hidden_size::Int
@@ -116,7 +123,7 @@ function SimpleConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param=CONV_PARAM, hid
                          zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 end
 
-function check_x(net::SimpleConvNet, x)
+function check_x(net::ImageNet, x)
     x = _check_rank4("x", x)
     check_batch("x", x)
     size(x)[2:4] == net.input_dim ||
@@ -131,7 +138,7 @@ column_labels(t::AbstractMatrix{<:Integer}, output_size::Integer) =
     size(t, 2) == 1 && output_size > 1 ? vec(t) : t
 column_labels(t, output_size::Integer) = t
 
-function check_xt(net::SimpleConvNet, x, t)
+function check_xt(net::ImageNet, x, t)
     check_x(net, x)
     t = column_labels(t, net.output_size)
     check_labels("t", t, size(x, 1), net.output_size)
@@ -139,8 +146,8 @@ function check_xt(net::SimpleConvNet, x, t)
 end
 
 """`x` as an `NCHW` view of numpy-ordered Float64 memory (converted into `buf` unless it is one)."""
-_as_nchw!(net::SimpleConvNet, x::NCHW{Float64}) = x
-function _as_nchw!(net::SimpleConvNet, x::AbstractArray{<:Real,4})
+_as_nchw!(net::ImageNet, x::NCHW{Float64}) = x
+function _as_nchw!(net::ImageNet, x::AbstractArray{<:Real,4})
     N, C, H, W = size(x)
     net.xbuf = _sized(net.xbuf, (W, H, C, N))
     permutedims!(net.xbuf, x, (4, 3, 2, 1))
@@ -156,6 +163,9 @@ function _forward_layers!(net::SimpleConvNet, x::NCHW)
     return forward!(net.affine2, forward!(net.relu2, forward!(net.affine1, flat)))
 end
 
+"""Test-mode scores of an `NCHW` batch (ImageNet's `accuracy` calls it)."""
+_test_scores!(net::SimpleConvNet, x::NCHW) = _forward_layers!(net, x)
+
 """Scores (before softmax) for each image of `x` (N, C, H, W)."""
 predict(net::SimpleConvNet, x) = copy(_forward_layers!(net, _as_nchw!(net, check_x(net, x))))
 
@@ -166,12 +176,12 @@ function loss(net::SimpleConvNet, x, t)
 end
 
 """
-    accuracy(net::SimpleConvNet, x, t; batch_size=100)
+    accuracy(net::ImageNet, x, t; batch_size=100)
 
-The book's accuracy: predictions in batches of `batch_size`; samples after the last
-whole batch are not predicted but still counted.
+The book's accuracy: test-mode predictions in batches of `batch_size`; samples after
+the last whole batch are not predicted but still counted.
 """
-function accuracy(net::SimpleConvNet, x, t; batch_size::Integer=ACCURACY_BATCH)::Float64
+function accuracy(net::ImageNet, x, t; batch_size::Integer=ACCURACY_BATCH)::Float64
     t = check_xt(net, x, t)
     bs = check_positive_int("batch_size", batch_size)
     labels = ndims(t) == 2 ? argmax_rows(t) : t
@@ -185,7 +195,7 @@ function accuracy(net::SimpleConvNet, x, t; batch_size::Integer=ACCURACY_BATCH):
     acc = 0.0
     for i in 0:(nb - 1)
         copyto!(net.batch, 1, xs, i * bs * per + 1, bs * per)
-        y = argmax_rows(_forward_layers!(net, _nchw(net.batch)))
+        y = argmax_rows(_test_scores!(net, _nchw(net.batch)))
         acc += count(k -> y[k] == labels[i * bs + k], 1:bs)
     end
     return acc / N
@@ -323,5 +333,5 @@ the file and the member."""
 load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     set_params!(net, load_param_file(file_name, param_shapes(net)))
 
-export SimpleConvNet, save_params, load_params, set_params!, save_param_file, load_param_file, check_params,
+export ImageNet, SimpleConvNet, save_params, load_params, set_params!, save_param_file, load_param_file, check_params,
        convnet_param_shapes, param_shapes

@@ -73,7 +73,7 @@ affine - relu - dropout - affine - dropout - softmax. `layers` is the book's lis
 20 layers; `params` maps "W1", "b1", … "W8", "b8" to the arrays the layers share.
 Inputs are (N, C, H, W) arrays indexed as numpy's.
 """
-mutable struct DeepConvNet
+mutable struct DeepConvNet <: ImageNet
     input_dim::NTuple{3,Int}
     conv_params::Vector{Dict{String,Int}}
     hidden_size::Int
@@ -126,31 +126,6 @@ function DeepConvNet(; input_dim=CONVNET_INPUT_DIM, conv_param_1=nothing, conv_p
                        SoftmaxWithLoss(), zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 end
 
-function check_x(net::DeepConvNet, x)
-    x = _check_rank4("x", x)
-    check_batch("x", x)
-    size(x)[2:4] == net.input_dim ||
-        throw(DimensionMismatch("x has samples of shape $(size(x)[2:4]), the net takes $(net.input_dim) (channels, height, width)"))
-    check_array("x", x)
-    return x
-end
-
-function check_xt(net::DeepConvNet, x, t)
-    check_x(net, x)
-    t = column_labels(t, net.output_size)
-    check_labels("t", t, size(x, 1), net.output_size)
-    return t
-end
-
-"""`x` as an `NCHW` view of numpy-ordered Float64 memory (converted into `xbuf` unless it is one)."""
-_as_nchw!(net::DeepConvNet, x::NCHW{Float64}) = x
-function _as_nchw!(net::DeepConvNet, x::AbstractArray{<:Real,4})
-    N, C, H, W = size(x)
-    net.xbuf = _sized(net.xbuf, (W, H, C, N))
-    permutedims!(net.xbuf, x, (4, 3, 2, 1))
-    return _nchw(net.xbuf)
-end
-
 """Convolution `i` and the ReLU after it."""
 _conv_relu!(net::DeepConvNet, i::Int, x::AbstractArray{<:Real,4}) = forward!(net.relus[i], forward!(net.convs[i], x))
 
@@ -182,31 +157,8 @@ function loss(net::DeepConvNet, x, t)
     return forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x), true), t)::Float64
 end
 
-"""
-    accuracy(net::DeepConvNet, x, t; batch_size=100)
-
-The book's accuracy: test-mode predictions in batches of `batch_size`; samples after
-the last whole batch are not predicted but still counted.
-"""
-function accuracy(net::DeepConvNet, x, t; batch_size::Integer=ACCURACY_BATCH)::Float64
-    t = check_xt(net, x, t)
-    bs = check_positive_int("batch_size", batch_size)
-    labels = ndims(t) == 2 ? argmax_rows(t) : t
-    N = size(x, 1)
-    nb = trunc(Int, N / bs)
-    nb == 0 && return 0.0 / N
-    xs = parent(_as_nchw!(net, x))
-    W, H, C = size(xs, 1), size(xs, 2), size(xs, 3)
-    per = W * H * C
-    net.batch = _sized(net.batch, (W, H, C, bs))
-    acc = 0.0
-    for i in 0:(nb - 1)
-        copyto!(net.batch, 1, xs, i * bs * per + 1, bs * per)
-        y = argmax_rows(_forward_layers!(net, _nchw(net.batch), false))
-        acc += count(k -> y[k] == labels[i * bs + k], 1:bs)
-    end
-    return acc / N
-end
+"""Test-mode scores of an `NCHW` batch (ImageNet's `accuracy` calls it)."""
+_test_scores!(net::DeepConvNet, x::NCHW) = _forward_layers!(net, x, false)
 
 """The first Affine layer's input gradient as the last pooling's output, numpy's
 `dout.reshape(N, C, OH, OW)` (see SimpleConvNet's)."""

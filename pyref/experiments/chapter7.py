@@ -14,7 +14,7 @@ take its parameters (``params``, as ``load_param_file`` reads them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -118,6 +118,25 @@ def train_convnet(
     trainer = train_network(
         data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
     )
+    return training_record(data, network, trainer, epochs, CONVNET_PARAM_NAMES)
+
+
+def training_record(
+    data: Data, network: Any, trainer: Trainer, epochs: int, param_names: Sequence[str]
+) -> dict[str, Any]:
+    """What a convolutional net's training run returns (train_convnet, train_deepnet).
+
+    Args:
+        data: ((x_train, t_train), (x_test, t_test)), as the run was given it.
+        network: the trained net.
+        trainer: the Trainer that trained it.
+        epochs: the epochs it ran.
+        param_names: the net's parameters to keep, in order.
+
+    Returns:
+        "epochs", the curves "train_loss", "train_acc", "test_acc", "final_test_acc"
+        (on all test samples) and copies of the trained "params".
+    """
     (_, _), (x_test, t_test) = data
     return {
         "epochs": epochs,
@@ -125,7 +144,7 @@ def train_convnet(
         "train_acc": [float(a) for a in trainer.train_acc_list],
         "test_acc": [float(a) for a in trainer.test_acc_list],
         "final_test_acc": float(network.accuracy(x_test, t_test)),
-        "params": {key: network.params[key].copy() for key in CONVNET_PARAM_NAMES},
+        "params": {key: network.params[key].copy() for key in param_names},
     }
 
 

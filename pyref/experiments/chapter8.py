@@ -21,7 +21,7 @@ import numpy as np
 
 from pyref.checks import check_positive_int
 from pyref.deep_convnet import DEEP_PARAM_NAMES, DeepConvNet
-from pyref.experiments.chapter7 import CONVNET_EPOCHS, Data, train_network
+from pyref.experiments.chapter7 import CONVNET_EPOCHS, Data, train_network, training_record
 
 __all__ = [
     "HALF_FLOAT_SAMPLES",
@@ -54,15 +54,7 @@ def train_deepnet(
     trainer = train_network(
         data, network, epochs=epochs, train_samples=train_samples, rng=rng, progress=progress
     )
-    (_, _), (x_test, t_test) = data
-    return {
-        "epochs": epochs,
-        "train_loss": [float(v) for v in trainer.train_loss_list],
-        "train_acc": [float(a) for a in trainer.train_acc_list],
-        "test_acc": [float(a) for a in trainer.test_acc_list],
-        "final_test_acc": float(network.accuracy(x_test, t_test)),
-        "params": {key: network.params[key].copy() for key in DEEP_PARAM_NAMES},
-    }
+    return training_record(data, network, trainer, epochs, DEEP_PARAM_NAMES)
 
 
 def _trained(

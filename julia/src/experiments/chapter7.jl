@@ -41,10 +41,17 @@ function train_convnet(data; epochs::Integer=CONVNET_EPOCHS, train_samples=nothi
                        rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     net = SimpleConvNet(; rng=rng)
     tr = train_network(data, net; epochs=epochs, train_samples=train_samples, rng=rng)
+    return training_record(data, net, tr, epochs, CONVNET_PARAM_NAMES)
+end
+
+"""What a convolutional net's training run returns (train_convnet, train_deepnet): the
+curves, the final test accuracy (all test samples) and copies of the trained params."""
+function training_record(data, network, trainer, epochs, param_names)
     _, (x_test, t_test) = data
-    return Dict{String,Any}("epochs" => epochs, "train_loss" => tr.train_loss_list, "train_acc" => tr.train_acc_list,
-                            "test_acc" => tr.test_acc_list, "final_test_acc" => accuracy(net, x_test, t_test),
-                            "params" => Dict{String,Any}(k => copy(net.params[k]) for k in CONVNET_PARAM_NAMES))
+    return Dict{String,Any}("epochs" => epochs, "train_loss" => trainer.train_loss_list,
+                            "train_acc" => trainer.train_acc_list, "test_acc" => trainer.test_acc_list,
+                            "final_test_acc" => accuracy(network, x_test, t_test),
+                            "params" => Dict{String,Any}(k => copy(network.params[k]) for k in param_names))
 end
 
 """gradient_check.py: mean |numerical − _backprop| per parameter for a small SimpleConvNet."""

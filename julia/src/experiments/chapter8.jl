@@ -11,10 +11,7 @@ function train_deepnet(data; epochs::Integer=CONVNET_EPOCHS, train_samples=nothi
                        rng::NumpyRandom.RandomState=_global_rng(), progress::Bool=false)
     net = DeepConvNet(; rng=rng)
     tr = train_network(data, net; epochs=epochs, train_samples=train_samples, rng=rng)
-    _, (x_test, t_test) = data
-    return Dict{String,Any}("epochs" => epochs, "train_loss" => tr.train_loss_list, "train_acc" => tr.train_acc_list,
-                            "test_acc" => tr.test_acc_list, "final_test_acc" => accuracy(net, x_test, t_test),
-                            "params" => Dict{String,Any}(k => copy(net.params[k]) for k in DEEP_PARAM_NAMES))
+    return training_record(data, net, tr, epochs, DEEP_PARAM_NAMES)
 end
 
 """Give `net` trained weights: copies of `params` if given (half_float rounds them in
