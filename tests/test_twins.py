@@ -60,6 +60,7 @@ TWINS = (
     "experiments/registry",
     "bench/step",
     "bench/convnet",
+    "bench/deep_convnet",
     "cs231n/layers",
     "cs231n/layer_utils",
     "cs231n/optim",
@@ -169,7 +170,12 @@ EXCEPTIONS: tuple[tuple[str, dict[str, set[str]], dict[str, set[str]]], ...] = (
                 "bench_step_julia",
                 "bench_step_python",
             },
-            "bench/convnet": {"bench_convnet_julia", "bench_convnet_python"},
+            "bench/convnet": {"BOOK_NETS", "bench_convnet_julia", "bench_convnet_python"},
+            "bench/deep_convnet": {
+                "DEEP_CONVNET_WARMUP",
+                "bench_deepconvnet_julia",
+                "bench_deepconvnet_python",
+            },
         },
         {},
     ),
@@ -238,7 +244,17 @@ SIGNATURE_EXCEPTIONS: tuple[tuple[str, dict[str, set[str]]], ...] = (
         "timings take their BLAS threads and learning rate, buffers made once",
         {
             "bench/step": {"gemm_bound", "step_timing"},
-            "bench/convnet": {"convnet_gemm_bound", "convnet_parts", "convnet_timing"},
+            "bench/convnet": {
+                "conv_gemm_bound",
+                "convnet_gemm_bound",
+                "convnet_parts",
+                "convnet_timing",
+            },
+            "bench/deep_convnet": {
+                "deep_convnet_gemm_bound",
+                "deep_convnet_parts",
+                "deep_convnet_timing",
+            },
         },
     ),
 )

@@ -5,6 +5,8 @@ its limit, measured in one run on one machine. One module per section, and the r
   against its GEMM bound (twin: ``julia/src/bench/step.jl``);
 - :mod:`pyref.bench.convnet`: one SimpleConvNet step (chapter 7), likewise, and the
   book's own code with ``--book`` (twin: ``julia/src/bench/convnet.jl``);
+- :mod:`pyref.bench.deep_convnet`: one DeepConvNet step (chapter 8), likewise
+  (twin: ``julia/src/bench/deep_convnet.jl``);
 - :mod:`pyref.bench.search`: trials per hour of the book's search with 1 and 2
   workers, and the samplers' time to target (search-ttt);
 - :mod:`pyref.bench.parity`: ``pyref parity`` and ``pyref verify`` in fresh processes;

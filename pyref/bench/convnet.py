@@ -16,7 +16,7 @@ import json
 import os
 import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,6 +31,57 @@ CONVNET_ITERATIONS, CONVNET_REPEATS = 10, 7
 QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS = 4, 3
 
 
+def conv_gemm_bound(
+    convs: Sequence[tuple[int, int, int]],
+    affines: Sequence[tuple[int, int]],
+    batch: int,
+    rng: np.random.RandomState,
+    *,
+    first_dx: bool = True,
+) -> Callable[[], None]:
+    """The matrix products of one step of a convolutional net, on random operands in
+    the step's own layouts: each convolution's col (C-ordered) times col_W (W's
+    transposed view), then x·W for each Affine layer; backward, the last layer first,
+    dout·Wᵀ and xᵀ·dout per Affine layer, then col.T times dout and dout times col_W.T
+    per convolution (the first one's only with ``first_dx``: the book computes it,
+    pyref skips it).
+
+    Args:
+        convs: per convolution, in order, (N·OH·OW, C·FH·FW, FN): col's rows and
+            columns, and the filters.
+        affines: per Affine layer, in order, (inputs, outputs): W's shape.
+        batch: images per step, N.
+        rng: the operands' random stream.
+        first_dx: whether to include the first convolution's dout·col_Wᵀ.
+
+    Returns:
+        run: a function performing every product once.
+    """
+    cols, col_Ws, douts = [], [], []
+    for rows, width, filters in convs:
+        cols.append(rng.rand(rows, width))
+        col_Ws.append(rng.rand(filters, width).T)
+        douts.append(rng.rand(rows, filters))
+    X = [rng.rand(batch, a) for a, _ in affines]
+    W = [rng.rand(a, b) for a, b in affines]
+    D = [rng.rand(batch, b) for _, b in affines]
+
+    def run() -> None:
+        for col, col_W in zip(cols, col_Ws):
+            np.dot(col, col_W)
+        for x, w in zip(X, W):
+            np.dot(x, w)
+        for k in range(len(W) - 1, -1, -1):
+            np.dot(D[k], W[k].T)
+            np.dot(X[k].T, D[k])
+        for k in range(len(cols) - 1, -1, -1):
+            np.dot(cols[k].T, douts[k])
+            if k or first_dx:
+                np.dot(douts[k], col_Ws[k].T)
+
+    return run
+
+
 def convnet_gemm_bound(
     batch: int,
     rng: np.random.RandomState,
@@ -42,31 +93,18 @@ def convnet_gemm_bound(
     hidden: int = 100,
     classes: int = 10,
 ) -> Callable[[], None]:
-    """The matrix products of one SimpleConvNet step, on random operands in the step's
-    own layouts: the convolution's col (C-ordered) times col_W (W's transposed view),
-    col.T times dout and, with ``first_dx`` (the book computes it, pyref skips it),
-    dout times col_W.T; then x·W, dout·Wᵀ and xᵀ·dout for both Affine layers."""
+    """The matrix products of one SimpleConvNet step (:func:`conv_gemm_bound`): the
+    convolution's col·col_W, col.T·dout and, with ``first_dx`` (the book computes it,
+    pyref skips it), dout·col_W.T; then x·W, dout·Wᵀ and xᵀ·dout for both Affine layers."""
     o = side - fsize + 1
-    noo, cff, pooled = batch * o * o, fsize * fsize, filters * (o // 2) ** 2
-    col = rng.rand(noo, cff)
-    col_W = rng.rand(filters, 1, fsize, fsize).reshape(filters, -1).T
-    dout = rng.rand(noo, filters)
-    X = [rng.rand(batch, pooled), rng.rand(batch, hidden)]
-    W = [rng.rand(pooled, hidden), rng.rand(hidden, classes)]
-    D = [rng.rand(batch, hidden), rng.rand(batch, classes)]
-
-    def run() -> None:
-        np.dot(col, col_W)
-        for x, w in zip(X, W):
-            np.dot(x, w)
-        for k in (1, 0):
-            np.dot(D[k], W[k].T)
-            np.dot(X[k].T, D[k])
-        np.dot(col.T, dout)
-        if first_dx:
-            np.dot(dout, col_W.T)
-
-    return run
+    pooled = filters * (o // 2) ** 2
+    return conv_gemm_bound(
+        [(batch * o * o, fsize * fsize, filters)],
+        [(pooled, hidden), (hidden, classes)],
+        batch,
+        rng,
+        first_dx=first_dx,
+    )
 
 
 def convnet_parts(net: Any, opt: Any, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
@@ -114,15 +152,53 @@ def _load(name: str, folder: Path) -> ModuleType:
     return module
 
 
-def _book_code(book: str) -> tuple[Any, Any]:
-    """The book's SimpleConvNet and Adam classes, from the checkout ``book``: its package
-    ``common`` under that name (as the book's scripts import it), then ch07's
-    simple_convnet, each found in its folder (``sys.path`` left as it is)."""
+#: The book's nets the sections time: class name -> (its folder, its module) in a checkout.
+BOOK_NETS = {
+    "SimpleConvNet": ("ch07", "simple_convnet"),
+    "DeepConvNet": ("ch08", "deep_convnet"),
+}
+
+
+def _book_code(book: str, net: str = "SimpleConvNet") -> tuple[Any, Any]:
+    """The book's ``net`` class (a key of BOOK_NETS) and its Adam class, from the
+    checkout ``book``: its package ``common`` under that name (as the book's scripts
+    import it), then the net's module, each found in its folder (``sys.path`` left as
+    it is)."""
     root = Path(book)
+    folder, module = BOOK_NETS[net]
     _load("common", root)
     optimizer = importlib.import_module("common.optimizer")
-    convnet = _load("simple_convnet", root / "ch07")
-    return convnet.SimpleConvNet, optimizer.Adam
+    return getattr(_load(module, root / folder), net), optimizer.Adam
+
+
+def _step_timing(
+    net: Any,
+    opt: Any,
+    x: np.ndarray,
+    t: np.ndarray,
+    rng: np.random.RandomState,
+    batch: int,
+    bounds: tuple[Callable[[], None], Callable[[], None]],
+    iterations: int,
+    repeats: int,
+    warmup: int = 3,
+) -> dict[str, Any]:
+    """A Trainer's step (draw a minibatch of ``batch`` from ``rng``, gradient, update)
+    against the GEMM ``bounds`` (with and without the first layer's dx), interleaved."""
+    n = x.shape[0]
+
+    def step() -> None:
+        mask = rng.choice(n, batch)
+        opt.update(net.params, net.gradient(x[mask], t[mask]))
+
+    return interleaved(step, *bounds, iterations, repeats, warmup)
+
+
+def _process_figures(out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with this process's peak resident memory and its BLAS threads."""
+    out["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["blas_threads"] = int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0)
+    return out
 
 
 def convnet_timing(
@@ -148,25 +224,15 @@ def convnet_timing(
         np.random.seed(seed)
     net = SimpleConvNet() if book else SimpleConvNet(rng=rng)
     opt = Adam(lr=CONVNET_LR)
-    n = x.shape[0]
-
-    def step() -> None:
-        mask = rng.choice(n, batch)
-        opt.update(net.params, net.gradient(x[mask], t[mask]))
-
-    out = interleaved(
-        step,
+    bounds = (
         convnet_gemm_bound(batch, np.random.RandomState(seed + 1)),
         convnet_gemm_bound(batch, np.random.RandomState(seed + 1), first_dx=False),
-        iterations,
-        repeats,
     )
+    out = _step_timing(net, opt, x, t, rng, batch, bounds, iterations, repeats)
     if book is None:
-        mask = rng.choice(n, batch)
+        mask = rng.choice(x.shape[0], batch)
         out["parts"] = convnet_parts(net, opt, x[mask].astype(np.float64), t[mask])
-    out["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out["blas_threads"] = int(os.environ.get("OPENBLAS_NUM_THREADS", "0") or 0)
-    return out
+    return _process_figures(out)
 
 
 def _convnet_data() -> tuple[np.ndarray, np.ndarray]:
@@ -176,54 +242,68 @@ def _convnet_data() -> tuple[np.ndarray, np.ndarray]:
     return x, t
 
 
-def _worker_convnet(quick: bool, book: str | None = None) -> None:
-    """Entry of the one-BLAS-thread subprocess: time a convnet step, print JSON."""
+def _worker(
+    timing: Callable[..., dict[str, Any]], rounds: tuple[int, int], book: str | None
+) -> None:
+    """A one-BLAS-thread subprocess's work: ``timing`` (iterations, repeats =
+    ``rounds``) of a step on the MNIST training images, printed as JSON."""
     from pyref.allocator import keep_freed_memory
 
     keep_freed_memory()
     x, t = _convnet_data()
-    iterations, repeats = (
+    iterations, repeats = rounds
+    print(json.dumps(timing(x, t, book=book, iterations=iterations, repeats=repeats)))
+
+
+def _worker_convnet(quick: bool, book: str | None = None) -> None:
+    """Entry of the one-BLAS-thread subprocess: time a convnet step, print JSON."""
+    rounds = (
         (QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS)
         if quick
         else (CONVNET_ITERATIONS, CONVNET_REPEATS)
     )
-    result = convnet_timing(x, t, book=book, iterations=iterations, repeats=repeats)
-    print(json.dumps(result))
+    _worker(convnet_timing, rounds, book)
+
+
+def _in_subprocess(code: str, what: str) -> dict[str, Any]:
+    """The JSON that ``code`` prints last, run in a fresh Python with one BLAS thread;
+    RuntimeError naming ``what`` (the step) if it fails."""
+    env = dict(os.environ, **ONE_BLAS_THREAD)
+    proc = kept.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=3600
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} benchmark failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def bench_convnet_python(quick: bool, book: str | None = None) -> dict[str, Any]:
     """pyref's convnet step (or the book's, from the checkout ``book``) in a fresh
     process with one BLAS thread."""
-    env = dict(os.environ, **ONE_BLAS_THREAD)
     code = f"from pyref.bench.convnet import _worker_convnet; _worker_convnet({quick!r}, {book!r})"
-    proc = kept.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=3600
-    )
-    if proc.returncode != 0:
-        who = "the book's" if book else "the Python"
-        raise RuntimeError(f"{who} convnet benchmark failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _in_subprocess(code, "the book's convnet" if book else "the Python convnet")
+
+
+def _in_julia(function: str, rounds: tuple[int, int], **kwargs: Any) -> dict[str, Any]:
+    """``function`` of PyRef (a step's timing) on the MNIST training images, with
+    iterations, repeats = ``rounds``, timed inside Julia through a fresh session."""
+    from pyref.runtime.exe import ExeSession
+
+    x, t = _convnet_data()
+    iterations, repeats = rounds
+    with ExeSession() as julia:
+        out = julia.call(
+            function, x, t, iterations=iterations, repeats=repeats, seed=STEP_SEED, **kwargs
+        )
+    out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
+    return out
 
 
 def bench_convnet_julia(quick: bool) -> dict[str, Any]:
     """PyRef's convnet step, timed inside Julia (one BLAS thread) through a fresh session."""
-    from pyref.runtime.exe import ExeSession
-
-    x, t = _convnet_data()
-    iterations, repeats = (
+    rounds = (
         (QUICK_CONVNET_ITERATIONS, QUICK_CONVNET_REPEATS)
         if quick
         else (CONVNET_ITERATIONS, CONVNET_REPEATS)
     )
-    with ExeSession() as julia:
-        out = julia.call(
-            "PyRef.Bench.convnet_timing",
-            x,
-            t,
-            batch=100,
-            iterations=iterations,
-            repeats=repeats,
-            seed=STEP_SEED,
-        )
-    out["steps"], out["bounds"] = list(out["steps"]), list(out["bounds"])
-    return out
+    return _in_julia("PyRef.Bench.convnet_timing", rounds, batch=100)

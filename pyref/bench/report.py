@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 #: The targets: step ÷ GEMM bound (Julia on its own BLAS, and on numpy's, whose bound
-#: is numpy's own products; the convnet step) and the speed-up of 2 search workers.
+#: is numpy's own products; the convnet and deepconvnet steps) and the speed-up of 2
+#: search workers.
 #: step.julia_numpy.over_python: Julia's step on numpy's BLAS ÷ Python's (no slower).
 TARGETS = {
     "step.python.ratio": 1.25,
@@ -24,12 +25,17 @@ TARGETS = {
     "step.julia_numpy.over_python": 1.0,
     "convnet.python.ratio": 1.5,
     "convnet.julia.ratio": 1.25,
+    "deepconvnet.julia.ratio": 1.5,
     "verify.one_optimizer_seconds": 20.0,
 }
 #: search_ttt: epochs TPE + Hyperband needs to reach random search's best, over random
 #: search's own (at most a third).
 TARGETS["search_ttt.tpe_hyperband.over_random"] = round(1 / 3, 3)
-MINIMUM_TARGETS = {"search.python.speedup": 1.8, "convnet.python.speedup_over_book": 1.0}
+MINIMUM_TARGETS = {
+    "search.python.speedup": 1.8,
+    "convnet.python.speedup_over_book": 1.0,
+    "deepconvnet.python.speedup_over_book": 1.5,
+}
 
 
 def busy_cpu_seconds() -> float | None:

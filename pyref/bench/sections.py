@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyref.bench.convnet import bench_convnet_julia, bench_convnet_python
+from pyref.bench.convnet import BOOK_NETS, bench_convnet_julia, bench_convnet_python
+from pyref.bench.deep_convnet import bench_deepconvnet_julia, bench_deepconvnet_python
 from pyref.bench.parity import bench_parity, bench_verify
 from pyref.bench.report import busy_cpu_seconds, machine_info
 from pyref.bench.search import (
@@ -26,9 +27,9 @@ from pyref.bench.search import (
 from pyref.bench.step import bench_step_julia, bench_step_python
 
 #: The sections of the benchmark, in the order they run.
-SECTIONS = ("step", "convnet", "search", "parity", "verify")
+SECTIONS = ("step", "convnet", "deepconvnet", "search", "parity", "verify")
 #: Every section: also search-ttt (about 20 minutes: it runs only when named in --only).
-ALL_SECTIONS = ("step", "convnet", "search", "search-ttt", "parity", "verify")
+ALL_SECTIONS = ("step", "convnet", "deepconvnet", "search", "search-ttt", "parity", "verify")
 
 
 def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[str, Any]:
@@ -42,27 +43,43 @@ def _record_step(record: dict[str, Any], name: str, r: dict[str, Any]) -> dict[s
     return r
 
 
-#: What a checkout of the book's code must hold for the convnet section's ``book``.
-_BOOK_FILES = ("ch07/simple_convnet.py", "common/optimizer.py")
+#: The sections that time one of the book's nets with ``book``, and which net.
+_BOOK_SECTIONS = {"convnet": "SimpleConvNet", "deepconvnet": "DeepConvNet"}
+
+
+def _book_files(section: str) -> tuple[str, ...]:
+    """What a checkout of the book's code must hold for ``section``'s ``book``: its
+    net's module and common/optimizer.py."""
+    folder, module = BOOK_NETS[_BOOK_SECTIONS[section]]
+    return (f"{folder}/{module}.py", "common/optimizer.py")
 
 
 def _check_book(book: str | None, sections: tuple[str, ...]) -> None:
     """ValueError naming ``--book`` unless ``book`` is None or a checkout of the book's
-    code (_BOOK_FILES) that the convnet section will time."""
+    code (_book_files) that the convnet or deepconvnet section will time."""
     if book is None:
         return
-    if "convnet" not in sections:
+    timed = [s for s in _BOOK_SECTIONS if s in sections]
+    if not timed:
         raise ValueError(
-            "--book times the book's SimpleConvNet in the convnet section: add convnet to --only"
+            "--book times the book's SimpleConvNet (convnet section) and DeepConvNet "
+            "(deepconvnet section): add convnet or deepconvnet to --only"
         )
     root = Path(book)
     if not root.is_dir():
         raise ValueError(f"--book {book}: there is no folder {root}")
-    missing = [f for f in _BOOK_FILES if not (root / f).is_file()]
+    missing: dict[str, list[str]] = {}
+    for section in timed:
+        for f in _book_files(section):
+            if not (root / f).is_file():
+                missing.setdefault(f, []).append(section)
     if missing:
-        raise ValueError(
-            f"--book {book}: not a checkout of deep-learning-from-scratch (no {', '.join(missing)})"
+        which = "; ".join(
+            f"no {f}, which the {' and '.join(users)} section{'s' if len(users) > 1 else ''} "
+            f"time{'' if len(users) > 1 else 's'}"
+            for f, users in missing.items()
         )
+        raise ValueError(f"--book {book}: not a checkout of deep-learning-from-scratch ({which})")
 
 
 def run(
@@ -106,6 +123,20 @@ def run(
             figures["convnet.book.ratio"] = r["ratio"]
             figures["convnet.python.speedup_over_book"] = (
                 r["step_seconds"] / figures["convnet.python.seconds"]
+            )
+    if "deepconvnet" in sections:
+        for lang, func in (
+            ("python", bench_deepconvnet_python),
+            ("julia", bench_deepconvnet_julia),
+        ):
+            _record_step(record, f"deepconvnet.{lang}", func(quick))
+        if book is not None:
+            r = bench_deepconvnet_python(quick, book)
+            record["details"]["deepconvnet.book"] = r
+            figures["deepconvnet.book.seconds"] = r["step_seconds"]
+            figures["deepconvnet.book.ratio"] = r["ratio"]
+            figures["deepconvnet.python.speedup_over_book"] = (
+                r["step_seconds"] / figures["deepconvnet.python.seconds"]
             )
     if "search" in sections:
         searches = bench_searches(quick)

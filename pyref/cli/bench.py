@@ -12,7 +12,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ben = sub.add_parser(
         "bench",
         help="measure a training step, a search and a parity run against their limits",
-        description="Time training steps (chapter 6's MLP, chapter 7's SimpleConvNet) in Python "
+        description="Time training steps (chapter 6's MLP, chapter 7's SimpleConvNet, chapter 8's "
+        "DeepConvNet) in Python "
         "and Julia against each one's GEMM-only "
         "bound, search throughput, the parity run and peak memory; print a table.",
     )
@@ -20,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ben.add_argument(
         "--only",
         nargs="+",
-        choices=("step", "convnet", "search", "search-ttt", "parity", "verify"),
+        choices=("step", "convnet", "deepconvnet", "search", "search-ttt", "parity", "verify"),
         help="measure only these sections (default: all but search-ttt, the "
         "samplers' time to target, about 20 minutes)",
     )
@@ -28,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--book",
         metavar="DIR",
         default=None,
-        help="also time the book's own SimpleConvNet step, from this checkout of "
-        "deep-learning-from-scratch (convnet section)",
+        help="also time the book's own SimpleConvNet and DeepConvNet steps, from this "
+        "checkout of deep-learning-from-scratch (convnet and deepconvnet sections)",
     )
     for name, what in (
         ("seeds", "seeds (default 5; --quick 2)"),

@@ -8,7 +8,8 @@
 gradient, SGD update) and, interleaved with it, the same forward and backward matrix
 products alone through the same BLAS (the step's lower bound); `convnet_timing`
 (`bench/convnet.jl`) does the same for a SimpleConvNet step. Both with one BLAS
-thread, best of `repeats` rounds of `iterations`.
+thread, best of `repeats` rounds of `iterations`; `deep_convnet_timing`
+(`bench/deep_convnet.jl`) for a DeepConvNet step.
 """
 module Bench
 
@@ -17,9 +18,11 @@ import ..PyRef
 using ..PyRef: NumpyRandom, MultiLayerNet, SGD, Adam, gradient!, gradient_buffers, update!, rows, RowBatcher, batch!,
                blas_mode, blas_info, set_numpy_blas_threads!, numpy_blas_lib, NpMatrix, np_transpose, _gemm!,
                CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, SimpleConvNet, ImageBatcher, np_dot_c!, forward!,
-               backward!, forward, backward, _as_nchw!, _nchw
+               backward!, forward, backward, _as_nchw!, _nchw, DeepConvNet, deep_convnet_param_shapes,
+               DEEP_CONV_PARAMS, _POOL_AFTER, _pool_dout, POOL_SIZE, CONVNET_INPUT_DIM, window_output_size
 
 include("step.jl")
 include("convnet.jl")
+include("deep_convnet.jl")
 
 end # module Bench

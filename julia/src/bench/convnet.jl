@@ -2,56 +2,80 @@
 # SimpleConvNet training step against its matrix products alone, and its parts.
 
 """
+    conv_gemm_bound(convs, affines, batch; first_dx=true)
+
+The matrix products of one step of a convolutional net, with random operands in the
+step's own layouts: each convolution's `col` (C-ordered N·OH·OW × C·FH·FW) times
+`col_W` (W's transposed view), then each Affine layer's x·W; backward, the last layer
+first, dout·Wᵀ and xᵀ·dout per Affine layer, then `col.T` times dout and dout times
+`col_W.T` per convolution (the first one's only with `first_dx`). `convs` holds
+(N·OH·OW, C·FH·FW, FN) per convolution, `affines` W's (inputs, outputs) per Affine
+layer. In `:numpy` mode numpy's calls (through `np_dot_c!`, which leaves numpy's
+result in numpy's memory), else Julia's.
+"""
+function conv_gemm_bound(convs, affines, batch::Int; first_dx::Bool=true)
+    cols = [NpMatrix(rand(cff, noo), noo, cff, false) for (noo, cff, fn) in convs]
+    colWs = [NpMatrix(rand(cff, fn), cff, fn, true) for (noo, cff, fn) in convs]
+    douts = [NpMatrix(rand(fn, noo), noo, fn, false) for (noo, cff, fn) in convs]
+    outs = [zeros(fn, noo) for (noo, cff, fn) in convs]
+    dWs = [zeros(fn, cff) for (noo, cff, fn) in convs]
+    dcols = [zeros(cff, noo) for (noo, cff, fn) in convs]
+    X = [NpMatrix(rand(a, batch), batch, a, false) for (a, b) in affines]
+    Wm = [NpMatrix(rand(b, a), a, b, false) for (a, b) in affines]
+    D = [NpMatrix(rand(b, batch), batch, b, false) for (a, b) in affines]
+    Y = [zeros(b, batch) for (a, b) in affines]
+    DX = [zeros(a, batch) for (a, b) in affines]
+    DWm = [zeros(b, a) for (a, b) in affines]
+    numpy = blas_mode() === :numpy
+    nc, na = length(cols), length(X)
+    return function ()
+        if numpy
+            for k in 1:nc
+                np_dot_c!(outs[k], cols[k], colWs[k])
+            end
+            for i in 1:na
+                np_dot_c!(Y[i], X[i], Wm[i])
+            end
+            for i in na:-1:1
+                np_dot_c!(DX[i], D[i], np_transpose(Wm[i]))
+                np_dot_c!(DWm[i], np_transpose(X[i]), D[i])
+            end
+            for k in nc:-1:1
+                np_dot_c!(dWs[k], np_transpose(cols[k]), douts[k])
+                (k > 1 || first_dx) && np_dot_c!(dcols[k], douts[k], np_transpose(colWs[k]))
+            end
+        else
+            for k in 1:nc
+                mul!(outs[k], transpose(colWs[k].data), cols[k].data)
+            end
+            for i in 1:na
+                mul!(Y[i], transpose(Wm[i].data), X[i].data)
+            end
+            for i in na:-1:1
+                mul!(DX[i], Wm[i].data, D[i].data)
+                mul!(DWm[i], D[i].data, transpose(X[i].data))
+            end
+            for k in nc:-1:1
+                mul!(dWs[k], douts[k].data, transpose(cols[k].data))
+                (k > 1 || first_dx) && mul!(dcols[k], colWs[k].data, douts[k].data)
+            end
+        end
+        return nothing
+    end
+end
+
+"""
 The matrix products of one SimpleConvNet step (batch `batch`, the book's net: 30
-filters of 5×5 on 28×28, 100 hidden, 10 outputs), with random operands in the step's
-own layouts: the convolution's `col` (C-ordered N·576×25) times `col_W` (W's
-transposed view), `col.T` times dout, and (`first_dx`) dout times `col_W.T`; then
-each Affine layer's forward and backward products. In `:numpy` mode numpy's calls
-(through `np_dot_c!`, which leaves numpy's result in numpy's memory), else Julia's.
+filters of 5×5 on 28×28, 100 hidden, 10 outputs; `conv_gemm_bound`): the
+convolution's `col`·`col_W`, `col.T`·dout and (`first_dx`) dout·`col_W.T`; then each
+Affine layer's forward and backward products.
 """
 function convnet_gemm_bound(batch::Int; first_dx::Bool=true, filters::Int=30, fsize::Int=5, side::Int=28,
                                hidden::Int=100, classes::Int=PyRef.NUM_CLASSES)
     o = side - fsize + 1
-    noo, cff = batch * o * o, fsize * fsize
     pooled = filters * (o ÷ 2)^2
-    col = NpMatrix(rand(cff, noo), noo, cff, false)
-    colW = NpMatrix(rand(cff, filters), cff, filters, true)
-    dout = NpMatrix(rand(filters, noo), noo, filters, false)
-    out, dW, dcol = zeros(filters, noo), zeros(filters, cff), zeros(cff, noo)
-    sizes = [(pooled, hidden), (hidden, classes)]
-    X = [NpMatrix(rand(a, batch), batch, a, false) for (a, b) in sizes]
-    Wm = [NpMatrix(rand(b, a), a, b, false) for (a, b) in sizes]
-    D = [NpMatrix(rand(b, batch), batch, b, false) for (a, b) in sizes]
-    Y = [zeros(b, batch) for (a, b) in sizes]
-    DX = [zeros(a, batch) for (a, b) in sizes]
-    DWm = [zeros(b, a) for (a, b) in sizes]
-    numpy = blas_mode() === :numpy
-    return function ()
-        if numpy
-            np_dot_c!(out, col, colW)
-            for i in 1:2
-                np_dot_c!(Y[i], X[i], Wm[i])
-            end
-            for i in 2:-1:1
-                np_dot_c!(DX[i], D[i], np_transpose(Wm[i]))
-                np_dot_c!(DWm[i], np_transpose(X[i]), D[i])
-            end
-            np_dot_c!(dW, np_transpose(col), dout)
-            first_dx && np_dot_c!(dcol, dout, np_transpose(colW))
-        else
-            mul!(out, transpose(colW.data), col.data)
-            for i in 1:2
-                mul!(Y[i], transpose(Wm[i].data), X[i].data)
-            end
-            for i in 2:-1:1
-                mul!(DX[i], Wm[i].data, D[i].data)
-                mul!(DWm[i], D[i].data, transpose(X[i].data))
-            end
-            mul!(dW, dout.data, transpose(col.data))
-            first_dx && mul!(dcol, colW.data, dout.data)
-        end
-        return nothing
-    end
+    return conv_gemm_bound([(batch * o * o, fsize * fsize, filters)], [(pooled, hidden), (hidden, classes)], batch;
+                           first_dx=first_dx)
 end
 
 """
@@ -64,25 +88,38 @@ of `repeats` rounds; and where the rest of the time goes, layer by layer.
 """
 function convnet_timing(x::AbstractArray{<:Real,4}, t::AbstractVector; batch::Integer=100, lr::Real=0.001,
                         iterations::Integer=20, repeats::Integer=7, seed::Integer=0, blas_threads::Integer=1)
-    numpy = blas_mode() === :numpy
-    numpy ? set_numpy_blas_threads!(blas_threads) : BLAS.set_num_threads(blas_threads)
+    _set_blas_threads!(blas_threads)
     rng = NumpyRandom.RandomState(seed)
     net = SimpleConvNet(; rng=rng)
     opt = Adam(lr=lr)
-    n = size(x, 1)
     batcher, grads = ImageBatcher(x), gradient_buffers(net)
+    bounds = (convnet_gemm_bound(Int(batch)), convnet_gemm_bound(Int(batch); first_dx=false))
+    out = _step_timing(net, opt, grads, batcher, t, rng, Int(batch), bounds, Int(iterations), Int(repeats), 3)
+    out["parts"] = convnet_parts(net, opt, grads, batcher, t, rng, Int(batch))
+    return _process_figures!(out, blas_threads)
+end
+
+"""One BLAS thread count for the BLAS of the current mode (numpy's or Julia's)."""
+_set_blas_threads!(n::Integer) = blas_mode() === :numpy ? set_numpy_blas_threads!(n) : BLAS.set_num_threads(n)
+
+"""A Trainer's step (draw a minibatch of `batch` from `rng`, gradient into `grads`,
+update) against the GEMM `bounds` (with and without the first layer's dx), interleaved
+after `warmup` calls of each."""
+function _step_timing(net, opt, grads, batcher, t, rng, batch::Int, bounds, iterations::Int, repeats::Int,
+                      warmup::Int)
+    n = size(batcher.xt, 4)
     step = function ()
         mask = NumpyRandom.choice(rng, n, batch) .+ 1
         update!(opt, net.params, gradient!(grads, net, batch!(batcher, mask), rows(t, mask)))
         return nothing
     end
-    bound = convnet_gemm_bound(Int(batch))
-    minimal = convnet_gemm_bound(Int(batch); first_dx=false)
-    out = interleaved(step, bound, minimal, Int(iterations), Int(repeats); warmup=3)
-    return merge!(out, Dict{String,Any}("parts" => convnet_parts(net, opt, grads, batcher, t, rng, Int(batch)),
-                            "maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
-                            "blas" => String(blas_mode())))
+    return interleaved(step, bounds[1], bounds[2], iterations, repeats; warmup=warmup)
 end
+
+"""`out` with this process's peak resident memory, its BLAS threads and BLAS mode."""
+_process_figures!(out, blas_threads::Integer) =
+    merge!(out, Dict{String,Any}("maxrss_bytes" => Int(Sys.maxrss()), "blas_threads" => Int(blas_threads),
+                                 "blas" => String(blas_mode())))
 
 """Seconds per call of each part of a step (best of several), on one minibatch."""
 function convnet_parts(net, opt, grads, batcher, t, rng, batch)
