@@ -23,9 +23,19 @@ abstract type ImageNet end
         "filter_size" => 5, "pad" => 0, "stride" => 1), hidden_size=100, output_size=10,
         weight_init_std=0.01, rng)
 
-Conv1, Relu1, Pool1 (2×2, stride 2), Affine1, Relu2, Affine2, softmax-with-loss.
-`params` maps "W1" (FN, C, FS, FS), "b1", "W2", "b2", "W3", "b3" to the arrays the
-layers share. Inputs are (N, C, H, W) arrays indexed as numpy's.
+Conv1, Relu1, Pool1 (2×2, stride 2), Affine1, Relu2, Affine2, softmax-with-loss, its
+weights drawn W1, W2, W3 from `rng`. `params` maps "W1" (FN, C, FS, FS), "b1", "W2",
+"b2", "W3", "b3" to the arrays the layers share (W2, W3 C-ordered, as numpy's).
+Inputs are (N, C, H, W) arrays indexed as numpy's.
+
+# Arguments
+- `input_dim`: (C, H, W) of one image.
+- `conv_param`: the convolution's "filter_num", "filter_size", "pad", "stride" (a
+  `Dict`; missing keys take the book's values).
+- `hidden_size`: units of the hidden Affine layer, ≥ 1.
+- `output_size`: classes, ≥ 1.
+- `weight_init_std`: the std of the initial weights, > 0.
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct SimpleConvNet <: ImageNet
     input_dim::NTuple{3,Int}
@@ -166,10 +176,34 @@ end
 """Test-mode scores of an `NCHW` batch (ImageNet's `accuracy` calls it)."""
 _test_scores!(net::SimpleConvNet, x::NCHW) = _forward_layers!(net, x)
 
-"""Scores (before softmax) for each image of `x` (N, C, H, W)."""
+"""
+    predict(net::SimpleConvNet, x)
+
+Scores (before softmax) for each image of `x`.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's (any layout), (C, H, W) = `input_dim`.
+
+# Returns
+Scores, a new (N, output_size) matrix.
+"""
 predict(net::SimpleConvNet, x) = copy(_forward_layers!(net, _as_nchw!(net, check_x(net, x))))
 
-"""Mean cross-entropy of the predictions against labels or one-hot rows `t`."""
+"""
+    loss(net::SimpleConvNet, x, t)
+
+Mean cross-entropy of the predictions against labels or one-hot rows `t`.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's.
+- `t`: labels, N 0-based class indices (a vector or an (N, 1) column), or one-hot
+  rows (N, output_size).
+
+# Returns
+The loss, a `Float64`.
+"""
 function loss(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
     return forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)::Float64
@@ -224,7 +258,19 @@ end
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
 gradient_buffers(net::SimpleConvNet) = zeros_like(net.params)   # laid out as the parameters
 
-"""Gradients by backpropagation, as new arrays."""
+"""
+    gradient(net::SimpleConvNet, x, t)
+
+Gradients of the loss by backpropagation, as new arrays.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size and layout of `net.params[name]`.
+"""
 gradient(net::SimpleConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)
 
 """`gradient`, written into the arrays of `grads`."""
@@ -239,7 +285,19 @@ end
 _copy_param!(dst::CMatrix, src::CMatrix) = (copyto!(parent(dst), parent(src)); dst)   # in memory order
 _copy_param!(dst, src) = copyto!(dst, src)
 
-"""Gradients by central differences of the loss (slow; for checks)."""
+"""
+    numerical_gradient(net::SimpleConvNet, x, t)
+
+Gradients by central differences of the loss (slow; for checks).
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size of `net.params[name]`.
+"""
 function numerical_gradient(net::SimpleConvNet, x, t)
     t = check_xt(net, x, t)
     f = _ -> forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x)), t)::Float64
@@ -288,14 +346,32 @@ function check_params(params, shapes; source::AbstractString="params")
     return out
 end
 
-"""The shapes of `net`'s parameters, name => shape in the order they are drawn."""
+"""
+    param_shapes(net::SimpleConvNet)
+
+The shapes of `net`'s parameters.
+
+# Arguments
+- `net`: the net.
+
+# Returns
+"W1", "b1", "W2", "b2", "W3", "b3" => shape (a tuple), pairs in the order they are drawn.
+"""
 param_shapes(net::SimpleConvNet) = Pair{String,Tuple{Vararg{Int}}}[k => size(net.params[k]) for k in CONVNET_PARAM_NAMES]
 
 """
-    set_params!(net, params)
+    set_params!(net::SimpleConvNet, params)
 
-Take these parameters (all of them, checked first by `check_params`; a dict such as
-`read_npz` returns) and hand them to the layers, as the book's load_params does.
+Take these parameters (all of them, checked first by `check_params`) and hand them to
+the layers, as the book's load_params does.
+
+# Arguments
+- `net`: the net; changed in place.
+- `params`: name => array for every parameter, each of its shape in `param_shapes(net)`
+  (a dict such as `read_npz` returns).
+
+# Returns
+`net`.
 """
 function set_params!(net::SimpleConvNet, params)
     checked = check_params(params, param_shapes(net))
@@ -324,12 +400,35 @@ every error names the file and the member.
 load_param_file(file_name::AbstractString, shapes=convnet_param_shapes()) =
     check_params(read_arrays(file_name, "parameter file"), shapes; source=file_name)
 
-"""Write the parameters to `file_name` as an .npz file (what numpy's `np.savez` writes)."""
+"""
+    save_params(net::SimpleConvNet, file_name="params.npz")
+
+Write the parameters as an .npz file (what numpy's `np.savez` writes), atomically.
+
+# Arguments
+- `net`: the net.
+- `file_name`: the file to write (whatever its extension: the book's `params.pkl`
+  gets .npz contents).
+
+# Returns
+`file_name`, the path written.
+"""
 save_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     save_param_file(file_name, [k => net.params[k] for k in CONVNET_PARAM_NAMES])
 
-"""Read parameters from an .npz file (numpy's `np.savez`, or `save_params`); errors name
-the file and the member."""
+"""
+    load_params(net::SimpleConvNet, file_name="params.npz")
+
+Read parameters from an .npz file (numpy's `np.savez`, or `save_params`) into the net;
+errors name the file and the member.
+
+# Arguments
+- `net`: the net; changed in place.
+- `file_name`: the .npz file to read.
+
+# Returns
+`net`.
+"""
 load_params(net::SimpleConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     set_params!(net, load_param_file(file_name, param_shapes(net)))
 

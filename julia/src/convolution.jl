@@ -49,6 +49,15 @@ end
     conv_output_size(input_size, filter_size, stride=1, pad=0) -> Float64
 
 The book's util: (input_size + 2·pad − filter_size) / stride + 1, as a float.
+
+# Arguments
+- `input_size`: a positive integer.
+- `filter_size`: a positive integer, no larger than the padded input.
+- `stride`: ≥ 1.
+- `pad`: ≥ 0.
+
+# Returns
+The size, a `Float64` (not necessarily whole: the book's value).
 """
 function conv_output_size(input_size, filter_size, stride=1, pad=0)::Float64
     input_size = check_positive_int("input_size", input_size)
@@ -157,9 +166,17 @@ end
 """
     im2col(input_data, filter_h, filter_w, stride=1, pad=0) -> Matrix{Float64}
 
-Every filter window of `input_data` (N, C, H, W) as a row: N·out_h·out_w rows
-(sample, window row, window column) and C·filter_h·filter_w columns (channel, filter
-row, filter column), zero-padded by `pad`.
+Every filter window of `input_data` as a row of a matrix, zero-padded by `pad`.
+
+# Arguments
+- `input_data`: images, a 4-D (N, C, H, W) array indexed as numpy's (any layout).
+- `filter_h`, `filter_w`: the window's height and width.
+- `stride`: how far the window moves, ≥ 1.
+- `pad`: zeros added on each side of H and W, ≥ 0.
+
+# Returns
+col, a new (N·out_h·out_w, C·filter_h·filter_w) `Matrix{Float64}`: rows ordered
+(sample, window row, window column), columns (channel, filter row, filter column).
 """
 function im2col(input_data, filter_h, filter_w, stride=1, pad=0)
     x = _check_rank4("input_data", input_data)
@@ -173,6 +190,15 @@ end
     col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0) -> Array{Float64,4}
 
 The inverse layout of im2col, summing where windows overlap in the book's order.
+
+# Arguments
+- `col`: (N·out_h·out_w, C·filter_h·filter_w), as `im2col` makes.
+- `input_shape`: (N, C, H, W) of the images `im2col` read.
+- `filter_h`, `filter_w`, `stride`, `pad`: as given to `im2col`.
+
+# Returns
+img, a new (N, C, H, W) `Array{Float64,4}`; each element the sum, in filter-position
+order (the book's accumulation order), of the entries of `col` copied from it.
 """
 function col2im(col::AbstractMatrix{<:Real}, input_shape, filter_h, filter_w, stride=1, pad=0)
     length(input_shape) == 4 || throw(ArgumentError("input_shape must have 4 sizes (N, C, H, W), got $(Tuple(input_shape))"))
@@ -197,10 +223,14 @@ col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0) =
 """
     Convolution(W, b, stride=1, pad=0)
 
-Filters `W` (FN, C, FH, FW), biases `b` (FN entries, or one number for all, as the
-book's apply_filter.py passes 0), moving by `stride` over the input zero-padded by
-`pad`: im2col, then one matrix product with the filters as columns (`col_W`).
-`forward!` returns an `NHWC` view of the layer's own output array.
+A convolution layer: im2col, then one matrix product with the filters as columns
+(`col_W`). `forward!` returns an `NHWC` view of the layer's own output array.
+
+# Arguments
+- `W`: filters, (FN, C, FH, FW), indexed as numpy's.
+- `b`: biases, FN entries, or one number for all (as the book's apply_filter.py passes 0).
+- `stride`: how far the filters move, ≥ 1.
+- `pad`: zeros added on each side of the input's H and W, ≥ 0.
 """
 mutable struct Convolution <: Layer
     W::Array{Float64,4}
@@ -257,6 +287,22 @@ function _conv_geometry(l::Convolution, x::AbstractArray)
     return _window_geometry(size(x), FH, FW, l.stride, l.pad, ("W's filter height", "W's filter width"), "x")
 end
 
+"""
+    forward!(l::Convolution, x)
+    forward(l::Convolution, x)
+
+Convolution forward pass; im2col's matrix of `x` is kept for backward.
+
+# Arguments
+- `l`: the layer.
+- `x`: images, a 4-D (N, C, H, W) array indexed as numpy's (any layout; an `NCHW` view
+  is read in numpy's memory order).
+
+# Returns
+out, (N, FN, out_h, out_w): `forward!` an `NHWC` view of the layer's own array (numpy's
+memory of `out.reshape(N, OH, OW, -1).transpose(0, 3, 1, 2)`; overwritten by the next
+pass), `forward` a new `Array{Float64,4}`.
+"""
 function forward!(l::Convolution, x::AbstractArray{<:Real,4})
     out_h, out_w = _conv_geometry(l, x)
     FN, C, FH, FW = size(l.W)
@@ -295,13 +341,26 @@ end
 
 """
     backward!(l::Convolution, dout; need_dx=true)
+    backward(l::Convolution, dout; need_dx=true)
 
-dW, db (kept on the layer) and, unless `need_dx` is false, dx (an `NCHW` view of the
-layer's array). numpy's `dout.transpose(0, 2, 3, 1).reshape(-1, FN)` is a copy (C
-order) unless `dout` is a C-ordered numpy array of one sample, whose reshape is a
-view (F order): an `NHWC` dout (what PyRef's Relu and Pooling hand back, as the
-book's pooling hands back a view that numpy copies here) is taken as the former, any
-other array as a C-ordered numpy array.
+Convolution backward pass: dW, db (kept on the layer) and, unless `need_dx` is false, dx.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, (N, FN, out_h, out_w) as the last output, any layout.
+- `need_dx`: false to skip dx (a net's first layer: nothing uses the gradient of the
+  input images).
+
+# Returns
+dx, (N, C, H, W) as the last input: `backward!` an `NCHW` view of the layer's array,
+`backward` a new `Array{Float64,4}`; `nothing` when `need_dx` is false.
+
+# Notes
+numpy's `dout.transpose(0, 2, 3, 1).reshape(-1, FN)` is a copy (C order) unless `dout`
+is a C-ordered numpy array of one sample, whose reshape is a view (F order): an `NHWC`
+dout (what PyRef's Relu and Pooling hand back, as the book's pooling hands back a view
+that numpy copies here) is taken as the former, any other array as a C-ordered numpy
+array.
 """
 function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=true)
     N, C, H, W = l.x_shape
@@ -383,6 +442,11 @@ Max pooling over `pool_h` × `pool_w` windows. `arg_max` is the book's: per wind
 the order (sample, row, column, channel), the 0-based position of its first maximum
 (row-major; a NaN stops the search, as numpy's argmax). `forward!` returns an `NCHW`
 view, `backward!` an `NHWC` one (the layout the convolution below reads directly).
+
+# Arguments
+- `pool_h`, `pool_w`: the window's height and width, ≥ 1.
+- `stride`: how far the window moves, ≥ 1.
+- `pad`: padding on each side of H and W, ≥ 0.
 """
 mutable struct Pooling <: Layer
     pool_h::Int
@@ -400,6 +464,21 @@ Pooling(pool_h, pool_w, stride=POOL_SIZE, pad=0) =
             check_positive_int("stride", stride), check_nonnegative_int("pad", pad), (0, 0, 0, 0), Int[],
             zeros(0, 0, 0, 0), zeros(0, 0, 0, 0), zeros(0, 0, 0, 0))
 
+"""
+    forward!(l::Pooling, x)
+    forward(l::Pooling, x)
+
+Max pooling forward pass; each window's first maximum's position is kept for backward.
+
+# Arguments
+- `l`: the layer.
+- `x`: images, a 4-D (N, C, H, W) array indexed as numpy's (any layout; an `NHWC` view,
+  the convolution's output, is read in its memory order).
+
+# Returns
+Each window's maximum, (N, C, out_h, out_w): `forward!` an `NCHW` view of the layer's
+own array (overwritten by the next pass), `forward` a new `Array{Float64,4}`.
+"""
 function forward!(l::Pooling, x::AbstractArray{<:Real,4})
     check_batch("x", x)
     N, C, H, W = size(x)
@@ -483,6 +562,20 @@ function _first_maxima!(l::Pooling, x::AbstractArray{<:Real,4}, out_h::Int, out_
 end
 forward!(l::Pooling, x) = (_check_rank4("x", x); nothing)
 
+"""
+    backward!(l::Pooling, dout)
+    backward(l::Pooling, dout)
+
+Max pooling backward pass: each window's gradient goes to its first maximum.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, (N, C, out_h, out_w) as the last output, any layout.
+
+# Returns
+dx, (N, C, H, W) as the last input: `backward!` an `NHWC` view of the layer's array,
+`backward` a new `Array{Float64,4}`.
+"""
 function backward!(l::Pooling, dout::AbstractArray{<:Real,4})
     N, C, H, W = l.x_shape
     ph, pw, s, p = l.pool_h, l.pool_w, l.stride, l.pad

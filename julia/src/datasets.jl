@@ -8,7 +8,19 @@ rows(x::AbstractVector, idx) = x[idx]
 rows(x::AbstractMatrix, idx) = x[idx, :]
 rows(x::AbstractArray{<:Any,4}, idx) = x[idx, :, :, :]
 
-"""Shuffle samples (rows) and labels together with one `permutation` draw."""
+"""
+    shuffle_dataset(x, t; rng)
+
+Shuffle samples (rows) and labels together with one `permutation` draw (the book's util).
+
+# Arguments
+- `x`: samples, (N, D) rows, (N, C, H, W) images or N entries.
+- `t`: labels, N of them (a vector, or one-hot rows (N, C)).
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
+
+# Returns
+`(x, t)` shuffled: new arrays of the same sizes.
+"""
 function shuffle_dataset(x::AbstractArray, t::AbstractArray; rng::NumpyRandom.RandomState=NumpyRandom.global_state())
     size(x, 1) == size(t, 1) || throw(DimensionMismatch("x has $(size(x, 1)) samples but t has $(size(t, 1)) labels"))
     perm = NumpyRandom.permutation(rng, size(x, 1)) .+ 1
@@ -18,7 +30,17 @@ end
 """
     split_validation(x, t; validation_rate=0.2, rng) -> ((x_train, t_train), (x_val, t_val))
 
-Shuffle, then the first `trunc(N * rate)` rows are validation data, the rest training data.
+The 6.5.1 recipe: shuffle, then the first `trunc(N * rate)` rows are validation data,
+the rest training data.
+
+# Arguments
+- `x`: samples, (N, D) rows, (N, C, H, W) images or N entries.
+- `t`: labels, N of them.
+- `validation_rate`: the share held out, in (0, 1).
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
+
+# Returns
+`((x_train, t_train), (x_val, t_val))`, new arrays.
 """
 function split_validation(x::AbstractArray, t::AbstractArray; validation_rate::Real=0.2,
                           rng::NumpyRandom.RandomState=NumpyRandom.global_state())

@@ -70,8 +70,18 @@ end
 
 The book's deep convolutional net: conv - relu - conv - relu - pool (three times),
 affine - relu - dropout - affine - dropout - softmax. `layers` is the book's list of
-20 layers; `params` maps "W1", "b1", … "W8", "b8" to the arrays the layers share.
+20 layers; `params` maps "W1", "b1", … "W8", "b8" to the arrays the layers share
+(W7, W8 C-ordered, as numpy's), drawn in that order from `rng` with He scales.
 Inputs are (N, C, H, W) arrays indexed as numpy's.
+
+# Arguments
+- `input_dim`: (C, H, W) of one image.
+- `conv_param_1`, `conv_param_2`, `conv_param_3`, `conv_param_4`, `conv_param_5`,
+  `conv_param_6`: each convolution's "filter_num", "filter_size", "pad", "stride" (a
+  `Dict`), or `nothing` for the book's.
+- `hidden_size`: units of the hidden Affine layer, ≥ 1.
+- `output_size`: classes, ≥ 1.
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct DeepConvNet <: ImageNet
     input_dim::NTuple{3,Int}
@@ -144,14 +154,34 @@ end
 """
     predict(net::DeepConvNet, x; train_flg=false)
 
-Scores (before softmax) for each image of `x` (N, C, H, W); `train_flg` draws dropout
-masks (training), else scales by 1 − ratio (test).
+Scores (before softmax) for each image of `x`.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's (any layout), (C, H, W) = `input_dim`.
+- `train_flg`: true draws dropout masks (training), false scales by 1 − ratio (test).
+
+# Returns
+Scores, a new (N, output_size) matrix.
 """
 predict(net::DeepConvNet, x; train_flg::Bool=false) =
     Matrix{Float64}(_forward_layers!(net, _as_nchw!(net, check_x(net, x)), train_flg))
 
-"""Mean cross-entropy of the training-mode predictions (dropout masks drawn, as the
-book's) against labels or one-hot rows `t`."""
+"""
+    loss(net::DeepConvNet, x, t)
+
+Mean cross-entropy of the training-mode predictions (dropout masks drawn, as the
+book's) against labels or one-hot rows `t`.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's.
+- `t`: labels, N 0-based class indices (a vector or an (N, 1) column), or one-hot
+  rows (N, output_size).
+
+# Returns
+The loss, a `Float64`.
+"""
 function loss(net::DeepConvNet, x, t)
     t = check_xt(net, x, t)
     return forward(net.last_layer, _forward_layers!(net, _as_nchw!(net, x), true), t)::Float64
@@ -195,7 +225,19 @@ end
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
 gradient_buffers(net::DeepConvNet) = zeros_like(net.params)   # laid out as the parameters
 
-"""Gradients of the training-mode loss by backpropagation, as new arrays."""
+"""
+    gradient(net::DeepConvNet, x, t)
+
+Gradients of the training-mode loss by backpropagation, as new arrays.
+
+# Arguments
+- `net`: the net.
+- `x`: images, (N, C, H, W) indexed as numpy's.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size and layout of `net.params[name]`.
+"""
 gradient(net::DeepConvNet, x, t) = gradient!(gradient_buffers(net), net, x, t)
 
 """`gradient`, written into the arrays of `grads` (what the Trainer reuses)."""
@@ -209,7 +251,17 @@ function gradient!(grads::AbstractDict, net::DeepConvNet, x, t)
     return grads
 end
 
-"""The shapes of `net`'s parameters, name => shape in the order they are drawn."""
+"""
+    param_shapes(net::DeepConvNet)
+
+The shapes of `net`'s parameters.
+
+# Arguments
+- `net`: the net.
+
+# Returns
+"W1", "b1", … "W8", "b8" => shape (a tuple), pairs in the order they are drawn.
+"""
 param_shapes(net::DeepConvNet) = Pair{String,Tuple{Vararg{Int}}}[k => size(net.params[k]) for k in DEEP_PARAM_NAMES]
 
 """
@@ -217,6 +269,13 @@ param_shapes(net::DeepConvNet) = Pair{String,Tuple{Vararg{Int}}}[k => size(net.p
 
 Take these parameters (all of them, checked first by `check_params`) and hand them to
 the layers, as the book's load_params does.
+
+# Arguments
+- `net`: the net; changed in place.
+- `params`: name => array for every parameter, each of its shape in `param_shapes(net)`.
+
+# Returns
+`net`.
 """
 function set_params!(net::DeepConvNet, params)
     checked = check_params(params, param_shapes(net))
@@ -231,12 +290,34 @@ function set_params!(net::DeepConvNet, params)
     return net
 end
 
-"""Write the parameters to `file_name` as an .npz file (SimpleConvNet's `save_param_file`)."""
+"""
+    save_params(net::DeepConvNet, file_name="params.npz")
+
+Write the parameters as an .npz file (SimpleConvNet's `save_param_file`), atomically.
+
+# Arguments
+- `net`: the net.
+- `file_name`: the file to write (whatever its extension).
+
+# Returns
+`file_name`, the path written.
+"""
 save_params(net::DeepConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     save_param_file(file_name, [k => net.params[k] for k in DEEP_PARAM_NAMES])
 
-"""Read parameters from an .npz file with SimpleConvNet's `load_param_file`; errors
-name the file and the member."""
+"""
+    load_params(net::DeepConvNet, file_name="params.npz")
+
+Read parameters from an .npz file with SimpleConvNet's `load_param_file` into the net;
+errors name the file and the member.
+
+# Arguments
+- `net`: the net; changed in place.
+- `file_name`: the .npz file to read.
+
+# Returns
+`net`.
+"""
 load_params(net::DeepConvNet, file_name::AbstractString=CONVNET_PARAMS_FILE) =
     set_params!(net, load_param_file(file_name, param_shapes(net)))
 

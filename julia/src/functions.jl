@@ -14,7 +14,30 @@ step_function(x::AbstractArray{<:Real}) = Int.(x .> 0)
 step_function(x::Real) = Int(x > 0)
 
 sigmoid(v::Float64) = 1.0 / (1.0 + np_exp(-v))
+"""
+    sigmoid(x)
+
+The logistic function, elementwise (numpy's exp).
+
+# Arguments
+- `x`: an array of any shape (Float64, integers, or Float32 computed in Float64), or
+  one Float64.
+
+# Returns
+1 / (1 + exp(−x)), of `x`'s shape: a new array (Float32 for a Float32 `x`).
+"""
 sigmoid(x::AbstractArray{Float64}) = sigmoid.(x)
+"""
+    relu(x)
+
+The rectifier, elementwise (x ≤ 0 gives +0.0, NaN stays).
+
+# Arguments
+- `x`: an array of any shape (Float64, Float32 or integers).
+
+# Returns
+max(0, x), a new array of `x`'s shape and element type.
+"""
 relu(x::AbstractArray{Float64}) = ifelse.(x .<= 0, 0.0, x)
 tanh_activation(x::AbstractArray{Float64}) = np_tanh.(x)
 
@@ -33,7 +56,17 @@ relu(x::AbstractArray{Float32}) = ifelse.(x .<= 0, 0.0f0, x)
 tanh_activation(x::AbstractArray{<:Integer}) = tanh_activation(Float64.(x))
 tanh_activation(x::AbstractArray{Float32}) = Float32.(tanh_activation(Float64.(x)))
 
-"""Softmax over each row (the last axis), shifted by the row maximum."""
+"""
+    softmax(x)
+
+Softmax over each row (the last axis), shifted by the row maximum against overflow.
+
+# Arguments
+- `x`: scores, (N, C) with samples in rows, or C entries for one sample.
+
+# Returns
+Probabilities, a new array of `x`'s shape, each row summing to 1.
+"""
 function softmax(x::AbstractMatrix{Float64})
     z = x .- maximum(x; dims=2)
     e = np_exp.(z)
@@ -70,7 +103,18 @@ function check_probabilities_and_labels(y::AbstractMatrix, t::AbstractArray, y_n
     return nothing
 end
 
-"""Mean cross-entropy of probabilities `y` (rows) against 0-based labels or one-hot rows."""
+"""
+    cross_entropy_error(y, t)
+
+Mean cross-entropy of probabilities `y` (rows) against 0-based labels or one-hot rows.
+
+# Arguments
+- `y`: probabilities, (N, C) with samples in rows, or C entries for one sample.
+- `t`: labels, N 0-based integers in [0, C), or one-hot rows of `y`'s size.
+
+# Returns
+−Σ log(y[i, tᵢ] + 1e-7) / N, a `Float64`.
+"""
 function cross_entropy_error(y::AbstractMatrix{Float64}, t::AbstractArray)
     check_probabilities_and_labels(y, t)
     labels = length(t) == length(y) ? argmax_rows(t) : t   # one-hot: t has y's size, as the book tests
@@ -86,6 +130,14 @@ cross_entropy_error(y::AbstractVector{Float64}, t) =
 
 Central differences of `f` at `x`, perturbing `x` in place one entry at a time in
 numpy's C order (for a matrix: row by row).
+
+# Arguments
+- `f`: a function of `x` returning a number; it may ignore its argument and read `x`
+  through a closure, as the book's nets do.
+- `x`: a Float64 array, any shape; restored after each perturbation.
+
+# Returns
+(f(x + h) − f(x − h)) / 2h per entry, a new array of `x`'s size.
 """
 function numerical_gradient(f, x::AbstractArray{Float64})
     h = NUMERICAL_GRADIENT_H
@@ -110,7 +162,16 @@ numerical_gradient(f, x::AbstractArray) =
     smooth_curve(x)
 
 Smooth a loss curve with a normalised Kaiser window, mirrored at both ends (the
-book's util). A sliding dot product: the last bits may differ from numpy's convolve.
+book's util).
+
+# Arguments
+- `x`: a curve, a vector of at least `SMOOTH_WINDOW` (11) real numbers.
+
+# Returns
+The smoothed curve, a new `Vector{Float64}` of `length(x)` entries.
+
+# Notes
+A sliding dot product: the last bits may differ from numpy's convolve.
 """
 function smooth_curve(x::AbstractVector{<:Real})
     n = SMOOTH_WINDOW

@@ -12,7 +12,15 @@ const HISTOGRAM_INITS = ["std=1" => 1.0, "std=0.01" => 0.01, "Xavier" => "xavier
 """
     weight_scale(weight_init_std, fan_in)
 
-A number passes through; 'xavier'/'sigmoid' give √(1/n) and 'he'/'relu' √(2/n).
+The standard deviation of a layer's initial weights: a number passes through;
+'xavier'/'sigmoid' give √(1/n) and 'he'/'relu' √(2/n).
+
+# Arguments
+- `weight_init_std`: a number > 0, or a name of `INIT_SCHEME_NAMES`.
+- `fan_in`: n, the layer's inputs, ≥ 1.
+
+# Returns
+The scale, a `Float64` (`sqrt(k / n)`, as the book computes it).
 """
 function weight_scale(weight_init_std, fan_in::Integer)::Float64
     check_positive_int("fan_in", fan_in)
@@ -28,8 +36,17 @@ end
 
 The book's weight_init_activation_histogram.py for one activation and one scale:
 input `randn(samples, nodes)`, then per layer `randn(nodes, nodes) * scale` and the
-activation. Returns activations (layers × samples × nodes), histogram counts over
-(0, 1) per layer (layers × bins) and the bin edges.
+activation.
+
+# Arguments
+- `activation`: "sigmoid", "relu" or "tanh".
+- `weight_init_std`: the weights' scale (see `weight_scale`).
+- `samples`, `nodes`, `layers`, `bins`: the experiment's sizes (the book's: `HISTOGRAM_*`).
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
+
+# Returns
+A `Dict`: "activations", (layers, samples, nodes); "counts", (layers, bins), each
+layer's histogram over (0, 1); "edges", bins + 1 entries.
 """
 function activation_histogram(activation::AbstractString="sigmoid", weight_init_std=1.0;
                               samples::Integer=HISTOGRAM_SAMPLES, nodes::Integer=HISTOGRAM_NODES,

@@ -67,11 +67,35 @@ mutable struct MulLayer
     y::Any
 end
 MulLayer() = MulLayer(nothing, nothing)
+"""
+    forward(l::MulLayer, x, y)
+
+Multiplication node forward pass: x·y, elementwise and broadcast; both factors are kept.
+
+# Arguments
+- `l`: the node.
+- `x`, `y`: real numbers (not Bools) or arrays of shapes that broadcast together.
+
+# Returns
+`x .* y`, of the broadcast shape (numbers keep their types).
+"""
 function forward(l::MulLayer, x, y)
     l.x = _check_operand("x", x)
     l.y = _check_operand("y", y)
     return x .* y
 end
+"""
+    backward(l::MulLayer, dout)
+
+Multiplication node backward pass.
+
+# Arguments
+- `l`: the node, after a forward pass.
+- `dout`: upstream gradient, the forward output's shape (or a number).
+
+# Returns
+`(dx, dy) = (dout .* y, dout .* x)`.
+"""
 function backward(l::MulLayer, dout)
     l.x === nothing && error("MulLayer.backward needs a forward pass first")
     _check_operand("dout", dout)
@@ -85,16 +109,44 @@ The book's addition node (5.4.2): `forward(l, x, y)` returns x + y; `backward(l,
 passes the upstream gradient to both inputs as the book computes it, (dout·1, dout·1).
 """
 struct AddLayer end
+"""
+    forward(l::AddLayer, x, y)
+
+Addition node forward pass.
+
+# Arguments
+- `l`: the node.
+- `x`, `y`: real numbers (not Bools) or arrays of shapes that broadcast together.
+
+# Returns
+`x .+ y`, of the broadcast shape.
+"""
 forward(l::AddLayer, x, y) = _check_operand("x", x) .+ _check_operand("y", y)
+"""
+    backward(l::AddLayer, dout)
+
+Addition node backward pass: the upstream gradient goes to both inputs.
+
+# Arguments
+- `l`: the node.
+- `dout`: upstream gradient, the forward output's shape (or a number).
+
+# Returns
+`(dx, dy) = (dout .* 1, dout .* 1)`.
+"""
 function backward(l::AddLayer, dout)
     _check_operand("dout", dout)
     return dout .* 1, dout .* 1
 end
 
-"""max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
+"""
+    Relu()
+
+max(0, x) as numpy's book code computes it (x ≤ 0 gives +0.0, NaN stays); the
 gradient passes where x > 0. Matrices, and 4-D tensors (a convolution's output): a
 `PermutedDimsArray` is processed in its parent's memory order and handed on in the
-same layout."""
+same layout.
+"""
 mutable struct Relu <: Layer
     mask::Matrix{Bool}
     out::Matrix{Float64}
@@ -107,6 +159,22 @@ mutable struct Relu <: Layer
 end
 Relu() = Relu(zeros(Bool, 0, 0), zeros(0, 0), zeros(0, 0), false, zeros(Bool, 0, 0, 0, 0), zeros(0, 0, 0, 0),
               zeros(0, 0, 0, 0), (1, 2, 3, 4))
+"""
+    forward!(l::Relu, x)
+    forward(l::Relu, x)
+
+Relu forward pass: max(0, x); the mask of x ≤ 0 is kept for backward.
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix (samples in rows; a C-ordered `transpose` of a
+  buffer stays so) or a 4-D (N, C, H, W) tensor (an `NCHW`/`NHWC` view is computed in
+  its parent's memory order).
+
+# Returns
+max(0, x), of `x`'s size and layout: `forward!` the layer's own array (overwritten by
+the next pass), `forward` a new `Matrix` or `Array{Float64,4}`.
+"""
 function forward!(l::Relu, x::AbstractMatrix{Float64})
     xm, l.c_ordered = _storage(x)
     l.mask = _sized(l.mask, size(xm))
@@ -115,6 +183,21 @@ function forward!(l::Relu, x::AbstractMatrix{Float64})
     l.out .= ifelse.(l.mask, 0.0, xm)
     return _handed_on(l.out, l.c_ordered)
 end
+"""
+    backward!(l::Relu, dout)
+    backward(l::Relu, dout)
+
+Relu backward pass: the gradient passes where the last input was > 0.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, the size of the last forward input ((N, D), or
+  (N, C, H, W) for a 4-D one, in any layout).
+
+# Returns
+dx, `dout` zeroed where the input was ≤ 0, in the forward input's layout:
+`backward!` the layer's own array, `backward` a new one.
+"""
 function backward!(l::Relu, dout::AbstractMatrix{Float64})
     check_backward(l, l.c_ordered ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c_ordered)
@@ -165,19 +248,50 @@ function _backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
     return PermutedDimsArray(_relu4_back!(l, buf), l.perm4)
 end
 
-"""1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y."""
+"""
+    Sigmoid()
+
+1 / (1 + exp(−x)); the gradient is dout·(1 − y)·y.
+"""
 mutable struct Sigmoid <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
     c_ordered::Bool
 end
 Sigmoid() = Sigmoid(zeros(0, 0), zeros(0, 0), false)
+"""
+    forward!(l::Sigmoid, x)
+    forward(l::Sigmoid, x)
+
+Sigmoid forward pass; the output y is kept for backward.
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix (samples in rows; a C-ordered one stays so).
+
+# Returns
+y = 1 / (1 + exp(−x)), (N, D): `forward!` the layer's own array (overwritten by the
+next pass), `forward` a new `Matrix`.
+"""
 function forward!(l::Sigmoid, x::AbstractMatrix{Float64})
     xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
     l.out .= sigmoid.(xm)
     return _handed_on(l.out, l.c_ordered)
 end
+"""
+    backward!(l::Sigmoid, dout)
+    backward(l::Sigmoid, dout)
+
+Sigmoid backward pass.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, (N, D) as the last output.
+
+# Returns
+dx = dout·(1 − y)·y, (N, D): `backward!` the layer's own array, `backward` a new one.
+"""
 function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
     check_backward(l, l.c_ordered ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c_ordered)
@@ -186,19 +300,50 @@ function backward!(l::Sigmoid, dout::AbstractMatrix{Float64})
     return _handed_on(l.dx, l.c_ordered)
 end
 
-"""tanh(x); the gradient is dout·(1 − y²)."""
+"""
+    Tanh()
+
+tanh(x); the gradient is dout·(1 − y²).
+"""
 mutable struct Tanh <: Layer
     out::Matrix{Float64}
     dx::Matrix{Float64}
     c_ordered::Bool
 end
 Tanh() = Tanh(zeros(0, 0), zeros(0, 0), false)
+"""
+    forward!(l::Tanh, x)
+    forward(l::Tanh, x)
+
+Tanh forward pass (numpy's tanh); the output y is kept for backward.
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix (samples in rows; a C-ordered one stays so).
+
+# Returns
+y = tanh(x), (N, D): `forward!` the layer's own array (overwritten by the next pass),
+`forward` a new `Matrix`.
+"""
 function forward!(l::Tanh, x::AbstractMatrix{Float64})
     xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
     l.out .= np_tanh.(xm)
     return _handed_on(l.out, l.c_ordered)
 end
+"""
+    backward!(l::Tanh, dout)
+    backward(l::Tanh, dout)
+
+Tanh backward pass.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, (N, D) as the last output.
+
+# Returns
+dx = dout·(1 − y²), (N, D): `backward!` the layer's own array, `backward` a new one.
+"""
 function backward!(l::Tanh, dout::AbstractMatrix{Float64})
     check_backward(l, l.c_ordered ? transpose(l.out) : l.out, dout)
     dm = _in_layout(dout, l.c_ordered)
@@ -211,10 +356,20 @@ const ACTIVATIONS = Dict{String,Any}("sigmoid" => Sigmoid, "relu" => Relu, "tanh
 const ACTIVATION_NAMES = ("sigmoid", "relu", "tanh")
 
 """
-x·W .+ b for a batch of rows. In `:numpy` BLAS mode (see `blas_mode`) the three
-products are numpy's own calls on numpy's row-major layout, bit for bit, and the
-results are handed on C-ordered (see `CMatrix`); in `:native` mode Julia's BLAS
-computes them on Julia's layout (the last bits may differ).
+    Affine(W, b)
+
+x·W .+ b for a batch of rows, over the given weights (kept, not copied).
+
+# Arguments
+- `W`: weights, (D, M), D = features per sample; C-ordered (a `CMatrix`, as PyRef's
+  nets make them) or any matrix.
+- `b`: biases, M entries.
+
+# Notes
+In `:numpy` BLAS mode (see `blas_mode`) the three products are numpy's own calls on
+numpy's row-major layout, bit for bit, and the results are handed on C-ordered (see
+`CMatrix`); in `:native` mode Julia's BLAS computes them on Julia's layout (the last
+bits may differ).
 """
 mutable struct Affine <: Layer
     W::AbstractMatrix{Float64}   # C-ordered in PyRef's nets (as numpy's), or any matrix
@@ -245,6 +400,22 @@ function _weights_c!(l::Affine)
     l.Wc = _sized(l.Wc, (size(l.W, 2), size(l.W, 1)))
     return c_order!(l.Wc, l.W)
 end
+"""
+    forward!(l::Affine, x)
+    forward(l::Affine, x)
+
+Affine forward pass; `x` itself is kept for backward (no copy).
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix, samples in rows (any real element type; a
+  C-ordered `transpose` is read as it is).
+
+# Returns
+x·W .+ b, (N, M): `forward!` the layer's own array (in `:numpy` BLAS mode the
+`transpose` of an (M, N) buffer, numpy's C-ordered result; overwritten by the next
+pass), `forward` a new `Matrix`.
+"""
 function forward!(l::Affine, x::AbstractMatrix)
     check_batch("x", x)
     size(x, 2) == size(l.W, 1) ||
@@ -262,8 +433,23 @@ function forward!(l::Affine, x::AbstractMatrix)
     l.out .+= l.b'
     return l.out
 end
-"""dW, db (kept on the layer) and, unless `need_dx` is false, dx: a net's first layer
-skips it, as nothing uses the gradient of the input images."""
+"""
+    backward!(l::Affine, dout; need_dx=true)
+    backward(l::Affine, dout)
+
+Affine backward pass: dW, db (kept on the layer) and, unless `need_dx` is false, dx.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient, (N, M).
+- `need_dx`: false to skip dx: a net's first layer does, as nothing uses the gradient
+  of the input images.
+
+# Returns
+dx = dout·Wᵀ, (N, D) (in `:numpy` BLAS mode the `transpose` of a (D, N) buffer), the
+layer's own array; unchanged from the last pass when `need_dx` is false. `backward`
+returns a new `Matrix`.
+"""
 function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     size(l.dW) == size(l.W) && (l.dW isa CMatrix) == (l.W isa CMatrix) ||
         (l.dW = l.W isa CMatrix ? transpose(zeros(size(parent(l.W)))) : zeros(size(l.W)))
@@ -291,13 +477,30 @@ function backward!(l::Affine, dout::AbstractMatrix{Float64}; need_dx::Bool=true)
     return l.dx
 end
 
-"""Softmax followed by the mean cross-entropy."""
+"""
+    SoftmaxWithLoss()
+
+Softmax followed by the mean cross-entropy.
+"""
 mutable struct SoftmaxWithLoss <: Layer
     loss::Float64
     y::Matrix{Float64}
     t::Any
 end
 SoftmaxWithLoss() = SoftmaxWithLoss(0.0, zeros(0, 0), nothing)
+"""
+    forward(l::SoftmaxWithLoss, x, t)
+
+Softmax of the scores and their mean cross-entropy against `t`; y and t are kept.
+
+# Arguments
+- `l`: the layer.
+- `x`: scores, (N, C), samples in rows.
+- `t`: labels, N 0-based class indices in [0, C), or one-hot rows (N, C).
+
+# Returns
+The mean cross-entropy, a `Float64`.
+"""
 function forward(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArray)
     check_probabilities_and_labels(x, t, "x")   # x has the size of the probabilities
     l.t = t
@@ -305,6 +508,18 @@ function forward(l::SoftmaxWithLoss, x::AbstractMatrix{Float64}, t::AbstractArra
     l.loss = cross_entropy_error(l.y, t)
     return l.loss
 end
+"""
+    backward(l::SoftmaxWithLoss, dout=1)
+
+Gradient of the loss with respect to the scores.
+
+# Arguments
+- `l`: the layer, after a forward pass.
+- `dout`: upstream gradient of the loss, ignored as in the book (1).
+
+# Returns
+dx = (y − t) / N, a new (N, C) matrix.
+"""
 function backward(l::SoftmaxWithLoss, dout=1)
     l.t === nothing && error("SoftmaxWithLoss.backward needs a forward pass first")
     n = size(l.y, 1)
@@ -317,8 +532,14 @@ function backward(l::SoftmaxWithLoss, dout=1)
 end
 
 """
+    Dropout(dropout_ratio=0.5; rng)
+
 Dropout in the book's form: training keeps units where a uniform draw exceeds the
 ratio (one `rand` of the input's shape per pass); test time scales by 1 − ratio.
+
+# Arguments
+- `dropout_ratio`: probability of dropping a unit, in [0, 1).
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct Dropout <: Layer
     dropout_ratio::Float64
@@ -332,6 +553,22 @@ mutable struct Dropout <: Layer
         new(check_unit_interval("dropout_ratio", dropout_ratio), rng, mask, out, dx, c_ordered)
 end
 Dropout(dropout_ratio=0.5; rng::NumpyRandom.RandomState=NumpyRandom.global_state()) = Dropout(dropout_ratio, rng)
+"""
+    forward!(l::Dropout, x, train_flg=true)
+    forward(l::Dropout, x, train_flg=true)
+
+Dropout forward pass.
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix, samples in rows (for a C-ordered one the draws fill
+  its memory in order, numpy's C order, and the output stays C-ordered).
+- `train_flg`: true to drop (one `rand` per element; the mask is kept), false to scale.
+
+# Returns
+x·mask in training, x·(1 − dropout_ratio) otherwise, (N, D): `forward!` the layer's
+own array (overwritten by the next pass), `forward` a new `Matrix`.
+"""
 function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     xm, l.c_ordered = _storage(x)
     l.out = _sized(l.out, size(xm))
@@ -346,6 +583,19 @@ function forward!(l::Dropout, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     end
     return _handed_on(l.out, l.c_ordered)
 end
+"""
+    backward!(l::Dropout, dout)
+    backward(l::Dropout, dout)
+
+Dropout backward pass.
+
+# Arguments
+- `l`: the layer, after a training forward pass.
+- `dout`: upstream gradient, (N, D) as the last training input.
+
+# Returns
+dx = dout·mask, (N, D): `backward!` the layer's own array, `backward` a new one.
+"""
 function backward!(l::Dropout, dout::AbstractMatrix{Float64})
     check_backward(l, l.c_ordered ? transpose(l.mask) : l.mask, dout)
     dm = _in_layout(dout, l.c_ordered)
@@ -354,7 +604,18 @@ function backward!(l::Dropout, dout::AbstractMatrix{Float64})
     return _handed_on(l.dx, l.c_ordered)
 end
 
-"""Batch Normalization; running averages with momentum 0.9, created on first use."""
+"""
+    BatchNormalization(gamma, beta; momentum=0.9, running_mean=nothing, running_var=nothing)
+
+Batch Normalization over the given scale, shift and statistics; the running averages
+are created (zeros) at the first forward pass unless given.
+
+# Arguments
+- `gamma`: scale, D entries, D = features per sample.
+- `beta`: shift, D entries.
+- `momentum`: weight of the old value in the running averages, in [0, 1).
+- `running_mean`, `running_var`: starting statistics, D entries each, or `nothing`.
+"""
 mutable struct BatchNormalization <: Layer
     gamma::Vector{Float64}
     beta::Vector{Float64}
@@ -383,6 +644,22 @@ BatchNormalization(gamma::Vector{Float64}, beta::Vector{Float64}; momentum=BATCH
                    running_mean=nothing, running_var=nothing) =
     BatchNormalization(gamma, beta, momentum, running_mean, running_var, 0, zeros(0, 0), zeros(0, 0),
                        Float64[], Float64[], Float64[])
+"""
+    forward!(l::BatchNormalization, x, train_flg=true)
+    forward(l::BatchNormalization, x, train_flg=true)
+
+Batch Normalization forward pass.
+
+# Arguments
+- `l`: the layer.
+- `x`: inputs, an (N, D) matrix, samples in rows (a C-ordered one is computed on in
+  Julia's layout: the same arithmetic).
+- `train_flg`: true to use the batch's statistics (and update the running ones), false
+  to use the running ones.
+
+# Returns
+gamma·(normalised x) + beta, a new (N, D) matrix.
+"""
 function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::Bool=true)
     check_batch("x", x)
     x isa CMatrix && (x = Matrix{Float64}(x))   # computed in Julia's layout (same arithmetic)
@@ -408,6 +685,22 @@ function forward!(l::BatchNormalization, x::AbstractMatrix{Float64}, train_flg::
     end
     return l.gamma' .* xn .+ l.beta'
 end
+"""
+    backward!(l::BatchNormalization, dout)
+    backward(l::BatchNormalization, dout)
+
+Batch Normalization backward pass: dgamma and dbeta are kept on the layer.
+
+# Arguments
+- `l`: the layer, after a training forward pass.
+- `dout`: upstream gradient, (N, D) as the last training input.
+
+# Returns
+dx, a new (N, D) matrix.
+
+# Notes
+The book's expressions, evaluated in its order.
+"""
 function backward!(l::BatchNormalization, dout::AbstractMatrix{Float64})
     dout isa CMatrix && (dout = Matrix{Float64}(dout))
     check_backward(l, l.xn, dout)

@@ -11,8 +11,23 @@ const WEIGHT_DECAY_KINDS = ("l2", "l1")
         weight_init_std="relu", weight_decay_lambda=0, use_dropout=false, dropout_ration=0.5,
         dropout_ratio=nothing, use_batchnorm=false, weight_decay="l2", rng)
 
-(Affine [BatchNorm] Activation [Dropout]) × hidden, Affine, Softmax-with-loss.
-`params` maps "W1", "b1", …, "gamma1", "beta1", … to arrays the layers share.
+(Affine [BatchNorm] Activation [Dropout]) × hidden, Affine, Softmax-with-loss, its
+weights drawn W1 first from `rng`. `params` maps "W1", "b1", …, "gamma1", "beta1", …
+to arrays the layers share; the weights are C-ordered (`CMatrix`), as numpy's.
+
+# Arguments
+- `input_size`: features per sample, ≥ 1.
+- `hidden_size_list`: units of each hidden layer, each ≥ 1.
+- `output_size`: classes, ≥ 2.
+- `activation`: "relu", "sigmoid" or "tanh".
+- `weight_init_std`: "relu"/"he", "sigmoid"/"xavier", or a number (the std).
+- `weight_decay_lambda`: the decay's weight, ≥ 0.
+- `use_dropout`: Dropout after each hidden activation.
+- `dropout_ration`: its ratio, in [0, 1) (the book's spelling).
+- `dropout_ratio`: the same as `dropout_ration`, spelt right (`nothing`: use that).
+- `use_batchnorm`: Batch Normalization after each hidden Affine.
+- `weight_decay`: "l2" or "l1".
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct MultiLayerNetExtend
     input_size::Int
@@ -80,7 +95,19 @@ function MultiLayerNetExtend(input_size::Integer, hidden_size_list, output_size:
                                use_dropout, use_batchnorm, rng, params, layers, affines, bns, SoftmaxWithLoss())
 end
 
-"""The book's plain net: no Dropout, no Batch Normalization (a MultiLayerNetExtend without them)."""
+"""
+    MultiLayerNet(input_size, hidden_size_list, output_size; activation="relu",
+        weight_init_std="relu", weight_decay_lambda=0, weight_decay="l2", rng)
+
+The book's plain net: no Dropout, no Batch Normalization (a MultiLayerNetExtend without them).
+
+# Arguments
+- `input_size`, `hidden_size_list`, `output_size`, `activation`, `weight_init_std`,
+  `weight_decay_lambda`, `weight_decay`, `rng`: as `MultiLayerNetExtend`'s.
+
+# Returns
+A `MultiLayerNetExtend` with `use_dropout` and `use_batchnorm` false.
+"""
 MultiLayerNet(input_size::Integer, hidden_size_list, output_size::Integer;
               activation::AbstractString="relu", weight_init_std="relu", weight_decay_lambda::Real=0,
               weight_decay::AbstractString="l2", rng::NumpyRandom.RandomState=NumpyRandom.global_state()) =
@@ -111,7 +138,19 @@ function _forward_layers!(net::MultiLayerNetExtend, x::AbstractMatrix, train_flg
     return h
 end
 
-"""Scores (before softmax) for each row of `x`."""
+"""
+    predict(net::MultiLayerNetExtend, x; train_flg=false)
+
+Scores (before softmax) for each row of `x`.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `train_flg`: true for training mode (dropout masks drawn, batch statistics).
+
+# Returns
+Scores, a new (N, output_size) matrix.
+"""
 function predict(net::MultiLayerNetExtend, x::AbstractMatrix; train_flg::Bool=false)
     return Matrix{Float64}(_forward_layers!(net, check_x(net, x), train_flg))
 end
@@ -120,7 +159,18 @@ end
 _row_major(W::CMatrix) = vec(parent(W))
 _row_major(W::AbstractMatrix) = vec(permutedims(W))
 
-"""The decay term of the loss, accumulated over W1 … W(L+1) as numpy does."""
+"""
+    weight_decay_penalty(net::MultiLayerNetExtend)
+
+The decay term of the loss, accumulated over W1 … W(L+1) as numpy does:
+½·lambda·ΣW² (L2) or lambda·Σ|W| (L1), each sum in numpy's order.
+
+# Arguments
+- `net`: the net.
+
+# Returns
+The penalty, a `Float64`.
+"""
 function weight_decay_penalty(net::MultiLayerNetExtend)::Float64
     penalty = 0.0
     for idx in 1:(net.hidden_layer_num + 1)
@@ -134,14 +184,39 @@ function weight_decay_penalty(net::MultiLayerNetExtend)::Float64
     return penalty
 end
 
-"""Cross-entropy of the predictions plus the weight-decay penalty."""
+"""
+    loss(net::MultiLayerNetExtend, x, t; train_flg=false)
+
+Cross-entropy of the predictions plus the weight-decay penalty.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices in [0, output_size), or one-hot rows (N, output_size).
+- `train_flg`: true for training mode.
+
+# Returns
+The loss, a `Float64`.
+"""
 function loss(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray; train_flg::Bool=false)
     check_xt(net, x, t)
     y = _forward_layers!(net, x, train_flg)
     return forward(net.last_layer, y, t)::Float64 + weight_decay_penalty(net)
 end
 
-"""Fraction of rows whose highest score is the label (test mode)."""
+"""
+    accuracy(net::MultiLayerNetExtend, x, t)
+
+Fraction of rows whose highest score is the label (test mode).
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+The accuracy in [0, 1], a `Float64`.
+"""
 function accuracy(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)::Float64
     check_xt(net, x, t)
     y = argmax_rows(_forward_layers!(net, x, false))
@@ -174,7 +249,20 @@ end
 """Arrays to hold `net`'s gradients, one per parameter (for `gradient!`)."""
 gradient_buffers(net::MultiLayerNetExtend) = zeros_like(net.params)   # laid out as the parameters
 
-"""Gradients by backpropagation (training mode), as new arrays."""
+"""
+    gradient(net::MultiLayerNetExtend, x, t)
+
+Gradients of the loss by backpropagation, in training mode (dropout masks drawn,
+batch statistics used and running averages updated), as new arrays.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size and layout of `net.params[name]`.
+"""
 gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray) = gradient!(gradient_buffers(net), net, x, t)
 
 """
@@ -198,7 +286,19 @@ function gradient!(grads::AbstractDict, net::MultiLayerNetExtend, x::AbstractMat
     return grads
 end
 
-"""Gradients by central differences of the training-mode loss (slow; for checks)."""
+"""
+    numerical_gradient(net::MultiLayerNetExtend, x, t)
+
+Gradients by central differences of the training-mode loss (slow; for checks).
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size of `net.params[name]`.
+"""
 function numerical_gradient(net::MultiLayerNetExtend, x::AbstractMatrix, t::AbstractArray)
     check_xt(net, x, t)
     f = _ -> loss(net, x, t; train_flg=true)
@@ -222,6 +322,13 @@ gradients by backpropagation or by central differences. W1 then W2 are drawn as
 `weight_init_std · randn(n_in, n_out)` (C-ordered, as numpy's); biases are zeros.
 `params` maps "W1", "b1", "W2", "b2" to the arrays the layers share. No weight-decay
 term, as the book's (a `dW + 0·W` would turn -0.0 into +0.0).
+
+# Arguments
+- `input_size`: features per sample, ≥ 1.
+- `hidden_size`: units of the hidden layer, ≥ 1.
+- `output_size`: classes, ≥ 2.
+- `weight_init_std`: the std of the initial weights, > 0.
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct LayeredTwoLayerNet
     input_size::Int
@@ -270,16 +377,51 @@ end
 _forward_layers!(net::LayeredTwoLayerNet, x::AbstractMatrix) =
     forward!(net.affine2, forward!(net.relu1, forward!(net.affine1, _tofloat(x))))
 
-"""Scores (before softmax) for each row of `x` (N, input_size)."""
+"""
+    predict(net::LayeredTwoLayerNet, x)
+
+Scores (before softmax) for each row of `x`.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+
+# Returns
+Scores, a new (N, output_size) matrix.
+"""
 predict(net::LayeredTwoLayerNet, x) = Matrix{Float64}(_forward_layers!(net, check_x(net, x)))
 
-"""Mean cross-entropy of the predictions against labels or one-hot rows `t`."""
+"""
+    loss(net::LayeredTwoLayerNet, x, t)
+
+Mean cross-entropy of the predictions against labels or one-hot rows `t`.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices in [0, output_size), or one-hot rows (N, output_size).
+
+# Returns
+The loss, a `Float64`.
+"""
 function loss(net::LayeredTwoLayerNet, x, t::AbstractArray)
     check_xt(net, x, t)
     return forward(net.last_layer, _forward_layers!(net, x), t)::Float64
 end
 
-"""Fraction of rows whose highest score is the label: sum(y .== t) / N."""
+"""
+    accuracy(net::LayeredTwoLayerNet, x, t)
+
+Fraction of rows whose highest score is the label: sum(y .== t) / N.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+The accuracy in [0, 1], a `Float64`.
+"""
 function accuracy(net::LayeredTwoLayerNet, x, t::AbstractArray)::Float64
     check_xt(net, x, t)
     y = argmax_rows(_forward_layers!(net, x))
@@ -287,7 +429,19 @@ function accuracy(net::LayeredTwoLayerNet, x, t::AbstractArray)::Float64
     return count(i -> y[i] == labels[i], 1:length(y)) / Float64(size(x, 1))
 end
 
-"""Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow)."""
+"""
+    numerical_gradient(net::LayeredTwoLayerNet, x, t)
+
+Gradients by central differences of the loss, W1, b1, W2, b2 in turn (slow).
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size of `net.params[name]`.
+"""
 function numerical_gradient(net::LayeredTwoLayerNet, x, t::AbstractArray)
     check_xt(net, x, t)
     f = _ -> forward(net.last_layer, _forward_layers!(net, x), t)::Float64
@@ -298,7 +452,20 @@ function numerical_gradient(net::LayeredTwoLayerNet, x, t::AbstractArray)
     return grads
 end
 
-"""Gradients of the loss by backpropagation, as new arrays (laid out as the parameters)."""
+"""
+    gradient(net::LayeredTwoLayerNet, x, t)
+
+Gradients of the loss by backpropagation, as new arrays.
+
+# Arguments
+- `net`: the net.
+- `x`: inputs, (N, input_size), samples in rows.
+- `t`: labels, N 0-based class indices, or one-hot rows (N, output_size).
+
+# Returns
+Parameter name => gradient, each of the size and layout of `net.params[name]`
+(W1, W2 C-ordered).
+"""
 function gradient(net::LayeredTwoLayerNet, x, t::AbstractArray)
     check_xt(net, x, t)
     forward(net.last_layer, _forward_layers!(net, x), t)

@@ -8,9 +8,24 @@ iter_per_epoch(train_size::Integer, batch_size::Integer) = max(train_size / batc
             optimizer="SGD", optimizer_param=Dict("lr" => 0.01), evaluate_sample_num_per_epoch=nothing,
             verbose=true, rng)
 
-Each step draws `choice(train_size, batch_size)`, takes the gradient, updates, and
-records the batch loss; every `iter_per_epoch` steps (from step 0) it records the
-train and test accuracy.
+The book's Trainer: each step draws `choice(train_size, batch_size)`, takes the
+gradient, updates, and records the batch loss; every `iter_per_epoch` steps (from step
+0) it records the train and test accuracy.
+
+# Arguments
+- `network`: a net with `params`, `gradient_buffers`, `gradient!`, `loss` and `accuracy`
+  (a `MultiLayerNetExtend`, `SimpleConvNet` or `DeepConvNet`).
+- `x_train`: training samples, (N, D) rows or (N, C, H, W) images.
+- `t_train`: their labels, N class indices or one-hot rows (N, C).
+- `x_test`, `t_test`: the test samples and labels, likewise.
+- `epochs`: passes over the training data, ≥ 1.
+- `mini_batch_size`: samples per step, ≥ 1.
+- `optimizer`: an optimizer's name (see `make_optimizer`) or an optimizer.
+- `optimizer_param`: the named optimizer's settings, name => value.
+- `evaluate_sample_num_per_epoch`: the samples each accuracy is measured on
+  (`nothing`: all).
+- `verbose`: print the losses and accuracies.
+- `rng`: the random stream (a `NumpyRandom.RandomState`), numpy's global one by default.
 """
 mutable struct Trainer{Net,Batcher}
     network::Net          # a MultiLayerNetExtend (samples in rows) or a SimpleConvNet (images)
@@ -60,7 +75,18 @@ function Trainer(network, x_train, t_train, x_test, t_test; epochs::Integer=20, 
                    gradient_buffers(network))
 end
 
-"""One minibatch step; returns the batch loss after the update."""
+"""
+    train_step!(tr::Trainer)
+
+One minibatch step: gradient, update, the batch loss recorded (and the accuracies at
+an epoch's start).
+
+# Arguments
+- `tr`: the trainer; its net and lists change in place.
+
+# Returns
+The batch loss after the update, a `Float64`.
+"""
 function train_step!(tr::Trainer)
     mask = NumpyRandom.choice(tr.rng, tr.train_size, tr.batch_size) .+ 1
     x_batch = batch!(tr.batcher, mask)
@@ -87,7 +113,17 @@ function train_step!(tr::Trainer)
     return l
 end
 
-"""Run all `max_iter` steps; returns the final test accuracy."""
+"""
+    train!(tr::Trainer)
+
+Run all `max_iter` steps, then measure the test accuracy.
+
+# Arguments
+- `tr`: the trainer; its net and lists change in place.
+
+# Returns
+The final test accuracy, a `Float64`.
+"""
 function train!(tr::Trainer)
     for _ in 1:tr.max_iter
         train_step!(tr)
