@@ -256,6 +256,10 @@ _TRAINED = {
     "val_acc_history": trajectory(0.0),
     "params": close(1e-9),
     "running_mean": close(1e-9),
+    # The biases before batch normalisation: zero mathematically; Adam turns their
+    # noise gradients (~1e-17) into steps of up to lr·g/epsilon, ~1e-11 each.
+    "params/b1": close(1e-9, atol=1e-10),
+    "params/b2": close(1e-9, atol=1e-10),
 }
 
 #: The gradients of the biases before batch normalisation: zero mathematically,
