@@ -238,15 +238,23 @@ function backward!(l::Relu, dout::AbstractArray{<:Real,4})
     l.perm4 == (1, 2, 3, 4) && return _relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
     return _backward_relayout!(l, dout)
 end
-"""dout in another layout than the forward input's: copied into that layout first."""
+"""dout in another layout than the forward input's: copied into that layout first
+(from another permuted layout by `permutedims!` of its buffer, which reads memory in
+blocks: an elementwise copy between the two orders strides across the whole array)."""
 function _backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
     buf = Array{Float64,4}(undef, size(l.mask4))
     logical = PermutedDimsArray(buf, l.perm4)
     size(logical) == size(dout) ||
         throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(logical))"))
-    logical .= dout
+    _relayout!(buf, logical, dout, l.perm4)
     return PermutedDimsArray(_relu4_back!(l, buf), l.perm4)
 end
+function _relayout!(buf::Array{Float64,4}, logical, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}},
+                    perm::NTuple{4,Int}) where {P,Q}
+    inv = invperm(perm)
+    return permutedims!(buf, parent(dout), ntuple(i -> P[inv[i]], 4))
+end
+_relayout!(buf, logical, dout, perm) = (logical .= dout; buf)
 
 """
     Sigmoid()

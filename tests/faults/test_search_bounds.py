@@ -409,7 +409,7 @@ def test_bench_checks_book_and_json_before_any_work(
     last = refused(capsys, ["--only", "convnet", "--book", str(tmp_path)], "bench")
     assert "not a checkout of deep-learning-from-scratch (no ch07/simple_convnet.py" in last
     last = refused(capsys, ["--only", "step", "--book", str(tmp_path)], "bench")
-    assert "--book times the book's SimpleConvNet in the convnet section" in last
+    assert "--book times the book's SimpleConvNet (convnet section) and DeepConvNet" in last
     last = refused(capsys, ["--only", "step", "--json", str(tmp_path)], "bench")
     assert last == f"pyref bench: error: --json {tmp_path} is a folder, not a file"
     assert files_under(tmp_path) == []
