@@ -243,18 +243,18 @@ end
 blocks: an elementwise copy between the two orders strides across the whole array)."""
 function _backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
     buf = Array{Float64,4}(undef, size(l.mask4))
-    logical = PermutedDimsArray(buf, l.perm4)
-    size(logical) == size(dout) ||
-        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(logical))"))
-    _relayout!(buf, logical, dout, l.perm4)
+    size(PermutedDimsArray(buf, l.perm4)) == size(dout) ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(PermutedDimsArray(buf, l.perm4)))"))
+    _relayout!(buf, dout, l.perm4)
     return PermutedDimsArray(_relu4_back!(l, buf), l.perm4)
 end
-function _relayout!(buf::Array{Float64,4}, logical, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}},
+"""`buf` such that `PermutedDimsArray(buf, perm)` holds `dout`'s values."""
+function _relayout!(buf::Array{Float64,4}, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}},
                     perm::NTuple{4,Int}) where {P,Q}
     inv = invperm(perm)
     return permutedims!(buf, parent(dout), ntuple(i -> P[inv[i]], 4))
 end
-_relayout!(buf, logical, dout, perm) = (logical .= dout; buf)
+_relayout!(buf::Array{Float64,4}, dout, perm::NTuple{4,Int}) = (PermutedDimsArray(buf, perm) .= dout; buf)
 
 """
     Sigmoid()

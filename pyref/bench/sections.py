@@ -113,30 +113,22 @@ def run(
         figures["step.julia_numpy.over_python"] = (
             figures["step.julia_numpy.seconds"] / figures["step.python.seconds"]
         )
-    if "convnet" in sections:
-        for lang, func in (("python", bench_convnet_python), ("julia", bench_convnet_julia)):
-            _record_step(record, f"convnet.{lang}", func(quick))
+    nets = (
+        ("convnet", bench_convnet_python, bench_convnet_julia),
+        ("deepconvnet", bench_deepconvnet_python, bench_deepconvnet_julia),
+    )
+    for section, in_python, in_julia in nets:
+        if section not in sections:
+            continue
+        for lang, func in (("python", in_python), ("julia", in_julia)):
+            _record_step(record, f"{section}.{lang}", func(quick))
         if book is not None:
-            r = bench_convnet_python(quick, book)
-            record["details"]["convnet.book"] = r
-            figures["convnet.book.seconds"] = r["step_seconds"]
-            figures["convnet.book.ratio"] = r["ratio"]
-            figures["convnet.python.speedup_over_book"] = (
-                r["step_seconds"] / figures["convnet.python.seconds"]
-            )
-    if "deepconvnet" in sections:
-        for lang, func in (
-            ("python", bench_deepconvnet_python),
-            ("julia", bench_deepconvnet_julia),
-        ):
-            _record_step(record, f"deepconvnet.{lang}", func(quick))
-        if book is not None:
-            r = bench_deepconvnet_python(quick, book)
-            record["details"]["deepconvnet.book"] = r
-            figures["deepconvnet.book.seconds"] = r["step_seconds"]
-            figures["deepconvnet.book.ratio"] = r["ratio"]
-            figures["deepconvnet.python.speedup_over_book"] = (
-                r["step_seconds"] / figures["deepconvnet.python.seconds"]
+            r = in_python(quick, book)
+            record["details"][f"{section}.book"] = r
+            figures[f"{section}.book.seconds"] = r["step_seconds"]
+            figures[f"{section}.book.ratio"] = r["ratio"]
+            figures[f"{section}.python.speedup_over_book"] = (
+                r["step_seconds"] / figures[f"{section}.python.seconds"]
             )
     if "search" in sections:
         searches = bench_searches(quick)
