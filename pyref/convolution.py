@@ -30,6 +30,10 @@ from pyref.checks import check_array, check_nonnegative_int, check_positive_int
 #: stride, as common/layers.py's).
 POOL_SIZE = 2
 
+#: col2im adds a block of samples at a time, about this many bytes of ``col``, so
+#: that its one strided pass per filter position reads the block from cache.
+COL2IM_BLOCK_BYTES = 512 << 10
+
 
 def window_output_size(
     size: int, window: int, stride: int, pad: int, *, axis: str, window_name: str, input_name: str
@@ -204,6 +208,10 @@ def col2im(
     Returns:
         img: shape (N, C, H, W); each element the sum, in filter-position order (the
         book's accumulation order), of the entries of ``col`` im2col copied from it.
+
+    Notes:
+        The book's one strided addition per filter position, done a block of samples
+        at a time: each element gets the same additions in the same order.
     """
     col = check_array("col", col, ndim=2, finite=False)
     N, C, H, W = _check_shape(input_shape)
@@ -222,11 +230,14 @@ def col2im(
         )
     cols = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            img[:, :, y:y_max:stride, x:x_max:stride] += cols[:, :, y, x, :, :]
+    samples = max(1, COL2IM_BLOCK_BYTES // max(1, col[: out_h * out_w].nbytes))
+    for first in range(0, N, samples):
+        block, block_cols = img[first : first + samples], cols[first : first + samples]
+        for y in range(filter_h):
+            y_max = y + stride * out_h
+            for x in range(filter_w):
+                x_max = x + stride * out_w
+                block[:, :, y:y_max:stride, x:x_max:stride] += block_cols[:, :, y, x, :, :]
     return img[:, :, pad : H + pad, pad : W + pad]
 
 

@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
+from pyref import convolution
 from pyref.convolution import (
     Convolution,
     Pooling,
@@ -60,12 +61,16 @@ def test_im2col_copies_every_window_in_the_book_layout(shape) -> None:
         assert col.flags.c_contiguous
 
 
+@pytest.mark.parametrize("block_bytes", [1, 1 << 40])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_col2im_sums_windows_back_in_filter_order(shape) -> None:
+def test_col2im_sums_windows_back_in_filter_order(shape, block_bytes, monkeypatch) -> None:
+    # A block of one sample at a time, and all samples in one block.
+    monkeypatch.setattr(convolution, "COL2IM_BLOCK_BYTES", block_bytes)
     N, C, H, W, fh, fw, s, p = shape
     rs = np.random.RandomState(1)
     x = rs.randn(N, C, H, W)
     col = rs.randn(*im2col(x, fh, fw, s, p).shape)
+    col[::3] = -0.0
     img = col2im(col, x.shape, fh, fw, s, p)
     # The reference: a zero image, then each filter position's values added in turn.
     oh, ow = (H + 2 * p - fh) // s + 1, (W + 2 * p - fw) // s + 1
@@ -74,7 +79,8 @@ def test_col2im_sums_windows_back_in_filter_order(shape) -> None:
     for y, xx in itertools.product(range(fh), range(fw)):
         for i, j in itertools.product(range(oh), range(ow)):
             ref[:, :, y + s * i, xx + s * j] += c6[:, i, j, :, y, xx]
-    np.testing.assert_array_equal(img, ref[:, :, p : p + H, p : p + W])
+    ref = ref[:, :, p : p + H, p : p + W]
+    np.testing.assert_array_equal(img.view(np.uint64), ref.view(np.uint64))  # -0.0 too
     # col2im is im2col's adjoint: <im2col(x), col> = <x, col2im(col)>.
     assert np.isclose(np.sum(im2col(x, fh, fw, s, p) * col), np.sum(x * img))
 

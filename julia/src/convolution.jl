@@ -86,16 +86,18 @@ end
 
 The book's `col` as numpy holds it: C-ordered (N·OH·OW, C·FH·FW), except for a
 single sample, where the book's reshape of its transposed array is a view in Fortran
-order. `buf` is reused when it has the right size.
+order. `buf` is reused when it has the right size, and so is `padbuf`, which holds
+the zero-padded images in numpy's order for the C-ordered case.
 """
 function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, fw::Int, stride::Int, pad::Int,
-                    out_h::Int, out_w::Int)
+                    out_h::Int, out_w::Int, padbuf::Array{Float64,4}=zeros(0, 0, 0, 0))
     N, C, H, W = size(x)
     cff, noo = C * fh * fw, N * out_h * out_w
     fortran = N == 1
     data = _sized(buf, fortran ? (noo, cff) : (cff, noo))
-    if x isa NCHW{Float64} && pad == 0 && !fortran
-        return _im2col_nchw!(data, parent(x), fh, fw, stride, out_h, out_w)
+    if !fortran
+        P = x isa NCHW{Float64} && pad == 0 ? parent(x) : _padded_np!(padbuf, x, pad)
+        return _im2col_nchw!(data, P, fh, fw, stride, out_h, out_w)
     end
     sk, sr = fortran ? (noo, 1) : (1, cff)   # linear offsets of a column (k) and a row (r)
     @inbounds for n in 1:N, i in 1:out_h, j in 1:out_w
@@ -112,6 +114,18 @@ function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, 
         end
     end
     return NpMatrix(data, noo, cff, fortran)
+end
+
+"""`x` (N, C, H, W) zero-padded by `pad` as numpy holds the padded array:
+(W + 2·pad) × (H + 2·pad) × C × N, in `buf` when it has that size."""
+function _padded_np!(buf::Array{Float64,4}, x::AbstractArray{<:Real,4}, pad::Int)
+    N, C, H, W = size(x)
+    P = _sized(buf, (W + 2pad, H + 2pad, C, N))
+    pad > 0 && fill!(P, 0.0)
+    @inbounds for n in 1:N, c in 1:C, h in 1:H, w in 1:W
+        P[w + pad, h + pad, c, n] = Float64(x[n, c, h, w])
+    end
+    return P
 end
 
 """im2col of numpy-ordered memory without padding, C order: each window's rows copied whole."""
@@ -132,24 +146,42 @@ function _im2col_nchw!(data::Matrix{Float64}, P::Array{Float64,4}, fh::Int, fw::
     return NpMatrix(data, N * out_h * out_w, cff, false)
 end
 
-"""Entry (r, k) (1-based) of numpy's matrix `a`."""
-@inline np_at(a::NpMatrix, r::Int, k::Int) = a.fortran ? a.data[r, k] : a.data[k, r]
-
 """
-    _col2im_np!(img, col, N, C, H, W, fh, fw, stride, pad, out_h, out_w) -> img
+    _col2im_np!(img, col, N, C, fh, fw, stride, out_h, out_w) -> img
 
 The book's col2im into `img` (numpy order, (W + 2·pad + stride − 1) × (H + …) × C × N,
-zeroed here): each filter position's entries added in turn, filter row then column,
-so that overlapping windows sum in the book's order.
+zeroed here): every element the sum, from 0.0, of its entries in filter-position order
+(filter row, then column), as the book's one strided addition per filter position.
+
+# Notes
+The rows of `col` are visited once each, last window first: an element's windows
+with a later filter position are the earlier windows, so visiting the windows from the
+last backwards adds each element's entries in filter-position order.
 """
 function _col2im_np!(img::Array{Float64,4}, col::NpMatrix, N::Int, C::Int, fh::Int, fw::Int, stride::Int,
                     out_h::Int, out_w::Int)
     fill!(img, 0.0)
-    @inbounds for y in 1:fh, xx in 1:fw, n in 1:N, c in 1:C
-        k = ((c - 1) * fh + (y - 1)) * fw + xx
-        for i in 1:out_h, j in 1:out_w
-            r = ((n - 1) * out_h + (i - 1)) * out_w + j
-            img[(j - 1) * stride + xx, (i - 1) * stride + y, c, n] += np_at(col, r, k)
+    if col.fortran
+        @inbounds for y in 1:fh, xx in 1:fw, n in 1:N, c in 1:C
+            k = ((c - 1) * fh + (y - 1)) * fw + xx
+            for i in 1:out_h, j in 1:out_w
+                r = ((n - 1) * out_h + (i - 1)) * out_w + j
+                img[(j - 1) * stride + xx, (i - 1) * stride + y, c, n] += col.data[r, k]
+            end
+        end
+        return img
+    end
+    data = col.data
+    @inbounds for n in 1:N, i in out_h:-1:1, j in out_w:-1:1
+        r = ((n - 1) * out_h + (i - 1)) * out_w + j
+        k = 0
+        for c in 1:C, y in 1:fh
+            h = (i - 1) * stride + y
+            w0 = (j - 1) * stride
+            for xx in 1:fw
+                img[w0 + xx, h, c, n] += data[k + xx, r]
+            end
+            k += fw
         end
     end
     return img
@@ -246,6 +278,7 @@ mutable struct Convolution <: Layer
     dWc::Matrix{Float64}     # np.dot(col.T, dout) in numpy's memory: FN × C·FH·FW
     dcol::Matrix{Float64}
     img::Array{Float64,4}
+    padded::Array{Float64,4} # the zero-padded input in numpy's order (im2col's source)
     dW::Array{Float64,4}
     db::Vector{Float64}
     dx::Array{Float64,4}     # W×H×C×N
@@ -265,7 +298,8 @@ function Convolution(W::AbstractArray{<:Real,4}, b, stride=1, pad=0)
     e = zeros(0, 0)
     return Convolution(W, bias, check_positive_int("stride", stride), check_nonnegative_int("pad", pad),
                        (0, 0, 0, 0), (0, 0), NpMatrix(e, 0, 0, false), NpMatrix(e, 0, 0, true), zeros(0, 0), zeros(0, 0),
-                       zeros(0, 0), zeros(0, 0), zeros(0, 0, 0, 0), zeros(size(W)), zeros(FN), zeros(0, 0, 0, 0))
+                       zeros(0, 0), zeros(0, 0), zeros(0, 0, 0, 0), zeros(0, 0, 0, 0), zeros(size(W)), zeros(FN),
+                       zeros(0, 0, 0, 0))
 end
 Convolution(W::AbstractArray, b, stride=1, pad=0) = _check_rank4("W", W)
 
@@ -309,7 +343,9 @@ function forward!(l::Convolution, x::AbstractArray{<:Real,4})
     N = size(x, 1)
     l.x_shape = size(x)
     l.out_size = (out_h, out_w)
-    l.col = _im2col_np!(l.col.data, x, FH, FW, l.stride, l.pad, out_h, out_w)
+    p = l.pad
+    N > 1 && (l.padded = _sized(l.padded, (size(x, 4) + 2p, size(x, 3) + 2p, C, N)))   # kept for the next pass
+    l.col = _im2col_np!(l.col.data, x, FH, FW, l.stride, p, out_h, out_w, l.padded)
     l.col_W = NpMatrix(_numpy_filters!(l.col_W.data, l.W), C * FH * FW, FN, true)
     l.out = _sized(l.out, (FN, N * out_h * out_w))
     if blas_mode() === :numpy
@@ -410,7 +446,8 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
     s, p = l.stride, l.pad
     l.img = _sized(l.img, (W + 2p + s - 1, H + 2p + s - 1, C, N))
     _col2im_np!(l.img, NpMatrix(l.dcol, noo, cff, false), N, C, FH, FW, s, out_h, out_w)
-    l.dx = _crop(l.img, H, W, p)
+    l.dx = _sized(l.dx, (W, H, C, N))
+    copyto!(l.dx, view(l.img, (p + 1):(p + W), (p + 1):(p + H), :, :))
     return _nchw(l.dx)
 end
 backward!(l::Convolution, dout; need_dx::Bool=true) = (_check_rank4("dout", dout); nothing)

@@ -238,23 +238,29 @@ function backward!(l::Relu, dout::AbstractArray{<:Real,4})
     l.perm4 == (1, 2, 3, 4) && return _relu4_back!(l, dout isa Array{Float64,4} ? dout : Array{Float64,4}(dout))
     return _backward_relayout!(l, dout)
 end
-"""dout in another layout than the forward input's: copied into that layout first
-(from another permuted layout by `permutedims!` of its buffer, which reads memory in
-blocks: an elementwise copy between the two orders strides across the whole array)."""
-function _backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4})
-    buf = Array{Float64,4}(undef, size(l.mask4))
-    size(PermutedDimsArray(buf, l.perm4)) == size(dout) ||
-        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $(size(PermutedDimsArray(buf, l.perm4)))"))
-    _relayout!(buf, dout, l.perm4)
-    return PermutedDimsArray(_relu4_back!(l, buf), l.perm4)
+"""dout in another layout than the forward input's: dx in the forward input's layout,
+each value read from dout's memory where it lies (a block of samples at a time lies in
+cache: a copy into the forward layout first would pass over the whole array twice)."""
+function _backward_relayout!(l::Relu, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}}) where {P,Q}
+    return _relu4_back_from!(l, dout, parent(dout), P)
 end
-"""`buf` such that `PermutedDimsArray(buf, perm)` holds `dout`'s values."""
-function _relayout!(buf::Array{Float64,4}, dout::PermutedDimsArray{Float64,4,P,Q,Array{Float64,4}},
-                    perm::NTuple{4,Int}) where {P,Q}
-    inv = invperm(perm)
-    return permutedims!(buf, parent(dout), ntuple(i -> P[inv[i]], 4))
+_backward_relayout!(l::Relu, dout::AbstractArray{<:Real,4}) = _relu4_back_from!(l, dout, Array{Float64,4}(dout), (1, 2, 3, 4))
+function _relu4_back_from!(l::Relu, dout::AbstractArray, src::Array{Float64,4}, P::NTuple{4,Int})
+    mask, perm = l.mask4, l.perm4
+    forward_shape = ntuple(k -> size(mask, perm[k]), 4)
+    size(dout) == forward_shape ||
+        throw(DimensionMismatch("dout has shape $(size(dout)), the forward input had $forward_shape"))
+    # Logical index k is mask's perm[k] and src's P[k]: src's index u is mask's perm[P⁻¹[u]].
+    inv = invperm(P)
+    from = ntuple(u -> perm[inv[u]], 4)
+    l.dx4 = _sized(l.dx4, size(mask))
+    dx = l.dx4
+    @inbounds for m in CartesianIndices(mask)
+        j = CartesianIndex(m[from[1]], m[from[2]], m[from[3]], m[from[4]])
+        dx[m] = ifelse(mask[m], 0.0, src[j])
+    end
+    return PermutedDimsArray(dx, perm)
 end
-_relayout!(buf::Array{Float64,4}, dout, perm::NTuple{4,Int}) = (PermutedDimsArray(buf, perm) .= dout; buf)
 
 """
     Sigmoid()

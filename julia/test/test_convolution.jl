@@ -36,6 +36,14 @@ const SHAPES = [(2, 1, 5, 5, 3, 3, 1, 0), (3, 2, 6, 4, 2, 2, 2, 0), (1, 3, 5, 7,
         img = col2im(d, (N, C, H, W), fh, fw, s, p)
         @test size(img) == (N, C, H, W)
         @test isapprox(sum(col .* d), sum(x .* img); rtol=1e-12)   # col2im is im2col's adjoint
+        # Each element the sum from 0.0 of its entries in filter-position order, -0.0 too.
+        d[1:3:end, :] .= -0.0
+        oh, ow = div(H + 2p - fh, s) + 1, div(W + 2p - fw, s) + 1
+        ref = zeros(N, C, H + 2p, W + 2p)
+        for y in 1:fh, xx in 1:fw, i in 1:oh, j in 1:ow, n in 1:N, c in 1:C
+            ref[n, c, (i - 1) * s + y, (j - 1) * s + xx] += d[((n - 1) * oh + (i - 1)) * ow + j, ((c - 1) * fh + (y - 1)) * fw + xx]
+        end
+        @test reinterpret(UInt64, col2im(d, (N, C, H, W), fh, fw, s, p)) == reinterpret(UInt64, ref[:, :, (p + 1):(p + H), (p + 1):(p + W)])
     end
     @test conv_output_size(28, 5) === 24.0
     @test conv_output_size(7, 2, 2) === 3.5
