@@ -230,7 +230,7 @@ def col2im(
         )
     cols = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    samples = max(1, COL2IM_BLOCK_BYTES // max(1, col[: out_h * out_w].nbytes))
+    samples = max(1, COL2IM_BLOCK_BYTES // (out_h * out_w * col.shape[1] * col.itemsize))
     for first in range(0, N, samples):
         block, block_cols = img[first : first + samples], cols[first : first + samples]
         for y in range(filter_h):

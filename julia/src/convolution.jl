@@ -96,7 +96,7 @@ function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, 
     fortran = N == 1
     data = _sized(buf, fortran ? (noo, cff) : (cff, noo))
     if !fortran
-        P = x isa NCHW{Float64} && pad == 0 ? parent(x) : _padded_np!(padbuf, x, pad)
+        P = _copies_padded(x, pad) ? _padded_np!(padbuf, x, pad) : parent(x)
         return _im2col_nchw!(data, P, fh, fw, stride, out_h, out_w)
     end
     sk, sr = fortran ? (noo, 1) : (1, cff)   # linear offsets of a column (k) and a row (r)
@@ -116,11 +116,16 @@ function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, 
     return NpMatrix(data, noo, cff, fortran)
 end
 
-"""`x` (N, C, H, W) zero-padded by `pad` as numpy holds the padded array:
-(W + 2·pad) × (H + 2·pad) × C × N, in `buf` when it has that size."""
+"""Whether im2col of `x` (C order) first copies it zero-padded: unless it already is numpy's memory, unpadded."""
+_copies_padded(x::AbstractArray{<:Real,4}, pad::Int) = !(x isa NCHW{Float64} && pad == 0)
+"""The size of `x` (N, C, H, W) zero-padded by `pad`, in numpy's order: (W + 2·pad, H + 2·pad, C, N)."""
+_padded_size(x::AbstractArray{<:Real,4}, pad::Int) = (size(x, 4) + 2pad, size(x, 3) + 2pad, size(x, 2), size(x, 1))
+
+"""`x` (N, C, H, W) zero-padded by `pad` as numpy holds the padded array
+(`_padded_size`), in `buf` when it has that size."""
 function _padded_np!(buf::Array{Float64,4}, x::AbstractArray{<:Real,4}, pad::Int)
     N, C, H, W = size(x)
-    P = _sized(buf, (W + 2pad, H + 2pad, C, N))
+    P = _sized(buf, _padded_size(x, pad))
     pad > 0 && fill!(P, 0.0)
     @inbounds for n in 1:N, c in 1:C, h in 1:H, w in 1:W
         P[w + pad, h + pad, c, n] = Float64(x[n, c, h, w])
@@ -187,8 +192,11 @@ function _col2im_np!(img::Array{Float64,4}, col::NpMatrix, N::Int, C::Int, fh::I
     return img
 end
 
-"""The interior of a padded numpy-order image, as a W×H×C×N array."""
-_crop(img::Array{Float64,4}, H::Int, W::Int, pad::Int) = img[(pad + 1):(pad + W), (pad + 1):(pad + H), :, :]
+"""The interior of a padded numpy-order image, as a W×H×C×N array in `buf` when it has that size."""
+function _crop!(buf::Array{Float64,4}, img::Array{Float64,4}, H::Int, W::Int, pad::Int)
+    dst = _sized(buf, (W, H, size(img, 3), size(img, 4)))
+    return copyto!(dst, view(img, (pad + 1):(pad + W), (pad + 1):(pad + H), :, :))
+end
 
 function _check_window_args(fh, fw, stride, pad, names)
     return (check_positive_int(names[1], fh), check_positive_int(names[2], fw), check_positive_int("stride", stride),
@@ -243,7 +251,7 @@ function col2im(col::AbstractMatrix{<:Real}, input_shape, filter_h, filter_w, st
     npcol = NpMatrix(permutedims(Float64.(col)), expected..., false)
     img = Array{Float64,4}(undef, W + 2p + s - 1, H + 2p + s - 1, C, N)
     _col2im_np!(img, npcol, N, C, fh, fw, s, out_h, out_w)
-    return permutedims(_crop(img, H, W, p), (4, 3, 2, 1))
+    return permutedims(_crop!(zeros(0, 0, 0, 0), img, H, W, p), (4, 3, 2, 1))
 end
 col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0) =
     throw(ArgumentError("col must be a matrix, got $(col isa AbstractArray ? "shape $(size(col))" : typeof(col))"))
@@ -344,7 +352,9 @@ function forward!(l::Convolution, x::AbstractArray{<:Real,4})
     l.x_shape = size(x)
     l.out_size = (out_h, out_w)
     p = l.pad
-    N > 1 && (l.padded = _sized(l.padded, (size(x, 4) + 2p, size(x, 3) + 2p, C, N)))   # kept for the next pass
+    if N > 1 && _copies_padded(x, p)   # the C-ordered col: kept for the next pass
+        l.padded = _sized(l.padded, _padded_size(x, p))
+    end
     l.col = _im2col_np!(l.col.data, x, FH, FW, l.stride, p, out_h, out_w, l.padded)
     l.col_W = NpMatrix(_numpy_filters!(l.col_W.data, l.W), C * FH * FW, FN, true)
     l.out = _sized(l.out, (FN, N * out_h * out_w))
@@ -446,8 +456,7 @@ function backward!(l::Convolution, dout::AbstractArray{<:Real,4}; need_dx::Bool=
     s, p = l.stride, l.pad
     l.img = _sized(l.img, (W + 2p + s - 1, H + 2p + s - 1, C, N))
     _col2im_np!(l.img, NpMatrix(l.dcol, noo, cff, false), N, C, FH, FW, s, out_h, out_w)
-    l.dx = _sized(l.dx, (W, H, C, N))
-    copyto!(l.dx, view(l.img, (p + 1):(p + W), (p + 1):(p + H), :, :))
+    l.dx = _crop!(l.dx, l.img, H, W, p)
     return _nchw(l.dx)
 end
 backward!(l::Convolution, dout; need_dx::Bool=true) = (_check_rank4("dout", dout); nothing)
