@@ -32,7 +32,7 @@ POOL_SIZE = 2
 
 #: col2im adds a block of samples at a time, about this many bytes of ``col``, so
 #: that its one strided pass per filter position reads the block from cache.
-COL2IM_BLOCK_BYTES = 512 << 10
+_COL2IM_BLOCK_BYTES = 512 << 10
 
 
 def window_output_size(
@@ -230,7 +230,7 @@ def col2im(
         )
     cols = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    samples = max(1, COL2IM_BLOCK_BYTES // (out_h * out_w * col.shape[1] * col.itemsize))
+    samples = max(1, _COL2IM_BLOCK_BYTES // (out_h * out_w * col.shape[1] * col.itemsize))
     for first in range(0, N, samples):
         block, block_cols = img[first : first + samples], cols[first : first + samples]
         for y in range(filter_h):

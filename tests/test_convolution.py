@@ -65,7 +65,7 @@ def test_im2col_copies_every_window_in_the_book_layout(shape) -> None:
 @pytest.mark.parametrize("shape", SHAPES)
 def test_col2im_sums_windows_back_in_filter_order(shape, block_bytes, monkeypatch) -> None:
     # A block of one sample at a time, and all samples in one block.
-    monkeypatch.setattr(convolution, "COL2IM_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(convolution, "_COL2IM_BLOCK_BYTES", block_bytes)
     N, C, H, W, fh, fw, s, p = shape
     rs = np.random.RandomState(1)
     x = rs.randn(N, C, H, W)
