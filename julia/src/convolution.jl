@@ -116,8 +116,9 @@ function _im2col_np!(buf::Matrix{Float64}, x::AbstractArray{<:Real,4}, fh::Int, 
     return NpMatrix(data, noo, cff, fortran)
 end
 
-"""Whether im2col of `x` (C order) first copies it zero-padded: unless it already is numpy's memory, unpadded."""
-_copies_padded(x::AbstractArray{<:Real,4}, pad::Int) = !(x isa NCHW{Float64} && pad == 0)
+"""Whether im2col of `x` first copies it zero-padded: for a C-ordered col (more than one
+sample), unless `x` already is numpy's memory, unpadded."""
+_copies_padded(x::AbstractArray{<:Real,4}, pad::Int) = size(x, 1) > 1 && !(x isa NCHW{Float64} && pad == 0)
 """The size of `x` (N, C, H, W) zero-padded by `pad`, in numpy's order: (W + 2·pad, H + 2·pad, C, N)."""
 _padded_size(x::AbstractArray{<:Real,4}, pad::Int) = (size(x, 4) + 2pad, size(x, 3) + 2pad, size(x, 2), size(x, 1))
 
@@ -352,9 +353,7 @@ function forward!(l::Convolution, x::AbstractArray{<:Real,4})
     l.x_shape = size(x)
     l.out_size = (out_h, out_w)
     p = l.pad
-    if N > 1 && _copies_padded(x, p)   # the C-ordered col: kept for the next pass
-        l.padded = _sized(l.padded, _padded_size(x, p))
-    end
+    _copies_padded(x, p) && (l.padded = _sized(l.padded, _padded_size(x, p)))   # kept for the next pass
     l.col = _im2col_np!(l.col.data, x, FH, FW, l.stride, p, out_h, out_w, l.padded)
     l.col_W = NpMatrix(_numpy_filters!(l.col_W.data, l.W), C * FH * FW, FN, true)
     l.out = _sized(l.out, (FN, N * out_h * out_w))
